@@ -1,0 +1,60 @@
+"""Kazakh IIN/BIN checksum and the repair of identifiers that Excel turned into numbers."""
+
+from __future__ import annotations
+
+import re
+
+_W1 = tuple(range(1, 12))
+_W2 = (3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 2)
+_DIGITS12 = re.compile(r"^\d{12}$")
+
+
+def check_digit(first11: str) -> int | None:
+    """The 12th digit for 11 digits, or None when the number cannot be valid (10 twice)."""
+    digits = [int(c) for c in first11]
+    value = sum(d * w for d, w in zip(digits, _W1, strict=True)) % 11
+    if value == 10:
+        value = sum(d * w for d, w in zip(digits, _W2, strict=True)) % 11
+        if value == 10:
+            return None
+    return value
+
+
+def is_valid_id(value: object) -> bool:
+    """True for a 12-digit IIN or BIN text whose checksum holds."""
+    if not isinstance(value, str) or not _DIGITS12.match(value):
+        return False
+    expected = check_digit(value[:11])
+    return expected is not None and expected == int(value[11])
+
+
+def complete_id(first11: str) -> str | None:
+    """Append the check digit; None if no check digit exists for these 11 digits."""
+    digit = check_digit(first11)
+    return None if digit is None else first11 + str(digit)
+
+
+def normalise_id(raw: object) -> tuple[str | None, str | None]:
+    """Turn what a person typed into 12-digit text. Returns (value, error_code).
+
+    Excel stores an IIN typed without a leading apostrophe as a number, so people born
+    2000-2009 (IINs starting with 0) arrive with 11 digits: a whole number is zero-padded.
+    Text is never padded: 11 typed characters are a typo, not a lost zero.
+    """
+    if raw is None or raw == "":
+        return None, None
+    if isinstance(raw, bool):
+        return None, "id_format"
+    if isinstance(raw, int | float):
+        if isinstance(raw, float) and not raw.is_integer():
+            return None, "id_format"
+        number = int(raw)
+        if number < 0 or number >= 10**12:
+            return None, "id_format"
+        return f"{number:012d}", None
+    text = str(raw).strip().lstrip("'").replace(" ", "").replace("\u00a0", "")
+    if text.endswith(".0") and text[:-2].isdigit():
+        text = text[:-2].zfill(12)
+    if not _DIGITS12.match(text):
+        return None, "id_format"
+    return text, None

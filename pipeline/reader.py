@@ -1,0 +1,66 @@
+"""Reading a workbook's cells with python-calamine, after `safety.precheck` let it through.
+
+Raw values only (calamine ignores dtype=): conversion is `normalise`'s job. Grids keep
+their A1 origin so that row numbers are the ones Excel shows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import python_calamine as pc
+
+from .errors import WorkbookError
+from .messages import render
+from .safety import Limits, precheck
+
+IDENTITY_SHEET = "_adal"
+LISTS_SHEET = "_lists"
+
+
+@dataclass
+class Sheet:
+    name: str
+    rows: list[list[Any]]
+    visible: bool = True
+
+    def cell(self, row: int, col: int) -> Any:
+        """1-based, like Excel; outside the grid is empty."""
+        if 1 <= row <= len(self.rows) and 1 <= col <= len(self.rows[row - 1]):
+            return self.rows[row - 1][col - 1]
+        return ""
+
+
+@dataclass
+class Workbook:
+    path: Path
+    sheets: list[Sheet]
+    identity: list[list[Any]] | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+def _error(code: str, path: Path, detail: str = "") -> WorkbookError:
+    message = render(code, detail=detail)
+    return WorkbookError(code, message.kk, message.ru, where=path.name)
+
+
+def read_workbook(path: Path, limits: Limits | None = None) -> Workbook:
+    """Every sheet's grid, plus the hidden identity sheet if the workbook is one of ours."""
+    warnings = precheck(path, limits or Limits())
+    try:
+        book = pc.CalamineWorkbook.from_path(str(path))
+        sheets, identity = [], None
+        for meta in book.sheets_metadata:
+            grid = book.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)
+            if meta.name == IDENTITY_SHEET:
+                identity = grid
+            elif meta.name != LISTS_SHEET:
+                sheets.append(Sheet(meta.name, grid, meta.visible == pc.SheetVisibleEnum.Visible))
+        book.close()
+    except pc.PasswordError:
+        raise _error("encrypted", path) from None
+    except (pc.CalamineError, pc.ZipError, pc.XmlError, ValueError, OSError, UnicodeError) as exc:
+        raise _error("corrupt", path, detail=type(exc).__name__ + (f": {exc}"[:120] if str(exc) else "")) from None
+    return Workbook(path, sheets, identity, warnings)

@@ -1,0 +1,93 @@
+"""Cheap checks that run before any parser sees a received file.
+
+Every workbook is treated as hostile: calamine has no decompression cap and openpyxl is
+only as safe as defusedxml makes it, so size, container, zip directory and XML prologs are
+judged here first, from bytes, without inflating more than a few kilobytes.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import WorkbookError
+from .messages import render
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC = b"PK\x03\x04"
+FORMATS = (".xlsx", ".xlsm", ".xls", ".ods")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What a received workbook may be; generous for real returns, fatal for bombs."""
+
+    max_bytes: int = 25 * 1024 * 1024
+    max_entries: int = 5_000
+    max_uncompressed: int = 400 * 1024 * 1024
+    max_ratio: float = 150.0
+    prolog_bytes: int = 65_536
+
+
+def _fail(code: str, where: str, **fields: object) -> WorkbookError:
+    message = render(code, **fields)
+    return WorkbookError(code, message.kk, message.ru, where=where)
+
+
+def _check_zip(path: Path, limits: Limits) -> list[str]:
+    """Judge the zip directory and every XML prolog; return warning codes (macros)."""
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise _fail("corrupt", path.name, detail=f"zip: {exc}") from None
+    with archive:
+        infos = archive.infolist()
+        if len(infos) > limits.max_entries:
+            raise _fail("zip_bomb", path.name, detail=f"{len(infos)} entries")
+        total = sum(i.file_size for i in infos)
+        packed = max(1, sum(i.compress_size for i in infos))
+        if total > limits.max_uncompressed or (total > 10 * 1024 * 1024 and total / packed > limits.max_ratio):
+            raise _fail("zip_bomb", path.name, detail=f"{total // (1024 * 1024)} MB, ×{total / packed:.0f}")
+        warnings = []
+        for info in infos:
+            name = info.filename.lower()
+            if name.endswith("vbaproject.bin"):
+                warnings.append("macros_ignored")
+            if name.endswith((".xml", ".rels", ".vml")):
+                _check_prolog(archive, info, limits, path)
+        return warnings
+
+
+def _check_prolog(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits, path: Path) -> None:
+    try:
+        with archive.open(info) as member:
+            head = member.read(limits.prolog_bytes)
+    except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError) as exc:
+        raise _fail("corrupt", path.name, detail=f"{info.filename}: {exc}") from None
+    upper = head.upper()
+    if b"<!DOCTYPE" in upper or b"<!ENTITY" in upper:
+        raise _fail("unsafe_xml", path.name)
+
+
+def precheck(path: Path, limits: Limits) -> list[str]:
+    """Raise `WorkbookError` for a file no parser should open; return warning codes."""
+    ext = path.suffix.lower()
+    if ext not in FORMATS:
+        raise _fail("unsupported_format", path.name, ext=ext or path.name)
+    size = path.stat().st_size
+    if size == 0:
+        raise _fail("empty_file", path.name)
+    if size > limits.max_bytes:
+        raise _fail("too_large", path.name, size=size // (1024 * 1024), limit=limits.max_bytes // (1024 * 1024))
+    with path.open("rb") as handle:
+        magic = handle.read(8)
+    if magic == OLE_MAGIC:
+        if ext in (".xlsx", ".xlsm"):
+            raise _fail("encrypted", path.name)
+        return []
+    if magic.startswith(ZIP_MAGIC):
+        return _check_zip(path, limits)
+    if ext == ".xls":
+        raise _fail("not_a_workbook", path.name, detail="no BIFF/OLE header")
+    raise _fail("not_a_workbook", path.name, detail="no zip header")
