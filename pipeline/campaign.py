@@ -86,7 +86,9 @@ def _period(value: Any, where: str) -> Period:
         )
     start, end = _date(value[0], where), _date(value[1], where)
     if end < start:
-        raise ConfigError("кезеңнің соңы басынан ерте.", "конец периода раньше начала.", where=where)
+        raise ConfigError(
+            "кезеңнің соңы басынан ерте.", "конец периода раньше начала.", where=where
+        )
     return Period(start, end)
 
 
@@ -95,8 +97,11 @@ def _periods(raw: dict[str, Any], where: str) -> dict[str, dict[str, Period]]:
     for name, per_type in raw.items():
         here = f"{where}: periods.{name}"
         if not isinstance(per_type, dict):
-            raise ConfigError("кезеңдер ұйым түрлері бойынша берілуі керек.",
-                              "периоды задаются по типам организаций.", where=here)
+            raise ConfigError(
+                "кезеңдер ұйым түрлері бойынша берілуі керек.",
+                "периоды задаются по типам организаций.",
+                where=here,
+            )
         if "all" in per_type:
             out[name] = dict.fromkeys(ORG_TYPES, _period(per_type["all"], here))
             continue
@@ -128,8 +133,12 @@ def load_campaign(path: Path) -> Campaign:
                 f"периода «{pname}» нет в periods.",
                 where=here,
             )
-        returns[str(code)] = ReturnPlan(str(code), _date(need(item, "deadline", here), here), periods[pname])
-    org_types = {t: need_text(need(data, "organisation_types", where, dict), t, where) for t in ORG_TYPES}
+        returns[str(code)] = ReturnPlan(
+            str(code), _date(need(item, "deadline", here), here), periods[pname]
+        )
+    org_types = {
+        t: need_text(need(data, "organisation_types", where, dict), t, where) for t in ORG_TYPES
+    }
     calendar = data.get("calendar") or {}
     return Campaign(
         code=str(need(data, "code", where)),
@@ -138,14 +147,20 @@ def load_campaign(path: Path) -> Campaign:
         approved_on=_date(need(approved, "date", f"{where}: approved"), f"{where}: approved.date"),
         approved_by=need_text(approved, "by", f"{where}: approved"),
         approver_position=need_text(approved, "position", f"{where}: approved"),
-        contact_name=need_text(contact, "name", f"{where}: contact") if contact.get("name") else Text("—", "—"),
+        contact_name=need_text(contact, "name", f"{where}: contact")
+        if contact.get("name")
+        else Text("—", "—"),
         contact_email=str(contact.get("email") or ""),
         contact_phone=str(contact.get("phone") or ""),
         org_types=org_types,
         returns=returns,
         report={k: int(v) for k, v in (data.get("report") or {}).items()},
-        extra_days_off=tuple(_date(d, f"{where}: calendar") for d in calendar.get("extra_days_off") or []),
-        extra_working_days=tuple(_date(d, f"{where}: calendar") for d in calendar.get("extra_working_days") or []),
+        extra_days_off=tuple(
+            _date(d, f"{where}: calendar") for d in calendar.get("extra_days_off") or []
+        ),
+        extra_working_days=tuple(
+            _date(d, f"{where}: calendar") for d in calendar.get("extra_working_days") or []
+        ),
         smtp=dict(data.get("smtp") or {}),
     )
 

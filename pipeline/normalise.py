@@ -30,7 +30,7 @@ _DATE_PATTERNS = (
     (re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"), "ymd"),
 )
 _YES = {"да", "иә", "иа", "ия", "yes", "+", "1", "true", "бар", "есть"}
-_NO = {"нет", "жоқ", "жок", "no", "-", "0", "false", "жоқ"}
+_NO = {"нет", "жоқ", "жок", "no", "-", "0", "false"}
 
 
 def is_blank(value: Any) -> bool:
@@ -58,7 +58,7 @@ def clean_text(value: Any) -> str:
 
 def fold(value: str) -> str:
     """A comparison key: case, spacing and Latin look-alikes ignored."""
-    return _SPACES.sub(" ", clean_text(value)).casefold().translate(_LOOKALIKES).replace("ё", "е")
+    return _SPACES.sub(" ", clean_text(value)).translate(_LOOKALIKES).casefold().replace("ё", "е")
 
 
 def to_text(value: Any, column: Column) -> Result:

@@ -58,13 +58,21 @@ def shown(value: Any) -> str:
     return str(value)[:200]
 
 
-def cell_problem(code: str, column: Column, value: Any, *, period: Period | None = None,
-                 rule: Rule | None = None, first: int | None = None) -> Problem:
+def cell_problem(
+    code: str,
+    column: Column,
+    value: Any,
+    *,
+    period: Period | None = None,
+    rule: Rule | None = None,
+    first: int | None = None,
+) -> Problem:
     """Render a cell-level problem with everything its message needs to say what is expected."""
     text = shown(value)
     fields: dict[str, Any] = {
         "value": text,
-        "expected": "; ".join(c.label.both for c in column.choices[:12]),
+        "expected": "; ".join(c.label.both for c in column.choices[:6])
+        + ("; …" if len(column.choices) > 6 else ""),
         "min": column.min,
         "max": column.max_length if code == "too_long" else column.max,
         "length": len(text),
@@ -75,4 +83,6 @@ def cell_problem(code: str, column: Column, value: Any, *, period: Period | None
         "ru": rule.message.ru if rule else "",
     }
     message = render(code, **fields)
-    return Problem(code, message.kk, message.ru, column=column.label.both, column_key=column.key, value=text)
+    return Problem(
+        code, message.kk, message.ru, column=column.label.both, column_key=column.key, value=text
+    )

@@ -62,5 +62,7 @@ def read_workbook(path: Path, limits: Limits | None = None) -> Workbook:
     except pc.PasswordError:
         raise _error("encrypted", path) from None
     except (pc.CalamineError, pc.ZipError, pc.XmlError, ValueError, OSError, UnicodeError) as exc:
-        raise _error("corrupt", path, detail=type(exc).__name__ + (f": {exc}"[:120] if str(exc) else "")) from None
+        raise _error(
+            "corrupt", path, detail=type(exc).__name__ + (f": {exc}"[:120] if str(exc) else "")
+        ) from None
     return Workbook(path, sheets, identity, warnings)

@@ -13,8 +13,9 @@ import xlsxwriter
 
 from .bilingual import Text
 from .errors import ConfigError, WorkbookError
+from .headers import header_positions, label_index
 from .ids import is_valid_id
-from .normalise import converter, fold, is_blank
+from .normalise import converter, is_blank
 from .problems import cell_problem
 from .reader import read_workbook
 from .spec import ORG_TYPES, Choice, Column
@@ -39,29 +40,42 @@ def registry_columns(type_labels: dict[str, Text]) -> tuple[Column, ...]:
     types = tuple(Choice(t, type_labels[t]) for t in ORG_TYPES)
     return (
         Column("bin", Text("БСН", "БИН"), "bin", required=True, width=16),
-        Column("name_kk", Text("Атауы (қазақша)", "Наименование (на казахском)"), "text", required=True, width=45),
-        Column("name_ru", Text("Атауы (орысша)", "Наименование (на русском)"), "text", required=True, width=45),
-        Column("type", Text("Ұйым түрі", "Тип организации"), "choice", required=True, choices=types, width=38),
+        Column(
+            "name_kk",
+            Text("Атауы (қазақша)", "Наименование (на казахском)"),
+            "text",
+            required=True,
+            width=45,
+        ),
+        Column(
+            "name_ru",
+            Text("Атауы (орысша)", "Наименование (на русском)"),
+            "text",
+            required=True,
+            width=45,
+        ),
+        Column(
+            "type",
+            Text("Ұйым түрі", "Тип организации"),
+            "choice",
+            required=True,
+            choices=types,
+            width=38,
+        ),
         Column("address", Text("Мекенжайы", "Адрес"), "text", width=35),
         Column("director", Text("Басшы", "Руководитель"), "text", width=28),
         Column("email", Text("Электрондық пошта", "Электронная почта"), "text", width=28),
-        Column("staff", Text("Қызметкерлер саны", "Численность работников"), "integer", min=0, width=14),
-        Column("pupils", Text("Оқушылар / тәрбиеленушілер саны", "Численность учащихся / воспитанников"),
-               "integer", min=0, width=16),
+        Column(
+            "staff", Text("Қызметкерлер саны", "Численность работников"), "integer", min=0, width=14
+        ),
+        Column(
+            "pupils",
+            Text("Оқушылар / тәрбиеленушілер саны", "Численность учащихся / воспитанников"),
+            "integer",
+            min=0,
+            width=16,
+        ),
     )
-
-
-def _header_map(row: list, columns: tuple[Column, ...]) -> dict[str, int]:
-    index = {}
-    for col in columns:
-        for spelling in (col.key, col.label.kk, col.label.ru, col.label.both):
-            index[fold(spelling)] = col.key
-    found = {}
-    for i, cell in enumerate(row):
-        key = index.get(fold(str(cell))) if not is_blank(cell) else None
-        if key and key not in found:
-            found[key] = i
-    return found
 
 
 def load_registry(path: Path, type_labels: dict[str, Text]) -> list[Organisation]:
@@ -74,7 +88,7 @@ def load_registry(path: Path, type_labels: dict[str, Text]) -> list[Organisation
     columns = registry_columns(type_labels)
     if sheet is None or not sheet.rows:
         raise ConfigError("тізілім бос.", "реестр пуст.", where=str(path))
-    positions = _header_map(sheet.rows[0], columns)
+    positions = header_positions(sheet.rows[0], label_index(columns))
     missing = [c for c in columns if c.required and c.key not in positions]
     if missing:
         labels = ", ".join(c.label.both for c in missing)
@@ -96,7 +110,9 @@ def load_registry(path: Path, type_labels: dict[str, Text]) -> list[Organisation
             if is_blank(value):
                 if col.required:
                     found = cell_problem("required", col, value)
-                    problems.append(f"{excel_row}-жол/строка {excel_row}, «{col.label.both}»: {found.kk} / {found.ru}")
+                    problems.append(
+                        f"{excel_row}-жол/строка {excel_row}, «{col.label.both}»: {found.kk} / {found.ru}"
+                    )
                 values[col.key] = None
                 continue
             typed, error = converters[col.key](value)
@@ -104,14 +120,23 @@ def load_registry(path: Path, type_labels: dict[str, Text]) -> list[Organisation
                 error = "id_checksum"
             if error:
                 found = cell_problem(error, col, value)
-                problems.append(f"{excel_row}-жол/строка {excel_row}, «{col.label.both}»: {found.kk} / {found.ru}")
+                problems.append(
+                    f"{excel_row}-жол/строка {excel_row}, «{col.label.both}»: {found.kk} / {found.ru}"
+                )
             values[col.key] = typed
         if all(values[c.key] is not None for c in columns if c.required):
-            organisations.append(Organisation(
-                bin=values["bin"], name=Text(values["name_kk"], values["name_ru"]), type=values["type"],
-                address=values["address"] or "", director=values["director"] or "", email=values["email"] or "",
-                staff=values["staff"] or 0, pupils=values["pupils"] or 0,
-            ))
+            organisations.append(
+                Organisation(
+                    bin=values["bin"],
+                    name=Text(values["name_kk"], values["name_ru"]),
+                    type=values["type"],
+                    address=values["address"] or "",
+                    director=values["director"] or "",
+                    email=values["email"] or "",
+                    staff=values["staff"] or 0,
+                    pupils=values["pupils"] or 0,
+                )
+            )
     seen: dict[str, int] = {}
     for org in organisations:
         seen[org.bin] = seen.get(org.bin, 0) + 1
@@ -126,13 +151,17 @@ def load_registry(path: Path, type_labels: dict[str, Text]) -> list[Organisation
     return organisations
 
 
-def write_registry(path: Path, organisations: list[Organisation], type_labels: dict[str, Text]) -> None:
+def write_registry(
+    path: Path, organisations: list[Organisation], type_labels: dict[str, Text]
+) -> None:
     """Write the registry the way the officer keeps it: bilingual header, BIN as text."""
     columns = registry_columns(type_labels)
     path.parent.mkdir(parents=True, exist_ok=True)
     book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
     sheet = book.add_worksheet("Ұйымдар-Организации")
-    head = book.add_format({"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#DDEBF7", "border": 1})
+    head = book.add_format(
+        {"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#DDEBF7", "border": 1}
+    )
     text = book.add_format({"num_format": "@"})
     for i, col in enumerate(columns):
         sheet.write_string(0, i, f"{col.label.kk}\n{col.label.ru}", head)
@@ -140,8 +169,15 @@ def write_registry(path: Path, organisations: list[Organisation], type_labels: d
     type_names = [type_labels[t].both for t in ORG_TYPES]
     sheet.data_validation(1, 3, 5000, 3, {"validate": "list", "source": type_names})
     for r, org in enumerate(organisations, start=1):
-        values = [org.bin, org.name.kk, org.name.ru, type_labels[org.type].both, org.address,
-                  org.director, org.email]
+        values = [
+            org.bin,
+            org.name.kk,
+            org.name.ru,
+            type_labels[org.type].both,
+            org.address,
+            org.director,
+            org.email,
+        ]
         for i, value in enumerate(values):
             sheet.write_string(r, i, value)
         sheet.write_number(r, 7, org.staff)

@@ -47,8 +47,12 @@ def _check_zip(path: Path, limits: Limits) -> list[str]:
             raise _fail("zip_bomb", path.name, detail=f"{len(infos)} entries")
         total = sum(i.file_size for i in infos)
         packed = max(1, sum(i.compress_size for i in infos))
-        if total > limits.max_uncompressed or (total > 10 * 1024 * 1024 and total / packed > limits.max_ratio):
-            raise _fail("zip_bomb", path.name, detail=f"{total // (1024 * 1024)} MB, ×{total / packed:.0f}")
+        if total > limits.max_uncompressed or (
+            total > 10 * 1024 * 1024 and total / packed > limits.max_ratio
+        ):
+            raise _fail(
+                "zip_bomb", path.name, detail=f"{total // (1024 * 1024)} MB, ×{total / packed:.0f}"
+            )
         warnings = []
         for info in infos:
             name = info.filename.lower()
@@ -59,7 +63,9 @@ def _check_zip(path: Path, limits: Limits) -> list[str]:
         return warnings
 
 
-def _check_prolog(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits, path: Path) -> None:
+def _check_prolog(
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits, path: Path
+) -> None:
     try:
         with archive.open(info) as member:
             head = member.read(limits.prolog_bytes)
@@ -79,7 +85,12 @@ def precheck(path: Path, limits: Limits) -> list[str]:
     if size == 0:
         raise _fail("empty_file", path.name)
     if size > limits.max_bytes:
-        raise _fail("too_large", path.name, size=size // (1024 * 1024), limit=limits.max_bytes // (1024 * 1024))
+        raise _fail(
+            "too_large",
+            path.name,
+            size=size // (1024 * 1024),
+            limit=limits.max_bytes // (1024 * 1024),
+        )
     with path.open("rb") as handle:
         magic = handle.read(8)
     if magic == OLE_MAGIC:

@@ -109,7 +109,13 @@ def _choices(raw: Any, shared: dict[str, tuple[Choice, ...]], where: str) -> tup
     for i, item in enumerate(raw):
         here = f"{where}.choices[{i}]"
         code = str(need(item, "code", here))
-        out.append(Choice(code, Text(str(need(item, "kk", here)), str(need(item, "ru", here))), item.get("area")))
+        out.append(
+            Choice(
+                code,
+                Text(str(need(item, "kk", here)), str(need(item, "ru", here))),
+                item.get("area"),
+            )
+        )
     codes = [c.code for c in out]
     if len(set(codes)) != len(codes):
         raise ConfigError("choices кодтары қайталанады.", "коды choices повторяются.", where=where)
@@ -128,7 +134,9 @@ def _column(raw: dict[str, Any], shared: dict[str, tuple[Choice, ...]], where: s
         )
     choices = _choices(raw["choices"], shared, where) if ctype == "choice" else ()
     if ctype == "choice" and not choices:
-        raise ConfigError("choice түріне choices керек.", "для типа choice нужен choices.", where=where)
+        raise ConfigError(
+            "choice түріне choices керек.", "для типа choice нужен choices.", where=where
+        )
     if raw.get("within_period") and ctype != "date":
         raise ConfigError(
             "within_period тек date түріне қолданылады.",
@@ -159,13 +167,27 @@ def _rule(raw: dict[str, Any], keys: set[str], where: str) -> Rule:
     if kind == "compare":
         op = need(raw, "op", where, str)
         if op not in OPS:
-            raise ConfigError(f"op {OPS} ішінен болуы керек.", f"op должен быть из {OPS}.", where=where)
-        rule = Rule(code, kind, message, left=tuple(need(raw, "left", where, list)),
-                    op=op, right=tuple(need(raw, "right", where, list)))
+            raise ConfigError(
+                f"op {OPS} ішінен болуы керек.", f"op должен быть из {OPS}.", where=where
+            )
+        rule = Rule(
+            code,
+            kind,
+            message,
+            left=tuple(need(raw, "left", where, list)),
+            op=op,
+            right=tuple(need(raw, "right", where, list)),
+        )
     elif kind == "required_if":
         cond = need(raw, "if", where, dict)
-        rule = Rule(code, kind, message, if_column=need(cond, "column", where, str),
-                    if_in=tuple(need(cond, "in", where, list)), then=tuple(need(raw, "then", where, list)))
+        rule = Rule(
+            code,
+            kind,
+            message,
+            if_column=need(cond, "column", where, str),
+            if_in=tuple(need(cond, "in", where, list)),
+            then=tuple(need(raw, "then", where, list)),
+        )
     else:
         raise ConfigError(
             f"ереже түрі «{kind}» белгісіз; compare немесе required_if.",
@@ -224,7 +246,10 @@ def load_spec(path: Path, shared: dict[str, tuple[Choice, ...]]) -> ReturnSpec:
         title=need_text(data, "title", where),
         description=need_text(data, "description", where),
         columns=columns,
-        rules=tuple(_rule(r, set(keys), f"{where}: rules[{i}]") for i, r in enumerate(data.get("rules") or [])),
+        rules=tuple(
+            _rule(r, set(keys), f"{where}: rules[{i}]")
+            for i, r in enumerate(data.get("rules") or [])
+        ),
         unique=unique,
         fixed_rows=fixed,
         areas=areas,
@@ -244,7 +269,10 @@ def schemas_dir(root: Path) -> Path:
 def load_specs(folder: Path) -> dict[str, ReturnSpec]:
     """All return specs of a schemas folder, keyed by code, in plan order."""
     shared_raw = load_yaml(folder / "choices.yaml") if (folder / "choices.yaml").exists() else {}
-    shared = {name: _choices(items, {}, f"{folder / 'choices.yaml'}: {name}") for name, items in shared_raw.items()}
+    shared = {
+        name: _choices(items, {}, f"{folder / 'choices.yaml'}: {name}")
+        for name, items in shared_raw.items()
+    }
     specs: dict[str, ReturnSpec] = {}
     for path in sorted((folder / "returns").glob("*.yaml")):
         spec = load_spec(path, shared)
@@ -263,7 +291,9 @@ def load_specs(folder: Path) -> dict[str, ReturnSpec]:
         )
     sheets = [s.sheet for s in specs.values()]
     if len(set(sheets)) != len(sheets):
-        raise ConfigError("парақ атаулары қайталанады.", "имена листов повторяются.", where=str(folder))
+        raise ConfigError(
+            "парақ атаулары қайталанады.", "имена листов повторяются.", where=str(folder)
+        )
     return dict(sorted(specs.items(), key=lambda kv: _plan_order(kv[0])))
 
 

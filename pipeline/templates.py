@@ -44,13 +44,35 @@ class _Formats:
     def __init__(self, book: xlsxwriter.Workbook) -> None:
         add = book.add_format
         self.title = add({"bold": True, "font_size": 13, "text_wrap": True, "valign": "top"})
-        self.label = add({"bold": True, "bg_color": "#F2F2F2", "border": 1, "text_wrap": True, "valign": "top"})
+        self.label = add(
+            {"bold": True, "bg_color": "#F2F2F2", "border": 1, "text_wrap": True, "valign": "top"}
+        )
         self.fixed = add({"bg_color": "#F2F2F2", "border": 1, "num_format": "@", "text_wrap": True})
-        self.note = add({"italic": True, "font_color": "#595959", "text_wrap": True, "valign": "top"})
-        self.head = add({"bold": True, "text_wrap": True, "valign": "top", "align": "center",
-                         "bg_color": "#DDEBF7", "border": 1, "locked": True})
-        self.required = add({"bold": True, "text_wrap": True, "valign": "top", "align": "center",
-                             "bg_color": "#FCE4D6", "border": 1, "locked": True})
+        self.note = add(
+            {"italic": True, "font_color": "#595959", "text_wrap": True, "valign": "top"}
+        )
+        self.head = add(
+            {
+                "bold": True,
+                "text_wrap": True,
+                "valign": "top",
+                "align": "center",
+                "bg_color": "#DDEBF7",
+                "border": 1,
+                "locked": True,
+            }
+        )
+        self.required = add(
+            {
+                "bold": True,
+                "text_wrap": True,
+                "valign": "top",
+                "align": "center",
+                "bg_color": "#FCE4D6",
+                "border": 1,
+                "locked": True,
+            }
+        )
         self.nil = add({"locked": False, "bg_color": "#FFF2CC", "border": 1})
         self.locked_row = add({"locked": True})
         self.cell = {
@@ -80,33 +102,74 @@ def _validation(column: Column, first: str, period, list_ref: str | None) -> dic
         "error_type": "stop",
     }
     if column.type == "choice":
-        return {**common, "validate": "list", "source": list_ref,
-                "error_message": "Тізімнен таңдаңыз. / Выберите из списка."}
+        return {
+            **common,
+            "validate": "list",
+            "source": list_ref,
+            "error_message": "Тізімнен таңдаңыз. / Выберите из списка.",
+        }
     if column.type == "date":
-        start, end = (period.start, period.end) if column.within_period else (dt.date(1950, 1, 1), dt.date(2100, 12, 31))
-        return {**common, "validate": "date", "criteria": "between",
-                "minimum": dt.datetime.combine(start, dt.time()), "maximum": dt.datetime.combine(end, dt.time()),
-                "input_message": _short(f"{help_text}\nКК.АА.ЖЖЖЖ / ДД.ММ.ГГГГ: {start:%d.%m.%Y}–{end:%d.%m.%Y}", 255),
-                "error_message": _short(f"Күн {start:%d.%m.%Y}–{end:%d.%m.%Y} аралығында. / "
-                                        f"Дата с {start:%d.%m.%Y} по {end:%d.%m.%Y}.", 255)}
+        start, end = (
+            (period.start, period.end)
+            if column.within_period
+            else (dt.date(1950, 1, 1), dt.date(2100, 12, 31))
+        )
+        return {
+            **common,
+            "validate": "date",
+            "criteria": "between",
+            "minimum": dt.datetime.combine(start, dt.time()),
+            "maximum": dt.datetime.combine(end, dt.time()),
+            "input_message": _short(
+                f"{help_text}\nКК.АА.ЖЖЖЖ / ДД.ММ.ГГГГ: {start:%d.%m.%Y}–{end:%d.%m.%Y}", 255
+            ),
+            "error_message": _short(
+                f"Күн {start:%d.%m.%Y}–{end:%d.%m.%Y} аралығында. / "
+                f"Дата с {start:%d.%m.%Y} по {end:%d.%m.%Y}.",
+                255,
+            ),
+        }
     if column.type in ("integer", "decimal"):
         low = column.min if column.min is not None else -1e12
         high = column.max if column.max is not None else 1e12
-        return {**common, "validate": "integer" if column.type == "integer" else "decimal",
-                "criteria": "between", "minimum": low, "maximum": high,
-                "error_message": "Сан енгізіңіз (теріс емес). / Введите число (не отрицательное)."}
+        return {
+            **common,
+            "validate": "integer" if column.type == "integer" else "decimal",
+            "criteria": "between",
+            "minimum": low,
+            "maximum": high,
+            "error_message": "Сан енгізіңіз (теріс емес). / Введите число (не отрицательное).",
+        }
     if column.type in ("iin", "bin"):
-        return {**common, "validate": "custom", "value": f"=AND(LEN({first})=12,ISNUMBER(--{first}))",
-                "input_message": _short(f"{help_text}\n12 сан / 12 цифр", 255),
-                "error_message": "12 сан, мәтін ретінде. / 12 цифр, как текст."}
+        return {
+            **common,
+            "validate": "custom",
+            "value": f"=AND(LEN({first})=12,ISNUMBER(--{first}))",
+            "input_message": _short(f"{help_text}\n12 сан / 12 цифр", 255),
+            "error_message": "12 сан, мәтін ретінде. / 12 цифр, как текст.",
+        }
     if column.max_length:
-        return {**common, "validate": "length", "criteria": "<=", "value": column.max_length,
-                "error_message": _short(f"Ең көбі {column.max_length} таңба. / Не более {column.max_length} символов.", 255)}
+        return {
+            **common,
+            "validate": "length",
+            "criteria": "<=",
+            "value": column.max_length,
+            "error_message": _short(
+                f"Ең көбі {column.max_length} таңба. / Не более {column.max_length} символов.", 255
+            ),
+        }
     return {}
 
 
-def _write_return_sheet(book, fmt: _Formats, spec: ReturnSpec, org: Organisation, campaign: Campaign,
-                        lists, list_refs: dict[tuple[str, str], str]) -> None:
+def _write_return_sheet(
+    book,
+    fmt: _Formats,
+    spec: ReturnSpec,
+    org: Organisation,
+    campaign: Campaign,
+    lists,
+    list_refs: dict[tuple[str, str], str],
+) -> None:
     sheet = book.add_worksheet(spec.sheet)
     period = campaign.period(spec.code, org.type)
     deadline = campaign.deadline(spec.code)
@@ -130,14 +193,27 @@ def _write_return_sheet(book, fmt: _Formats, spec: ReturnSpec, org: Organisation
     if not spec.fixed_rows:
         sheet.write_string(L.NIL_ROW - 1, 0, L.NIL_LABEL.both, fmt.label)
         sheet.write_blank(L.NIL_ROW - 1, 1, None, fmt.nil)
-        sheet.data_validation(L.NIL_ROW - 1, 1, L.NIL_ROW - 1, 1, {
-            "validate": "list", "source": [L.NIL_YES.both],
-            "input_title": "Нөлдік есеп / Нулевой отчёт",
-            "input_message": "Кезеңде деректер болмаса ғана таңдаңыз. / Выберите, только если данных за период нет.",
-        })
+        sheet.data_validation(
+            L.NIL_ROW - 1,
+            1,
+            L.NIL_ROW - 1,
+            1,
+            {
+                "validate": "list",
+                "source": [L.NIL_YES.both],
+                "input_title": "Нөлдік есеп / Нулевой отчёт",
+                "input_message": "Кезеңде деректер болмаса ғана таңдаңыз. / Выберите, только если данных за период нет.",
+            },
+        )
         sheet.set_row(L.NIL_ROW - 1, 30, fmt.locked_row)
-    sheet.merge_range(L.DESCRIPTION_ROW - 1, 0, L.DESCRIPTION_ROW - 1, last,
-                      f"{spec.description.kk}\n{spec.description.ru}", fmt.note)
+    sheet.merge_range(
+        L.DESCRIPTION_ROW - 1,
+        0,
+        L.DESCRIPTION_ROW - 1,
+        last,
+        f"{spec.description.kk}\n{spec.description.ru}",
+        fmt.note,
+    )
     sheet.set_row(L.DESCRIPTION_ROW - 1, 45, fmt.locked_row)
     header = L.HEADER_ROW - 1
     fixed_choices = spec.column(spec.fixed_rows).choices if spec.fixed_rows else ()
@@ -145,9 +221,15 @@ def _write_return_sheet(book, fmt: _Formats, spec: ReturnSpec, org: Organisation
     first_data, last_data = L.FIRST_DATA_ROW - 1, L.FIRST_DATA_ROW - 1 + nrows - 1
     for i, column in enumerate(spec.columns):
         mark = " *" if column.required else ""
-        sheet.write_string(header, i, f"{column.label.kk}{mark}\n{column.label.ru}{mark}",
-                           fmt.required if column.required else fmt.head)
-        width = column.width or min(max(14, len(column.label.ru) // 2 + 6, len(column.label.kk) // 2 + 6), 40)
+        sheet.write_string(
+            header,
+            i,
+            f"{column.label.kk}{mark}\n{column.label.ru}{mark}",
+            fmt.required if column.required else fmt.head,
+        )
+        width = column.width or min(
+            max(14, len(column.label.ru) // 2 + 6, len(column.label.kk) // 2 + 6), 40
+        )
         sheet.set_column(i, i, width, fmt.cell[column.type])
         if column.help:
             sheet.write_comment(header, i, column.help.both, {"x_scale": 2})
@@ -156,7 +238,7 @@ def _write_return_sheet(book, fmt: _Formats, spec: ReturnSpec, org: Organisation
             list_ref = list_refs.get((spec.code, column.key)) or lists(spec.code, column)
             list_refs[(spec.code, column.key)] = list_ref
         rule = _validation(column, xl_rowcol_to_cell(first_data, i), period, list_ref)
-        if rule and not (spec.fixed_rows == column.key):
+        if rule and spec.fixed_rows != column.key:
             sheet.data_validation(first_data, i, last_data, i, rule)
     sheet.set_row(header, 48, fmt.locked_row)
     for r, choice in enumerate(fixed_choices):
@@ -165,8 +247,18 @@ def _write_return_sheet(book, fmt: _Formats, spec: ReturnSpec, org: Organisation
         sheet.set_row(first_data + r, 30)
     sheet.freeze_panes(L.FIRST_DATA_ROW - 1, 0)
     sheet.autofilter(header, 0, last_data, ncols - 1)
-    sheet.protect("", {"insert_rows": True, "delete_rows": not spec.fixed_rows, "format_columns": True,
-                       "format_rows": True, "autofilter": True, "sort": True, "select_locked_cells": True})
+    sheet.protect(
+        "",
+        {
+            "insert_rows": True,
+            "delete_rows": not spec.fixed_rows,
+            "format_columns": True,
+            "format_rows": True,
+            "autofilter": True,
+            "sort": True,
+            "select_locked_cells": True,
+        },
+    )
     sheet.set_landscape()
     sheet.fit_to_pages(1, 0)
     sheet.repeat_rows(header)
@@ -190,33 +282,59 @@ def _list_writer(book, fmt: _Formats):
     return write
 
 
-def _write_instructions(book, fmt: _Formats, org: Organisation, campaign: Campaign, specs: list[ReturnSpec]) -> None:
+def _write_instructions(
+    book, fmt: _Formats, org: Organisation, campaign: Campaign, specs: list[ReturnSpec]
+) -> None:
     sheet = book.add_worksheet(INSTRUCTIONS_SHEET)
     sheet.set_column(0, 0, 10)
     sheet.set_column(1, 2, 70)
     contact = " ".join(x for x in (campaign.contact_email, campaign.contact_phone) if x)
     lines = [
         ("", f"{campaign.subject.kk}", f"{campaign.subject.ru}"),
-        ("", "Сыбайлас жемқорлық тәуекелдеріне ішкі талдау", "Внутренний анализ коррупционных рисков"),
+        (
+            "",
+            "Сыбайлас жемқорлық тәуекелдеріне ішкі талдау",
+            "Внутренний анализ коррупционных рисков",
+        ),
         ("", f"{org.name.kk} (БСН {org.bin})", f"{org.name.ru} (БИН {org.bin})"),
         ("", "Қалай толтыру керек", "Как заполнять"),
-        ("1", "Әр парақты өз кезеңі бойынша толтырыңыз. Тақырыптарды, парақ атауларын және сұр ұяшықтарды өзгертпеңіз.",
-         "Заполните каждый лист за его период. Не меняйте заголовки, названия листов и серые ячейки."),
-        ("2", "ЖСН/БСН — 12 сан, мәтін ретінде. Күндер — КК.АА.ЖЖЖЖ. Мәндерді ашылмалы тізімнен таңдаңыз.",
-         "ИИН/БИН — 12 цифр, как текст. Даты — ДД.ММ.ГГГГ. Значения выбирайте из выпадающего списка."),
-        ("3", "Деректер болмаса, парақтың жоғарғы жағындағы сары ұяшықта «Иә, деректер жоқ» таңдаңыз.",
-         "Если данных нет, выберите в жёлтой ячейке вверху листа «Да, данных нет»."),
-        ("4", "Файлды .xlsx түрінде сақтап, осы хатқа жауап ретінде жіберіңіз. Қате болса, түзету тізімі бар файл қайтарылады.",
-         "Сохраните файл в формате .xlsx и отправьте ответом на письмо. При ошибках вернётся файл со списком исправлений."),
-        ("5", f"Сұрақтар бойынша: {campaign.contact_name.kk} {contact}".strip(),
-         f"По вопросам: {campaign.contact_name.ru} {contact}".strip()),
+        (
+            "1",
+            "Әр парақты өз кезеңі бойынша толтырыңыз. Тақырыптарды, парақ атауларын және сұр ұяшықтарды өзгертпеңіз.",
+            "Заполните каждый лист за его период. Не меняйте заголовки, названия листов и серые ячейки.",
+        ),
+        (
+            "2",
+            "ЖСН/БСН — 12 сан, мәтін ретінде. Күндер — КК.АА.ЖЖЖЖ. Мәндерді ашылмалы тізімнен таңдаңыз.",
+            "ИИН/БИН — 12 цифр, как текст. Даты — ДД.ММ.ГГГГ. Значения выбирайте из выпадающего списка.",
+        ),
+        (
+            "3",
+            "Деректер болмаса, парақтың жоғарғы жағындағы сары ұяшықта «Иә, деректер жоқ» таңдаңыз.",
+            "Если данных нет, выберите в жёлтой ячейке вверху листа «Да, данных нет».",
+        ),
+        (
+            "4",
+            "Файлды .xlsx түрінде сақтап, осы хатқа жауап ретінде жіберіңіз. Қате болса, түзету тізімі бар файл қайтарылады.",
+            "Сохраните файл в формате .xlsx и отправьте ответом на письмо. При ошибках вернётся файл со списком исправлений.",
+        ),
+        (
+            "5",
+            f"Сұрақтар бойынша: {campaign.contact_name.kk} {contact}".strip(),
+            f"По вопросам: {campaign.contact_name.ru} {contact}".strip(),
+        ),
         ("", "Есептер", "Отчёты"),
     ]
     for spec in specs:
         period = campaign.period(spec.code, org.type)
         due = campaign.deadline(spec.code)
-        lines.append((spec.code, f"{spec.title.kk}. Кезең: {period.label}. Мерзімі: {due:%d.%m.%Y}.",
-                      f"{spec.title.ru}. Период: {period.label}. Срок: {due:%d.%m.%Y}."))
+        lines.append(
+            (
+                spec.code,
+                f"{spec.title.kk}. Кезең: {period.label}. Мерзімі: {due:%d.%m.%Y}.",
+                f"{spec.title.ru}. Период: {period.label}. Срок: {due:%d.%m.%Y}.",
+            )
+        )
     for r, (num, kk, ru) in enumerate(lines):
         style = fmt.bold_wrap if not num else fmt.wrap
         sheet.write_string(r, 0, num, style)
@@ -225,20 +343,32 @@ def _write_instructions(book, fmt: _Formats, org: Organisation, campaign: Campai
     sheet.activate()
 
 
-def _write_identity(book, org: Organisation, campaign: Campaign, specs: list[ReturnSpec], now: dt.datetime) -> None:
+def _write_identity(
+    book, org: Organisation, campaign: Campaign, specs: list[ReturnSpec], now: dt.datetime
+) -> None:
     """The very hidden sheet that lets ingest tell who sent what, whatever the file name."""
     sheet = book.add_worksheet(IDENTITY_SHEET)
     sheet.very_hidden()
-    rows = [["adal", "1"], ["campaign", campaign.code], ["bin", org.bin], ["org_type", org.type],
-            ["generated_at", now.isoformat(timespec="seconds")]]
+    rows = [
+        ["adal", "1"],
+        ["campaign", campaign.code],
+        ["bin", org.bin],
+        ["org_type", org.type],
+        ["generated_at", now.isoformat(timespec="seconds")],
+    ]
     rows += [["sheet", s.sheet, s.code, str(s.version), str(L.HEADER_ROW)] for s in specs]
     for r, row in enumerate(rows):
         for c, value in enumerate(row):
             sheet.write_string(r, c, value)
 
 
-def write_template(path: Path, org: Organisation, campaign: Campaign, specs: dict[str, ReturnSpec],
-                   now: dt.datetime | None = None) -> list[ReturnSpec]:
+def write_template(
+    path: Path,
+    org: Organisation,
+    campaign: Campaign,
+    specs: dict[str, ReturnSpec],
+    now: dt.datetime | None = None,
+) -> list[ReturnSpec]:
     """Write one organisation's workbook; returns the specs it holds (its type's returns)."""
     chosen = applicable(specs, org.type)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -250,13 +380,19 @@ def write_template(path: Path, org: Organisation, campaign: Campaign, specs: dic
     for spec in chosen:
         _write_return_sheet(book, fmt, spec, org, campaign, lists, refs)
     _write_identity(book, org, campaign, chosen, now or dt.datetime.now())
-    book.set_properties({"title": f"{campaign.code} {org.bin}", "author": "Adal", "company": campaign.subject.ru})
+    book.set_properties(
+        {"title": f"{campaign.code} {org.bin}", "author": "Adal", "company": campaign.subject.ru}
+    )
     book.close()
     return chosen
 
 
-def write_templates(folder: Path, organisations: list[Organisation], campaign: Campaign,
-                    specs: dict[str, ReturnSpec]) -> list[Path]:
+def write_templates(
+    folder: Path,
+    organisations: list[Organisation],
+    campaign: Campaign,
+    specs: dict[str, ReturnSpec],
+) -> list[Path]:
     paths = []
     for org in organisations:
         path = folder / template_name(org, campaign)

@@ -1,0 +1,243 @@
+"""The `adal` command: thin click commands over the library. Logging is set up here only."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+import sys
+from functools import wraps
+from pathlib import Path
+
+import click
+from loguru import logger
+
+from . import ledger
+from .errors import AdalError
+from .workspace import Paths, open_workspace
+
+TYPE_SHORT = {
+    "general_secondary": "Мектеп/Школа",
+    "preschool": "Балабақша/Детсад",
+    "additional": "Қосымша/Доп.",
+}
+
+
+def _setup_logging(paths: Paths, verbose: bool) -> None:
+    logger.remove()
+    logger.add(sys.stderr, level="DEBUG" if verbose else "WARNING", format="{level}: {message}")
+    logs = paths.outbox / "logs"
+    try:
+        logs.mkdir(parents=True, exist_ok=True)
+        logger.add(
+            logs / "adal-{time:YYYY-MM-DD}.log", level="DEBUG", encoding="utf-8", enqueue=False
+        )
+    except OSError:
+        pass
+
+
+def friendly(func):
+    """Known errors print their bilingual message; anything else is logged, not dumped."""
+
+    @wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except AdalError as exc:
+            click.echo(str(exc), err=True)
+            sys.exit(1)
+        except (click.exceptions.Exit, click.ClickException, SystemExit):
+            raise
+        except Exception:  # the last guard of a user-facing command
+            logger.exception("unexpected error")
+            click.echo(
+                "Ішкі қате; толығы outbox/logs ішінде. / Внутренняя ошибка; подробности в outbox/logs.",
+                err=True,
+            )
+            sys.exit(2)
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--root",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    show_default=True,
+    help="Campaign folder with campaign/, inbox/, outbox/.",
+)
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Ledger SQLite file (default: ROOT/adal.sqlite).",
+)
+@click.option("-v", "--verbose", is_flag=True, help="Show debug messages.")
+@click.pass_context
+def main(ctx: click.Context, root: Path, db: Path | None, verbose: bool) -> None:
+    """Adal: internal analysis of corruption risks (KZ/RU) for an education department."""
+    paths = Paths(root.resolve(), db.resolve() if db else None)
+    ctx.obj = paths
+    _setup_logging(paths, verbose)
+
+
+@main.command()
+@click.pass_obj
+@friendly
+def init(paths: Paths) -> None:
+    """Create campaign/campaign.yaml (the 2023 plan) and an empty organisations registry."""
+    from .campaign import load_campaign
+    from .registry import write_registry
+    from .spec import shipped_schemas
+
+    paths.campaign_dir.mkdir(parents=True, exist_ok=True)
+    if not paths.campaign_file.exists():
+        shutil.copy(shipped_schemas() / "campaign-2023.yaml", paths.campaign_file)
+    campaign = load_campaign(paths.campaign_file)
+    if not paths.registry_file.exists():
+        write_registry(paths.registry_file, [], campaign.org_types)
+    for folder in (paths.inbox, paths.outbox):
+        folder.mkdir(parents=True, exist_ok=True)
+    click.echo(f"Дайын / Готово: {paths.campaign_file}\n  {paths.registry_file}")
+
+
+@main.command()
+@click.option(
+    "--inbox-only", is_flag=True, help="Stop once the inbox is filled (nothing ingested)."
+)
+@click.option(
+    "--seed", default=2023, show_default=True, help="Random seed of the fictional district."
+)
+@click.pass_context
+@friendly
+def demo(ctx: click.Context, inbox_only: bool, seed: int) -> None:
+    """Build the demo district, its templates and a realistic inbox, then run the whole job."""
+    from .demo import build_demo
+
+    paths: Paths = ctx.obj
+    counts = build_demo(paths, seed)
+    click.echo(
+        f"Демо аудан / Демо-район: {counts['organisations']} ұйым/организаций, "
+        f"{counts['files']} файл inbox/ ішінде / в inbox/ → {paths.root}"
+    )
+    if inbox_only:
+        return
+    for command in _DEMO_STEPS:
+        click.echo(f"\n== adal {command.name} ==")
+        ctx.invoke(command)
+
+
+@main.command()
+@click.pass_obj
+@friendly
+def templates(paths: Paths) -> None:
+    """Write one pre-filled bilingual template workbook per organisation into outbox/templates/."""
+    from .templates import write_templates
+
+    ws = open_workspace(paths)
+    written = write_templates(paths.outbox / "templates", ws.organisations, ws.campaign, ws.specs)
+    click.echo(f"Үлгілер / Шаблоны: {len(written)} → {paths.outbox / 'templates'}")
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print machine-readable outcomes.")
+@click.option(
+    "--received",
+    type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M", "%d.%m.%Y"]),
+    default=None,
+    help="Received time for a batch saved later than it arrived.",
+)
+@click.option("--jobs", type=int, default=None, help="Reader processes (default: number of cores).")
+@click.pass_obj
+@friendly
+def ingest(paths: Paths, as_json: bool, received: dt.datetime | None, jobs: int | None) -> None:
+    """Read every file in inbox/, validate, store, archive and write feedback."""
+    from .ingest import ingest as run_ingest
+    from .parallel import parallel_parser
+
+    ws = open_workspace(paths)
+    bar = None
+
+    def progress(done: int, total: int) -> None:
+        nonlocal bar
+        if as_json or total < 20:
+            return
+        if bar is None:
+            bar = click.progressbar(length=total, label="Өңдеу / Обработка", file=sys.stderr)
+            bar.__enter__()
+        bar.update(1)
+
+    outcomes = run_ingest(ws, received=received, progress=progress, parse=parallel_parser(ws, jobs))
+    if bar is not None:
+        bar.__exit__(None, None, None)
+    logger.info("ingested {} files", len(outcomes))
+    if as_json:
+        click.echo(
+            json.dumps({"files": [o.as_json() for o in outcomes]}, ensure_ascii=False, indent=1)
+        )
+        return
+    if not outcomes:
+        click.echo("inbox/ бос / inbox/ пуст.")
+        return
+    names = {
+        "accepted": "қабылданды/принят",
+        "partial": "ішінара/частично",
+        "rejected": "қабылданбады/отклонён",
+        "duplicate": "қайталанған/дубликат",
+    }
+    for o in outcomes:
+        click.echo(f"  {names[o.status]:<24} {o.errors:>4} қате/ошибок  {o.name}")
+        for p in [p for p in o.problems if not p.cell][:3]:
+            click.echo(f"      {p.kk} / {p.ru}")
+    totals = {s: sum(o.status == s for o in outcomes) for s in names}
+    click.echo("Барлығы / Итого: " + ", ".join(f"{names[s]} {n}" for s, n in totals.items() if n))
+    fb = [o.feedback for o in outcomes if o.feedback]
+    if fb:
+        click.echo(
+            f"Түзету файлдары / Файлы для исправления: {len(fb)} → {paths.outbox / 'feedback'}"
+        )
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print machine-readable status.")
+@click.pass_obj
+@friendly
+def status(paths: Paths, as_json: bool) -> None:
+    """Per organisation × return: accepted, late, rejected, missing; reporting rate per type."""
+    from .status import return_states, status_json
+
+    ws = open_workspace(paths)
+    conn = ledger.connect(paths.ledger)
+    try:
+        states = return_states(conn, ws)
+    finally:
+        conn.close()
+    data = status_json(ws, states)
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=1))
+        return
+    marks = {"accepted": "✓", "late": "L", "rejected": "✗", "missing": "·", "not_applicable": " "}
+    codes = list(ws.specs)
+    click.echo(f"{'БСН/БИН':<13} {'':<34} " + " ".join(f"{c:>4}" for c in codes))
+    for org in data["organisations"]:
+        line = " ".join(f"{marks[org['returns'][c]]:>4}" for c in codes)
+        click.echo(f"{org['bin']:<13} {org['name_ru'][:34]:<34} {line}")
+    click.echo("✓ уақытында/в срок  L кешікті/с опозданием  ✗ қатемен/с ошибками  · жоқ/нет")
+    for org_type, s in data["summary"].items():
+        click.echo(
+            f"  {TYPE_SHORT[org_type]:<18} тапсыру деңгейі / уровень сдачи: {s['rate']:.0%} "
+            f"(уақытында / в срок {s['on_time_rate']:.0%})"
+        )
+
+
+def _not_yet(name: str, issue: str):
+    @main.command(name=name)
+    def command() -> None:
+        click.echo(f"`adal {name}` әлі жоқ / ещё не готово ({issue}).")
+
+    command.__doc__ = f"Not yet available ({issue})."
+    return command
+
+
+_DEMO_STEPS = [ingest, status]

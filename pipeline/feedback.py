@@ -1,0 +1,123 @@
+"""The correction workbook: the sender's own file, bad cells marked, and a list of fixes.
+
+The sender fixes that very file and sends it back, so the identity sheet and everything
+they typed stay as they were. Formats openpyxl cannot edit (.xls, .ods) are rebuilt as
+.xlsx from their values. Every text written here is forced to be text, never a formula.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils.exceptions import InvalidFileException
+
+from .inbox import safe_name
+from .problems import Problem
+from .reader import IDENTITY_SHEET, read_workbook
+
+ERRORS_SHEET = "Қателер-Ошибки"
+BAD_FILL = PatternFill("solid", fgColor="FFC7CE")
+HEADERS = (
+    "№",
+    "Парақ / Лист",
+    "Жол / Строка",
+    "Ұяшық / Ячейка",
+    "Баған / Столбец",
+    "Мән / Значение",
+    "Не түзету керек",
+    "Что исправить",
+    "Код",
+)
+
+
+def _text(cell, value: object) -> None:
+    """Assign as text: openpyxl would otherwise make a formula of '=…'."""
+    cell.value = "" if value is None else str(value)
+    if cell.data_type == "f":
+        cell.data_type = "s"
+
+
+def _open_editable(original: Path) -> openpyxl.Workbook:
+    if original.suffix.lower() in (".xlsx", ".xlsm"):
+        try:
+            return openpyxl.load_workbook(
+                original, keep_vba=False, keep_links=False, rich_text=False
+            )
+        except (InvalidFileException, KeyError, ValueError, OSError, TypeError):
+            pass
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    source = read_workbook(original)
+    for sheet in source.sheets:
+        target = book.create_sheet(sheet.name[:31])
+        for r, row in enumerate(sheet.rows, start=1):
+            for c, value in enumerate(row, start=1):
+                if value == "":
+                    continue
+                if isinstance(value, str):
+                    _text(target.cell(r, c), value)
+                else:
+                    target.cell(r, c).value = value
+    if source.identity:
+        hidden = book.create_sheet(IDENTITY_SHEET)
+        for r, row in enumerate(source.identity, start=1):
+            for c, value in enumerate(row, start=1):
+                _text(hidden.cell(r, c), value)
+        hidden.sheet_state = "veryHidden"
+    return book
+
+
+def _mark_cells(book: openpyxl.Workbook, problems: list[Problem]) -> None:
+    by_cell: dict[tuple[str, str], list[Problem]] = {}
+    for p in problems:
+        if p.sheet in book.sheetnames and p.cell:
+            by_cell.setdefault((p.sheet, p.cell), []).append(p)
+    for (sheet, ref), found in by_cell.items():
+        cell = book[sheet][ref]
+        cell.fill = BAD_FILL
+        text = "\n".join(f"• {p.kk}\n• {p.ru}" for p in found)
+        cell.comment = Comment(text[:2000], "Adal", width=320, height=140)
+
+
+def _errors_sheet(book: openpyxl.Workbook, problems: list[Problem]) -> None:
+    if ERRORS_SHEET in book.sheetnames:
+        del book[ERRORS_SHEET]
+    sheet = book.create_sheet(ERRORS_SHEET, 0)
+    for c, head in enumerate(HEADERS, start=1):
+        cell = sheet.cell(1, c)
+        _text(cell, head)
+        cell.font = Font(bold=True)
+    for r, p in enumerate(problems, start=2):
+        values = (r - 1, p.sheet, p.row or "", p.cell, p.column, p.value, p.kk, p.ru, p.code)
+        for c, value in enumerate(values, start=1):
+            cell = sheet.cell(r, c)
+            if isinstance(value, int):
+                cell.value = value
+            else:
+                _text(cell, value)
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+        if p.cell and p.sheet in book.sheetnames:
+            sheet.cell(r, 4).hyperlink = f"#'{p.sheet}'!{p.cell}"
+            sheet.cell(r, 4).font = Font(color="0563C1", underline="single")
+    for c, width in enumerate((5, 14, 10, 10, 30, 22, 55, 55, 18), start=1):
+        sheet.column_dimensions[openpyxl.utils.get_column_letter(c)].width = width
+    sheet.freeze_panes = "A2"
+    book.active = 0
+    for other in book.worksheets[1:]:
+        other.sheet_view.tabSelected = False
+
+
+def write_feedback(
+    original: Path, problems: list[Problem], folder: Path, original_name: str
+) -> Path:
+    """Write the correction workbook for one received file and return its path."""
+    book = _open_editable(original)
+    _mark_cells(book, problems)
+    _errors_sheet(book, problems)
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{Path(safe_name(original_name)).stem}-qateler-oshibki.xlsx"
+    book.save(target)
+    return target

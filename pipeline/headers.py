@@ -1,0 +1,46 @@
+"""Matching header cells to column keys: by label in KZ or RU, case and spacing ignored.
+
+A template header holds both labels on two lines and a `*` for required columns; people
+also retype one of the labels, or the key itself. All of these match the same column.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from .normalise import fold, is_blank
+from .spec import Column
+
+
+def label_index(columns: Iterable[Column]) -> dict[str, str]:
+    index: dict[str, str] = {}
+    for column in columns:
+        for spelling in (column.key, column.label.kk, column.label.ru, column.label.both):
+            index[fold(spelling)] = column.key
+    return index
+
+
+def header_key(cell: Any, index: dict[str, str]) -> str | None:
+    """The column key a header cell names, or None."""
+    if is_blank(cell):
+        return None
+    text = str(cell).replace("*", "")
+    key = index.get(fold(text))
+    if key:
+        return key
+    for part in text.replace(" / ", "\n").split("\n"):
+        key = index.get(fold(part)) if part.strip() else None
+        if key:
+            return key
+    return None
+
+
+def header_positions(row: list[Any], index: dict[str, str]) -> dict[str, int]:
+    """Key → 0-based column of its first matching cell in a row."""
+    found: dict[str, int] = {}
+    for c, cell in enumerate(row):
+        key = header_key(cell, index)
+        if key and key not in found:
+            found[key] = c
+    return found

@@ -1,0 +1,371 @@
+"""`adal ingest`: every file in `inbox/` gets an answer, nothing is lost, the batch never dies.
+
+Order of work, chosen so that a crash at any point is completed by the next run:
+read and check everything (no side effects) → one ledger transaction per file → move the
+original into the archive → write its feedback → mark it archived.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import sqlite3
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import ledger
+from .feedback import write_feedback
+from .inbox import Item, archive_path, expand_email, file_item, list_inbox, move_into
+from .messages import render
+from .parse import ParsedFile, parse_file
+from .problems import Problem
+from .safety import Limits
+from .validate import check_sheets
+from .workspace import Workspace
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class FileOutcome:
+    """What happened to one received file; `as_json` is the `--json` contract."""
+
+    name: str
+    sha256: str
+    status: str
+    received_at: str
+    bin: str | None = None
+    returns: dict[str, str] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    feedback: str | None = None
+    archive: str | None = None
+
+    @property
+    def errors(self) -> int:
+        return sum(p.severity == "error" for p in self.problems)
+
+    def as_json(self) -> dict:
+        return {
+            "file": self.name,
+            "sha256": self.sha256,
+            "status": self.status,
+            "errors": self.errors,
+            "warnings": sum(p.severity == "warning" for p in self.problems),
+            "bin": self.bin,
+            "received_at": self.received_at,
+            "returns": self.returns,
+            "messages": [
+                f"{p.where}: {p.kk} / {p.ru}" if p.where else f"{p.kk} / {p.ru}"
+                for p in self.problems
+            ],
+            "problems": [p.as_dict() for p in self.problems],
+            "feedback": self.feedback,
+            "archive": self.archive,
+        }
+
+
+def collect(
+    ws: Workspace, received: dt.datetime | None
+) -> tuple[list[Item], dict[Path, list[Item]]]:
+    """Files and e-mail attachments of the inbox; containers map each e-mail to its items."""
+    staging = ws.paths.archive / ".staging"
+    items, containers = [], {}
+    for path in list_inbox(ws.paths.inbox):
+        if path.suffix.lower() == ".eml":
+            found = expand_email(path, staging, received)
+            containers[path] = [i for i in found if i.container]
+            items += found
+        else:
+            items.append(file_item(path, received))
+    return items, containers
+
+
+def _file_status(parsed: ParsedFile) -> str:
+    statuses = [s.status for s in parsed.sheets]
+    if "accepted" in statuses:
+        return "partial" if "rejected" in statuses else "accepted"
+    return "rejected"
+
+
+def check_batch(ws: Workspace, parsed: list[ParsedFile]) -> None:
+    """Validate all pending sheets, stacked per return and period (one pandera call each)."""
+    groups: dict[tuple[str, str], list] = defaultdict(list)
+    for pf in parsed:
+        for sheet in pf.sheets:
+            if sheet.status == "pending":
+                groups[(sheet.spec_code, pf.org_type)].append(sheet)
+    for (code, org_type), sheets in groups.items():
+        check_sheets(ws.specs[code], ws.campaign.period(code, org_type), [s.rows for s in sheets])
+        for sheet in sheets:
+            sheet.status = (
+                "rejected"
+                if any(p.severity == "error" for p in sheet.rows.problems)
+                else "accepted"
+            )
+    for pf in parsed:
+        if (
+            pf.org_type
+            and not any(s.status in ("accepted", "rejected") for s in pf.sheets)
+            and not pf.errors
+        ):
+            message = render("nothing_filled")
+            pf.problems.append(Problem(message.code, message.kk, message.ru))
+
+
+def _record(
+    conn: sqlite3.Connection, ws: Workspace, pf: ParsedFile, now: dt.datetime
+) -> tuple[int, FileOutcome]:
+    item = pf.item
+    status = _file_status(pf)
+    target = archive_path(
+        ws.paths.archive,
+        ws.campaign.code,
+        pf.bin if pf.org_type else None,
+        item.received_at,
+        item.sha256,
+        item.name,
+    )
+    problems = pf.all_problems
+    errors = sum(p.severity == "error" for p in problems)
+    received = item.received_at.isoformat(timespec="seconds")
+    for p in problems:
+        p.file = item.name
+    with ledger.transaction(conn):
+        cur = conn.execute(
+            "INSERT INTO files (sha256, original_name, size, received_at, ingested_at, bin, sender, container, status,"
+            " error_count, warning_count, archive_path) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                item.sha256,
+                item.name,
+                item.size,
+                received,
+                now.isoformat(timespec="seconds"),
+                pf.bin,
+                item.sender or None,
+                str(item.container.name) if item.container else None,
+                status,
+                errors,
+                len(problems) - errors,
+                str(target),
+            ),
+        )
+        file_id = cur.lastrowid
+        sheet_ids: dict[str, int] = {}
+        for sheet in pf.sheets:
+            if sheet.status not in ("accepted", "rejected"):
+                continue
+            spec = ws.specs[sheet.spec_code]
+            sub = {
+                "bin": pf.bin,
+                "return_code": spec.code,
+                "spec_version": spec.version,
+                "sheet": sheet.rows.sheet,
+                "received_at": received,
+                "status": sheet.status,
+                "nil": sheet.nil and not sheet.rows.rows,
+                "error_count": sum(p.severity == "error" for p in sheet.rows.problems),
+            }
+            rows = (
+                list(zip(sheet.rows.excel_rows, sheet.rows.records, strict=True))
+                if sheet.status == "accepted"
+                else []
+            )
+            sheet_ids[sheet.rows.sheet] = ledger.insert_submission(conn, file_id, sub, rows)
+        conn.executemany(
+            "INSERT INTO problems (file_id, submission_id, sheet, excel_row, cell, column_key, column_label, value,"
+            " code, severity, message_kk, message_ru) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            [
+                (
+                    file_id,
+                    sheet_ids.get(p.sheet),
+                    p.sheet,
+                    p.row,
+                    p.cell,
+                    p.column_key,
+                    p.column,
+                    p.value,
+                    p.code,
+                    p.severity,
+                    p.kk,
+                    p.ru,
+                )
+                for p in problems
+            ],
+        )
+        ledger.record_arrival(
+            conn, item.sha256, item.name, now.isoformat(timespec="seconds"), "new", str(target)
+        )
+    returns = {s.spec_code: s.status for s in pf.sheets}
+    outcome = FileOutcome(
+        item.name, item.sha256, status, received, pf.bin, returns, problems, archive=str(target)
+    )
+    return file_id, outcome
+
+
+def stored_problems(conn: sqlite3.Connection, file_id: int) -> list[Problem]:
+    rows = conn.execute(
+        "SELECT * FROM problems WHERE file_id = ? ORDER BY id", (file_id,)
+    ).fetchall()
+    name = conn.execute("SELECT original_name FROM files WHERE id = ?", (file_id,)).fetchone()[0]
+    return [
+        Problem(
+            r["code"],
+            r["message_kk"],
+            r["message_ru"],
+            name,
+            r["sheet"] or "",
+            r["excel_row"],
+            r["column_label"] or "",
+            r["column_key"] or "",
+            r["cell"] or "",
+            r["value"] or "",
+        )
+        for r in rows
+    ]
+
+
+def _finish(
+    conn: sqlite3.Connection, ws: Workspace, row: sqlite3.Row, source: Path | None
+) -> str | None:
+    """Move the original into the archive, write its feedback, mark it done (idempotent)."""
+    target = Path(row["archive_path"])
+    if source is not None and source.exists():
+        move_into(source, target)
+    feedback = None
+    problems = stored_problems(conn, row["id"])
+    if target.exists() and any(p.severity == "error" for p in problems) and row["bin"]:
+        feedback = write_feedback(
+            target, problems, ws.paths.outbox / "feedback" / row["bin"], row["original_name"]
+        )
+    if target.exists():
+        ledger.mark_archived(conn, row["id"], str(feedback) if feedback else None)
+    return str(feedback) if feedback else None
+
+
+def _known(
+    conn: sqlite3.Connection, ws: Workspace, item: Item, row: sqlite3.Row, now: dt.datetime
+) -> FileOutcome:
+    """A file whose hash the ledger knows: finish an interrupted run, or record a duplicate."""
+    if not row["archived"]:
+        feedback = _finish(conn, ws, row, item.path)
+        problems = stored_problems(conn, row["id"])
+        returns = {
+            r["return_code"]: r["status"]
+            for r in conn.execute(
+                "SELECT return_code, status FROM submissions WHERE file_id = ?", (row["id"],)
+            )
+        }
+        return FileOutcome(
+            item.name,
+            item.sha256,
+            row["status"],
+            row["received_at"],
+            row["bin"],
+            returns,
+            problems,
+            feedback,
+            row["archive_path"],
+        )
+    stamp = now.strftime("%Y%m%dT%H%M%S")
+    target = (
+        ws.paths.archive
+        / ws.campaign.code
+        / "_duplicates"
+        / f"{stamp}-{item.sha256[:12]}-{Path(item.path).name}"
+    )
+    move_into(item.path, target)
+    ledger.record_arrival(
+        conn, item.sha256, item.name, now.isoformat(timespec="seconds"), "duplicate", str(target)
+    )
+    message = render("duplicate_file", received=row["received_at"])
+    problem = Problem(message.code, message.kk, message.ru, item.name)
+    return FileOutcome(
+        item.name,
+        item.sha256,
+        "duplicate",
+        item.received_at.isoformat(timespec="seconds"),
+        row["bin"],
+        {},
+        [problem],
+        None,
+        str(target),
+    )
+
+
+def repair(conn: sqlite3.Connection, ws: Workspace) -> None:
+    """Complete what a killed run left half done: archived files not yet marked as such."""
+    for row in ledger.unarchived(conn):
+        if Path(row["archive_path"]).exists():
+            _finish(conn, ws, row, None)
+
+
+def ingest(
+    ws: Workspace,
+    *,
+    received: dt.datetime | None = None,
+    limits: Limits | None = None,
+    now: dt.datetime | None = None,
+    progress: Progress | None = None,
+    parse: Callable[[list[Item]], list[ParsedFile]] | None = None,
+) -> list[FileOutcome]:
+    """Ingest the whole inbox and return one outcome per file found there."""
+    now = now or dt.datetime.now().replace(microsecond=0)
+    limits = limits or Limits()
+    conn = ledger.connect(ws.paths.ledger)
+    try:
+        repair(conn, ws)
+        items, containers = collect(ws, received)
+        outcomes: list[FileOutcome] = []
+        fresh, batch_seen = [], set()
+        for item in items:
+            row = ledger.file_by_sha(conn, item.sha256)
+            if row is not None:
+                outcomes.append(_known(conn, ws, item, row, now))
+            elif item.sha256 in batch_seen:
+                fresh.append(item)  # a second copy in the same batch: recorded below as a duplicate
+            else:
+                batch_seen.add(item.sha256)
+                fresh.append(item)
+        registry = ws.by_bin
+        labels = {k: v.both for k, v in ws.campaign.org_types.items()}
+        unique = list({i.sha256: i for i in reversed(fresh)}.values())[::-1]
+        reader = parse or (
+            lambda batch: [parse_file(i, ws.specs, registry, labels, limits) for i in batch]
+        )
+        parsed = reader(unique)
+        check_batch(ws, parsed)
+        for done, pf in enumerate(parsed, start=1):
+            file_id, outcome = _record(conn, ws, pf, now)
+            row = conn.execute("SELECT * FROM files WHERE id = ?", (file_id,)).fetchone()
+            outcome.feedback = _finish(conn, ws, row, pf.item.path)
+            outcomes.append(outcome)
+            if progress:
+                progress(done, len(parsed))
+        for item in fresh:
+            if item.path.exists() and any(
+                o.sha256 == item.sha256 and o.status != "duplicate" for o in outcomes
+            ):
+                row = ledger.file_by_sha(conn, item.sha256)
+                outcomes.append(_known(conn, ws, item, row, now))
+        _archive_containers(ws, containers)
+        return outcomes
+    finally:
+        conn.close()
+
+
+def _archive_containers(ws: Workspace, containers: dict[Path, list[Item]]) -> None:
+    for eml, items in containers.items():
+        if eml.exists() and all(not i.path.exists() for i in items):
+            received = items[0].received_at if items else dt.datetime.now()
+            target = (
+                ws.paths.archive
+                / ws.campaign.code
+                / "_mail"
+                / f"{received:%Y%m%dT%H%M%S}-{eml.name}"
+            )
+            move_into(eml, target)
+    staging = ws.paths.archive / ".staging"
+    if staging.exists() and not any(p.is_file() for p in staging.rglob("*")):
+        shutil.rmtree(staging, ignore_errors=True)

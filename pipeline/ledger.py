@@ -1,0 +1,212 @@
+"""The ledger: one SQLite file that remembers every file, submission, row and problem.
+
+Schema changes are numbered migrations applied in order and recorded in `user_version`,
+so a ledger from an older Adal opens in a newer one without losing anything.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: files, arrivals, submissions, rows, problems
+    """
+    CREATE TABLE files (
+        id INTEGER PRIMARY KEY,
+        sha256 TEXT NOT NULL UNIQUE,
+        original_name TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        received_at TEXT NOT NULL,
+        ingested_at TEXT NOT NULL,
+        bin TEXT,
+        sender TEXT,
+        container TEXT,
+        status TEXT NOT NULL CHECK (status IN ('accepted', 'partial', 'rejected')),
+        error_count INTEGER NOT NULL,
+        warning_count INTEGER NOT NULL DEFAULT 0,
+        archive_path TEXT NOT NULL,
+        archived INTEGER NOT NULL DEFAULT 0,
+        feedback_path TEXT
+    );
+    CREATE TABLE arrivals (
+        id INTEGER PRIMARY KEY,
+        sha256 TEXT NOT NULL,
+        original_name TEXT NOT NULL,
+        seen_at TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        archive_path TEXT
+    );
+    CREATE TABLE submissions (
+        id INTEGER PRIMARY KEY,
+        file_id INTEGER NOT NULL REFERENCES files(id),
+        bin TEXT NOT NULL,
+        return_code TEXT NOT NULL,
+        spec_version INTEGER NOT NULL,
+        sheet TEXT NOT NULL,
+        received_at TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('accepted', 'rejected', 'superseded')),
+        row_count INTEGER NOT NULL,
+        error_count INTEGER NOT NULL,
+        nil INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX submissions_org_return ON submissions (bin, return_code, status);
+    CREATE TABLE rows (
+        submission_id INTEGER NOT NULL REFERENCES submissions(id),
+        excel_row INTEGER NOT NULL,
+        data TEXT NOT NULL
+    );
+    CREATE INDEX rows_submission ON rows (submission_id);
+    CREATE TABLE problems (
+        id INTEGER PRIMARY KEY,
+        file_id INTEGER NOT NULL REFERENCES files(id),
+        submission_id INTEGER REFERENCES submissions(id),
+        sheet TEXT,
+        excel_row INTEGER,
+        cell TEXT,
+        column_key TEXT,
+        column_label TEXT,
+        value TEXT,
+        code TEXT NOT NULL,
+        severity TEXT NOT NULL,
+        message_kk TEXT NOT NULL,
+        message_ru TEXT NOT NULL
+    );
+    CREATE INDEX problems_file ON problems (file_id);
+    """,
+    # 2: mail log, so that a rerun never sends the same message twice
+    """
+    CREATE TABLE mail_log (
+        id INTEGER PRIMARY KEY,
+        message_key TEXT NOT NULL UNIQUE,
+        kind TEXT NOT NULL,
+        bin TEXT NOT NULL,
+        recipient TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('written', 'sent', 'failed')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        error TEXT,
+        eml_path TEXT,
+        updated_at TEXT NOT NULL
+    );
+    """,
+)
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """Open (or create) the ledger and bring its schema up to date."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(str(path), isolation_level=None, timeout=30)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA journal_mode = WAL")
+    migrate(conn)
+    return conn
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    current = conn.execute("PRAGMA user_version").fetchone()[0]
+    for number, script in enumerate(MIGRATIONS, start=1):
+        if number <= current:
+            continue
+        with transaction(conn):
+            for statement in script.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {number}")
+    return len(MIGRATIONS)
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def file_by_sha(conn: sqlite3.Connection, sha256: str) -> sqlite3.Row | None:
+    return conn.execute("SELECT * FROM files WHERE sha256 = ?", (sha256,)).fetchone()
+
+
+def unarchived(conn: sqlite3.Connection) -> list[sqlite3.Row]:
+    return conn.execute("SELECT * FROM files WHERE archived = 0").fetchall()
+
+
+def mark_archived(conn: sqlite3.Connection, file_id: int, feedback: str | None = None) -> None:
+    conn.execute(
+        "UPDATE files SET archived = 1, feedback_path = COALESCE(?, feedback_path) WHERE id = ?",
+        (feedback, file_id),
+    )
+
+
+def record_arrival(
+    conn: sqlite3.Connection,
+    sha256: str,
+    name: str,
+    seen_at: str,
+    outcome: str,
+    archive_path: str | None,
+) -> None:
+    conn.execute(
+        "INSERT INTO arrivals (sha256, original_name, seen_at, outcome, archive_path) VALUES (?,?,?,?,?)",
+        (sha256, name, seen_at, outcome, archive_path),
+    )
+
+
+def insert_submission(
+    conn: sqlite3.Connection, file_id: int, sub: dict, rows: list[tuple[int, dict]]
+) -> int:
+    """Insert one sheet's outcome; an accepted one supersedes older accepted ones, never newer."""
+    status = sub["status"]
+    if status == "accepted":
+        newer = conn.execute(
+            "SELECT 1 FROM submissions WHERE bin = ? AND return_code = ? AND status = 'accepted' AND received_at > ?",
+            (sub["bin"], sub["return_code"], sub["received_at"]),
+        ).fetchone()
+        if newer:
+            status = "superseded"
+        else:
+            conn.execute(
+                "UPDATE submissions SET status = 'superseded' WHERE bin = ? AND return_code = ? AND status = 'accepted'",
+                (sub["bin"], sub["return_code"]),
+            )
+    cur = conn.execute(
+        "INSERT INTO submissions (file_id, bin, return_code, spec_version, sheet, received_at, status, row_count,"
+        " error_count, nil) VALUES (?,?,?,?,?,?,?,?,?,?)",
+        (
+            file_id,
+            sub["bin"],
+            sub["return_code"],
+            sub["spec_version"],
+            sub["sheet"],
+            sub["received_at"],
+            status,
+            len(rows),
+            sub["error_count"],
+            int(sub.get("nil", False)),
+        ),
+    )
+    submission_id = cur.lastrowid
+    if status != "rejected":
+        conn.executemany(
+            "INSERT INTO rows (submission_id, excel_row, data) VALUES (?,?,?)",
+            [(submission_id, n, json.dumps(r, ensure_ascii=False)) for n, r in rows],
+        )
+    return submission_id
+
+
+def accepted_rows(conn: sqlite3.Connection, return_code: str) -> list[sqlite3.Row]:
+    """Rows of the current accepted submission of every organisation for a return."""
+    return conn.execute(
+        "SELECT s.bin, s.id AS submission_id, s.received_at, f.original_name, f.sha256, r.excel_row, r.data"
+        " FROM submissions s JOIN files f ON f.id = s.file_id JOIN rows r ON r.submission_id = s.id"
+        " WHERE s.return_code = ? AND s.status = 'accepted' ORDER BY s.bin, r.excel_row",
+        (return_code,),
+    ).fetchall()

@@ -1,0 +1,133 @@
+"""From one received file to its sheets' raw rows, organisation and file-level problems.
+
+Pure reading: no ledger, no moves. It runs in worker processes on large batches, so
+everything it returns is plain, picklable data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .errors import WorkbookError
+from .identify import identify_sheets
+from .inbox import Item
+from .messages import render
+from .problems import Problem
+from .reader import read_workbook
+from .registry import Organisation
+from .safety import Limits
+from .spec import ReturnSpec
+from .validate import SheetRows, extract
+
+
+@dataclass
+class ParsedSheet:
+    spec_code: str
+    version: int | None
+    rows: SheetRows
+    nil: bool
+    status: str = "pending"  # accepted | rejected | empty | not_applicable
+
+
+@dataclass
+class ParsedFile:
+    item: Item
+    bin: str | None = None
+    org_type: str | None = None
+    sheets: list[ParsedSheet] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.all_problems if p.severity == "error"]
+
+    @property
+    def all_problems(self) -> list[Problem]:
+        return self.problems + [p for s in self.sheets for p in s.rows.problems]
+
+
+def _problem(code: str, sheet: str = "", **fields: object) -> Problem:
+    message = render(code, **fields)
+    return Problem(code, message.kk, message.ru, sheet=sheet)
+
+
+def parse_file(
+    item: Item,
+    specs: dict[str, ReturnSpec],
+    registry: dict[str, Organisation],
+    type_labels: dict[str, str],
+    limits: Limits,
+) -> ParsedFile:
+    """Read, identify and extract; every problem found on the way is recorded, none raised."""
+    parsed = ParsedFile(item)
+    if item.error:
+        parsed.problems.append(_problem(item.error))
+        return parsed
+    try:
+        book = read_workbook(item.path, limits)
+    except WorkbookError as exc:
+        parsed.problems.append(Problem(exc.code, exc.kk, exc.ru))
+        return parsed
+    parsed.problems += [_problem(code) for code in dict.fromkeys(book.warnings)]
+    identity, matches, problems = identify_sheets(book, specs)
+    parsed.problems += problems
+    if not matches:
+        parsed.problems.append(_problem("no_return_sheets"))
+        return parsed
+    bin_ = (identity.bin if identity and identity.bin else None) or next(
+        (m.bin for m in matches if m.bin), None
+    )
+    parsed.bin = bin_
+    org = registry.get(bin_ or "")
+    if org is None:
+        parsed.problems.append(_problem("unknown_organisation", bin=bin_ or "—"))
+        return parsed
+    parsed.org_type = org.type
+    if item.sender and org.email and item.sender.lower() != org.email.lower():
+        parsed.problems.append(_problem("sender_mismatch", sender=item.sender, expected=org.email))
+    for match in matches:
+        spec = match.spec
+        rows = SheetRows(match.sheet.name, [], [], match.positions)
+        sheet = ParsedSheet(spec.code, match.version, rows, match.nil)
+        parsed.sheets.append(sheet)
+        if org.type not in spec.applies_to:
+            rows.problems.append(
+                _problem(
+                    "not_applicable",
+                    match.sheet.name,
+                    code=spec.code,
+                    org_type=type_labels.get(org.type, org.type),
+                )
+            )
+            sheet.status = "not_applicable"
+            continue
+        if match.bin and match.bin != bin_:
+            rows.problems.append(
+                _problem("bin_mismatch", match.sheet.name, found=match.bin, expected=bin_)
+            )
+            sheet.status = "rejected"
+            continue
+        if match.version is not None and match.version != spec.version:
+            rows.problems.append(
+                _problem(
+                    "old_version", match.sheet.name, found=match.version, expected=spec.version
+                )
+            )
+        missing = [c for c in spec.columns if c.required and c.key not in match.positions]
+        if missing:
+            for column in missing:
+                problem = _problem("missing_column", match.sheet.name, label=column.label.both)
+                problem.row, problem.column, problem.column_key = (
+                    match.header_row,
+                    column.label.both,
+                    column.key,
+                )
+                rows.problems.append(problem)
+            sheet.status = "rejected"
+            continue
+        rows.rows, rows.excel_rows = extract(
+            match.sheet.rows, match.header_row, match.positions, spec
+        )
+        if not rows.rows:
+            sheet.status = "accepted" if match.nil else "empty"
+    return parsed
