@@ -16,7 +16,8 @@ from .spec import Column
 def label_index(columns: Iterable[Column]) -> dict[str, str]:
     index: dict[str, str] = {}
     for column in columns:
-        for spelling in (column.key, column.label.kk, column.label.ru, column.label.both):
+        label = column.label
+        for spelling in (column.key, label.kk, label.ru, label.both, f"{label.kk}\n{label.ru}"):
             index[fold(spelling)] = column.key
     return index
 
@@ -29,10 +30,11 @@ def header_key(cell: Any, index: dict[str, str]) -> str | None:
     key = index.get(fold(text))
     if key:
         return key
-    for part in text.replace(" / ", "\n").split("\n"):
-        key = index.get(fold(part)) if part.strip() else None
-        if key:
-            return key
+    for parts in (text.split("\n"), text.replace(" / ", "\n").split("\n")):
+        for part in parts:
+            key = index.get(fold(part)) if part.strip() else None
+            if key:
+                return key
     return None
 
 

@@ -127,44 +127,36 @@ def _map_failures(
     bad_cells: set,
     period,
 ) -> None:
-    seen_rules: set[tuple[int, str]] = set()
-    for case in cases.itertuples(index=False):
-        if case.index is None or pd.isna(case.index):
-            continue
+    cases = cases[cases["index"].notna()]
+    is_rule = cases["check"].astype(str).str.startswith(RULE_PREFIX)
+    for case in cases[~is_rule].itertuples(index=False):
         position = int(case.index)
-        s, number = owner[position]
-        check = str(case.check)
-        if check.startswith(RULE_PREFIX):
-            code = check[len(RULE_PREFIX) :]
-            if (position, code) in seen_rules:
-                continue
-            seen_rules.add((position, code))
-            rule = next(r for r in compiled.rules if r.code == code)
-            if any((position, k) in bad_cells for k in rule.columns):
-                continue
-            target = (
-                rule.left[0]
-                if rule.kind == "compare"
-                else next((k for k in rule.then if pd.isna(frame.at[position, k])), rule.then[0])
-            )
-            column = spec.column(target)
-            _add(
-                sheets[s],
-                cell_problem("rule", column, frame.at[position, target], rule=rule),
-                number,
-            )
-            continue
         key = str(case.column)
         if (position, key) in bad_cells:
             continue
+        bad_cells.add((position, key))
         column = spec.column(key)
-        if check == "not_nullable":
+        if case.check == "not_nullable":
             code = "required"
         elif case.check_number is not None and not pd.isna(case.check_number):
             code = compiled.column_codes[key][int(case.check_number)]
         else:
             code = "invalid_value"
+        s, number = owner[position]
         _add(sheets[s], cell_problem(code, column, case.failure_case, period=period), number)
+    seen_rules: set[tuple[int, str]] = set()
+    for case in cases[is_rule].itertuples(index=False):
+        position, code = int(case.index), str(case.check)[len(RULE_PREFIX):]
+        if (position, code) in seen_rules:
+            continue
+        seen_rules.add((position, code))
+        rule = next(r for r in compiled.rules if r.code == code)
+        if any((position, k) in bad_cells for k in rule.columns):
+            continue  # a cell the rule needs is already wrong on its own: one message is enough
+        target = rule.left[0] if rule.kind == "compare" else next(
+            (k for k in rule.then if pd.isna(frame.at[position, k])), rule.then[0])
+        s, number = owner[position]
+        _add(sheets[s], cell_problem("rule", spec.column(target), frame.at[position, target], rule=rule), number)
 
 
 def _duplicates(

@@ -1,0 +1,99 @@
+"""Shared fixtures: a small real campaign folder (three organisations, one per type)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from pipeline import layout as L
+from pipeline.bilingual import Text
+from pipeline.campaign import load_campaign
+from pipeline.ids import complete_id
+from pipeline.registry import Organisation, write_registry
+from pipeline.spec import load_specs, shipped_schemas
+from pipeline.templates import template_name, write_template
+from pipeline.workspace import Paths, Workspace, open_workspace
+
+
+def make_bin(serial: int) -> str:
+    for unit in range(10):
+        full = complete_id(f"991240{unit}{serial:04d}")
+        if full:
+            return full
+    raise AssertionError("no valid BIN")
+
+
+@pytest.fixture(scope="session")
+def specs():
+    return load_specs(shipped_schemas())
+
+
+@pytest.fixture(scope="session")
+def campaign():
+    return load_campaign(shipped_schemas() / "campaign-2023.yaml")
+
+
+@pytest.fixture
+def orgs() -> list[Organisation]:
+    return [
+        Organisation(make_bin(1), Text("№1 мектеп", "Школа №1"), "general_secondary", email="s1@x.example",
+                     staff=40, pupils=500),
+        Organisation(make_bin(2), Text("«Балапан» бөбекжайы", "Ясли-сад «Балапан»"), "preschool",
+                     email="b@x.example", staff=20, pupils=120),
+        Organisation(make_bin(3), Text("Балалар шығармашылығы үйі", "Дом детского творчества"), "additional",
+                     email="d@x.example", staff=15, pupils=300),
+    ]
+
+
+@pytest.fixture
+def ws(tmp_path: Path, orgs) -> Workspace:
+    paths = Paths(tmp_path)
+    paths.campaign_dir.mkdir()
+    shutil.copy(shipped_schemas() / "campaign-2023.yaml", paths.campaign_file)
+    campaign = load_campaign(paths.campaign_file)
+    write_registry(paths.registry_file, orgs, campaign.org_types)
+    paths.inbox.mkdir()
+    return open_workspace(paths)
+
+
+def template_for(ws: Workspace, org: Organisation) -> Path:
+    path = ws.paths.outbox / "templates" / template_name(org, ws.campaign)
+    if not path.exists():
+        write_template(path, org, ws.campaign, ws.specs)
+    return path
+
+
+def fill(ws: Workspace, org: Organisation, rows: dict[str, list[dict]], name: str,
+         received: dt.datetime = dt.datetime(2023, 11, 10, 10, 0), nil: tuple[str, ...] = ()) -> Path:
+    """Type rows into the organisation's template with openpyxl and drop it into the inbox."""
+    book = openpyxl.load_workbook(template_for(ws, org))
+    for code, items in rows.items():
+        spec = ws.specs[code]
+        sheet = book[spec.sheet]
+        for r, row in enumerate(items):
+            for c, key in enumerate(spec.keys, start=1):
+                if key in row and row[key] is not None:
+                    sheet.cell(L.FIRST_DATA_ROW + r, c).value = row[key]
+    for code in nil:
+        book[ws.specs[code].sheet].cell(L.NIL_ROW, 2).value = L.NIL_YES.both
+    target = ws.paths.inbox / name
+    book.save(target)
+    os.utime(target, (received.timestamp(), received.timestamp()))
+    return target
+
+
+def good_11(iin: str = "") -> dict:
+    return {"iin": iin or complete_id("85010230001") or complete_id("85010230002"),
+            "full_name": "Ахметов Ерлан", "position": "Мұғалім / Учитель",
+            "checked_on": dt.datetime(2023, 3, 1), "has_record": "Жоқ / Нет"}
+
+
+def good_14() -> dict:
+    return {"service": "Мектепке құжаттар қабылдау және оқуға қабылдау / Приём документов и зачисление в школу",
+            "month": dt.datetime(2023, 2, 15), "applications": 10, "on_time": 8, "late": 1, "refused": 1,
+            "electronic": 7, "paper": 3}

@@ -1,0 +1,103 @@
+"""spec → pandera: a valid frame passes, each kind of bad value fails with its code."""
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from pipeline.compile import compile_schema
+from pipeline.validate import SheetRows, check_sheets
+from tests.conftest import good_11, good_14
+
+
+def run(specs, campaign, code, rows, org_type="general_secondary"):
+    spec = specs[code]
+    raw = [[row.get(k, "") for k in spec.keys] for row in rows]
+    sheet = SheetRows(spec.sheet, raw, list(range(10, 10 + len(rows))), {k: i for i, k in enumerate(spec.keys)})
+    check_sheets(spec, campaign.period(code, org_type), [sheet])
+    return sheet
+
+
+def codes(sheet):
+    return sorted((p.code, p.column_key, p.row) for p in sheet.problems)
+
+
+def test_valid_rows_pass(specs, campaign):
+    sheet = run(specs, campaign, "1.1", [good_11()])
+    assert sheet.problems == []
+    assert sheet.records[0]["checked_on"] == "2023-03-01"
+    assert sheet.records[0]["has_record"] == "no"
+
+
+def test_compiled_schema_is_pandera(specs, campaign):
+    compiled = compile_schema(specs["1.4"], campaign.period("1.4", "preschool"))
+    assert set(compiled.schema.columns) == set(specs["1.4"].keys)
+    assert compiled.column_codes["applications"] == ("below_min",)
+    assert compiled.column_codes["month"] == ("date_out_of_period",)
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"iin": "850102300011"}, ("id_checksum", "iin")),
+        ({"iin": "85010230001"}, ("id_format", "iin")),
+        ({"position": None}, ("required", "position")),
+        ({"checked_on": dt.datetime(2022, 5, 31)}, ("date_out_of_period", "checked_on")),
+        ({"checked_on": "вчера"}, ("not_a_date", "checked_on")),
+        ({"has_record": "Возможно"}, ("bad_choice", "has_record")),
+        ({"full_name": "А" * 151}, ("too_long", "full_name")),
+        ({"has_record": "Да"}, ("rule", "article")),
+    ],
+)
+def test_each_bad_value_fails_with_its_code(specs, campaign, change, expected):
+    row = {**good_11(), **change}
+    sheet = run(specs, campaign, "1.1", [row])
+    assert [(p.code, p.column_key) for p in sheet.problems] == [expected]
+    assert sheet.problems[0].cell.endswith("10")
+    assert sheet.problems[0].kk and sheet.problems[0].ru
+
+
+def test_period_depends_on_organisation_type(specs, campaign):
+    row = {**good_11(), "checked_on": dt.datetime(2022, 7, 1)}
+    assert run(specs, campaign, "1.1", [row], "general_secondary").problems == []
+    preschool = run(specs, campaign, "1.1", [row], "preschool")
+    assert [p.code for p in preschool.problems] == ["date_out_of_period"]
+    assert "01.12.2022" in preschool.problems[0].ru
+
+
+def test_numbers_and_cross_column_rules(specs, campaign):
+    rows = [good_14(), {**good_14(), "month": dt.datetime(2023, 3, 15), "late": 5},
+            {**good_14(), "month": dt.datetime(2023, 4, 15), "paper": 4},
+            {**good_14(), "month": dt.datetime(2023, 5, 15), "applications": -1},
+            {**good_14(), "month": dt.datetime(2023, 6, 15), "applications": "10,5"}]
+    sheet = run(specs, campaign, "1.4", rows)
+    assert codes(sheet) == [("below_min", "applications", 13), ("not_integer", "applications", 14),
+                            ("rule", "electronic", 12), ("rule", "on_time", 11)]
+
+
+def test_duplicate_rows_name_the_first(specs, campaign):
+    sheet = run(specs, campaign, "1.4", [good_14(), good_14()])
+    assert [(p.code, p.row) for p in sheet.problems] == [("duplicate_row", 11)]
+    assert "10" in sheet.problems[0].ru
+
+
+def test_batch_gives_each_sheet_the_errors_it_gets_alone(specs, campaign):
+    spec = specs["1.4"]
+    def sheet(rows):
+        raw = [[r.get(k, "") for k in spec.keys] for r in rows]
+        return SheetRows("1.4", raw, list(range(10, 10 + len(rows))), {k: i for i, k in enumerate(spec.keys)})
+    bad = [good_14(), {**good_14(), "late": 50}]
+    alone = sheet(bad)
+    check_sheets(spec, campaign.period("1.4", "preschool"), [alone])
+    first, second, third = sheet([good_14()]), sheet(bad), sheet(bad)
+    check_sheets(spec, campaign.period("1.4", "preschool"), [first, second, third])
+    assert first.problems == []
+    assert [(p.code, p.cell) for p in second.problems] == [(p.code, p.cell) for p in alone.problems]
+    assert [(p.code, p.cell) for p in third.problems] == [(p.code, p.cell) for p in alone.problems]
+
+
+def test_typed_frame_dtypes(specs, campaign):
+    sheet = run(specs, campaign, "1.4", [good_14()])
+    assert sheet.records == [{"service": "school_enrolment", "month": "2023-02-15", "applications": 10,
+                              "on_time": 8, "late": 1, "refused": 1, "electronic": 7, "paper": 3}]
+    assert pd.api.types.is_integer_dtype(pd.Series([1], dtype="Int64"))

@@ -1,0 +1,119 @@
+"""Spec, campaign and registry files: every mistake names the place and says what to do."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from pipeline.bilingual import Text
+from pipeline.campaign import load_campaign
+from pipeline.errors import ConfigError
+from pipeline.registry import Organisation, load_registry, write_registry
+from pipeline.spec import load_specs, shipped_schemas
+
+
+def copy_schemas(tmp_path: Path) -> Path:
+    target = tmp_path / "schemas"
+    shutil.copytree(shipped_schemas(), target)
+    return target
+
+
+def edit_spec(folder: Path, code: str, change) -> None:
+    path = folder / "returns" / f"{code}.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    change(data)
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+
+
+def test_shipped_specs_cover_the_plan(specs):
+    assert list(specs) == ["1.1", "1.2", "1.3", "1.4", "1.5", "1.6", "1.7", "1.8", "2"]
+    for spec in specs.values():
+        assert spec.title.kk and spec.title.ru
+        for column in spec.columns:
+            assert column.label.kk and column.label.ru
+    assert set(specs["2"].areas) == {"2.1", "2.2", "2.3", "2.4", "2.5"}
+    assert {c.area for c in specs["2"].column("item").choices} == {"2.1", "2.2", "2.3", "2.4", "2.5"}
+
+
+@pytest.mark.parametrize(
+    ("change", "fragment"),
+    [
+        (lambda d: d["columns"][0].update(type="money"), "money"),
+        (lambda d: d["columns"][0].pop("label"), "label"),
+        (lambda d: d["columns"][1].update(label={"kk": "Т.А.Ә."}), "label"),
+        (lambda d: d.update(sheet="1/1"), "sheet"),
+        (lambda d: d["columns"].append(dict(d["columns"][0])), "повторяются"),
+        (lambda d: d["rules"][0].update(then=["nope"]), "nope"),
+        (lambda d: d.update(applies_to=["school"]), "school"),
+        (lambda d: d["columns"][0].update(within_period=True), "within_period"),
+    ],
+)
+def test_bad_spec_is_refused_with_the_place(tmp_path, change, fragment):
+    folder = copy_schemas(tmp_path)
+    edit_spec(folder, "1.1", change)
+    with pytest.raises(ConfigError) as info:
+        load_specs(folder)
+    assert "1.1.yaml" in str(info.value)
+    assert fragment in str(info.value)
+
+
+def test_yaml_syntax_error_names_the_line(tmp_path):
+    folder = copy_schemas(tmp_path)
+    (folder / "returns" / "1.2.yaml").write_text("code: '1.2'\ncolumns: [\n  - key", encoding="utf-8")
+    with pytest.raises(ConfigError, match="строка"):
+        load_specs(folder)
+
+
+def test_campaign_defaults_reproduce_the_2023_plan(campaign):
+    assert campaign.period("1.1", "general_secondary").label == "01.06.2022–31.10.2023"
+    assert campaign.period("1.1", "preschool").label == "01.12.2022–31.10.2023"
+    assert campaign.period("1.1", "additional").label == "01.12.2022–31.10.2023"
+    assert campaign.period("1.4", "preschool").label == "01.06.2022–31.10.2023"
+    assert campaign.period("1.2", "general_secondary").label == "01.09.2022–31.08.2023"
+    assert str(campaign.deadline("1.2")) == str(campaign.deadline("1.3")) == "2023-11-15"
+    assert str(campaign.approved_on) == "2023-11-03"
+
+
+@pytest.mark.parametrize(
+    ("change", "fragment"),
+    [
+        (lambda d: d["periods"]["main"].update(preschool=["2023-13-01", "2023-10-31"]), "2023-13-01"),
+        (lambda d: d["periods"]["main"].pop("additional"), "additional"),
+        (lambda d: d["returns"]["1.1"].update(period="nope"), "nope"),
+        (lambda d: d["periods"]["main"].update(preschool=["2023-10-31", "2022-12-01"]), "раньше"),
+        (lambda d: d.pop("subject"), "subject"),
+    ],
+)
+def test_bad_campaign_is_refused_with_the_key(tmp_path, change, fragment):
+    data = yaml.safe_load((shipped_schemas() / "campaign-2023.yaml").read_text(encoding="utf-8"))
+    change(data)
+    path = tmp_path / "campaign.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_campaign(path)
+    assert fragment in str(info.value)
+    assert str(path) in str(info.value)
+
+
+def test_missing_campaign_says_how_to_create_it(tmp_path):
+    with pytest.raises(ConfigError, match="adal init"):
+        load_campaign(tmp_path / "campaign.yaml")
+
+
+def test_registry_round_trip(tmp_path, campaign, orgs):
+    path = tmp_path / "organisations.xlsx"
+    write_registry(path, orgs, campaign.org_types)
+    assert load_registry(path, campaign.org_types) == orgs
+
+
+def test_registry_reports_bad_bin_and_missing_name_by_row(tmp_path, campaign, orgs):
+    bad = [Organisation(orgs[0].bin[:11] + str((int(orgs[0].bin[11]) + 1) % 10), orgs[0].name, orgs[0].type),
+           Organisation(orgs[1].bin, Text("x", ""), orgs[1].type)]
+    path = tmp_path / "organisations.xlsx"
+    write_registry(path, bad, campaign.org_types)
+    with pytest.raises(ConfigError) as info:
+        load_registry(path, campaign.org_types)
+    text = str(info.value)
+    assert "строка 2" in text and "контрольная цифра" in text
+    assert "строка 3" in text and "Обязательное поле" in text

@@ -1,0 +1,93 @@
+"""Template contents, read back from the written file with openpyxl and python-calamine."""
+
+import datetime as dt
+
+import openpyxl
+import python_calamine as pc
+
+from pipeline import layout as L
+from pipeline.bilingual import Text
+from pipeline.reader import IDENTITY_SHEET
+from pipeline.registry import Organisation
+from pipeline.templates import INSTRUCTIONS_SHEET, write_template
+from tests.conftest import make_bin
+
+
+def test_workbook_structure(tmp_path, specs, campaign, orgs):
+    path = tmp_path / "t.xlsx"
+    write_template(path, orgs[1], campaign, specs)
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames[0] == INSTRUCTIONS_SHEET
+    for spec in specs.values():
+        assert spec.sheet in book.sheetnames
+    assert book[IDENTITY_SHEET].sheet_state == "veryHidden"
+    identity = [[c.value for c in row] for row in book[IDENTITY_SHEET].iter_rows()]
+    assert ["bin", orgs[1].bin] == identity[2][:2]
+    assert ["sheet", "1.4", "1.4", "1", str(L.HEADER_ROW)] == identity[5 + 3][:5]
+    calamine = pc.CalamineWorkbook.from_path(str(path))
+    hidden = {m.name: m.visible for m in calamine.sheets_metadata}
+    assert hidden[IDENTITY_SHEET] == pc.SheetVisibleEnum.VeryHidden
+
+
+def test_return_sheet_is_prefilled_locked_and_validated(tmp_path, specs, campaign, orgs):
+    path = tmp_path / "t.xlsx"
+    org = orgs[1]  # preschool: its own period
+    write_template(path, org, campaign, specs)
+    sheet = openpyxl.load_workbook(path)[specs["1.1"].sheet]
+    assert sheet.cell(L.BIN_ROW, 2).value == org.bin
+    assert sheet.cell(L.BIN_ROW, 2).data_type == "s"
+    assert sheet.cell(L.PERIOD_ROW, 2).value == "01.12.2022–31.10.2023"
+    assert sheet.cell(L.DEADLINE_ROW, 2).value == "15.11.2023"
+    assert org.name.kk in sheet.cell(L.ORG_ROW, 2).value
+    assert sheet.protection.sheet
+    assert sheet.cell(L.BIN_ROW, 2).protection.locked
+    assert sheet.freeze_panes == f"A{L.FIRST_DATA_ROW}"
+    header = [sheet.cell(L.HEADER_ROW, c + 1).value for c in range(len(specs["1.1"].columns))]
+    assert header[0] == "ЖСН *\nИИН *"
+    rules = {str(dv.sqref).split(":")[0]: dv for dv in sheet.data_validations.dataValidation}
+    iin = rules[f"A{L.FIRST_DATA_ROW}"]
+    assert iin.type == "custom" and "LEN" in iin.formula1
+    checked = rules[f"E{L.FIRST_DATA_ROW}"]
+    assert checked.type == "date"
+    assert (int(checked.formula1), int(checked.formula2)) == (44896, 45230)  # 01.12.2022, 31.10.2023
+    has_record = rules[f"G{L.FIRST_DATA_ROW}"]
+    assert has_record.type == "list" and has_record.formula1.startswith("'_lists'!")
+    assert rules[f"B{L.NIL_ROW}"].type == "list"
+    assert sheet.column_dimensions["A"].number_format == "@"  # IINs typed here stay text
+
+
+def test_numeric_columns_accept_whole_numbers_from_zero(tmp_path, specs, campaign, orgs):
+    path = tmp_path / "t.xlsx"
+    write_template(path, orgs[0], campaign, specs)
+    sheet = openpyxl.load_workbook(path)[specs["1.4"].sheet]
+    rules = {str(dv.sqref).split(":")[0]: dv for dv in sheet.data_validations.dataValidation}
+    applications = rules[f"C{L.FIRST_DATA_ROW}"]
+    assert applications.type == "whole" and float(applications.formula1) == 0
+
+
+def test_checklists_list_every_item(tmp_path, specs, campaign, orgs):
+    path = tmp_path / "t.xlsx"
+    write_template(path, orgs[0], campaign, specs)
+    sheet = openpyxl.load_workbook(path)[specs["2"].sheet]
+    items = [sheet.cell(L.FIRST_DATA_ROW + i, 1).value for i in range(len(specs["2"].column("item").choices))]
+    assert items == [c.label.both for c in specs["2"].column("item").choices]
+
+
+def test_user_strings_never_become_formulas(tmp_path, specs, campaign):
+    org = Organisation(make_bin(9), Text('=HYPERLINK("http://evil.example","x")', "+cmd|' /C calc'!A0"),
+                       "preschool")
+    path = tmp_path / "t.xlsx"
+    write_template(path, org, campaign, specs)
+    sheet = openpyxl.load_workbook(path)[specs["1.1"].sheet]
+    cell = sheet.cell(L.ORG_ROW, 2)
+    assert cell.data_type == "s"
+    assert cell.value.startswith("=HYPERLINK")
+
+
+def test_instructions_are_bilingual(tmp_path, specs, campaign, orgs):
+    path = tmp_path / "t.xlsx"
+    write_template(path, orgs[0], campaign, specs, now=dt.datetime(2023, 11, 3))
+    rows = pc.CalamineWorkbook.from_path(str(path)).get_sheet_by_name(INSTRUCTIONS_SHEET).to_python()
+    text = "\n".join(str(c) for row in rows for c in row)
+    assert "Как заполнять" in text and "Қалай толтыру керек" in text
+    assert "Период: 01.06.2022–31.10.2023. Срок: 15.11.2023." in text
