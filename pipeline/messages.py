@@ -167,8 +167,8 @@ class Message:
         return f"{self.kk} / {self.ru}"
 
 
-def render(code: str, **fields: object) -> Message:
-    """Fill the template of `code`; unknown codes are a programming error, so they raise."""
-    kk, ru = CATALOG[code]
+def render(which: str, /, **fields: object) -> Message:
+    """Fill the template of code `which`; an unknown code is a programming error, so it raises."""
+    kk, ru = CATALOG[which]
     values = {k: ("" if v is None else v) for k, v in fields.items()}
-    return Message(code, kk.format(**values), ru.format(**values))
+    return Message(which, kk.format(**values), ru.format(**values))

@@ -46,9 +46,9 @@ class ParsedFile:
         return self.problems + [p for s in self.sheets for p in s.rows.problems]
 
 
-def _problem(code: str, sheet: str = "", **fields: object) -> Problem:
-    message = render(code, **fields)
-    return Problem(code, message.kk, message.ru, sheet=sheet)
+def _problem(which: str, sheet: str = "", **fields: object) -> Problem:
+    message = render(which, **fields)
+    return Problem(which, message.kk, message.ru, sheet=sheet)
 
 
 def parse_file(

@@ -146,17 +146,24 @@ def _map_failures(
         _add(sheets[s], cell_problem(code, column, case.failure_case, period=period), number)
     seen_rules: set[tuple[int, str]] = set()
     for case in cases[is_rule].itertuples(index=False):
-        position, code = int(case.index), str(case.check)[len(RULE_PREFIX):]
+        position, code = int(case.index), str(case.check)[len(RULE_PREFIX) :]
         if (position, code) in seen_rules:
             continue
         seen_rules.add((position, code))
         rule = next(r for r in compiled.rules if r.code == code)
         if any((position, k) in bad_cells for k in rule.columns):
             continue  # a cell the rule needs is already wrong on its own: one message is enough
-        target = rule.left[0] if rule.kind == "compare" else next(
-            (k for k in rule.then if pd.isna(frame.at[position, k])), rule.then[0])
+        target = (
+            rule.left[0]
+            if rule.kind == "compare"
+            else next((k for k in rule.then if pd.isna(frame.at[position, k])), rule.then[0])
+        )
         s, number = owner[position]
-        _add(sheets[s], cell_problem("rule", spec.column(target), frame.at[position, target], rule=rule), number)
+        _add(
+            sheets[s],
+            cell_problem("rule", spec.column(target), frame.at[position, target], rule=rule),
+            number,
+        )
 
 
 def _duplicates(

@@ -41,12 +41,30 @@ def campaign():
 @pytest.fixture
 def orgs() -> list[Organisation]:
     return [
-        Organisation(make_bin(1), Text("№1 мектеп", "Школа №1"), "general_secondary", email="s1@x.example",
-                     staff=40, pupils=500),
-        Organisation(make_bin(2), Text("«Балапан» бөбекжайы", "Ясли-сад «Балапан»"), "preschool",
-                     email="b@x.example", staff=20, pupils=120),
-        Organisation(make_bin(3), Text("Балалар шығармашылығы үйі", "Дом детского творчества"), "additional",
-                     email="d@x.example", staff=15, pupils=300),
+        Organisation(
+            make_bin(1),
+            Text("№1 мектеп", "Школа №1"),
+            "general_secondary",
+            email="s1@x.example",
+            staff=40,
+            pupils=500,
+        ),
+        Organisation(
+            make_bin(2),
+            Text("«Балапан» бөбекжайы", "Ясли-сад «Балапан»"),
+            "preschool",
+            email="b@x.example",
+            staff=20,
+            pupils=120,
+        ),
+        Organisation(
+            make_bin(3),
+            Text("Балалар шығармашылығы үйі", "Дом детского творчества"),
+            "additional",
+            email="d@x.example",
+            staff=15,
+            pupils=300,
+        ),
     ]
 
 
@@ -68,8 +86,14 @@ def template_for(ws: Workspace, org: Organisation) -> Path:
     return path
 
 
-def fill(ws: Workspace, org: Organisation, rows: dict[str, list[dict]], name: str,
-         received: dt.datetime = dt.datetime(2023, 11, 10, 10, 0), nil: tuple[str, ...] = ()) -> Path:
+def fill(
+    ws: Workspace,
+    org: Organisation,
+    rows: dict[str, list[dict]],
+    name: str,
+    received: dt.datetime = dt.datetime(2023, 11, 10, 10, 0),
+    nil: tuple[str, ...] = (),
+) -> Path:
     """Type rows into the organisation's template with openpyxl and drop it into the inbox."""
     book = openpyxl.load_workbook(template_for(ws, org))
     for code, items in rows.items():
@@ -87,13 +111,32 @@ def fill(ws: Workspace, org: Organisation, rows: dict[str, list[dict]], name: st
     return target
 
 
+def make_iin(serial: int, born: str = "850102", century: int = 3) -> str:
+    for n in range(serial * 10, serial * 10 + 10):
+        full = complete_id(f"{born}{century}{n:04d}")
+        if full:
+            return full
+    raise AssertionError("no valid IIN")
+
+
 def good_11(iin: str = "") -> dict:
-    return {"iin": iin or complete_id("85010230001") or complete_id("85010230002"),
-            "full_name": "Ахметов Ерлан", "position": "Мұғалім / Учитель",
-            "checked_on": dt.datetime(2023, 3, 1), "has_record": "Жоқ / Нет"}
+    return {
+        "iin": iin or make_iin(1),
+        "full_name": "Ахметов Ерлан",
+        "position": "Мұғалім / Учитель",
+        "checked_on": dt.datetime(2023, 3, 1),
+        "has_record": "Жоқ / Нет",
+    }
 
 
 def good_14() -> dict:
-    return {"service": "Мектепке құжаттар қабылдау және оқуға қабылдау / Приём документов и зачисление в школу",
-            "month": dt.datetime(2023, 2, 15), "applications": 10, "on_time": 8, "late": 1, "refused": 1,
-            "electronic": 7, "paper": 3}
+    return {
+        "service": "Мектепке құжаттар қабылдау және оқуға қабылдау / Приём документов и зачисление в школу",
+        "month": dt.datetime(2023, 2, 15),
+        "applications": 10,
+        "on_time": 8,
+        "late": 1,
+        "refused": 1,
+        "electronic": 7,
+        "paper": 3,
+    }

@@ -13,7 +13,9 @@ from tests.conftest import good_11, good_14
 def run(specs, campaign, code, rows, org_type="general_secondary"):
     spec = specs[code]
     raw = [[row.get(k, "") for k in spec.keys] for row in rows]
-    sheet = SheetRows(spec.sheet, raw, list(range(10, 10 + len(rows))), {k: i for i, k in enumerate(spec.keys)})
+    sheet = SheetRows(
+        spec.sheet, raw, list(range(10, 10 + len(rows))), {k: i for i, k in enumerate(spec.keys)}
+    )
     check_sheets(spec, campaign.period(code, org_type), [sheet])
     return sheet
 
@@ -66,13 +68,20 @@ def test_period_depends_on_organisation_type(specs, campaign):
 
 
 def test_numbers_and_cross_column_rules(specs, campaign):
-    rows = [good_14(), {**good_14(), "month": dt.datetime(2023, 3, 15), "late": 5},
-            {**good_14(), "month": dt.datetime(2023, 4, 15), "paper": 4},
-            {**good_14(), "month": dt.datetime(2023, 5, 15), "applications": -1},
-            {**good_14(), "month": dt.datetime(2023, 6, 15), "applications": "10,5"}]
+    rows = [
+        good_14(),
+        {**good_14(), "month": dt.datetime(2023, 3, 15), "late": 5},
+        {**good_14(), "month": dt.datetime(2023, 4, 15), "paper": 4},
+        {**good_14(), "month": dt.datetime(2023, 5, 15), "applications": -1},
+        {**good_14(), "month": dt.datetime(2023, 6, 15), "applications": "10,5"},
+    ]
     sheet = run(specs, campaign, "1.4", rows)
-    assert codes(sheet) == [("below_min", "applications", 13), ("not_integer", "applications", 14),
-                            ("rule", "electronic", 12), ("rule", "on_time", 11)]
+    assert codes(sheet) == [
+        ("below_min", "applications", 13),
+        ("not_integer", "applications", 14),
+        ("rule", "electronic", 12),
+        ("rule", "on_time", 11),
+    ]
 
 
 def test_duplicate_rows_name_the_first(specs, campaign):
@@ -83,9 +92,13 @@ def test_duplicate_rows_name_the_first(specs, campaign):
 
 def test_batch_gives_each_sheet_the_errors_it_gets_alone(specs, campaign):
     spec = specs["1.4"]
+
     def sheet(rows):
         raw = [[r.get(k, "") for k in spec.keys] for r in rows]
-        return SheetRows("1.4", raw, list(range(10, 10 + len(rows))), {k: i for i, k in enumerate(spec.keys)})
+        return SheetRows(
+            "1.4", raw, list(range(10, 10 + len(rows))), {k: i for i, k in enumerate(spec.keys)}
+        )
+
     bad = [good_14(), {**good_14(), "late": 50}]
     alone = sheet(bad)
     check_sheets(spec, campaign.period("1.4", "preschool"), [alone])
@@ -98,6 +111,16 @@ def test_batch_gives_each_sheet_the_errors_it_gets_alone(specs, campaign):
 
 def test_typed_frame_dtypes(specs, campaign):
     sheet = run(specs, campaign, "1.4", [good_14()])
-    assert sheet.records == [{"service": "school_enrolment", "month": "2023-02-15", "applications": 10,
-                              "on_time": 8, "late": 1, "refused": 1, "electronic": 7, "paper": 3}]
+    assert sheet.records == [
+        {
+            "service": "school_enrolment",
+            "month": "2023-02-15",
+            "applications": 10,
+            "on_time": 8,
+            "late": 1,
+            "refused": 1,
+            "electronic": 7,
+            "paper": 3,
+        }
+    ]
     assert pd.api.types.is_integer_dtype(pd.Series([1], dtype="Int64"))

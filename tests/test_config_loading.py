@@ -33,7 +33,13 @@ def test_shipped_specs_cover_the_plan(specs):
         for column in spec.columns:
             assert column.label.kk and column.label.ru
     assert set(specs["2"].areas) == {"2.1", "2.2", "2.3", "2.4", "2.5"}
-    assert {c.area for c in specs["2"].column("item").choices} == {"2.1", "2.2", "2.3", "2.4", "2.5"}
+    assert {c.area for c in specs["2"].column("item").choices} == {
+        "2.1",
+        "2.2",
+        "2.3",
+        "2.4",
+        "2.5",
+    }
 
 
 @pytest.mark.parametrize(
@@ -60,7 +66,9 @@ def test_bad_spec_is_refused_with_the_place(tmp_path, change, fragment):
 
 def test_yaml_syntax_error_names_the_line(tmp_path):
     folder = copy_schemas(tmp_path)
-    (folder / "returns" / "1.2.yaml").write_text("code: '1.2'\ncolumns: [\n  - key", encoding="utf-8")
+    (folder / "returns" / "1.2.yaml").write_text(
+        "code: '1.2'\ncolumns: [\n  - key", encoding="utf-8"
+    )
     with pytest.raises(ConfigError, match="строка"):
         load_specs(folder)
 
@@ -78,7 +86,10 @@ def test_campaign_defaults_reproduce_the_2023_plan(campaign):
 @pytest.mark.parametrize(
     ("change", "fragment"),
     [
-        (lambda d: d["periods"]["main"].update(preschool=["2023-13-01", "2023-10-31"]), "2023-13-01"),
+        (
+            lambda d: d["periods"]["main"].update(preschool=["2023-13-01", "2023-10-31"]),
+            "2023-13-01",
+        ),
         (lambda d: d["periods"]["main"].pop("additional"), "additional"),
         (lambda d: d["returns"]["1.1"].update(period="nope"), "nope"),
         (lambda d: d["periods"]["main"].update(preschool=["2023-10-31", "2022-12-01"]), "раньше"),
@@ -108,8 +119,12 @@ def test_registry_round_trip(tmp_path, campaign, orgs):
 
 
 def test_registry_reports_bad_bin_and_missing_name_by_row(tmp_path, campaign, orgs):
-    bad = [Organisation(orgs[0].bin[:11] + str((int(orgs[0].bin[11]) + 1) % 10), orgs[0].name, orgs[0].type),
-           Organisation(orgs[1].bin, Text("x", ""), orgs[1].type)]
+    bad = [
+        Organisation(
+            orgs[0].bin[:11] + str((int(orgs[0].bin[11]) + 1) % 10), orgs[0].name, orgs[0].type
+        ),
+        Organisation(orgs[1].bin, Text("x", ""), orgs[1].type),
+    ]
     path = tmp_path / "organisations.xlsx"
     write_registry(path, bad, campaign.org_types)
     with pytest.raises(ConfigError) as info:

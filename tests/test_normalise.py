@@ -31,9 +31,16 @@ def column(specs, code, key):
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [(12, (12, None)), (12.0, (12, None)), ("1 250", (1250, None)), ("1\u00a0250", (1250, None)),
-     ("12,0", (12, None)), ("12,5", (None, "not_integer")), ("двенадцать", (None, "not_a_number")),
-     (True, (None, "not_a_number"))],
+    [
+        (12, (12, None)),
+        (12.0, (12, None)),
+        ("1 250", (1250, None)),
+        ("1\u00a0250", (1250, None)),
+        ("12,0", (12, None)),
+        ("12,5", (None, "not_integer")),
+        ("двенадцать", (None, "not_a_number")),
+        (True, (None, "not_a_number")),
+    ],
 )
 def test_integers(specs, raw, expected):
     assert converter(column(specs, "1.4", "applications"))(raw) == expected

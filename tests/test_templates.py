@@ -49,7 +49,10 @@ def test_return_sheet_is_prefilled_locked_and_validated(tmp_path, specs, campaig
     assert iin.type == "custom" and "LEN" in iin.formula1
     checked = rules[f"E{L.FIRST_DATA_ROW}"]
     assert checked.type == "date"
-    assert (int(checked.formula1), int(checked.formula2)) == (44896, 45230)  # 01.12.2022, 31.10.2023
+    assert (int(checked.formula1), int(checked.formula2)) == (
+        44896,
+        45230,
+    )  # 01.12.2022, 31.10.2023
     has_record = rules[f"G{L.FIRST_DATA_ROW}"]
     assert has_record.type == "list" and has_record.formula1.startswith("'_lists'!")
     assert rules[f"B{L.NIL_ROW}"].type == "list"
@@ -69,13 +72,19 @@ def test_checklists_list_every_item(tmp_path, specs, campaign, orgs):
     path = tmp_path / "t.xlsx"
     write_template(path, orgs[0], campaign, specs)
     sheet = openpyxl.load_workbook(path)[specs["2"].sheet]
-    items = [sheet.cell(L.FIRST_DATA_ROW + i, 1).value for i in range(len(specs["2"].column("item").choices))]
+    items = [
+        sheet.cell(L.FIRST_DATA_ROW + i, 1).value
+        for i in range(len(specs["2"].column("item").choices))
+    ]
     assert items == [c.label.both for c in specs["2"].column("item").choices]
 
 
 def test_user_strings_never_become_formulas(tmp_path, specs, campaign):
-    org = Organisation(make_bin(9), Text('=HYPERLINK("http://evil.example","x")', "+cmd|' /C calc'!A0"),
-                       "preschool")
+    org = Organisation(
+        make_bin(9),
+        Text('=HYPERLINK("http://evil.example","x")', "+cmd|' /C calc'!A0"),
+        "preschool",
+    )
     path = tmp_path / "t.xlsx"
     write_template(path, org, campaign, specs)
     sheet = openpyxl.load_workbook(path)[specs["1.1"].sheet]
@@ -87,7 +96,9 @@ def test_user_strings_never_become_formulas(tmp_path, specs, campaign):
 def test_instructions_are_bilingual(tmp_path, specs, campaign, orgs):
     path = tmp_path / "t.xlsx"
     write_template(path, orgs[0], campaign, specs, now=dt.datetime(2023, 11, 3))
-    rows = pc.CalamineWorkbook.from_path(str(path)).get_sheet_by_name(INSTRUCTIONS_SHEET).to_python()
+    rows = (
+        pc.CalamineWorkbook.from_path(str(path)).get_sheet_by_name(INSTRUCTIONS_SHEET).to_python()
+    )
     text = "\n".join(str(c) for row in rows for c in row)
     assert "Как заполнять" in text and "Қалай толтыру керек" in text
     assert "Период: 01.06.2022–31.10.2023. Срок: 15.11.2023." in text

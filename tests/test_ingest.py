@@ -1,0 +1,354 @@
+"""Ingest end to end on real files in a real campaign folder with a real SQLite ledger."""
+
+import dataclasses
+import datetime as dt
+import json
+import os
+import shutil
+import sqlite3
+import zipfile
+from email.message import EmailMessage
+from email.utils import format_datetime
+
+import openpyxl
+import pytest
+
+from pipeline import ingest as ingest_module
+from pipeline.feedback import ERRORS_SHEET
+from pipeline.ingest import ingest
+from pipeline.reader import IDENTITY_SHEET
+from pipeline.status import return_states
+from tests.conftest import fill, good_11, good_14, make_iin, template_for
+
+
+def by_name(outcomes):
+    return {o.name: o for o in outcomes}
+
+
+def db(ws):
+    conn = sqlite3.connect(ws.paths.ledger)
+    conn.row_factory = sqlite3.Row
+    return conn
+
+
+def test_filled_template_is_accepted_stored_and_archived(ws, orgs):
+    fill(ws, orgs[0], {"1.1": [good_11()], "1.4": [good_14()]}, "школа1.xlsx")
+    [outcome] = ingest(ws)
+    assert outcome.status == "accepted" and outcome.errors == 0
+    assert outcome.returns["1.1"] == "accepted" and outcome.returns["1.2"] == "empty"
+    assert not (ws.paths.inbox / "школа1.xlsx").exists()
+    assert os.path.exists(outcome.archive)
+    rows = (
+        db(ws)
+        .execute(
+            "SELECT data FROM rows JOIN submissions s ON s.id = submission_id"
+            " WHERE s.return_code = '1.4'"
+        )
+        .fetchall()
+    )
+    assert [json.loads(r["data"]) for r in rows] == [
+        {**good_14(), "service": "school_enrolment", "month": "2023-02-15"}
+    ]
+    states = return_states(db(ws), ws)[orgs[0].bin]
+    assert states["1.1"].state == "accepted" and states["1.2"].state == "missing"
+
+
+def test_json_contract(ws, orgs):
+    fill(ws, orgs[0], {"1.1": [good_11()]}, "a.xlsx")
+    data = ingest(ws)[0].as_json()
+    assert {"file", "sha256", "status", "errors", "messages"} <= set(data)
+    assert data["file"] == "a.xlsx" and len(data["sha256"]) == 64
+    json.dumps(data, ensure_ascii=False)
+
+
+def test_mistakes_give_a_feedback_copy_of_the_senders_file(ws, orgs):
+    bad = {**good_11(make_iin(2)), "checked_on": dt.datetime(2021, 1, 5)}
+    fill(ws, orgs[0], {"1.1": [good_11(), bad], "1.4": [good_14()]}, "s.xlsx")
+    [outcome] = ingest(ws)
+    assert outcome.status == "partial"
+    assert outcome.returns == {**outcome.returns, "1.1": "rejected", "1.4": "accepted"}
+    [problem] = outcome.problems
+    assert (problem.sheet, problem.cell, problem.row, problem.code) == (
+        "1.1",
+        "E11",
+        11,
+        "date_out_of_period",
+    )
+    assert "01.06.2022" in problem.ru and "01.06.2022" in problem.kk
+    book = openpyxl.load_workbook(outcome.feedback)
+    assert book.sheetnames[0] == ERRORS_SHEET
+    assert book[IDENTITY_SHEET].sheet_state == "veryHidden"
+    cell = book["1.1"]["E11"]
+    assert cell.fill.fgColor.rgb.endswith("FFC7CE")
+    assert "01.06.2022" in cell.comment.text
+    listed = [[c.value for c in row] for row in book[ERRORS_SHEET].iter_rows(min_row=2)]
+    assert listed[0][1:4] == ["1.1", 11, "E11"]
+
+
+def test_feedback_file_sent_back_corrected_is_accepted(ws, orgs):
+    bad = {**good_11(), "position": None}
+    fill(ws, orgs[0], {"1.1": [bad]}, "s.xlsx")
+    [first] = ingest(ws)
+    book = openpyxl.load_workbook(first.feedback)
+    book["1.1"]["C10"] = "Мұғалім / Учитель"
+    del book[ERRORS_SHEET]
+    book.save(ws.paths.inbox / "s-fixed.xlsx")
+    [second] = ingest(ws)
+    assert second.status == "accepted"
+    assert return_states(db(ws), ws)[orgs[0].bin]["1.1"].state == "accepted"
+
+
+def test_newer_submission_supersedes_older_and_history_stays(ws, orgs):
+    fill(ws, orgs[0], {"1.4": [good_14()]}, "v1.xlsx", received=dt.datetime(2023, 11, 1))
+    ingest(ws)
+    fill(
+        ws,
+        orgs[0],
+        {"1.4": [good_14(), {**good_14(), "month": dt.datetime(2023, 3, 15)}]},
+        "v2.xlsx",
+        received=dt.datetime(2023, 11, 5),
+    )
+    ingest(ws)
+    subs = (
+        db(ws)
+        .execute("SELECT status, row_count FROM submissions WHERE return_code='1.4' ORDER BY id")
+        .fetchall()
+    )
+    assert [tuple(s) for s in subs] == [("superseded", 1), ("accepted", 2)]
+
+
+def test_older_file_arriving_later_does_not_supersede(ws, orgs):
+    fill(ws, orgs[0], {"1.4": [good_14()]}, "new.xlsx", received=dt.datetime(2023, 11, 5))
+    ingest(ws)
+    fill(
+        ws,
+        orgs[0],
+        {"1.4": [good_14(), {**good_14(), "month": dt.datetime(2023, 3, 15)}]},
+        "old.xlsx",
+        received=dt.datetime(2023, 11, 1),
+    )
+    ingest(ws)
+    subs = (
+        db(ws)
+        .execute("SELECT status, row_count FROM submissions WHERE return_code='1.4' ORDER BY id")
+        .fetchall()
+    )
+    assert [tuple(s) for s in subs] == [("accepted", 1), ("superseded", 2)]
+
+
+def test_same_file_twice_is_recorded_once(ws, orgs):
+    path = fill(ws, orgs[0], {"1.4": [good_14()]}, "a.xlsx")
+    shutil.copy2(path, ws.paths.inbox / "a (1).xlsx")
+    outcomes = ingest(ws)
+    assert sorted(o.status for o in outcomes) == ["accepted", "duplicate"]
+    shutil.copy2(outcomes[0].archive, ws.paths.inbox / "again.xlsx")
+    [again] = ingest(ws)
+    assert again.status == "duplicate"
+    assert db(ws).execute("SELECT COUNT(*) FROM files").fetchone()[0] == 1
+    assert (
+        db(ws).execute("SELECT COUNT(*) FROM arrivals WHERE outcome='duplicate'").fetchone()[0] == 2
+    )
+    assert list(ws.paths.inbox.iterdir()) == []
+
+
+def test_sheet_copied_into_a_fresh_workbook_is_identified(ws, orgs, specs):
+    spec = specs["1.4"]
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Лист1"
+    sheet["A1"], sheet["A2"], sheet["B2"] = spec.title.ru, "БИН", orgs[1].bin
+    for c, column in enumerate(spec.columns, start=1):
+        sheet.cell(4, c).value = column.label.ru.upper()
+    row = {**good_14(), "service": "Приём в дошкольную организацию"}
+    for c, key in enumerate(reversed(spec.keys), start=1):  # columns in another order
+        sheet.cell(4, c).value = spec.column(key).label.ru
+        sheet.cell(5, c).value = row[key]
+    book.save(ws.paths.inbox / "copy.xlsx")
+    [outcome] = ingest(ws)
+    assert outcome.status == "accepted", outcome.problems
+    assert outcome.bin == orgs[1].bin and outcome.returns == {"1.4": "accepted"}
+
+
+def test_unknown_bin_and_unrecognisable_sheets_are_rejected_with_reason(ws, orgs, specs):
+    book = openpyxl.Workbook()
+    book.active["A1"] = "Просто таблица"
+    book.active["A2"] = "ничего общего"
+    book.save(ws.paths.inbox / "junk.xlsx")
+    book = openpyxl.Workbook()
+    for c, column in enumerate(specs["1.4"].columns, start=1):
+        book.active.cell(1, c).value = column.label.kk
+    book.active["A2"] = "x"
+    book.save(ws.paths.inbox / "nobin.xlsx")
+    out = by_name(ingest(ws))
+    assert out["junk.xlsx"].status == "rejected"
+    assert [p.code for p in out["junk.xlsx"].problems] == ["no_return_sheets"]
+    assert [p.code for p in out["nobin.xlsx"].problems] == ["unknown_organisation"]
+
+
+def test_nil_return_is_accepted_and_empty_sheet_is_not_submitted(ws, orgs):
+    fill(ws, orgs[0], {"1.1": [good_11()]}, "a.xlsx", nil=("1.2", "1.3"))
+    [outcome] = ingest(ws)
+    assert outcome.returns["1.2"] == "accepted" and outcome.returns["1.5"] == "empty"
+    states = return_states(db(ws), ws)[orgs[0].bin]
+    assert states["1.3"].state == "accepted" and states["1.5"].state == "missing"
+
+
+def test_blank_template_sent_back_is_nothing_filled(ws, orgs):
+    fill(ws, orgs[0], {}, "blank.xlsx")
+    [outcome] = ingest(ws)
+    assert outcome.status == "rejected"
+    assert [p.code for p in outcome.problems] == ["nothing_filled"]
+
+
+def test_return_not_applicable_to_the_type_is_a_warning(ws, orgs):
+    template_for(ws, orgs[1])  # a template made before the department narrowed the return
+    ws.specs["1.3"] = dataclasses.replace(ws.specs["1.3"], applies_to=("general_secondary",))
+    fill(ws, orgs[1], {"1.1": [good_11()]}, "b.xlsx")
+    fill(
+        ws,
+        orgs[1],
+        {"1.1": [good_11()], "1.3": [{"full_name": "X"}]},
+        "b2.xlsx",
+        received=dt.datetime(2023, 11, 11),
+    )
+    outcomes = by_name(ingest(ws))
+    assert outcomes["b2.xlsx"].returns["1.3"] == "not_applicable"
+    assert [p.severity for p in outcomes["b2.xlsx"].problems] == ["warning"]
+
+
+def test_saved_email_attachments_are_ingested_with_the_message_date(ws, orgs):
+    path = fill(ws, orgs[0], {"1.4": [good_14()]}, "x.xlsx")
+    message = EmailMessage()
+    message["From"] = "someone@else.example"
+    message["To"] = "dept@x.example"
+    message["Subject"] = "Есеп"
+    message["Date"] = format_datetime(dt.datetime(2023, 11, 20, 9, 30).astimezone())
+    message.set_content("Отчёт во вложении")
+    message.add_attachment(
+        path.read_bytes(),
+        maintype="application",
+        subtype="octet-stream",
+        filename="Отчёт школы №1.xlsx",
+    )
+    (ws.paths.inbox / "mail.eml").write_bytes(bytes(message))
+    path.unlink()
+    [outcome] = ingest(ws)
+    assert outcome.name == "Отчёт школы №1.xlsx" and outcome.status == "accepted"
+    assert outcome.received_at == "2023-11-20T09:30:00"
+    assert [p.code for p in outcome.problems] == ["sender_mismatch"]
+    assert list(ws.paths.inbox.iterdir()) == []
+    assert return_states(db(ws), ws)[orgs[0].bin]["1.4"].state == "late"
+
+
+def test_email_without_workbook_is_answered(ws):
+    message = EmailMessage()
+    message["From"] = "a@b.example"
+    message.set_content("забыл вложение")
+    (ws.paths.inbox / "m.eml").write_bytes(bytes(message))
+    [outcome] = ingest(ws)
+    assert outcome.status == "rejected" and outcome.problems[0].code == "no_attachment"
+
+
+def _bomb(path):
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/worksheets/sheet1.xml", b"\0" * (450 * 1024 * 1024))
+
+
+def _entities(path, good):
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(path, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "xl/workbook.xml":
+                body = data.split(b"?>", 1)[-1]
+                data = (
+                    b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;">]>'
+                    + body
+                )
+            dst.writestr(item, data)
+
+
+@pytest.mark.parametrize(
+    ("name", "make", "code"),
+    [
+        ("empty.xlsx", lambda p, g: p.write_bytes(b""), "empty_file"),
+        (
+            "notes.xlsx",
+            lambda p, g: p.write_text("это не Excel", encoding="utf-8"),
+            "not_a_workbook",
+        ),
+        (
+            "locked.xlsx",
+            lambda p, g: p.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 4000),
+            "encrypted",
+        ),
+        (
+            "cut.xlsx",
+            lambda p, g: p.write_bytes(g.read_bytes()[: len(g.read_bytes()) // 2]),
+            "corrupt",
+        ),
+        ("bomb.xlsx", lambda p, g: _bomb(p), "zip_bomb"),
+        ("lol.xlsx", _entities, "unsafe_xml"),
+        ("photo.jpg", lambda p, g: p.write_bytes(b"\xff\xd8\xff"), "unsupported_format"),
+    ],
+)
+def test_hostile_file_is_rejected_and_the_batch_goes_on(ws, orgs, name, make, code):
+    good = fill(ws, orgs[0], {"1.4": [good_14()]}, "good.xlsx")
+    make(ws.paths.inbox / name, good)
+    out = by_name(ingest(ws))
+    assert out["good.xlsx"].status == "accepted"
+    assert out[name].status == "rejected"
+    assert [p.code for p in out[name].problems] == [code]
+    assert out[name].problems[0].kk and out[name].problems[0].ru
+    assert os.path.exists(out[name].archive)
+    assert list(ws.paths.inbox.iterdir()) == []
+
+
+def test_macros_are_noted_not_run(ws, orgs):
+    good = fill(ws, orgs[0], {"1.4": [good_14()]}, "g.xlsx")
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(ws.paths.inbox / "m.xlsm", "w") as dst:
+        for item in src.infolist():
+            dst.writestr(item, src.read(item.filename))
+        dst.writestr("xl/vbaProject.bin", b'Attribute VB_Name = "Module1"')
+    good.unlink()
+    [outcome] = ingest(ws)
+    assert outcome.status == "accepted"
+    assert [p.code for p in outcome.problems] == ["macros_ignored"]
+
+
+def test_crash_between_commit_and_move_is_completed_by_the_next_run(ws, orgs, monkeypatch):
+    fill(ws, orgs[0], {"1.1": [{**good_11(), "position": None}]}, "a.xlsx")
+    fill(ws, orgs[1], {"1.4": [good_14()]}, "b.xlsx")
+    real_move = ingest_module.move_into
+
+    def killed(source, target):
+        raise KeyboardInterrupt("killed after commit")
+
+    monkeypatch.setattr(ingest_module, "move_into", killed)
+    with pytest.raises(KeyboardInterrupt):
+        ingest(ws)
+    monkeypatch.setattr(ingest_module, "move_into", real_move)
+    assert db(ws).execute("SELECT COUNT(*) FROM files WHERE archived = 0").fetchone()[0] == 1
+    outcomes = by_name(ingest(ws))
+    assert outcomes["a.xlsx"].status == "rejected" and outcomes["a.xlsx"].feedback
+    assert outcomes["b.xlsx"].status == "accepted"
+    conn = db(ws)
+    assert conn.execute("SELECT COUNT(*) FROM files").fetchone()[0] == 2
+    assert conn.execute("SELECT COUNT(*) FROM files WHERE archived = 0").fetchone()[0] == 0
+    assert conn.execute("SELECT COUNT(*) FROM submissions").fetchone()[0] == 2
+    assert list(ws.paths.inbox.iterdir()) == []
+    assert ingest(ws) == []
+
+
+def test_crash_after_move_before_mark_is_repaired(ws, orgs, monkeypatch):
+    fill(ws, orgs[0], {"1.4": [good_14()]}, "a.xlsx")
+    monkeypatch.setattr(
+        ingest_module.ledger,
+        "mark_archived",
+        lambda *a, **k: (_ for _ in ()).throw(OSError("disk")),
+    )
+    with pytest.raises(OSError):
+        ingest(ws)
+    monkeypatch.undo()
+    assert ingest(ws) == []
+    assert db(ws).execute("SELECT archived FROM files").fetchone()[0] == 1
