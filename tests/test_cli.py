@@ -1,0 +1,80 @@
+"""The `adal` command: every command has help, errors are messages, JSON is a contract."""
+
+import json
+import shutil
+
+import pytest
+from click.testing import CliRunner
+
+from pipeline.cli import main
+from pipeline.spec import shipped_schemas
+from tests.conftest import fill, good_14
+
+
+def commands():
+    return sorted(main.commands)
+
+
+@pytest.mark.parametrize("name", commands())
+def test_every_command_has_help(name):
+    result = CliRunner().invoke(main, [name, "--help"])
+    assert result.exit_code == 0
+    assert main.commands[name].help
+
+
+def test_missing_campaign_is_a_message_not_a_traceback(tmp_path):
+    result = CliRunner().invoke(main, ["--root", str(tmp_path), "templates"])
+    assert result.exit_code == 1
+    assert "adal init" in result.output and "Traceback" not in result.output
+
+
+def test_init_then_templates_for_an_empty_registry(tmp_path):
+    runner = CliRunner()
+    assert runner.invoke(main, ["--root", str(tmp_path), "init"]).exit_code == 0
+    assert (tmp_path / "campaign" / "campaign.yaml").read_text(encoding="utf-8") == (
+        shipped_schemas() / "campaign-2023.yaml"
+    ).read_text(encoding="utf-8")
+    result = runner.invoke(main, ["--root", str(tmp_path), "templates"])
+    assert result.exit_code == 0, result.output
+
+
+def test_ingest_and_status_json(ws, orgs):
+    fill(ws, orgs[0], {"1.4": [good_14()]}, "a.xlsx")
+    runner = CliRunner()
+    result = runner.invoke(main, ["--root", str(ws.paths.root), "ingest", "--json"])
+    assert result.exit_code == 0, result.output
+    files = json.loads(result.output)["files"]
+    assert [(f["file"], f["status"], f["errors"]) for f in files] == [("a.xlsx", "accepted", 0)]
+    result = runner.invoke(main, ["--root", str(ws.paths.root), "status", "--json"])
+    data = json.loads(result.output)
+    school = next(o for o in data["organisations"] if o["bin"] == orgs[0].bin)
+    assert school["type"] == "general_secondary"
+    assert school["returns"]["1.4"] == "accepted" and school["returns"]["1.1"] == "missing"
+    assert set(school["returns"].values()) <= {
+        "accepted",
+        "late",
+        "rejected",
+        "missing",
+        "not_applicable",
+    }
+
+
+def test_received_option_judges_lateness(ws, orgs):
+    fill(ws, orgs[0], {"1.4": [good_14()]}, "a.xlsx")
+    runner = CliRunner()
+    runner.invoke(main, ["--root", str(ws.paths.root), "ingest", "--received", "2023-11-20"])
+    data = json.loads(
+        runner.invoke(main, ["--root", str(ws.paths.root), "status", "--json"]).output
+    )
+    school = next(o for o in data["organisations"] if o["bin"] == orgs[0].bin)
+    assert school["returns"]["1.4"] == "late"
+
+
+def test_demo_inbox_only_leaves_a_realistic_inbox(tmp_path):
+    result = CliRunner().invoke(main, ["--root", str(tmp_path), "demo", "--inbox-only"])
+    assert result.exit_code == 0, result.output
+    inbox = sorted(p.suffix for p in (tmp_path / "inbox").iterdir())
+    assert ".eml" in inbox and inbox.count(".xlsx") >= 20
+    assert not (tmp_path / "adal.sqlite").exists()
+    assert len(list((tmp_path / "outbox" / "templates").glob("*.xlsx"))) == 25
+    shutil.rmtree(tmp_path / "inbox")

@@ -1,0 +1,101 @@
+"""Old Excel (.xls) and LibreOffice (.ods) returns, and LibreOffice opening what we write.
+
+The committed fixtures were saved by LibreOffice from a filled template of the test
+district's school №1 (BIN from `make_bin(1)`); the live tests convert fresh files when
+LibreOffice is installed (CI installs it) and are skipped, saying so, when it is not.
+"""
+
+import datetime as dt
+import json
+import shutil
+import sqlite3
+import subprocess
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from pipeline.campaign import Period
+from pipeline.feedback import ERRORS_SHEET
+from pipeline.ingest import ingest
+from tests.conftest import fill, good_11, good_14, template_for
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
+needs_office = pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) is not installed")
+
+
+def convert(source: Path, fmt: str, outdir: Path) -> Path:
+    outdir.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        [
+            SOFFICE,
+            "--headless",
+            f"-env:UserInstallation=file://{outdir}/.lo",
+            "--convert-to",
+            fmt,
+            "--outdir",
+            str(outdir),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    return outdir / f"{source.stem}.{fmt.split(':')[0]}"
+
+
+@pytest.mark.parametrize("suffix", ["xls", "ods"])
+def test_libreoffice_saved_returns_are_read(ws, orgs, suffix):
+    shutil.copy(FIXTURES / f"school1-libreoffice.{suffix}", ws.paths.inbox / f"return.{suffix}")
+    [outcome] = ingest(ws)
+    assert outcome.status == "accepted", outcome.problems
+    assert outcome.bin == orgs[0].bin
+    conn = sqlite3.connect(ws.paths.ledger)
+    rows = [
+        json.loads(r[0])
+        for r in conn.execute(
+            "SELECT data FROM rows JOIN submissions s ON s.id = submission_id WHERE return_code = '1.1' ORDER BY excel_row"
+        )
+    ]
+    assert [r["has_record"] for r in rows] == ["no", "yes"]
+    assert rows[1]["iin"].startswith("05")  # an IIN of someone born in 2005 keeps its leading zero
+    assert rows[0]["checked_on"] == "2023-03-01"
+
+
+def test_feedback_for_an_ods_is_an_xlsx_with_the_same_values(ws, orgs, tmp_path):
+    source = FIXTURES / "school1-libreoffice.ods"
+    # the department narrows the period after the school filled it: checked_on 01.03.2023 falls outside
+    ws.campaign.returns["1.1"].periods["general_secondary"] = Period(
+        dt.date(2023, 6, 1), dt.date(2023, 10, 31)
+    )
+    shutil.copy(source, ws.paths.inbox / "return.ods")
+    [outcome] = ingest(ws)
+    assert outcome.status == "partial"
+    book = openpyxl.load_workbook(outcome.feedback)
+    assert book.sheetnames[0] == ERRORS_SHEET
+    assert book["1.1"]["E10"].comment is not None
+
+
+@needs_office
+def test_libreoffice_opens_templates_and_consolidation_inputs(ws, orgs, tmp_path):
+    template = template_for(ws, orgs[1])
+    pdf = convert(template, "pdf", tmp_path / "out")
+    assert pdf.exists() and pdf.stat().st_size > 1000
+
+
+@needs_office
+@pytest.mark.parametrize("fmt", ["xls:MS Excel 97", "ods"])
+def test_fresh_libreoffice_conversion_round_trips(ws, orgs, tmp_path, fmt):
+    source = fill(
+        ws,
+        orgs[2],
+        {"1.4": [{**good_14(), "service": "Иная услуга"}], "1.1": [good_11()]},
+        "src.xlsx",
+    )
+    converted = convert(source, fmt, tmp_path / "lo")
+    source.unlink()
+    shutil.move(converted, ws.paths.inbox / converted.name)
+    [outcome] = ingest(ws)
+    assert outcome.status == "accepted", outcome.problems
+    assert outcome.returns["1.4"] == "accepted"
