@@ -231,6 +231,36 @@ def status(paths: Paths, as_json: bool) -> None:
         )
 
 
+@main.command()
+@click.option("--with-personal-data", is_flag=True, help="Full IINs: the HR service's own copy.")
+@click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
+@click.pass_obj
+@friendly
+def consolidate(paths: Paths, with_personal_data: bool, as_json: bool) -> None:
+    """Build outbox/consolidated-<campaign>.xlsx: completeness, returns, indicators, risk map, charts."""
+    from . import frames
+    from .consolidate import write_consolidated
+    from .indicators import load_indicators, scores
+
+    ws = open_workspace(paths)
+    indicators = load_indicators(paths.schemas / "indicators.yaml", ws.specs)
+    data = frames.load(ws)
+    path, table = write_consolidated(ws, data, indicators, with_personal_data=with_personal_data)
+    wide = scores(table)
+    if as_json:
+        out = {
+            b: {k: (None if v != v else v) for k, v in row.items()}
+            for b, row in wide.to_dict("index").items()
+        }
+        click.echo(json.dumps({"workbook": str(path), "scores": out}, ensure_ascii=False, indent=1))
+        return
+    click.echo(f"Жиынтық / Свод: {path}")
+    top = wide["overall"].dropna().sort_values(ascending=False).head(5)
+    names = ws.by_bin
+    for bin_, value in top.items():
+        click.echo(f"  {value:5.1f}  {names[bin_].name.ru}")
+
+
 def _not_yet(name: str, issue: str):
     @main.command(name=name)
     def command() -> None:
@@ -240,4 +270,4 @@ def _not_yet(name: str, issue: str):
     return command
 
 
-_DEMO_STEPS = [ingest, status]
+_DEMO_STEPS = [ingest, status, consolidate]

@@ -219,7 +219,7 @@ def rows_for(
         rows = []
         for _ in range(org.staff):
             born = dt.date(rng.randint(1964, 2001), rng.randint(1, 12), rng.randint(1, 28))
-            record = rng.random() < 0.02 + 0.05 * risk
+            record = rng.random() < 0.002 + 0.02 * risk
             rows.append(
                 {
                     "iin": make_iin(rng, born),

@@ -1,0 +1,502 @@
+"""`adal consolidate`: the workbook the working group reads (xlsxwriter, safe strings).
+
+Sheets: cover with every source submission; completeness; the registry; one sheet per
+return with the latest accepted rows of every organisation; indicators with their
+numerators and denominators; the risk map; native charts. IINs are masked unless the HR
+service asks for its own copy (`with_personal_data`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+import xlsxwriter
+
+from .frames import Consolidated
+from .indicators import AREAS, LEVEL_TEXT, Indicator, compute, scores
+from .spec import ReturnSpec
+from .status import STATES, summary
+from .templates import SAFE_OPTIONS
+from .workspace import Workspace
+
+STATE_TEXT = {
+    "accepted": "уақытында / в срок",
+    "late": "кешікті / с опозданием",
+    "rejected": "қатемен / с ошибками",
+    "missing": "жоқ / нет",
+    "not_applicable": "—",
+}
+SHEETS = {
+    "cover": "Мұқаба-Обложка",
+    "complete": "Толықтық-Полнота",
+    "orgs": "Ұйымдар-Организации",
+    "ind": "Көрсеткіштер-Показатели",
+    "map": "Тәуекел картасы-Карта рисков",
+    "charts": "Диаграммалар-Диаграммы",
+}
+
+
+def mask_id(value: str) -> str:
+    """Keep enough to recognise a row, never a whole IIN: 85********14."""
+    text = str(value or "")
+    return text[:2] + "*" * 8 + text[-2:] if len(text) == 12 else text
+
+
+def output_path(ws: Workspace, with_personal_data: bool) -> Path:
+    suffix = "-personal" if with_personal_data else ""
+    return ws.paths.outbox / f"consolidated-{ws.campaign.code}{suffix}.xlsx"
+
+
+class _Writer:
+    def __init__(self, path: Path) -> None:
+        self.book = xlsxwriter.Workbook(str(path), SAFE_OPTIONS)
+        add = self.book.add_format
+        self.head = add(
+            {"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#DDEBF7", "border": 1}
+        )
+        self.title = add({"bold": True, "font_size": 14})
+        self.bold = add({"bold": True})
+        self.date = add({"num_format": "dd.mm.yyyy"})
+        self.stamp = add({"num_format": "dd.mm.yyyy hh:mm"})
+        self.pct = add({"num_format": "0.0%"})
+        self.num = add({"num_format": "0.##"})
+        self.wrap = add({"text_wrap": True, "valign": "top"})
+
+    def cell(self, sheet, row: int, col: int, value, fmt=None) -> None:
+        """Typed writes only: a school's '=HYPERLINK(…)' stays the text it was."""
+        if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NaT:
+            sheet.write_blank(row, col, None, fmt)
+        elif isinstance(value, bool):
+            sheet.write_boolean(row, col, value, fmt)
+        elif isinstance(value, int | float):
+            sheet.write_number(row, col, value, fmt or self.num)
+        elif isinstance(value, pd.Timestamp | dt.datetime | dt.date):
+            sheet.write_datetime(row, col, pd.Timestamp(value).to_pydatetime(), fmt or self.date)
+        else:
+            sheet.write_string(row, col, str(value), fmt)
+
+    def table(
+        self,
+        name: str,
+        headers: list[str],
+        rows: list[list],
+        widths: list[int] | None = None,
+        start_row: int = 0,
+    ):
+        sheet = self.book.add_worksheet(name)
+        for r, row in enumerate(rows, start=start_row + 1):
+            for c, value in enumerate(row):
+                self.cell(sheet, r, c, value)
+        columns = [{"header": h, "header_format": self.head} for h in _unique(headers)]
+        last = max(len(rows), 1) + start_row
+        sheet.add_table(
+            start_row,
+            0,
+            last,
+            len(headers) - 1,
+            {"columns": columns, "style": "Table Style Light 9", "autofilter": True},
+        )
+        sheet.freeze_panes(start_row + 1, 0)
+        sheet.set_row(start_row, 42)
+        for c, width in enumerate(widths or [16] * len(headers)):
+            sheet.set_column(c, c, width)
+        return sheet
+
+
+def _unique(headers: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for h in headers:
+        seen[h] = seen.get(h, 0) + 1
+        out.append(h if seen[h] == 1 else f"{h} ({seen[h]})")
+    return out
+
+
+def _return_sheet(
+    w: _Writer, ws: Workspace, spec: ReturnSpec, frame: pd.DataFrame, personal: bool
+) -> None:
+    orgs = ws.by_bin
+    labels = {
+        c.key: {ch.code: ch.label.both for ch in c.choices} for c in spec.columns if c.choices
+    }
+    headers = (
+        ["БСН / БИН", "Ұйым / Организация", "Түрі / Тип"]
+        + [c.label.both for c in spec.columns]
+        + ["Файл / Файл", "Жол / Строка"]
+    )
+    rows = []
+    for rec in frame.to_dict("records"):
+        org = orgs.get(rec["bin"])
+        values = []
+        for c in spec.columns:
+            value = rec.get(c.key)
+            if c.key in labels and value is not None:
+                value = labels[c.key].get(value, value)
+            if c.type == "iin" and not personal:
+                value = mask_id(value)
+            values.append(value)
+        rows.append(
+            [rec["bin"], org.name.ru if org else "", org.type if org else ""]
+            + values
+            + [rec["_file"], rec["_row"]]
+        )
+    widths = [14, 34, 16] + [max(12, min(c.width or 18, 40)) for c in spec.columns] + [30, 8]
+    sheet = w.table(spec.sheet, headers, rows, widths)
+    sheet.set_tab_color("#5B9BD5")
+
+
+def _cover(w: _Writer, ws: Workspace, data: Consolidated, now: dt.datetime) -> None:
+    sheet = w.book.add_worksheet(SHEETS["cover"])
+    c = ws.campaign
+    lines = [
+        (c.subject.kk, c.subject.ru),
+        (
+            "Сыбайлас жемқорлық тәуекелдеріне ішкі талдау — жиынтық",
+            "Внутренний анализ коррупционных рисков — свод",
+        ),
+        (f"Науқан: {c.code}", f"Кампания: {c.code}"),
+        (f"Жасалған уақыты: {now:%d.%m.%Y %H:%M}", f"Сформировано: {now:%d.%m.%Y %H:%M}"),
+        (f"Ұйымдар: {len(ws.organisations)}", f"Организаций: {len(ws.organisations)}"),
+    ]
+    for org_type, label in c.org_types.items():
+        period = c.period("1.1", org_type) if "1.1" in c.returns else None
+        lines.append(
+            (
+                f"{label.kk}: кезең {period.label if period else ''}",
+                f"{label.ru}: период {period.label if period else ''}",
+            )
+        )
+    for r, (kk, ru) in enumerate(lines):
+        w.cell(sheet, r, 0, kk, w.title if r < 2 else None)
+        w.cell(sheet, r, 3, ru, w.title if r < 2 else None)
+    start = len(lines) + 1
+    w.cell(
+        sheet,
+        start - 1,
+        0,
+        "Дереккөздер / Источники (әр сан осы файлдардан / каждая цифра из этих файлов)",
+        w.bold,
+    )
+    headers = [
+        "БСН / БИН",
+        "Ұйым / Организация",
+        "Есеп / Отчёт",
+        "Файл / Файл",
+        "Алынды / Получен",
+        "SHA-256",
+    ]
+    for col, h in enumerate(headers):
+        w.cell(sheet, start, col, h, w.head)
+    r = start + 1
+    names = ws.by_bin
+    for bin_, per in data.states.items():
+        for code, state in per.items():
+            if state.file:
+                w.cell(sheet, r, 0, bin_)
+                w.cell(sheet, r, 1, names[bin_].name.ru)
+                w.cell(sheet, r, 2, f"{code} ({STATE_TEXT[state.state]})")
+                w.cell(sheet, r, 3, state.file)
+                w.cell(sheet, r, 4, dt.datetime.fromisoformat(state.received_at), w.stamp)
+                w.cell(sheet, r, 5, state.sha256)
+                r += 1
+    for col, width in enumerate((14, 36, 26, 40, 16, 66)):
+        sheet.set_column(col, col, width)
+    sheet.activate()
+
+
+def _completeness(w: _Writer, ws: Workspace, data: Consolidated) -> int:
+    codes = list(ws.specs)
+    headers = ["БСН / БИН", "Ұйым / Организация", "Түрі / Тип"] + codes + ["Уақытында % / В срок %"]
+    rows = []
+    for org in ws.organisations:
+        per = data.states[org.bin]
+        applicable = [s for s in per.values() if s.state != "not_applicable"]
+        on_time = (
+            sum(s.state == "accepted" for s in applicable) / len(applicable) if applicable else 0
+        )
+        rows.append(
+            [org.bin, org.name.ru, ws.campaign.org_types[org.type].ru]
+            + [STATE_TEXT[per[c].state] for c in codes]
+            + [round(on_time, 4)]
+        )
+    sheet = w.table(SHEETS["complete"], headers, rows, [14, 34, 26] + [12] * len(codes) + [12])
+    last = len(rows)
+    colours = {
+        "жоқ / нет": "#F8CBAD",
+        "қатемен / с ошибками": "#FFC7CE",
+        "кешікті / с опозданием": "#FFEB9C",
+        "уақытында / в срок": "#C6EFCE",
+    }
+    for text, colour in colours.items():
+        sheet.conditional_format(
+            1,
+            3,
+            last,
+            2 + len(codes),
+            {
+                "type": "cell",
+                "criteria": "==",
+                "value": f'"{text}"',
+                "format": w.book.add_format({"bg_color": colour}),
+            },
+        )
+    sheet.set_column(3 + len(codes), 3 + len(codes), 12, w.pct)
+    top = last + 3
+    stats = summary(ws, data.states)
+    heads = (
+        ["Ұйым түрі / Тип организации"]
+        + [STATE_TEXT[s] for s in STATES]
+        + ["Тапсыру деңгейі / Уровень сдачи"]
+    )
+    for col, h in enumerate(heads):
+        w.cell(sheet, top, col, h, w.head)
+    for r, (org_type, s) in enumerate(stats.items(), start=top + 1):
+        w.cell(sheet, r, 0, ws.campaign.org_types[org_type].both)
+        for col, state in enumerate(STATES, start=1):
+            w.cell(sheet, r, col, s[state])
+        w.cell(sheet, r, len(STATES) + 1, s["rate"], w.pct)
+    return top
+
+
+def _indicators_sheet(
+    w: _Writer, ws: Workspace, table: pd.DataFrame, indicators: list[Indicator]
+) -> None:
+    by_code = {i.code: i for i in indicators}
+    names = ws.by_bin
+    headers = [
+        "БСН / БИН",
+        "Ұйым / Организация",
+        "Түрі / Тип",
+        "Код",
+        "Бағыт / Направление",
+        "Көрсеткіш / Показатель",
+        "Алымы / Числитель",
+        "Бөлімі / Знаменатель",
+        "Мәні / Значение",
+        "Өлшем / Единица",
+        "Түр бойынша медиана / Медиана по типу",
+        "Шектер / Пороги",
+        "Деңгей / Уровень",
+        "Салмақ / Вес",
+        "Балл",
+        "Формула",
+    ]
+    rows = []
+    for rec in table.to_dict("records"):
+        ind = by_code[rec["indicator"]]
+        formula = f"{ind.numerator.describe()}" + (
+            f" / {ind.denominator.describe()}" if ind.denominator else ""
+        )
+        formula += f" × {ind.scale:g}" if ind.scale != 1 else ""
+        rows.append(
+            [
+                rec["bin"],
+                names[rec["bin"]].name.ru,
+                rec["type"],
+                ind.code,
+                ind.area,
+                ind.title.both,
+                rec["numerator"],
+                rec["denominator"],
+                rec["value"],
+                ind.unit.ru,
+                rec["median"],
+                f"{ind.thresholds[0]:g} / {ind.thresholds[1]:g}",
+                LEVEL_TEXT[rec["level"]].both,
+                ind.weight,
+                rec["points"],
+                formula,
+            ]
+        )
+    sheet = w.table(
+        SHEETS["ind"], headers, rows, [14, 30, 16, 18, 8, 50, 10, 10, 10, 12, 12, 10, 14, 8, 6, 50]
+    )
+    colours = {
+        "жоғары / высокий": "#FFC7CE",
+        "орташа / средний": "#FFEB9C",
+        "төмен / низкий": "#C6EFCE",
+    }
+    for text, colour in colours.items():
+        sheet.conditional_format(
+            1,
+            12,
+            len(rows),
+            12,
+            {
+                "type": "cell",
+                "criteria": "==",
+                "value": f'"{text}"',
+                "format": w.book.add_format({"bg_color": colour}),
+            },
+        )
+
+
+def _risk_map(w: _Writer, ws: Workspace, wide: pd.DataFrame, data: Consolidated) -> None:
+    availability = {}
+    for org in ws.organisations:
+        per = [s for s in data.states[org.bin].values() if s.state != "not_applicable"]
+        got = sum(1 if s.state == "accepted" else 0.5 if s.state == "late" else 0 for s in per)
+        availability[org.bin] = round(100 * got / len(per), 1) if per else None
+    headers = (
+        ["БСН / БИН", "Ұйым / Организация", "Түрі / Тип"]
+        + list(AREAS)
+        + ["Жалпы тәуекел / Общий риск", "Деректердің толықтығы / Полнота данных"]
+    )
+    rows = []
+    for org in ws.organisations:
+        scores_row = wide.loc[org.bin] if org.bin in wide.index else pd.Series(dtype=float)
+        rows.append(
+            [org.bin, org.name.ru, ws.campaign.org_types[org.type].ru]
+            + [None if pd.isna(scores_row.get(a)) else float(scores_row.get(a)) for a in AREAS]
+            + [
+                None if pd.isna(scores_row.get("overall")) else float(scores_row.get("overall")),
+                availability[org.bin],
+            ]
+        )
+    sheet = w.table(SHEETS["map"], headers, rows, [14, 34, 26] + [10] * 5 + [14, 16])
+    scale = {
+        "type": "3_color_scale",
+        "min_type": "num",
+        "min_value": 0,
+        "mid_type": "num",
+        "mid_value": 50,
+        "max_type": "num",
+        "max_value": 100,
+        "min_color": "#63BE7B",
+        "mid_color": "#FFEB84",
+        "max_color": "#F8696B",
+    }
+    sheet.conditional_format(1, 3, len(rows), 8, scale)
+    sheet.conditional_format(1, 9, len(rows), 9, {"type": "data_bar", "bar_color": "#5B9BD5"})
+    note = len(rows) + 2
+    w.cell(
+        sheet,
+        note,
+        0,
+        "Балл = Σ(деңгей балы × салмақ) / Σ(2 × салмақ) × 100; деңгей: төмен 0, орташа 1, жоғары 2. "
+        "Толықтық тәуекелге кірмейді. / Балл = Σ(балл уровня × вес) / Σ(2 × вес) × 100; уровень: низкий 0, "
+        "средний 1, высокий 2. Полнота данных в риск не входит.",
+        w.wrap,
+    )
+
+
+def _charts(
+    w: _Writer, ws: Workspace, table: pd.DataFrame, wide: pd.DataFrame, complete_top: int
+) -> None:
+    sheet = w.book.add_worksheet(SHEETS["charts"])
+    book = w.book
+    chart = book.add_chart({"type": "column", "subtype": "stacked"})
+    types = len(ws.campaign.org_types)
+    colours = ["#70AD47", "#FFC000", "#FF0000", "#A5A5A5"]
+    for i, state in enumerate(STATES[:4]):
+        chart.add_series(
+            {
+                "name": STATE_TEXT[state],
+                "categories": [SHEETS["complete"], complete_top + 1, 0, complete_top + types, 0],
+                "values": [
+                    SHEETS["complete"],
+                    complete_top + 1,
+                    i + 1,
+                    complete_top + types,
+                    i + 1,
+                ],
+                "fill": {"color": colours[i]},
+            }
+        )
+    chart.set_title({"name": "Толықтық / Полнота по типам организаций"})
+    chart.set_size({"width": 720, "height": 360})
+    sheet.insert_chart("A1", chart)
+    top = wide["overall"].dropna().sort_values(ascending=False).head(10)
+    base = 40
+    w.cell(sheet, base, 0, "Ұйым / Организация", w.head)
+    w.cell(sheet, base, 1, "Жалпы тәуекел / Общий риск", w.head)
+    names = ws.by_bin
+    for r, (bin_, value) in enumerate(top.items(), start=base + 1):
+        w.cell(sheet, r, 0, names[bin_].name.ru)
+        w.cell(sheet, r, 1, float(value))
+    bar = book.add_chart({"type": "bar"})
+    bar.add_series(
+        {
+            "name": "Жалпы тәуекел / Общий риск",
+            "categories": [sheet.name, base + 1, 0, base + len(top), 0],
+            "values": [sheet.name, base + 1, 1, base + len(top), 1],
+            "fill": {"color": "#C00000"},
+        }
+    )
+    bar.set_title(
+        {"name": "Тәуекел балы ең жоғары ұйымдар / Организации с наибольшим баллом риска"}
+    )
+    bar.set_y_axis({"reverse": True})
+    bar.set_legend({"none": True})
+    bar.set_size({"width": 720, "height": 400})
+    sheet.insert_chart("A20", bar)
+    dist = table.groupby(["indicator", "level"]).size().unstack(fill_value=0)
+    base2 = base + 14
+    levels = ["low", "medium", "high", "no_data"]
+    w.cell(sheet, base2, 0, "Көрсеткіш / Показатель", w.head)
+    for c, level in enumerate(levels, start=1):
+        w.cell(sheet, base2, c, LEVEL_TEXT[level].both, w.head)
+    for r, (code, counts) in enumerate(dist.iterrows(), start=base2 + 1):
+        w.cell(sheet, r, 0, code)
+        for c, level in enumerate(levels, start=1):
+            w.cell(sheet, r, c, int(counts.get(level, 0)))
+    stacked = book.add_chart({"type": "bar", "subtype": "stacked"})
+    for c, (level, colour) in enumerate(
+        zip(levels, ["#70AD47", "#FFC000", "#FF0000", "#BFBFBF"], strict=True), start=1
+    ):
+        stacked.add_series(
+            {
+                "name": LEVEL_TEXT[level].both,
+                "categories": [sheet.name, base2 + 1, 0, base2 + len(dist), 0],
+                "values": [sheet.name, base2 + 1, c, base2 + len(dist), c],
+                "fill": {"color": colour},
+            }
+        )
+    stacked.set_title({"name": "Көрсеткіштердің таралуы / Распределение показателей"})
+    stacked.set_size({"width": 720, "height": 640})
+    stacked.set_y_axis({"reverse": True})
+    sheet.insert_chart("M1", stacked)
+    sheet.set_column(0, 0, 36)
+
+
+def _registry_sheet(w: _Writer, ws: Workspace) -> None:
+    headers = [
+        "БСН / БИН",
+        "Атауы / Наименование (KZ)",
+        "Атауы / Наименование (RU)",
+        "Түрі / Тип",
+        "Қызметкерлер / Работники",
+        "Оқушылар / Обучающиеся",
+    ]
+    rows = [[o.bin, o.name.kk, o.name.ru, o.type, o.staff, o.pupils] for o in ws.organisations]
+    w.table(SHEETS["orgs"], headers, rows, [14, 40, 40, 18, 12, 12])
+
+
+def write_consolidated(
+    ws: Workspace,
+    data: Consolidated,
+    indicators: list[Indicator],
+    *,
+    with_personal_data: bool = False,
+    now: dt.datetime | None = None,
+) -> tuple[Path, pd.DataFrame]:
+    """Write the consolidated workbook; returns its path and the indicator table it shows."""
+    now = now or dt.datetime.now()
+    path = output_path(ws, with_personal_data)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    table = compute(indicators, ws.organisations, data.frames, ws.specs, data.available)
+    wide = scores(table)
+    w = _Writer(path)
+    _cover(w, ws, data, now)
+    top = _completeness(w, ws, data)
+    _registry_sheet(w, ws)
+    for code, spec in ws.specs.items():
+        _return_sheet(w, ws, spec, data.frames[code], with_personal_data)
+    _indicators_sheet(w, ws, table, indicators)
+    _risk_map(w, ws, wide, data)
+    _charts(w, ws, table, wide, top)
+    w.book.set_properties({"title": f"{ws.campaign.code} consolidated", "author": "Adal"})
+    w.book.close()
+    return path, table

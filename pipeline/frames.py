@@ -1,0 +1,60 @@
+"""The ledger's current accepted rows as one DataFrame per return, for consolidation."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+
+import pandas as pd
+
+from . import ledger
+from .spec import ReturnSpec
+from .status import ReturnState, return_states
+from .workspace import Workspace
+
+
+@dataclass
+class Consolidated:
+    """Everything the consolidated workbook and the report are made of."""
+
+    frames: dict[str, pd.DataFrame]
+    states: dict[str, dict[str, ReturnState]]
+
+    @property
+    def available(self) -> set[tuple[str, str]]:
+        """(bin, return) pairs whose data is in: accepted, on time or late."""
+        return {
+            (b, c)
+            for b, per in self.states.items()
+            for c, s in per.items()
+            if s.state in ("accepted", "late")
+        }
+
+
+def _frame(conn: sqlite3.Connection, spec: ReturnSpec) -> pd.DataFrame:
+    rows = ledger.accepted_rows(conn, spec.code)
+    records = [
+        {
+            "bin": r["bin"],
+            "_file": r["original_name"],
+            "_row": r["excel_row"],
+            **json.loads(r["data"]),
+        }
+        for r in rows
+    ]
+    frame = pd.DataFrame.from_records(records, columns=["bin", "_file", "_row", *spec.keys])
+    for column in spec.columns:
+        if column.type == "date":
+            frame[column.key] = pd.to_datetime(frame[column.key])
+    return frame
+
+
+def load(ws: Workspace) -> Consolidated:
+    conn = ledger.connect(ws.paths.ledger)
+    try:
+        frames = {code: _frame(conn, spec) for code, spec in ws.specs.items()}
+        states = return_states(conn, ws)
+    finally:
+        conn.close()
+    return Consolidated(frames, states)

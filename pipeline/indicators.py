@@ -1,0 +1,230 @@
+"""Risk indicators: declared in `schemas/indicators.yaml`, computed here, explained everywhere.
+
+Each value keeps its numerator and denominator, each level its thresholds, each score its
+weighted components — the working group can recompute every figure by hand.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .bilingual import Text
+from .errors import ConfigError
+from .registry import Organisation
+from .spec import ReturnSpec
+from .yamlio import need, need_text
+
+LEVELS = ("low", "medium", "high")
+LEVEL_TEXT = {
+    "low": Text("төмен", "низкий"),
+    "medium": Text("орташа", "средний"),
+    "high": Text("жоғары", "высокий"),
+    "no_data": Text("деректер жоқ", "нет данных"),
+}
+POINTS = {"low": 0, "medium": 1, "high": 2}
+AREAS = ("2.1", "2.2", "2.3", "2.4", "2.5")
+
+
+@dataclass(frozen=True)
+class Measure:
+    kind: str  # count | sum | org
+    return_code: str | None = None
+    column: str | None = None
+    where: tuple[tuple[str, str | None, tuple[str, ...]], ...] = ()
+
+    def describe(self) -> str:
+        if self.kind == "org":
+            return f"registry.{self.column}"
+        what = "count" if self.kind == "count" else f"sum({self.column})"
+        cond = " and ".join(f"{c}{'@' + a if a else ''} in {list(v)}" for c, a, v in self.where)
+        return f"{self.return_code}: {what}" + (f" where {cond}" if cond else "")
+
+
+@dataclass(frozen=True)
+class Indicator:
+    code: str
+    area: str
+    title: Text
+    unit: Text
+    numerator: Measure
+    denominator: Measure | None
+    scale: float
+    thresholds: tuple[float, float]
+    weight: float
+    finding: Text
+    recommendation: Text
+
+    @property
+    def returns(self) -> set[str]:
+        return {m.return_code for m in (self.numerator, self.denominator) if m and m.return_code}
+
+    def level(self, value: float | None) -> str:
+        if value is None:
+            return "no_data"
+        low, high = self.thresholds
+        return "low" if value < low else "medium" if value < high else "high"
+
+
+def _measure(raw: dict[str, Any], specs: dict[str, ReturnSpec], where: str) -> Measure:
+    if "org" in raw:
+        if raw["org"] not in ("staff", "pupils"):
+            raise ConfigError("org: staff немесе pupils.", "org: staff или pupils.", where=where)
+        return Measure("org", column=raw["org"])
+    code = str(need(raw, "return", where))
+    if code not in specs:
+        raise ConfigError(f"{code} есебі жоқ.", f"нет отчёта {code}.", where=where)
+    spec = specs[code]
+    conditions = []
+    for key, values in (raw.get("where") or {}).items():
+        column, _, attr = str(key).partition("@")
+        if column not in spec.keys:
+            raise ConfigError(
+                f"{code} есебінде «{column}» бағаны жоқ.",
+                f"в отчёте {code} нет столбца «{column}».",
+                where=where,
+            )
+        conditions.append((column, attr or None, tuple(str(v) for v in values)))
+    if raw.get("sum"):
+        if raw["sum"] not in spec.keys:
+            raise ConfigError(
+                f"{code} есебінде «{raw['sum']}» бағаны жоқ.",
+                f"в отчёте {code} нет столбца «{raw['sum']}».",
+                where=where,
+            )
+        return Measure("sum", code, raw["sum"], tuple(conditions))
+    return Measure("count", code, None, tuple(conditions))
+
+
+def load_indicators(path: Path, specs: dict[str, ReturnSpec]) -> list[Indicator]:
+    import yaml
+
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"оқылмады: {exc}", f"не читается: {exc}", where=str(path)) from None
+    out = []
+    for i, item in enumerate(raw):
+        where = f"{path}: [{i}] {item.get('code', '?')}"
+        thresholds = need(item, "thresholds", where, list)
+        if len(thresholds) != 2 or thresholds[0] > thresholds[1]:
+            raise ConfigError(
+                "thresholds [төменгі, жоғарғы] болуы керек.",
+                "thresholds должно быть [нижний, верхний].",
+                where=where,
+            )
+        area = str(need(item, "area", where))
+        if area not in AREAS:
+            raise ConfigError(f"area {AREAS} ішінен.", f"area из {AREAS}.", where=where)
+        out.append(
+            Indicator(
+                code=str(need(item, "code", where)),
+                area=area,
+                title=need_text(item, "title", where),
+                unit=need_text(item, "unit", where),
+                numerator=_measure(need(item, "numerator", where, dict), specs, where),
+                denominator=_measure(item["denominator"], specs, where)
+                if item.get("denominator")
+                else None,
+                scale=float(item.get("scale", 1)),
+                thresholds=(float(thresholds[0]), float(thresholds[1])),
+                weight=float(item.get("weight", 1)),
+                finding=need_text(item, "finding", where),
+                recommendation=need_text(item, "recommendation", where),
+            )
+        )
+    return out
+
+
+def _filtered(frame: pd.DataFrame, measure: Measure, spec: ReturnSpec) -> pd.DataFrame:
+    mask = pd.Series(True, index=frame.index)
+    for column, attr, values in measure.where:
+        series = frame[column]
+        if attr:
+            lookup = {c.code: str(getattr(c, attr)) for c in spec.column(column).choices}
+            series = series.map(lookup)
+        mask &= series.isin(values)
+    return frame[mask]
+
+
+def measure(
+    m: Measure,
+    org: Organisation,
+    frames: dict[str, pd.DataFrame],
+    specs: dict[str, ReturnSpec],
+    available: set[tuple[str, str]],
+) -> float | None:
+    """One organisation's measure; None when its return is not in (no data is not zero)."""
+    if m.kind == "org":
+        return float(getattr(org, m.column))
+    if (org.bin, m.return_code) not in available:
+        return None
+    frame = frames[m.return_code]
+    rows = _filtered(frame[frame["bin"] == org.bin], m, specs[m.return_code])
+    if m.kind == "count":
+        return float(len(rows))
+    return float(pd.to_numeric(rows[m.column], errors="coerce").fillna(0).sum())
+
+
+def compute(
+    indicators: list[Indicator],
+    orgs: list[Organisation],
+    frames: dict[str, pd.DataFrame],
+    specs: dict[str, ReturnSpec],
+    available: set[tuple[str, str]],
+) -> pd.DataFrame:
+    """One row per organisation × indicator: numerator, denominator, value, median, level, points."""
+    records = []
+    for ind in indicators:
+        for org in orgs:
+            num = measure(ind.numerator, org, frames, specs, available)
+            den = (
+                measure(ind.denominator, org, frames, specs, available) if ind.denominator else None
+            )
+            if ind.denominator is None:
+                value = num
+            elif num is None or den is None or den == 0:
+                value = None
+            else:
+                value = round(num / den * ind.scale, 2)
+            level = ind.level(value)
+            records.append(
+                {
+                    "bin": org.bin,
+                    "type": org.type,
+                    "indicator": ind.code,
+                    "area": ind.area,
+                    "numerator": num,
+                    "denominator": den,
+                    "value": value,
+                    "level": level,
+                    "points": POINTS.get(level),
+                    "weight": ind.weight,
+                }
+            )
+    table = pd.DataFrame.from_records(records)
+    medians = {
+        key: statistics.median(g.dropna()) if g.notna().any() else None
+        for key, g in table.groupby(["indicator", "type"])["value"]
+    }
+    table["median"] = [
+        medians[(i, t)] for i, t in zip(table["indicator"], table["type"], strict=True)
+    ]
+    return table
+
+
+def scores(table: pd.DataFrame) -> pd.DataFrame:
+    """Per organisation: a score 0–100 per area and overall = Σ points·weight / Σ 2·weight."""
+    scored = table[table["points"].notna()].copy()
+    scored["earned"] = scored["points"] * scored["weight"]
+    scored["possible"] = 2 * scored["weight"]
+    by_area = scored.groupby(["bin", "area"])[["earned", "possible"]].sum()
+    wide = (100 * by_area["earned"] / by_area["possible"]).round(1).unstack("area")
+    wide = wide.reindex(columns=list(AREAS))
+    overall = scored.groupby("bin")[["earned", "possible"]].sum()
+    wide["overall"] = (100 * overall["earned"] / overall["possible"]).round(1)
+    return wide.reindex(table["bin"].unique())
