@@ -261,6 +261,57 @@ def consolidate(paths: Paths, with_personal_data: bool, as_json: bool) -> None:
         click.echo(f"  {value:5.1f}  {names[bin_].name.ru}")
 
 
+@main.command()
+@click.argument(
+    "kind", type=click.Choice(["templates", "reminders", "feedback", "all"]), default="all"
+)
+@click.option(
+    "--send", is_flag=True, help="Send through SMTP (default: write .eml files to outbox/mail/)."
+)
+@click.option("--limit", type=int, default=None, help="Send at most N messages this run.")
+@click.option(
+    "--pause",
+    type=float,
+    default=1.0,
+    show_default=True,
+    help="Seconds between messages when sending.",
+)
+@click.option(
+    "--today",
+    type=click.DateTime(["%Y-%m-%d", "%d.%m.%Y"]),
+    default=None,
+    help="Date the reminders are judged on (default: today).",
+)
+@click.pass_obj
+@friendly
+def mail(
+    paths: Paths, kind: str, send: bool, limit: int | None, pause: float, today: dt.datetime | None
+) -> None:
+    """Templates, reminders and correction feedback to the organisations (KZ/RU)."""
+    from .mail import KINDS, run_mail
+
+    ws = open_workspace(paths)
+    for one in KINDS if kind == "all" else (kind,):
+        report = run_mail(
+            ws,
+            one,
+            send=send,
+            limit=limit,
+            pause=pause if send else 0,
+            today=today.date() if today else None,
+        )
+        done = (
+            f"жіберілді / отправлено {report.sent}"
+            if send
+            else f"жазылды / записано {report.written} .eml"
+        )
+        click.echo(f"{one}: {done}; бұрын жіберілген / отправлены ранее {report.skipped}")
+        for to, error in report.failed or []:
+            click.echo(f"  ✗ {to}: {error}", err=True)
+    if not send:
+        click.echo(f"Қарап шығыңыз / Просмотрите: {paths.outbox / 'mail'}")
+
+
 def _not_yet(name: str, issue: str):
     @main.command(name=name)
     def command() -> None:
@@ -270,4 +321,4 @@ def _not_yet(name: str, issue: str):
     return command
 
 
-_DEMO_STEPS = [ingest, status, consolidate]
+_DEMO_STEPS = [ingest, status, consolidate, mail]

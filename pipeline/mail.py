@@ -1,0 +1,399 @@
+"""`adal mail`: templates, reminders and feedback to the organisations, bilingual.
+
+Without `send` every message is written as an .eml for review. With it, messages go
+through the campaign's SMTP server; each is recorded in the ledger's mail log the moment
+it is accepted by the server, so a rerun never sends it twice and an interrupted batch
+resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import mimetypes
+import os
+import smtplib
+import socket
+import sqlite3
+import ssl
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from pathlib import Path
+
+from . import ledger
+from .errors import MailError
+from .status import return_states
+from .templates import template_name
+from .translit import to_ascii
+from .workspace import Workspace
+
+KINDS = ("templates", "reminders", "feedback")
+RETRIES = 3
+TRANSIENT = (
+    smtplib.SMTPServerDisconnected,
+    smtplib.SMTPConnectError,
+    ConnectionError,
+    socket.timeout,
+    TimeoutError,
+)
+
+
+@dataclass
+class Outgoing:
+    key: str
+    kind: str
+    bin: str
+    to: str
+    subject: str
+    body: str
+    attachment: Path | None = None
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str
+    port: int
+    security: str
+    user: str
+    password: str
+    sender: str
+
+
+def smtp_settings(ws: Workspace, env: dict[str, str] | None = None) -> SmtpSettings:
+    """campaign.yaml's smtp section, each key overridden by ADAL_SMTP_* / ADAL_MAIL_FROM."""
+    env = dict(os.environ) if env is None else env
+    conf = ws.campaign.smtp
+    security = env.get("ADAL_SMTP_SECURITY", str(conf.get("security", "none"))).lower()
+    if security not in ("none", "starttls", "ssl"):
+        raise MailError(
+            "ADAL_SMTP_SECURITY: none, starttls немесе ssl.",
+            "ADAL_SMTP_SECURITY: none, starttls или ssl.",
+        )
+    sender = env.get("ADAL_MAIL_FROM", str(conf.get("from") or ws.campaign.contact_email or ""))
+    if not sender:
+        raise MailError(
+            "жіберуші мекенжайы жоқ: campaign.yaml smtp.from немесе ADAL_MAIL_FROM толтырыңыз.",
+            "нет адреса отправителя: заполните smtp.from в campaign.yaml или ADAL_MAIL_FROM.",
+        )
+    return SmtpSettings(
+        env.get("ADAL_SMTP_HOST", str(conf.get("host", "localhost"))),
+        int(env.get("ADAL_SMTP_PORT", conf.get("port", 25))),
+        security,
+        env.get("ADAL_SMTP_USER", str(conf.get("user") or "")),
+        env.get("ADAL_SMTP_PASSWORD", ""),
+        sender,
+    )
+
+
+def _signature(ws: Workspace) -> str:
+    c = ws.campaign
+    contact = " ".join(x for x in (c.contact_email, c.contact_phone) if x)
+    return f"\n--\n{c.subject.kk}\n{c.subject.ru}\n{c.contact_name.kk} / {c.contact_name.ru} {contact}\n"
+
+
+def plan_templates(ws: Workspace) -> list[Outgoing]:
+    out = []
+    for org in ws.organisations:
+        path = ws.paths.outbox / "templates" / template_name(org, ws.campaign)
+        if not org.email or not path.exists():
+            continue
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+        deadlines = sorted(
+            {ws.campaign.deadline(c) for c, s in ws.specs.items() if org.type in s.applies_to}
+        )
+        due = ", ".join(f"{d:%d.%m.%Y}" for d in deadlines)
+        body = (
+            f"Құрметті әріптестер!\n\nСыбайлас жемқорлық тәуекелдеріне ішкі талдау жүргізу жөніндегі жұмыс жоспарына "
+            f"сәйкес «{org.name.kk}» үшін толтырылған үлгі тіркелген. Барлық парақтарды толтырып, файлды осы хатқа "
+            f"жауап ретінде жіберіңіз. Мерзімі: {due}.\n\n"
+            f"Уважаемые коллеги!\n\nВ соответствии с планом работ по внутреннему анализу коррупционных рисков "
+            f"направляем шаблон для «{org.name.ru}». Заполните все листы и отправьте файл ответом на это письмо. "
+            f"Срок: {due}.\n" + _signature(ws)
+        )
+        out.append(
+            Outgoing(
+                f"templates:{org.bin}:{digest}",
+                "templates",
+                org.bin,
+                org.email,
+                f"Ішкі талдау үлгісі / Шаблон внутреннего анализа — {ws.campaign.code}",
+                body,
+                path,
+            )
+        )
+    return out
+
+
+def plan_reminders(ws: Workspace, conn: sqlite3.Connection, today: dt.date) -> list[Outgoing]:
+    """Only organisations with something missing or rejected; nothing once all is accepted."""
+    states = return_states(conn, ws)
+    out = []
+    for org in ws.organisations:
+        pending = [
+            (code, s.state)
+            for code, s in states[org.bin].items()
+            if s.state in ("missing", "rejected")
+        ]
+        if not pending or not org.email:
+            continue
+        lines_kk, lines_ru = [], []
+        for code, state in pending:
+            spec, due = ws.specs[code], ws.campaign.deadline(code)
+            overdue = today > due
+            lines_kk.append(
+                f"  • {code} {spec.title.kk} — {'қатемен, түзету керек' if state == 'rejected' else 'жоқ'}; "
+                f"мерзімі {due:%d.%m.%Y}{' (өтіп кетті)' if overdue else ''}"
+            )
+            lines_ru.append(
+                f"  • {code} {spec.title.ru} — {'с ошибками, нужно исправить' if state == 'rejected' else 'не получен'}; "
+                f"срок {due:%d.%m.%Y}{' (истёк)' if overdue else ''}"
+            )
+        body = (
+            "Құрметті әріптестер!\n\nМына есептер әлі қабылданбаған:\n"
+            + "\n".join(lines_kk)
+            + "\n\nУважаемые коллеги!\n\nЕщё не приняты следующие отчёты:\n"
+            + "\n".join(lines_ru)
+            + "\n"
+            + _signature(ws)
+        )
+        digest = hashlib.sha256("|".join(f"{c}:{s}" for c, s in pending).encode()).hexdigest()[:12]
+        template = ws.paths.outbox / "templates" / template_name(org, ws.campaign)
+        out.append(
+            Outgoing(
+                f"reminders:{org.bin}:{today:%Y-%m-%d}:{digest}",
+                "reminders",
+                org.bin,
+                org.email,
+                f"Еске салу / Напоминание — {ws.campaign.code}",
+                body,
+                template if template.exists() else None,
+            )
+        )
+    return out
+
+
+def plan_feedback(ws: Workspace, conn: sqlite3.Connection) -> list[Outgoing]:
+    orgs = ws.by_bin
+    out = []
+    for row in conn.execute("SELECT * FROM files WHERE feedback_path IS NOT NULL ORDER BY id"):
+        org = orgs.get(row["bin"])
+        to = (org.email if org else "") or row["sender"] or ""
+        path = Path(row["feedback_path"])
+        if not to or not path.exists():
+            continue
+        errors = row["error_count"]
+        body = (
+            f"Құрметті әріптестер!\n\n«{row['original_name']}» файлында {errors} қате табылды. Тіркелген файлда қате "
+            f"ұяшықтар қызылмен белгіленген, тізім «Қателер-Ошибки» парағында. Сол файлды түзетіп, қайта жіберіңіз.\n\n"
+            f"Уважаемые коллеги!\n\nВ файле «{row['original_name']}» найдено ошибок: {errors}. В приложенном файле "
+            f"ошибочные ячейки выделены красным, список — на листе «Қателер-Ошибки». Исправьте этот файл и "
+            f"отправьте снова.\n" + _signature(ws)
+        )
+        out.append(
+            Outgoing(
+                f"feedback:{row['sha256']}",
+                "feedback",
+                row["bin"] or "",
+                to,
+                f"Есепті түзету керек / Требуется исправить отчёт — {row['original_name']}",
+                body,
+                path,
+            )
+        )
+    return out
+
+
+def build_message(item: Outgoing, sender: str, now: dt.datetime) -> EmailMessage:
+    """Bilingual body; attachment name transliterated to ASCII so Outlook keeps it."""
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = item.to
+    message["Subject"] = item.subject
+    message["Date"] = format_datetime(now.astimezone())
+    message["Message-ID"] = make_msgid(
+        idstring=hashlib.sha1(item.key.encode()).hexdigest()[:12], domain="adal.local"
+    )
+    message.set_content(item.body)
+    if item.attachment:
+        kind = mimetypes.guess_type(item.attachment.name)[0] or "application/octet-stream"
+        maintype, subtype = kind.split("/", 1)
+        message.add_attachment(
+            item.attachment.read_bytes(),
+            maintype=maintype,
+            subtype=subtype,
+            filename=to_ascii(item.attachment.name),
+        )
+    return message
+
+
+def _log(
+    conn: sqlite3.Connection,
+    item: Outgoing,
+    status: str,
+    attempts: int,
+    error: str | None,
+    eml: str | None,
+) -> None:
+    conn.execute(
+        "INSERT INTO mail_log (message_key, kind, bin, recipient, subject, status, attempts, error, eml_path, updated_at)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT(message_key) DO UPDATE SET status=excluded.status,"
+        " attempts=mail_log.attempts+excluded.attempts, error=excluded.error,"
+        " eml_path=COALESCE(excluded.eml_path, mail_log.eml_path), updated_at=excluded.updated_at",
+        (
+            item.key,
+            item.kind,
+            item.bin,
+            item.to,
+            item.subject,
+            status,
+            attempts,
+            error,
+            eml,
+            dt.datetime.now().isoformat(timespec="seconds"),
+        ),
+    )
+
+
+def _connect(settings: SmtpSettings, timeout: float) -> smtplib.SMTP:
+    try:
+        if settings.security == "ssl":
+            client = smtplib.SMTP_SSL(
+                settings.host, settings.port, timeout=timeout, context=ssl.create_default_context()
+            )
+        else:
+            client = smtplib.SMTP(settings.host, settings.port, timeout=timeout)
+            if settings.security == "starttls":
+                client.starttls(context=ssl.create_default_context())
+        if settings.user:
+            client.login(settings.user, settings.password)
+        return client
+    except smtplib.SMTPAuthenticationError:
+        raise MailError(
+            f"SMTP сервері {settings.user} пайдаланушысын қабылдамады: ADAL_SMTP_USER және ADAL_SMTP_PASSWORD тексеріңіз.",
+            f"SMTP-сервер отклонил вход пользователя {settings.user}: проверьте ADAL_SMTP_USER и ADAL_SMTP_PASSWORD.",
+            where=f"{settings.host}:{settings.port}",
+        ) from None
+    except (OSError, smtplib.SMTPException) as exc:
+        raise MailError(
+            f"SMTP серверіне қосылу мүмкін болмады ({exc}): хост, порт және қауіпсіздік түрін тексеріңіз.",
+            f"не удалось подключиться к SMTP-серверу ({exc}): проверьте хост, порт и тип защиты.",
+            where=f"{settings.host}:{settings.port}",
+        ) from None
+
+
+@dataclass
+class MailReport:
+    written: int = 0
+    sent: int = 0
+    skipped: int = 0
+    failed: list[tuple[str, str]] | None = None
+
+
+def run_mail(
+    ws: Workspace,
+    kind: str,
+    *,
+    send: bool = False,
+    limit: int | None = None,
+    pause: float = 0.0,
+    today: dt.date | None = None,
+    env: dict[str, str] | None = None,
+    timeout: float = 20.0,
+    sleep: Callable[[float], None] = time.sleep,
+) -> MailReport:
+    """Plan the messages of one kind, then write them as .eml or send those not yet sent."""
+    today = today or dt.date.today()
+    conn = ledger.connect(ws.paths.ledger)
+    report = MailReport(failed=[])
+    try:
+        items = {
+            "templates": lambda: plan_templates(ws),
+            "reminders": lambda: plan_reminders(ws, conn, today),
+            "feedback": lambda: plan_feedback(ws, conn),
+        }[kind]()
+        sent_keys = {
+            r[0] for r in conn.execute("SELECT message_key FROM mail_log WHERE status = 'sent'")
+        }
+        todo = [i for i in items if i.key not in sent_keys]
+        report.skipped = len(items) - len(todo)
+        if limit is not None:
+            todo = todo[:limit]
+        settings = smtp_settings(ws, env) if send else None
+        sender = (
+            settings.sender
+            if settings
+            else (ws.campaign.smtp.get("from") or ws.campaign.contact_email or "adal@localhost")
+        )
+        folder = ws.paths.outbox / "mail" / kind
+        client = None
+        try:
+            for n, item in enumerate(todo):
+                message = build_message(item, sender, dt.datetime.now())
+                if not send:
+                    folder.mkdir(parents=True, exist_ok=True)
+                    eml = (
+                        folder
+                        / f"{item.bin or 'unknown'}-{hashlib.sha1(item.key.encode()).hexdigest()[:10]}.eml"
+                    )
+                    eml.write_bytes(bytes(message))
+                    _log(conn, item, "written", 0, None, str(eml))
+                    report.written += 1
+                    continue
+                client, error = _send_with_retries(client, settings, message, timeout, sleep)
+                _log(conn, item, "failed" if error else "sent", 1, error, None)
+                if error:
+                    report.failed.append((item.to, error))
+                else:
+                    report.sent += 1
+                if pause and n + 1 < len(todo):
+                    sleep(pause)
+        finally:
+            if client is not None:
+                try:
+                    client.quit()
+                except (smtplib.SMTPException, OSError):
+                    pass
+    finally:
+        conn.close()
+    return report
+
+
+def _send_with_retries(
+    client, settings: SmtpSettings, message: EmailMessage, timeout: float, sleep
+):
+    """Send one message; reconnect on transient errors; a refused recipient fails alone."""
+    last = ""
+    for attempt in range(RETRIES):
+        try:
+            if client is None:
+                client = _connect(settings, timeout)
+            client.send_message(message)
+            return client, None
+        except smtplib.SMTPRecipientsRefused as exc:
+            return client, f"recipient refused: {list(exc.recipients.values())[0]!r}"
+        except smtplib.SMTPResponseException as exc:
+            last = f"{exc.smtp_code} {exc.smtp_error!r}"
+            if exc.smtp_code < 400 or exc.smtp_code >= 500:
+                return client, last
+            client = _drop(client)
+        except TRANSIENT as exc:
+            last = f"{type(exc).__name__}: {exc}"
+            client = _drop(client)
+        except MailError as exc:
+            if attempt == RETRIES - 1 or "отклонил вход" in exc.ru:
+                raise
+            last = exc.ru
+        sleep(min(2**attempt, 10) * 0.5)
+    return client, last
+
+
+def _drop(client):
+    if client is not None:
+        try:
+            client.close()
+        except OSError:
+            pass
+    return None

@@ -1,0 +1,200 @@
+"""Mail through a real SMTP server on 127.0.0.1 (aiosmtpd), and the .eml dry run."""
+
+import email
+import email.policy
+import socket
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
+
+from pipeline.errors import MailError
+from pipeline.ingest import ingest
+from pipeline.mail import run_mail
+from pipeline.templates import write_templates
+from tests.conftest import fill, good_11, good_14
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Collector:
+    """Keeps every message; can be told to drop the connection after N messages."""
+
+    def __init__(self, fail_after: int | None = None):
+        self.messages = []
+        self.fail_after = fail_after
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.fail_after is not None and len(self.messages) >= self.fail_after:
+            return "421 Service not available, closing transmission channel"
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        self.messages.append((envelope.rcpt_tos, message))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp():
+    servers = []
+
+    def start(handler, **kwargs):
+        port = free_port()
+        controller = Controller(handler, hostname="127.0.0.1", port=port, **kwargs)
+        controller.start()
+        servers.append(controller)
+        return {
+            "ADAL_SMTP_HOST": "127.0.0.1",
+            "ADAL_SMTP_PORT": str(port),
+            "ADAL_SMTP_SECURITY": "none",
+            "ADAL_MAIL_FROM": "kadr@dept.example",
+        }
+
+    yield start
+    for controller in servers:
+        controller.stop()
+
+
+def templates(ws):
+    write_templates(ws.paths.outbox / "templates", ws.organisations, ws.campaign, ws.specs)
+
+
+def text_of(message):
+    return message.get_body(("plain",)).get_content()
+
+
+def test_templates_arrive_bilingual_with_identical_attachments(ws, orgs, smtp):
+    templates(ws)
+    handler = Collector()
+    env = smtp(handler)
+    report = run_mail(ws, "templates", send=True, env=env, sleep=lambda s: None)
+    assert report.sent == 3 and report.failed == []
+    got = {tuple(rcpt): msg for rcpt, msg in handler.messages}
+    assert set(got) == {(o.email,) for o in orgs}
+    message = got[(orgs[1].email,)]
+    assert "Шаблон" in message["Subject"] and "үлгісі" in message["Subject"]
+    body = text_of(message)
+    assert "Уважаемые коллеги" in body and "Құрметті әріптестер" in body and orgs[1].name.ru in body
+    [attachment] = list(message.iter_attachments())
+    path = ws.paths.outbox / "templates" / attachment.get_filename()
+    assert attachment.get_content() == path.read_bytes()
+    again = run_mail(ws, "templates", send=True, env=env, sleep=lambda s: None)
+    assert again.sent == 0 and again.skipped == 3
+    assert len(handler.messages) == 3
+
+
+def test_interrupted_batch_resumes_where_it_stopped(ws, orgs, smtp):
+    templates(ws)
+    flaky = Collector(fail_after=1)
+    report = run_mail(ws, "templates", send=True, env=smtp(flaky), sleep=lambda s: None)
+    assert report.sent == 1 and len(report.failed) == 2
+    good = Collector()
+    resumed = run_mail(ws, "templates", send=True, env=smtp(good), sleep=lambda s: None)
+    assert resumed.sent == 2 and resumed.skipped == 1
+    assert {r[0] for r, _ in flaky.messages} | {r[0] for r, _ in good.messages} == {
+        o.email for o in orgs
+    }
+
+
+def test_limit_and_pause(ws, smtp):
+    templates(ws)
+    pauses = []
+    handler = Collector()
+    report = run_mail(
+        ws, "templates", send=True, limit=2, pause=1.5, env=smtp(handler), sleep=pauses.append
+    )
+    assert report.sent == 2 and pauses == [1.5]
+
+
+def test_authentication_failure_is_reported_clearly(ws, smtp):
+    templates(ws)
+
+    def deny(server, session, envelope, mechanism, auth_data):
+        return AuthResult(success=False, handled=False)
+
+    env = smtp(Collector(), authenticator=deny, auth_required=True, auth_require_tls=False)
+    env.update(ADAL_SMTP_USER="kadr", ADAL_SMTP_PASSWORD="wrong")
+    with pytest.raises(MailError) as info:
+        run_mail(ws, "templates", send=True, env=env, sleep=lambda s: None)
+    assert "ADAL_SMTP_PASSWORD" in str(info.value) and "kadr" in str(info.value)
+
+
+def test_unreachable_server_is_a_message(ws):
+    templates(ws)
+    env = {
+        "ADAL_SMTP_HOST": "127.0.0.1",
+        "ADAL_SMTP_PORT": str(free_port()),
+        "ADAL_MAIL_FROM": "a@b.example",
+    }
+    with pytest.raises(MailError, match="порт"):
+        run_mail(ws, "templates", send=True, env=env, sleep=lambda s: None, timeout=2)
+
+
+def test_reminders_only_to_organisations_with_something_pending(ws, orgs, smtp):
+    import datetime as dt
+
+    templates(ws)
+    full = {code: [] for code in ws.specs}
+    fill(
+        ws,
+        orgs[0],
+        {"1.1": [good_11()], "1.4": [good_14()]},
+        "a.xlsx",
+        nil=tuple(c for c in full if c not in ("1.1", "1.4", "1.8", "2")),
+    )
+    ingest(ws)
+    handler = Collector()
+    run_mail(
+        ws,
+        "reminders",
+        send=True,
+        env=smtp(handler),
+        today=dt.date(2023, 11, 14),
+        sleep=lambda s: None,
+    )
+    recipients = {r[0] for r, _ in handler.messages}
+    assert recipients == {o.email for o in orgs}
+    school = next(m for r, m in handler.messages if r == [orgs[0].email])
+    body = text_of(school)
+    assert "1.8" in body and "2 " in body and "1.4" not in body.split("\n\n")[1]
+    assert "15.11.2023" in body
+
+
+def test_no_reminder_once_everything_is_accepted(ws, orgs, smtp, monkeypatch):
+    from pipeline import mail as mail_module
+    from pipeline.status import ReturnState
+
+    monkeypatch.setattr(
+        mail_module,
+        "return_states",
+        lambda conn, ws: {o.bin: {c: ReturnState("accepted") for c in ws.specs} for o in orgs},
+    )
+    handler = Collector()
+    report = run_mail(ws, "reminders", send=True, env=smtp(handler), sleep=lambda s: None)
+    assert report.sent == 0 and handler.messages == []
+
+
+def test_feedback_goes_to_the_sender_with_the_correction_workbook(ws, orgs, smtp):
+    fill(ws, orgs[1], {"1.1": [{**good_11(), "position": None}]}, "Отчёт Балапан.xlsx")
+    [outcome] = ingest(ws)
+    handler = Collector()
+    run_mail(ws, "feedback", send=True, env=smtp(handler), sleep=lambda s: None)
+    [(rcpt, message)] = handler.messages
+    assert rcpt == [orgs[1].email]
+    [attachment] = list(message.iter_attachments())
+    assert attachment.get_filename().isascii() and attachment.get_filename().endswith(".xlsx")
+    assert attachment.get_content() == Path(outcome.feedback).read_bytes()
+    assert "Отчёт Балапан.xlsx" in text_of(message)
+
+
+def test_dry_run_writes_eml_files(ws, orgs):
+    templates(ws)
+    report = run_mail(ws, "templates")
+    assert report.written == 3
+    files = sorted((ws.paths.outbox / "mail" / "templates").glob("*.eml"))
+    assert len(files) == 3
+    parsed = email.message_from_bytes(files[0].read_bytes(), policy=email.policy.default)
+    assert parsed["To"] in {o.email for o in orgs}
