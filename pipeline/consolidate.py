@@ -14,20 +14,14 @@ from pathlib import Path
 import pandas as pd
 import xlsxwriter
 
+from .charts import write_charts
 from .frames import Consolidated
 from .indicators import AREAS, LEVEL_TEXT, Indicator, compute, scores
 from .spec import ReturnSpec
-from .status import STATES, summary
+from .status import STATE_TEXT, STATES, summary
 from .templates import SAFE_OPTIONS
 from .workspace import Workspace
 
-STATE_TEXT = {
-    "accepted": "уақытында / в срок",
-    "late": "кешікті / с опозданием",
-    "rejected": "қатемен / с ошибками",
-    "missing": "жоқ / нет",
-    "not_applicable": "—",
-}
 SHEETS = {
     "cover": "Мұқаба-Обложка",
     "complete": "Толықтық-Полнота",
@@ -382,85 +376,6 @@ def _risk_map(w: _Writer, ws: Workspace, wide: pd.DataFrame, data: Consolidated)
     )
 
 
-def _charts(
-    w: _Writer, ws: Workspace, table: pd.DataFrame, wide: pd.DataFrame, complete_top: int
-) -> None:
-    sheet = w.book.add_worksheet(SHEETS["charts"])
-    book = w.book
-    chart = book.add_chart({"type": "column", "subtype": "stacked"})
-    types = len(ws.campaign.org_types)
-    colours = ["#70AD47", "#FFC000", "#FF0000", "#A5A5A5"]
-    for i, state in enumerate(STATES[:4]):
-        chart.add_series(
-            {
-                "name": STATE_TEXT[state],
-                "categories": [SHEETS["complete"], complete_top + 1, 0, complete_top + types, 0],
-                "values": [
-                    SHEETS["complete"],
-                    complete_top + 1,
-                    i + 1,
-                    complete_top + types,
-                    i + 1,
-                ],
-                "fill": {"color": colours[i]},
-            }
-        )
-    chart.set_title({"name": "Толықтық / Полнота по типам организаций"})
-    chart.set_size({"width": 720, "height": 360})
-    sheet.insert_chart("A1", chart)
-    top = wide["overall"].dropna().sort_values(ascending=False).head(10)
-    base = 40
-    w.cell(sheet, base, 0, "Ұйым / Организация", w.head)
-    w.cell(sheet, base, 1, "Жалпы тәуекел / Общий риск", w.head)
-    names = ws.by_bin
-    for r, (bin_, value) in enumerate(top.items(), start=base + 1):
-        w.cell(sheet, r, 0, names[bin_].name.ru)
-        w.cell(sheet, r, 1, float(value))
-    bar = book.add_chart({"type": "bar"})
-    bar.add_series(
-        {
-            "name": "Жалпы тәуекел / Общий риск",
-            "categories": [sheet.name, base + 1, 0, base + len(top), 0],
-            "values": [sheet.name, base + 1, 1, base + len(top), 1],
-            "fill": {"color": "#C00000"},
-        }
-    )
-    bar.set_title(
-        {"name": "Тәуекел балы ең жоғары ұйымдар / Организации с наибольшим баллом риска"}
-    )
-    bar.set_y_axis({"reverse": True})
-    bar.set_legend({"none": True})
-    bar.set_size({"width": 720, "height": 400})
-    sheet.insert_chart("A20", bar)
-    dist = table.groupby(["indicator", "level"]).size().unstack(fill_value=0)
-    base2 = base + 14
-    levels = ["low", "medium", "high", "no_data"]
-    w.cell(sheet, base2, 0, "Көрсеткіш / Показатель", w.head)
-    for c, level in enumerate(levels, start=1):
-        w.cell(sheet, base2, c, LEVEL_TEXT[level].both, w.head)
-    for r, (code, counts) in enumerate(dist.iterrows(), start=base2 + 1):
-        w.cell(sheet, r, 0, code)
-        for c, level in enumerate(levels, start=1):
-            w.cell(sheet, r, c, int(counts.get(level, 0)))
-    stacked = book.add_chart({"type": "bar", "subtype": "stacked"})
-    for c, (level, colour) in enumerate(
-        zip(levels, ["#70AD47", "#FFC000", "#FF0000", "#BFBFBF"], strict=True), start=1
-    ):
-        stacked.add_series(
-            {
-                "name": LEVEL_TEXT[level].both,
-                "categories": [sheet.name, base2 + 1, 0, base2 + len(dist), 0],
-                "values": [sheet.name, base2 + 1, c, base2 + len(dist), c],
-                "fill": {"color": colour},
-            }
-        )
-    stacked.set_title({"name": "Көрсеткіштердің таралуы / Распределение показателей"})
-    stacked.set_size({"width": 720, "height": 640})
-    stacked.set_y_axis({"reverse": True})
-    sheet.insert_chart("M1", stacked)
-    sheet.set_column(0, 0, 36)
-
-
 def _registry_sheet(w: _Writer, ws: Workspace) -> None:
     headers = [
         "БСН / БИН",
@@ -496,7 +411,7 @@ def write_consolidated(
         _return_sheet(w, ws, spec, data.frames[code], with_personal_data)
     _indicators_sheet(w, ws, table, indicators)
     _risk_map(w, ws, wide, data)
-    _charts(w, ws, table, wide, top)
+    write_charts(w, ws, table, wide, top, SHEETS)
     w.book.set_properties({"title": f"{ws.campaign.code} consolidated", "author": "Adal"})
     w.book.close()
     return path, table

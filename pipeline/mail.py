@@ -8,6 +8,7 @@ resumes where it stopped.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import mimetypes
@@ -352,10 +353,8 @@ def run_mail(
                     sleep(pause)
         finally:
             if client is not None:
-                try:
+                with contextlib.suppress(smtplib.SMTPException, OSError):
                     client.quit()
-                except (smtplib.SMTPException, OSError):
-                    pass
     finally:
         conn.close()
     return report
@@ -392,8 +391,6 @@ def _send_with_retries(
 
 def _drop(client):
     if client is not None:
-        try:
+        with contextlib.suppress(OSError):
             client.close()
-        except OSError:
-            pass
     return None

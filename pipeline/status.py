@@ -14,6 +14,13 @@ from dataclasses import dataclass
 from .workspace import Workspace
 
 STATES = ("accepted", "late", "rejected", "missing", "not_applicable")
+STATE_TEXT = {
+    "accepted": "уақытында / в срок",
+    "late": "кешікті / с опозданием",
+    "rejected": "қатемен / с ошибками",
+    "missing": "жоқ / нет",
+    "not_applicable": "—",
+}
 
 
 @dataclass
