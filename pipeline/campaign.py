@@ -166,7 +166,7 @@ def load_campaign(path: Path) -> Campaign:
 
 
 def check_specs_planned(campaign: Campaign, spec_codes: list[str], where: str) -> None:
-    """Every return with a spec needs a period and a deadline in the campaign."""
+    """Every collected return needs a period and a deadline in the campaign."""
     missing = [c for c in spec_codes if c not in campaign.returns]
     if missing:
         raise ConfigError(

@@ -25,7 +25,12 @@ TYPE_SHORT = {
 
 def _setup_logging(paths: Paths, verbose: bool) -> None:
     logger.remove()
-    logger.add(sys.stderr, level="DEBUG" if verbose else "WARNING", format="{level}: {message}")
+    logger.add(
+        sys.stderr,
+        level="DEBUG" if verbose else "WARNING",
+        format="{level}: {message}",
+        filter=lambda record: record["exception"] is None,
+    )
     logs = paths.outbox / "logs"
     try:
         logs.mkdir(parents=True, exist_ok=True)
@@ -218,7 +223,7 @@ def status(paths: Paths, as_json: bool) -> None:
         click.echo(json.dumps(data, ensure_ascii=False, indent=1))
         return
     marks = {"accepted": "✓", "late": "L", "rejected": "✗", "missing": "·", "not_applicable": " "}
-    codes = list(ws.specs)
+    codes = list(ws.collected)
     click.echo(f"{'БСН/БИН':<13} {'':<34} " + " ".join(f"{c:>4}" for c in codes))
     for org in data["organisations"]:
         line = " ".join(f"{marks[org['returns'][c]]:>4}" for c in codes)

@@ -201,7 +201,7 @@ def _cover(w: _Writer, ws: Workspace, data: Consolidated, now: dt.datetime) -> N
 
 
 def _completeness(w: _Writer, ws: Workspace, data: Consolidated) -> int:
-    codes = list(ws.specs)
+    codes = list(ws.collected)
     headers = ["БСН / БИН", "Ұйым / Организация", "Түрі / Тип"] + codes + ["Уақытында % / В срок %"]
     rows = []
     for org in ws.organisations:
@@ -407,7 +407,7 @@ def write_consolidated(
     _cover(w, ws, data, now)
     top = _completeness(w, ws, data)
     _registry_sheet(w, ws)
-    for code, spec in ws.specs.items():
+    for code, spec in ws.collected.items():
         _return_sheet(w, ws, spec, data.frames[code], with_personal_data)
     _indicators_sheet(w, ws, table, indicators)
     _risk_map(w, ws, wide, data)

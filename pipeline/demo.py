@@ -187,7 +187,7 @@ def build_demo(paths: Paths, seed: int = 2023) -> dict[str, int]:
         data = {
             code: rows_for(code, org, campaign, rng, risk, labels)
             for code, spec in specs.items()
-            if org.type in spec.applies_to
+            if spec.stage == "collection" and org.type in spec.applies_to
         }
         nil = {code for code, rows in data.items() if not rows}
         when = deadline - dt.timedelta(days=rng.randint(1, 12), hours=rng.randint(0, 8))

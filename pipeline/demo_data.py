@@ -101,6 +101,11 @@ SERVICES = {
     "preschool": ["preschool_queue", "preschool_enrolment"],
     "additional": ["additional_enrolment"],
 }
+RESPONSIBLE = {
+    "general_secondary": "Директордың орынбасары / Заместитель директора",
+    "preschool": "Меңгеруші / Заведующая",
+    "additional": "Әдіскер / Методист",
+}
 KINDERGARTENS = [
     ("Балапан", "Балапан"),
     ("Айгөлек", "Айгөлек"),

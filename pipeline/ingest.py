@@ -97,7 +97,7 @@ def check_batch(ws: Workspace, parsed: list[ParsedFile]) -> None:
             if sheet.status == "pending":
                 groups[(sheet.spec_code, pf.org_type)].append(sheet)
     for (code, org_type), sheets in groups.items():
-        check_sheets(ws.specs[code], ws.campaign.period(code, org_type), [s.rows for s in sheets])
+        check_sheets(ws.specs[code], ws.period(code, org_type), [s.rows for s in sheets])
         for sheet in sheets:
             sheet.status = (
                 "rejected"

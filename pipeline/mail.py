@@ -103,7 +103,7 @@ def plan_templates(ws: Workspace) -> list[Outgoing]:
             continue
         digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
         deadlines = sorted(
-            {ws.campaign.deadline(c) for c, s in ws.specs.items() if org.type in s.applies_to}
+            {ws.campaign.deadline(c) for c, s in ws.collected.items() if org.type in s.applies_to}
         )
         due = ", ".join(f"{d:%d.%m.%Y}" for d in deadlines)
         body = (

@@ -49,7 +49,7 @@ def clean_text(value: Any) -> str:
         value = value.date() if value.time() == dt.time() else value
     if isinstance(value, dt.date):
         return f"{value:%d.%m.%Y}"
-    text = unicodedata.normalize("NFC", str(value)).replace("\r\n", "\n")
+    text = str(value).replace("\r\n", "\n")
     text = text.strip()
     if text.startswith("'"):
         text = text[1:].strip()
@@ -58,7 +58,8 @@ def clean_text(value: Any) -> str:
 
 def fold(value: str) -> str:
     """A comparison key: case, spacing and Latin look-alikes ignored."""
-    return _SPACES.sub(" ", clean_text(value)).translate(_LOOKALIKES).casefold().replace("ё", "е")
+    text = unicodedata.normalize("NFC", _SPACES.sub(" ", clean_text(value)))
+    return text.translate(_LOOKALIKES).casefold().replace("ё", "е")
 
 
 def to_text(value: Any, column: Column) -> Result:

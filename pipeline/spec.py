@@ -81,6 +81,9 @@ class ReturnSpec:
     unique: tuple[str, ...] = ()
     fixed_rows: str | None = None
     areas: dict[str, Text] = field(default_factory=dict)
+    stage: str = (
+        "collection"  # collection (1.1–2.5) | monitoring (5.1, after the reference is signed)
+    )
 
     def column(self, key: str) -> Column:
         return next(c for c in self.columns if c.key == key)
@@ -253,7 +256,16 @@ def load_spec(path: Path, shared: dict[str, tuple[Choice, ...]]) -> ReturnSpec:
         unique=unique,
         fixed_rows=fixed,
         areas=areas,
+        stage=_stage(data.get("stage", "collection"), where),
     )
+
+
+def _stage(value: str, where: str) -> str:
+    if value not in ("collection", "monitoring"):
+        raise ConfigError(
+            "stage: collection немесе monitoring.", "stage: collection или monitoring.", where=where
+        )
+    return value
 
 
 def shipped_schemas() -> Path:

@@ -52,7 +52,7 @@ def return_states(conn: sqlite3.Connection, ws: Workspace) -> dict[str, dict[str
     out: dict[str, dict[str, ReturnState]] = {}
     for org in ws.organisations:
         states = {}
-        for code, spec in ws.specs.items():
+        for code, spec in ws.collected.items():
             key = (org.bin, code)
             if org.type not in spec.applies_to:
                 states[code] = ReturnState("not_applicable")

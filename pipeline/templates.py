@@ -37,7 +37,7 @@ def template_name(org: Organisation, campaign: Campaign) -> str:
 
 
 def applicable(specs: dict[str, ReturnSpec], org_type: str) -> list[ReturnSpec]:
-    return [s for s in specs.values() if org_type in s.applies_to]
+    return [s for s in specs.values() if org_type in s.applies_to and s.stage == "collection"]
 
 
 class _Formats:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .campaign import Campaign, check_specs_planned, load_campaign
+from .campaign import Campaign, Period, check_specs_planned, load_campaign
 from .errors import ConfigError
+from .planfile import read_plan
 from .registry import REGISTRY_FILE, Organisation, load_registry
 from .spec import ReturnSpec, load_specs, schemas_dir
 
@@ -60,12 +61,26 @@ class Workspace:
     def by_bin(self) -> dict[str, Organisation]:
         return {o.bin: o for o in self.organisations}
 
+    @property
+    def collected(self) -> dict[str, ReturnSpec]:
+        """The returns of the analysis itself (1.1–2.5), without the monitoring reports."""
+        return {c: s for c, s in self.specs.items() if s.stage == "collection"}
+
+    def period(self, code: str, org_type: str) -> Period | None:
+        """The reporting period a return is checked against; monitoring: a year from signing."""
+        if self.specs[code].stage == "monitoring":
+            plan = read_plan(self.paths.outbox)
+            return plan.monitoring_period if plan else None
+        return self.campaign.period(code, org_type)
+
 
 def open_workspace(paths: Paths, *, with_registry: bool = True) -> Workspace:
     """Load campaign, specs and registry, checking that they agree with each other."""
     campaign = load_campaign(paths.campaign_file)
     specs = load_specs(paths.schemas)
-    check_specs_planned(campaign, list(specs), str(paths.campaign_file))
+    check_specs_planned(
+        campaign, [c for c, s in specs.items() if s.stage == "collection"], str(paths.campaign_file)
+    )
     organisations: list[Organisation] = []
     if with_registry:
         if not paths.registry_file.exists():

@@ -121,6 +121,7 @@ def test_typed_frame_dtypes(specs, campaign):
             "refused": 1,
             "electronic": 7,
             "paper": 3,
+            "responsible": None,
         }
     ]
     assert pd.api.types.is_integer_dtype(pd.Series([1], dtype="Int64"))

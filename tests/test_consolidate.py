@@ -232,7 +232,7 @@ def test_every_sheet_reads_back_and_indicators_recompute_from_return_sheets(
 ):
     path, table = build(ws, orgs, indicators)
     book = pd.read_excel(path, sheet_name=None, engine="calamine")
-    assert set(SHEETS.values()) | {s.sheet for s in specs.values()} <= set(book)
+    assert set(SHEETS.values()) | {s.sheet for s in ws.collected.values()} <= set(book)
     shown = book[SHEETS["ind"]]
     late = shown[
         (shown["Код"] == "I14_late") & (shown["БСН / БИН"].astype(str) == orgs[1].bin)

@@ -137,7 +137,7 @@ def test_reminders_only_to_organisations_with_something_pending(ws, orgs, smtp):
     import datetime as dt
 
     templates(ws)
-    full = {code: [] for code in ws.specs}
+    full = {code: [] for code in ws.collected}
     fill(
         ws,
         orgs[0],

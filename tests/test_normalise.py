@@ -71,3 +71,10 @@ def test_text_cleaning():
     assert clean_text("'Ахметов  Ерлан ") == "Ахметов Ерлан"
     assert clean_text(12.0) == "12"
     assert fold("Ёлка  TOP") == fold("елка тор")
+
+
+def test_stored_text_is_what_was_typed_not_unicode_normalised():
+    # found by the round-trip property: NFC turns U+F900 into U+8C48, so stored text differed
+    assert clean_text("\uf900") == "\uf900"
+    assert clean_text("и\u0306") == "и\u0306"
+    assert fold("и\u0306") == fold("й")

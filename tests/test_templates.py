@@ -19,11 +19,13 @@ def test_workbook_structure(tmp_path, specs, campaign, orgs):
     book = openpyxl.load_workbook(path)
     assert book.sheetnames[0] == INSTRUCTIONS_SHEET
     for spec in specs.values():
-        assert spec.sheet in book.sheetnames
+        assert (spec.sheet in book.sheetnames) == (spec.stage == "collection")
     assert book[IDENTITY_SHEET].sheet_state == "veryHidden"
     identity = [[c.value for c in row] for row in book[IDENTITY_SHEET].iter_rows()]
     assert ["bin", orgs[1].bin] == identity[2][:2]
-    assert ["sheet", "1.4", "1.4", "1", str(L.HEADER_ROW)] == identity[5 + 3][:5]
+    assert ["sheet", "1.4", "1.4", str(specs["1.4"].version), str(L.HEADER_ROW)] == identity[5 + 3][
+        :5
+    ]
     calamine = pc.CalamineWorkbook.from_path(str(path))
     hidden = {m.name: m.visible for m in calamine.sheets_metadata}
     assert hidden[IDENTITY_SHEET] == pc.SheetVisibleEnum.VeryHidden
