@@ -82,7 +82,10 @@ def write_reference(
     """Write the reference in one language; `public` leaves out the executor's contacts."""
     texts = load_yaml(ws.paths.schemas / "report.yaml")
     c = ws.campaign
-    t = lambda text: text.get(lang)
+
+    def t(text):
+        return text.get(lang)
+
     doc = docxio.new_document()
     docxio.approval_block(
         doc,
