@@ -14,7 +14,7 @@ import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
 from . import layout as L
-from .campaign import Campaign
+from .campaign import Campaign, Period
 from .reader import IDENTITY_SHEET, LISTS_SHEET
 from .registry import Organisation
 from .spec import Column, ReturnSpec
@@ -24,11 +24,11 @@ INSTRUCTIONS_SHEET = "Нұсқаулық-Инструкция"
 
 
 @dataclass(frozen=True)
-class SheetPlan:
-    """One return sheet of a template: what the identity sheet records about it."""
+class Due:
+    """The period a sheet is filled for and the date it is due."""
 
-    spec: ReturnSpec
-    sheet: str
+    period: Period
+    deadline: dt.date
 
 
 def template_name(org: Organisation, campaign: Campaign) -> str:
@@ -48,6 +48,7 @@ class _Formats:
             {"bold": True, "bg_color": "#F2F2F2", "border": 1, "text_wrap": True, "valign": "top"}
         )
         self.fixed = add({"bg_color": "#F2F2F2", "border": 1, "num_format": "@", "text_wrap": True})
+        self.fixed_date = add({"bg_color": "#F2F2F2", "border": 1, "num_format": "dd.mm.yyyy"})
         self.note = add(
             {"italic": True, "font_color": "#595959", "text_wrap": True, "valign": "top"}
         )
@@ -166,13 +167,14 @@ def _write_return_sheet(
     fmt: _Formats,
     spec: ReturnSpec,
     org: Organisation,
-    campaign: Campaign,
+    due: Due,
     lists,
     list_refs: dict[tuple[str, str], str],
+    prefilled: list[dict] | None = None,
 ) -> None:
+    """One return sheet; `prefilled` rows (5.1 measures) are written locked, like checklist items."""
     sheet = book.add_worksheet(spec.sheet)
-    period = campaign.period(spec.code, org.type)
-    deadline = campaign.deadline(spec.code)
+    period, deadline = due.period, due.deadline
     ncols = len(spec.columns)
     last = max(ncols - 1, 2)
     for row in range(L.HEADER_ROW):
@@ -216,8 +218,19 @@ def _write_return_sheet(
     )
     sheet.set_row(L.DESCRIPTION_ROW - 1, 45, fmt.locked_row)
     header = L.HEADER_ROW - 1
-    fixed_choices = spec.column(spec.fixed_rows).choices if spec.fixed_rows else ()
-    nrows = len(fixed_choices) if spec.fixed_rows else L.BLANK_DATA_ROWS
+    fixed_choices = (
+        spec.column(spec.fixed_rows).choices if spec.fixed_rows and prefilled is None else ()
+    )
+    locked_keys = (
+        set(prefilled[0]) if prefilled else ({spec.fixed_rows} if spec.fixed_rows else set())
+    )
+    nrows = (
+        len(prefilled)
+        if prefilled is not None
+        else len(fixed_choices)
+        if spec.fixed_rows
+        else L.BLANK_DATA_ROWS
+    )
     first_data, last_data = L.FIRST_DATA_ROW - 1, L.FIRST_DATA_ROW - 1 + nrows - 1
     for i, column in enumerate(spec.columns):
         mark = " *" if column.required else ""
@@ -238,13 +251,23 @@ def _write_return_sheet(
             list_ref = list_refs.get((spec.code, column.key)) or lists(spec.code, column)
             list_refs[(spec.code, column.key)] = list_ref
         rule = _validation(column, xl_rowcol_to_cell(first_data, i), period, list_ref)
-        if rule and spec.fixed_rows != column.key:
+        if rule and column.key not in locked_keys:
             sheet.data_validation(first_data, i, last_data, i, rule)
     sheet.set_row(header, 48, fmt.locked_row)
     for r, choice in enumerate(fixed_choices):
         col = spec.keys.index(spec.fixed_rows)
         sheet.write_string(first_data + r, col, choice.label.both, fmt.fixed)
         sheet.set_row(first_data + r, 30)
+    for r, row in enumerate(prefilled or []):
+        for key, value in row.items():
+            col = spec.keys.index(key)
+            if isinstance(value, dt.date):
+                sheet.write_datetime(
+                    first_data + r, col, dt.datetime.combine(value, dt.time()), fmt.fixed_date
+                )
+            else:
+                sheet.write_string(first_data + r, col, str(value), fmt.fixed)
+        sheet.set_row(first_data + r, 45)
     sheet.freeze_panes(L.FIRST_DATA_ROW - 1, 0)
     sheet.autofilter(header, 0, last_data, ncols - 1)
     sheet.protect(
@@ -283,7 +306,7 @@ def _list_writer(book, fmt: _Formats):
 
 
 def _write_instructions(
-    book, fmt: _Formats, org: Organisation, campaign: Campaign, specs: list[ReturnSpec]
+    book, fmt: _Formats, org: Organisation, campaign: Campaign, specs: list[tuple[ReturnSpec, Due]]
 ) -> None:
     sheet = book.add_worksheet(INSTRUCTIONS_SHEET)
     sheet.set_column(0, 0, 10)
@@ -325,9 +348,8 @@ def _write_instructions(
         ),
         ("", "Есептер", "Отчёты"),
     ]
-    for spec in specs:
-        period = campaign.period(spec.code, org.type)
-        due = campaign.deadline(spec.code)
+    for spec, when in specs:
+        period, due = when.period, when.deadline
         lines.append(
             (
                 spec.code,
@@ -372,19 +394,49 @@ def write_template(
     """Write one organisation's workbook; returns the specs it holds (its type's returns)."""
     chosen = applicable(specs, org.type)
     path.parent.mkdir(parents=True, exist_ok=True)
+    dues = [
+        (spec, Due(campaign.period(spec.code, org.type), campaign.deadline(spec.code)))
+        for spec in chosen
+    ]
+    _write_book(path, org, campaign, dues, {}, now)
+    return chosen
+
+
+def _write_book(
+    path: Path,
+    org: Organisation,
+    campaign: Campaign,
+    dues: list[tuple[ReturnSpec, Due]],
+    prefilled: dict[str, list[dict]],
+    now: dt.datetime | None,
+) -> None:
     book = xlsxwriter.Workbook(str(path), SAFE_OPTIONS)
     fmt = _Formats(book)
-    _write_instructions(book, fmt, org, campaign, chosen)
+    _write_instructions(book, fmt, org, campaign, dues)
     lists = _list_writer(book, fmt)
     refs: dict[tuple[str, str], str] = {}
-    for spec in chosen:
-        _write_return_sheet(book, fmt, spec, org, campaign, lists, refs)
-    _write_identity(book, org, campaign, chosen, now or dt.datetime.now())
+    for spec, due in dues:
+        _write_return_sheet(book, fmt, spec, org, due, lists, refs, prefilled.get(spec.code))
+    _write_identity(book, org, campaign, [spec for spec, _ in dues], now or dt.datetime.now())
     book.set_properties(
         {"title": f"{campaign.code} {org.bin}", "author": "Adal", "company": campaign.subject.ru}
     )
     book.close()
-    return chosen
+
+
+def write_prefilled(
+    path: Path,
+    org: Organisation,
+    campaign: Campaign,
+    spec: ReturnSpec,
+    due: Due,
+    rows: list[dict],
+    now: dt.datetime | None = None,
+) -> Path:
+    """A one-return workbook whose rows are given (the 5.1 execution report of one organisation)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _write_book(path, org, campaign, [(spec, due)], {spec.code: rows}, now)
+    return path
 
 
 def write_templates(
