@@ -128,9 +128,11 @@ def demo(ctx: click.Context, inbox_only: bool, seed: int) -> None:
     )
     if inbox_only:
         return
-    for command in _DEMO_STEPS:
-        click.echo(f"\n== adal {command.name} ==")
-        ctx.invoke(command)
+    for command, kwargs in _DEMO_STEPS:
+        click.echo(
+            f"\n== adal {command.name} {' '.join(f'--{k} {v:%Y-%m-%d}' for k, v in kwargs.items())}=="
+        )
+        ctx.invoke(command, **kwargs)
 
 
 @main.command()
@@ -206,10 +208,19 @@ def ingest(paths: Paths, as_json: bool, received: dt.datetime | None, jobs: int 
 
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="Print machine-readable status.")
+@click.option(
+    "--today",
+    type=click.DateTime(["%Y-%m-%d", "%d.%m.%Y"]),
+    default=None,
+    help="Date measures are judged on (default: today).",
+)
 @click.pass_obj
 @friendly
-def status(paths: Paths, as_json: bool) -> None:
+def status(paths: Paths, as_json: bool, today: dt.datetime | None) -> None:
     """Per organisation × return: accepted, late, rejected, missing; reporting rate per type."""
+    from . import frames
+    from .monitoring import states as measure_states
+    from .planfile import read_plan
     from .status import return_states, status_json
 
     ws = open_workspace(paths)
@@ -219,6 +230,15 @@ def status(paths: Paths, as_json: bool) -> None:
     finally:
         conn.close()
     data = status_json(ws, states)
+    plan = read_plan(paths.outbox)
+    measures = []
+    if plan:
+        day = today.date() if today else dt.date.today()
+        measures = measure_states(ws, plan, frames.load(ws).frames["5.1"], day)
+        data["monitoring"] = [
+            {"bin": m.bin, "measure": m.no, "deadline": m.deadline.isoformat(), "state": m.state}
+            for m in measures
+        ]
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=1))
         return
@@ -317,6 +337,37 @@ def mail(
         click.echo(f"Қарап шығыңыз / Просмотрите: {paths.outbox / 'mail'}")
 
 
+@main.command()
+@click.option(
+    "--signed",
+    type=click.DateTime(["%Y-%m-%d", "%d.%m.%Y"]),
+    required=True,
+    help="Date the analytical reference is signed.",
+)
+@click.option(
+    "--approved",
+    type=click.DateTime(["%Y-%m-%d", "%d.%m.%Y"]),
+    default=None,
+    help="Date the action plan is approved (default: its deadline, 10 working days after signing).",
+)
+@click.pass_obj
+@friendly
+def report(paths: Paths, signed: dt.datetime, approved: dt.datetime | None) -> None:
+    """Reference (3.1), publication (3.2), action plan (4.1), monitoring (5.1), register (6.1)."""
+    from .report import build_report
+
+    ws = open_workspace(paths)
+    outcome = build_report(ws, signed.date(), approved.date() if approved else None)
+    plan = outcome.plan
+    click.echo(
+        f"Анықтама / Справка: {len(outcome.findings)} тәуекел / рисков, {len(plan.measures)} іс-шара / мероприятий"
+    )
+    click.echo(f"  Жоспар мерзімі / Срок плана (10 ж.к./р.д.): {plan.plan_due:%d.%m.%Y}")
+    click.echo(f"  Жариялау / Публикация (3 ж.к./р.д.): {plan.publication_due:%d.%m.%Y}")
+    click.echo(f"  Мониторинг / Мониторинг: {plan.signed:%d.%m.%Y}–{plan.monitoring_end:%d.%m.%Y}")
+    click.echo(f"  {len(outcome.files)} файл → {paths.outbox / 'report'}")
+
+
 def _not_yet(name: str, issue: str):
     @main.command(name=name)
     def command() -> None:
@@ -326,4 +377,11 @@ def _not_yet(name: str, issue: str):
     return command
 
 
-_DEMO_STEPS = [ingest, status, consolidate, mail]
+_DEMO_SIGNED = dt.datetime(2023, 12, 8)  # the demo's reference is signed after all deadlines
+_DEMO_STEPS = [
+    (ingest, {}),
+    (status, {}),
+    (report, {"signed": _DEMO_SIGNED}),
+    (consolidate, {}),
+    (mail, {"today": dt.datetime(2023, 11, 20)}),
+]

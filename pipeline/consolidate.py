@@ -17,6 +17,9 @@ import xlsxwriter
 from .charts import write_charts
 from .frames import Consolidated
 from .indicators import AREAS, LEVEL_TEXT, Indicator, compute, scores
+from .monitoring import STATE_TEXT as MEASURE_TEXT
+from .monitoring import states as measure_states
+from .planfile import read_plan
 from .spec import ReturnSpec
 from .status import STATE_TEXT, STATES, summary
 from .templates import SAFE_OPTIONS
@@ -389,6 +392,57 @@ def _registry_sheet(w: _Writer, ws: Workspace) -> None:
     w.table(SHEETS["orgs"], headers, rows, [14, 40, 40, 18, 12, 12])
 
 
+def _monitoring_sheet(w: _Writer, ws: Workspace, data: Consolidated, today: dt.date) -> None:
+    """5.1: each measure of the signed plan, per organisation, done / in progress / overdue."""
+    plan = read_plan(ws.paths.outbox)
+    if plan is None:
+        return
+    texts = {m.no: m for m in plan.measures}
+    names = ws.by_bin
+    headers = [
+        "БСН / БИН",
+        "Ұйым / Организация",
+        "№",
+        "Іс-шара / Мероприятие",
+        "Мерзімі / Срок",
+        "Жағдайы / Состояние",
+        "Орындалған күні / Дата исполнения",
+        "Растайтын құжат / Подтверждение",
+    ]
+    rows = [
+        [
+            s.bin,
+            names[s.bin].name.ru if s.bin in names else "",
+            s.no,
+            texts[s.no].text.ru,
+            s.deadline,
+            MEASURE_TEXT[s.state].both,
+            s.done_on,
+            s.evidence,
+        ]
+        for s in measure_states(ws, plan, data.frames["5.1"], today)
+    ]
+    sheet = w.table("5.1 Мониторинг", headers, rows, [14, 30, 5, 60, 12, 18, 14, 30])
+    colours = {
+        "орындалды / исполнено": "#C6EFCE",
+        "мерзімі өтті / просрочено": "#FFC7CE",
+        "орындалуда / в работе": "#FFEB9C",
+    }
+    for text, colour in colours.items():
+        sheet.conditional_format(
+            1,
+            5,
+            max(len(rows), 1),
+            5,
+            {
+                "type": "cell",
+                "criteria": "==",
+                "value": f'"{text}"',
+                "format": w.book.add_format({"bg_color": colour}),
+            },
+        )
+
+
 def write_consolidated(
     ws: Workspace,
     data: Consolidated,
@@ -412,6 +466,7 @@ def write_consolidated(
     _indicators_sheet(w, ws, table, indicators)
     _risk_map(w, ws, wide, data)
     write_charts(w, ws, table, wide, top, SHEETS)
+    _monitoring_sheet(w, ws, data, now.date())
     w.book.set_properties({"title": f"{ws.campaign.code} consolidated", "author": "Adal"})
     w.book.close()
     return path, table

@@ -1,0 +1,94 @@
+"""`adal report`: items 3.1–6.1 of the plan, written into outbox/report/.
+
+Everything is computed from the consolidated data; dates are Kazakh working days from the
+signing of the reference (`--signed`) and the approval of the action plan (`--approved`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import action_plan, frames, monitoring, publication, reference, register
+from .docxio import text_of
+from .findings import Finding, find
+from .indicators import compute, load_indicators
+from .plan_measures import measures_from
+from .planfile import Plan, write_plan
+from .workdays import calendar_for
+from .workspace import Workspace
+
+PUBLIC_NOTE = (
+    "Жариялау пакеті: талдамалық анықтама және іс-шаралар жоспары. Интернет-ресурста орналастыру мерзімі: {due}.\n"
+    "Пакет для публикации: аналитическая справка и план мероприятий. Срок размещения на интернет-ресурсе: {due}.\n"
+    "Дербес деректерге тексерілді / Проверено на отсутствие персональных данных: ЖСН/ИИН, e-mail, телефон, Т.А.Ә./ФИО.\n"
+)
+
+
+@dataclass
+class ReportOutcome:
+    plan: Plan
+    findings: list[Finding]
+    files: list[Path] = field(default_factory=list)
+
+
+def build_report(ws: Workspace, signed: dt.date, approved: dt.date | None = None) -> ReportOutcome:
+    calendar = calendar_for(ws.campaign)
+    settings = ws.campaign.report
+    plan_due = calendar.add(signed, settings.get("action_plan_working_days", 10))
+    approved = approved or plan_due
+    publication_due = calendar.add(approved, settings.get("publication_working_days", 3))
+    data = frames.load(ws)
+    indicators = load_indicators(ws.paths.schemas / "indicators.yaml", ws.specs)
+    table = compute(indicators, ws.organisations, data.frames, ws.specs, data.available)
+    findings = find(ws, table, indicators)
+    measures = measures_from(findings, approved, calendar)
+    plan = Plan(
+        signed, approved, plan_due, publication_due, measures, settings.get("monitoring_months", 12)
+    )
+    out = ws.paths.outbox / "report"
+    out.mkdir(parents=True, exist_ok=True)
+    files = [write_plan(ws.paths.outbox, plan)]
+    for lang in ("kk", "ru"):
+        files.append(
+            reference.write_reference(
+                out / f"3.1-reference-{lang}.docx", ws, lang, findings, measures, data.states
+            )
+        )
+        files.append(action_plan.write_docx(out / f"4.1-action-plan-{lang}.docx", ws, plan, lang))
+    files.append(action_plan.write_xlsx(out / "4.1-action-plan.xlsx", ws, plan))
+    files += _publication(ws, out / "3.2-publication", findings, plan, data)
+    register.write_additions_template(ws)
+    rows = register.derive(ws, data) + register.additions(ws)
+    files.append(register.write_register(out / "6.1-register.xlsx", rows))
+    files += monitoring.write_templates(ws, plan)
+    return ReportOutcome(plan, findings, files)
+
+
+def _publication(
+    ws: Workspace, folder: Path, findings: list[Finding], plan: Plan, data
+) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    docs = []
+    for lang in ("kk", "ru"):
+        docs.append(
+            reference.write_reference(
+                folder / f"3.1-reference-{lang}.docx",
+                ws,
+                lang,
+                findings,
+                plan.measures,
+                data.states,
+                public=True,
+            )
+        )
+        docs.append(action_plan.write_docx(folder / f"4.1-action-plan-{lang}.docx", ws, plan, lang))
+    hits = publication.check_package(docs, publication.person_names(ws, data), text_of)
+    if hits:
+        for path in docs:
+            path.unlink()
+        publication.refuse(hits)
+    note = folder / "README.txt"
+    note.write_text(PUBLIC_NOTE.format(due=f"{plan.publication_due:%d.%m.%Y}"), encoding="utf-8")
+    return [*docs, note]

@@ -1,0 +1,235 @@
+"""Items 3.1–6.1: figures equal the consolidated workbook's, publication is clean, monitoring states."""
+
+import datetime as dt
+import json
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from pipeline import frames, ledger
+from pipeline.consolidate import SHEETS, write_consolidated
+from pipeline.docxio import text_of
+from pipeline.errors import AdalError
+from pipeline.indicators import load_indicators
+from pipeline.ingest import ingest
+from pipeline.monitoring import states as measure_states
+from pipeline.planfile import read_plan
+from pipeline.publication import scan
+from pipeline.report import build_report
+from pipeline.spec import shipped_schemas
+from pipeline.status import return_states
+from tests.conftest import fill, good_11, good_14, make_iin
+
+SIGNED = dt.date(2023, 12, 8)
+
+
+def risky_district(ws, orgs):
+    school, kindergarten, extra = orgs
+    fill(
+        ws,
+        school,
+        {
+            "1.4": [
+                {
+                    **good_14(),
+                    "applications": 20,
+                    "on_time": 14,
+                    "late": 6,
+                    "refused": 0,
+                    "electronic": 5,
+                    "paper": 15,
+                    "responsible": "Хатшы / Секретарь",
+                }
+            ],
+            "1.1": [good_11(), {**good_11(make_iin(2)), "full_name": "Сейтқали Айгүл"}],
+            "1.2": [
+                {
+                    "full_name": "Омарова Жанар",
+                    "position": "Мұғалім / Учитель",
+                    "order_no": "12",
+                    "order_date": dt.datetime(2023, 2, 1),
+                    "measure": "Выговор",
+                    "ground": "Коррупционное правонарушение",
+                }
+            ],
+        },
+        "school.xlsx",
+    )
+    calm = {**good_14(), "service": "Приём в дошкольную организацию", "late": 0, "on_time": 9}
+    fill(ws, kindergarten, {"1.4": [calm]}, "kg.xlsx")
+    ingest(ws)
+
+
+def test_reference_figures_equal_the_consolidated_workbook(ws, orgs, specs):
+    risky_district(ws, orgs)
+    outcome = build_report(ws, SIGNED)
+    indicators = load_indicators(shipped_schemas() / "indicators.yaml", specs)
+    path, _ = write_consolidated(ws, frames.load(ws), indicators)
+    shown = pd.read_excel(path, sheet_name=SHEETS["ind"], engine="calamine")
+    late = shown[
+        (shown["Код"] == "I14_late") & (shown["БСН / БИН"].astype(str) == orgs[0].bin)
+    ].iloc[0]
+    assert late["Мәні / Значение"] == 30.0
+    text = text_of(ws.paths.outbox / "report" / "3.1-reference-ru.docx")
+    assert "30 %" in text and orgs[0].name.ru in text
+    assert "Источник: отчёты 1.4; показатель I14_late." in text
+    kk = text_of(ws.paths.outbox / "report" / "3.1-reference-kk.docx")
+    assert "30 %" in kk and "Дереккөз: 1.4 есептері" in kk
+    finding = next(f for f in outcome.findings if f.indicator.code == "I14_late")
+    assert [h.bin for h in finding.hits] == [orgs[0].bin]
+    assert "Коррупционные риски по данному направлению не выявлены." in text  # 2.2: nothing found
+
+
+def test_deadlines_in_working_days(ws, orgs):
+    risky_district(ws, orgs)
+    plan = build_report(ws, SIGNED).plan
+    assert plan.plan_due == dt.date(2023, 12, 25)  # 18.12 is a day off (Independence Day, observed)
+    assert plan.publication_due == dt.date(2023, 12, 28)
+    assert plan.monitoring_end == dt.date(2024, 12, 8)
+    sheet = openpyxl.load_workbook(ws.paths.outbox / "report" / "4.1-action-plan.xlsx")["4.1"]
+    assert "25.12.2023" in sheet["A4"].value and "28.12.2023" in sheet["A4"].value
+    plan2 = build_report(ws, SIGNED, approved=dt.date(2023, 12, 20)).plan
+    assert plan2.publication_due == dt.date(2023, 12, 25)
+    high = next(m for m in plan2.measures if m.indicator == "I14_late")
+    assert high.deadline == dt.date(2024, 1, 19)  # 20 working days after 20.12.2023 (1–2.01 off)
+
+
+def test_publication_holds_no_personal_data(ws, orgs):
+    risky_district(ws, orgs)
+    outcome = build_report(ws, SIGNED)
+    public = [p for p in outcome.files if "3.2-publication" in str(p) and p.suffix == ".docx"]
+    assert len(public) == 4
+    names = {"Сейтқали Айгүл", "Омарова Жанар", "Ахметов Ерлан"}
+    for path in public:
+        text = text_of(path)
+        assert scan(text, names, path.name) == []
+        assert good_11()["iin"] not in text and "@" not in text
+
+
+def test_scan_finds_what_must_not_be_published():
+    text = "Ответственный Омарова Жанар, тел. +7 (701) 123-45-67, o@x.kz, ИИН 850102300014"
+    assert [h.kind for h in scan("87011234567 и 8 7212 41-22-33", set(), "f")] == ["phone", "phone"]
+    kinds = sorted(h.kind for h in scan(text, {"Омарова Жанар"}, "f"))
+    assert kinds == ["email", "iin", "name", "phone"]
+
+
+def test_publication_is_refused_when_a_name_slips_in(ws, orgs, monkeypatch):
+    risky_district(ws, orgs)
+    from pipeline import reference
+
+    real = reference.write_reference
+
+    def leaky(path, *args, **kwargs):
+        result = real(path, *args, **kwargs)
+        from docx import Document
+
+        doc = Document(str(path))
+        doc.add_paragraph("Исполнитель: Омарова Жанар")
+        doc.save(str(path))
+        return result
+
+    monkeypatch.setattr(reference, "write_reference", leaky)
+    with pytest.raises(AdalError, match="Омарова Жанар"):
+        build_report(ws, SIGNED)
+    assert not list((ws.paths.outbox / "report" / "3.2-publication").glob("*.docx"))
+
+
+def test_register_lists_positions_with_their_sources(ws, orgs):
+    risky_district(ws, orgs)
+    build_report(ws, SIGNED)
+    rows = [
+        [c.value for c in row]
+        for row in openpyxl.load_workbook(ws.paths.outbox / "report" / "6.1-register.xlsx")[
+            "6.1"
+        ].iter_rows(min_row=5)
+    ]
+    by_position = {r[1]: r for r in rows}
+    assert by_position["Мұғалім / Учитель"][5] == "1.2"
+    assert by_position["Хатшы / Секретарь"][5] == "1.4"
+    text = " ".join(str(c) for r in rows for c in r)
+    assert "Омарова" not in text
+
+
+def test_monitoring_templates_ingest_and_states(ws, orgs, specs):
+    risky_district(ws, orgs)
+    plan = build_report(ws, SIGNED).plan
+    mine = plan.for_org(orgs[0].bin)
+    assert mine
+    template = (
+        ws.paths.outbox / "report" / "5.1-monitoring" / f"{orgs[0].bin}_{ws.campaign.code}_5.1.xlsx"
+    )
+    book = openpyxl.load_workbook(template)
+    sheet = book["5.1"]
+    assert sheet.cell(10, 1).value == mine[0].no
+    sheet.cell(10, 4).value = "Исполнено"
+    sheet.cell(10, 5).value = dt.datetime(2024, 1, 10)
+    sheet.cell(10, 6).value = "Приказ №5 от 10.01.2024"
+    for row in range(11, 10 + len(mine)):
+        sheet.cell(row, 4).value = "В работе"
+    book.save(ws.paths.inbox / "5.1.xlsx")
+    [outcome] = ingest(ws)
+    assert outcome.returns == {"5.1": "accepted"}, outcome.problems
+    reports = frames.load(ws).frames["5.1"]
+    early = {
+        (s.bin, s.no): s.state for s in measure_states(ws, plan, reports, dt.date(2024, 1, 15))
+    }
+    assert early[(orgs[0].bin, mine[0].no)] == "done"
+    if len(mine) > 1:
+        assert early[(orgs[0].bin, mine[1].no)] in ("in_progress", "overdue")
+    late = {(s.bin, s.no): s.state for s in measure_states(ws, plan, reports, dt.date(2024, 12, 9))}
+    assert late[(orgs[0].bin, mine[0].no)] == "done"
+    assert {v for k, v in late.items() if k != (orgs[0].bin, mine[0].no)} == {"overdue"}
+    assert "5.1" not in return_states(ledger.connect(ws.paths.ledger), ws)[orgs[0].bin]
+
+
+def test_monitoring_report_outside_the_year_is_an_error(ws, orgs):
+    risky_district(ws, orgs)
+    build_report(ws, SIGNED)
+    template = (
+        ws.paths.outbox / "report" / "5.1-monitoring" / f"{orgs[0].bin}_{ws.campaign.code}_5.1.xlsx"
+    )
+    book = openpyxl.load_workbook(template)
+    book["5.1"].cell(10, 4).value = "Исполнено"
+    book["5.1"].cell(10, 5).value = dt.datetime(2023, 1, 10)
+    book["5.1"].cell(10, 6).value = "Приказ"
+    for row in range(11, 10 + len(read_plan(ws.paths.outbox).for_org(orgs[0].bin))):
+        book["5.1"].cell(row, 4).value = "Орындалуда"
+    book.save(ws.paths.inbox / "5.1.xlsx")
+    [outcome] = ingest(ws)
+    assert [p.code for p in outcome.problems] == ["date_out_of_period"]
+    assert "08.12.2023" in outcome.problems[0].ru
+
+
+def test_plan_file_round_trips(ws, orgs):
+    risky_district(ws, orgs)
+    plan = build_report(ws, SIGNED).plan
+    again = read_plan(ws.paths.outbox)
+    assert again == plan
+    assert (
+        json.loads((ws.paths.outbox / "report" / "plan.json").read_text(encoding="utf-8"))["signed"]
+        == "2023-12-08"
+    )
+
+
+def test_status_and_consolidated_workbook_show_measures(ws, orgs, specs):
+    from click.testing import CliRunner
+
+    from pipeline.cli import main
+
+    risky_district(ws, orgs)
+    plan = build_report(ws, SIGNED).plan
+    result = CliRunner().invoke(
+        main, ["--root", str(ws.paths.root), "status", "--json", "--today", "2025-01-01"]
+    )
+    monitoring = json.loads(result.output)["monitoring"]
+    assert {m["state"] for m in monitoring} == {"overdue"}
+    assert len(monitoring) == sum(len(m.orgs) for m in plan.measures)
+    indicators = load_indicators(shipped_schemas() / "indicators.yaml", specs)
+    path, _ = write_consolidated(ws, frames.load(ws), indicators, now=dt.datetime(2023, 12, 20))
+    sheet = pd.read_excel(path, sheet_name="5.1 Мониторинг", engine="calamine")
+    assert len(sheet) == len(monitoring)
+    assert set(sheet["Жағдайы / Состояние"]) <= {
+        "есеп жоқ / нет отчёта",
+        "мерзімі өтті / просрочено",
+    }
