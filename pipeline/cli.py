@@ -368,6 +368,24 @@ def report(paths: Paths, signed: dt.datetime, approved: dt.datetime | None) -> N
     click.echo(f"  {len(outcome.files)} файл → {paths.outbox / 'report'}")
 
 
+@main.command()
+@click.option("--orgs", default=2000, show_default=True, help="Organisation workbooks to generate.")
+@click.option(
+    "--jobs", type=int, default=None, help="Processes for ingest (default: number of cores)."
+)
+@click.option(
+    "--baseline-sample", default=200, show_default=True, help="Files the slow naive baseline reads."
+)
+@click.option("--seed", default=7, show_default=True)
+@click.pass_obj
+@friendly
+def bench(paths: Paths, orgs: int, jobs: int | None, baseline_sample: int, seed: int) -> None:
+    """Measure ingest and consolidation against a naive baseline and a floor (Markdown table)."""
+    from .bench import run_bench
+
+    run_bench(paths.outbox / "bench", orgs, seed, jobs, baseline_sample, echo=click.echo)
+
+
 def _not_yet(name: str, issue: str):
     @main.command(name=name)
     def command() -> None:
