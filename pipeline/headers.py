@@ -24,9 +24,9 @@ def label_index(columns: Iterable[Column]) -> dict[str, str]:
 
 def header_key(cell: Any, index: dict[str, str]) -> str | None:
     """The column key a header cell names, or None."""
-    if is_blank(cell):
+    if not isinstance(cell, str) or is_blank(cell):
         return None
-    text = str(cell).replace("*", "")
+    text = cell.replace("*", "")
     key = index.get(fold(text))
     if key:
         return key

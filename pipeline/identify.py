@@ -30,7 +30,9 @@ class Identity:
     campaign: str = ""
     bin: str = ""
     org_type: str = ""
-    sheets: dict[str, tuple[str, int]] = field(default_factory=dict)
+    sheets: dict[str, tuple[str, int, int | None]] = field(
+        default_factory=dict
+    )  # code, version, header row
 
 
 @dataclass
@@ -53,15 +55,26 @@ def read_identity(rows: list[list[Any]] | None) -> Identity | None:
         if not cells:
             continue
         if cells[0] == "sheet" and len(cells) >= 4:
-            identity.sheets[cells[1]] = (cells[2], int(float(cells[3] or 0)))
+            header = int(float(cells[4])) if len(cells) > 4 and cells[4] else None
+            identity.sheets[cells[1]] = (cells[2], int(float(cells[3] or 0)), header)
         elif cells[0] in ("campaign", "bin", "org_type") and len(cells) > 1:
             setattr(identity, cells[0], cells[1])
     return identity
 
 
-def _find_header(sheet: Sheet, spec: ReturnSpec) -> tuple[int, dict[str, int]]:
-    """The row (1-based) whose cells match most of the spec's labels, and the key positions."""
+def _find_header(
+    sheet: Sheet, spec: ReturnSpec, hint: int | None = None
+) -> tuple[int, dict[str, int]]:
+    """The row (1-based) whose cells match most of the spec's labels, and the key positions.
+
+    The identity sheet's header row is tried first; people insert rows, so the search over
+    the top rows is the fallback, not the rule.
+    """
     index = label_index(spec.columns)
+    if hint and hint <= len(sheet.rows):
+        found = header_positions(sheet.rows[hint - 1], index)
+        if len(found) == len(spec.columns):
+            return hint, found
     best_row, best = 0, {}
     for r, row in enumerate(sheet.rows[: L.SEARCH_ROWS], start=1):
         found = header_positions(row, index)
@@ -117,7 +130,7 @@ def identify_sheets(
         candidates = [specs[known[0]]] if known and known[0] in specs else list(specs.values())
         scored = []
         for spec in candidates:
-            row, positions = _find_header(sheet, spec)
+            row, positions = _find_header(sheet, spec, known[2] if known else None)
             scored.append((len(positions) / len(spec.columns), spec, row, positions))
         scored.sort(key=lambda s: s[0], reverse=True)
         share, spec, row, positions = scored[0]

@@ -164,7 +164,7 @@ def _record(
                 "sheet": sheet.rows.sheet,
                 "received_at": received,
                 "status": sheet.status,
-                "nil": sheet.nil and not sheet.rows.rows,
+                "nil": sheet.nil and not sheet.rows.excel_rows,
                 "error_count": sum(p.severity == "error" for p in sheet.rows.problems),
             }
             rows = (

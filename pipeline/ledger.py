@@ -161,7 +161,7 @@ def record_arrival(
 
 
 def insert_submission(
-    conn: sqlite3.Connection, file_id: int, sub: dict, rows: list[tuple[int, dict]]
+    conn: sqlite3.Connection, file_id: int, sub: dict, rows: list[tuple[int, str | dict]]
 ) -> int:
     """Insert one sheet's outcome; an accepted one supersedes older accepted ones, never newer."""
     status = sub["status"]
@@ -197,7 +197,10 @@ def insert_submission(
     if status != "rejected":
         conn.executemany(
             "INSERT INTO rows (submission_id, excel_row, data) VALUES (?,?,?)",
-            [(submission_id, n, json.dumps(r, ensure_ascii=False)) for n, r in rows],
+            [
+                (submission_id, n, r if isinstance(r, str) else json.dumps(r, ensure_ascii=False))
+                for n, r in rows
+            ],
         )
     return submission_id
 

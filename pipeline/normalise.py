@@ -12,6 +12,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 from .ids import normalise_id
@@ -34,15 +35,24 @@ _NO = {"нет", "жоқ", "жок", "no", "-", "0", "false"}
 
 
 def is_blank(value: Any) -> bool:
-    if value is None:
+    """Empty cell, spaces, a lone apostrophe, NaN. Called for every cell: cheap cases first."""
+    if value is None or value == "":
         return True
-    if isinstance(value, float) and math.isnan(value):
-        return True
-    return isinstance(value, str) and not value.strip().lstrip("'").strip()
+    kind = type(value)
+    if kind is str:
+        return not value.strip().lstrip("'").strip()
+    if kind is float:
+        return math.isnan(value)
+    return False
+
+
+_NEEDS_CLEANING = re.compile(r"^[\s']|\s$|\s\s|[\u00a0\u202f\u2009\t\r\n]")
 
 
 def clean_text(value: Any) -> str:
     """Text as the person meant it: no leading apostrophe, no stray or doubled spaces."""
+    if isinstance(value, str) and not _NEEDS_CLEANING.search(value):
+        return value  # the common case, checked with one regex instead of four passes
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, dt.datetime):
@@ -56,9 +66,14 @@ def clean_text(value: Any) -> str:
     return _SPACES.sub(" ", text) if "\n" not in text else text
 
 
-def fold(value: str) -> str:
+def fold(value: Any) -> str:
     """A comparison key: case, spacing and Latin look-alikes ignored."""
-    text = unicodedata.normalize("NFC", _SPACES.sub(" ", clean_text(value)))
+    return _fold(value) if isinstance(value, str) else _fold(clean_text(value))
+
+
+@lru_cache(maxsize=65536)
+def _fold(text: str) -> str:
+    text = unicodedata.normalize("NFC", _SPACES.sub(" ", clean_text(text)))
     return text.translate(_LOOKALIKES).casefold().replace("ё", "е")
 
 
@@ -157,10 +172,36 @@ CONVERTERS: dict[str, Callable[[Any, Column], Result]] = {
 }
 
 
+@lru_cache(maxsize=512)
 def converter(column: Column) -> Callable[[Any], Result]:
-    """A one-argument converter for a column (choices get their spelling index once)."""
+    """A one-argument converter for a column, remembering what it already converted.
+
+    Returns repeat themselves (the same choice, date or count on hundreds of rows), so each
+    distinct raw value of those columns is converted once per process.
+    """
     if column.type == "choice":
         index = choice_index(column)
-        return lambda value: to_choice(value, column, index)
-    convert = CONVERTERS[column.type]
-    return lambda value: convert(value, column)
+
+        def convert(value: Any) -> Result:
+            return to_choice(value, column, index)
+    else:
+        base = CONVERTERS[column.type]
+
+        def convert(value: Any) -> Result:
+            return base(value, column)
+
+    if column.type not in ("choice", "date", "integer"):
+        return convert  # names and IINs rarely repeat: remembering them only costs memory
+    memo: dict[tuple[type, Any], Result] = {}
+
+    def remembered(value: Any) -> Result:
+        key = (type(value), value)
+        try:
+            return memo[key]
+        except KeyError:
+            result = memo[key] = convert(value)
+            return result
+        except TypeError:  # unhashable: convert every time
+            return convert(value)
+
+    return remembered

@@ -8,6 +8,7 @@ and its cell through the row's position. A file validated alone gets the same pr
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +19,7 @@ from xlsxwriter.utility import xl_col_to_name
 from .campaign import Period
 from .compile import RULE_PREFIX, cached_schema
 from .normalise import converter, is_blank
-from .problems import Problem, cell_problem, shown
+from .problems import Problem, cell_problem
 from .spec import ReturnSpec
 
 
@@ -30,8 +31,12 @@ class SheetRows:
     rows: list[list[Any]]
     excel_rows: list[int]
     positions: dict[str, int]
-    records: list[dict[str, Any]] = field(default_factory=list)
+    records: list[str] = field(default_factory=list)  # one JSON object per row, for the ledger
     problems: list[Problem] = field(default_factory=list)
+    typed: dict[str, list[Any]] | None = None  # filled by `normalise_sheet`
+    bad: set[tuple[int, str]] = field(
+        default_factory=set
+    )  # (row index, key) that failed to convert
 
 
 def extract(
@@ -76,26 +81,56 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+def normalise_sheet(spec: ReturnSpec, sheet: SheetRows) -> None:
+    """Convert raw cells to typed values (in the reader's process); errors become problems.
+
+    The raw rows are dropped afterwards: only typed columns travel back to the writer.
+    """
+    converters = [converter(c) for c in spec.columns]
+    typed: dict[str, list[Any]] = {c.key: [] for c in spec.columns}
+    lists = [typed[c.key] for c in spec.columns]
+    for i, (raw, number) in enumerate(zip(sheet.rows, sheet.excel_rows, strict=True)):
+        for column, convert, target, value in zip(
+            spec.columns, converters, lists, raw, strict=True
+        ):
+            if is_blank(value):
+                target.append(None)
+                continue
+            value_typed, error = convert(value)
+            if error:
+                _add(sheet, cell_problem(error, column, value), number)
+                sheet.bad.add((i, column.key))
+                value_typed = None
+            target.append(value_typed)
+    keys = spec.keys
+    sheet.records = (
+        [
+            json.dumps(
+                {k: _jsonable(v) for k, v in zip(keys, values, strict=True)}, ensure_ascii=False
+            )
+            for values in zip(*lists, strict=True)
+        ]
+        if lists and sheet.rows
+        else []
+    )
+    sheet.typed = typed
+    sheet.rows = []
+
+
 def check_sheets(spec: ReturnSpec, period: Period | None, sheets: list[SheetRows]) -> None:
-    """Fill `records` and `problems` of every sheet; a sheet with no problems is valid."""
-    converters = {c.key: converter(c) for c in spec.columns}
+    """Validate sheets of one return and period in one pandera call; fill their problems."""
+    for sheet in sheets:
+        if sheet.typed is None:
+            normalise_sheet(spec, sheet)
     columns: dict[str, list[Any]] = {c.key: [] for c in spec.columns}
     owner: list[tuple[int, int]] = []  # frame position -> (sheet index, excel row)
     bad_cells: set[tuple[int, str]] = set()
-    position = 0
     for s, sheet in enumerate(sheets):
-        for raw, number in zip(sheet.rows, sheet.excel_rows, strict=True):
-            for column, value in zip(spec.columns, raw, strict=True):
-                typed = None
-                if not is_blank(value):
-                    typed, error = converters[column.key](value)
-                    if error:
-                        _add(sheet, cell_problem(error, column, value, period=period), number)
-                        bad_cells.add((position, column.key))
-                        typed = None
-                columns[column.key].append(typed)
-            owner.append((s, number))
-            position += 1
+        offset = len(owner)
+        for key in columns:
+            columns[key].extend(sheet.typed[key])
+        owner.extend((s, number) for number in sheet.excel_rows)
+        bad_cells.update((offset + i, key) for i, key in sheet.bad)
     if not owner:
         return
     frame = pd.DataFrame({c.key: _typed_series(columns[c.key], c.type) for c in spec.columns})
@@ -105,8 +140,6 @@ def check_sheets(spec: ReturnSpec, period: Period | None, sheets: list[SheetRows
     except pa.errors.SchemaErrors as exc:
         _map_failures(exc.failure_cases, compiled, spec, frame, sheets, owner, bad_cells, period)
     _duplicates(spec, frame, sheets, owner, bad_cells)
-    for position, (s, _number) in enumerate(owner):
-        sheets[s].records.append({k: _jsonable(columns[k][position]) for k in spec.keys})
 
 
 def _add(sheet: SheetRows, problem: Problem, number: int) -> None:
@@ -173,26 +206,26 @@ def _duplicates(
     owner: list[tuple[int, int]],
     bad_cells: set,
 ) -> None:
+    """A row whose unique key repeats an earlier row of the same sheet; names the first."""
     if not spec.unique:
         return
     keyed = frame[list(spec.unique)].copy()
     keyed["_sheet"] = [s for s, _ in owner]
-    complete = keyed.notna().all(axis=1)
-    first_seen: dict[tuple, int] = {}
-    for position in keyed.index[complete]:
-        signature = tuple(shown(v) for v in keyed.loc[position].tolist())
-        s, number = owner[position]
-        if signature in first_seen:
-            column = spec.column(spec.unique[0])
+    keyed = keyed[keyed.notna().all(axis=1)]
+    repeated = keyed.duplicated(keep=False)
+    if not repeated.any():
+        return
+    groups = keyed[repeated].groupby(list(keyed.columns), sort=False).groups
+    column = spec.column(spec.unique[0])
+    for positions in groups.values():
+        first_position, *others = sorted(positions)
+        first = owner[first_position][1]
+        for position in others:
+            s, number = owner[position]
             _add(
                 sheets[s],
                 cell_problem(
-                    "duplicate_row",
-                    column,
-                    frame.at[position, spec.unique[0]],
-                    first=first_seen[signature],
+                    "duplicate_row", column, frame.at[position, spec.unique[0]], first=first
                 ),
                 number,
             )
-        else:
-            first_seen[signature] = number
