@@ -30,11 +30,18 @@ format: install
 	$(BIN)/ruff check --fix pipeline tests
 	$(BIN)/ruff format pipeline tests
 
-templates ingest status consolidate report mail: install
+templates ingest status consolidate: install
 	$(BIN)/adal --root $(ROOT) $@
 
-bench: install
-	$(BIN)/adal bench --orgs $(ORGS)
+report: install ## make report SIGNED=2023-12-08 [APPROVED=2023-12-20]
+	@test -n "$(SIGNED)" || { echo "make report SIGNED=ЖЖЖЖ-АА-КК / ГГГГ-ММ-ДД (the date the reference is signed)"; exit 2; }
+	$(BIN)/adal --root $(ROOT) report --signed $(SIGNED) $(if $(APPROVED),--approved $(APPROVED))
+
+mail: install ## make mail [KIND=templates|reminders|feedback] [SEND=1]
+	$(BIN)/adal --root $(ROOT) mail $(or $(KIND),all) $(if $(SEND),--send)
+
+bench: install ## make bench [ORGS=2000]
+	$(BIN)/adal --root $(DEMO) bench --orgs $(ORGS)
 
 clean:
 	rm -rf $(VENV) $(DEMO) .pytest_cache .ruff_cache

@@ -18,7 +18,9 @@ from pathlib import Path
 from .benchdata import generate
 
 
-def _stage(name: str, root: Path, *args: object) -> dict:
+def _stage(name: str, root: Path, *args: object, echo=None) -> dict:
+    if echo:
+        echo(f"  {name} {' '.join(map(str, args))} …")
     result = subprocess.run(
         [sys.executable, "-m", "pipeline.benchstage", name, str(root), *map(str, args)],
         capture_output=True,
@@ -27,7 +29,10 @@ def _stage(name: str, root: Path, *args: object) -> dict:
     )
     if result.returncode != 0:
         raise RuntimeError(f"bench stage {name} failed:\n{result.stderr[-2000:]}")
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    data = json.loads(result.stdout.strip().splitlines()[-1])
+    if echo:
+        echo(f"    {data}")
+    return data
 
 
 def _fill_inbox(root: Path) -> None:
@@ -72,18 +77,18 @@ def run_bench(
     echo(
         f"campaign: {counts['files']} files, {counts['rows']} rows ({counts['broken']} with mistakes) in {root}"
     )
-    floor1 = _stage("floor", root, 1)
-    floorn = _stage("floor", root, jobs)
+    floor1 = _stage("floor", root, 1, echo=echo)
+    floorn = _stage("floor", root, jobs, echo=echo)
     sample = min(baseline_sample, counts["files"])
-    base = _stage("baseline", root, 1, sample)
+    base = _stage("baseline", root, 1, sample, echo=echo)
     base_total = base["seconds"] * counts["files"] / sample
     _reset_ledger(root)
     _fill_inbox(root)
-    adal = _stage("ingest", root, jobs)
+    adal = _stage("ingest", root, jobs, echo=echo)
     _fill_inbox(root)
-    again = _stage("ingest", root, jobs)
-    cons = _stage("consolidate", root)
-    wfloor = _stage("write-floor", root)
+    again = _stage("ingest", root, jobs, echo=echo)
+    cons = _stage("consolidate", root, echo=echo)
+    wfloor = _stage("write-floor", root, echo=echo)
     rows = counts["rows"]
     lines = [
         f"# adal bench — {dt.datetime.now():%Y-%m-%d %H:%M}, {counts['files']} workbooks, {rows} rows, "

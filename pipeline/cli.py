@@ -386,15 +386,6 @@ def bench(paths: Paths, orgs: int, jobs: int | None, baseline_sample: int, seed:
     run_bench(paths.outbox / "bench", orgs, seed, jobs, baseline_sample, echo=click.echo)
 
 
-def _not_yet(name: str, issue: str):
-    @main.command(name=name)
-    def command() -> None:
-        click.echo(f"`adal {name}` әлі жоқ / ещё не готово ({issue}).")
-
-    command.__doc__ = f"Not yet available ({issue})."
-    return command
-
-
 _DEMO_SIGNED = dt.datetime(2023, 12, 8)  # the demo's reference is signed after all deadlines
 _DEMO_STEPS = [
     (ingest, {}),

@@ -12,7 +12,6 @@ import datetime as dt
 from pathlib import Path
 
 import pandas as pd
-import xlsxwriter
 
 from .charts import write_charts
 from .frames import Consolidated
@@ -22,8 +21,9 @@ from .monitoring import states as measure_states
 from .planfile import read_plan
 from .spec import ReturnSpec
 from .status import STATE_TEXT, STATES, summary
-from .templates import SAFE_OPTIONS
 from .workspace import Workspace
+from .xlsxout import LARGE, mask_id
+from .xlsxout import Writer as _Writer
 
 SHEETS = {
     "cover": "Мұқаба-Обложка",
@@ -35,112 +35,43 @@ SHEETS = {
 }
 
 
-def mask_id(value: str) -> str:
-    """Keep enough to recognise a row, never a whole IIN: 85********14."""
-    text = str(value or "")
-    return text[:2] + "*" * 8 + text[-2:] if len(text) == 12 else text
-
-
 def output_path(ws: Workspace, with_personal_data: bool) -> Path:
     suffix = "-personal" if with_personal_data else ""
     return ws.paths.outbox / f"consolidated-{ws.campaign.code}{suffix}.xlsx"
 
 
-class _Writer:
-    def __init__(self, path: Path) -> None:
-        self.book = xlsxwriter.Workbook(str(path), SAFE_OPTIONS)
-        add = self.book.add_format
-        self.head = add(
-            {"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#DDEBF7", "border": 1}
-        )
-        self.title = add({"bold": True, "font_size": 14})
-        self.bold = add({"bold": True})
-        self.date = add({"num_format": "dd.mm.yyyy"})
-        self.stamp = add({"num_format": "dd.mm.yyyy hh:mm"})
-        self.pct = add({"num_format": "0.0%"})
-        self.num = add({"num_format": "0.##"})
-        self.wrap = add({"text_wrap": True, "valign": "top"})
-
-    def cell(self, sheet, row: int, col: int, value, fmt=None) -> None:
-        """Typed writes only: a school's '=HYPERLINK(…)' stays the text it was."""
-        if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NaT:
-            sheet.write_blank(row, col, None, fmt)
-        elif isinstance(value, bool):
-            sheet.write_boolean(row, col, value, fmt)
-        elif isinstance(value, int | float):
-            sheet.write_number(row, col, value, fmt or self.num)
-        elif isinstance(value, pd.Timestamp | dt.datetime | dt.date):
-            sheet.write_datetime(row, col, pd.Timestamp(value).to_pydatetime(), fmt or self.date)
-        else:
-            sheet.write_string(row, col, str(value), fmt)
-
-    def table(
-        self,
-        name: str,
-        headers: list[str],
-        rows: list[list],
-        widths: list[int] | None = None,
-        start_row: int = 0,
-    ):
-        sheet = self.book.add_worksheet(name)
-        for r, row in enumerate(rows, start=start_row + 1):
-            for c, value in enumerate(row):
-                self.cell(sheet, r, c, value)
-        columns = [{"header": h, "header_format": self.head} for h in _unique(headers)]
-        last = max(len(rows), 1) + start_row
-        sheet.add_table(
-            start_row,
-            0,
-            last,
-            len(headers) - 1,
-            {"columns": columns, "style": "Table Style Light 9", "autofilter": True},
-        )
-        sheet.freeze_panes(start_row + 1, 0)
-        sheet.set_row(start_row, 42)
-        for c, width in enumerate(widths or [16] * len(headers)):
-            sheet.set_column(c, c, width)
-        return sheet
-
-
-def _unique(headers: list[str]) -> list[str]:
-    seen: dict[str, int] = {}
-    out = []
-    for h in headers:
-        seen[h] = seen.get(h, 0) + 1
-        out.append(h if seen[h] == 1 else f"{h} ({seen[h]})")
-    return out
+KIND = {"integer": "num", "decimal": "num", "date": "date"}
 
 
 def _return_sheet(
     w: _Writer, ws: Workspace, spec: ReturnSpec, frame: pd.DataFrame, personal: bool
 ) -> None:
+    """The rows of every organisation's current accepted submission, organisation columns first."""
     orgs = ws.by_bin
-    labels = {
-        c.key: {ch.code: ch.label.both for ch in c.choices} for c in spec.columns if c.choices
-    }
+    out = pd.DataFrame(
+        {
+            "bin": frame["bin"],
+            "name": frame["bin"].map({b: o.name.ru for b, o in orgs.items()}),
+            "type": frame["bin"].map({b: o.type for b, o in orgs.items()}),
+        }
+    )
+    for c in spec.columns:
+        values = frame[c.key]
+        if c.choices:
+            labels = {ch.code: ch.label.both for ch in c.choices}
+            values = values.map(lambda v, m=labels: m.get(v, v) if isinstance(v, str) else v)
+        if c.type == "iin" and not personal:
+            values = values.map(lambda v: mask_id(v) if isinstance(v, str) else v)
+        out[c.key] = values
+    out["_file"], out["_row"] = frame["_file"], frame["_row"]
     headers = (
         ["БСН / БИН", "Ұйым / Организация", "Түрі / Тип"]
         + [c.label.both for c in spec.columns]
         + ["Файл / Файл", "Жол / Строка"]
     )
-    rows = []
-    for rec in frame.to_dict("records"):
-        org = orgs.get(rec["bin"])
-        values = []
-        for c in spec.columns:
-            value = rec.get(c.key)
-            if c.key in labels and value is not None:
-                value = labels[c.key].get(value, value)
-            if c.type == "iin" and not personal:
-                value = mask_id(value)
-            values.append(value)
-        rows.append(
-            [rec["bin"], org.name.ru if org else "", org.type if org else ""]
-            + values
-            + [rec["_file"], rec["_row"]]
-        )
+    kinds = ["str"] * 3 + [KIND.get(c.type, "str") for c in spec.columns] + ["str", "num"]
     widths = [14, 34, 16] + [max(12, min(c.width or 18, 40)) for c in spec.columns] + [30, 8]
-    sheet = w.table(spec.sheet, headers, rows, widths)
+    sheet = w.table(spec.sheet, headers, out.itertuples(index=False, name=None), widths, kinds)
     sheet.set_tab_color("#5B9BD5")
 
 
@@ -457,7 +388,7 @@ def write_consolidated(
     path.parent.mkdir(parents=True, exist_ok=True)
     table = compute(indicators, ws.organisations, data.frames, ws.specs, data.available)
     wide = scores(table)
-    w = _Writer(path)
+    w = _Writer(path, constant_memory=sum(len(f) for f in data.frames.values()) > LARGE)
     _cover(w, ws, data, now)
     top = _completeness(w, ws, data)
     _registry_sheet(w, ws)

@@ -151,23 +151,32 @@ def _filtered(frame: pd.DataFrame, measure: Measure, spec: ReturnSpec) -> pd.Dat
     return frame[mask]
 
 
-def measure(
-    m: Measure,
-    org: Organisation,
-    frames: dict[str, pd.DataFrame],
-    specs: dict[str, ReturnSpec],
-    available: set[tuple[str, str]],
-) -> float | None:
+def measure_by_org(
+    m: Measure, frames: dict[str, pd.DataFrame], specs: dict[str, ReturnSpec]
+) -> pd.Series:
+    """A return measure for every organisation at once (count or sum per BIN)."""
+    frame = frames[m.return_code]
+    rows = _filtered(frame, m, specs[m.return_code])
+    if m.kind == "count":
+        return rows.groupby("bin").size().astype(float)
+    return (
+        pd.to_numeric(rows[m.column], errors="coerce")
+        .fillna(0)
+        .groupby(rows["bin"])
+        .sum()
+        .astype(float)
+    )
+
+
+def _value_of(
+    m: Measure, series: pd.Series | None, org: Organisation, available: set[tuple[str, str]]
+):
     """One organisation's measure; None when its return is not in (no data is not zero)."""
     if m.kind == "org":
         return float(getattr(org, m.column))
     if (org.bin, m.return_code) not in available:
         return None
-    frame = frames[m.return_code]
-    rows = _filtered(frame[frame["bin"] == org.bin], m, specs[m.return_code])
-    if m.kind == "count":
-        return float(len(rows))
-    return float(pd.to_numeric(rows[m.column], errors="coerce").fillna(0).sum())
+    return float(series.get(org.bin, 0.0))
 
 
 def compute(
@@ -180,17 +189,22 @@ def compute(
     """One row per organisation × indicator: numerator, denominator, value, median, level, points."""
     records = []
     for ind in indicators:
+        num_series = (
+            measure_by_org(ind.numerator, frames, specs) if ind.numerator.kind != "org" else None
+        )
+        den = ind.denominator
+        den_series = (
+            measure_by_org(den, frames, specs) if den is not None and den.kind != "org" else None
+        )
         for org in orgs:
-            num = measure(ind.numerator, org, frames, specs, available)
-            den = (
-                measure(ind.denominator, org, frames, specs, available) if ind.denominator else None
-            )
-            if ind.denominator is None:
+            num = _value_of(ind.numerator, num_series, org, available)
+            den_value = _value_of(den, den_series, org, available) if den is not None else None
+            if den is None:
                 value = num
-            elif num is None or den is None or den == 0:
+            elif num is None or den_value is None or den_value == 0:
                 value = None
             else:
-                value = round(num / den * ind.scale, 2)
+                value = round(num / den_value * ind.scale, 2)
             level = ind.level(value)
             records.append(
                 {
@@ -199,7 +213,7 @@ def compute(
                     "indicator": ind.code,
                     "area": ind.area,
                     "numerator": num,
-                    "denominator": den,
+                    "denominator": den_value,
                     "value": value,
                     "level": level,
                     "points": POINTS.get(level),

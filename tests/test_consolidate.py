@@ -263,3 +263,18 @@ def test_charts_and_heat_map_are_native(ws, orgs, indicators):
     assert sum(n.startswith("xl/charts/chart") for n in names) == 3
     book = openpyxl.load_workbook(path)
     assert book[SHEETS["map"]].conditional_formatting
+
+
+def test_large_data_switches_to_constant_memory_with_the_same_values(
+    ws, orgs, indicators, specs, monkeypatch
+):
+    from pipeline import consolidate
+
+    small, _ = build(ws, orgs, indicators)
+    expected = pd.read_excel(small, sheet_name=None, engine="calamine")
+    monkeypatch.setattr(consolidate, "LARGE", 0)
+    large, _ = build(ws, orgs, indicators)
+    got = pd.read_excel(large, sheet_name=None, engine="calamine")
+    for name in [s.sheet for s in ws.collected.values()] + [SHEETS["ind"], SHEETS["map"]]:
+        pd.testing.assert_frame_equal(got[name], expected[name])
+    assert openpyxl.load_workbook(large)["1.4"].auto_filter.ref
