@@ -51,7 +51,7 @@ def ingest_stage(root: Path, jobs: int) -> dict:
 
     start = time.perf_counter()
     ws = open_workspace(Paths(root))
-    outcomes = ingest(ws, parse=parallel_parser(ws, jobs))
+    outcomes = ingest(ws, parse=parallel_parser(ws, jobs), jobs=jobs)
     seconds = time.perf_counter() - start
     statuses: dict[str, int] = {}
     for o in outcomes:

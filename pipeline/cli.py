@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import shutil
 import sys
 from functools import wraps
@@ -175,7 +176,10 @@ def ingest(paths: Paths, as_json: bool, received: dt.datetime | None, jobs: int 
             bar.__enter__()
         bar.update(1)
 
-    outcomes = run_ingest(ws, received=received, progress=progress, parse=parallel_parser(ws, jobs))
+    workers = jobs or os.cpu_count() or 1
+    outcomes = run_ingest(
+        ws, received=received, progress=progress, parse=parallel_parser(ws, workers), jobs=workers
+    )
     if bar is not None:
         bar.__exit__(None, None, None)
     logger.info("ingested {} files", len(outcomes))

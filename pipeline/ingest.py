@@ -19,6 +19,7 @@ from . import ledger
 from .feedback import write_feedback
 from .inbox import Item, archive_path, expand_email, file_item, list_inbox, move_into
 from .messages import render
+from .parallel import map_in_pool
 from .parse import ParsedFile, parse_file
 from .problems import Problem
 from .safety import Limits
@@ -294,6 +295,21 @@ def _known(
     )
 
 
+def _feedback_job(job: tuple) -> str:
+    archived, problems, folder, name = job
+    return str(write_feedback(Path(archived), problems, Path(folder), name))
+
+
+def _write_feedbacks(ws: Workspace, outcomes: list[FileOutcome], jobs: int) -> None:
+    """Correction workbooks for every file with errors; openpyxl is slow, so in parallel."""
+    todo = [o for o in outcomes if o.errors and o.bin and Path(o.archive).exists()]
+    work = [
+        (o.archive, o.problems, str(ws.paths.outbox / "feedback" / o.bin), o.name) for o in todo
+    ]
+    for outcome, path in zip(todo, map_in_pool(_feedback_job, work, jobs), strict=True):
+        outcome.feedback = path
+
+
 def repair(conn: sqlite3.Connection, ws: Workspace) -> None:
     """Complete what a killed run left half done: archived files not yet marked as such."""
     for row in ledger.unarchived(conn):
@@ -309,6 +325,7 @@ def ingest(
     now: dt.datetime | None = None,
     progress: Progress | None = None,
     parse: Callable[[list[Item]], list[ParsedFile]] | None = None,
+    jobs: int = 1,
 ) -> list[FileOutcome]:
     """Ingest the whole inbox and return one outcome per file found there."""
     now = now or dt.datetime.now().replace(microsecond=0)
@@ -336,13 +353,18 @@ def ingest(
         )
         parsed = reader(unique)
         check_batch(ws, parsed)
+        recorded = []
         for done, pf in enumerate(parsed, start=1):
             file_id, outcome = _record(conn, ws, pf, now)
-            row = conn.execute("SELECT * FROM files WHERE id = ?", (file_id,)).fetchone()
-            outcome.feedback = _finish(conn, ws, row, pf.item.path)
-            outcomes.append(outcome)
+            move_into(pf.item.path, Path(outcome.archive))  # only after its ledger commit
+            recorded.append((file_id, outcome))
             if progress:
                 progress(done, len(parsed))
+        _write_feedbacks(ws, [o for _, o in recorded], jobs)
+        with ledger.transaction(conn):
+            for file_id, outcome in recorded:
+                ledger.mark_archived(conn, file_id, outcome.feedback)
+        outcomes += [o for _, o in recorded]
         for item in fresh:
             if item.path.exists() and any(
                 o.sha256 == item.sha256 and o.status != "duplicate" for o in outcomes

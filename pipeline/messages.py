@@ -151,7 +151,9 @@ CATALOG: dict[str, tuple[str, str]] = {
     ),
 }
 
-WARNINGS = frozenset({"macros_ignored", "sender_mismatch", "old_version", "not_applicable"})
+WARNINGS = frozenset(
+    {"macros_ignored", "sender_mismatch", "old_version", "not_applicable", "duplicate_file"}
+)
 
 
 @dataclass(frozen=True)

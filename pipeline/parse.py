@@ -17,7 +17,7 @@ from .reader import read_workbook
 from .registry import Organisation
 from .safety import Limits
 from .spec import ReturnSpec
-from .validate import SheetRows, extract
+from .validate import SheetRows, extract, normalise_sheet
 
 
 @dataclass
@@ -130,4 +130,5 @@ def parse_file(
         )
         if not rows.rows:
             sheet.status = "accepted" if match.nil else "empty"
+        normalise_sheet(spec, rows)  # in the reader's process: only typed columns travel back
     return parsed
