@@ -78,3 +78,23 @@ def test_demo_inbox_only_leaves_a_realistic_inbox(tmp_path):
     assert not (tmp_path / "adal.sqlite").exists()
     assert len(list((tmp_path / "outbox" / "templates").glob("*.xlsx"))) == 25
     shutil.rmtree(tmp_path / "inbox")
+
+
+def test_unexpected_error_is_logged_not_dumped(ws, monkeypatch):
+    from pipeline import status as status_module
+
+    def broken(conn, ws):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(status_module, "return_states", broken)
+    result = CliRunner().invoke(main, ["--root", str(ws.paths.root), "status"])
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output and "boom" not in result.output
+    assert "outbox/logs" in result.output
+    logs = list((ws.paths.outbox / "logs").glob("adal-*.log"))
+    assert logs and "boom" in logs[0].read_text(encoding="utf-8")
+
+
+def test_report_requires_the_signing_date(ws):
+    result = CliRunner().invoke(main, ["--root", str(ws.paths.root), "report"])
+    assert result.exit_code == 2 and "--signed" in result.output
