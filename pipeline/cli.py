@@ -131,7 +131,7 @@ def demo(ctx: click.Context, inbox_only: bool, seed: int) -> None:
         return
     for command, kwargs in _DEMO_STEPS:
         click.echo(
-            f"\n== adal {command.name} {' '.join(f'--{k} {v:%Y-%m-%d}' for k, v in kwargs.items())}=="
+            f"\n== adal {' '.join([command.name, *(f'--{k} {v:%Y-%m-%d}' for k, v in kwargs.items())])} =="
         )
         ctx.invoke(command, **kwargs)
 

@@ -231,8 +231,16 @@ def compute(
     return table
 
 
+MIN_COVERAGE = 0.5
+
+
 def scores(table: pd.DataFrame) -> pd.DataFrame:
-    """Per organisation: a score 0–100 per area and overall = Σ points·weight / Σ 2·weight."""
+    """Per organisation: a score 0–100 per area and overall = Σ points·weight / Σ 2·weight.
+
+    An organisation with values for fewer than half of the indicators gets no overall
+    score: ranking it on the few returns it sent would put gaps in the data at the top.
+    """
+    coverage = table.groupby("bin")["points"].apply(lambda p: p.notna().mean())
     scored = table[table["points"].notna()].copy()
     scored["earned"] = scored["points"] * scored["weight"]
     scored["possible"] = 2 * scored["weight"]
@@ -241,4 +249,6 @@ def scores(table: pd.DataFrame) -> pd.DataFrame:
     wide = wide.reindex(columns=list(AREAS))
     overall = scored.groupby("bin")[["earned", "possible"]].sum()
     wide["overall"] = (100 * overall["earned"] / overall["possible"]).round(1)
-    return wide.reindex(table["bin"].unique())
+    wide = wide.reindex(table["bin"].unique())
+    wide.loc[coverage[coverage < MIN_COVERAGE].index, "overall"] = float("nan")
+    return wide

@@ -140,6 +140,8 @@ def test_scores_show_their_components(ws, orgs, indicators):
     # area 2.3: late high (2×2), refused low (0×1), paper high (2×1) → 6 of 8 possible
     assert wide.loc[school.bin, "2.3"] == 75.0
     assert pd.isna(wide.loc[orgs[1].bin, "overall"])
+    # only 3 of 24 indicators have data: an area score, but no overall rank
+    assert pd.isna(wide.loc[school.bin, "overall"])
 
 
 def test_checklist_area_filter(ws, orgs, indicators, specs):
