@@ -157,19 +157,7 @@ def _completeness(w: _Writer, ws: Workspace, data: Consolidated) -> int:
         "кешікті / с опозданием": "#FFEB9C",
         "уақытында / в срок": "#C6EFCE",
     }
-    for text, colour in colours.items():
-        sheet.conditional_format(
-            1,
-            3,
-            last,
-            2 + len(codes),
-            {
-                "type": "cell",
-                "criteria": "==",
-                "value": f'"{text}"',
-                "format": w.book.add_format({"bg_color": colour}),
-            },
-        )
+    w.colour_text(sheet, 1, 3, last, 2 + len(codes), colours)
     sheet.set_column(3 + len(codes), 3 + len(codes), 12, w.pct)
     top = last + 3
     stats = summary(ws, data.states)
@@ -246,19 +234,7 @@ def _indicators_sheet(
         "орташа / средний": "#FFEB9C",
         "төмен / низкий": "#C6EFCE",
     }
-    for text, colour in colours.items():
-        sheet.conditional_format(
-            1,
-            12,
-            len(rows),
-            12,
-            {
-                "type": "cell",
-                "criteria": "==",
-                "value": f'"{text}"',
-                "format": w.book.add_format({"bg_color": colour}),
-            },
-        )
+    w.colour_text(sheet, 1, 12, len(rows), 12, colours)
 
 
 def _risk_map(w: _Writer, ws: Workspace, wide: pd.DataFrame, data: Consolidated) -> None:
@@ -359,19 +335,7 @@ def _monitoring_sheet(w: _Writer, ws: Workspace, data: Consolidated, today: dt.d
         "мерзімі өтті / просрочено": "#FFC7CE",
         "орындалуда / в работе": "#FFEB9C",
     }
-    for text, colour in colours.items():
-        sheet.conditional_format(
-            1,
-            5,
-            max(len(rows), 1),
-            5,
-            {
-                "type": "cell",
-                "criteria": "==",
-                "value": f'"{text}"',
-                "format": w.book.add_format({"bg_color": colour}),
-            },
-        )
+    w.colour_text(sheet, 1, 5, max(len(rows), 1), 5, colours)
 
 
 def write_consolidated(

@@ -55,6 +55,30 @@ class Writer:
         else:
             sheet.write_string(row, col, str(value), fmt)
 
+    def colour_text(
+        self,
+        sheet,
+        first_row: int,
+        first_col: int,
+        last_row: int,
+        last_col: int,
+        colours: dict[str, str],
+    ) -> None:
+        """Background colour by exact cell text (states and levels are shown as text)."""
+        for text, colour in colours.items():
+            sheet.conditional_format(
+                first_row,
+                first_col,
+                max(last_row, first_row),
+                last_col,
+                {
+                    "type": "cell",
+                    "criteria": "==",
+                    "value": f'"{text}"',
+                    "format": self.book.add_format({"bg_color": colour}),
+                },
+            )
+
     def _writers(self, sheet, kinds: list[str] | None, width: int):
         """One write function per column: typed writes without an isinstance chain per cell."""
         if kinds is None:
