@@ -1,0 +1,136 @@
+"""Cell formats and Excel data validation of template sheets.
+
+Validation is what Excel refuses while a secretary types (dropdowns, date limits of her
+organisation's period, whole numbers, 12-digit identifiers); ingest re-checks everything,
+since pasting into a cell removes its validation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import xlsxwriter
+
+from .spec import Column
+
+
+class Formats:
+    def __init__(self, book: xlsxwriter.Workbook) -> None:
+        add = book.add_format
+        self.title = add({"bold": True, "font_size": 13, "text_wrap": True, "valign": "top"})
+        self.label = add(
+            {"bold": True, "bg_color": "#F2F2F2", "border": 1, "text_wrap": True, "valign": "top"}
+        )
+        self.fixed = add({"bg_color": "#F2F2F2", "border": 1, "num_format": "@", "text_wrap": True})
+        self.fixed_date = add({"bg_color": "#F2F2F2", "border": 1, "num_format": "dd.mm.yyyy"})
+        self.note = add(
+            {"italic": True, "font_color": "#595959", "text_wrap": True, "valign": "top"}
+        )
+        self.head = add(
+            {
+                "bold": True,
+                "text_wrap": True,
+                "valign": "top",
+                "align": "center",
+                "bg_color": "#DDEBF7",
+                "border": 1,
+                "locked": True,
+            }
+        )
+        self.required = add(
+            {
+                "bold": True,
+                "text_wrap": True,
+                "valign": "top",
+                "align": "center",
+                "bg_color": "#FCE4D6",
+                "border": 1,
+                "locked": True,
+            }
+        )
+        self.nil = add({"locked": False, "bg_color": "#FFF2CC", "border": 1})
+        self.locked_row = add({"locked": True})
+        self.cell = {
+            "text": add({"locked": False, "num_format": "@", "text_wrap": True}),
+            "iin": add({"locked": False, "num_format": "@"}),
+            "bin": add({"locked": False, "num_format": "@"}),
+            "date": add({"locked": False, "num_format": "dd.mm.yyyy"}),
+            "integer": add({"locked": False, "num_format": "0"}),
+            "decimal": add({"locked": False, "num_format": "#,##0.00"}),
+            "choice": add({"locked": False}),
+        }
+        self.wrap = add({"text_wrap": True, "valign": "top"})
+        self.bold_wrap = add({"bold": True, "text_wrap": True, "valign": "top"})
+
+
+def short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def validation(column: Column, first: str, period, list_ref: str | None) -> dict:
+    """The Excel data validation of a column: what Excel itself refuses while typing."""
+    help_text = column.help.both if column.help else column.label.both
+    common = {
+        "input_title": short(column.label.kk, 32),
+        "input_message": short(help_text, 255),
+        "error_title": short("Қате / Ошибка", 32),
+        "error_type": "stop",
+    }
+    if column.type == "choice":
+        return {
+            **common,
+            "validate": "list",
+            "source": list_ref,
+            "error_message": "Тізімнен таңдаңыз. / Выберите из списка.",
+        }
+    if column.type == "date":
+        start, end = (
+            (period.start, period.end)
+            if column.within_period
+            else (dt.date(1950, 1, 1), dt.date(2100, 12, 31))
+        )
+        return {
+            **common,
+            "validate": "date",
+            "criteria": "between",
+            "minimum": dt.datetime.combine(start, dt.time()),
+            "maximum": dt.datetime.combine(end, dt.time()),
+            "input_message": short(
+                f"{help_text}\nКК.АА.ЖЖЖЖ / ДД.ММ.ГГГГ: {start:%d.%m.%Y}–{end:%d.%m.%Y}", 255
+            ),
+            "error_message": short(
+                f"Күн {start:%d.%m.%Y}–{end:%d.%m.%Y} аралығында. / "
+                f"Дата с {start:%d.%m.%Y} по {end:%d.%m.%Y}.",
+                255,
+            ),
+        }
+    if column.type in ("integer", "decimal"):
+        low = column.min if column.min is not None else -1e12
+        high = column.max if column.max is not None else 1e12
+        return {
+            **common,
+            "validate": "integer" if column.type == "integer" else "decimal",
+            "criteria": "between",
+            "minimum": low,
+            "maximum": high,
+            "error_message": "Сан енгізіңіз (теріс емес). / Введите число (не отрицательное).",
+        }
+    if column.type in ("iin", "bin"):
+        return {
+            **common,
+            "validate": "custom",
+            "value": f"=AND(LEN({first})=12,ISNUMBER(--{first}))",
+            "input_message": short(f"{help_text}\n12 сан / 12 цифр", 255),
+            "error_message": "12 сан, мәтін ретінде. / 12 цифр, как текст.",
+        }
+    if column.max_length:
+        return {
+            **common,
+            "validate": "length",
+            "criteria": "<=",
+            "value": column.max_length,
+            "error_message": short(
+                f"Ең көбі {column.max_length} таңба. / Не более {column.max_length} символов.", 255
+            ),
+        }
+    return {}
