@@ -78,10 +78,59 @@ def test_feedback_for_an_ods_is_an_xlsx_with_the_same_values(ws, orgs, tmp_path)
 
 
 @needs_office
-def test_libreoffice_opens_templates_and_consolidation_inputs(ws, orgs, tmp_path):
+def test_libreoffice_opens_what_adal_writes(ws, orgs, tmp_path):
+    """Template, feedback, consolidated workbook, reference and action plan all open."""
+    import datetime as dt
+
+    from pipeline import frames
+    from pipeline.consolidate import write_consolidated
+    from pipeline.indicators import load_indicators
+    from pipeline.report import build_report
+
     template = template_for(ws, orgs[1])
-    pdf = convert(template, "pdf", tmp_path / "out")
-    assert pdf.exists() and pdf.stat().st_size > 1000
+    fill(
+        ws,
+        orgs[0],
+        {
+            "1.4": [{**good_14(), "late": 5, "on_time": 4, "refused": 1}],
+            "1.1": [{**good_11(), "position": None}],
+        },
+        "a.xlsx",
+    )
+    [outcome] = ingest(ws)
+    build_report(ws, dt.date(2023, 12, 8))
+    indicators = load_indicators(ws.paths.schemas / "indicators.yaml", ws.specs)
+    consolidated, _ = write_consolidated(ws, frames.load(ws), indicators)
+    report = ws.paths.outbox / "report"
+    files = [
+        template,
+        Path(outcome.feedback),
+        consolidated,
+        report / "3.1-reference-ru.docx",
+        report / "4.1-action-plan-kk.docx",
+        report / "4.1-action-plan.xlsx",
+        report / "6.1-register.xlsx",
+    ]
+    out = tmp_path / "pdf"
+    out.mkdir()
+    subprocess.run(
+        [
+            SOFFICE,
+            "--headless",
+            f"-env:UserInstallation=file://{out}/.lo",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(out),
+            *map(str, files),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    for path in files:
+        pdf = out / f"{path.stem}.pdf"
+        assert pdf.exists() and pdf.stat().st_size > 1000, path.name
 
 
 @needs_office
