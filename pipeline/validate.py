@@ -7,7 +7,6 @@ and its cell through the row's position. A file validated alone gets the same pr
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -75,16 +74,16 @@ def _typed_series(values: list[Any], ctype: str) -> pd.Series:
     return pd.Series(values, dtype=object)
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value
+_EDGES = " '\t\r\n\u00a0\u202f\u2009"
+_encode = json.JSONEncoder(ensure_ascii=False, default=lambda v: v.isoformat()).encode
 
 
 def normalise_sheet(spec: ReturnSpec, sheet: SheetRows) -> None:
     """Convert raw cells to typed values (in the reader's process); errors become problems.
 
-    The raw rows are dropped afterwards: only typed columns travel back to the writer.
+    The raw rows are dropped afterwards: only typed columns and the ledger's JSON rows
+    travel back to the writer. This loop runs for every cell of a batch, so the common
+    cases (empty, clean text) are decided without a function call.
     """
     converters = [converter(c) for c in spec.columns]
     typed: dict[str, list[Any]] = {c.key: [] for c in spec.columns}
@@ -93,7 +92,15 @@ def normalise_sheet(spec: ReturnSpec, sheet: SheetRows) -> None:
         for column, convert, target, value in zip(
             spec.columns, converters, lists, raw, strict=True
         ):
-            if is_blank(value):
+            if (
+                value is None
+                or value == ""
+                or (
+                    type(value) is str
+                    and (value[0] in _EDGES or value[-1] in _EDGES)
+                    and is_blank(value)
+                )
+            ):
                 target.append(None)
                 continue
             value_typed, error = convert(value)
@@ -103,16 +110,9 @@ def normalise_sheet(spec: ReturnSpec, sheet: SheetRows) -> None:
                 value_typed = None
             target.append(value_typed)
     keys = spec.keys
-    sheet.records = (
-        [
-            json.dumps(
-                {k: _jsonable(v) for k, v in zip(keys, values, strict=True)}, ensure_ascii=False
-            )
-            for values in zip(*lists, strict=True)
-        ]
-        if lists and sheet.rows
-        else []
-    )
+    sheet.records = [
+        _encode(dict(zip(keys, values, strict=True))) for values in zip(*lists, strict=True)
+    ]
     sheet.typed = typed
     sheet.rows = []
 
