@@ -47,6 +47,8 @@ def _column_checks(column: Column, period: Period | None) -> list[tuple[str, pa.
     checks: list[tuple[str, pa.Check]] = []
     if column.type == "text" and column.max_length:
         checks.append(("too_long", pa.Check.str_length(max_value=column.max_length)))
+    if column.type == "text" and column.pattern:
+        checks.append(("pattern", pa.Check.str_matches(column.pattern)))
     if column.type in ("integer", "decimal"):
         if column.min is not None:
             checks.append(("below_min", pa.Check.ge(column.min)))

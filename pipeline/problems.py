@@ -69,10 +69,14 @@ def cell_problem(
 ) -> Problem:
     """Render a cell-level problem with everything its message needs to say what is expected."""
     text = shown(value)
+    expected = "; ".join(c.label.both for c in column.choices[:6]) + (
+        "; …" if len(column.choices) > 6 else ""
+    )
+    if code == "pattern":
+        expected = column.pattern_help.both if column.pattern_help else column.pattern
     fields: dict[str, Any] = {
         "value": text,
-        "expected": "; ".join(c.label.both for c in column.choices[:6])
-        + ("; …" if len(column.choices) > 6 else ""),
+        "expected": expected,
         "min": column.min,
         "max": column.max_length if code == "too_long" else column.max,
         "length": len(text),

@@ -15,7 +15,7 @@ from .bilingual import Text
 from .errors import ConfigError
 from .yamlio import load_yaml, need, need_text
 
-TYPES = ("text", "integer", "decimal", "date", "iin", "bin", "choice")
+TYPES = ("text", "integer", "decimal", "date", "iin", "bin", "choice", "yesno")
 OPS = ("<=", "<", "==", ">=", ">")
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
 ORG_TYPES = ("general_secondary", "preschool", "additional")
@@ -28,6 +28,9 @@ class Choice:
     area: str | None = None
 
 
+YES_NO = (Choice("yes", Text("Иә", "Да")), Choice("no", Text("Жоқ", "Нет")))
+
+
 @dataclass(frozen=True)
 class Column:
     key: str
@@ -38,6 +41,8 @@ class Column:
     min: float | None = None
     max: float | None = None
     max_length: int | None = None
+    pattern: str | None = None
+    pattern_help: Text | None = None
     within_period: bool = False
     personal: bool = False
     help: Text | None = None
@@ -135,7 +140,18 @@ def _column(raw: dict[str, Any], shared: dict[str, tuple[Choice, ...]], where: s
             f"неизвестный тип «{ctype}»; допустимы: {', '.join(TYPES)}.",
             where=where,
         )
-    choices = _choices(raw["choices"], shared, where) if ctype == "choice" else ()
+    if ctype == "yesno":  # sugar: a choice of yes / no
+        ctype, choices = "choice", YES_NO
+    else:
+        choices = _choices(raw["choices"], shared, where) if ctype == "choice" else ()
+    pattern = raw.get("pattern")
+    if pattern is not None:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ConfigError(
+                f"pattern дұрыс емес: {exc}.", f"неверный pattern: {exc}.", where=where
+            ) from None
     if ctype == "choice" and not choices:
         raise ConfigError(
             "choice түріне choices керек.", "для типа choice нужен choices.", where=where
@@ -155,6 +171,8 @@ def _column(raw: dict[str, Any], shared: dict[str, tuple[Choice, ...]], where: s
         min=raw.get("min"),
         max=raw.get("max"),
         max_length=raw.get("max_length"),
+        pattern=pattern,
+        pattern_help=need_text(raw, "pattern_help", where) if "pattern_help" in raw else None,
         within_period=bool(raw.get("within_period", False)),
         personal=bool(raw.get("personal", False)) or ctype == "iin",
         help=need_text(raw, "help", where) if "help" in raw else None,

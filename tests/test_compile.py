@@ -127,3 +127,24 @@ def test_typed_frame_dtypes(specs, campaign):
         }
     ]
     assert pd.api.types.is_integer_dtype(pd.Series([1], dtype="Int64"))
+
+
+def test_pattern_check_says_what_is_expected(specs, campaign):
+    row = {
+        "published_on": dt.datetime(2023, 5, 5),
+        "channel": "СМИ",
+        "title": "x",
+        "tone": "Оң",
+        "corruption": "Жоқ",
+        "url": "см. сайт школы",
+    }
+    sheet = run(
+        specs, campaign, "1.7", [row, {**row, "title": "y", "url": "school1.edu.kz/news/5"}]
+    )
+    assert [(p.code, p.row) for p in sheet.problems] == [("pattern", 10)]
+    assert "school1.edu.kz/anticor" in sheet.problems[0].ru
+
+
+def test_yesno_type_is_a_choice_of_yes_and_no(specs):
+    column = specs["1.3"].column("dismissed")
+    assert column.type == "choice" and [c.code for c in column.choices] == ["yes", "no"]

@@ -53,6 +53,7 @@ def test_shipped_specs_cover_the_plan(specs):
         (lambda d: d["rules"][0].update(then=["nope"]), "nope"),
         (lambda d: d.update(applies_to=["school"]), "school"),
         (lambda d: d["columns"][0].update(within_period=True), "within_period"),
+        (lambda d: d["columns"][1].update(pattern="(["), "pattern"),
     ],
 )
 def test_bad_spec_is_refused_with_the_place(tmp_path, change, fragment):
