@@ -6,11 +6,14 @@ also retype one of the labels, or the key itself. All of these match the same co
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
 from .normalise import fold, is_blank
 from .spec import Column
+
+_NOTES = re.compile(r"\s*\([^)]*\)|[¹²³⁴⁵*]+")
 
 
 def label_index(columns: Iterable[Column]) -> dict[str, str]:
@@ -30,7 +33,10 @@ def header_key(cell: Any, index: dict[str, str]) -> str | None:
     key = index.get(fold(text))
     if key:
         return key
-    for parts in (text.split("\n"), text.replace(" / ", "\n").split("\n")):
+    bare = _NOTES.sub("", text)  # "ИИН (12 цифр)", "Дата¹": the label without its note
+    if bare != text and (key := index.get(fold(bare))):
+        return key
+    for parts in (text.split("\n"), text.replace(" / ", "\n").split("\n"), bare.split("\n")):
         for part in parts:
             key = index.get(fold(part)) if part.strip() else None
             if key:

@@ -123,9 +123,7 @@ def identify_sheets(
     """Match every visible sheet to a spec; report sheets that have content but fit none."""
     identity = read_identity(book.identity)
     matches, problems = [], []
-    for sheet in book.sheets:
-        if not sheet.visible:
-            continue
+    for sheet in book.sheets:  # hidden sheets too: a school may hide a sheet it filled
         known = identity.sheets.get(sheet.name) if identity else None
         candidates = [specs[known[0]]] if known and known[0] in specs else list(specs.values())
         scored = []

@@ -149,6 +149,10 @@ CATALOG: dict[str, tuple[str, str]] = {
         "Жол қайталанады ({first} жолмен бірдей).",
         "Строка повторяется (совпадает со строкой {first}).",
     ),
+    "total_row_ignored": (
+        "«Барлығы» жолы ескерілмеді: жиынды Adal өзі есептейді.",
+        "Строка «Итого» не учтена: итоги Adal считает сам.",
+    ),
     "fixed_row_changed": (
         "Бұл тармақ үлгіде бекітілген; оны өзгертпеңіз.",
         "Этот пункт задан шаблоном; не изменяйте его.",
@@ -156,7 +160,14 @@ CATALOG: dict[str, tuple[str, str]] = {
 }
 
 WARNINGS = frozenset(
-    {"macros_ignored", "sender_mismatch", "old_version", "not_applicable", "duplicate_file"}
+    {
+        "macros_ignored",
+        "sender_mismatch",
+        "old_version",
+        "not_applicable",
+        "duplicate_file",
+        "total_row_ignored",
+    }
 )
 
 

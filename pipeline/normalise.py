@@ -73,7 +73,7 @@ def fold(value: Any) -> str:
 
 @lru_cache(maxsize=65536)
 def _fold(text: str) -> str:
-    text = unicodedata.normalize("NFC", _SPACES.sub(" ", clean_text(text)))
+    text = unicodedata.normalize("NFC", _SPACES.sub(" ", clean_text(text))).rstrip(".,;:")
     return text.translate(_LOOKALIKES).casefold().replace("ё", "е")
 
 

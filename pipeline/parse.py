@@ -125,9 +125,13 @@ def parse_file(
                 rows.problems.append(problem)
             sheet.status = "rejected"
             continue
-        rows.rows, rows.excel_rows = extract(
+        rows.rows, rows.excel_rows, totals = extract(
             match.sheet.rows, match.header_row, match.positions, spec
         )
+        for number in totals:
+            problem = _problem("total_row_ignored", match.sheet.name)
+            problem.row = number
+            rows.problems.append(problem)
         if not rows.rows:
             sheet.status = "accepted" if match.nil else "empty"
         normalise_sheet(spec, rows)  # in the reader's process: only typed columns travel back

@@ -17,7 +17,7 @@ from xlsxwriter.utility import xl_col_to_name
 
 from .campaign import Period
 from .compile import RULE_PREFIX, cached_schema
-from .normalise import converter, is_blank
+from .normalise import converter, fold, is_blank
 from .problems import Problem, cell_problem
 from .spec import ReturnSpec
 
@@ -38,21 +38,51 @@ class SheetRows:
     )  # (row index, key) that failed to convert
 
 
+TOTAL_WORDS = frozenset(
+    {"итого", "всего", "барлығы", "жиыны", "барлыгы", "жиыны:", "итого:", "всего:", "барлығы:"}
+)
+
+
+def _is_numbering(values: list[Any]) -> bool:
+    """The "1 2 3 …" row forms often carry under the header: column numbers, not data."""
+    filled = [v for v in values if not is_blank(v)]
+    if len(filled) < 3:
+        return False
+    try:
+        numbers = [float(str(v).strip().rstrip(".")) for v in filled]
+    except ValueError:
+        return False
+    return numbers == [float(n) for n in range(int(numbers[0]), int(numbers[0]) + len(numbers))]
+
+
+def _is_total(values: list[Any]) -> bool:
+    """A "Барлығы / Итого" row a secretary adds under the data: derived, never stored."""
+    first = next((v for v in values if not is_blank(v)), None)
+    return isinstance(first, str) and fold(first).replace("/", " ").split(" ")[0] in TOTAL_WORDS
+
+
 def extract(
     grid: list[list[Any]], header_row: int, positions: dict[str, int], spec: ReturnSpec
-) -> tuple[list[list[Any]], list[int]]:
+) -> tuple[list[list[Any]], list[int], list[int]]:
     """Data rows below the header: blank rows skipped, missing columns read as empty.
 
-    On a checklist (fixed rows) a row counts only if something besides the item is filled,
-    unless some other row is answered: then every listed item must be answered.
+    Returns the rows, their Excel numbers, and the numbers of total rows left out. A
+    column-numbering row right under the header is skipped. On a checklist (fixed rows) a
+    row counts only if something besides the item is filled, unless some other row is
+    answered: then every listed item must be answered.
     """
     keys = spec.keys
-    rows, numbers = [], []
+    rows, numbers, totals = [], [], []
     for number, line in enumerate(grid[header_row:], start=header_row + 1):
         values = [
             line[positions[k]] if k in positions and positions[k] < len(line) else "" for k in keys
         ]
         if all(is_blank(v) for v in values):
+            continue
+        if not rows and _is_numbering(values):
+            continue
+        if _is_total(values):
+            totals.append(number)
             continue
         rows.append(values)
         numbers.append(number)
@@ -60,8 +90,8 @@ def extract(
         fixed = keys.index(spec.fixed_rows)
         answered = any(not is_blank(v) for row in rows for i, v in enumerate(row) if i != fixed)
         if not answered:
-            return [], []
-    return rows, numbers
+            return [], [], totals
+    return rows, numbers, totals
 
 
 def _typed_series(values: list[Any], ctype: str) -> pd.Series:

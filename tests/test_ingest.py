@@ -352,3 +352,47 @@ def test_crash_after_move_before_mark_is_repaired(ws, orgs, monkeypatch):
     monkeypatch.undo()
     assert ingest(ws) == []
     assert db(ws).execute("SELECT archived FROM files").fetchone()[0] == 1
+
+
+def test_files_as_schools_really_make_them(ws, orgs, specs):
+    """Rows inserted above the header, a numbering row, a total row, notes in headers,
+    a renamed and hidden sheet, "Да." with a dot: all read; the total row is a warning."""
+    path = fill(
+        ws,
+        orgs[0],
+        {"1.4": [good_14(), {**good_14(), "month": dt.datetime(2023, 3, 15)}]},
+        "real.xlsx",
+    )
+    book = openpyxl.load_workbook(path)
+    sheet = book["1.4"]
+    sheet.protection.sheet = False
+    sheet.insert_rows(1, 2)  # two rows typed above everything
+    header = 11
+    sheet.cell(
+        header, 1
+    ).value = "Мемлекеттік қызмет (тізімнен)\nГосударственная услуга (из списка)"
+    sheet.insert_rows(header + 1)
+    for c in range(1, 10):
+        sheet.cell(header + 1, c).value = c  # 1 2 3 … numbering row
+    sheet.cell(header + 4, 1).value = "Барлығы / Итого"
+    sheet.cell(header + 4, 3).value = 20
+    sheet.title = "Мемлекеттік қызметтер"
+    sheet.sheet_state = "hidden"
+    b11 = book["1.1"]
+    b11.cell(10, 1).value, b11.cell(10, 2).value = good_11()["iin"], "Ахметов Ерлан"
+    b11.cell(10, 3).value, b11.cell(10, 5).value = "Учитель", dt.datetime(2023, 3, 1)
+    b11.cell(10, 7).value = "Нет."
+    book.save(path)
+    [outcome] = ingest(ws)
+    assert outcome.status == "accepted", outcome.problems
+    assert outcome.returns["1.4"] == "accepted" and outcome.returns["1.1"] == "accepted"
+    assert [(p.code, p.row) for p in outcome.problems] == [("total_row_ignored", header + 4)]
+    rows = (
+        db(ws)
+        .execute(
+            "SELECT COUNT(*) FROM rows JOIN submissions s ON s.id = submission_id"
+            " WHERE s.return_code = '1.4'"
+        )
+        .fetchone()[0]
+    )
+    assert rows == 2
