@@ -28,8 +28,9 @@ _SPACES = re.compile(r"[\s\u00a0\u202f\u2009]+")
 _DATE_PATTERNS = (
     (re.compile(r"^(\d{1,2})[./-](\d{1,2})[./-](\d{4})$"), "dmy"),
     (re.compile(r"^(\d{1,2})[./-](\d{1,2})[./-](\d{2})$"), "dmy2"),
-    (re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"), "ymd"),
+    (re.compile(r"^(\d{4})[./-](\d{1,2})[./-](\d{1,2})$"), "ymd"),
 )
+_DASHES = {"-", "–", "—"}
 _YES = {"да", "иә", "иа", "ия", "yes", "+", "1", "true", "бар", "есть"}
 _NO = {"нет", "жоқ", "жок", "no", "-", "0", "false"}
 
@@ -90,6 +91,8 @@ def to_decimal(value: Any, column: Column) -> Result:
         return None, "not_a_number"
     if isinstance(value, int | float):
         number = float(value)
+    elif column.min is not None and column.min >= 0 and _number_text(value) in _DASHES:
+        number = 0.0  # "–" for "none" in a count, as statistical forms write it
     else:
         try:
             number = float(_number_text(value))

@@ -17,6 +17,7 @@ from xlsxwriter.utility import xl_col_to_name
 
 from .campaign import Period
 from .compile import RULE_PREFIX, cached_schema
+from .headers import header_positions, label_index
 from .normalise import converter, fold, is_blank
 from .problems import Problem, cell_problem
 from .spec import ReturnSpec
@@ -55,6 +56,12 @@ def _is_numbering(values: list[Any]) -> bool:
     return numbers == [float(n) for n in range(int(numbers[0]), int(numbers[0]) + len(numbers))]
 
 
+def _is_second_header(values: list[Any], spec: ReturnSpec) -> bool:
+    """Headers in two rows (Kazakh, then Russian): the second one is not data."""
+    index = label_index(spec.columns)
+    return len(header_positions(values, index)) * 2 >= len(spec.columns)
+
+
 def _is_total(values: list[Any]) -> bool:
     """A "Барлығы / Итого" row a secretary adds under the data: derived, never stored."""
     first = next((v for v in values if not is_blank(v)), None)
@@ -79,7 +86,7 @@ def extract(
         ]
         if all(is_blank(v) for v in values):
             continue
-        if not rows and _is_numbering(values):
+        if not rows and (_is_numbering(values) or _is_second_header(values, spec)):
             continue
         if _is_total(values):
             totals.append(number)

@@ -169,6 +169,21 @@ def test_sheet_copied_into_a_fresh_workbook_is_identified(ws, orgs, specs):
     assert outcome.bin == orgs[1].bin and outcome.returns == {"1.4": "accepted"}
 
 
+def test_headers_in_two_rows_kazakh_then_russian(ws, orgs, specs):
+    spec = specs["1.4"]
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet["A1"], sheet["B1"] = "БСН", orgs[0].bin
+    for c, column in enumerate(spec.columns, start=1):
+        sheet.cell(3, c).value = column.label.kk
+        sheet.cell(4, c).value = column.label.ru
+    for c, key in enumerate(spec.keys, start=1):
+        sheet.cell(5, c).value = {**good_14(), "late": "–", "on_time": 9}.get(key)
+    book.save(ws.paths.inbox / "two-rows.xlsx")
+    [outcome] = ingest(ws)
+    assert outcome.status == "accepted", outcome.problems
+
+
 def test_unknown_bin_and_unrecognisable_sheets_are_rejected_with_reason(ws, orgs, specs):
     book = openpyxl.Workbook()
     book.active["A1"] = "Просто таблица"

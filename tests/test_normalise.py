@@ -16,6 +16,7 @@ from pipeline.normalise import clean_text, converter, fold, parse_date
         ("2023-03-01", dt.date(2023, 3, 1)),
         (" 01.03.2023 ж.", dt.date(2023, 3, 1)),
         ("01/03/2023", dt.date(2023, 3, 1)),
+        ("2023.03.01", dt.date(2023, 3, 1)),
         ("31.02.2023", None),
         ("март", None),
         (45000, None),
