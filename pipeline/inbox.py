@@ -14,6 +14,7 @@ import hashlib
 import os
 import re
 import shutil
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,16 +54,61 @@ def safe_name(name: str) -> str:
 
 
 def list_inbox(inbox: Path) -> list[Path]:
+    """Every file in the inbox, subfolders included (people drop whole folders there)."""
     if not inbox.is_dir():
         return []
-    return sorted(
-        p
-        for p in inbox.iterdir()
-        if p.is_file()
-        and not p.is_symlink()
-        and p.name.lower() not in SKIP
-        and not p.name.startswith("~$")
-    )
+    found = []
+    for path in inbox.rglob("*"):
+        parts = path.relative_to(inbox).parts
+        if any(part.startswith(".") for part in parts) or not path.is_file() or path.is_symlink():
+            continue
+        if path.name.lower() in SKIP or path.name.startswith("~$"):
+            continue
+        found.append(path)
+    return sorted(found)
+
+
+def _member_name(info: zipfile.ZipInfo) -> str:
+    """Windows zips name Cyrillic files in cp866 without saying so; recover those names."""
+    if info.flag_bits & 0x800:
+        return info.filename
+    try:
+        return info.filename.encode("cp437").decode("cp866")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return info.filename
+
+
+def expand_zip(path: Path, staging: Path, received: dt.datetime | None, limits) -> list[Item]:
+    """Stage each workbook of a .zip a school sent; a bomb or a broken archive is one item."""
+    date = received or _mtime(path)
+    whole = Item(path, path.name, sha256_of(path), path.stat().st_size, date)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = [
+                i for i in archive.infolist() if not i.is_dir() and "__MACOSX" not in i.filename
+            ]
+            if len(infos) > 200 or sum(i.file_size for i in infos) > limits.max_bytes * 4:
+                whole.error = "zip_bomb"
+                return [whole]
+            items = []
+            for info in infos:
+                name = Path(_member_name(info).replace("\\", "/")).name
+                if Path(name).suffix.lower() not in FORMATS or info.file_size > limits.max_bytes:
+                    continue
+                payload = archive.read(info)
+                digest = hashlib.sha256(payload).hexdigest()
+                target = staging / digest[:16] / safe_name(name)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                if not target.exists():
+                    target.write_bytes(payload)
+                items.append(Item(target, name, digest, len(payload), date, "", path))
+    except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError):
+        whole.error = "corrupt_archive"
+        return [whole]
+    if not items:
+        whole.error = "empty_archive"
+        return [whole]
+    return items
 
 
 def _mtime(path: Path) -> dt.datetime:

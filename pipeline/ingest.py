@@ -17,7 +17,7 @@ from pathlib import Path
 
 from . import ledger
 from .feedback import write_feedback
-from .inbox import Item, archive_path, expand_email, file_item, list_inbox, move_into
+from .inbox import Item, archive_path, expand_email, expand_zip, file_item, list_inbox, move_into
 from .messages import render
 from .parallel import map_in_pool
 from .parse import ParsedFile, parse_file
@@ -68,18 +68,26 @@ class FileOutcome:
 
 
 def collect(
-    ws: Workspace, received: dt.datetime | None
+    ws: Workspace, received: dt.datetime | None, limits: Limits | None = None
 ) -> tuple[list[Item], dict[Path, list[Item]]]:
     """Files and e-mail attachments of the inbox; containers map each e-mail to its items."""
     staging = ws.paths.archive / ".staging"
+    limits = limits or Limits()
     items, containers = [], {}
     for path in list_inbox(ws.paths.inbox):
-        if path.suffix.lower() == ".eml":
-            found = expand_email(path, staging, received)
+        suffix = path.suffix.lower()
+        if suffix in (".eml", ".zip"):
+            found = (
+                expand_email(path, staging, received)
+                if suffix == ".eml"
+                else expand_zip(path, staging, received, limits)
+            )
             containers[path] = [i for i in found if i.container]
             items += found
         else:
-            items.append(file_item(path, received))
+            item = file_item(path, received)
+            item.name = str(path.relative_to(ws.paths.inbox))
+            items.append(item)
     return items, containers
 
 
@@ -333,7 +341,7 @@ def ingest(
     conn = ledger.connect(ws.paths.ledger)
     try:
         repair(conn, ws)
-        items, containers = collect(ws, received)
+        items, containers = collect(ws, received, limits)
         outcomes: list[FileOutcome] = []
         fresh, batch_seen = [], set()
         for item in items:
@@ -378,16 +386,22 @@ def ingest(
 
 
 def _archive_containers(ws: Workspace, containers: dict[Path, list[Item]]) -> None:
-    for eml, items in containers.items():
-        if eml.exists() and all(not i.path.exists() for i in items):
+    """Saved e-mails and zips go to the archive once all their workbooks are in; empty
+    subfolders of the inbox are removed (never a file)."""
+    for container, items in containers.items():
+        if container.exists() and all(not i.path.exists() for i in items):
             received = items[0].received_at if items else dt.datetime.now()
+            kind = "_mail" if container.suffix.lower() == ".eml" else "_zip"
             target = (
                 ws.paths.archive
                 / ws.campaign.code
-                / "_mail"
-                / f"{received:%Y%m%dT%H%M%S}-{eml.name}"
+                / kind
+                / f"{received:%Y%m%dT%H%M%S}-{container.name}"
             )
-            move_into(eml, target)
+            move_into(container, target)
     staging = ws.paths.archive / ".staging"
     if staging.exists() and not any(p.is_file() for p in staging.rglob("*")):
         shutil.rmtree(staging, ignore_errors=True)
+    for folder in sorted((p for p in ws.paths.inbox.rglob("*") if p.is_dir()), reverse=True):
+        if not any(folder.iterdir()):
+            folder.rmdir()

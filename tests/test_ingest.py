@@ -411,3 +411,29 @@ def test_files_as_schools_really_make_them(ws, orgs, specs):
         .fetchone()[0]
     )
     assert rows == 2
+
+
+def test_zip_of_workbooks_and_files_in_subfolders(ws, orgs):
+    a = fill(ws, orgs[0], {"1.4": [good_14()]}, "a.xlsx")
+    b = fill(ws, orgs[1], {"1.4": [{**good_14(), "service": "Иная услуга"}]}, "b.xlsx")
+    with zipfile.ZipFile(ws.paths.inbox / "отчёты.zip", "w") as archive:
+        archive.write(a, "Отчёт школы.xlsx")
+        archive.write(b, "папка/Отчёт сада.xlsx")
+        archive.writestr("readme.txt", "см. вложения")
+    a.unlink()
+    folder = ws.paths.inbox / "от доп. образования"
+    folder.mkdir()
+    b.rename(folder / "b.xlsx")
+    fill(ws, orgs[2], {"1.4": [{**good_14(), "service": "Иная услуга"}]}, "c.xlsx").rename(
+        folder / "c.xlsx"
+    )
+    with zipfile.ZipFile(ws.paths.inbox / "empty.zip", "w") as archive:
+        archive.writestr("note.txt", "забыли файл")
+    out = by_name(ingest(ws))
+    assert out["Отчёт школы.xlsx"].status == "accepted"
+    assert out["от доп. образования/c.xlsx"].status == "accepted"
+    same_bytes = {out["Отчёт сада.xlsx"].status, out["от доп. образования/b.xlsx"].status}
+    assert same_bytes == {"accepted", "duplicate"}
+    assert [p.code for p in out["empty.zip"].problems] == ["empty_archive"]
+    assert list(ws.paths.inbox.iterdir()) == []
+    assert list((ws.paths.archive / ws.campaign.code / "_zip").glob("*отчёты.zip"))
