@@ -98,3 +98,18 @@ def test_unexpected_error_is_logged_not_dumped(ws, monkeypatch):
 def test_report_requires_the_signing_date(ws):
     result = CliRunner().invoke(main, ["--root", str(ws.paths.root), "report"])
     assert result.exit_code == 2 and "--signed" in result.output
+
+
+def test_full_demo_runs_the_whole_plan(tmp_path):
+    result = CliRunner().invoke(main, ["--root", str(tmp_path), "demo"])
+    assert result.exit_code == 0, result.output
+    outbox = tmp_path / "outbox"
+    assert (outbox / "consolidated-kokterek-2023.xlsx").exists()
+    for name in ("3.1-reference-kk.docx", "3.1-reference-ru.docx", "4.1-action-plan.xlsx", "6.1-register.xlsx",
+                 "plan.json"):
+        assert (outbox / "report" / name).exists(), name
+    assert len(list((outbox / "report" / "3.2-publication").glob("*.docx"))) == 4
+    assert list((outbox / "feedback").rglob("*.xlsx"))
+    assert len(list((outbox / "mail" / "templates").glob("*.eml"))) == 25
+    assert list((tmp_path / "inbox").iterdir()) == []
+    assert "Traceback" not in result.output
