@@ -102,9 +102,17 @@ def _errors_sheet(book: openpyxl.Workbook, problems: list[Problem]) -> None:
         if p.cell and p.sheet in book.sheetnames:
             sheet.cell(r, 4).hyperlink = f"#'{p.sheet}'!{p.cell}"
             sheet.cell(r, 4).font = Font(color="0563C1", underline="single")
-    for c, width in enumerate((5, 14, 10, 10, 30, 22, 55, 55, 18), start=1):
+    widths = (5, 14, 10, 10, 30, 22, 55, 55, 18)
+    for c, width in enumerate(widths, start=1):
         sheet.column_dimensions[openpyxl.utils.get_column_letter(c)].width = width
+    sheet.row_dimensions[1].height = 30
+    for r, p in enumerate(problems, start=2):
+        longest = max(len(p.kk) / widths[6], len(p.ru) / widths[7], len(p.column) / widths[4], 1)
+        sheet.row_dimensions[r].height = 15 * (int(longest * 1.1) + 1)
     sheet.freeze_panes = "A2"
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
     book.active = 0
     for other in book.worksheets[1:]:
         other.sheet_view.tabSelected = False

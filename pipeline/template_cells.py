@@ -134,3 +134,9 @@ def validation(column: Column, first: str, period, list_ref: str | None) -> dict
             ),
         }
     return {}
+
+
+def row_height(chars: int, width: float, line: float = 15.0) -> float:
+    """Height in points for wrapped text: viewers do not always grow rows themselves."""
+    lines = max(1, -(-int(chars * 1.1) // max(int(width), 1)))
+    return line * lines

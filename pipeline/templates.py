@@ -19,6 +19,7 @@ from .reader import IDENTITY_SHEET, LISTS_SHEET
 from .registry import Organisation
 from .spec import Column, ReturnSpec
 from .template_cells import Formats as _Formats
+from .template_cells import row_height
 from .template_cells import validation as _validation
 
 SAFE_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
@@ -242,6 +243,9 @@ def _write_instructions(
         sheet.write_string(r, 0, num, style)
         sheet.write_string(r, 1, kk, style)
         sheet.write_string(r, 2, ru, style)
+        sheet.set_row(r, row_height(max(len(kk), len(ru)), 70))
+    sheet.set_landscape()
+    sheet.fit_to_pages(1, 0)
     sheet.activate()
 
 

@@ -105,8 +105,13 @@ def test_full_demo_runs_the_whole_plan(tmp_path):
     assert result.exit_code == 0, result.output
     outbox = tmp_path / "outbox"
     assert (outbox / "consolidated-kokterek-2023.xlsx").exists()
-    for name in ("3.1-reference-kk.docx", "3.1-reference-ru.docx", "4.1-action-plan.xlsx", "6.1-register.xlsx",
-                 "plan.json"):
+    for name in (
+        "3.1-reference-kk.docx",
+        "3.1-reference-ru.docx",
+        "4.1-action-plan.xlsx",
+        "6.1-register.xlsx",
+        "plan.json",
+    ):
         assert (outbox / "report" / name).exists(), name
     assert len(list((outbox / "report" / "3.2-publication").glob("*.docx"))) == 4
     assert list((outbox / "feedback").rglob("*.xlsx"))
