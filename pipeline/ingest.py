@@ -12,6 +12,7 @@ import shutil
 import sqlite3
 from collections import defaultdict
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,7 +20,6 @@ from . import ledger
 from .feedback import write_feedback
 from .inbox import Item, archive_path, expand_email, expand_zip, file_item, list_inbox, move_into
 from .messages import render
-from .parallel import map_in_pool
 from .parse import ParsedFile, parse_file
 from .problems import Problem
 from .safety import Limits
@@ -308,14 +308,40 @@ def _feedback_job(job: tuple) -> str:
     return str(write_feedback(Path(archived), problems, Path(folder), name))
 
 
-def _write_feedbacks(ws: Workspace, outcomes: list[FileOutcome], jobs: int) -> None:
-    """Correction workbooks for every file with errors; openpyxl is slow, so in parallel."""
-    todo = [o for o in outcomes if o.errors and o.bin and Path(o.archive).exists()]
-    work = [
-        (o.archive, o.problems, str(ws.paths.outbox / "feedback" / o.bin), o.name) for o in todo
-    ]
-    for outcome, path in zip(todo, map_in_pool(_feedback_job, work, jobs), strict=True):
-        outcome.feedback = path
+class FeedbackWriter:
+    """Correction workbooks for files with errors. openpyxl is slow, so with several cores
+    and several such files they are written by a process pool while ingest goes on."""
+
+    def __init__(self, ws: Workspace, jobs: int, expected: int) -> None:
+        self.ws = ws
+        self.pool = ProcessPoolExecutor(min(jobs, expected)) if jobs > 1 and expected >= 4 else None
+        self.pending: list[tuple[FileOutcome, object]] = []
+
+    def submit(self, outcome: FileOutcome) -> None:
+        if not (outcome.errors and outcome.bin and Path(outcome.archive).exists()):
+            return
+        job = (
+            outcome.archive,
+            outcome.problems,
+            str(self.ws.paths.outbox / "feedback" / outcome.bin),
+            outcome.name,
+        )
+        if self.pool is None:
+            outcome.feedback = _feedback_job(job)
+        else:
+            self.pending.append((outcome, self.pool.submit(_feedback_job, job)))
+
+    def __enter__(self) -> FeedbackWriter:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        try:
+            for outcome, future in self.pending:
+                if exc[0] is None:
+                    outcome.feedback = future.result()
+        finally:
+            if self.pool is not None:
+                self.pool.shutdown(wait=True, cancel_futures=exc[0] is not None)
 
 
 def repair(conn: sqlite3.Connection, ws: Workspace) -> None:
@@ -362,13 +388,14 @@ def ingest(
         parsed = reader(unique)
         check_batch(ws, parsed)
         recorded = []
-        for done, pf in enumerate(parsed, start=1):
-            file_id, outcome = _record(conn, ws, pf, now)
-            move_into(pf.item.path, Path(outcome.archive))  # only after its ledger commit
-            recorded.append((file_id, outcome))
-            if progress:
-                progress(done, len(parsed))
-        _write_feedbacks(ws, [o for _, o in recorded], jobs)
+        with FeedbackWriter(ws, jobs, sum(bool(pf.errors) for pf in parsed)) as feedback:
+            for done, pf in enumerate(parsed, start=1):
+                file_id, outcome = _record(conn, ws, pf, now)
+                move_into(pf.item.path, Path(outcome.archive))  # only after its ledger commit
+                feedback.submit(outcome)  # written by other processes while the ledger goes on
+                recorded.append((file_id, outcome))
+                if progress:
+                    progress(done, len(parsed))
         with ledger.transaction(conn):
             for file_id, outcome in recorded:
                 ledger.mark_archived(conn, file_id, outcome.feedback)

@@ -26,14 +26,6 @@ def _parse_chunk(items: list[Item]) -> list[ParsedFile]:
     ]
 
 
-def map_in_pool(func: Callable, items: list, jobs: int, small: int = 8) -> list:
-    """`map` over a process pool when it pays off (several items, several cores), else in-process."""
-    if jobs <= 1 or len(items) < small:
-        return [func(i) for i in items]
-    with ProcessPoolExecutor(min(jobs, len(items))) as pool:
-        return list(pool.map(func, items, chunksize=max(1, len(items) // (jobs * 4))))
-
-
 def parallel_parser(
     ws: Workspace, jobs: int | None, limits: Limits | None = None
 ) -> Callable[[list[Item]], list[ParsedFile]]:

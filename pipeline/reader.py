@@ -53,10 +53,12 @@ def read_workbook(path: Path, limits: Limits | None = None) -> Workbook:
         book = pc.CalamineWorkbook.from_path(str(path))
         sheets, identity = [], None
         for meta in book.sheets_metadata:
+            if meta.name == LISTS_SHEET:  # our dropdown lists: nothing a school types
+                continue
             grid = book.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)
             if meta.name == IDENTITY_SHEET:
                 identity = grid
-            elif meta.name != LISTS_SHEET:
+            else:
                 sheets.append(Sheet(meta.name, grid, meta.visible == pc.SheetVisibleEnum.Visible))
         book.close()
     except pc.PasswordError:
