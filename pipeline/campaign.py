@@ -26,9 +26,6 @@ class Period:
     def label(self) -> str:
         return f"{self.start:%d.%m.%Y}–{self.end:%d.%m.%Y}"
 
-    def __contains__(self, day: dt.date) -> bool:
-        return self.start <= day <= self.end
-
 
 @dataclass(frozen=True)
 class ReturnPlan:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
 import xlsxwriter
 
 from .bilingual import Text
@@ -202,9 +201,3 @@ def write_register(path: Path, rows: list[dict]) -> Path:
     sheet.freeze_panes(4, 0)
     book.close()
     return path
-
-
-def register_frame(rows: list[dict]) -> pd.DataFrame:
-    return pd.DataFrame(
-        rows, columns=["position", "risk_kk", "risk_ru", "area", "source", "count", "orgs"]
-    )
