@@ -98,6 +98,11 @@ def _file_status(parsed: ParsedFile) -> str:
     return "rejected"
 
 
+def _reading_order(problem: Problem) -> tuple[int, int, str]:
+    letters = problem.cell.rstrip("0123456789")
+    return (problem.row or 0, len(letters), letters)
+
+
 def check_batch(ws: Workspace, parsed: list[ParsedFile]) -> None:
     """Validate all pending sheets, stacked per return and period (one pandera call each)."""
     groups: dict[tuple[str, str], list] = defaultdict(list)
@@ -114,6 +119,8 @@ def check_batch(ws: Workspace, parsed: list[ParsedFile]) -> None:
                 else "accepted"
             )
     for pf in parsed:
+        for sheet in pf.sheets:  # as the person reads the sheet: row by row, left to right
+            sheet.rows.problems.sort(key=_reading_order)
         if (
             pf.org_type
             and not any(s.status in ("accepted", "rejected") for s in pf.sheets)

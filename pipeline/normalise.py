@@ -208,3 +208,33 @@ def converter(column: Column) -> Callable[[Any], Result]:
             return convert(value)
 
     return remembered
+
+
+SLOW = object()
+"""What a fast path returns when the value needs the full converter."""
+
+
+@lru_cache(maxsize=512)
+def fast_path(column: Column) -> Callable[[Any], Any]:
+    """The typed value for the overwhelmingly common clean cell, or SLOW.
+
+    Cells arrive as Excel stores them: dates as dates, counts as floats, labels picked
+    from the dropdown. Those are taken as they are; anything else goes to `converter`.
+    """
+    if column.type == "date":
+        return lambda v: v if type(v) is dt.date else SLOW
+    if column.type == "integer":
+        return lambda v: (
+            int(v) if type(v) is float and v.is_integer() else (v if type(v) is int else SLOW)
+        )
+    if column.type == "decimal":
+        return lambda v: float(v) if type(v) in (float, int) else SLOW
+    if column.type == "text":
+        return lambda v: v if type(v) is str and not _NEEDS_CLEANING.search(v) else SLOW
+    if column.type in ("iin", "bin"):
+        return lambda v: v if type(v) is str and len(v) == 12 and v.isdigit() else SLOW
+    exact = {}
+    for choice in column.choices:
+        for spelling in (choice.code, choice.label.kk, choice.label.ru, choice.label.both):
+            exact[spelling] = choice.code
+    return lambda v: exact.get(v, SLOW) if type(v) is str else SLOW

@@ -7,6 +7,7 @@ judged here first, from bytes, without inflating more than a few kilobytes.
 
 from __future__ import annotations
 
+import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,15 +64,30 @@ def _check_zip(path: Path, limits: Limits) -> list[str]:
         return warnings
 
 
+_ROOT_START = re.compile(rb"<[A-Za-z_]")
+
+
 def _check_prolog(
     archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits, path: Path
 ) -> None:
+    """A DTD can only stand before the root element: read up to it, never the whole part."""
+    head = b""
     try:
         with archive.open(info) as member:
-            head = member.read(limits.prolog_bytes)
+            while len(head) < limits.prolog_bytes:
+                chunk = member.read(2048)
+                if not chunk:
+                    break
+                head += chunk
+                if _ROOT_START.search(head):
+                    break
     except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError) as exc:
         raise _fail("corrupt", path.name, detail=f"{info.filename}: {exc}") from None
-    upper = head.upper()
+    root = _ROOT_START.search(head)
+    if root is None and len(head) >= limits.prolog_bytes:
+        raise _fail("unsafe_xml", path.name)  # no real part hides its root this far down
+    prolog = head[: root.start()] if root else head
+    upper = prolog.upper()
     if b"<!DOCTYPE" in upper or b"<!ENTITY" in upper:
         raise _fail("unsafe_xml", path.name)
 

@@ -18,7 +18,7 @@ from xlsxwriter.utility import xl_col_to_name
 from .campaign import Period
 from .compile import RULE_PREFIX, cached_schema
 from .headers import header_positions, label_index
-from .normalise import converter, fold, is_blank
+from .normalise import SLOW, converter, fast_path, fold, is_blank
 from .problems import Problem, cell_problem
 from .spec import ReturnSpec
 
@@ -118,35 +118,38 @@ _encode = json.JSONEncoder(ensure_ascii=False, default=lambda v: v.isoformat()).
 def normalise_sheet(spec: ReturnSpec, sheet: SheetRows) -> None:
     """Convert raw cells to typed values (in the reader's process); errors become problems.
 
-    The raw rows are dropped afterwards: only typed columns and the ledger's JSON rows
-    travel back to the writer. This loop runs for every cell of a batch, so the common
-    cases (empty, clean text) are decided without a function call.
+    Column by column: clean cells take a fast path, the rest the full converter. The raw
+    rows are dropped afterwards: only typed columns and the ledger's JSON rows travel
+    back to the writer.
     """
-    converters = [converter(c) for c in spec.columns]
-    typed: dict[str, list[Any]] = {c.key: [] for c in spec.columns}
-    lists = [typed[c.key] for c in spec.columns]
-    for i, (raw, number) in enumerate(zip(sheet.rows, sheet.excel_rows, strict=True)):
-        for column, convert, target, value in zip(
-            spec.columns, converters, lists, raw, strict=True
-        ):
-            if (
-                value is None
-                or value == ""
-                or (
-                    type(value) is str
-                    and (value[0] in _EDGES or value[-1] in _EDGES)
-                    and is_blank(value)
-                )
-            ):
-                target.append(None)
+    count = len(sheet.rows)
+    raw_columns = list(zip(*sheet.rows, strict=True)) if count else [()] * len(spec.columns)
+    typed: dict[str, list[Any]] = {}
+    for column, raw in zip(spec.columns, raw_columns, strict=True):
+        fast, convert = fast_path(column), converter(column)
+        out: list[Any] = [None] * count
+        for i, value in enumerate(raw):
+            if value is None or value == "":
                 continue
-            value_typed, error = convert(value)
+            result = fast(value)
+            if result is not SLOW:
+                out[i] = result
+                continue
+            if (
+                type(value) is str
+                and (value[0] in _EDGES or value[-1] in _EDGES)
+                and is_blank(value)
+            ):
+                continue
+            result, error = convert(value)
             if error:
-                _add(sheet, cell_problem(error, column, value), number)
+                _add(sheet, cell_problem(error, column, value), sheet.excel_rows[i])
                 sheet.bad.add((i, column.key))
-                value_typed = None
-            target.append(value_typed)
+                result = None
+            out[i] = result
+        typed[column.key] = out
     keys = spec.keys
+    lists = [typed[k] for k in keys]
     sheet.records = [
         _encode(dict(zip(keys, values, strict=True))) for values in zip(*lists, strict=True)
     ]

@@ -437,3 +437,21 @@ def test_zip_of_workbooks_and_files_in_subfolders(ws, orgs):
     assert [p.code for p in out["empty.zip"].problems] == ["empty_archive"]
     assert list(ws.paths.inbox.iterdir()) == []
     assert list((ws.paths.archive / ws.campaign.code / "_zip").glob("*отчёты.zip"))
+
+
+def test_dtd_hidden_behind_a_long_comment_is_still_refused(ws, orgs):
+    good = fill(ws, orgs[0], {"1.4": [good_14()]}, "good.xlsx")
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(ws.paths.inbox / "sly.xlsx", "w") as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "xl/workbook.xml":
+                body = data.split(b"?>", 1)[-1]
+                data = (
+                    b'<?xml version="1.0"?><!--'
+                    + b"x" * 100_000
+                    + b'--><!DOCTYPE a [<!ENTITY b "c">]>'
+                    + body
+                )
+            dst.writestr(item, data)
+    out = by_name(ingest(ws))
+    assert [p.code for p in out["sly.xlsx"].problems] == ["unsafe_xml"]
