@@ -14,7 +14,7 @@ import click
 from loguru import logger
 
 from . import ledger
-from .errors import AdalError
+from .errors import AdalError, ConfigError
 from .workspace import Paths, open_workspace
 
 TYPE_SHORT = {
@@ -144,6 +144,12 @@ def templates(paths: Paths) -> None:
     from .templates import write_templates
 
     ws = open_workspace(paths)
+    if not ws.organisations:
+        raise ConfigError(
+            "тізілімде бірде-бір ұйым жоқ. organisations.xlsx кестесін толтырыңыз.",
+            "в реестре нет ни одной организации. Заполните таблицу organisations.xlsx.",
+            where=str(paths.registry_file),
+        )
     written = write_templates(paths.outbox / "templates", ws.organisations, ws.campaign, ws.specs)
     click.echo(f"Үлгілер / Шаблоны: {len(written)} → {paths.outbox / 'templates'}")
 
