@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import sys
+from collections import Counter
 from functools import wraps
 from pathlib import Path
 
@@ -229,6 +230,7 @@ def ingest(paths: Paths, as_json: bool, received: dt.datetime | None, jobs: int 
 def status(paths: Paths, as_json: bool, today: dt.datetime | None) -> None:
     """Per organisation × return: accepted, late, rejected, missing; reporting rate per type."""
     from . import frames
+    from .monitoring import STATE_TEXT as MEASURE_TEXT
     from .monitoring import states as measure_states
     from .planfile import read_plan
     from .status import return_states, status_json
@@ -264,14 +266,28 @@ def status(paths: Paths, as_json: bool, today: dt.datetime | None) -> None:
             f"  {TYPE_SHORT[org_type]:<18} тапсыру деңгейі / уровень сдачи: {s['rate']:.0%} "
             f"(уақытында / в срок {s['on_time_rate']:.0%})"
         )
+    if measures:
+        counts = Counter(m.state for m in measures)
+        click.echo(
+            "Ұсынымдардың орындалуы / Исполнение рекомендаций (5.1): "
+            + ", ".join(f"{MEASURE_TEXT[k].both} {n}" for k, n in counts.most_common())
+        )
 
 
 @main.command()
 @click.option("--with-personal-data", is_flag=True, help="Full IINs: the HR service's own copy.")
 @click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
+@click.option(
+    "--today",
+    type=click.DateTime(["%Y-%m-%d", "%d.%m.%Y"]),
+    default=None,
+    help="Date the 5.1 measures are judged on (default: today).",
+)
 @click.pass_obj
 @friendly
-def consolidate(paths: Paths, with_personal_data: bool, as_json: bool) -> None:
+def consolidate(
+    paths: Paths, with_personal_data: bool, as_json: bool, today: dt.datetime | None
+) -> None:
     """Build outbox/consolidated-<campaign>.xlsx: completeness, returns, indicators, risk map, charts."""
     from . import frames
     from .consolidate import write_consolidated
@@ -280,7 +296,13 @@ def consolidate(paths: Paths, with_personal_data: bool, as_json: bool) -> None:
     ws = open_workspace(paths)
     indicators = load_indicators(paths.schemas / "indicators.yaml", ws.specs)
     data = frames.load(ws)
-    path, table = write_consolidated(ws, data, indicators, with_personal_data=with_personal_data)
+    path, table = write_consolidated(
+        ws,
+        data,
+        indicators,
+        with_personal_data=with_personal_data,
+        today=today.date() if today else None,
+    )
     wide = scores(table)
     if as_json:
         out = {
@@ -397,10 +419,26 @@ def bench(paths: Paths, orgs: int, jobs: int | None, baseline_sample: int, seed:
 
 
 _DEMO_SIGNED = dt.datetime(2023, 12, 8)  # the demo's reference is signed after all deadlines
+_DEMO_TODAY = dt.datetime(2024, 3, 1)  # monitoring is shown as of three months after signing
+
+
+@main.command(name="demo-monitoring", hidden=True)
+@click.pass_obj
+@friendly
+def demo_monitoring(paths: Paths) -> None:
+    """Drop the demo's returned 5.1 execution reports into the inbox."""
+    from .demo import fill_monitoring
+
+    click.echo(f"5.1: {fill_monitoring(paths)} есеп inbox/ ішінде / отчётов в inbox/")
+
+
 _DEMO_STEPS = [
     (ingest, {}),
     (status, {}),
     (report, {"signed": _DEMO_SIGNED}),
-    (consolidate, {}),
+    (demo_monitoring, {}),
+    (ingest, {}),
+    (status, {"today": _DEMO_TODAY}),
+    (consolidate, {"today": _DEMO_TODAY}),
     (mail, {"today": dt.datetime(2023, 11, 20)}),
 ]

@@ -345,6 +345,7 @@ def write_consolidated(
     *,
     with_personal_data: bool = False,
     now: dt.datetime | None = None,
+    today: dt.date | None = None,
 ) -> tuple[Path, pd.DataFrame]:
     """Write the consolidated workbook; returns its path and the indicator table it shows."""
     now = now or dt.datetime.now()
@@ -361,7 +362,7 @@ def write_consolidated(
     _indicators_sheet(w, ws, table, indicators)
     _risk_map(w, ws, wide, data)
     write_charts(w, ws, table, wide, top, SHEETS)
-    _monitoring_sheet(w, ws, data, now.date())
+    _monitoring_sheet(w, ws, data, today or now.date())
     w.book.set_properties({"title": f"{ws.campaign.code} consolidated", "author": "Adal"})
     w.book.close()
     return path, table

@@ -221,3 +221,41 @@ def build_demo(paths: Paths, seed: int = 2023) -> dict[str, int]:
             shutil.copy2(target, copy)
             counts["files"] += 1
     return counts
+
+
+def fill_monitoring(paths: Paths, seed: int = 51) -> int:
+    """Two thirds of the organisations send their 5.1 execution report back in February 2024:
+    most measures done with a supporting document, some still in progress."""
+    from .monitoring import template_path
+    from .planfile import read_plan
+    from .workspace import open_workspace
+
+    rng = random.Random(seed)
+    ws = open_workspace(paths)
+    plan = read_plan(paths.outbox)
+    spec = ws.specs["5.1"]
+    keys = spec.keys
+    sent = 0
+    for org in ws.organisations:
+        measures = plan.for_org(org.bin) if plan else []
+        if not measures or rng.random() > 0.66:
+            continue
+        book = openpyxl.load_workbook(template_path(ws, org.bin))
+        sheet = book[spec.sheet]
+        for r, _measure in enumerate(measures, start=L.FIRST_DATA_ROW):
+            done = rng.random() < 0.7
+            sheet.cell(r, keys.index("status") + 1).value = (
+                "Орындалды / Исполнено" if done else "В работе"
+            )
+            if done:
+                sheet.cell(r, keys.index("done_on") + 1).value = dt.datetime(
+                    2024, 2, rng.randint(1, 20)
+                )
+                sheet.cell(
+                    r, keys.index("evidence") + 1
+                ).value = f"Бұйрық / Приказ №{rng.randint(10, 99)}"
+        target = paths.inbox / f"5.1 {org.name.ru.replace('«', '').replace('»', '')}.xlsx"
+        book.save(target)
+        _stamp(target, dt.datetime(2024, 2, 25, 10, 0))
+        sent += 1
+    return sent

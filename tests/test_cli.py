@@ -120,3 +120,4 @@ def test_full_demo_runs_the_whole_plan(tmp_path):
     assert len(list((outbox / "mail" / "templates").glob("*.eml"))) == 25
     assert list((tmp_path / "inbox").iterdir()) == []
     assert "Traceback" not in result.output
+    assert "Исполнение рекомендаций (5.1)" in result.output and "исполнено" in result.output
