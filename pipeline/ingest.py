@@ -16,6 +16,8 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from loguru import logger
+
 from . import ledger
 from .feedback import write_feedback
 from .inbox import Item, archive_path, expand_email, expand_zip, file_item, list_inbox, move_into
@@ -111,7 +113,15 @@ def check_batch(ws: Workspace, parsed: list[ParsedFile]) -> None:
             if sheet.status == "pending":
                 groups[(sheet.spec_code, pf.org_type)].append(sheet)
     for (code, org_type), sheets in groups.items():
-        check_sheets(ws.specs[code], ws.period(code, org_type), [s.rows for s in sheets])
+        try:
+            check_sheets(ws.specs[code], ws.period(code, org_type), [s.rows for s in sheets])
+        except Exception as exc:  # one return's failure must not take the batch with it
+            logger.exception("unexpected failure validating {} for {}", code, org_type)
+            message = render("internal_error", detail=type(exc).__name__)
+            for sheet in sheets:
+                sheet.rows.problems.append(
+                    Problem(message.code, message.kk, message.ru, sheet=sheet.rows.sheet)
+                )
         for sheet in sheets:
             sheet.status = (
                 "rejected"
@@ -310,9 +320,14 @@ def _known(
     )
 
 
-def _feedback_job(job: tuple) -> str:
+def _feedback_job(job: tuple) -> str | None:
+    """A correction workbook; if even that fails, the sender still gets the listed errors."""
     archived, problems, folder, name = job
-    return str(write_feedback(Path(archived), problems, Path(folder), name))
+    try:
+        return str(write_feedback(Path(archived), problems, Path(folder), name))
+    except Exception:  # a workbook openpyxl cannot rewrite must not stop the batch
+        logger.exception("could not write the correction workbook for {}", name)
+        return None
 
 
 class FeedbackWriter:

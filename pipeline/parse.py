@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from loguru import logger
+
 from .errors import WorkbookError
 from .identify import identify_sheets
 from .inbox import Item
@@ -58,7 +60,27 @@ def parse_file(
     type_labels: dict[str, str],
     limits: Limits,
 ) -> ParsedFile:
-    """Read, identify and extract; every problem found on the way is recorded, none raised."""
+    """Read, identify and extract; every problem found on the way is recorded, none raised.
+
+    Even a failure nobody foresaw stays with its file: the batch goes on and the file is
+    answered and archived like any rejected one.
+    """
+    try:
+        return _parse(item, specs, registry, type_labels, limits)
+    except Exception as exc:  # the batch must never die of one file
+        logger.exception("unexpected failure reading {}", item.name)
+        parsed = ParsedFile(item)
+        parsed.problems.append(_problem("internal_error", detail=type(exc).__name__))
+        return parsed
+
+
+def _parse(
+    item: Item,
+    specs: dict[str, ReturnSpec],
+    registry: dict[str, Organisation],
+    type_labels: dict[str, str],
+    limits: Limits,
+) -> ParsedFile:
     parsed = ParsedFile(item)
     if item.error:
         parsed.problems.append(_problem(item.error))

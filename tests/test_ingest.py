@@ -455,3 +455,40 @@ def test_dtd_hidden_behind_a_long_comment_is_still_refused(ws, orgs):
             dst.writestr(item, data)
     out = by_name(ingest(ws))
     assert [p.code for p in out["sly.xlsx"].problems] == ["unsafe_xml"]
+
+
+def test_an_unforeseen_failure_stays_with_its_file(ws, orgs, monkeypatch):
+    from pipeline import parse
+
+    fill(ws, orgs[0], {"1.4": [good_14()]}, "good.xlsx")
+    fill(ws, orgs[1], {"1.4": [good_14()]}, "cursed.xlsx")
+    real = parse.identify_sheets
+
+    def cursed(book, specs):
+        if book.path.name == "cursed.xlsx":
+            raise KeyError("something nobody foresaw")
+        return real(book, specs)
+
+    monkeypatch.setattr(parse, "identify_sheets", cursed)
+    out = by_name(ingest(ws))
+    assert out["good.xlsx"].status == "accepted"
+    assert out["cursed.xlsx"].status == "rejected"
+    assert [p.code for p in out["cursed.xlsx"].problems] == ["internal_error"]
+    assert list(ws.paths.inbox.iterdir()) == [] and os.path.exists(out["cursed.xlsx"].archive)
+
+
+def test_a_failing_validation_group_does_not_stop_the_others(ws, orgs, monkeypatch):
+    from pipeline import ingest as ingest_mod
+
+    fill(ws, orgs[0], {"1.4": [good_14()], "1.1": [good_11()]}, "a.xlsx")
+    real = ingest_mod.check_sheets
+
+    def flaky(spec, period, sheets):
+        if spec.code == "1.1":
+            raise ValueError("pandera had a bad day")
+        return real(spec, period, sheets)
+
+    monkeypatch.setattr(ingest_mod, "check_sheets", flaky)
+    [outcome] = ingest(ws)
+    assert outcome.status == "partial"
+    assert outcome.returns["1.4"] == "accepted" and outcome.returns["1.1"] == "rejected"
