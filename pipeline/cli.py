@@ -55,6 +55,13 @@ def friendly(func):
             sys.exit(1)
         except (click.exceptions.Exit, click.ClickException, SystemExit):
             raise
+        except KeyboardInterrupt:
+            click.echo(
+                "\nТоқтатылды; қайта іске қосыңыз — жұмыс тоқтаған жерінен жалғасады. / "
+                "Остановлено; запустите снова — работа продолжится с места остановки.",
+                err=True,
+            )
+            sys.exit(130)
         except Exception:  # the last guard of a user-facing command
             logger.exception("unexpected error")
             click.echo(
