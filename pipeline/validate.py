@@ -64,8 +64,10 @@ def _is_second_header(values: list[Any], spec: ReturnSpec) -> bool:
 
 def _is_total(values: list[Any]) -> bool:
     """A "Барлығы / Итого" row a secretary adds under the data: derived, never stored."""
-    first = next((v for v in values if not is_blank(v)), None)
-    return isinstance(first, str) and fold(first).replace("/", " ").split(" ")[0] in TOTAL_WORDS
+    first = next((v for v in values if v is not None and v != ""), None)
+    if not isinstance(first, str) or len(first) > 40 or not first.lstrip()[:1].isalpha():
+        return False
+    return fold(first).replace("/", " ").split(" ")[0] in TOTAL_WORDS
 
 
 def extract(
@@ -79,12 +81,12 @@ def extract(
     answered: then every listed item must be answered.
     """
     keys = spec.keys
+    columns = [positions.get(k) for k in keys]
     rows, numbers, totals = [], [], []
     for number, line in enumerate(grid[header_row:], start=header_row + 1):
-        values = [
-            line[positions[k]] if k in positions and positions[k] < len(line) else "" for k in keys
-        ]
-        if all(is_blank(v) for v in values):
+        width = len(line)
+        values = [line[c] if c is not None and c < width else "" for c in columns]
+        if not any(v != "" and v is not None for v in values) or all(is_blank(v) for v in values):
             continue
         if not rows and (_is_numbering(values) or _is_second_header(values, spec)):
             continue
