@@ -134,7 +134,7 @@ def test_libreoffice_opens_what_adal_writes(ws, orgs, tmp_path):
 
 
 @needs_office
-@pytest.mark.parametrize("fmt", ["xls:MS Excel 97", "ods"])
+@pytest.mark.parametrize("fmt", ["xls:MS Excel 97", "ods", "xlsx:Calc MS Excel 2007 XML"])
 def test_fresh_libreoffice_conversion_round_trips(ws, orgs, tmp_path, fmt):
     source = fill(
         ws,
