@@ -90,7 +90,10 @@ def friendly(func):
 @click.option("-v", "--verbose", is_flag=True, help="Show debug messages.")
 @click.pass_context
 def main(ctx: click.Context, root: Path, db: Path | None, verbose: bool) -> None:
-    """Adal: internal analysis of corruption risks (KZ/RU) for an education department."""
+    """Adal — сыбайлас жемқорлық тәуекелдеріне ішкі талдау / внутренний анализ коррупционных рисков.
+
+    Internal analysis of corruption risks (KZ/RU) for an education department.
+    """
     paths = Paths(root.resolve(), db.resolve() if db else None)
     ctx.obj = paths
     _setup_logging(paths, verbose)
@@ -100,7 +103,7 @@ def main(ctx: click.Context, root: Path, db: Path | None, verbose: bool) -> None
 @click.pass_obj
 @friendly
 def init(paths: Paths) -> None:
-    """Create campaign/campaign.yaml (the 2023 plan) and an empty organisations registry."""
+    """Науқанды бастау / Начать кампанию: campaign.yaml (the 2023 plan) and an empty registry."""
     from .campaign import load_campaign
     from .registry import write_registry
     from .spec import shipped_schemas
@@ -126,7 +129,7 @@ def init(paths: Paths) -> None:
 @click.pass_context
 @friendly
 def demo(ctx: click.Context, inbox_only: bool, seed: int) -> None:
-    """Build the demo district, its templates and a realistic inbox, then run the whole job."""
+    """Демо / Демо: a fictional district, its templates and inbox, then the whole job."""
     from .demo import build_demo
 
     paths: Paths = ctx.obj
@@ -148,7 +151,7 @@ def demo(ctx: click.Context, inbox_only: bool, seed: int) -> None:
 @click.pass_obj
 @friendly
 def templates(paths: Paths) -> None:
-    """Write one pre-filled bilingual template workbook per organisation into outbox/templates/."""
+    """Үлгілер / Шаблоны: one pre-filled bilingual workbook per organisation (outbox/templates/)."""
     from .templates import write_templates
 
     ws = open_workspace(paths)
@@ -174,7 +177,7 @@ def templates(paths: Paths) -> None:
 @click.pass_obj
 @friendly
 def ingest(paths: Paths, as_json: bool, received: dt.datetime | None, jobs: int | None) -> None:
-    """Read every file in inbox/, validate, store, archive and write feedback."""
+    """Есептерді қабылдау / Приём отчётов: read inbox/, validate, store, archive, write feedback."""
     from .ingest import ingest as run_ingest
     from .parallel import parallel_parser
 
@@ -211,7 +214,16 @@ def ingest(paths: Paths, as_json: bool, received: dt.datetime | None, jobs: int 
         "rejected": "қабылданбады/отклонён",
         "duplicate": "қайталанған/дубликат",
     }
-    for o in outcomes:
+    shown = (
+        outcomes
+        if len(outcomes) <= 50
+        else [o for o in outcomes if o.status in ("partial", "rejected")]
+    )
+    if len(shown) < len(outcomes):
+        click.echo(
+            f"  … {len(outcomes) - len(shown)} файл қабылданды немесе қайталанды / файлов принято или повторно"
+        )
+    for o in shown:
         click.echo(f"  {names[o.status]:<24} {o.errors:>4} қате/ошибок  {o.name}")
         for p in [p for p in o.problems if not p.cell][:3]:
             click.echo(f"      {p.kk} / {p.ru}")
@@ -235,7 +247,7 @@ def ingest(paths: Paths, as_json: bool, received: dt.datetime | None, jobs: int 
 @click.pass_obj
 @friendly
 def status(paths: Paths, as_json: bool, today: dt.datetime | None) -> None:
-    """Per organisation × return: accepted, late, rejected, missing; reporting rate per type."""
+    """Кім тапсырды / Кто сдал: organisation × return states and the reporting rate per type."""
     from . import frames
     from .monitoring import STATE_TEXT as MEASURE_TEXT
     from .monitoring import states as measure_states
@@ -295,7 +307,7 @@ def status(paths: Paths, as_json: bool, today: dt.datetime | None) -> None:
 def consolidate(
     paths: Paths, with_personal_data: bool, as_json: bool, today: dt.datetime | None
 ) -> None:
-    """Build outbox/consolidated-<campaign>.xlsx: completeness, returns, indicators, risk map, charts."""
+    """Жиынтық / Свод: outbox/consolidated-<campaign>.xlsx with indicators, risk map, charts."""
     from . import frames
     from .consolidate import write_consolidated
     from .indicators import load_indicators, scores
@@ -351,7 +363,7 @@ def consolidate(
 def mail(
     paths: Paths, kind: str, send: bool, limit: int | None, pause: float, today: dt.datetime | None
 ) -> None:
-    """Templates, reminders and correction feedback to the organisations (KZ/RU)."""
+    """Пошта / Почта: templates, reminders and correction files to the organisations."""
     from .mail import KINDS, run_mail
 
     ws = open_workspace(paths)
@@ -392,7 +404,7 @@ def mail(
 @click.pass_obj
 @friendly
 def report(paths: Paths, signed: dt.datetime, approved: dt.datetime | None) -> None:
-    """Reference (3.1), publication (3.2), action plan (4.1), monitoring (5.1), register (6.1)."""
+    """Анықтама мен жоспар / Справка и план: 3.1, 3.2, 4.1, 5.1 templates, 6.1 register."""
     from .report import build_report
 
     ws = open_workspace(paths)
