@@ -122,7 +122,7 @@ def consolidate_stage(root: Path) -> dict:
     start = time.perf_counter()
     ws = open_workspace(Paths(root))
     data = frames.load(ws)
-    indicators = load_indicators(ws.paths.schemas / "indicators.yaml", ws.specs)
+    indicators = load_indicators(ws.paths.schema_file("indicators.yaml"), ws.specs)
     path, _ = write_consolidated(ws, data, indicators)
     cells = sum(f.size for f in data.frames.values())
     return {

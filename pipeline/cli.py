@@ -313,7 +313,7 @@ def consolidate(
     from .indicators import load_indicators, scores
 
     ws = open_workspace(paths)
-    indicators = load_indicators(paths.schemas / "indicators.yaml", ws.specs)
+    indicators = load_indicators(paths.schema_file("indicators.yaml"), ws.specs)
     data = frames.load(ws)
     path, table = write_consolidated(
         ws,

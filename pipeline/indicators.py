@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from loguru import logger
 
 from .bilingual import Text
 from .errors import ConfigError
@@ -110,6 +111,18 @@ def load_indicators(path: Path, specs: dict[str, ReturnSpec]) -> list[Indicator]
     out = []
     for i, item in enumerate(raw):
         where = f"{path}: [{i}] {item.get('code', '?')}"
+        wanted = {
+            str(m.get("return"))
+            for m in (item.get("numerator") or {}, item.get("denominator") or {})
+            if isinstance(m, dict) and m.get("return")
+        }
+        if wanted - set(specs):
+            logger.warning(
+                "indicator {} skipped: the campaign has no return {}",
+                item.get("code"),
+                ", ".join(sorted(wanted - set(specs))),
+            )
+            continue
         thresholds = need(item, "thresholds", where, list)
         if len(thresholds) != 2 or thresholds[0] > thresholds[1]:
             raise ConfigError(

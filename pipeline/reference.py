@@ -80,7 +80,7 @@ def write_reference(
     public: bool = False,
 ) -> Path:
     """Write the reference in one language; `public` leaves out the executor's contacts."""
-    texts = load_yaml(ws.paths.schemas / "report.yaml")
+    texts = load_yaml(ws.paths.schema_file("report.yaml"))
     c = ws.campaign
 
     def t(text):

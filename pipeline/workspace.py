@@ -9,7 +9,7 @@ from .campaign import Campaign, Period, check_specs_planned, load_campaign
 from .errors import ConfigError
 from .planfile import read_plan
 from .registry import REGISTRY_FILE, Organisation, load_registry
-from .spec import ReturnSpec, load_specs, schemas_dir
+from .spec import ReturnSpec, load_specs, schemas_dir, shipped_schemas
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,12 @@ class Paths:
     @property
     def schemas(self) -> Path:
         return schemas_dir(self.root)
+
+    def schema_file(self, name: str) -> Path:
+        """A campaign's own schema file if it has one, else the shipped one (a department may
+        override only its returns, or only the indicators)."""
+        own = self.schemas / name
+        return own if own.exists() else shipped_schemas() / name
 
 
 @dataclass

@@ -133,3 +133,20 @@ def test_registry_reports_bad_bin_and_missing_name_by_row(tmp_path, campaign, or
     text = str(info.value)
     assert "строка 2" in text and "контрольная цифра" in text
     assert "строка 3" in text and "Обязательное поле" in text
+
+
+def test_a_campaign_may_override_only_its_returns(tmp_path, orgs):
+    from pipeline.workspace import Paths
+
+    own = tmp_path / "schemas" / "returns"
+    own.mkdir(parents=True)
+    shutil.copy(shipped_schemas() / "returns" / "1.4.yaml", own / "1.4.yaml")
+    shutil.copy(shipped_schemas() / "choices.yaml", tmp_path / "schemas" / "choices.yaml")
+    paths = Paths(tmp_path)
+    assert paths.schemas == tmp_path / "schemas"
+    assert list(load_specs(paths.schemas)) == ["1.4"]
+    assert paths.schema_file("indicators.yaml") == shipped_schemas() / "indicators.yaml"
+    from pipeline.indicators import load_indicators
+
+    kept = load_indicators(paths.schema_file("indicators.yaml"), load_specs(paths.schemas))
+    assert {i.code for i in kept} == {"I14_late", "I14_refused", "I14_paper"}
