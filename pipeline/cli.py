@@ -265,7 +265,7 @@ def status(paths: Paths, as_json: bool, today: dt.datetime | None) -> None:
     measures = []
     if plan:
         day = today.date() if today else dt.date.today()
-        measures = measure_states(ws, plan, frames.load(ws).frames["5.1"], day)
+        measures = measure_states(ws, plan, frames.load(ws).frame("5.1"), day)
         data["monitoring"] = [
             {"bin": m.bin, "measure": m.no, "deadline": m.deadline.isoformat(), "state": m.state}
             for m in measures

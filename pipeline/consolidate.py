@@ -327,7 +327,7 @@ def _monitoring_sheet(w: _Writer, ws: Workspace, data: Consolidated, today: dt.d
             s.done_on,
             s.evidence,
         ]
-        for s in measure_states(ws, plan, data.frames["5.1"], today)
+        for s in measure_states(ws, plan, data.frame("5.1"), today)
     ]
     sheet = w.table("5.1 Мониторинг", headers, rows, [14, 30, 5, 60, 12, 18, 14, 30])
     colours = {

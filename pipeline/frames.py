@@ -21,6 +21,14 @@ class Consolidated:
     frames: dict[str, pd.DataFrame]
     states: dict[str, dict[str, ReturnState]]
 
+    def rows(self, code: str) -> list[dict]:
+        """Records of a return; none when the campaign does not collect it."""
+        frame = self.frames.get(code)
+        return [] if frame is None else frame.to_dict("records")
+
+    def frame(self, code: str) -> pd.DataFrame:
+        return self.frames.get(code, pd.DataFrame(columns=["bin"]))
+
     @property
     def available(self) -> set[tuple[str, str]]:
         """(bin, return) pairs whose data is in: accepted, on time or late."""

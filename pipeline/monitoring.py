@@ -41,6 +41,8 @@ def template_path(ws: Workspace, bin_: str) -> Path:
 
 
 def write_templates(ws: Workspace, plan: Plan) -> list[Path]:
+    if MONITORING not in ws.specs:  # a campaign without the monitoring return
+        return []
     spec = ws.specs[MONITORING]
     due = Due(plan.monitoring_period, plan.monitoring_end)
     paths = []

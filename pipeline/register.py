@@ -76,19 +76,18 @@ def derive(ws: Workspace, data: Consolidated) -> list[dict]:
         if bin_ in names:
             entry["orgs"].add(names[bin_].name.ru)
 
-    frames = data.frames
-    for rec in frames["1.2"].to_dict("records"):
+    for rec in data.rows("1.2"):
         add(rec["position"], RISKS["1.2"], "2.1", "1.2", rec["bin"])
-    for rec in frames["1.3"].to_dict("records"):
+    for rec in data.rows("1.3"):
         add(rec["position"], RISKS["1.3"], "2.5", "1.3", rec["bin"])
-    for rec in frames["1.6"].to_dict("records"):
+    for rec in data.rows("1.6"):
         if rec.get("substantiated") == "yes":
             add(rec["position"], RISKS["1.6"], "2.1", "1.6", rec["bin"])
-    for rec in frames["1.4"].to_dict("records"):
+    for rec in data.rows("1.4"):
         add(rec.get("responsible") or "", RISKS["1.4"], "2.3", "1.4", rec["bin"])
-    checklist = ws.specs["2"]
-    items = {c.code: c for c in checklist.column("item").choices}
-    for rec in frames["2"].to_dict("records"):
+    checklist = ws.specs.get("2")
+    items = {c.code: c for c in checklist.column("item").choices} if checklist else {}
+    for rec in data.rows("2"):
         if rec.get("risk_found") == "yes" and not is_blank(rec.get("positions")):
             item = items.get(rec["item"])
             risk = Text(

@@ -233,3 +233,30 @@ def test_status_and_consolidated_workbook_show_measures(ws, orgs, specs):
         "есеп жоқ / нет отчёта",
         "мерзімі өтті / просрочено",
     }
+
+
+def test_a_campaign_collecting_only_some_returns_runs_end_to_end(tmp_path, orgs):
+    import shutil
+
+    from pipeline.campaign import load_campaign
+    from pipeline.registry import write_registry
+    from pipeline.spec import shipped_schemas
+    from pipeline.workspace import Paths, open_workspace
+
+    paths = Paths(tmp_path)
+    (tmp_path / "schemas" / "returns").mkdir(parents=True)
+    shutil.copy(shipped_schemas() / "returns" / "1.4.yaml", tmp_path / "schemas" / "returns")
+    shutil.copy(shipped_schemas() / "choices.yaml", tmp_path / "schemas")
+    paths.campaign_dir.mkdir()
+    shutil.copy(shipped_schemas() / "campaign-2023.yaml", paths.campaign_file)
+    write_registry(paths.registry_file, orgs, load_campaign(paths.campaign_file).org_types)
+    paths.inbox.mkdir()
+    ws = open_workspace(paths)
+    fill(ws, orgs[0], {"1.4": [{**good_14(), "late": 5, "on_time": 4, "refused": 1}]}, "a.xlsx")
+    [outcome] = ingest(ws)
+    assert outcome.status == "accepted"
+    outcome = build_report(ws, SIGNED)
+    assert [f.indicator.code for f in outcome.findings] == ["I14_late", "I14_paper", "I14_refused"]
+    indicators = load_indicators(paths.schema_file("indicators.yaml"), ws.specs)
+    path, _ = write_consolidated(ws, frames.load(ws), indicators)
+    assert path.exists()
