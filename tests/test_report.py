@@ -256,7 +256,11 @@ def test_a_campaign_collecting_only_some_returns_runs_end_to_end(tmp_path, orgs)
     [outcome] = ingest(ws)
     assert outcome.status == "accepted"
     outcome = build_report(ws, SIGNED)
-    assert sorted(f.indicator.code for f in outcome.findings) == ["I14_late", "I14_paper", "I14_refused"]
+    assert sorted(f.indicator.code for f in outcome.findings) == [
+        "I14_late",
+        "I14_paper",
+        "I14_refused",
+    ]
     indicators = load_indicators(paths.schema_file("indicators.yaml"), ws.specs)
     path, _ = write_consolidated(ws, frames.load(ws), indicators)
     assert path.exists()
