@@ -53,6 +53,23 @@ WORDS = {
     ),
     "deadline": ("мерзімі", "срок"),
     "executor": ("Орындаған: {n}", "Исполнитель: {n}"),
+    "missing": (
+        "Ақпаратты толық ұсынбаған ұйымдар: {orgs}.",
+        "Не представили информацию в полном объёме: {orgs}.",
+    ),
+    "summary_head": ("5. Қорытынды", "5. Заключение"),
+    "summary": (
+        "Талдау барысында {areas} бағыт бойынша {found} сыбайлас жемқорлық тәуекелі анықталды, оның ішінде "
+        "{high} жоғары деңгейлі. Тәуекелдер ең көп анықталған бағыттар: {top}. Анықталған тәуекелдерді жою "
+        "үшін {measures} іс-шара ұсынылады; іс-шаралар жоспары {due} дейін бекітілуі тиіс.",
+        "В ходе анализа по {areas} направлениям выявлено коррупционных рисков: {found}, из них высокого "
+        "уровня: {high}. Больше всего рисков выявлено по направлениям: {top}. Для их устранения "
+        "рекомендуется мероприятий: {measures}; план мероприятий подлежит утверждению до {due}.",
+    ),
+    "summary_none": (
+        "Талдау барысында сыбайлас жемқорлық тәуекелдері анықталған жоқ.",
+        "В ходе анализа коррупционные риски не выявлены.",
+    ),
     "type_rate": (
         "{t}: {r:.0%} есеп қабылданды (уақытында {o:.0%})",
         "{t}: принято {r:.0%} отчётов (в срок {o:.0%})",
@@ -78,6 +95,7 @@ def write_reference(
     states,
     *,
     public: bool = False,
+    plan_due: dt.date | None = None,
 ) -> Path:
     """Write the reference in one language; `public` leaves out the executor's contacts."""
     texts = load_yaml(ws.paths.schema_file("report.yaml"))
@@ -121,6 +139,13 @@ def write_reference(
                     "type_rate", lang, t=t(c.org_types[org_type]), r=s["rate"], o=s["on_time_rate"]
                 ),
             )
+    incomplete = [
+        t(org.name)
+        for org in ws.organisations
+        if any(st.state in ("missing", "rejected") for st in states[org.bin].values())
+    ]
+    if incomplete:
+        docxio.para(doc, word("missing", lang, orgs=", ".join(incomplete)))
     docxio.heading(doc, word("results", lang))
     areas = by_area(findings)
     area_titles = ws.specs["2"].areas if "2" in ws.specs else {}
@@ -159,6 +184,28 @@ def write_reference(
             doc,
             f"{m.no}. {t(m.text)} ({t(m.responsible)}; {word('deadline', lang)} {m.deadline:%d.%m.%Y})",
         )
+    docxio.heading(doc, word("summary_head", lang))
+    if findings:
+        ranked = sorted((a for a, f in areas.items() if f), key=lambda a: -len(areas[a]))
+        top = ", ".join(
+            f"{a} {t(area_titles[a]) if a in area_titles else ''}".strip() for a in ranked[:2]
+        )
+        due = f"{plan_due:%d.%m.%Y}" if plan_due else "—"
+        docxio.para(
+            doc,
+            word(
+                "summary",
+                lang,
+                areas=len(areas),
+                found=len(findings),
+                high=sum(f.severity == "high" for f in findings),
+                top=top,
+                measures=len(measures),
+                due=due,
+            ),
+        )
+    else:
+        docxio.para(doc, word("summary_none", lang))
     if not public:
         contact = " ".join(x for x in (c.contact_email, c.contact_phone) if x)
         docxio.para(

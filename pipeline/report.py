@@ -53,7 +53,13 @@ def build_report(ws: Workspace, signed: dt.date, approved: dt.date | None = None
     for lang in ("kk", "ru"):
         files.append(
             reference.write_reference(
-                out / f"3.1-reference-{lang}.docx", ws, lang, findings, measures, data.states
+                out / f"3.1-reference-{lang}.docx",
+                ws,
+                lang,
+                findings,
+                measures,
+                data.states,
+                plan_due=plan.plan_due,
             )
         )
         files.append(action_plan.write_docx(out / f"4.1-action-plan-{lang}.docx", ws, plan, lang))
@@ -81,6 +87,7 @@ def _publication(
                 plan.measures,
                 data.states,
                 public=True,
+                plan_due=plan.plan_due,
             )
         )
         docs.append(action_plan.write_docx(folder / f"4.1-action-plan-{lang}.docx", ws, plan, lang))

@@ -79,6 +79,8 @@ def test_reference_figures_equal_the_consolidated_workbook(ws, orgs, specs):
     finding = next(f for f in outcome.findings if f.indicator.code == "I14_late")
     assert [h.bin for h in finding.hits] == [orgs[0].bin]
     assert "Коррупционные риски по данному направлению не выявлены." in text  # 2.2: nothing found
+    assert "5. Заключение" in text and "до 25.12.2023" in text
+    assert "Не представили информацию в полном объёме:" in text and orgs[2].name.ru in text
 
 
 def test_deadlines_in_working_days(ws, orgs):
