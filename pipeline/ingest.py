@@ -391,23 +391,22 @@ def ingest(
         repair(conn, ws)
         items, containers = collect(ws, received, limits)
         outcomes: list[FileOutcome] = []
-        fresh, batch_seen = [], set()
+        fresh, copies, seen = [], [], set()
         for item in items:
             row = ledger.file_by_sha(conn, item.sha256)
             if row is not None:
                 outcomes.append(_known(conn, ws, item, row, now))
-            elif item.sha256 in batch_seen:
-                fresh.append(item)  # a second copy in the same batch: recorded below as a duplicate
+            elif item.sha256 in seen:
+                copies.append(item)  # a second copy in this batch: a duplicate once the first is in
             else:
-                batch_seen.add(item.sha256)
+                seen.add(item.sha256)
                 fresh.append(item)
         registry = ws.by_bin
         labels = {k: v.both for k, v in ws.campaign.org_types.items()}
-        unique = list({i.sha256: i for i in reversed(fresh)}.values())[::-1]
         reader = parse or (
             lambda batch: [parse_file(i, ws.specs, registry, labels, limits) for i in batch]
         )
-        parsed = reader(unique)
+        parsed = reader(fresh)
         check_batch(ws, parsed)
         recorded = []
         with FeedbackWriter(ws, jobs, sum(bool(pf.errors) for pf in parsed)) as feedback:
@@ -422,12 +421,8 @@ def ingest(
             for file_id, outcome in recorded:
                 ledger.mark_archived(conn, file_id, outcome.feedback)
         outcomes += [o for _, o in recorded]
-        for item in fresh:
-            if item.path.exists() and any(
-                o.sha256 == item.sha256 and o.status != "duplicate" for o in outcomes
-            ):
-                row = ledger.file_by_sha(conn, item.sha256)
-                outcomes.append(_known(conn, ws, item, row, now))
+        for item in copies:
+            outcomes.append(_known(conn, ws, item, ledger.file_by_sha(conn, item.sha256), now))
         _archive_containers(ws, containers)
         return outcomes
     finally:
