@@ -61,6 +61,10 @@ class SmtpSettings:
     user: str
     password: str
     sender: str
+    cafile: str = ""  # a department's own CA for its mail server's certificate
+
+    def tls(self) -> ssl.SSLContext:
+        return ssl.create_default_context(cafile=self.cafile or None)
 
 
 def smtp_settings(ws: Workspace, env: dict[str, str] | None = None) -> SmtpSettings:
@@ -86,6 +90,7 @@ def smtp_settings(ws: Workspace, env: dict[str, str] | None = None) -> SmtpSetti
         env.get("ADAL_SMTP_USER", str(conf.get("user") or "")),
         env.get("ADAL_SMTP_PASSWORD", ""),
         sender,
+        env.get("ADAL_SMTP_CAFILE", str(conf.get("cafile") or "")),
     )
 
 
@@ -262,12 +267,12 @@ def _connect(settings: SmtpSettings, timeout: float) -> smtplib.SMTP:
     try:
         if settings.security == "ssl":
             client = smtplib.SMTP_SSL(
-                settings.host, settings.port, timeout=timeout, context=ssl.create_default_context()
+                settings.host, settings.port, timeout=timeout, context=settings.tls()
             )
         else:
             client = smtplib.SMTP(settings.host, settings.port, timeout=timeout)
             if settings.security == "starttls":
-                client.starttls(context=ssl.create_default_context())
+                client.starttls(context=settings.tls())
         if settings.user:
             client.login(settings.user, settings.password)
         return client

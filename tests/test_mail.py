@@ -198,3 +198,71 @@ def test_dry_run_writes_eml_files(ws, orgs):
     assert len(files) == 3
     parsed = email.message_from_bytes(files[0].read_bytes(), policy=email.policy.default)
     assert parsed["To"] in {o.email for o in orgs}
+
+
+@pytest.fixture
+def certificate(tmp_path):
+    """A self-signed certificate for 127.0.0.1, made with the openssl command."""
+    import shutil as sh
+    import subprocess
+
+    if not sh.which("openssl"):
+        pytest.skip("openssl is not installed")
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return key, cert
+
+
+@pytest.mark.parametrize("security", ["starttls", "ssl"])
+def test_encrypted_connections_with_the_departments_own_ca(ws, orgs, smtp, certificate, security):
+    import ssl
+
+    key, cert = certificate
+    server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server.load_cert_chain(cert, key)
+    handler = Collector()
+    kwargs = (
+        {"tls_context": server, "require_starttls": True}
+        if security == "starttls"
+        else {"ssl_context": server}
+    )
+    env = smtp(handler, **kwargs)
+    env.update(ADAL_SMTP_SECURITY=security, ADAL_SMTP_CAFILE=str(cert))
+    templates(ws)
+    report = run_mail(ws, "templates", send=True, env=env, sleep=lambda s: None, timeout=5)
+    assert report.sent == 3 and report.failed == []
+    assert {r[0] for r, _ in handler.messages} == {o.email for o in orgs}
+
+
+def test_untrusted_certificate_is_reported_not_ignored(ws, smtp, certificate):
+    import ssl
+
+    key, cert = certificate
+    server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server.load_cert_chain(cert, key)
+    env = smtp(Collector(), tls_context=server, require_starttls=True)
+    env.update(ADAL_SMTP_SECURITY="starttls")
+    templates(ws)
+    with pytest.raises(MailError, match="SMTP"):
+        run_mail(ws, "templates", send=True, env=env, sleep=lambda s: None, timeout=5)
