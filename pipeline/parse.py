@@ -6,7 +6,9 @@ everything it returns is plain, picklable data.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import wraps
 
 from loguru import logger
 
@@ -53,6 +55,24 @@ def _problem(which: str, sheet: str = "", **fields: object) -> Problem:
     return Problem(which, message.kk, message.ru, sheet=sheet)
 
 
+def _answered_even_on_failure(parse: Callable[..., ParsedFile]) -> Callable[..., ParsedFile]:
+    """A failure nobody foresaw stays with its file: the batch goes on, and the file is
+    answered and archived like any rejected one."""
+
+    @wraps(parse)
+    def guarded(item: Item, *args: object) -> ParsedFile:
+        try:
+            return parse(item, *args)
+        except Exception as exc:  # the batch must never die of one file
+            logger.exception("unexpected failure reading {}", item.name)
+            parsed = ParsedFile(item)
+            parsed.problems.append(_problem("internal_error", detail=type(exc).__name__))
+            return parsed
+
+    return guarded
+
+
+@_answered_even_on_failure
 def parse_file(
     item: Item,
     specs: dict[str, ReturnSpec],
@@ -60,27 +80,7 @@ def parse_file(
     type_labels: dict[str, str],
     limits: Limits,
 ) -> ParsedFile:
-    """Read, identify and extract; every problem found on the way is recorded, none raised.
-
-    Even a failure nobody foresaw stays with its file: the batch goes on and the file is
-    answered and archived like any rejected one.
-    """
-    try:
-        return _parse(item, specs, registry, type_labels, limits)
-    except Exception as exc:  # the batch must never die of one file
-        logger.exception("unexpected failure reading {}", item.name)
-        parsed = ParsedFile(item)
-        parsed.problems.append(_problem("internal_error", detail=type(exc).__name__))
-        return parsed
-
-
-def _parse(
-    item: Item,
-    specs: dict[str, ReturnSpec],
-    registry: dict[str, Organisation],
-    type_labels: dict[str, str],
-    limits: Limits,
-) -> ParsedFile:
+    """Read, identify and extract; every problem found on the way is recorded, none raised."""
     parsed = ParsedFile(item)
     if item.error:
         parsed.problems.append(_problem(item.error))

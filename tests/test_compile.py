@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from pipeline.compile import compile_schema
-from pipeline.validate import SheetRows, check_sheets
+from pipeline.validate import SheetRows, _typed_series, check_sheets
 from tests.conftest import good_11, good_14
 
 
@@ -126,7 +126,11 @@ def test_typed_frame_dtypes(specs, campaign):
             "responsible": None,
         }
     ]
-    assert pd.api.types.is_integer_dtype(pd.Series([1], dtype="Int64"))
+    frame = pd.DataFrame(
+        {c.key: _typed_series(sheet.typed[c.key], c.type) for c in specs["1.4"].columns}
+    )
+    assert str(frame["applications"].dtype) == "Int64"
+    assert str(frame["month"].dtype) == "datetime64[ns]"
 
 
 def test_pattern_check_says_what_is_expected(specs, campaign):
