@@ -46,12 +46,12 @@ def floor(files: list[str], jobs: int) -> dict:
 
 def ingest_stage(root: Path, jobs: int) -> dict:
     from .ingest import ingest
-    from .parallel import parallel_parser
+    from .parallel import parallel_reader
     from .workspace import Paths, open_workspace
 
     start = time.perf_counter()
     ws = open_workspace(Paths(root))
-    outcomes = ingest(ws, parse=parallel_parser(ws, jobs), jobs=jobs)
+    outcomes = ingest(ws, reader=parallel_reader(ws, jobs), jobs=jobs)
     seconds = time.perf_counter() - start
     statuses: dict[str, int] = {}
     for o in outcomes:

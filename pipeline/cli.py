@@ -179,7 +179,7 @@ def templates(paths: Paths) -> None:
 def ingest(paths: Paths, as_json: bool, received: dt.datetime | None, jobs: int | None) -> None:
     """Есептерді қабылдау / Приём отчётов: read inbox/, validate, store, archive, write feedback."""
     from .ingest import ingest as run_ingest
-    from .parallel import parallel_parser
+    from .parallel import parallel_reader
 
     ws = open_workspace(paths)
     bar = None
@@ -195,7 +195,7 @@ def ingest(paths: Paths, as_json: bool, received: dt.datetime | None, jobs: int 
 
     workers = jobs or os.cpu_count() or 1
     outcomes = run_ingest(
-        ws, received=received, progress=progress, parse=parallel_parser(ws, workers), jobs=workers
+        ws, received=received, progress=progress, reader=parallel_reader(ws, workers), jobs=workers
     )
     if bar is not None:
         bar.__exit__(None, None, None)

@@ -15,7 +15,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from .campaign import Period
-from .ids import is_valid_id
+from .ids import valid_ids
 from .spec import Column, ReturnSpec, Rule
 
 DTYPES = {
@@ -55,7 +55,7 @@ def _column_checks(column: Column, period: Period | None) -> list[tuple[str, pa.
         if column.max is not None:
             checks.append(("above_max", pa.Check.le(column.max)))
     if column.type in ("iin", "bin"):
-        checks.append(("id_checksum", pa.Check(is_valid_id, element_wise=True, name="id_checksum")))
+        checks.append(("id_checksum", pa.Check(valid_ids, name="id_checksum")))
     if column.type == "choice":
         checks.append(("bad_choice", pa.Check.isin([c.code for c in column.choices])))
     if column.within_period and period is not None:

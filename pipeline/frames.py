@@ -41,17 +41,19 @@ class Consolidated:
 
 
 def _frame(conn: sqlite3.Connection, spec: ReturnSpec) -> pd.DataFrame:
-    rows = ledger.accepted_rows(conn, spec.code)
-    records = [
-        {
-            "bin": r["bin"],
-            "_file": r["original_name"],
-            "_row": r["excel_row"],
-            **json.loads(r["data"]),
-        }
-        for r in rows
-    ]
-    frame = pd.DataFrame.from_records(records, columns=["bin", "_file", "_row", *spec.keys])
+    """One frame per return, built column by column from every organisation's stored sheet."""
+    keys = ["bin", "_file", "_row", *spec.keys]
+    columns: dict[str, list] = {k: [] for k in keys}
+    for sheet in ledger.accepted_sheets(conn, spec.code):
+        numbers = json.loads(sheet["excel_rows"])
+        stored = json.loads(sheet["columns"])
+        count = len(numbers)
+        columns["bin"] += [sheet["bin"]] * count
+        columns["_file"] += [sheet["original_name"]] * count
+        columns["_row"] += numbers
+        for key in spec.keys:
+            columns[key] += stored.get(key) or [None] * count
+    frame = pd.DataFrame(columns, columns=keys)
     for column in spec.columns:
         if column.type == "date":
             frame[column.key] = pd.to_datetime(frame[column.key])

@@ -10,8 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import sqlite3
-from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,16 +18,17 @@ from pathlib import Path
 from loguru import logger
 
 from . import ledger
+from .batch import BatchContext, read_and_check
 from .feedback import write_feedback
 from .inbox import Item, archive_path, expand_email, expand_zip, file_item, list_inbox, move_into
 from .messages import render
-from .parse import ParsedFile, parse_file
+from .parse import ParsedFile
 from .problems import Problem
 from .safety import Limits
-from .validate import check_sheets
 from .workspace import Workspace
 
 Progress = Callable[[int, int], None]
+Reader = Callable[[list[Item]], Iterable[list[ParsedFile]]]
 
 
 @dataclass
@@ -100,46 +100,6 @@ def _file_status(parsed: ParsedFile) -> str:
     return "rejected"
 
 
-def _reading_order(problem: Problem) -> tuple[int, int, str]:
-    letters = problem.cell.rstrip("0123456789")
-    return (problem.row or 0, len(letters), letters)
-
-
-def check_batch(ws: Workspace, parsed: list[ParsedFile]) -> None:
-    """Validate all pending sheets, stacked per return and period (one pandera call each)."""
-    groups: dict[tuple[str, str], list] = defaultdict(list)
-    for pf in parsed:
-        for sheet in pf.sheets:
-            if sheet.status == "pending":
-                groups[(sheet.spec_code, pf.org_type)].append(sheet)
-    for (code, org_type), sheets in groups.items():
-        try:
-            check_sheets(ws.specs[code], ws.period(code, org_type), [s.rows for s in sheets])
-        except Exception as exc:  # one return's failure must not take the batch with it
-            logger.exception("unexpected failure validating {} for {}", code, org_type)
-            message = render("internal_error", detail=type(exc).__name__)
-            for sheet in sheets:
-                sheet.rows.problems.append(
-                    Problem(message.code, message.kk, message.ru, sheet=sheet.rows.sheet)
-                )
-        for sheet in sheets:
-            sheet.status = (
-                "rejected"
-                if any(p.severity == "error" for p in sheet.rows.problems)
-                else "accepted"
-            )
-    for pf in parsed:
-        for sheet in pf.sheets:  # as the person reads the sheet: row by row, left to right
-            sheet.rows.problems.sort(key=_reading_order)
-        if (
-            pf.org_type
-            and not any(s.status in ("accepted", "rejected") for s in pf.sheets)
-            and not pf.errors
-        ):
-            message = render("nothing_filled")
-            pf.problems.append(Problem(message.code, message.kk, message.ru))
-
-
 def _record(
     conn: sqlite3.Connection, ws: Workspace, pf: ParsedFile, now: dt.datetime
 ) -> tuple[int, FileOutcome]:
@@ -193,12 +153,10 @@ def _record(
                 "nil": sheet.nil and not sheet.rows.excel_rows,
                 "error_count": sum(p.severity == "error" for p in sheet.rows.problems),
             }
-            rows = (
-                list(zip(sheet.rows.excel_rows, sheet.rows.records, strict=True))
-                if sheet.status == "accepted"
-                else []
+            sub["row_count"] = len(sheet.rows.excel_rows)
+            sheet_ids[sheet.rows.sheet] = ledger.insert_submission(
+                conn, file_id, sub, sheet.rows.stored if sheet.status == "accepted" else None
             )
-            sheet_ids[sheet.rows.sheet] = ledger.insert_submission(conn, file_id, sub, rows)
         conn.executemany(
             "INSERT INTO problems (file_id, submission_id, sheet, excel_row, cell, column_key, column_label, value,"
             " code, severity, message_kk, message_ru) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -332,11 +290,14 @@ def _feedback_job(job: tuple) -> str | None:
 
 class FeedbackWriter:
     """Correction workbooks for files with errors. openpyxl is slow, so with several cores
-    and several such files they are written by a process pool while ingest goes on."""
+    and several such files they are written by a process pool while ingest goes on; a
+    single one is written here (starting a pool would cost more)."""
 
-    def __init__(self, ws: Workspace, jobs: int, expected: int) -> None:
+    def __init__(self, ws: Workspace, jobs: int) -> None:
         self.ws = ws
-        self.pool = ProcessPoolExecutor(min(jobs, expected)) if jobs > 1 and expected >= 4 else None
+        self.jobs = jobs
+        self.pool: ProcessPoolExecutor | None = None
+        self.waiting: list[tuple[FileOutcome, tuple]] = []
         self.pending: list[tuple[FileOutcome, object]] = []
 
     def submit(self, outcome: FileOutcome) -> None:
@@ -348,16 +309,24 @@ class FeedbackWriter:
             str(self.ws.paths.outbox / "feedback" / outcome.bin),
             outcome.name,
         )
-        if self.pool is None:
+        if self.jobs <= 1:
             outcome.feedback = _feedback_job(job)
-        else:
-            self.pending.append((outcome, self.pool.submit(_feedback_job, job)))
+            return
+        self.waiting.append((outcome, job))
+        if self.pool is None and len(self.waiting) >= 2:
+            self.pool = ProcessPoolExecutor(self.jobs)
+        if self.pool is not None:
+            self.pending += [(o, self.pool.submit(_feedback_job, j)) for o, j in self.waiting]
+            self.waiting = []
 
     def __enter__(self) -> FeedbackWriter:
         return self
 
     def __exit__(self, *exc) -> None:
         try:
+            if exc[0] is None:
+                for outcome, job in self.waiting:
+                    outcome.feedback = _feedback_job(job)
             for outcome, future in self.pending:
                 if exc[0] is None:
                     outcome.feedback = future.result()
@@ -380,10 +349,15 @@ def ingest(
     limits: Limits | None = None,
     now: dt.datetime | None = None,
     progress: Progress | None = None,
-    parse: Callable[[list[Item]], list[ParsedFile]] | None = None,
+    reader: Reader | None = None,
     jobs: int = 1,
 ) -> list[FileOutcome]:
-    """Ingest the whole inbox and return one outcome per file found there."""
+    """Ingest the whole inbox and return one outcome per file found there.
+
+    `reader` reads and checks the new files and hands them over chunk by chunk (in
+    process by default; `parallel.parallel_reader` uses every core), so the ledger is
+    written while the next chunk is still being read.
+    """
     now = now or dt.datetime.now().replace(microsecond=0)
     limits = limits or Limits()
     conn = ledger.connect(ws.paths.ledger)
@@ -401,22 +375,19 @@ def ingest(
             else:
                 seen.add(item.sha256)
                 fresh.append(item)
-        registry = ws.by_bin
-        labels = {k: v.both for k, v in ws.campaign.org_types.items()}
-        reader = parse or (
-            lambda batch: [parse_file(i, ws.specs, registry, labels, limits) for i in batch]
-        )
-        parsed = reader(fresh)
-        check_batch(ws, parsed)
+        if reader is None:
+            context = BatchContext.of(ws, limits)
+            reader = lambda batch: [read_and_check(batch, context)]  # noqa: E731
         recorded = []
-        with FeedbackWriter(ws, jobs, sum(bool(pf.errors) for pf in parsed)) as feedback:
-            for done, pf in enumerate(parsed, start=1):
-                file_id, outcome = _record(conn, ws, pf, now)
-                move_into(pf.item.path, Path(outcome.archive))  # only after its ledger commit
-                feedback.submit(outcome)  # written by other processes while the ledger goes on
-                recorded.append((file_id, outcome))
-                if progress:
-                    progress(done, len(parsed))
+        with FeedbackWriter(ws, jobs) as feedback:
+            for chunk in reader(fresh):
+                for pf in chunk:
+                    file_id, outcome = _record(conn, ws, pf, now)
+                    move_into(pf.item.path, Path(outcome.archive))  # only after its commit
+                    feedback.submit(outcome)  # other processes write while the ledger goes on
+                    recorded.append((file_id, outcome))
+                    if progress:
+                        progress(len(recorded), len(fresh))
         with ledger.transaction(conn):
             for file_id, outcome in recorded:
                 ledger.mark_archived(conn, file_id, outcome.feedback)

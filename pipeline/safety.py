@@ -7,8 +7,11 @@ judged here first, from bytes, without inflating more than a few kilobytes.
 
 from __future__ import annotations
 
+import io
 import re
+import struct
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,8 +41,9 @@ def _fail(code: str, where: str, **fields: object) -> WorkbookError:
 
 def _check_zip(path: Path, limits: Limits) -> list[str]:
     """Judge the zip directory and every XML prolog; return warning codes (macros)."""
+    data = path.read_bytes()  # within max_bytes; one read serves every part below
     try:
-        archive = zipfile.ZipFile(path)
+        archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise _fail("corrupt", path.name, detail=f"zip: {exc}") from None
     with archive:
@@ -60,27 +64,63 @@ def _check_zip(path: Path, limits: Limits) -> list[str]:
             if name.endswith("vbaproject.bin"):
                 warnings.append("macros_ignored")
             if name.endswith((".xml", ".rels", ".vml")):
-                _check_prolog(archive, info, limits, path)
+                _check_prolog(archive, data, info, limits, path)
         return warnings
 
 
 _ROOT_START = re.compile(rb"<[A-Za-z_]")
 
 
+def _raw_head(data: bytes, info: zipfile.ZipInfo, limits: Limits) -> bytes | None:
+    """The first bytes of a plain or deflated part, inflated a step at a time up to the
+    root element; None when only `zipfile` can tell (encrypted, other methods, odd headers).
+
+    Opening each part through `zipfile` cost more than the rest of the check put together.
+    """
+    offset = info.header_offset
+    if info.flag_bits & 1 or data[offset : offset + 4] != b"PK\x03\x04":
+        return None
+    name_length, extra_length = struct.unpack("<HH", data[offset + 26 : offset + 30])
+    start = offset + 30 + name_length + extra_length
+    raw = data[start : start + info.compress_size]
+    if info.compress_type == zipfile.ZIP_STORED:
+        return raw[: limits.prolog_bytes]
+    if info.compress_type != zipfile.ZIP_DEFLATED:
+        return None
+    inflate = zlib.decompressobj(-zlib.MAX_WBITS)
+    try:
+        head = inflate.decompress(raw, 2048)
+        while len(head) < limits.prolog_bytes and not _ROOT_START.search(head):
+            chunk = inflate.decompress(inflate.unconsumed_tail, 2048)
+            if not chunk:
+                break
+            head += chunk
+    except zlib.error:
+        return None
+    return head
+
+
+def _zip_head(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits) -> bytes:
+    head = b""
+    with archive.open(info) as member:
+        while len(head) < limits.prolog_bytes:
+            chunk = member.read(2048)
+            if not chunk:
+                break
+            head += chunk
+            if _ROOT_START.search(head):
+                break
+    return head
+
+
 def _check_prolog(
-    archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits, path: Path
+    archive: zipfile.ZipFile, data: bytes, info: zipfile.ZipInfo, limits: Limits, path: Path
 ) -> None:
     """A DTD can only stand before the root element: read up to it, never the whole part."""
-    head = b""
     try:
-        with archive.open(info) as member:
-            while len(head) < limits.prolog_bytes:
-                chunk = member.read(2048)
-                if not chunk:
-                    break
-                head += chunk
-                if _ROOT_START.search(head):
-                    break
+        head = _raw_head(data, info, limits)
+        if head is None:
+            head = _zip_head(archive, info, limits)
     except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError) as exc:
         raise _fail("corrupt", path.name, detail=f"{info.filename}: {exc}") from None
     root = _ROOT_START.search(head)

@@ -7,7 +7,6 @@ and its cell through the row's position. A file validated alone gets the same pr
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,12 +30,12 @@ class SheetRows:
     rows: list[list[Any]]
     excel_rows: list[int]
     positions: dict[str, int]
-    records: list[str] = field(default_factory=list)  # one JSON object per row, for the ledger
     problems: list[Problem] = field(default_factory=list)
     typed: dict[str, list[Any]] | None = None  # filled by `normalise_sheet`
     bad: set[tuple[int, str]] = field(
         default_factory=set
     )  # (row index, key) that failed to convert
+    stored: tuple[str, str] | None = None  # the ledger's text of an accepted sheet (`batch.seal`)
 
 
 TOTAL_WORDS = frozenset(
@@ -114,15 +113,13 @@ def _typed_series(values: list[Any], ctype: str) -> pd.Series:
 
 
 _EDGES = " '\t\r\n\u00a0\u202f\u2009"
-_encode = json.JSONEncoder(ensure_ascii=False, default=lambda v: v.isoformat()).encode
 
 
 def normalise_sheet(spec: ReturnSpec, sheet: SheetRows) -> None:
     """Convert raw cells to typed values (in the reader's process); errors become problems.
 
     Column by column: clean cells take a fast path, the rest the full converter. The raw
-    rows are dropped afterwards: only typed columns and the ledger's JSON rows travel
-    back to the writer.
+    rows are dropped afterwards.
     """
     count = len(sheet.rows)
     raw_columns = list(zip(*sheet.rows, strict=True)) if count else [()] * len(spec.columns)
@@ -150,11 +147,6 @@ def normalise_sheet(spec: ReturnSpec, sheet: SheetRows) -> None:
                 result = None
             out[i] = result
         typed[column.key] = out
-    keys = spec.keys
-    lists = [typed[k] for k in keys]
-    sheet.records = [
-        _encode(dict(zip(keys, values, strict=True))) for values in zip(*lists, strict=True)
-    ]
     sheet.typed = typed
     sheet.rows = []
 

@@ -1,11 +1,11 @@
 """spec → pandera: a valid frame passes, each kind of bad value fails with its code."""
 
 import datetime as dt
-import json
 
 import pandas as pd
 import pytest
 
+from pipeline import ledger
 from pipeline.compile import compile_schema
 from pipeline.validate import SheetRows, _typed_series, check_sheets
 from tests.conftest import good_11, good_14
@@ -28,7 +28,8 @@ def codes(sheet):
 def test_valid_rows_pass(specs, campaign):
     sheet = run(specs, campaign, "1.1", [good_11()])
     assert sheet.problems == []
-    record = json.loads(sheet.records[0])
+    [record] = ledger.decode_rows(*ledger.encode_rows(sheet.excel_rows, sheet.typed))
+    assert record["_row"] == 10
     assert record["checked_on"] == "2023-03-01"
     assert record["has_record"] == "no"
 
@@ -113,8 +114,9 @@ def test_batch_gives_each_sheet_the_errors_it_gets_alone(specs, campaign):
 
 def test_typed_frame_dtypes(specs, campaign):
     sheet = run(specs, campaign, "1.4", [good_14()])
-    assert [json.loads(r) for r in sheet.records] == [
+    assert ledger.decode_rows(*ledger.encode_rows(sheet.excel_rows, sheet.typed)) == [
         {
+            "_row": 10,
             "service": "school_enrolment",
             "month": "2023-02-15",
             "applications": 10,

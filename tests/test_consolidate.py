@@ -34,8 +34,12 @@ def add(ws, org, code, rows, received="2023-11-10T10:00:00", nil=False):
             "status": "accepted",
             "error_count": 0,
             "nil": nil,
+            "row_count": len(rows),
         }
-        ledger.insert_submission(conn, file_id, sub, [(10 + i, r) for i, r in enumerate(rows)])
+        keys = list(dict.fromkeys(k for r in rows for k in r))
+        columns = {k: [r.get(k) for r in rows] for k in keys}
+        stored = ledger.encode_rows([10 + i for i in range(len(rows))], columns)
+        ledger.insert_submission(conn, file_id, sub, stored)
     conn.close()
 
 

@@ -2,6 +2,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pipeline.ids import check_digit, complete_id, is_valid_id, normalise_id
+from tests.conftest import make_iin
 
 
 def test_checksum_first_round():
@@ -48,3 +49,17 @@ def test_completed_ids_are_valid(number):
     if full is not None:
         assert is_valid_id(full)
         assert not is_valid_id(full[:11] + str((int(full[11]) + 1) % 10))
+
+
+def test_valid_ids_agrees_with_one_by_one_checks():
+    import pandas as pd
+
+    from pipeline.ids import is_valid_id, valid_ids
+
+    values = [make_iin(n) for n in range(1, 40)]
+    values += [v[:11] + str((int(v[11]) + 1) % 10) for v in values[:10]]
+    values += ["12345678901", "1234567890123", "abcdefghijkl", "١٢٣٤٥٦٧٨٩٠١٢", "", 123456789012]
+    series = pd.Series(values, index=range(100, 100 + len(values)), dtype=object)
+    assert valid_ids(series).tolist() == [is_valid_id(v) for v in values]
+    assert list(valid_ids(series).index) == list(series.index)
+    assert valid_ids(pd.Series([], dtype=object)).tolist() == []

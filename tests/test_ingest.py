@@ -478,17 +478,17 @@ def test_an_unforeseen_failure_stays_with_its_file(ws, orgs, monkeypatch):
 
 
 def test_a_failing_validation_group_does_not_stop_the_others(ws, orgs, monkeypatch):
-    from pipeline import ingest as ingest_mod
+    from pipeline import batch
 
     fill(ws, orgs[0], {"1.4": [good_14()], "1.1": [good_11()]}, "a.xlsx")
-    real = ingest_mod.check_sheets
+    real = batch.check_sheets
 
     def flaky(spec, period, sheets):
         if spec.code == "1.1":
             raise ValueError("pandera had a bad day")
         return real(spec, period, sheets)
 
-    monkeypatch.setattr(ingest_mod, "check_sheets", flaky)
+    monkeypatch.setattr(batch, "check_sheets", flaky)
     [outcome] = ingest(ws)
     assert outcome.status == "partial"
     assert outcome.returns["1.4"] == "accepted" and outcome.returns["1.1"] == "rejected"

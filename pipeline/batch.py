@@ -1,0 +1,107 @@
+"""Reading and checking a chunk of received files: the work that runs on every core.
+
+A chunk's sheets are validated per return and period in one pandera call each (its cost
+is mostly per call), then sealed: accepted rows become the ledger's JSON text and the
+typed columns are dropped, so only problems and that text travel back to the writer.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from loguru import logger
+
+from . import ledger
+from .campaign import Period
+from .inbox import Item
+from .messages import render
+from .parse import ParsedFile, parse_file
+from .problems import Problem
+from .registry import Organisation
+from .safety import Limits
+from .spec import ReturnSpec
+from .validate import check_sheets
+from .workspace import Workspace
+
+
+@dataclass(frozen=True)
+class BatchContext:
+    """Everything reading and checking needs, as plain data a worker process can receive."""
+
+    specs: dict[str, ReturnSpec]
+    registry: dict[str, Organisation]
+    type_labels: dict[str, str]
+    limits: Limits
+    periods: dict[tuple[str, str], Period | None]
+
+    @classmethod
+    def of(cls, ws: Workspace, limits: Limits | None = None) -> BatchContext:
+        types = ws.campaign.org_types
+        return cls(
+            ws.specs,
+            ws.by_bin,
+            {k: v.both for k, v in types.items()},
+            limits or Limits(),
+            {(code, t): ws.period(code, t) for code in ws.specs for t in types},
+        )
+
+
+def _reading_order(problem: Problem) -> tuple[int, int, str]:
+    letters = problem.cell.rstrip("0123456789")
+    return (problem.row or 0, len(letters), letters)
+
+
+def check_batch(ctx: BatchContext, parsed: list[ParsedFile]) -> None:
+    """Validate all pending sheets, stacked per return and period (one pandera call each)."""
+    groups: dict[tuple[str, str], list] = defaultdict(list)
+    for pf in parsed:
+        for sheet in pf.sheets:
+            if sheet.status == "pending":
+                groups[(sheet.spec_code, pf.org_type)].append(sheet)
+    for (code, org_type), sheets in groups.items():
+        try:
+            check_sheets(
+                ctx.specs[code], ctx.periods.get((code, org_type)), [s.rows for s in sheets]
+            )
+        except Exception as exc:  # one return's failure must not take the batch with it
+            logger.exception("unexpected failure validating {} for {}", code, org_type)
+            message = render("internal_error", detail=type(exc).__name__)
+            for sheet in sheets:
+                sheet.rows.problems.append(
+                    Problem(message.code, message.kk, message.ru, sheet=sheet.rows.sheet)
+                )
+        for sheet in sheets:
+            sheet.status = (
+                "rejected"
+                if any(p.severity == "error" for p in sheet.rows.problems)
+                else "accepted"
+            )
+    for pf in parsed:
+        for sheet in pf.sheets:  # as the person reads the sheet: row by row, left to right
+            sheet.rows.problems.sort(key=_reading_order)
+        if (
+            pf.org_type
+            and not any(s.status in ("accepted", "rejected") for s in pf.sheets)
+            and not pf.errors
+        ):
+            message = render("nothing_filled")
+            pf.problems.append(Problem(message.code, message.kk, message.ru))
+
+
+def seal(parsed: list[ParsedFile]) -> None:
+    """Accepted sheets keep their rows as the ledger's text; typed columns are let go."""
+    for pf in parsed:
+        for sheet in pf.sheets:
+            rows = sheet.rows
+            if sheet.status == "accepted" and rows.typed is not None:
+                rows.stored = ledger.encode_rows(rows.excel_rows, rows.typed)
+            rows.typed, rows.rows = None, []
+
+
+def read_and_check(items: list[Item], ctx: BatchContext) -> list[ParsedFile]:
+    """Parse, validate and seal a chunk of files; every problem is recorded, none raised."""
+    parsed = [parse_file(i, ctx.specs, ctx.registry, ctx.type_labels, ctx.limits) for i in items]
+    check_batch(ctx, parsed)
+    seal(parsed)
+    return parsed
