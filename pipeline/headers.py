@@ -8,15 +8,24 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 from .normalise import fold, is_blank
-from .spec import Column
+from .spec import Column, ReturnSpec
 
 _NOTES = re.compile(r"\s*\([^)]*\)|[¹²³⁴⁵*]+")
 
 
+@lru_cache(maxsize=256)
+def spec_labels(spec: ReturnSpec) -> dict[str, str]:
+    """`label_index` of a return, built once per process: it is asked for on every sheet
+    read (a spec hashes by identity, its columns by value, which costs more)."""
+    return label_index(spec.columns)
+
+
 def label_index(columns: Iterable[Column]) -> dict[str, str]:
+    """Every accepted spelling of every column's header, folded, to its key."""
     index: dict[str, str] = {}
     for column in columns:
         label = column.label

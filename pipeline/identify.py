@@ -12,7 +12,7 @@ from typing import Any
 
 from . import layout as L
 from .bilingual import Text
-from .headers import header_positions, label_index
+from .headers import header_positions, spec_labels
 from .ids import is_valid_id, normalise_id
 from .messages import render
 from .normalise import fold, is_blank
@@ -70,7 +70,7 @@ def _find_header(
     The identity sheet's header row is tried first; people insert rows, so the search over
     the top rows is the fallback, not the rule.
     """
-    index = label_index(spec.columns)
+    index = spec_labels(spec)
     if hint and hint <= len(sheet.rows):
         found = header_positions(sheet.rows[hint - 1], index)
         if len(found) == len(spec.columns):
@@ -87,7 +87,7 @@ def _labelled_value(sheet: Sheet, label: Text, above: int) -> Any:
     wanted = {fold(label.kk), fold(label.ru), fold(label.both)}
     for row in sheet.rows[: max(above - 1, 0)]:
         for c, cell in enumerate(row[:-1]):
-            if not is_blank(cell) and fold(str(cell)) in wanted:
+            if type(cell) is str and cell and fold(cell) in wanted:  # a label is always text
                 return row[c + 1]
     return None
 

@@ -216,25 +216,50 @@ SLOW = object()
 
 @lru_cache(maxsize=512)
 def fast_path(column: Column) -> Callable[[Any], Any]:
-    """The typed value for the overwhelmingly common clean cell, or SLOW.
+    """The typed value for the overwhelmingly common clean cell, None for an empty one, or
+    SLOW.
 
     Cells arrive as Excel stores them: dates as dates, counts as floats, labels picked
     from the dropdown. Those are taken as they are; anything else goes to `converter`.
+    Called for every cell, so each test is the cheapest one that decides.
     """
     if column.type == "date":
-        return lambda v: v if type(v) is dt.date else SLOW
+        return lambda v: v if type(v) is dt.date else (None if v == "" or v is None else SLOW)
     if column.type == "integer":
         return lambda v: (
-            int(v) if type(v) is float and v.is_integer() else (v if type(v) is int else SLOW)
+            int(v)
+            if type(v) is float and v.is_integer()
+            else (v if type(v) is int else (None if v == "" or v is None else SLOW))
         )
     if column.type == "decimal":
-        return lambda v: float(v) if type(v) in (float, int) else SLOW
+        return lambda v: (
+            float(v) if type(v) in (float, int) else (None if v == "" or v is None else SLOW)
+        )
     if column.type == "text":
-        return lambda v: v if type(v) is str and not _NEEDS_CLEANING.search(v) else SLOW
+        return lambda v: (
+            v if type(v) is str and v and _is_clean(v) else (None if v == "" or v is None else SLOW)
+        )
     if column.type in ("iin", "bin"):
-        return lambda v: v if type(v) is str and len(v) == 12 and v.isdigit() else SLOW
-    exact = {}
+        return lambda v: (
+            v
+            if type(v) is str and len(v) == 12 and v.isdigit()
+            else (None if v == "" or v is None else SLOW)
+        )
+    exact: dict[Any, Any] = {"": None}
     for choice in column.choices:
         for spelling in (choice.code, choice.label.kk, choice.label.ru, choice.label.both):
             exact[spelling] = choice.code
-    return lambda v: exact.get(v, SLOW) if type(v) is str else SLOW
+    return lambda v: exact.get(v, SLOW) if type(v) is str else (None if v is None else SLOW)
+
+
+def _is_clean(text: str) -> bool:
+    """Same answer as `not _NEEDS_CLEANING.search(text)` for non-empty text, without a regex:
+    printable text has no tabs, breaks or non-breaking spaces, so only plain spaces remain
+    to look at."""
+    return (
+        text.isprintable()
+        and text[0] != " "
+        and text[0] != "'"
+        and text[-1] != " "
+        and "  " not in text
+    )

@@ -7,7 +7,9 @@ and its cell through the row's position. A file validated alone gets the same pr
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 import pandas as pd
@@ -16,7 +18,7 @@ from xlsxwriter.utility import xl_col_to_name
 
 from .campaign import Period
 from .compile import RULE_PREFIX, cached_schema
-from .headers import header_positions, label_index
+from .headers import header_positions, spec_labels
 from .normalise import SLOW, converter, fast_path, fold, is_blank
 from .problems import Problem, cell_problem
 from .spec import ReturnSpec
@@ -57,16 +59,33 @@ def _is_numbering(values: list[Any]) -> bool:
 
 def _is_second_header(values: list[Any], spec: ReturnSpec) -> bool:
     """Headers in two rows (Kazakh, then Russian): the second one is not data."""
-    index = label_index(spec.columns)
+    index = spec_labels(spec)
     return len(header_positions(values, index)) * 2 >= len(spec.columns)
+
+
+_TOTAL_INITIALS = frozenset("ИиВвБбЖжB")  # how the total words begin, Latin look-alike included
 
 
 def _is_total(values: list[Any]) -> bool:
     """A "Барлығы / Итого" row a secretary adds under the data: derived, never stored."""
     first = next((v for v in values if v is not None and v != ""), None)
-    if not isinstance(first, str) or len(first) > 40 or not first.lstrip()[:1].isalpha():
+    if not isinstance(first, str) or len(first) > 40:
         return False
-    return fold(first).replace("/", " ").split(" ")[0] in TOTAL_WORDS
+    text = first.lstrip()
+    if text[:1] not in _TOTAL_INITIALS:  # most rows are told apart here, before folding
+        return False
+    return fold(text).replace("/", " ").split(" ")[0] in TOTAL_WORDS
+
+
+def _picker(columns: list[int | None], width: int) -> Callable[[list[Any]], list[Any]]:
+    """Values of the spec's columns from a grid row (missing columns read as empty)."""
+    if columns and None not in columns and max(columns) < width:
+        if len(columns) == 1:
+            only = columns[0]
+            return lambda line: [line[only]]
+        get = itemgetter(*columns)
+        return lambda line: list(get(line))
+    return lambda line: [line[c] if c is not None and c < len(line) else "" for c in columns]
 
 
 def extract(
@@ -81,11 +100,14 @@ def extract(
     """
     keys = spec.keys
     columns = [positions.get(k) for k in keys]
+    width = len(keys)
+    pick = _picker(columns, min((len(line) for line in grid[header_row:]), default=0))
     rows, numbers, totals = [], [], []
     for number, line in enumerate(grid[header_row:], start=header_row + 1):
-        width = len(line)
-        values = [line[c] if c is not None and c < width else "" for c in columns]
-        if not any(v != "" and v is not None for v in values) or all(is_blank(v) for v in values):
+        values = pick(line)
+        if values.count("") + values.count(None) == width:
+            continue
+        if is_blank(values[0]) and all(is_blank(v) for v in values):
             continue
         if not rows and (_is_numbering(values) or _is_second_header(values, spec)):
             continue
@@ -125,20 +147,21 @@ def normalise_sheet(spec: ReturnSpec, sheet: SheetRows) -> None:
     raw_columns = list(zip(*sheet.rows, strict=True)) if count else [()] * len(spec.columns)
     typed: dict[str, list[Any]] = {}
     for column, raw in zip(spec.columns, raw_columns, strict=True):
-        fast, convert = fast_path(column), converter(column)
-        out: list[Any] = [None] * count
-        for i, value in enumerate(raw):
-            if value is None or value == "":
-                continue
-            result = fast(value)
+        out = list(map(fast_path(column), raw))
+        if SLOW not in out:
+            typed[column.key] = out
+            continue
+        convert = converter(column)
+        for i, result in enumerate(out):
             if result is not SLOW:
-                out[i] = result
                 continue
+            value = raw[i]
             if (
                 type(value) is str
                 and (value[0] in _EDGES or value[-1] in _EDGES)
                 and is_blank(value)
             ):
+                out[i] = None
                 continue
             result, error = convert(value)
             if error:

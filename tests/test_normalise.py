@@ -3,8 +3,10 @@
 import datetime as dt
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from pipeline.normalise import clean_text, converter, fold, parse_date
+from pipeline.normalise import SLOW, clean_text, converter, fast_path, fold, parse_date
 
 
 @pytest.mark.parametrize(
@@ -79,3 +81,36 @@ def test_stored_text_is_what_was_typed_not_unicode_normalised():
     assert clean_text("\uf900") == "\uf900"
     assert clean_text("и\u0306") == "и\u0306"
     assert fold("и\u0306") == fold("й")
+
+
+_CELLS = st.one_of(
+    st.none(),
+    st.text(alphabet=st.sampled_from(list("аӘ1 '\t\n\u00a0\u2002\u00adxД.,-")), max_size=8),
+    st.integers(-5, 5),
+    st.floats(allow_nan=False, allow_infinity=False, min_value=-10, max_value=10),
+    st.dates(min_value=dt.date(2022, 1, 1), max_value=dt.date(2024, 1, 1)),
+    st.sampled_from(["Иә / Да", "Жоқ / Нет", "yes", "850102300012", ""]),
+)
+
+
+@pytest.mark.parametrize(
+    ("code", "key"),
+    [
+        ("1.1", "iin"),
+        ("1.1", "full_name"),
+        ("1.1", "checked_on"),
+        ("1.1", "has_record"),
+        ("1.4", "applications"),
+    ],
+)
+@given(value=_CELLS)
+@settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_fast_path_gives_what_the_full_converter_gives(specs, code, key, value):
+    col = column(specs, code, key)
+    fast = fast_path(col)(value)
+    if fast is SLOW:
+        return
+    if value is None or value == "":
+        assert fast is None
+    else:
+        assert (fast, None) == converter(col)(value)
