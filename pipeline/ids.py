@@ -34,19 +34,20 @@ def is_valid_id(value: object) -> bool:
 def valid_ids(values: pd.Series) -> pd.Series:
     """`is_valid_id` over a whole column at once: a staff list has thousands of IINs, and a
     Python call per value was most of the time pandera spent on it."""
-    text = values.astype(str)
-    ascii12 = text.str.fullmatch(r"[0-9]{12}").fillna(False).to_numpy(dtype=bool)
     result = np.zeros(len(values), dtype=bool)
+    texts = values.map(lambda v: v if isinstance(v, str) else "").to_numpy(dtype="U13")
+    codes = texts.view(np.uint32).reshape(len(values), 13)  # one code point per character
+    digits = codes[:, :12].astype(np.int64) - 48
+    ascii12 = ((digits >= 0) & (digits <= 9)).all(axis=1) & (codes[:, 12] == 0)
     if ascii12.any():
-        digits = np.frombuffer("".join(text[ascii12]).encode("ascii"), dtype=np.uint8)
-        digits = digits.reshape(-1, 12).astype(np.int64) - 48
-        first = digits[:, :11] @ np.array(_W1) % 11
-        second = digits[:, :11] @ np.array(_W2) % 11
+        ok = digits[ascii12]
+        first = ok[:, :11] @ np.array(_W1) % 11
+        second = ok[:, :11] @ np.array(_W2) % 11
         check = np.where(first == 10, second, first)
-        result[ascii12] = (check != 10) & (check == digits[:, 11])
-    other = ~ascii12 & values.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
-    if other.any():  # other Unicode digits: rare, judged one by one as before
-        result[other] = [is_valid_id(v) for v in values[other]]
+        result[ascii12] = (check != 10) & (check == ok[:, 11])
+    rest = ~ascii12 & (texts != "")
+    if rest.any():  # other Unicode digits, or text longer than 13: judged one by one
+        result[rest] = [is_valid_id(v) for v in values[rest]]
     return pd.Series(result, index=values.index)
 
 
