@@ -29,17 +29,23 @@ def _chunk(items: list[Item]) -> list[ParsedFile]:
 
 
 def parallel_reader(
-    ws: Workspace, jobs: int | None, limits: Limits | None = None
+    ws: Workspace,
+    jobs: int | None,
+    limits: Limits | None = None,
+    *,
+    min_batch: int = SMALL_BATCH,
+    chunk: int | None = None,
 ) -> Callable[[list[Item]], Iterator[list[ParsedFile]]]:
-    """A reader for `ingest`: in-process for small batches, a process pool otherwise."""
+    """A reader for `ingest`: in-process for small batches (starting processes would cost
+    more), a process pool otherwise, handing over chunks of `chunk` files as they are done."""
     context = BatchContext.of(ws, limits)
     workers = jobs or os.cpu_count() or 1
 
     def read(items: list[Item]) -> Iterator[list[ParsedFile]]:
-        if workers <= 1 or len(items) < SMALL_BATCH:
+        if workers <= 1 or len(items) < min_batch:
             yield read_and_check(items, context)
             return
-        size = max(8, math.ceil(len(items) / (workers * CHUNKS_PER_WORKER)))
+        size = chunk or max(8, math.ceil(len(items) / (workers * CHUNKS_PER_WORKER)))
         chunks = [items[i : i + size] for i in range(0, len(items), size)]
         with ProcessPoolExecutor(workers, initializer=_init, initargs=(context,)) as pool:
             yield from pool.map(_chunk, chunks)

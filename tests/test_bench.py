@@ -2,9 +2,13 @@
 
 import datetime as dt
 import shutil
+import sqlite3
+
+import pytest
 
 from pipeline.bench import run_bench
 from pipeline.ingest import ingest
+from pipeline.parallel import parallel_reader
 from tests.conftest import fill, good_11, good_14, make_iin
 
 
@@ -19,7 +23,10 @@ def test_bench_smoke_run_writes_the_table(tmp_path):
     assert list((tmp_path / "bench").glob("bench-5-*.md"))
 
 
-def test_a_file_in_a_batch_gets_the_errors_it_gets_alone(ws, orgs):
+@pytest.mark.parametrize("workers", [0, 2])
+def test_a_file_in_a_batch_gets_the_errors_it_gets_alone(ws, orgs, workers):
+    """In process, and in worker processes with a chunk per file (each chunk validated on
+    its own, the ledger written while the next is read): the same errors, the same rows."""
     bad = {
         **good_11(make_iin(3)),
         "checked_on": dt.datetime(2021, 1, 1),
@@ -40,15 +47,28 @@ def test_a_file_in_a_batch_gets_the_errors_it_gets_alone(ws, orgs):
     def problems(outcome):
         return sorted((p.sheet, p.cell, p.code, p.ru) for p in outcome.problems)
 
+    def stored():
+        conn = sqlite3.connect(ws.paths.ledger)
+        rows = conn.execute(
+            "SELECT f.original_name, s.return_code, s.status, r.excel_row, r.data FROM rows r"
+            " JOIN submissions s ON s.id = r.submission_id JOIN files f ON f.id = s.file_id"
+            " ORDER BY 1, 2, 4"
+        ).fetchall()
+        conn.close()
+        return rows
+
     alone = {}
     for name, (org, rows) in files.items():
         fill(ws, org, rows, name)
         [outcome] = ingest(ws)
         alone[name] = problems(outcome)
+    alone_rows = stored()
     shutil.rmtree(ws.paths.archive)
     ws.paths.ledger.unlink()
     for name, (org, rows) in files.items():
         fill(ws, org, rows, name)
-    together = {o.name: problems(o) for o in ingest(ws)}
+    reader = parallel_reader(ws, workers, min_batch=1, chunk=1) if workers else None
+    together = {o.name: problems(o) for o in ingest(ws, reader=reader, jobs=max(workers, 1))}
     assert together == alone
+    assert stored() == alone_rows and [r[0] for r in alone_rows] == ["c.xlsx"]
     assert alone["a.xlsx"] and alone["b.xlsx"] and alone["c.xlsx"] == []
