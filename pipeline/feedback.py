@@ -7,9 +7,12 @@ they typed stay as they were. Formats openpyxl cannot edit (.xls, .ods) are rebu
 
 from __future__ import annotations
 
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import openpyxl
+from loguru import logger
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils.exceptions import InvalidFileException
@@ -17,6 +20,9 @@ from openpyxl.utils.exceptions import InvalidFileException
 from .inbox import safe_name
 from .problems import Problem
 from .reader import IDENTITY_SHEET, read_workbook
+
+if TYPE_CHECKING:
+    from .ingest import FileOutcome
 
 ERRORS_SHEET = "Қателер-Ошибки"
 BAD_FILL = PatternFill("solid", fgColor="FFC7CE")
@@ -129,3 +135,61 @@ def write_feedback(
     target = folder / f"{Path(safe_name(original_name)).stem}-qateler-oshibki.xlsx"
     book.save(target)
     return target
+
+
+def _feedback_job(job: tuple) -> str | None:
+    """A correction workbook; if even that fails, the sender still gets the listed errors."""
+    archived, problems, folder, name = job
+    try:
+        return str(write_feedback(Path(archived), problems, Path(folder), name))
+    except Exception:  # a workbook openpyxl cannot rewrite must not stop the batch
+        logger.exception("could not write the correction workbook for {}", name)
+        return None
+
+
+class FeedbackWriter:
+    """Correction workbooks for files with errors. openpyxl is slow, so with several cores
+    and several such files they are written by a process pool while ingest goes on; a
+    single one is written here (starting a pool would cost more)."""
+
+    def __init__(self, outbox: Path, jobs: int) -> None:
+        self.outbox = outbox
+        self.jobs = jobs
+        self.pool: ProcessPoolExecutor | None = None
+        self.waiting: list[tuple[FileOutcome, tuple]] = []
+        self.pending: list[tuple[FileOutcome, object]] = []
+
+    def submit(self, outcome: FileOutcome) -> None:
+        """Write (or queue) the correction workbook of one recorded, archived file."""
+        if not (outcome.errors and outcome.bin and Path(outcome.archive).exists()):
+            return
+        job = (
+            outcome.archive,
+            outcome.problems,
+            str(self.outbox / "feedback" / outcome.bin),
+            outcome.name,
+        )
+        if self.jobs <= 1:
+            outcome.feedback = _feedback_job(job)
+            return
+        self.waiting.append((outcome, job))
+        if self.pool is None and len(self.waiting) >= 2:
+            self.pool = ProcessPoolExecutor(self.jobs)
+        if self.pool is not None:
+            self.pending += [(o, self.pool.submit(_feedback_job, j)) for o, j in self.waiting]
+            self.waiting = []
+
+    def __enter__(self) -> FeedbackWriter:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        try:
+            if exc[0] is None:
+                for outcome, job in self.waiting:
+                    outcome.feedback = _feedback_job(job)
+            for outcome, future in self.pending:
+                if exc[0] is None:
+                    outcome.feedback = future.result()
+        finally:
+            if self.pool is not None:
+                self.pool.shutdown(wait=True, cancel_futures=exc[0] is not None)

@@ -1,8 +1,9 @@
 """`adal ingest`: every file in `inbox/` gets an answer, nothing is lost, the batch never dies.
 
 Order of work, chosen so that a crash at any point is completed by the next run:
-read and check everything (no side effects) → one ledger transaction per file → move the
-original into the archive → write its feedback → mark it archived.
+read and check a chunk of files (no side effects, in worker processes) → one ledger
+transaction per file → move the original into the archive → write its feedback → mark it
+archived; the next chunk is read meanwhile.
 """
 
 from __future__ import annotations
@@ -11,15 +12,12 @@ import datetime as dt
 import shutil
 import sqlite3
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from loguru import logger
-
 from . import ledger
 from .batch import BatchContext, read_and_check
-from .feedback import write_feedback
+from .feedback import FeedbackWriter, write_feedback
 from .inbox import Item, archive_path, expand_email, expand_zip, file_item, list_inbox, move_into
 from .messages import render
 from .parse import ParsedFile
@@ -278,63 +276,6 @@ def _known(
     )
 
 
-def _feedback_job(job: tuple) -> str | None:
-    """A correction workbook; if even that fails, the sender still gets the listed errors."""
-    archived, problems, folder, name = job
-    try:
-        return str(write_feedback(Path(archived), problems, Path(folder), name))
-    except Exception:  # a workbook openpyxl cannot rewrite must not stop the batch
-        logger.exception("could not write the correction workbook for {}", name)
-        return None
-
-
-class FeedbackWriter:
-    """Correction workbooks for files with errors. openpyxl is slow, so with several cores
-    and several such files they are written by a process pool while ingest goes on; a
-    single one is written here (starting a pool would cost more)."""
-
-    def __init__(self, ws: Workspace, jobs: int) -> None:
-        self.ws = ws
-        self.jobs = jobs
-        self.pool: ProcessPoolExecutor | None = None
-        self.waiting: list[tuple[FileOutcome, tuple]] = []
-        self.pending: list[tuple[FileOutcome, object]] = []
-
-    def submit(self, outcome: FileOutcome) -> None:
-        if not (outcome.errors and outcome.bin and Path(outcome.archive).exists()):
-            return
-        job = (
-            outcome.archive,
-            outcome.problems,
-            str(self.ws.paths.outbox / "feedback" / outcome.bin),
-            outcome.name,
-        )
-        if self.jobs <= 1:
-            outcome.feedback = _feedback_job(job)
-            return
-        self.waiting.append((outcome, job))
-        if self.pool is None and len(self.waiting) >= 2:
-            self.pool = ProcessPoolExecutor(self.jobs)
-        if self.pool is not None:
-            self.pending += [(o, self.pool.submit(_feedback_job, j)) for o, j in self.waiting]
-            self.waiting = []
-
-    def __enter__(self) -> FeedbackWriter:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        try:
-            if exc[0] is None:
-                for outcome, job in self.waiting:
-                    outcome.feedback = _feedback_job(job)
-            for outcome, future in self.pending:
-                if exc[0] is None:
-                    outcome.feedback = future.result()
-        finally:
-            if self.pool is not None:
-                self.pool.shutdown(wait=True, cancel_futures=exc[0] is not None)
-
-
 def repair(conn: sqlite3.Connection, ws: Workspace) -> None:
     """Complete what a killed run left half done: archived files not yet marked as such."""
     for row in ledger.unarchived(conn):
@@ -379,7 +320,7 @@ def ingest(
             context = BatchContext.of(ws, limits)
             reader = lambda batch: [read_and_check(batch, context)]  # noqa: E731
         recorded = []
-        with FeedbackWriter(ws, jobs) as feedback:
+        with FeedbackWriter(ws.paths.outbox, jobs) as feedback:
             for chunk in reader(fresh):
                 for pf in chunk:
                     file_id, outcome = _record(conn, ws, pf, now)
