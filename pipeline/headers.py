@@ -15,6 +15,7 @@ from .normalise import fold, is_blank
 from .spec import Column, ReturnSpec
 
 _NOTES = re.compile(r"\s*\([^)]*\)|[¹²³⁴⁵*]+")
+_HAS_PARTS = re.compile(r"[(¹²³⁴⁵\n]| / ")
 
 
 @lru_cache(maxsize=256)
@@ -42,6 +43,8 @@ def header_key(cell: Any, index: dict[str, str]) -> str | None:
     key = index.get(fold(text))
     if key:
         return key
+    if not _HAS_PARTS.search(text):  # no note, no second line: nothing more to try
+        return None
     bare = _NOTES.sub("", text)  # "ИИН (12 цифр)", "Дата¹": the label without its note
     if bare != text and (key := index.get(fold(bare))):
         return key

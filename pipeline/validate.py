@@ -68,8 +68,10 @@ _TOTAL_INITIALS = frozenset("ИиВвБбЖжB")  # how the total words begin, L
 
 def _is_total(values: list[Any]) -> bool:
     """A "Барлығы / Итого" row a secretary adds under the data: derived, never stored."""
-    first = next((v for v in values if v is not None and v != ""), None)
-    if not isinstance(first, str) or len(first) > 40:
+    first = values[0]
+    if first is None or first == "":
+        first = next((v for v in values if v is not None and v != ""), None)
+    if type(first) is not str or len(first) > 40:
         return False
     text = first.lstrip()
     if text[:1] not in _TOTAL_INITIALS:  # most rows are told apart here, before folding
