@@ -114,3 +114,26 @@ def test_fast_path_gives_what_the_full_converter_gives(specs, code, key, value):
         assert fast is None
     else:
         assert (fast, None) == converter(col)(value)
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        ("ЖСН\nИИН*", "iin"),
+        ("иин", "iin"),
+        ("ИИН (12 цифр)", "iin"),
+        ("ИИН¹", "iin"),
+        ("ЖСН / ИИН", "iin"),
+        ("Т.А.Ә. (толық)\nФ.И.О.", "full_name"),
+        ("full_name", "full_name"),
+        ("850102300012", None),
+        ("Ахметов Ерлан", None),
+        ("Примечание (см. ниже)", None),
+        (45000, None),
+        ("   ", None),
+    ],
+)
+def test_header_cells_people_write_name_their_column(specs, cell, expected):
+    from pipeline.headers import header_key, spec_labels
+
+    assert header_key(cell, spec_labels(specs["1.1"])) == expected
