@@ -316,12 +316,10 @@ def ingest(
             else:
                 seen.add(item.sha256)
                 fresh.append(item)
-        if reader is None:
-            context = BatchContext.of(ws, limits)
-            reader = lambda batch: [read_and_check(batch, context)]  # noqa: E731
+        chunks = reader(fresh) if reader else [read_and_check(fresh, BatchContext.of(ws, limits))]
         recorded = []
         with FeedbackWriter(ws.paths.outbox, jobs) as feedback:
-            for chunk in reader(fresh):
+            for chunk in chunks:
                 for pf in chunk:
                     file_id, outcome = _record(conn, ws, pf, now)
                     move_into(pf.item.path, Path(outcome.archive))  # only after its commit
