@@ -21,7 +21,7 @@ from .problems import Problem
 from .registry import Organisation
 from .safety import Limits
 from .spec import ReturnSpec
-from .validate import check_sheets
+from .validate import SheetRows, check_sheets, normalise_sheet
 from .workspace import Workspace
 
 
@@ -60,17 +60,19 @@ def check_batch(ctx: BatchContext, parsed: list[ParsedFile]) -> None:
             if sheet.status == "pending":
                 groups[(sheet.spec_code, pf.org_type)].append(sheet)
     for (code, org_type), sheets in groups.items():
+        spec, period = ctx.specs[code], ctx.periods.get((code, org_type))
+        rows = [s.rows for s in sheets]
+        for one in rows:
+            if one.typed is None:
+                normalise_sheet(spec, one)
+        found = [len(r.problems) for r in rows]  # what validation adds is undone on failure
         try:
-            check_sheets(
-                ctx.specs[code], ctx.periods.get((code, org_type)), [s.rows for s in sheets]
-            )
-        except Exception as exc:  # one return's failure must not take the batch with it
+            check_sheets(spec, period, rows)
+        except Exception:  # one sheet's failure must not take the others with it
             logger.exception("unexpected failure validating {} for {}", code, org_type)
-            message = render("internal_error", detail=type(exc).__name__)
-            for sheet in sheets:
-                sheet.rows.problems.append(
-                    Problem(message.code, message.kk, message.ru, sheet=sheet.rows.sheet)
-                )
+            for one, before in zip(rows, found, strict=True):
+                del one.problems[before:]
+                _check_alone(spec, period, one)
         for sheet in sheets:
             sheet.status = (
                 "rejected"
@@ -87,6 +89,17 @@ def check_batch(ctx: BatchContext, parsed: list[ParsedFile]) -> None:
         ):
             message = render("nothing_filled")
             pf.problems.append(Problem(message.code, message.kk, message.ru))
+
+
+def _check_alone(spec: ReturnSpec, period: Period | None, rows: SheetRows) -> None:
+    """After a failure nobody foresaw in a stacked call: each sheet on its own, so only the
+    sheet that causes it is answered with an internal error."""
+    try:
+        check_sheets(spec, period, [rows])
+    except Exception as exc:
+        logger.exception("unexpected failure validating sheet {}", rows.sheet)
+        message = render("internal_error", detail=type(exc).__name__)
+        rows.problems.append(Problem(message.code, message.kk, message.ru, sheet=rows.sheet))
 
 
 def seal(parsed: list[ParsedFile]) -> None:

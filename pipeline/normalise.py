@@ -103,12 +103,22 @@ def to_decimal(value: Any, column: Column) -> Result:
     return number, None
 
 
+MAX_INTEGER = 2**53
+"""Beyond this a float is no longer an exact whole number, and no count comes near it:
+such a value is a pasted account number or code (and would overflow the Int64 column)."""
+MIN_YEAR, MAX_YEAR = 1900, 2099
+"""Dates outside these years are typos (3023, 0023); they would also overflow the
+nanosecond datetimes pandas validates with."""
+
+
 def to_integer(value: Any, column: Column) -> Result:
     number, error = to_decimal(value, column)
     if number is None:
         return None, error
     if not float(number).is_integer():
         return None, "not_integer"
+    if abs(number) > MAX_INTEGER:
+        return None, "number_too_large"
     return int(number), None
 
 
@@ -138,7 +148,11 @@ def parse_date(value: Any) -> dt.date | None:
 
 def to_date(value: Any, column: Column) -> Result:
     day = parse_date(value)
-    return (day, None) if day else (None, "not_a_date")
+    if day is None:
+        return None, "not_a_date"
+    if not MIN_YEAR <= day.year <= MAX_YEAR:
+        return None, "date_implausible"
+    return day, None
 
 
 def to_identifier(value: Any, column: Column) -> Result:
@@ -224,12 +238,16 @@ def fast_path(column: Column) -> Callable[[Any], Any]:
     Called for every cell, so each test is the cheapest one that decides.
     """
     if column.type == "date":
-        return lambda v: v if type(v) is dt.date else (None if v == "" or v is None else SLOW)
+        return lambda v: (
+            v
+            if type(v) is dt.date and MIN_YEAR <= v.year <= MAX_YEAR
+            else (None if v == "" or v is None else SLOW)
+        )
     if column.type == "integer":
         return lambda v: (
             int(v)
-            if type(v) is float and v.is_integer()
-            else (v if type(v) is int else (None if v == "" or v is None else SLOW))
+            if type(v) is float and v.is_integer() and -MAX_INTEGER <= v <= MAX_INTEGER
+            else (None if v == "" or v is None else SLOW)
         )
     if column.type == "decimal":
         return lambda v: (

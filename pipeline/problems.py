@@ -12,6 +12,7 @@ from typing import Any
 
 from .campaign import Period
 from .messages import WARNINGS, render
+from .normalise import MAX_YEAR, MIN_YEAR
 from .spec import Column, Rule
 
 
@@ -51,8 +52,8 @@ def shown(value: Any) -> str:
         return ""
     if isinstance(value, dt.datetime):
         value = value.date() if value.time() == dt.time() else value
-    if isinstance(value, dt.date):
-        return f"{value:%d.%m.%Y}"
+    if isinstance(value, dt.date):  # the year in four digits, as Excel shows 0023
+        return f"{value.day:02d}.{value.month:02d}.{value.year:04d}"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)[:200]
@@ -83,6 +84,8 @@ def cell_problem(
         "start": f"{period.start:%d.%m.%Y}" if period else "",
         "end": f"{period.end:%d.%m.%Y}" if period else "",
         "first": first,
+        "min_year": MIN_YEAR,
+        "max_year": MAX_YEAR,
         "kk": rule.message.kk if rule else "",
         "ru": rule.message.ru if rule else "",
     }

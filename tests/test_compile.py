@@ -8,7 +8,7 @@ import pytest
 from pipeline import ledger
 from pipeline.compile import compile_schema
 from pipeline.validate import SheetRows, _typed_series, check_sheets
-from tests.conftest import good_11, good_14
+from tests.conftest import good_11, good_14, make_iin
 
 
 def run(specs, campaign, code, rows, org_type="general_secondary"):
@@ -154,3 +154,31 @@ def test_pattern_check_says_what_is_expected(specs, campaign):
 def test_yesno_type_is_a_choice_of_yes_and_no(specs):
     column = specs["1.3"].column("dismissed")
     assert column.type == "choice" and [c.code for c in column.choices] == ["yes", "no"]
+
+
+def test_date_typo_3023_is_a_cell_error_not_an_internal_error(specs, campaign):
+    """A year typed as 3023 once overflowed pandas' datetimes and failed the whole return."""
+    rows = [
+        good_11(),
+        {**good_11(), "checked_on": "01.03.3023"},
+        {**good_11(), "hired_on": dt.date(23, 3, 1)},
+    ]
+    rows[1]["iin"], rows[2]["iin"] = make_iin(2), make_iin(3)
+    sheet = run(specs, campaign, "1.1", rows)
+    assert codes(sheet) == [
+        ("date_implausible", "checked_on", 11),
+        ("date_implausible", "hired_on", 12),
+    ]
+    shown = {p.column_key: p.ru for p in sheet.problems}
+    assert "«01.03.3023»" in shown["checked_on"] and "1900" in shown["checked_on"]
+    assert "«01.03.0023»" in shown["hired_on"]
+
+
+def test_huge_number_in_a_count_is_a_cell_error_not_an_internal_error(specs, campaign):
+    """A pasted 20-digit number once overflowed the Int64 column and failed the whole return."""
+    rows = [
+        good_14(),
+        {**good_14(), "month": dt.datetime(2023, 3, 15), "applications": 12345678901234567890},
+    ]
+    sheet = run(specs, campaign, "1.4", rows)
+    assert codes(sheet) == [("number_too_large", "applications", 11)]

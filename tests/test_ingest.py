@@ -492,3 +492,34 @@ def test_a_failing_validation_group_does_not_stop_the_others(ws, orgs, monkeypat
     [outcome] = ingest(ws)
     assert outcome.status == "partial"
     assert outcome.returns["1.4"] == "accepted" and outcome.returns["1.1"] == "rejected"
+    assert [p.code for p in outcome.problems] == ["internal_error"]
+
+
+def test_one_sheet_that_breaks_validation_does_not_reject_the_others(ws, orgs, monkeypatch):
+    """A failure in a stacked pandera call once gave every file of that return an internal
+    error; each sheet is now retried alone and only the culprit is answered so."""
+    from pipeline import batch
+
+    fill(ws, orgs[0], {"1.4": [{**good_14(), "responsible": "BOOM"}]}, "a.xlsx")
+    fill(ws, orgs[0], {"1.4": [good_14()]}, "b.xlsx", received=dt.datetime(2023, 11, 11, 9, 0))
+    real = batch.check_sheets
+
+    def flaky(spec, period, sheets):
+        if any("BOOM" in s.typed["responsible"] for s in sheets):
+            raise ValueError("pandera had a bad day")
+        return real(spec, period, sheets)
+
+    monkeypatch.setattr(batch, "check_sheets", flaky)
+    out = by_name(ingest(ws))
+    assert out["a.xlsx"].returns["1.4"] == "rejected"
+    assert [p.code for p in out["a.xlsx"].problems] == ["internal_error"]
+    assert out["b.xlsx"].status == "accepted" and out["b.xlsx"].problems == []
+
+
+def test_a_date_typo_in_one_file_leaves_the_others_accepted(ws, orgs):
+    """Same return, same organisation type, one batch: the typo once failed them all."""
+    fill(ws, orgs[0], {"1.4": [{**good_14(), "month": "15.02.3023"}]}, "a.xlsx")
+    fill(ws, orgs[0], {"1.4": [good_14()]}, "b.xlsx", received=dt.datetime(2023, 11, 11, 9, 0))
+    out = by_name(ingest(ws))
+    assert [(p.code, p.cell) for p in out["a.xlsx"].problems] == [("date_implausible", "B10")]
+    assert out["b.xlsx"].status == "accepted"
