@@ -68,6 +68,23 @@ def list_inbox(inbox: Path) -> list[Path]:
     return sorted(found)
 
 
+def readable(name: str) -> str:
+    """A file name as its sender wrote it. Names copied from Windows media can reach us as
+    cp1251 bytes, which Python keeps as unprintable surrogates that SQLite and every
+    message would refuse; those bytes are read as cp1251 (else cp866, else replaced)."""
+    try:
+        name.encode("utf-8")
+        return name
+    except UnicodeEncodeError:
+        raw = name.encode("utf-8", "surrogateescape")
+    for encoding in ("cp1251", "cp866"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return raw.decode("utf-8", "replace")
+
+
 def _member_name(info: zipfile.ZipInfo) -> str:
     """Windows zips name Cyrillic files in cp866 without saying so; recover those names."""
     if info.flag_bits & 0x800:
@@ -81,7 +98,7 @@ def _member_name(info: zipfile.ZipInfo) -> str:
 def expand_zip(path: Path, staging: Path, received: dt.datetime | None, limits) -> list[Item]:
     """Stage each workbook of a .zip a school sent; a bomb or a broken archive is one item."""
     date = received or _mtime(path)
-    whole = Item(path, path.name, sha256_of(path), path.stat().st_size, date)
+    whole = Item(path, readable(path.name), sha256_of(path), path.stat().st_size, date)
     try:
         with zipfile.ZipFile(path) as archive:
             infos = [
@@ -116,7 +133,9 @@ def _mtime(path: Path) -> dt.datetime:
 
 
 def file_item(path: Path, received: dt.datetime | None) -> Item:
-    return Item(path, path.name, sha256_of(path), path.stat().st_size, received or _mtime(path))
+    return Item(
+        path, readable(path.name), sha256_of(path), path.stat().st_size, received or _mtime(path)
+    )
 
 
 def expand_email(path: Path, staging: Path, received: dt.datetime | None) -> list[Item]:
@@ -134,7 +153,7 @@ def expand_email(path: Path, staging: Path, received: dt.datetime | None) -> lis
     sender = email.utils.parseaddr(str(message.get("From", "")))[1].lower()
     items = []
     for part in message.iter_attachments():
-        name = part.get_filename() or ""
+        name = readable(part.get_filename() or "")
         if Path(name).suffix.lower() not in FORMATS:
             continue
         payload = part.get_payload(decode=True) or b""
@@ -148,7 +167,7 @@ def expand_email(path: Path, staging: Path, received: dt.datetime | None) -> lis
         items.append(
             Item(
                 path,
-                path.name,
+                readable(path.name),
                 sha256_of(path),
                 path.stat().st_size,
                 date,

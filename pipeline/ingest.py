@@ -18,7 +18,16 @@ from pathlib import Path
 from . import ledger
 from .batch import BatchContext, read_and_check
 from .feedback import FeedbackWriter, write_feedback
-from .inbox import Item, archive_path, expand_email, expand_zip, file_item, list_inbox, move_into
+from .inbox import (
+    Item,
+    archive_path,
+    expand_email,
+    expand_zip,
+    file_item,
+    list_inbox,
+    move_into,
+    readable,
+)
 from .messages import render
 from .parse import ParsedFile
 from .problems import Problem
@@ -86,7 +95,7 @@ def collect(
             items += found
         else:
             item = file_item(path, received)
-            item.name = str(path.relative_to(ws.paths.inbox))
+            item.name = readable(str(path.relative_to(ws.paths.inbox)))
             items.append(item)
     return items, containers
 
@@ -128,7 +137,7 @@ def _record(
                 now.isoformat(timespec="seconds"),
                 pf.bin,
                 item.sender or None,
-                str(item.container.name) if item.container else None,
+                readable(item.container.name) if item.container else None,
                 status,
                 errors,
                 len(problems) - errors,

@@ -6,6 +6,7 @@ their A1 origin so that row numbers are the ones Excel shows.
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,11 +47,22 @@ def _error(code: str, path: Path, detail: str = "") -> WorkbookError:
     return WorkbookError(code, message.kk, message.ru, where=path.name)
 
 
+def _open(path: Path) -> pc.CalamineWorkbook:
+    """calamine takes paths as UTF-8: a name in other bytes (cp1251 from Windows media) is
+    handed over as the file's contents instead."""
+    name = str(path)
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return pc.CalamineWorkbook.from_filelike(io.BytesIO(path.read_bytes()))
+    return pc.CalamineWorkbook.from_path(name)
+
+
 def read_workbook(path: Path, limits: Limits | None = None) -> Workbook:
     """Every sheet's grid, plus the hidden identity sheet if the workbook is one of ours."""
     warnings = precheck(path, limits or Limits())
     try:
-        book = pc.CalamineWorkbook.from_path(str(path))
+        book = _open(path)
         sheets, identity = [], None
         for meta in book.sheets_metadata:
             if meta.name == LISTS_SHEET:  # our dropdown lists: nothing a school types

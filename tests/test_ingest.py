@@ -523,3 +523,22 @@ def test_a_date_typo_in_one_file_leaves_the_others_accepted(ws, orgs):
     out = by_name(ingest(ws))
     assert [(p.code, p.cell) for p in out["a.xlsx"].problems] == [("date_implausible", "B10")]
     assert out["b.xlsx"].status == "accepted"
+
+
+@pytest.mark.parametrize("container", ["", ".zip"])
+def test_file_name_in_windows_cp1251_bytes_is_read_not_a_crash(ws, orgs, container):
+    """A name copied from Windows media as cp1251 bytes once crashed the whole ingest
+    (SQLite refuses the surrogates Python keeps for such bytes)."""
+    good = fill(ws, orgs[0], {"1.4": [good_14()]}, "a.xlsx")
+    if container:
+        with zipfile.ZipFile(ws.paths.inbox / os.fsdecode("Школа.zip".encode("cp1251")), "w") as z:
+            z.write(good, "a.xlsx")
+        good.unlink()
+    else:
+        good.rename(ws.paths.inbox / os.fsdecode("Школа.xlsx".encode("cp1251")))
+    [outcome] = ingest(ws)
+    assert outcome.status == "accepted", outcome.problems
+    assert outcome.name == ("a.xlsx" if container else "Школа.xlsx")
+    assert os.listdir(bytes(ws.paths.inbox)) == []
+    stored = db(ws).execute("SELECT original_name, container FROM files").fetchone()
+    assert tuple(stored) == (("a.xlsx", "Школа.zip") if container else ("Школа.xlsx", None))
