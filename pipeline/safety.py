@@ -148,13 +148,30 @@ def precheck(path: Path, limits: Limits) -> list[str]:
             limit=limits.max_bytes // (1024 * 1024),
         )
     with path.open("rb") as handle:
-        magic = handle.read(8)
+        head = handle.read(4096)
+    magic = head[:8]
     if magic == OLE_MAGIC:
         if ext in (".xlsx", ".xlsm"):
             raise _fail("encrypted", path.name)
         return []
     if magic.startswith(ZIP_MAGIC):
         return _check_zip(path, limits)
-    if ext == ".xls":
-        raise _fail("not_a_workbook", path.name, detail="no BIFF/OLE header")
-    raise _fail("not_a_workbook", path.name, detail="no zip header")
+    raise _fail(_what_else(head), path.name, detail=ext)
+
+
+def _what_else(head: bytes) -> str:
+    """What a file with a workbook's name really is, so the sender is told how to fix it:
+    accounting and e-government systems export web pages and XML 2003 tables as ".xls"."""
+    for bom, encoding in ((b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
+        if head.startswith(bom):
+            head = head[2:].decode(encoding, "ignore").encode("utf-8")
+    text = head.removeprefix(b"\xef\xbb\xbf").lstrip().lower()
+    if text.startswith(b"<?xml") and b"urn:schemas-microsoft-com:office:spreadsheet" in text:
+        return "xml_2003"
+    if text.startswith((b"<!doctype html", b"<html", b"<table", b"<meta", b"mime-version")) or (
+        text.startswith(b"<") and b"<table" in text
+    ):
+        return "web_page"
+    if text and b"\0" not in head and any(sep in text for sep in (b";", b",", b"\t")):
+        return "text_table"  # binary files have NUL bytes; CSV has separators
+    return "not_a_workbook"

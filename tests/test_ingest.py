@@ -293,6 +293,29 @@ def _entities(path, good):
             "not_a_workbook",
         ),
         (
+            "export.xls",
+            lambda p, g: p.write_text(
+                '<html xmlns:x="urn:schemas-microsoft-com:office:excel"><body><table>'
+                "<tr><td>ИИН</td></tr></table></body></html>",
+                encoding="utf-8",
+            ),
+            "web_page",
+        ),
+        (
+            "export2003.xls",
+            lambda p, g: p.write_text(
+                '<?xml version="1.0"?>\n<?mso-application progid="Excel.Sheet"?>\n'
+                '<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet"></Workbook>',
+                encoding="utf-8",
+            ),
+            "xml_2003",
+        ),
+        (
+            "list.xlsx",
+            lambda p, g: p.write_bytes("ИИН;ФИО\n850102300012;Ахметов".encode("cp1251")),
+            "text_table",
+        ),
+        (
             "locked.xlsx",
             lambda p, g: p.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 4000),
             "encrypted",
