@@ -7,8 +7,11 @@ same `Problem`, so a message reads the same wherever the person meets it.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import asdict, dataclass
 from typing import Any
+
+import pandas as pd
 
 from .campaign import Period
 from .messages import WARNINGS, render
@@ -47,8 +50,11 @@ class Problem:
 
 
 def shown(value: Any) -> str:
-    """A value as the person would recognise it in their cell."""
-    if value is None:
+    """A value as the person would recognise it in their cell (an empty one as empty: pandas
+    reports a missing date as NaT, which claims to be a datetime but has no time)."""
+    if value is None or value is pd.NaT or value is pd.NA:
+        return ""
+    if isinstance(value, float) and math.isnan(value):
         return ""
     if isinstance(value, dt.datetime):
         value = value.date() if value.time() == dt.time() else value

@@ -182,3 +182,13 @@ def test_huge_number_in_a_count_is_a_cell_error_not_an_internal_error(specs, cam
     ]
     sheet = run(specs, campaign, "1.4", rows)
     assert codes(sheet) == [("number_too_large", "applications", 11)]
+
+
+@pytest.mark.parametrize(
+    ("code", "key"), [("1.1", "checked_on"), ("1.4", "month"), ("1.4", "applications")]
+)
+def test_empty_required_date_or_number_is_reported_as_required(specs, campaign, code, key):
+    """An empty required date reached the message as NaT, which crashed it (internal error)."""
+    row = {**(good_11() if code == "1.1" else good_14()), key: None}
+    sheet = run(specs, campaign, code, [row])
+    assert [(p.code, p.column_key, p.value) for p in sheet.problems] == [("required", key, "")]
