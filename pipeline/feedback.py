@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import openpyxl
 from loguru import logger
+from openpyxl.cell.cell import MergedCell
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils.exceptions import InvalidFileException
@@ -76,11 +77,20 @@ def _open_editable(original: Path) -> openpyxl.Workbook:
     return book
 
 
+def _visible_cell(sheet, ref: str) -> str:
+    """A cell hidden under merged cells is marked on the merge's first cell, the one people
+    see (openpyxl cannot give a hidden one a comment)."""
+    if not isinstance(sheet[ref], MergedCell):
+        return ref
+    return next((m.start_cell.coordinate for m in sheet.merged_cells.ranges if ref in m), ref)
+
+
 def _mark_cells(book: openpyxl.Workbook, problems: list[Problem]) -> None:
     by_cell: dict[tuple[str, str], list[Problem]] = {}
     for p in problems:
         if p.sheet in book.sheetnames and p.cell:
-            by_cell.setdefault((p.sheet, p.cell), []).append(p)
+            ref = _visible_cell(book[p.sheet], p.cell)
+            by_cell.setdefault((p.sheet, ref), []).append(p)
     for (sheet, ref), found in by_cell.items():
         cell = book[sheet][ref]
         cell.fill = BAD_FILL

@@ -7,6 +7,7 @@ and its cell through the row's position. A file validated alone gets the same pr
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from operator import itemgetter
@@ -53,6 +54,8 @@ def _is_numbering(values: list[Any]) -> bool:
     try:
         numbers = [float(str(v).strip().rstrip(".")) for v in filled]
     except ValueError:
+        return False
+    if not all(math.isfinite(n) and n.is_integer() for n in numbers):  # "nan", "inf", "1.5"
         return False
     return numbers == [float(n) for n in range(int(numbers[0]), int(numbers[0]) + len(numbers))]
 

@@ -1,0 +1,107 @@
+"""Whatever a person types or does to a template, Adal answers with cell errors, never fails.
+
+Random but seeded (deterministic): values people really produce (typos in years, pasted
+account numbers, look-alike digits, formulas, booleans, very long text, control characters)
+and what they do to sheets (insert columns, merge cells, rename or hide sheets, type
+outside the table). Every problem must be a bilingual message a person can act on.
+"""
+
+import datetime as dt
+import random
+
+import openpyxl
+import pytest
+
+from pipeline import layout as L
+from pipeline.ingest import ingest
+from tests.conftest import template_for
+
+VALUES = [
+    "", " ", "'", "–", "—", "-", "0", "1e400", "1e308", "-1e308", 1e308, -1e308, 1e16, 2**62,
+    1e19, 1e-300, 0.1, -0.0, True, False, "TRUE", "да", "Иә", "иа", "жоқ", "+", "N/A", "#N/A",
+    "=1/0", "=SUM(A1:A2)", "=НД()", dt.datetime(1900, 1, 1), dt.datetime(2262, 5, 1),
+    dt.datetime(1677, 1, 1), dt.date(9999, 12, 31), dt.time(12, 30), dt.datetime(2023, 3, 1, 13, 45),
+    "31.02.2023", "2023-13-01", "01.03.23", "1.3.2023г.", "00.00.0000", "29.02.2024", "01.03.3023",
+    "850102300012", "85010230001", "８５０１０２３００１２", "٨٥٠١٠٢٣٠٠٠١٢", "850 102 300 012",
+    "8501023000120", 850102300012, 50102300012.0, "x" * 32000, "Итого", "Барлығы:", "\ufeff",
+    "\u202e", "a\r\nb", "\t", "NaN", "inf", "-inf", "nan", "1 000,50", "1.000,50", "1,000.50",
+    "12,5", "١٢", "½", "²", "Ⅻ", 10**15, 3.999999999999999, "Жоқ / Нет", "Иә / Да", "yes",
+]  # fmt: skip
+
+
+def _mess_up(book: openpyxl.Workbook, sheet, spec, rnd: random.Random) -> None:
+    """One thing people do to a sheet besides typing into it."""
+    action = rnd.choice(["insert", "merge", "rename", "hide", "outside", "none", "none"])
+    if action == "insert":
+        sheet.insert_cols(rnd.randint(1, len(spec.keys)))
+    elif action == "merge":
+        row = L.FIRST_DATA_ROW + rnd.randint(0, 3)
+        sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=2)
+    elif action == "rename":
+        sheet.title = f"Лист{rnd.randint(1, 99)}"
+    elif action == "hide":
+        sheet.sheet_state = "hidden"
+    elif action == "outside":
+        sheet.cell(L.FIRST_DATA_ROW + 2, len(spec.keys) + 3).value = "примечание"
+        sheet.cell(2, 1).value = rnd.choice(VALUES[:20])
+
+
+@pytest.mark.parametrize("seed", [1, 2, 12])
+def test_anything_typed_gets_an_answer_never_an_internal_error(ws, orgs, seed):
+    rnd = random.Random(seed)
+    for n in range(4):
+        book = openpyxl.load_workbook(template_for(ws, orgs[n % 3]))
+        for spec in ws.specs.values():
+            if spec.sheet not in book.sheetnames:
+                continue
+            sheet = book[spec.sheet]
+            for r in range(rnd.randint(1, 5)):
+                for c in range(1, len(spec.keys) + 1):
+                    if rnd.random() < 0.8:
+                        value = rnd.choice(VALUES)
+                        cell = sheet.cell(L.FIRST_DATA_ROW + r, c)
+                        cell.value = value
+                        if isinstance(value, str) and not value.startswith("="):
+                            cell.data_type = "s"
+            _mess_up(book, sheet, spec, rnd)
+        book.save(ws.paths.inbox / f"f{n}.xlsx")
+    outcomes = ingest(ws)
+    assert len(outcomes) == 4
+    problems = [p for o in outcomes for p in o.problems]
+    assert problems, "the values above are mostly wrong: they must be reported"
+    assert [p for p in problems if p.code == "internal_error"] == []
+    for p in problems:
+        assert p.kk.strip() and p.ru.strip() and p.kk != p.ru, p
+        if p.cell:
+            assert p.sheet and p.row, p
+    for o in outcomes:  # and the sender gets their workbook back with the cells marked
+        assert not (o.errors and o.bin) or o.feedback, o.name
+    assert list(ws.paths.inbox.iterdir()) == []
+
+
+def test_nan_typed_in_the_first_row_is_a_cell_error_not_an_internal_error(ws, orgs):
+    """ "nan" or "inf" in the first data row once crashed the check for a numbering row."""
+    book = openpyxl.load_workbook(template_for(ws, orgs[0]))
+    sheet = book[ws.specs["1.4"].sheet]
+    for c, value in enumerate(["nan", "inf", "1", "2"], start=1):
+        sheet.cell(L.FIRST_DATA_ROW, c).value = value
+    book.save(ws.paths.inbox / "a.xlsx")
+    [outcome] = ingest(ws)
+    assert "internal_error" not in [p.code for p in outcome.problems]
+    assert outcome.returns["1.4"] == "rejected"
+
+
+def test_error_in_a_merged_cell_is_marked_on_the_cell_people_see(ws, orgs):
+    """A comment on a cell hidden under a merge once failed the whole correction workbook."""
+    book = openpyxl.load_workbook(template_for(ws, orgs[0]))
+    sheet = book[ws.specs["1.4"].sheet]
+    row = L.FIRST_DATA_ROW
+    sheet.cell(row, 1).value = "Мектепке қабылдау"
+    sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=3)
+    book.save(ws.paths.inbox / "a.xlsx")
+    [outcome] = ingest(ws)
+    assert outcome.feedback
+    marked = openpyxl.load_workbook(outcome.feedback)[ws.specs["1.4"].sheet]
+    first = marked.cell(row, 1)
+    assert first.comment is not None and first.fill.fgColor.rgb.endswith("FFC7CE")
+    assert "•" in first.comment.text
