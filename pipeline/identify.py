@@ -7,6 +7,7 @@ sheet whose header fits no spec clearly is reported, not matched to the nearest 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,6 +47,16 @@ class SheetMatch:
     version: int | None = None
 
 
+def _whole(text: str) -> int | None:
+    """A number we wrote into the hidden identity sheet; anything else (someone edited it)
+    is ignored, and the sheet is then found by its headers."""
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    return int(number) if math.isfinite(number) and number.is_integer() and number > 0 else None
+
+
 def read_identity(rows: list[list[Any]] | None) -> Identity | None:
     if not rows or not rows[0] or str(rows[0][0]) != "adal":
         return None
@@ -55,8 +66,8 @@ def read_identity(rows: list[list[Any]] | None) -> Identity | None:
         if not cells:
             continue
         if cells[0] == "sheet" and len(cells) >= 4:
-            header = int(float(cells[4])) if len(cells) > 4 and cells[4] else None
-            identity.sheets[cells[1]] = (cells[2], int(float(cells[3] or 0)), header)
+            header = _whole(cells[4]) if len(cells) > 4 else None
+            identity.sheets[cells[1]] = (cells[2], _whole(cells[3]) or 0, header)
         elif cells[0] in ("campaign", "bin", "org_type") and len(cells) > 1:
             setattr(identity, cells[0], cells[1])
     return identity

@@ -105,3 +105,22 @@ def test_error_in_a_merged_cell_is_marked_on_the_cell_people_see(ws, orgs):
     first = marked.cell(row, 1)
     assert first.comment is not None and first.fill.fgColor.rgb.endswith("FFC7CE")
     assert "•" in first.comment.text
+
+
+def test_edited_identity_sheet_falls_back_to_the_headers(ws, orgs):
+    """Text where the hidden identity sheet keeps a number once crashed identification."""
+    from pipeline.reader import IDENTITY_SHEET
+    from tests.conftest import good_14
+
+    book = openpyxl.load_workbook(template_for(ws, orgs[0]))
+    identity = book[IDENTITY_SHEET]
+    for row in identity.iter_rows():
+        if row[0].value == "sheet":
+            row[3].value, row[4].value = "a\r\nb", "nan"
+    sheet = book[ws.specs["1.4"].sheet]
+    for c, key in enumerate(ws.specs["1.4"].keys, start=1):
+        sheet.cell(L.FIRST_DATA_ROW, c).value = good_14().get(key)
+    book.save(ws.paths.inbox / "a.xlsx")
+    [outcome] = ingest(ws)
+    assert outcome.returns["1.4"] == "accepted", outcome.problems
+    assert "internal_error" not in [p.code for p in outcome.problems]
