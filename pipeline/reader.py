@@ -7,10 +7,12 @@ their A1 origin so that row numbers are the ones Excel shows.
 from __future__ import annotations
 
 import io
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import python_calamine as pc
 
 from .errors import WorkbookError
@@ -58,6 +60,36 @@ def _open(path: Path) -> pc.CalamineWorkbook:
     return pc.CalamineWorkbook.from_path(name)
 
 
+def _grid(book: pc.CalamineWorkbook, name: str, path: Path) -> list[list[Any]]:
+    """A sheet's cells from calamine; from openpyxl where calamine cannot convert one.
+
+    calamine panics inside Rust on a huge negative number in a date-formatted cell, and
+    pyo3 raises that as a BaseException that would stop the whole batch. openpyxl reads such a cell as an error value, which is then reported
+    on its cell like any other bad date.
+    """
+    try:
+        return book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:
+        if type(exc).__name__ != "PanicException":
+            raise
+        if path.suffix.lower() not in (".xlsx", ".xlsm"):
+            raise _error("unreadable_cell", path, detail=str(exc)[:120]) from None
+        return _grid_by_openpyxl(path, name)
+
+
+def _grid_by_openpyxl(path: Path, name: str) -> list[list[Any]]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "marked as a date but outside the limits"
+        book = openpyxl.load_workbook(io.BytesIO(path.read_bytes()), read_only=True, data_only=True)
+        try:
+            rows = book[name].iter_rows(min_row=1, min_col=1, values_only=True)
+            return [["" if v is None else v for v in row] for row in rows]
+        finally:
+            book.close()
+
+
 def read_workbook(path: Path, limits: Limits | None = None) -> Workbook:
     """Every sheet's grid, plus the hidden identity sheet if the workbook is one of ours."""
     warnings = precheck(path, limits or Limits())
@@ -67,7 +99,7 @@ def read_workbook(path: Path, limits: Limits | None = None) -> Workbook:
         for meta in book.sheets_metadata:
             if meta.name == LISTS_SHEET:  # our dropdown lists: nothing a school types
                 continue
-            grid = book.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)
+            grid = _grid(book, meta.name, path)
             if meta.name == IDENTITY_SHEET:
                 identity = grid
             else:

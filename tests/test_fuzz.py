@@ -124,3 +124,22 @@ def test_edited_identity_sheet_falls_back_to_the_headers(ws, orgs):
     [outcome] = ingest(ws)
     assert outcome.returns["1.4"] == "accepted", outcome.problems
     assert "internal_error" not in [p.code for p in outcome.problems]
+
+
+@pytest.mark.parametrize("value", [-850102300012, -1e308])
+def test_huge_negative_number_in_a_date_cell_is_a_cell_error(ws, orgs, value):
+    """calamine panics (a BaseException) on a huge negative number in a date-formatted
+    cell; it once stopped the whole ingest. Now the cell is read another way and reported."""
+    from tests.conftest import good_14
+
+    book = openpyxl.load_workbook(template_for(ws, orgs[0]))
+    sheet = book[ws.specs["1.4"].sheet]
+    for c, key in enumerate(ws.specs["1.4"].keys, start=1):
+        sheet.cell(L.FIRST_DATA_ROW, c).value = good_14().get(key)
+    month = ws.specs["1.4"].keys.index("month") + 1
+    sheet.cell(L.FIRST_DATA_ROW, month).value = value
+    sheet.cell(L.FIRST_DATA_ROW, month).number_format = "DD.MM.YYYY"
+    book.save(ws.paths.inbox / "a.xlsx")
+    [outcome] = ingest(ws)
+    assert [(p.code, p.column_key) for p in outcome.problems] == [("not_a_date", "month")]
+    assert outcome.feedback
