@@ -63,7 +63,10 @@ def _answered_even_on_failure(parse: Callable[..., ParsedFile]) -> Callable[...,
     def guarded(item: Item, *args: object) -> ParsedFile:
         try:
             return parse(item, *args)
-        except Exception as exc:  # the batch must never die of one file
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:  # the batch must never die of one file (nor of a panic
+            # in a compiled reader, which pyo3 raises as a BaseException)
             logger.exception("unexpected failure reading {}", item.name)
             parsed = ParsedFile(item)
             parsed.problems.append(_problem("internal_error", detail=type(exc).__name__))
