@@ -6,10 +6,15 @@ import math
 import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+from loguru import logger
 
 from .batch import BatchContext, read_and_check
 from .inbox import Item
+from .messages import render
 from .parse import ParsedFile
+from .problems import Problem
 from .safety import Limits
 from .workspace import Workspace
 
@@ -47,7 +52,29 @@ def parallel_reader(
             return
         size = chunk or max(8, math.ceil(len(items) / (workers * CHUNKS_PER_WORKER)))
         chunks = [items[i : i + size] for i in range(0, len(items), size)]
-        with ProcessPoolExecutor(workers, initializer=_init, initargs=(context,)) as pool:
-            yield from pool.map(_chunk, chunks)
+        done = 0
+        try:
+            with ProcessPoolExecutor(workers, initializer=_init, initargs=(context,)) as pool:
+                for parsed in pool.map(_chunk, chunks):
+                    yield parsed
+                    done += 1
+        except BrokenProcessPool:
+            logger.error("a reader process died; the rest is read one file per process")
+            for rest in chunks[done:]:
+                yield [_alone(item, context) for item in rest]
 
     return read
+
+
+def _alone(item: Item, context: BatchContext) -> ParsedFile:
+    """One file in a process of its own, after a reader process died (killed, or crashed in
+    compiled code): the file that kills it is answered and archived, the others go on."""
+    try:
+        with ProcessPoolExecutor(1, initializer=_init, initargs=(context,)) as pool:
+            return pool.submit(_chunk, [item]).result()[0]
+    except BrokenProcessPool:
+        logger.error("reading {} stopped its process", item.name)
+        parsed = ParsedFile(item)
+        message = render("internal_error", detail="reader stopped")
+        parsed.problems.append(Problem(message.code, message.kk, message.ru))
+        return parsed

@@ -72,3 +72,33 @@ def test_a_file_in_a_batch_gets_the_errors_it_gets_alone(ws, orgs, workers):
     assert together == alone
     assert stored() == alone_rows and [r[0] for r in alone_rows] == ["c.xlsx"]
     assert alone["a.xlsx"] and alone["b.xlsx"] and alone["c.xlsx"] == []
+
+
+def test_a_file_that_kills_its_reader_process_is_answered_and_the_rest_go_on(ws, orgs, monkeypatch):
+    """A reader process that dies (killed, or crashed in compiled code) once broke the pool
+    and the whole ingest, on every rerun. Now the rest is read one file per process."""
+    import multiprocessing
+    import os as _os
+
+    from pipeline import parallel
+
+    if multiprocessing.get_start_method() != "fork":
+        pytest.skip("the deadly reader reaches the workers only by fork")
+
+    real = parallel.read_and_check
+
+    def deadly(items, context):
+        if any(i.name == "poison.xlsx" for i in items):
+            _os._exit(3)  # inherited by the forked workers: only they die
+        return real(items, context)
+
+    monkeypatch.setattr(parallel, "read_and_check", deadly)
+    fill(ws, orgs[0], {"1.4": [good_14()]}, "a.xlsx")
+    fill(ws, orgs[1], {"1.4": [good_14()]}, "poison.xlsx")
+    fill(ws, orgs[2], {"1.4": [{**good_14(), "service": "Иная услуга"}]}, "c.xlsx")
+    reader = parallel_reader(ws, 2, min_batch=1, chunk=1)
+    out = {o.name: o for o in ingest(ws, reader=reader, jobs=2)}
+    assert out["a.xlsx"].status == "accepted" and out["c.xlsx"].status == "accepted"
+    assert out["poison.xlsx"].status == "rejected"
+    assert [p.code for p in out["poison.xlsx"].problems] == ["internal_error"]
+    assert list(ws.paths.inbox.iterdir()) == []
