@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from loguru import logger
+
 from . import ledger
 from .batch import BatchContext, read_and_check
 from .feedback import FeedbackWriter, write_feedback
@@ -223,7 +225,7 @@ def _finish(
     """Move the original into the archive, write its feedback, mark it done (idempotent)."""
     target = Path(row["archive_path"])
     if source is not None and source.exists():
-        move_into(source, target)
+        _move(source, target, row["original_name"])
     feedback = None
     problems = stored_problems(conn, row["id"])
     if target.exists() and any(p.severity == "error" for p in problems) and row["bin"]:
@@ -242,6 +244,9 @@ def _known(
     if not row["archived"]:
         feedback = _finish(conn, ws, row, item.path)
         problems = stored_problems(conn, row["id"])
+        if not Path(row["archive_path"]).exists():  # still could not be moved
+            message = render("not_moved")
+            problems.append(Problem(message.code, message.kk, message.ru, item.name))
         returns = {
             r["return_code"]: r["status"]
             for r in conn.execute(
@@ -266,7 +271,7 @@ def _known(
         / "_duplicates"
         / f"{stamp}-{item.sha256[:12]}-{Path(item.path).name}"
     )
-    move_into(item.path, target)
+    not_moved = _move(item.path, target, item.name)
     ledger.record_arrival(
         conn, item.sha256, item.name, now.isoformat(timespec="seconds"), "duplicate", str(target)
     )
@@ -279,7 +284,7 @@ def _known(
         item.received_at.isoformat(timespec="seconds"),
         row["bin"],
         {},
-        [problem],
+        [problem, *([not_moved] if not_moved else [])],
         None,
         str(target),
     )
@@ -331,14 +336,15 @@ def ingest(
             for chunk in chunks:
                 for pf in chunk:
                     file_id, outcome = _record(conn, ws, pf, now)
-                    move_into(pf.item.path, Path(outcome.archive))  # only after its commit
+                    _archive(pf.item.path, outcome)  # only after its commit
                     feedback.submit(outcome)  # other processes write while the ledger goes on
                     recorded.append((file_id, outcome))
                     if progress:
                         progress(len(recorded), len(fresh))
         with ledger.transaction(conn):
             for file_id, outcome in recorded:
-                ledger.mark_archived(conn, file_id, outcome.feedback)
+                if Path(outcome.archive).exists():  # else the next run moves it first
+                    ledger.mark_archived(conn, file_id, outcome.feedback)
         outcomes += [o for _, o in recorded]
         for item in copies:
             outcomes.append(_known(conn, ws, item, ledger.file_by_sha(conn, item.sha256), now))
@@ -346,6 +352,25 @@ def ingest(
         return outcomes
     finally:
         conn.close()
+
+
+def _move(source: Path, target: Path, name: str) -> Problem | None:
+    """Move a file into the archive; if it cannot be moved (open in Excel on a Windows
+    share), it stays in the inbox and the next run moves it: a warning, not a stop."""
+    try:
+        move_into(source, target)
+    except OSError as exc:
+        logger.warning("could not move {} into the archive: {}", name, exc)
+        message = render("not_moved")
+        return Problem(message.code, message.kk, message.ru, name)
+    return None
+
+
+def _archive(source: Path, outcome: FileOutcome) -> None:
+    """A recorded file into the archive, only after its ledger commit."""
+    problem = _move(source, Path(outcome.archive), outcome.name)
+    if problem:
+        outcome.problems.append(problem)
 
 
 def _archive_containers(ws: Workspace, containers: dict[Path, list[Item]]) -> None:
@@ -361,7 +386,7 @@ def _archive_containers(ws: Workspace, containers: dict[Path, list[Item]]) -> No
                 / kind
                 / f"{received:%Y%m%dT%H%M%S}-{container.name}"
             )
-            move_into(container, target)
+            _move(container, target, container.name)
     staging = ws.paths.archive / ".staging"
     if staging.exists() and not any(p.is_file() for p in staging.rglob("*")):
         shutil.rmtree(staging, ignore_errors=True)

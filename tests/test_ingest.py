@@ -565,3 +565,28 @@ def test_file_name_in_windows_cp1251_bytes_is_read_not_a_crash(ws, orgs, contain
     assert os.listdir(bytes(ws.paths.inbox)) == []
     stored = db(ws).execute("SELECT original_name, container FROM files").fetchone()
     assert tuple(stored) == (("a.xlsx", "Школа.zip") if container else ("Школа.xlsx", None))
+
+
+def test_file_that_cannot_be_moved_is_recorded_and_moved_next_run(ws, orgs, monkeypatch):
+    """A file open in Excel on a Windows share cannot be moved; that once stopped the batch."""
+    fill(ws, orgs[0], {"1.4": [{**good_14(), "late": 50}]}, "open.xlsx")
+    fill(ws, orgs[1], {"1.4": [good_14()]}, "b.xlsx")
+    real_move = ingest_module.move_into
+
+    def locked(source, target):
+        if source.name == "open.xlsx":
+            raise PermissionError("used by another process")
+        real_move(source, target)
+
+    monkeypatch.setattr(ingest_module, "move_into", locked)
+    out = by_name(ingest(ws))
+    assert out["b.xlsx"].status == "accepted"
+    assert "not_moved" in [p.code for p in out["open.xlsx"].problems]
+    assert [p.name for p in ws.paths.inbox.iterdir()] == ["open.xlsx"]
+    [still] = ingest(ws)  # still open: the same answer, nothing stops
+    assert still.status == "rejected" and "not_moved" in [p.code for p in still.problems]
+    monkeypatch.setattr(ingest_module, "move_into", real_move)
+    [again] = ingest(ws)
+    assert again.status == "rejected" and again.feedback
+    assert list(ws.paths.inbox.iterdir()) == []
+    assert db(ws).execute("SELECT COUNT(*) FROM files WHERE archived = 0").fetchone()[0] == 0
