@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import openpyxl
 from loguru import logger
-from openpyxl.cell.cell import MergedCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, MergedCell
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils.exceptions import InvalidFileException
@@ -40,9 +40,14 @@ HEADERS = (
 )
 
 
+def _safe(text: str) -> str:
+    """Without the control characters openpyxl refuses (a pasted value may carry them)."""
+    return ILLEGAL_CHARACTERS_RE.sub("", text)
+
+
 def _text(cell, value: object) -> None:
     """Assign as text: openpyxl would otherwise make a formula of '=…'."""
-    cell.value = "" if value is None else str(value)
+    cell.value = "" if value is None else _safe(str(value))
     if cell.data_type == "f":
         cell.data_type = "s"
 
@@ -95,7 +100,7 @@ def _mark_cells(book: openpyxl.Workbook, problems: list[Problem]) -> None:
         cell = book[sheet][ref]
         cell.fill = BAD_FILL
         text = "\n".join(f"• {p.kk}\n• {p.ru}" for p in found)
-        cell.comment = Comment(text[:2000], "Adal", width=320, height=140)
+        cell.comment = Comment(_safe(text)[:2000], "Adal", width=320, height=140)
 
 
 def _errors_sheet(book: openpyxl.Workbook, problems: list[Problem]) -> None:

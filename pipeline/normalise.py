@@ -47,7 +47,12 @@ def is_blank(value: Any) -> bool:
     return False
 
 
-_NEEDS_CLEANING = re.compile(r"^[\s']|\s$|\s\s|[\u00a0\u202f\u2009\t\r\n]")
+CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+"""Control characters pasted from other systems: meaningless in a return, and refused by
+the writers of correction workbooks and reports."""
+_NEEDS_CLEANING = re.compile(
+    r"^[\s']|\s$|\s\s|[\u00a0\u202f\u2009\t\r\n\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+)
 
 
 def clean_text(value: Any) -> str:
@@ -60,7 +65,7 @@ def clean_text(value: Any) -> str:
         value = value.date() if value.time() == dt.time() else value
     if isinstance(value, dt.date):
         return f"{value:%d.%m.%Y}"
-    text = str(value).replace("\r\n", "\n")
+    text = CONTROLS.sub("", str(value).replace("\r\n", "\n"))
     text = text.strip()
     if text.startswith("'"):
         text = text[1:].strip()

@@ -15,7 +15,7 @@ import pandas as pd
 
 from .campaign import Period
 from .messages import WARNINGS, render
-from .normalise import MAX_YEAR, MIN_YEAR
+from .normalise import CONTROLS, MAX_YEAR, MIN_YEAR
 from .spec import Column, Rule
 
 
@@ -62,7 +62,7 @@ def shown(value: Any) -> str:
         return f"{value.day:02d}.{value.month:02d}.{value.year:04d}"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value)[:200]
+    return CONTROLS.sub("", str(value))[:200]
 
 
 def cell_problem(

@@ -24,7 +24,7 @@ VALUES = [
     "31.02.2023", "2023-13-01", "01.03.23", "1.3.2023г.", "00.00.0000", "29.02.2024", "01.03.3023",
     "850102300012", "85010230001", "８５０１０２３００１２", "٨٥٠١٠٢٣٠٠٠١٢", "850 102 300 012",
     "8501023000120", 850102300012, 50102300012.0, "x" * 32000, "Итого", "Барлығы:", "\ufeff",
-    "\u202e", "a\r\nb", "\t", "NaN", "inf", "-inf", "nan", "1 000,50", "1.000,50", "1,000.50",
+    "\u202e", "a\r\nb", "\t", "_x0007_звонок", "a_x000B_b", "_x001F_", "NaN", "inf", "-inf", "nan", "1 000,50", "1.000,50", "1,000.50",
     "12,5", "١٢", "½", "²", "Ⅻ", 10**15, 3.999999999999999, "Жоқ / Нет", "Иә / Да", "yes",
 ]  # fmt: skip
 
@@ -143,3 +143,31 @@ def test_huge_negative_number_in_a_date_cell_is_a_cell_error(ws, orgs, value):
     [outcome] = ingest(ws)
     assert [(p.code, p.column_key) for p in outcome.problems] == [("not_a_date", "month")]
     assert outcome.feedback
+
+
+def test_control_characters_pasted_into_text_are_dropped(ws, orgs):
+    """Control characters (stored by Excel as _x0007_) once made the correction workbook
+    fail: openpyxl refuses them. They carry no meaning in a return and are dropped."""
+    import json
+    import sqlite3
+
+    from tests.conftest import good_11, good_14
+
+    book = openpyxl.load_workbook(template_for(ws, orgs[0]))
+    rows = {
+        "1.4": {**good_14(), "responsible": "Ахметова_x0007_ А._x000B_"},
+        "1.1": {**good_11(), "has_record": "мүмкін_x001F_"},
+    }
+    for code, row in rows.items():
+        sheet = book[ws.specs[code].sheet]
+        for c, key in enumerate(ws.specs[code].keys, start=1):
+            sheet.cell(L.FIRST_DATA_ROW, c).value = row.get(key)
+    book.save(ws.paths.inbox / "a.xlsx")
+    [outcome] = ingest(ws)
+    assert outcome.returns == {**outcome.returns, "1.4": "accepted", "1.1": "rejected"}
+    [problem] = outcome.problems
+    assert problem.code == "bad_choice" and problem.value == "мүмкін"
+    assert outcome.feedback
+    conn = sqlite3.connect(ws.paths.ledger)
+    [data] = conn.execute("SELECT data FROM rows").fetchone()
+    assert json.loads(data)["responsible"] == "Ахметова А."
