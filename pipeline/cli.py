@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import os
 import shutil
+import sqlite3
 import sys
 from collections import Counter
 from functools import wraps
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import click
 from loguru import logger
+from xlsxwriter.exceptions import FileCreateError
 
 from . import ledger
 from .errors import AdalError, ConfigError
@@ -62,6 +64,26 @@ def friendly(func):
                 err=True,
             )
             sys.exit(130)
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc):
+                logger.exception("unexpected ledger error")
+            click.echo(
+                "Журнал (adal.sqlite) басқа бағдарламада ашық немесе бос емес; оны жауып, қайта "
+                "іске қосыңыз. / Журнал (adal.sqlite) открыт в другой программе или занят; "
+                f"закройте его и запустите снова. ({exc})",
+                err=True,
+            )
+            sys.exit(1)
+        except (OSError, FileCreateError) as exc:  # an output open in Excel, a full disk
+            logger.exception("could not write")
+            where = getattr(exc, "filename", None) or str(exc)
+            click.echo(
+                f"Файлды жазу мүмкін емес: {where}. Ол Excel-де ашық па, диск толы емес пе? "
+                "Тексеріп, қайта іске қосыңыз. / Не удалось записать файл: "
+                f"{where}. Не открыт ли он в Excel, не заполнен ли диск? Проверьте и запустите снова.",
+                err=True,
+            )
+            sys.exit(1)
         except Exception:  # the last guard of a user-facing command
             logger.exception("unexpected error")
             click.echo(

@@ -121,3 +121,27 @@ def test_full_demo_runs_the_whole_plan(tmp_path):
     assert list((tmp_path / "inbox").iterdir()) == []
     assert "Traceback" not in result.output
     assert "Исполнение рекомендаций (5.1)" in result.output and "исполнено" in result.output
+
+
+def test_output_that_cannot_be_written_gets_a_message_not_a_traceback(ws):
+    """A consolidated workbook left open in Excel (on a Windows share) cannot be replaced."""
+    target = ws.paths.outbox / f"consolidated-{ws.campaign.code}.xlsx"
+    target.mkdir(parents=True)  # as unwritable as a file Excel holds open
+    result = CliRunner().invoke(main, ["--root", str(ws.paths.root), "consolidate"])
+    assert result.exit_code == 1
+    assert "Excel-де ашық па" in result.output and "открыт ли он в Excel" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_locked_ledger_gets_a_message_not_a_traceback(ws, monkeypatch):
+    import sqlite3
+
+    from pipeline import ledger
+
+    def locked(path):
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(ledger, "connect", locked)
+    result = CliRunner().invoke(main, ["--root", str(ws.paths.root), "status"])
+    assert result.exit_code == 1
+    assert "adal.sqlite" in result.output and "закройте его" in result.output
