@@ -16,7 +16,6 @@ from loguru import logger
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, MergedCell
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils.exceptions import InvalidFileException
 
 from .inbox import safe_name
 from .problems import Problem
@@ -52,14 +51,19 @@ def _text(cell, value: object) -> None:
         cell.data_type = "s"
 
 
-def _open_editable(original: Path) -> openpyxl.Workbook:
-    if original.suffix.lower() in (".xlsx", ".xlsm"):
-        try:
-            return openpyxl.load_workbook(
-                original, keep_vba=False, keep_links=False, rich_text=False
-            )
-        except (InvalidFileException, KeyError, ValueError, OSError, TypeError):
-            pass
+def _as_sent(original: Path) -> openpyxl.Workbook | None:
+    """The sender's own workbook, if openpyxl can edit it."""
+    if original.suffix.lower() not in (".xlsx", ".xlsm"):
+        return None
+    try:
+        return openpyxl.load_workbook(original, keep_vba=False, keep_links=False, rich_text=False)
+    except Exception:  # files from other programs openpyxl cannot load: rebuilt from values
+        logger.warning("openpyxl cannot edit {}; rebuilt from its values", original.name)
+        return None
+
+
+def _from_values(original: Path) -> openpyxl.Workbook:
+    """The workbook rebuilt from the values calamine reads (.xls, .ods, odd .xlsx)."""
     book = openpyxl.Workbook()
     book.remove(book.active)
     source = read_workbook(original)
@@ -143,11 +147,20 @@ def write_feedback(
     original: Path, problems: list[Problem], folder: Path, original_name: str
 ) -> Path:
     """Write the correction workbook for one received file and return its path."""
-    book = _open_editable(original)
-    _mark_cells(book, problems)
-    _errors_sheet(book, problems)
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{Path(safe_name(original_name)).stem}-qateler-oshibki.xlsx"
+    book = _as_sent(original)
+    if book is not None:
+        try:
+            _mark_cells(book, problems)
+            _errors_sheet(book, problems)
+            book.save(target)
+            return target
+        except Exception:  # something in the sender's file openpyxl cannot write back
+            logger.warning("openpyxl cannot save {}; rebuilt from its values", original.name)
+    book = _from_values(original)
+    _mark_cells(book, problems)
+    _errors_sheet(book, problems)
     book.save(target)
     return target
 

@@ -590,3 +590,24 @@ def test_file_that_cannot_be_moved_is_recorded_and_moved_next_run(ws, orgs, monk
     assert again.status == "rejected" and again.feedback
     assert list(ws.paths.inbox.iterdir()) == []
     assert db(ws).execute("SELECT COUNT(*) FROM files WHERE archived = 0").fetchone()[0] == 0
+
+
+def test_workbook_openpyxl_cannot_edit_still_gets_a_correction_workbook(ws, orgs, monkeypatch):
+    """Files from other programs can load in calamine and not in openpyxl (any exception,
+    not only the few once expected); the sender then gets their values rebuilt and marked."""
+    from pipeline import feedback
+
+    real = feedback.openpyxl.load_workbook
+
+    def picky(path, *args, **kwargs):
+        if "archive" in str(path):
+            raise AttributeError("'NoneType' object has no attribute 'tag'")
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(feedback.openpyxl, "load_workbook", picky)
+    fill(ws, orgs[0], {"1.4": [{**good_14(), "late": 50}]}, "a.xlsx")
+    [outcome] = ingest(ws)
+    monkeypatch.undo()
+    assert outcome.feedback
+    book = openpyxl.load_workbook(outcome.feedback)
+    assert book.sheetnames[0] == ERRORS_SHEET and ws.specs["1.4"].sheet in book.sheetnames
