@@ -127,14 +127,65 @@ def to_integer(value: Any, column: Column) -> Result:
     return int(number), None
 
 
-def parse_date(value: Any) -> dt.date | None:
-    """An Excel date, or text in dd.mm.yyyy, d.m.yy or yyyy-mm-dd; anything else is None."""
+_MONTHS = (  # stems, longest first where one begins another; Kazakh also as typed without its letters
+    ("қаңтар", 1), ("кантар", 1), ("ақпан", 2), ("акпан", 2), ("наурыз", 3), ("сәуір", 4),
+    ("сауир", 4), ("мамыр", 5), ("маусым", 6), ("шілде", 7), ("шилде", 7), ("тамыз", 8),
+    ("қыркүйек", 9), ("кыркуйек", 9), ("қазан", 10), ("казан", 10), ("қараша", 11),
+    ("караша", 11), ("желтоқсан", 12), ("желтоксан", 12), ("янв", 1), ("фев", 2), ("мар", 3),
+    ("апр", 4), ("май", 5), ("мая", 5), ("июн", 6), ("июл", 7), ("авг", 8), ("сен", 9),
+    ("окт", 10), ("ноя", 11), ("дек", 12),
+)  # fmt: skip
+_WORD = r"([^\W\d_]+)\.?"
+_YEAR_WORDS = r"(?:\s*(?:г|гг|года?|ж|жыл|жылғы|жылгы)\.?)?"
+_NAMED = (
+    (re.compile(rf"^(\d{{1,2}})\s*{_WORD}\s*(\d{{4}}){_YEAR_WORDS}$"), "d m y"),
+    (re.compile(rf"^(\d{{4}}){_YEAR_WORDS}\s*(\d{{1,2}})\s*{_WORD}$"), "y d m"),
+)
+_MONTH_ONLY = (
+    (re.compile(rf"^{_WORD}\s*(\d{{4}}){_YEAR_WORDS}$"), "m y"),
+    (re.compile(rf"^(\d{{4}}){_YEAR_WORDS}\s*{_WORD}$"), "y m"),
+    (re.compile(r"^(\d{1,2})[./-](\d{4})$"), "n y"),
+    (re.compile(r"^(\d{4})[./-](\d{1,2})$"), "y n"),
+)
+
+
+def _month_number(word: str) -> int | None:
+    word = word.casefold()
+    return next((n for stem, n in _MONTHS if word.startswith(stem)), None)
+
+
+def _named_date(text: str, month_only: bool) -> dt.date | None:
+    """ "15 февраля 2023 г.", "2023 жылғы 15 ақпан"; for a month column also "ақпан 2023",
+    "02.2023" and "2023-02" (the first of that month)."""
+    text = _SPACES.sub(" ", text).strip().rstrip(".").strip()
+    patterns = _NAMED + (_MONTH_ONLY if month_only else ())
+    for pattern, order in patterns:
+        match = pattern.match(text)
+        if not match:
+            continue
+        parts = dict(zip(order.split(), match.groups(), strict=True))
+        month = int(parts["n"]) if "n" in parts else _month_number(parts["m"])
+        if month is None:
+            return None
+        try:
+            return dt.date(int(parts["y"]), month, int(parts.get("d", 1)))
+        except ValueError:
+            return None
+    return None
+
+
+def parse_date(value: Any, month_only: bool = False) -> dt.date | None:
+    """An Excel date, or text in dd.mm.yyyy, d.m.yy, yyyy-mm-dd or with the month's name
+    (KZ/RU); for a month column also a month and year alone. Anything else is None."""
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
         return value
     if not isinstance(value, str):
         return None
+    named = _named_date(clean_text(value), month_only)
+    if named:
+        return named
     text = _SPACES.sub("", clean_text(value)).rstrip("ж.г").rstrip(".")
     for pattern, order in _DATE_PATTERNS:
         match = pattern.match(text)
@@ -152,7 +203,7 @@ def parse_date(value: Any) -> dt.date | None:
 
 
 def to_date(value: Any, column: Column) -> Result:
-    day = parse_date(value)
+    day = parse_date(value, month_only=column.month)
     if day is None:
         return None, "not_a_date"
     if not MIN_YEAR <= day.year <= MAX_YEAR:

@@ -44,6 +44,7 @@ class Column:
     pattern: str | None = None
     pattern_help: Text | None = None
     within_period: bool = False
+    month: bool = False  # a date column that records a month: "02.2023", "ақпан 2023" accepted
     personal: bool = False
     help: Text | None = None
     width: int | None = None
@@ -156,12 +157,13 @@ def _column(raw: dict[str, Any], shared: dict[str, tuple[Choice, ...]], where: s
         raise ConfigError(
             "choice түріне choices керек.", "для типа choice нужен choices.", where=where
         )
-    if raw.get("within_period") and ctype != "date":
-        raise ConfigError(
-            "within_period тек date түріне қолданылады.",
-            "within_period применим только к типу date.",
-            where=where,
-        )
+    for option in ("within_period", "month"):
+        if raw.get(option) and ctype != "date":
+            raise ConfigError(
+                f"{option} тек date түріне қолданылады.",
+                f"{option} применим только к типу date.",
+                where=where,
+            )
     return Column(
         key=key,
         label=need_text(raw, "label", where),
@@ -174,6 +176,7 @@ def _column(raw: dict[str, Any], shared: dict[str, tuple[Choice, ...]], where: s
         pattern=pattern,
         pattern_help=need_text(raw, "pattern_help", where) if "pattern_help" in raw else None,
         within_period=bool(raw.get("within_period", False)),
+        month=bool(raw.get("month", False)),
         personal=bool(raw.get("personal", False)) or ctype == "iin",
         help=need_text(raw, "help", where) if "help" in raw else None,
         width=raw.get("width"),

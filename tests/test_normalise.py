@@ -22,10 +22,39 @@ from pipeline.normalise import SLOW, clean_text, converter, fast_path, fold, par
         ("31.02.2023", None),
         ("март", None),
         (45000, None),
+        ("15 февраля 2023", dt.date(2023, 2, 15)),
+        ("15 февраля 2023 г.", dt.date(2023, 2, 15)),
+        ("3 мая 2023г", dt.date(2023, 5, 3)),
+        ("2023 жылғы 15 ақпан", dt.date(2023, 2, 15)),
+        ("1 сәуір 2023 ж.", dt.date(2023, 4, 1)),
+        ("5 маусым 2023", dt.date(2023, 6, 5)),
+        ("12 кыркуйек 2023", dt.date(2023, 9, 12)),
+        ("31 февраля 2023", None),
+        ("15 abc 2023", None),
+        ("февраль 2023", None),  # a month alone is not a day...
+        ("02.2023", None),
     ],
 )
 def test_dates(raw, expected):
     assert parse_date(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("февраль 2023", dt.date(2023, 2, 1)),  # ...but it is a month
+        ("Ақпан 2023 ж.", dt.date(2023, 2, 1)),
+        ("02.2023", dt.date(2023, 2, 1)),
+        ("2023-02", dt.date(2023, 2, 1)),
+        ("2023 жыл наурыз", dt.date(2023, 3, 1)),
+        ("13.2023", None),
+        ("15.02.2023", dt.date(2023, 2, 15)),
+    ],
+)
+def test_month_columns_take_a_month_and_year(specs, raw, expected):
+    column = specs["1.4"].column("month")
+    assert column.month
+    assert converter(column)(raw) == ((expected, None) if expected else (None, "not_a_date"))
 
 
 def column(specs, code, key):
