@@ -169,13 +169,8 @@ def demo(ctx: click.Context, inbox_only: bool, seed: int) -> None:
         ctx.invoke(command, **kwargs)
 
 
-@main.command()
-@click.pass_obj
-@friendly
-def templates(paths: Paths) -> None:
-    """Үлгілер / Шаблоны: one pre-filled bilingual workbook per organisation (outbox/templates/)."""
-    from .templates import write_templates
-
+def _with_organisations(paths: Paths):
+    """The workspace of a command that needs organisations: a fresh `init` has none yet."""
     ws = open_workspace(paths)
     if not ws.organisations:
         raise ConfigError(
@@ -183,6 +178,17 @@ def templates(paths: Paths) -> None:
             "в реестре нет ни одной организации. Заполните таблицу organisations.xlsx.",
             where=str(paths.registry_file),
         )
+    return ws
+
+
+@main.command()
+@click.pass_obj
+@friendly
+def templates(paths: Paths) -> None:
+    """Үлгілер / Шаблоны: one pre-filled bilingual workbook per organisation (outbox/templates/)."""
+    from .templates import write_templates
+
+    ws = _with_organisations(paths)
     written = write_templates(paths.outbox / "templates", ws.organisations, ws.campaign, ws.specs)
     click.echo(f"Үлгілер / Шаблоны: {len(written)} → {paths.outbox / 'templates'}")
 
@@ -334,7 +340,7 @@ def consolidate(
     from .consolidate import write_consolidated
     from .indicators import load_indicators, scores
 
-    ws = open_workspace(paths)
+    ws = _with_organisations(paths)
     indicators = load_indicators(paths.schema_file("indicators.yaml"), ws.specs)
     data = frames.load(ws)
     path, table = write_consolidated(
@@ -388,7 +394,7 @@ def mail(
     """Пошта / Почта: templates, reminders and correction files to the organisations."""
     from .mail import KINDS, run_mail
 
-    ws = open_workspace(paths)
+    ws = _with_organisations(paths)
     for one in KINDS if kind == "all" else (kind,):
         report = run_mail(
             ws,
@@ -429,7 +435,7 @@ def report(paths: Paths, signed: dt.datetime, approved: dt.datetime | None) -> N
     """Анықтама мен жоспар / Справка и план: 3.1, 3.2, 4.1, 5.1 templates, 6.1 register."""
     from .report import build_report
 
-    ws = open_workspace(paths)
+    ws = _with_organisations(paths)
     outcome = build_report(ws, signed.date(), approved.date() if approved else None)
     plan = outcome.plan
     click.echo(

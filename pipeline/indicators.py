@@ -192,6 +192,12 @@ def _value_of(
     return float(series.get(org.bin, 0.0))
 
 
+TABLE_COLUMNS = (
+    "bin", "type", "indicator", "area", "numerator", "denominator", "value", "level",
+    "points", "weight",
+)  # fmt: skip
+
+
 def compute(
     indicators: list[Indicator],
     orgs: list[Organisation],
@@ -233,7 +239,7 @@ def compute(
                     "weight": ind.weight,
                 }
             )
-    table = pd.DataFrame.from_records(records)
+    table = pd.DataFrame.from_records(records, columns=TABLE_COLUMNS)
     medians = {
         key: statistics.median(g.dropna()) if g.notna().any() else None
         for key, g in table.groupby(["indicator", "type"])["value"]

@@ -145,3 +145,25 @@ def test_locked_ledger_gets_a_message_not_a_traceback(ws, monkeypatch):
     result = CliRunner().invoke(main, ["--root", str(ws.paths.root), "status"])
     assert result.exit_code == 1
     assert "adal.sqlite" in result.output and "закройте его" in result.output
+
+
+@pytest.mark.parametrize(
+    "command", [["consolidate"], ["report", "--signed", "2023-12-08"], ["mail", "templates"]]
+)
+def test_fresh_campaign_without_organisations_says_to_fill_the_registry(tmp_path, command):
+    """Right after `init` the registry is empty; consolidate once failed with an internal
+    error there instead of saying what to do."""
+    runner = CliRunner()
+    assert runner.invoke(main, ["--root", str(tmp_path), "init"]).exit_code == 0
+    result = runner.invoke(main, ["--root", str(tmp_path), *command])
+    assert result.exit_code == 1, result.output
+    assert "Заполните таблицу organisations.xlsx" in result.output
+
+
+def test_consolidate_and_report_before_any_return_arrives(ws):
+    runner = CliRunner()
+    root = ["--root", str(ws.paths.root)]
+    result = runner.invoke(main, [*root, "consolidate"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(main, [*root, "report", "--signed", "2023-12-08"])
+    assert result.exit_code == 0, result.output
