@@ -152,7 +152,9 @@ def expand_email(path: Path, staging: Path, received: dt.datetime | None) -> lis
     date = date or _mtime(path)
     sender = email.utils.parseaddr(str(message.get("From", "")))[1].lower()
     items = []
-    for part in message.iter_attachments():
+    for part in message.walk():  # also inside forwarded messages (message/rfc822)
+        if part.is_multipart():
+            continue
         name = readable(part.get_filename() or "")
         if Path(name).suffix.lower() not in FORMATS:
             continue

@@ -611,3 +611,25 @@ def test_workbook_openpyxl_cannot_edit_still_gets_a_correction_workbook(ws, orgs
     assert outcome.feedback
     book = openpyxl.load_workbook(outcome.feedback)
     assert book.sheetnames[0] == ERRORS_SHEET and ws.specs["1.4"].sheet in book.sheetnames
+
+
+def test_workbook_in_a_forwarded_email_is_found(ws, orgs):
+    """ "Forward as attachment" nests the school's e-mail, workbook and all, in another."""
+    path = fill(ws, orgs[0], {"1.4": [good_14()]}, "x.xlsx")
+    inner = EmailMessage()
+    inner["From"] = orgs[0].email
+    inner["Subject"] = "Есеп"
+    inner.set_content("Отчёт во вложении")
+    inner.add_attachment(
+        path.read_bytes(), maintype="application", subtype="octet-stream", filename="есеп.xlsx"
+    )
+    outer = EmailMessage()
+    outer["From"] = orgs[0].email
+    outer["Date"] = format_datetime(dt.datetime(2023, 11, 20, 9, 30).astimezone())
+    outer.set_content("Пересылаю")
+    outer.add_attachment(inner)
+    (ws.paths.inbox / "fwd.eml").write_bytes(bytes(outer))
+    path.unlink()
+    [outcome] = ingest(ws)
+    assert outcome.name == "есеп.xlsx" and outcome.status == "accepted"
+    assert list(ws.paths.inbox.iterdir()) == []
