@@ -75,6 +75,13 @@ def _answered_even_on_failure(parse: Callable[..., ParsedFile]) -> Callable[...,
     return guarded
 
 
+def _bin_of_sender(sender: str, registry: dict[str, Organisation]) -> str | None:
+    """A workbook without its BIN (the sheet copied into a new file) that came by e-mail
+    from an address in the registry: that organisation's, if only one has that address."""
+    found = [b for b, o in registry.items() if o.email and o.email.lower() == sender.lower()]
+    return found[0] if len(found) == 1 else None
+
+
 @_answered_even_on_failure
 def parse_file(
     item: Item,
@@ -102,6 +109,10 @@ def parse_file(
     bin_ = (identity.bin if identity and identity.bin else None) or next(
         (m.bin for m in matches if m.bin), None
     )
+    if bin_ is None and item.sender:
+        bin_ = _bin_of_sender(item.sender, registry)
+        if bin_:
+            parsed.problems.append(_problem("identified_by_sender", sender=item.sender))
     parsed.bin = bin_
     org = registry.get(bin_ or "")
     if org is None:

@@ -633,3 +633,36 @@ def test_workbook_in_a_forwarded_email_is_found(ws, orgs):
     [outcome] = ingest(ws)
     assert outcome.name == "есеп.xlsx" and outcome.status == "accepted"
     assert list(ws.paths.inbox.iterdir()) == []
+
+
+def test_sheet_copied_without_its_bin_is_identified_by_the_senders_address(ws, orgs, tmp_path):
+    """A secretary copies the sheet into a new workbook and loses the BIN with it; by e-mail
+    from the registry's address the organisation is still known."""
+    spec = ws.specs["1.4"]
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Лист1"
+    for c, column in enumerate(spec.columns, start=1):
+        sheet.cell(1, c).value = f"{column.label.kk}\n{column.label.ru}"
+        value = good_14().get(column.key)
+        sheet.cell(2, c).value = value
+    path = tmp_path / "copy.xlsx"
+    book.save(path)
+
+    def mail(sender: str, name: str) -> None:
+        message = EmailMessage()
+        message["From"] = sender
+        message.set_content("Отчёт")
+        message.add_attachment(
+            path.read_bytes(), maintype="application", subtype="octet-stream", filename=name
+        )
+        (ws.paths.inbox / f"{name}.eml").write_bytes(bytes(message))
+
+    mail(orgs[0].email, "a.xlsx")
+    sheet.cell(2, 3).value = 11  # other bytes: not a duplicate of the first
+    book.save(path)
+    mail("stranger@x.example", "b.xlsx")
+    out = by_name(ingest(ws))
+    assert out["a.xlsx"].status == "accepted", out["a.xlsx"].problems
+    assert [p.code for p in out["a.xlsx"].problems] == ["identified_by_sender"]
+    assert [p.code for p in out["b.xlsx"].problems] == ["unknown_organisation"]
