@@ -16,7 +16,7 @@ from . import ledger
 from .campaign import Period
 from .inbox import Item
 from .messages import render
-from .parse import ParsedFile, parse_file
+from .parse import ParsedFile, ParsedSheet, parse_file
 from .problems import Problem
 from .registry import Organisation
 from .safety import Limits
@@ -54,31 +54,13 @@ def _reading_order(problem: Problem) -> tuple[int, int, str]:
 
 def check_batch(ctx: BatchContext, parsed: list[ParsedFile]) -> None:
     """Validate all pending sheets, stacked per return and period (one pandera call each)."""
-    groups: dict[tuple[str, str], list] = defaultdict(list)
+    groups: dict[tuple[str, str], list[ParsedSheet]] = defaultdict(list)
     for pf in parsed:
         for sheet in pf.sheets:
             if sheet.status == "pending":
                 groups[(sheet.spec_code, pf.org_type)].append(sheet)
     for (code, org_type), sheets in groups.items():
-        spec, period = ctx.specs[code], ctx.periods.get((code, org_type))
-        rows = [s.rows for s in sheets]
-        for one in rows:
-            if one.typed is None:
-                normalise_sheet(spec, one)
-        found = [len(r.problems) for r in rows]  # what validation adds is undone on failure
-        try:
-            check_sheets(spec, period, rows)
-        except Exception:  # one sheet's failure must not take the others with it
-            logger.exception("unexpected failure validating {} for {}", code, org_type)
-            for one, before in zip(rows, found, strict=True):
-                del one.problems[before:]
-                _check_alone(spec, period, one)
-        for sheet in sheets:
-            sheet.status = (
-                "rejected"
-                if any(p.severity == "error" for p in sheet.rows.problems)
-                else "accepted"
-            )
+        _check_group(ctx.specs[code], ctx.periods.get((code, org_type)), sheets)
     for pf in parsed:
         for sheet in pf.sheets:  # as the person reads the sheet: row by row, left to right
             sheet.rows.problems.sort(key=_reading_order)
@@ -89,6 +71,24 @@ def check_batch(ctx: BatchContext, parsed: list[ParsedFile]) -> None:
         ):
             message = render("nothing_filled")
             pf.problems.append(Problem(message.code, message.kk, message.ru))
+
+
+def _check_group(spec: ReturnSpec, period: Period | None, sheets: list[ParsedSheet]) -> None:
+    rows = [s.rows for s in sheets]
+    for one in rows:
+        if one.typed is None:
+            normalise_sheet(spec, one)
+    found = [len(r.problems) for r in rows]  # what validation adds is undone on failure
+    try:
+        check_sheets(spec, period, rows)
+    except Exception:  # one sheet's failure must not take the others with it
+        logger.exception("unexpected failure validating {}", spec.code)
+        for one, before in zip(rows, found, strict=True):
+            del one.problems[before:]
+            _check_alone(spec, period, one)
+    for sheet in sheets:
+        errors = any(p.severity == "error" for p in sheet.rows.problems)
+        sheet.status = "rejected" if errors else "accepted"
 
 
 def _check_alone(spec: ReturnSpec, period: Period | None, rows: SheetRows) -> None:
@@ -108,7 +108,15 @@ def seal(parsed: list[ParsedFile]) -> None:
         for sheet in pf.sheets:
             rows = sheet.rows
             if sheet.status == "accepted" and rows.typed is not None:
-                rows.stored = ledger.encode_rows(rows.excel_rows, rows.typed)
+                try:
+                    rows.stored = ledger.encode_rows(rows.excel_rows, rows.typed)
+                except Exception as exc:  # a value JSON cannot hold: this sheet, not the chunk
+                    logger.exception("could not store sheet {}", rows.sheet)
+                    message = render("internal_error", detail=type(exc).__name__)
+                    rows.problems.append(
+                        Problem(message.code, message.kk, message.ru, sheet=rows.sheet)
+                    )
+                    sheet.status = "rejected"
             rows.typed, rows.rows = None, []
 
 

@@ -666,3 +666,21 @@ def test_sheet_copied_without_its_bin_is_identified_by_the_senders_address(ws, o
     assert out["a.xlsx"].status == "accepted", out["a.xlsx"].problems
     assert [p.code for p in out["a.xlsx"].problems] == ["identified_by_sender"]
     assert [p.code for p in out["b.xlsx"].problems] == ["unknown_organisation"]
+
+
+def test_sheet_that_cannot_be_stored_is_answered_and_the_rest_stored(ws, orgs, monkeypatch):
+    from pipeline import batch
+
+    real = batch.ledger.encode_rows
+
+    def picky(excel_rows, columns):
+        if "iin" in columns:
+            raise TypeError("cannot store")
+        return real(excel_rows, columns)
+
+    monkeypatch.setattr(batch.ledger, "encode_rows", picky)
+    fill(ws, orgs[0], {"1.4": [good_14()], "1.1": [good_11()]}, "a.xlsx")
+    [outcome] = ingest(ws)
+    assert outcome.status == "partial"
+    assert outcome.returns["1.4"] == "accepted" and outcome.returns["1.1"] == "rejected"
+    assert [p.code for p in outcome.problems] == ["internal_error"]
