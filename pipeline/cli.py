@@ -65,14 +65,20 @@ def friendly(func):
             )
             sys.exit(130)
         except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc):
-                logger.exception("unexpected ledger error")
-            click.echo(
-                "Журнал (adal.sqlite) басқа бағдарламада ашық немесе бос емес; оны жауып, қайта "
-                "іске қосыңыз. / Журнал (adal.sqlite) открыт в другой программе или занят; "
-                f"закройте его и запустите снова. ({exc})",
-                err=True,
-            )
+            logger.exception("ledger error")
+            if "locked" in str(exc) or "busy" in str(exc):
+                click.echo(
+                    "Журнал (adal.sqlite) басқа бағдарламада ашық; оны жауып, қайта іске "
+                    "қосыңыз. / Журнал (adal.sqlite) открыт в другой программе; закройте его "
+                    "и запустите снова.",
+                    err=True,
+                )
+            else:
+                click.echo(
+                    f"Журналға (adal.sqlite) жазу мүмкін болмады: {exc}. Диск толы емес пе? / "
+                    f"Не удалось записать в журнал (adal.sqlite): {exc}. Не заполнен ли диск?",
+                    err=True,
+                )
             sys.exit(1)
         except (OSError, FileCreateError) as exc:  # an output open in Excel, a full disk
             logger.exception("could not write")
