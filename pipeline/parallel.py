@@ -19,7 +19,10 @@ from .safety import Limits
 from .workspace import Workspace
 
 _STATE: dict = {}
-SMALL_BATCH = 40
+SMALL_BATCH = 1
+"""Even one file is read in a worker process: a file that kills its reader (a compiled
+reader aborting on a hostile workbook) must not take the ingest with it. Starting the
+workers costs ~50 ms."""
 CHUNKS_PER_WORKER = 3
 """Fewer chunks mean fewer pandera calls (each costs ~5 ms per return and period); more
 chunks let the ledger be written sooner, while the other chunks are still being read."""

@@ -32,6 +32,7 @@ class Limits:
     max_uncompressed: int = 400 * 1024 * 1024
     max_ratio: float = 150.0
     prolog_bytes: int = 65_536
+    max_cells: int = 5_000_000  # a sheet's filled extent, rows × columns
 
 
 def _fail(code: str, where: str, **fields: object) -> WorkbookError:
@@ -64,8 +65,40 @@ def _check_zip(path: Path, limits: Limits) -> list[str]:
             if name.endswith("vbaproject.bin"):
                 warnings.append("macros_ignored")
             if name.endswith((".xml", ".rels", ".vml")):
-                _check_prolog(archive, data, info, limits, path)
+                head = _check_prolog(archive, data, info, limits, path)
+                if name.startswith("xl/worksheets/") and name.count("/") == 2:
+                    _check_extent(archive, info, head, limits, path)
         return warnings
+
+
+_DIMENSION = re.compile(rb'<dimension\s+ref="([A-Z]{1,3})?([0-9]{1,7})?:?([A-Z]{1,3})([0-9]{1,7})"')
+_FILLED_CELL = re.compile(rb'<c\s+r="([A-Z]{1,3})([0-9]{1,7})"[^>]*?(?<!/)>')
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
+
+
+def _check_extent(
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, head: bytes, limits: Limits, path: Path
+) -> None:
+    """A few bytes can fill a cell at XFD1048576, and calamine then allocates the whole
+    rectangle up to it (hundreds of GB: the process aborts). The sheet's declared dimension
+    clears the usual file at no cost; a missing or huge one is checked against the cells
+    that really hold something (formatting alone does not count)."""
+    declared = _DIMENSION.search(head)
+    if declared:
+        rows, columns = int(declared.group(4)), _column_number(declared.group(3))
+        if rows * columns <= limits.max_cells:
+            return
+    rows = columns = 0
+    for letters, number in _FILLED_CELL.findall(archive.read(info)):
+        rows, columns = max(rows, int(number)), max(columns, _column_number(letters))
+    if rows * columns > limits.max_cells:
+        raise _fail("too_many_cells", path.name, rows=rows, columns=columns)
 
 
 _ROOT_START = re.compile(rb"<[A-Za-z_]")
@@ -115,7 +148,7 @@ def _zip_head(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits) -
 
 def _check_prolog(
     archive: zipfile.ZipFile, data: bytes, info: zipfile.ZipInfo, limits: Limits, path: Path
-) -> None:
+) -> bytes:
     """A DTD can only stand before the root element: read up to it, never the whole part."""
     try:
         head = _raw_head(data, info, limits)
@@ -130,6 +163,7 @@ def _check_prolog(
     upper = prolog.upper()
     if b"<!DOCTYPE" in upper or b"<!ENTITY" in upper:
         raise _fail("unsafe_xml", path.name)
+    return head
 
 
 def precheck(path: Path, limits: Limits) -> list[str]:

@@ -42,3 +42,50 @@ def test_dtd_is_refused_however_the_part_is_stored(ws, orgs, tmp_path, compressi
     with pytest.raises(WorkbookError) as caught:
         precheck(path, Limits())
     assert caught.value.code == "unsafe_xml"
+
+
+def _far_cell(path, dimension: bytes | None = None):
+    """A few kilobytes with a value at XFD1048576: calamine would allocate the rectangle."""
+    import io
+
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("1.4")
+    sheet.write(0, 0, "x")
+    sheet.write(1048575, 16383, "far")
+    book.close()
+    if dimension is not None:  # rewrite what the sheet declares about itself
+        original = io.BytesIO(path.read_bytes())
+        with zipfile.ZipFile(original) as src, zipfile.ZipFile(path, "w") as dst:
+            for item in src.infolist():
+                part = src.read(item.filename)
+                if item.filename == "xl/worksheets/sheet1.xml":
+                    part = part.replace(b'<dimension ref="A1:XFD1048576"/>', dimension)
+                dst.writestr(item.filename, part)
+    return path
+
+
+@pytest.mark.parametrize("dimension", [None, b""])
+def test_a_cell_far_outside_the_table_is_refused_before_reading(tmp_path, dimension):
+    """Declared, or not declared: the filled cells decide, before calamine sees the file."""
+    path = _far_cell(tmp_path / "far.xlsx", dimension)
+    with pytest.raises(WorkbookError) as caught:
+        precheck(path, Limits())
+    assert caught.value.code == "too_many_cells"
+    assert "1048576" in caught.value.ru
+
+
+def test_formatting_far_down_is_not_a_filled_cell(tmp_path):
+    import xlsxwriter
+
+    path = tmp_path / "styled.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("1.4")
+    border = book.add_format({"border": 1})
+    sheet.write(0, 0, "x")
+    for row in range(1, 600_000, 1000):
+        sheet.write_blank(row, 0, None, border)
+        sheet.write_blank(row, 20, None, border)
+    book.close()
+    assert precheck(path, Limits()) == []
