@@ -88,11 +88,7 @@ def collect(
     for path in list_inbox(ws.paths.inbox):
         suffix = path.suffix.lower()
         if suffix in (".eml", ".zip"):
-            found = (
-                expand_email(path, staging, received)
-                if suffix == ".eml"
-                else expand_zip(path, staging, received, limits)
-            )
+            found = _expand(path, suffix, staging, received, limits)
             containers[path] = [i for i in found if i.container]
             items += found
         else:
@@ -100,6 +96,22 @@ def collect(
             item.name = readable(str(path.relative_to(ws.paths.inbox)))
             items.append(item)
     return items, containers
+
+
+def _expand(
+    path: Path, suffix: str, staging: Path, received: dt.datetime | None, limits: Limits
+) -> list[Item]:
+    """The workbooks of an e-mail or zip; one that cannot even be opened (nested past any
+    reason, or broken in a way nobody foresaw) is itself the answered, archived item."""
+    try:
+        if suffix == ".eml":
+            return expand_email(path, staging, received)
+        return expand_zip(path, staging, received, limits)
+    except Exception:
+        logger.exception("could not open {}", path.name)
+        item = file_item(path, received)
+        item.error = "unreadable_email" if suffix == ".eml" else "corrupt_archive"
+        return [item]
 
 
 def _file_status(parsed: ParsedFile) -> str:

@@ -684,3 +684,16 @@ def test_sheet_that_cannot_be_stored_is_answered_and_the_rest_stored(ws, orgs, m
     assert outcome.status == "partial"
     assert outcome.returns["1.4"] == "accepted" and outcome.returns["1.1"] == "rejected"
     assert [p.code for p in outcome.problems] == ["internal_error"]
+
+
+def test_email_that_cannot_be_opened_is_answered_and_the_rest_go_on(ws, orgs, monkeypatch):
+    def broken(*args):
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr(ingest_module, "expand_email", broken)
+    (ws.paths.inbox / "deep.eml").write_bytes(b"From: a@b.example\\n\\nnested")
+    fill(ws, orgs[0], {"1.4": [good_14()]}, "a.xlsx")
+    out = by_name(ingest(ws))
+    assert out["a.xlsx"].status == "accepted"
+    assert [p.code for p in out["deep.eml"].problems] == ["unreadable_email"]
+    assert list(ws.paths.inbox.iterdir()) == []
