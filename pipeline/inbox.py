@@ -18,7 +18,9 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .safety import FORMATS
+from loguru import logger
+
+from .safety import FORMATS, Limits
 
 SKIP = {".gitkeep", "thumbs.db", ".ds_store", "desktop.ini"}
 _UNSAFE = re.compile(r"[^\w.\-]+", re.UNICODE)
@@ -203,3 +205,38 @@ def move_into(source: Path, target: Path) -> None:
     except OSError:
         shutil.copy2(source, target)
         source.unlink()
+
+
+def collect(
+    inbox: Path, staging: Path, received: dt.datetime | None, limits: Limits | None = None
+) -> tuple[list[Item], dict[Path, list[Item]]]:
+    """Files and e-mail attachments of the inbox; containers map each e-mail to its items."""
+    limits = limits or Limits()
+    items, containers = [], {}
+    for path in list_inbox(inbox):
+        suffix = path.suffix.lower()
+        if suffix in (".eml", ".zip"):
+            found = _expand(path, suffix, staging, received, limits)
+            containers[path] = [i for i in found if i.container]
+            items += found
+        else:
+            item = file_item(path, received)
+            item.name = readable(str(path.relative_to(inbox)))
+            items.append(item)
+    return items, containers
+
+
+def _expand(
+    path: Path, suffix: str, staging: Path, received: dt.datetime | None, limits: Limits
+) -> list[Item]:
+    """The workbooks of an e-mail or zip; one that cannot even be opened (nested past any
+    reason, or broken in a way nobody foresaw) is itself the answered, archived item."""
+    try:
+        if suffix == ".eml":
+            return expand_email(path, staging, received)
+        return expand_zip(path, staging, received, limits)
+    except Exception:
+        logger.exception("could not open {}", path.name)
+        item = file_item(path, received)
+        item.error = "unreadable_email" if suffix == ".eml" else "corrupt_archive"
+        return [item]

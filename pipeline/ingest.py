@@ -20,16 +20,7 @@ from loguru import logger
 from . import ledger
 from .batch import BatchContext, read_and_check
 from .feedback import FeedbackWriter, write_feedback
-from .inbox import (
-    Item,
-    archive_path,
-    expand_email,
-    expand_zip,
-    file_item,
-    list_inbox,
-    move_into,
-    readable,
-)
+from .inbox import Item, archive_path, collect, move_into, readable
 from .messages import render
 from .parse import ParsedFile
 from .problems import Problem
@@ -76,42 +67,6 @@ class FileOutcome:
             "feedback": self.feedback,
             "archive": self.archive,
         }
-
-
-def collect(
-    ws: Workspace, received: dt.datetime | None, limits: Limits | None = None
-) -> tuple[list[Item], dict[Path, list[Item]]]:
-    """Files and e-mail attachments of the inbox; containers map each e-mail to its items."""
-    staging = ws.paths.archive / ".staging"
-    limits = limits or Limits()
-    items, containers = [], {}
-    for path in list_inbox(ws.paths.inbox):
-        suffix = path.suffix.lower()
-        if suffix in (".eml", ".zip"):
-            found = _expand(path, suffix, staging, received, limits)
-            containers[path] = [i for i in found if i.container]
-            items += found
-        else:
-            item = file_item(path, received)
-            item.name = readable(str(path.relative_to(ws.paths.inbox)))
-            items.append(item)
-    return items, containers
-
-
-def _expand(
-    path: Path, suffix: str, staging: Path, received: dt.datetime | None, limits: Limits
-) -> list[Item]:
-    """The workbooks of an e-mail or zip; one that cannot even be opened (nested past any
-    reason, or broken in a way nobody foresaw) is itself the answered, archived item."""
-    try:
-        if suffix == ".eml":
-            return expand_email(path, staging, received)
-        return expand_zip(path, staging, received, limits)
-    except Exception:
-        logger.exception("could not open {}", path.name)
-        item = file_item(path, received)
-        item.error = "unreadable_email" if suffix == ".eml" else "corrupt_archive"
-        return [item]
 
 
 def _file_status(parsed: ParsedFile) -> str:
@@ -330,7 +285,8 @@ def ingest(
     conn = ledger.connect(ws.paths.ledger)
     try:
         repair(conn, ws)
-        items, containers = collect(ws, received, limits)
+        staging = ws.paths.archive / ".staging"
+        items, containers = collect(ws.paths.inbox, staging, received, limits)
         outcomes: list[FileOutcome] = []
         fresh, copies, seen = [], [], set()
         for item in items:

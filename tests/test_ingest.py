@@ -690,7 +690,9 @@ def test_email_that_cannot_be_opened_is_answered_and_the_rest_go_on(ws, orgs, mo
     def broken(*args):
         raise RecursionError("maximum recursion depth exceeded")
 
-    monkeypatch.setattr(ingest_module, "expand_email", broken)
+    from pipeline import inbox
+
+    monkeypatch.setattr(inbox, "expand_email", broken)
     (ws.paths.inbox / "deep.eml").write_bytes(b"From: a@b.example\\n\\nnested")
     fill(ws, orgs[0], {"1.4": [good_14()]}, "a.xlsx")
     out = by_name(ingest(ws))
