@@ -8,6 +8,7 @@ they typed stay as they were. Formats openpyxl cannot edit (.xls, .ods) are rebu
 from __future__ import annotations
 
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -175,6 +176,16 @@ def _feedback_job(job: tuple) -> str | None:
         return None
 
 
+def _result(future, name: str) -> str | None:
+    """A writer process that died leaves that file without a correction workbook (its errors
+    are in the ledger and the e-mail), not the ingest without an end."""
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        logger.error("the process writing the correction workbook for {} died", name)
+        return None
+
+
 class FeedbackWriter:
     """Correction workbooks for files with errors. openpyxl is slow, so with several cores
     and several such files they are written by a process pool while ingest goes on; a
@@ -204,7 +215,12 @@ class FeedbackWriter:
         if self.pool is None and len(self.waiting) >= 2:
             self.pool = ProcessPoolExecutor(self.jobs)
         if self.pool is not None:
-            self.pending += [(o, self.pool.submit(_feedback_job, j)) for o, j in self.waiting]
+            try:
+                self.pending += [(o, self.pool.submit(_feedback_job, j)) for o, j in self.waiting]
+            except BrokenProcessPool:  # a writer died: the next files get a fresh pool
+                self.pool.shutdown(wait=False)
+                self.pool = ProcessPoolExecutor(self.jobs)
+                return
             self.waiting = []
 
     def __enter__(self) -> FeedbackWriter:
@@ -217,7 +233,7 @@ class FeedbackWriter:
                     outcome.feedback = _feedback_job(job)
             for outcome, future in self.pending:
                 if exc[0] is None:
-                    outcome.feedback = future.result()
+                    outcome.feedback = _result(future, outcome.name)
         finally:
             if self.pool is not None:
                 self.pool.shutdown(wait=True, cancel_futures=exc[0] is not None)

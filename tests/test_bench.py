@@ -117,3 +117,27 @@ def test_workbook_lying_about_its_size_is_contained_in_its_reader_process(ws, or
     assert out["liar.xlsx"].status == "rejected"
     assert [p.code for p in out["liar.xlsx"].problems] == ["internal_error"]
     assert list(ws.paths.inbox.iterdir()) == []
+
+
+def test_a_correction_workbook_writer_that_dies_does_not_stop_the_ingest(ws, orgs, monkeypatch):
+    import multiprocessing
+    import os as _os
+
+    from pipeline import feedback
+
+    if multiprocessing.get_start_method() != "fork":
+        pytest.skip("the deadly writer reaches the workers only by fork")
+    real = feedback.write_feedback
+
+    def deadly(original, problems, folder, name):
+        if name == "poison.xlsx":
+            _os._exit(3)
+        return real(original, problems, folder, name)
+
+    monkeypatch.setattr(feedback, "write_feedback", deadly)
+    for org, name in zip(orgs, ["a.xlsx", "poison.xlsx", "c.xlsx"], strict=True):
+        fill(ws, org, {"1.4": [{**good_14(), "late": 50}]}, name)
+    out = {o.name: o for o in ingest(ws, jobs=2)}
+    assert {o.status for o in out.values()} == {"rejected"}
+    assert out["poison.xlsx"].feedback is None
+    assert list(ws.paths.inbox.iterdir()) == []
