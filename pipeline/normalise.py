@@ -26,10 +26,13 @@ checksums are not judged here: they are declared checks that pandera runs."""
 _LOOKALIKES = str.maketrans("aceopxyiABCEHKMOPTXY", "асеорхуіАВСЕНКМОРТХУ")
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009]+")
 _DATE_PATTERNS = (
-    (re.compile(r"^(\d{1,2})[./-](\d{1,2})[./-](\d{4})$"), "dmy"),
-    (re.compile(r"^(\d{1,2})[./-](\d{1,2})[./-](\d{2})$"), "dmy2"),
-    (re.compile(r"^(\d{4})[./-](\d{1,2})[./-](\d{1,2})$"), "ymd"),
+    (re.compile(r"^(\d{1,2})[./,-](\d{1,2})[./,-](\d{4})$"), "dmy"),
+    (re.compile(r"^(\d{1,2})[./,-](\d{1,2})[./,-](\d{2})$"), "dmy2"),
+    (re.compile(r"^(\d{4})[./,-](\d{1,2})[./,-](\d{1,2})$"), "ymd"),
+    (re.compile(r"^(\d{2})(\d{2})(\d{4})$"), "dmy"),  # 01032023, typed without separators
 )
+_TIME_OF_DAY = re.compile(r"[\sT]+\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$")
+"""A time after a date copied from another system ("01.03.2023 10:00"): the day is kept."""
 _DASHES = {"-", "–", "—"}
 _YES = {"да", "иә", "иа", "ия", "yes", "+", "1", "true", "бар", "есть"}
 _NO = {"нет", "жоқ", "жок", "no", "-", "0", "false"}
@@ -186,7 +189,8 @@ def parse_date(value: Any, month_only: bool = False) -> dt.date | None:
     named = _named_date(clean_text(value), month_only)
     if named:
         return named
-    text = _SPACES.sub("", clean_text(value)).rstrip("ж.г").rstrip(".")
+    text = _TIME_OF_DAY.sub("", clean_text(value))
+    text = _SPACES.sub("", text).rstrip("ж.г").rstrip(".")
     for pattern, order in _DATE_PATTERNS:
         match = pattern.match(text)
         if not match:

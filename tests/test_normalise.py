@@ -30,6 +30,12 @@ from pipeline.normalise import SLOW, clean_text, converter, fast_path, fold, par
         ("5 маусым 2023", dt.date(2023, 6, 5)),
         ("12 кыркуйек 2023", dt.date(2023, 9, 12)),
         ("31 февраля 2023", None),
+        ("01.03.2023 10:00", dt.date(2023, 3, 1)),
+        ("2023-03-01T10:00:00", dt.date(2023, 3, 1)),
+        ("01,03,2023", dt.date(2023, 3, 1)),
+        ("01032023", dt.date(2023, 3, 1)),
+        ("010323", None),
+        ("10:00", None),
         ("15 abc 2023", None),
         ("февраль 2023", None),  # a month alone is not a day...
         ("02.2023", None),
