@@ -20,12 +20,12 @@ from openpyxl.styles import Alignment, Font, PatternFill
 
 from .inbox import safe_name
 from .problems import Problem
-from .reader import IDENTITY_SHEET, read_workbook
+from .reader import ERRORS_SHEET, IDENTITY_SHEET, read_workbook
 
 if TYPE_CHECKING:
     from .ingest import FileOutcome
 
-ERRORS_SHEET = "Қателер-Ошибки"
+AUTHOR = "Adal"  # of the comments on marked cells: how a later round knows its own marks
 BAD_FILL = PatternFill("solid", fgColor="FFC7CE")
 HEADERS = (
     "№",
@@ -95,6 +95,20 @@ def _visible_cell(sheet, ref: str) -> str:
     return next((m.start_cell.coordinate for m in sheet.merged_cells.ranges if ref in m), ref)
 
 
+def _clear_earlier_marks(book: openpyxl.Workbook) -> None:
+    """A correction workbook sent back fixed still carries the marks of the last round:
+    cells already put right must not stay red with an old comment."""
+    if ERRORS_SHEET not in book.sheetnames:
+        return
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if cell.comment is not None and cell.comment.author == AUTHOR:
+                    cell.comment = None
+                    if cell.fill == BAD_FILL:
+                        cell.fill = PatternFill()
+
+
 def _mark_cells(book: openpyxl.Workbook, problems: list[Problem]) -> None:
     by_cell: dict[tuple[str, str], list[Problem]] = {}
     for p in problems:
@@ -105,7 +119,7 @@ def _mark_cells(book: openpyxl.Workbook, problems: list[Problem]) -> None:
         cell = book[sheet][ref]
         cell.fill = BAD_FILL
         text = "\n".join(f"• {p.kk}\n• {p.ru}" for p in found)
-        cell.comment = Comment(_safe(text)[:2000], "Adal", width=320, height=140)
+        cell.comment = Comment(_safe(text)[:2000], AUTHOR, width=320, height=140)
 
 
 def _errors_sheet(book: openpyxl.Workbook, problems: list[Problem]) -> None:
@@ -153,6 +167,7 @@ def write_feedback(
     book = _as_sent(original)
     if book is not None:
         try:
+            _clear_earlier_marks(book)
             _mark_cells(book, problems)
             _errors_sheet(book, problems)
             book.save(target)

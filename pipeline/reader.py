@@ -21,6 +21,7 @@ from .safety import Limits, precheck
 
 IDENTITY_SHEET = "_adal"
 LISTS_SHEET = "_lists"
+ERRORS_SHEET = "Қателер-Ошибки"  # the list of fixes in a correction workbook sent back
 
 
 @dataclass
@@ -97,7 +98,7 @@ def read_workbook(path: Path, limits: Limits | None = None) -> Workbook:
         book = _open(path)
         sheets, identity = [], None
         for meta in book.sheets_metadata:
-            if meta.name == LISTS_SHEET:  # our dropdown lists: nothing a school types
+            if meta.name in (LISTS_SHEET, ERRORS_SHEET):  # ours: nothing a school types
                 continue
             grid = _grid(book, meta.name, path)
             if meta.name == IDENTITY_SHEET:

@@ -699,3 +699,35 @@ def test_email_that_cannot_be_opened_is_answered_and_the_rest_go_on(ws, orgs, mo
     assert out["a.xlsx"].status == "accepted"
     assert [p.code for p in out["deep.eml"].problems] == ["unreadable_email"]
     assert list(ws.paths.inbox.iterdir()) == []
+
+
+def test_correction_workbook_sent_back_half_fixed_loses_the_old_marks(ws, orgs):
+    """The sender fixes one of two errors in the correction workbook and sends it back: the
+    fixed cell must not stay red with last round's comment."""
+    from pipeline.feedback import BAD_FILL
+
+    spec = ws.specs["1.4"]
+    rows = [
+        {**good_14(), "applications": -1},
+        {**good_14(), "month": dt.datetime(2023, 3, 15), "refused": -2},
+    ]
+    fill(ws, orgs[0], {"1.4": rows}, "a.xlsx")
+    [first] = ingest(ws)
+    marked = {p.cell for p in first.problems}
+    assert len(marked) == 2
+    book = openpyxl.load_workbook(first.feedback)
+    sheet = book[spec.sheet]
+    fixed = next(c for c in sorted(marked) if sheet[c].value == -1)
+    sheet[fixed].value = 10
+    book.save(ws.paths.inbox / "a-fixed.xlsx")
+    [second] = ingest(ws, received=dt.datetime(2023, 11, 12, 9, 0))
+    assert {p.cell for p in second.problems} == marked - {fixed}, second.problems
+    again = openpyxl.load_workbook(second.feedback)[spec.sheet]
+    assert again[fixed].comment is None and again[fixed].fill != BAD_FILL
+    [still] = marked - {fixed}
+    assert again[still].comment is not None and again[still].fill == BAD_FILL
+    book = openpyxl.load_workbook(second.feedback)
+    book[spec.sheet][still].value = 0  # all fixed now: accepted, no error about our own sheet
+    book.save(ws.paths.inbox / "a-fixed-2.xlsx")
+    [third] = ingest(ws, received=dt.datetime(2023, 11, 13, 9, 0))
+    assert third.status == "accepted" and third.problems == [] and third.feedback is None
