@@ -7,6 +7,7 @@ they typed stay as they were. Formats openpyxl cannot edit (.xls, .ods) are rebu
 
 from __future__ import annotations
 
+import re
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -158,12 +159,27 @@ def _errors_sheet(book: openpyxl.Workbook, problems: list[Problem]) -> None:
         other.sheet_view.tabSelected = False
 
 
+_OURS = re.compile(r"(-qateler-oshibki(-\d+)?)+$")
+
+
+def _target(folder: Path, original_name: str) -> Path:
+    """`<name>-qateler-oshibki.xlsx`; a correction workbook sent back does not grow its name
+    again, and an earlier round's workbook is kept (`-2`, `-3`, …)."""
+    stem = _OURS.sub("", Path(safe_name(original_name)).stem) or "file"
+    target = folder / f"{stem}-qateler-oshibki.xlsx"
+    number = 2
+    while target.exists():
+        target = folder / f"{stem}-qateler-oshibki-{number}.xlsx"
+        number += 1
+    return target
+
+
 def write_feedback(
     original: Path, problems: list[Problem], folder: Path, original_name: str
 ) -> Path:
     """Write the correction workbook for one received file and return its path."""
     folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{Path(safe_name(original_name)).stem}-qateler-oshibki.xlsx"
+    target = _target(folder, original_name)
     book = _as_sent(original)
     if book is not None:
         try:

@@ -719,7 +719,7 @@ def test_correction_workbook_sent_back_half_fixed_loses_the_old_marks(ws, orgs):
     sheet = book[spec.sheet]
     fixed = next(c for c in sorted(marked) if sheet[c].value == -1)
     sheet[fixed].value = 10
-    book.save(ws.paths.inbox / "a-fixed.xlsx")
+    book.save(ws.paths.inbox / os.path.basename(first.feedback))  # sent back as it came
     [second] = ingest(ws, received=dt.datetime(2023, 11, 12, 9, 0))
     assert {p.cell for p in second.problems} == marked - {fixed}, second.problems
     again = openpyxl.load_workbook(second.feedback)[spec.sheet]
@@ -728,6 +728,8 @@ def test_correction_workbook_sent_back_half_fixed_loses_the_old_marks(ws, orgs):
     assert again[still].comment is not None and again[still].fill == BAD_FILL
     book = openpyxl.load_workbook(second.feedback)
     book[spec.sheet][still].value = 0  # all fixed now: accepted, no error about our own sheet
-    book.save(ws.paths.inbox / "a-fixed-2.xlsx")
+    book.save(ws.paths.inbox / os.path.basename(second.feedback))
     [third] = ingest(ws, received=dt.datetime(2023, 11, 13, 9, 0))
     assert third.status == "accepted" and third.problems == [] and third.feedback is None
+    names = sorted(os.listdir(os.path.dirname(first.feedback)))
+    assert names == ["a-qateler-oshibki-2.xlsx", "a-qateler-oshibki.xlsx"]
