@@ -1,4 +1,4 @@
-"""The `adal` command: thin click commands over the library. Logging is set up here only."""
+"""The `adal` command: thin click commands over the library (logging: `cli_support`)."""
 
 from __future__ import annotations
 
@@ -6,18 +6,16 @@ import datetime as dt
 import json
 import os
 import shutil
-import sqlite3
 import sys
 from collections import Counter
-from functools import wraps
 from pathlib import Path
 
 import click
 from loguru import logger
-from xlsxwriter.exceptions import FileCreateError
 
 from . import ledger
-from .errors import AdalError, ConfigError
+from .cli_support import friendly, setup_logging
+from .errors import ConfigError
 from .workspace import Paths, open_workspace
 
 TYPE_SHORT = {
@@ -25,80 +23,6 @@ TYPE_SHORT = {
     "preschool": "Балабақша/Детсад",
     "additional": "Қосымша/Доп.",
 }
-
-
-def _setup_logging(paths: Paths, verbose: bool) -> None:
-    logger.remove()
-    logger.add(
-        sys.stderr,
-        level="DEBUG" if verbose else "WARNING",
-        format="{level}: {message}",
-        filter=lambda record: record["exception"] is None,
-    )
-    logs = paths.outbox / "logs"
-    try:
-        logs.mkdir(parents=True, exist_ok=True)
-        logger.add(
-            logs / "adal-{time:YYYY-MM-DD}.log", level="DEBUG", encoding="utf-8", enqueue=False
-        )
-    except OSError:
-        pass
-
-
-def friendly(func):
-    """Known errors print their bilingual message; anything else is logged, not dumped."""
-
-    @wraps(func)
-    def wrapper(*args, **kwargs):
-        try:
-            return func(*args, **kwargs)
-        except AdalError as exc:
-            click.echo(str(exc), err=True)
-            sys.exit(1)
-        except (click.exceptions.Exit, click.ClickException, SystemExit):
-            raise
-        except KeyboardInterrupt:
-            click.echo(
-                "\nТоқтатылды; қайта іске қосыңыз — жұмыс тоқтаған жерінен жалғасады. / "
-                "Остановлено; запустите снова — работа продолжится с места остановки.",
-                err=True,
-            )
-            sys.exit(130)
-        except sqlite3.OperationalError as exc:
-            logger.exception("ledger error")
-            if "locked" in str(exc) or "busy" in str(exc):
-                click.echo(
-                    "Журнал (adal.sqlite) басқа бағдарламада ашық; оны жауып, қайта іске "
-                    "қосыңыз. / Журнал (adal.sqlite) открыт в другой программе; закройте его "
-                    "и запустите снова.",
-                    err=True,
-                )
-            else:
-                click.echo(
-                    f"Журналға (adal.sqlite) жазу мүмкін болмады: {exc}. Диск толы емес пе? / "
-                    f"Не удалось записать в журнал (adal.sqlite): {exc}. Не заполнен ли диск?",
-                    err=True,
-                )
-            sys.exit(1)
-        except (OSError, FileCreateError) as exc:  # an output open in Excel, a full disk
-            logger.exception("could not write")
-            where = getattr(exc, "filename", None) or str(exc)
-            click.echo(
-                f"Файлды жазу мүмкін емес: {where}. Ол Excel-де ашық па, диск толы емес пе? "
-                "Тексеріп, қайта іске қосыңыз. / Не удалось записать файл: "
-                f"{where}. Не открыт ли он в Excel, не заполнен ли диск? Проверьте и запустите снова.",
-                err=True,
-            )
-            sys.exit(1)
-        except Exception:  # the last guard of a user-facing command
-            logger.exception("unexpected error")
-            click.echo(
-                "Ішкі қате; толығы outbox/logs ішінде. / Внутренняя ошибка; подробности в outbox/logs.",
-                err=True,
-            )
-            sys.exit(2)
-
-    return wrapper
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -124,7 +48,7 @@ def main(ctx: click.Context, root: Path, db: Path | None, verbose: bool) -> None
     """
     paths = Paths(root.resolve(), db.resolve() if db else None)
     ctx.obj = paths
-    _setup_logging(paths, verbose)
+    setup_logging(paths, verbose)
 
 
 @main.command()
