@@ -46,8 +46,11 @@ def _mess_up(book: openpyxl.Workbook, sheet, spec, rnd: random.Random) -> None:
         sheet.cell(2, 1).value = rnd.choice(VALUES[:20])
 
 
-@pytest.mark.parametrize("seed", [1, 2, 12])
-def test_anything_typed_gets_an_answer_never_an_internal_error(ws, orgs, seed):
+@pytest.mark.parametrize(("seed", "workers"), [(1, 0), (2, 0), (12, 0), (3, 2)])
+def test_anything_typed_gets_an_answer_never_an_internal_error(ws, orgs, seed, workers):
+    """In process, and (workers=2) through reader processes, whose results must travel."""
+    from pipeline.parallel import parallel_reader
+
     rnd = random.Random(seed)
     for n in range(4):
         book = openpyxl.load_workbook(template_for(ws, orgs[n % 3]))
@@ -65,7 +68,8 @@ def test_anything_typed_gets_an_answer_never_an_internal_error(ws, orgs, seed):
                             cell.data_type = "s"
             _mess_up(book, sheet, spec, rnd)
         book.save(ws.paths.inbox / f"f{n}.xlsx")
-    outcomes = ingest(ws)
+    reader = parallel_reader(ws, workers, chunk=1) if workers else None
+    outcomes = ingest(ws, reader=reader, jobs=max(workers, 1))
     assert len(outcomes) == 4
     problems = [p for o in outcomes for p in o.problems]
     assert problems, "the values above are mostly wrong: they must be reported"
