@@ -14,7 +14,7 @@ import click
 from loguru import logger
 
 from . import ledger
-from .cli_support import friendly, setup_logging
+from .cli_support import BilingualGroup, friendly, setup_logging
 from .errors import ConfigError
 from .workspace import Paths, open_workspace
 
@@ -25,7 +25,7 @@ TYPE_SHORT = {
 }
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=BilingualGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--root",
     type=click.Path(file_okay=False, path_type=Path),

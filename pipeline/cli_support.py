@@ -87,3 +87,28 @@ def friendly(func):
             sys.exit(2)
 
     return wrapper
+
+
+class BilingualGroup(click.Group):
+    """click's own usage errors (a mistyped option or value) get a bilingual first line and
+    the command to ask for help, before click's detail."""
+
+    def main(self, *args, **kwargs):
+        kwargs.pop("standalone_mode", None)
+        try:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        except click.UsageError as exc:
+            if type(exc).__name__ == "NoArgsIsHelpError":  # plain `adal`: the help is the answer
+                click.echo(exc.format_message())
+                sys.exit(0)
+            command = exc.ctx.command_path if exc.ctx else "adal"
+            click.echo(
+                "Команда дұрыс берілмеген / Команда задана неверно: "
+                f"{exc.format_message()}\n"
+                f"Анықтама / Справка: {command} --help",
+                err=True,
+            )
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("Тоқтатылды / Остановлено.", err=True)
+            sys.exit(1)

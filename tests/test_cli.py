@@ -167,3 +167,13 @@ def test_consolidate_and_report_before_any_return_arrives(ws):
     assert result.exit_code == 0, result.output
     result = runner.invoke(main, [*root, "report", "--signed", "2023-12-08"])
     assert result.exit_code == 0, result.output
+
+
+def test_mistyped_option_value_gets_a_bilingual_first_line(tmp_path):
+    result = CliRunner().invoke(
+        main, ["--root", str(tmp_path), "ingest", "--received", "2023-13-45"]
+    )
+    assert result.exit_code == 2
+    assert "Команда задана неверно" in result.output and "ingest --help" in result.output
+    result = CliRunner().invoke(main, [])
+    assert result.exit_code == 0 and "Usage: adal" in result.output
