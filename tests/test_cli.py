@@ -176,4 +176,4 @@ def test_mistyped_option_value_gets_a_bilingual_first_line(tmp_path):
     assert result.exit_code == 2
     assert "Команда задана неверно" in result.output and "ingest --help" in result.output
     result = CliRunner().invoke(main, [])
-    assert result.exit_code == 0 and "Usage: adal" in result.output
+    assert result.exit_code == 0 and "Usage:" in result.output and "Adal" in result.output
