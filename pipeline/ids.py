@@ -10,6 +10,8 @@ import pandas as pd
 _W1 = tuple(range(1, 12))
 _W2 = (3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 2)
 _DIGITS12 = re.compile(r"^\d{12}$")
+_IGNORED = re.compile(r"[\s\u00a0\u00ad\u200b-\u200d\u2060\ufeff]")
+"""Spaces and the invisible characters pasted text carries: never part of a number."""
 
 
 def check_digit(first11: str) -> int | None:
@@ -75,7 +77,7 @@ def normalise_id(raw: object) -> tuple[str | None, str | None]:
         if number < 0 or number >= 10**12:
             return None, "id_format"
         return f"{number:012d}", None
-    text = str(raw).strip().lstrip("'").replace(" ", "").replace("\u00a0", "")
+    text = _IGNORED.sub("", str(raw).strip().lstrip("'"))
     if text.endswith(".0") and text[:-2].isdigit():
         text = text[:-2].zfill(12)
     if not _DIGITS12.match(text):

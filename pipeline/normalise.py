@@ -53,8 +53,12 @@ def is_blank(value: Any) -> bool:
 CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 """Control characters pasted from other systems: meaningless in a return, and refused by
 the writers of correction workbooks and reports."""
+_INVISIBLE = re.compile(r"[\u00ad\u200b-\u200d\u2060\ufeff]")
+"""Soft hyphens and zero-width characters that text pasted from Word or a web page carries:
+"Иә" with one of them looks right and would not match its choice."""
 _NEEDS_CLEANING = re.compile(
-    r"^[\s']|\s$|\s\s|[\u00a0\u202f\u2009\t\r\n\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+    r"^[\s']|\s$|\s\s|[\u00a0\u202f\u2009\t\r\n\x00-\x08\x0b\x0c\x0e-\x1f\x7f"
+    r"\u00ad\u200b-\u200d\u2060\ufeff]"
 )
 
 
@@ -68,7 +72,7 @@ def clean_text(value: Any) -> str:
         value = value.date() if value.time() == dt.time() else value
     if isinstance(value, dt.date):
         return f"{value:%d.%m.%Y}"
-    text = CONTROLS.sub("", str(value).replace("\r\n", "\n"))
+    text = _INVISIBLE.sub("", CONTROLS.sub("", str(value).replace("\r\n", "\n")))
     text = text.strip()
     if text.startswith("'"):
         text = text[1:].strip()

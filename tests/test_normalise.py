@@ -172,3 +172,18 @@ def test_header_cells_people_write_name_their_column(specs, cell, expected):
     from pipeline.headers import header_key, spec_labels
 
     assert header_key(cell, spec_labels(specs["1.1"])) == expected
+
+
+@pytest.mark.parametrize(
+    ("code", "key", "raw", "expected"),
+    [
+        ("1.1", "has_record", "Иә\u200b", "yes"),
+        ("1.1", "has_record", "\ufeffЖоқ", "no"),
+        ("1.1", "position", "Мұғалім\u00ad", "Мұғалім"),
+        ("1.1", "iin", "850102300012\u200b", "850102300012"),
+    ],
+)
+def test_invisible_characters_pasted_from_word_are_dropped(specs, code, key, raw, expected):
+    """A value that looks right but carries a zero-width space or soft hyphen once failed
+    its choice (bad_choice on "Иә") or its format."""
+    assert converter(column(specs, code, key))(raw) == (expected, None)
