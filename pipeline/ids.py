@@ -78,6 +78,8 @@ def normalise_id(raw: object) -> tuple[str | None, str | None]:
             return None, "id_format"
         return f"{number:012d}", None
     text = _IGNORED.sub("", str(raw).strip().lstrip("'"))
+    if not text.isascii():  # full-width or Arabic-Indic digits, as some keyboards type them
+        text = "".join(str(int(c)) if c.isdecimal() else c for c in text)
     if text.endswith(".0") and text[:-2].isdigit():
         text = text[:-2].zfill(12)
     if not _DIGITS12.match(text):

@@ -181,6 +181,7 @@ def test_header_cells_people_write_name_their_column(specs, cell, expected):
         ("1.1", "has_record", "\ufeffЖоқ", "no"),
         ("1.1", "position", "Мұғалім\u00ad", "Мұғалім"),
         ("1.1", "iin", "850102300012\u200b", "850102300012"),
+        ("1.1", "iin", "".join(chr(ord(c) + 0xFEE0) for c in "850102300012"), "850102300012"),
     ],
 )
 def test_invisible_characters_pasted_from_word_are_dropped(specs, code, key, raw, expected):
