@@ -21,7 +21,7 @@ from .problems import Problem
 from .registry import Organisation
 from .safety import Limits
 from .spec import ReturnSpec
-from .validate import SheetRows, check_sheets, normalise_sheet
+from .validate import SheetRows, check_sheets
 from .workspace import Workspace
 
 
@@ -74,10 +74,7 @@ def check_batch(ctx: BatchContext, parsed: list[ParsedFile]) -> None:
 
 
 def _check_group(spec: ReturnSpec, period: Period | None, sheets: list[ParsedSheet]) -> None:
-    rows = [s.rows for s in sheets]
-    for one in rows:
-        if one.typed is None:
-            normalise_sheet(spec, one)
+    rows = [s.rows for s in sheets]  # normalised by `parse_file`, in the same process
     found = [len(r.problems) for r in rows]  # what validation adds is undone on failure
     try:
         check_sheets(spec, period, rows)
@@ -117,7 +114,7 @@ def seal(parsed: list[ParsedFile]) -> None:
                         Problem(message.code, message.kk, message.ru, sheet=rows.sheet)
                     )
                     sheet.status = "rejected"
-            rows.typed, rows.rows = None, []
+            rows.typed = None
 
 
 def read_and_check(items: list[Item], ctx: BatchContext) -> list[ParsedFile]:

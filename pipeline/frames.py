@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from dataclasses import dataclass
 
@@ -45,8 +44,7 @@ def _frame(conn: sqlite3.Connection, spec: ReturnSpec) -> pd.DataFrame:
     keys = ["bin", "_file", "_row", *spec.keys]
     columns: dict[str, list] = {k: [] for k in keys}
     for sheet in ledger.accepted_sheets(conn, spec.code):
-        numbers = json.loads(sheet["excel_rows"])
-        stored = json.loads(sheet["columns"])
+        numbers, stored = ledger.decode_columns(sheet["excel_rows"], sheet["columns"])
         count = len(numbers)
         columns["bin"] += [sheet["bin"]] * count
         columns["_file"] += [sheet["original_name"]] * count

@@ -7,11 +7,13 @@ import re
 import numpy as np
 import pandas as pd
 
+from .chars import CONTROL, INVISIBLE
+
 _W1 = tuple(range(1, 12))
 _W2 = (3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 2)
 _DIGITS12 = re.compile(r"^\d{12}$")
-_IGNORED = re.compile(r"[\s\u00a0\u00ad\u200b-\u200d\u2060\ufeff]")
-"""Spaces and the invisible characters pasted text carries: never part of a number."""
+_IGNORED = re.compile(rf"[\s\u00a0{CONTROL}{INVISIBLE}]")
+"""Spaces and the characters pasted text carries unseen: never part of a number."""
 
 
 def check_digit(first11: str) -> int | None:

@@ -212,8 +212,7 @@ def _known(
         feedback = _finish(conn, ws, row, item.path)
         problems = stored_problems(conn, row["id"])
         if not Path(row["archive_path"]).exists():  # still could not be moved
-            message = render("not_moved")
-            problems.append(Problem(message.code, message.kk, message.ru, item.name))
+            problems.append(_not_moved(item.name))
         returns = {
             r["return_code"]: r["status"]
             for r in conn.execute(
@@ -329,9 +328,13 @@ def _move(source: Path, target: Path, name: str) -> Problem | None:
         move_into(source, target)
     except OSError as exc:
         logger.warning("could not move {} into the archive: {}", name, exc)
-        message = render("not_moved")
-        return Problem(message.code, message.kk, message.ru, name)
+        return _not_moved(name)
     return None
+
+
+def _not_moved(name: str) -> Problem:
+    message = render("not_moved")
+    return Problem(message.code, message.kk, message.ru, name)
 
 
 def _archive(source: Path, outcome: FileOutcome) -> None:

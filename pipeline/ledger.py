@@ -231,13 +231,15 @@ def _iso(value: object) -> str:
 _encode = json.JSONEncoder(ensure_ascii=False, default=_iso).encode
 
 
+def decode_columns(excel_rows: str, columns: str) -> tuple[list[int], dict[str, list]]:
+    """A stored sheet as its Excel row numbers and its columns (dates as ISO text)."""
+    return json.loads(excel_rows), json.loads(columns)
+
+
 def decode_rows(excel_rows: str, columns: str) -> list[dict]:
     """The stored rows of one sheet as records, in sheet order (`_row` is the Excel row)."""
-    data = json.loads(columns)
-    return [
-        {"_row": n, **{k: v[i] for k, v in data.items()}}
-        for i, n in enumerate(json.loads(excel_rows))
-    ]
+    numbers, data = decode_columns(excel_rows, columns)
+    return [{"_row": n, **{k: v[i] for k, v in data.items()}} for i, n in enumerate(numbers)]
 
 
 def insert_submission(

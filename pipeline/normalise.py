@@ -15,6 +15,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
+from .chars import CONTROL, INVISIBLE, UNSEEN
 from .ids import normalise_id
 from .spec import Column
 
@@ -50,16 +51,7 @@ def is_blank(value: Any) -> bool:
     return False
 
 
-CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-"""Control characters pasted from other systems: meaningless in a return, and refused by
-the writers of correction workbooks and reports."""
-_INVISIBLE = re.compile(r"[\u00ad\u200b-\u200d\u2060\ufeff]")
-"""Soft hyphens and zero-width characters that text pasted from Word or a web page carries:
-"Иә" with one of them looks right and would not match its choice."""
-_NEEDS_CLEANING = re.compile(
-    r"^[\s']|\s$|\s\s|[\u00a0\u202f\u2009\t\r\n\x00-\x08\x0b\x0c\x0e-\x1f\x7f"
-    r"\u00ad\u200b-\u200d\u2060\ufeff]"
-)
+_NEEDS_CLEANING = re.compile(rf"^[\s']|\s$|\s\s|[\u00a0\u202f\u2009\t\r\n{CONTROL}{INVISIBLE}]")
 
 
 def clean_text(value: Any) -> str:
@@ -72,7 +64,7 @@ def clean_text(value: Any) -> str:
         value = value.date() if value.time() == dt.time() else value
     if isinstance(value, dt.date):
         return f"{value:%d.%m.%Y}"
-    text = _INVISIBLE.sub("", CONTROLS.sub("", str(value).replace("\r\n", "\n")))
+    text = UNSEEN.sub("", str(value).replace("\r\n", "\n"))
     text = text.strip()
     if text.startswith("'"):
         text = text[1:].strip()
@@ -190,11 +182,8 @@ def parse_date(value: Any, month_only: bool = False) -> dt.date | None:
         return value
     if not isinstance(value, str):
         return None
-    named = _named_date(clean_text(value), month_only)
-    if named:
-        return named
-    text = _TIME_OF_DAY.sub("", clean_text(value))
-    text = _SPACES.sub("", text).rstrip("ж.г").rstrip(".")
+    cleaned = clean_text(value)
+    text = _SPACES.sub("", _TIME_OF_DAY.sub("", cleaned)).rstrip("ж.г").rstrip(".")
     for pattern, order in _DATE_PATTERNS:
         match = pattern.match(text)
         if not match:
@@ -207,7 +196,7 @@ def parse_date(value: Any, month_only: bool = False) -> dt.date | None:
             return dt.date(year, month, day)
         except ValueError:
             return None
-    return None
+    return _named_date(cleaned, month_only)
 
 
 def to_date(value: Any, column: Column) -> Result:

@@ -14,8 +14,9 @@ from typing import Any
 import pandas as pd
 
 from .campaign import Period
+from .chars import CONTROLS
 from .messages import WARNINGS, render
-from .normalise import CONTROLS, MAX_YEAR, MIN_YEAR
+from .normalise import MAX_YEAR, MIN_YEAR
 from .spec import Column, Rule
 
 
