@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 from .benchdata import generate
+from .own_folder import MARKER, claim
 
 
 def _stage(name: str, root: Path, *args: object, echo=None) -> dict:
@@ -55,8 +56,10 @@ def prepare(folder: Path, orgs: int, seed: int, jobs: int) -> tuple[Path, dict]:
     meta = root / "bench.json"
     if meta.exists():
         return root, json.loads(meta.read_text())
-    shutil.rmtree(root, ignore_errors=True)
-    root.mkdir(parents=True)
+    claim(root, "bench")
+    for child in root.iterdir():  # a generation that was cut short: ours, made again
+        if child.name != MARKER:
+            shutil.rmtree(child) if child.is_dir() else child.unlink()
     counts = generate(root, orgs, seed, jobs)
     (root / "inbox").rename(root / "bench-files")
     meta.write_text(json.dumps(counts))

@@ -27,6 +27,17 @@ class Period:
         return f"{self.start:%d.%m.%Y}–{self.end:%d.%m.%Y}"
 
 
+def date_window(window: str, period: Period | None) -> tuple[dt.date | None, dt.date | None]:
+    """The fixed bounds of a date column's window (`spec.WINDOWS`). Every window also ends on
+    the day the file is received: ingest checks that per file, the template's validation
+    with TODAY(). Defined once, for both."""
+    if period is None or window == "any":
+        return None, None
+    if window == "period":
+        return period.start, period.end
+    return period.start, None  # analysis: from the period's start up to the day it is sent
+
+
 @dataclass(frozen=True)
 class ReturnPlan:
     code: str
@@ -51,6 +62,14 @@ class Campaign:
     extra_days_off: tuple[dt.date, ...] = ()
     extra_working_days: tuple[dt.date, ...] = ()
     smtp: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def name(self) -> Text:
+        """The campaign as people say it (mail subjects and bodies), not its file code."""
+        return Text(
+            f"{self.year} жылғы сыбайлас жемқорлық тәуекелдеріне ішкі талдау",
+            f"внутренний анализ коррупционных рисков за {self.year} год",
+        )
 
     def period(self, return_code: str, org_type: str) -> Period:
         return self.returns[return_code].periods[org_type]

@@ -183,7 +183,10 @@ def ingest(paths: Paths, as_json: bool, received: dt.datetime | None, jobs: int 
         )
     for o in shown:
         click.echo(f"  {names[o.status]:<24} {o.errors:>4} қате/ошибок  {o.name}")
-        for p in [p for p in o.problems if not p.cell][:3]:
+        if o.nil:
+            codes = ", ".join(o.nil)
+            click.echo(f"      нөлдік есеп (деректер жоқ) / нулевой отчёт (данных нет): {codes}")
+        for p in [p for p in o.problems if not p.cell and p.code != "nil_return"][:3]:
             click.echo(f"      {p.kk} / {p.ru}")
     totals = {s: sum(o.status == s for o in outcomes) for s in names}
     click.echo("Барлығы / Итого: " + ", ".join(f"{names[s]} {n}" for s, n in totals.items() if n))
@@ -235,9 +238,12 @@ def status(paths: Paths, as_json: bool, today: dt.datetime | None) -> None:
     codes = list(ws.collected)
     click.echo(f"{'БСН/БИН':<13} {'':<34} " + " ".join(f"{c:>4}" for c in codes))
     for org in data["organisations"]:
-        line = " ".join(f"{marks[org['returns'][c]]:>4}" for c in codes)
+        line = " ".join(f"{_mark(org, c, marks):>4}" for c in codes)
         click.echo(f"{org['bin']:<13} {org['name_ru'][:34]:<34} {line}")
-    click.echo("✓ уақытында/в срок  L кешікті/с опозданием  ✗ қатемен/с ошибками  · жоқ/нет")
+    click.echo(
+        "✓ уақытында/в срок  L кешікті/с опозданием  ✗ қатемен/с ошибками  · жоқ/нет  "
+        "0 деректер жоқ (нөлдік есеп)/данных нет (нулевой отчёт)"
+    )
     for org_type, s in data["summary"].items():
         click.echo(
             f"  {TYPE_SHORT[org_type]:<18} тапсыру деңгейі / уровень сдачи: {s['rate']:.0%} "
@@ -249,6 +255,14 @@ def status(paths: Paths, as_json: bool, today: dt.datetime | None) -> None:
             "Ұсынымдардың орындалуы / Исполнение рекомендаций (5.1): "
             + ", ".join(f"{MEASURE_TEXT[k].both} {n}" for k, n in counts.most_common())
         )
+
+
+def _mark(org: dict, code: str, marks: dict[str, str]) -> str:
+    """A return's mark in the status table; a nil return is «0» (late: «0L»)."""
+    mark = marks[org["returns"][code]]
+    if code in org["nil"]:
+        return "0L" if mark == "L" else "0"
+    return mark
 
 
 @main.command()

@@ -42,7 +42,7 @@ def friendly(func):
             return func(*args, **kwargs)
         except AdalError as exc:
             click.echo(str(exc), err=True)
-            sys.exit(1)
+            sys.exit(exc.exit_code)
         except (click.exceptions.Exit, click.ClickException, SystemExit):
             raise
         except KeyboardInterrupt:

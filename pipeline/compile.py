@@ -14,8 +14,8 @@ from functools import lru_cache
 import pandas as pd
 import pandera.pandas as pa
 
-from .campaign import Period
-from .ids import valid_ids
+from .campaign import Period, date_window
+from .ids import id_problems
 from .spec import Column, ReturnSpec, Rule
 
 DTYPES = {
@@ -30,6 +30,9 @@ DTYPES = {
 """pandera dtypes; None for text-like columns, whose values `normalise` already made str."""
 _OPS = {"<=": operator.le, "<": operator.lt, "==": operator.eq, ">=": operator.ge, ">": operator.gt}
 RULE_PREFIX = "rule:"
+ID_CHECK = "id"
+"""An IIN/BIN check: which of its messages applies is read from the failing value
+(`ids.id_problem`), so one vectorised pass decides them all."""
 
 
 @dataclass(frozen=True)
@@ -55,12 +58,19 @@ def _column_checks(column: Column, period: Period | None) -> list[tuple[str, pa.
         if column.max is not None:
             checks.append(("above_max", pa.Check.le(column.max)))
     if column.type in ("iin", "bin"):
-        checks.append(("id_checksum", pa.Check(valid_ids, name="id_checksum")))
+        end = period.end if period else None
+        checks.append(
+            (ID_CHECK, pa.Check(lambda v, k=column.type: id_problems(v, k, end) == "", name="id"))
+        )
     if column.type == "choice":
         checks.append(("bad_choice", pa.Check.isin([c.code for c in column.choices])))
-    if column.within_period and period is not None:
-        bounds = pd.Timestamp(period.start), pd.Timestamp(period.end)
-        checks.append(("date_out_of_period", pa.Check.in_range(*bounds)))
+    if column.type == "date":
+        start, end = date_window(column.window, period)
+        if start and end:
+            bounds = pd.Timestamp(start), pd.Timestamp(end)
+            checks.append(("date_out_of_period", pa.Check.in_range(*bounds)))
+        elif start:
+            checks.append(("date_before_period", pa.Check.ge(pd.Timestamp(start))))
     return checks
 
 

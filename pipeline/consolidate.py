@@ -18,6 +18,7 @@ from .frames import Consolidated
 from .indicators import AREAS, LEVEL_TEXT, Indicator, compute, scores
 from .monitoring import STATE_TEXT as MEASURE_TEXT
 from .monitoring import states as measure_states
+from .nil_rule import NIL_STATE
 from .planfile import read_plan
 from .spec import ReturnSpec
 from .status import STATE_TEXT, STATES, summary
@@ -124,7 +125,7 @@ def _cover(w: _Writer, ws: Workspace, data: Consolidated, now: dt.datetime) -> N
             if state.file:
                 w.cell(sheet, r, 0, bin_)
                 w.cell(sheet, r, 1, names[bin_].name.ru)
-                w.cell(sheet, r, 2, f"{code} ({STATE_TEXT[state.state]})")
+                w.cell(sheet, r, 2, f"{code} ({state.text})")
                 w.cell(sheet, r, 3, state.file)
                 w.cell(sheet, r, 4, dt.datetime.fromisoformat(state.received_at), w.stamp)
                 w.cell(sheet, r, 5, state.sha256)
@@ -146,7 +147,7 @@ def _completeness(w: _Writer, ws: Workspace, data: Consolidated) -> int:
         )
         rows.append(
             [org.bin, org.name.ru, ws.campaign.org_types[org.type].ru]
-            + [STATE_TEXT[per[c].state] for c in codes]
+            + [per[c].text for c in codes]
             + [round(on_time, 4)]
         )
     sheet = w.table(SHEETS["complete"], headers, rows, [14, 34, 26] + [12] * len(codes) + [12])
@@ -156,6 +157,8 @@ def _completeness(w: _Writer, ws: Workspace, data: Consolidated) -> int:
         "қатемен / с ошибками": "#FFC7CE",
         "кешікті / с опозданием": "#FFEB9C",
         "уақытында / в срок": "#C6EFCE",
+        f"{NIL_STATE.kk} / {NIL_STATE.ru}": "#DDEBF7",
+        f"кешікті, {NIL_STATE.kk} / с опозданием, {NIL_STATE.ru}": "#FFEB9C",
     }
     w.colour_text(sheet, 1, 3, last, 2 + len(codes), colours)
     sheet.set_column(3 + len(codes), 3 + len(codes), 12, w.pct)
@@ -164,7 +167,7 @@ def _completeness(w: _Writer, ws: Workspace, data: Consolidated) -> int:
     heads = (
         ["Ұйым түрі / Тип организации"]
         + [STATE_TEXT[s] for s in STATES]
-        + ["Тапсыру деңгейі / Уровень сдачи"]
+        + [f"оның ішінде {NIL_STATE.kk} / в т.ч. {NIL_STATE.ru}", "Тапсыру деңгейі / Уровень сдачи"]
     )
     for col, h in enumerate(heads):
         w.cell(sheet, top, col, h, w.head)
@@ -172,7 +175,8 @@ def _completeness(w: _Writer, ws: Workspace, data: Consolidated) -> int:
         w.cell(sheet, r, 0, ws.campaign.org_types[org_type].both)
         for col, state in enumerate(STATES, start=1):
             w.cell(sheet, r, col, s[state])
-        w.cell(sheet, r, len(STATES) + 1, s["rate"], w.pct)
+        w.cell(sheet, r, len(STATES) + 1, s["nil"])
+        w.cell(sheet, r, len(STATES) + 2, s["rate"], w.pct)
     return top
 
 

@@ -23,6 +23,7 @@ import yaml
 from . import layout as L
 from .campaign import load_campaign
 from .demo_data import make_district, rows_for
+from .own_folder import claim, require_own
 from .registry import Organisation, write_registry
 from .spec import ReturnSpec, load_specs, shipped_schemas
 from .templates import template_name, write_templates
@@ -73,7 +74,7 @@ def _fill(
     for code, rows in data.items():
         spec = specs[code]
         sheet = book[spec.sheet]
-        if not rows and code in nil:
+        if not rows and code in nil and spec.nil == "mark":  # else the sheet is left empty
             sheet.cell(L.NIL_ROW, 2).value = L.NIL_YES.both
         for r, row in enumerate(rows):
             for c, key in enumerate(spec.keys, start=1):
@@ -146,10 +147,11 @@ def _email(target: Path, attachment: Path, org: Organisation, when: dt.datetime)
 def build_demo(paths: Paths, seed: int = 2023) -> dict[str, int]:
     """Write the whole demo campaign folder; returns counts for the summary."""
     rng = random.Random(seed)
+    claim(paths.root, "demo", also=(paths.ledger,))
     for sub in ("inbox", "outbox", "archive", "campaign"):
         shutil.rmtree(paths.root / sub, ignore_errors=True)
-    if paths.ledger.exists():
-        paths.ledger.unlink()
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{paths.ledger}{suffix}").unlink(missing_ok=True)
     write_demo_campaign(paths)
     campaign = load_campaign(paths.campaign_file)
     specs = load_specs(paths.schemas)
@@ -230,6 +232,7 @@ def fill_monitoring(paths: Paths, seed: int = 51) -> int:
     from .planfile import read_plan
     from .workspace import open_workspace
 
+    require_own(paths.root, "demo")  # made-up reports never go into a real inbox
     rng = random.Random(seed)
     ws = open_workspace(paths)
     plan = read_plan(paths.outbox)

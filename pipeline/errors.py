@@ -10,6 +10,7 @@ class AdalError(Exception):
     """Base error: `kk` and `ru` say what is wrong and how to fix it; `where` names the place."""
 
     code = "adal_error"
+    exit_code = 1
 
     def __init__(self, kk: str, ru: str, *, where: str = "") -> None:
         self.kk = kk
@@ -40,3 +41,10 @@ class MailError(AdalError):
     """Mail could not be sent; the message names the server setting to check."""
 
     code = "mail_error"
+
+
+class RefusedError(AdalError):
+    """A command refused to act because acting could destroy what a person made (exit 2)."""
+
+    code = "refused"
+    exit_code = 2

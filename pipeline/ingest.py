@@ -44,6 +44,7 @@ class FileOutcome:
     problems: list[Problem] = field(default_factory=list)
     feedback: str | None = None
     archive: str | None = None
+    nil: list[str] = field(default_factory=list)  # returns accepted as nil ("no data")
 
     @property
     def errors(self) -> int:
@@ -59,6 +60,7 @@ class FileOutcome:
             "bin": self.bin,
             "received_at": self.received_at,
             "returns": self.returns,
+            "nil": self.nil,
             "messages": [
                 f"{p.where}: {p.kk} / {p.ru}" if p.where else f"{p.kk} / {p.ru}"
                 for p in self.problems
@@ -71,7 +73,7 @@ class FileOutcome:
 
 def _file_status(parsed: ParsedFile) -> str:
     statuses = [s.status for s in parsed.sheets]
-    if "accepted" in statuses:
+    if "accepted" in statuses or "superseded" in statuses:
         return "partial" if "rejected" in statuses else "accepted"
     return "rejected"
 
@@ -80,7 +82,6 @@ def _record(
     conn: sqlite3.Connection, ws: Workspace, pf: ParsedFile, now: dt.datetime
 ) -> tuple[int, FileOutcome]:
     item = pf.item
-    status = _file_status(pf)
     target = archive_path(
         ws.paths.archive,
         ws.campaign.code,
@@ -89,12 +90,14 @@ def _record(
         item.sha256,
         item.name,
     )
-    problems = pf.all_problems
-    errors = sum(p.severity == "error" for p in problems)
     received = item.received_at.isoformat(timespec="seconds")
-    for p in problems:
-        p.file = item.name
     with ledger.transaction(conn):
+        _keep_earlier_data(conn, pf)
+        status = _file_status(pf)
+        problems = pf.all_problems
+        errors = sum(p.severity == "error" for p in problems)
+        for p in problems:
+            p.file = item.name
         cur = conn.execute(
             "INSERT INTO files (sha256, original_name, size, received_at, ingested_at, bin, sender, container, status,"
             " error_count, warning_count, archive_path) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -116,7 +119,7 @@ def _record(
         file_id = cur.lastrowid
         sheet_ids: dict[str, int] = {}
         for sheet in pf.sheets:
-            if sheet.status not in ("accepted", "rejected"):
+            if sheet.status not in ("accepted", "rejected", "superseded"):
                 continue
             spec = ws.specs[sheet.spec_code]
             sub = {
@@ -158,10 +161,35 @@ def _record(
             conn, item.sha256, item.name, now.isoformat(timespec="seconds"), "new", str(target)
         )
     returns = {s.spec_code: s.status for s in pf.sheets}
+    nil = [s.spec_code for s in pf.sheets if s.nil and s.status == "accepted"]
     outcome = FileOutcome(
-        item.name, item.sha256, status, received, pf.bin, returns, problems, archive=str(target)
+        item.name,
+        item.sha256,
+        status,
+        received,
+        pf.bin,
+        returns,
+        problems,
+        archive=str(target),
+        nil=nil,
     )
     return file_id, outcome
+
+
+def _keep_earlier_data(conn: sqlite3.Connection, pf: ParsedFile) -> None:
+    """A sheet merely left empty (no yellow mark) never wipes out rows accepted before: it
+    is recorded as superseded, and the sender is told the earlier data stand."""
+    for sheet in pf.sheets:
+        if sheet.status != "accepted" or not sheet.nil or sheet.marked or sheet.rows.excel_rows:
+            continue
+        earlier = ledger.accepted_with_rows(conn, pf.bin, sheet.spec_code)
+        if earlier:
+            when = dt.datetime.fromisoformat(earlier)
+            notice = _problem("nil_kept_earlier", code=sheet.spec_code, received=f"{when:%d.%m.%Y}")
+            notice.sheet = sheet.rows.sheet
+            sheet.rows.problems = [p for p in sheet.rows.problems if p.code != "nil_return"]
+            sheet.rows.problems.append(notice)
+            sheet.status = "superseded"
 
 
 def stored_problems(conn: sqlite3.Connection, file_id: int) -> list[Problem]:
@@ -332,9 +360,13 @@ def _move(source: Path, target: Path, name: str) -> Problem | None:
     return None
 
 
-def _not_moved(name: str) -> Problem:
-    message = render("not_moved")
+def _problem(which: str, name: str = "", **fields: object) -> Problem:
+    message = render(which, **fields)
     return Problem(message.code, message.kk, message.ru, name)
+
+
+def _not_moved(name: str) -> Problem:
+    return _problem("not_moved", name)
 
 
 def _archive(source: Path, outcome: FileOutcome) -> None:

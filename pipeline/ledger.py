@@ -284,6 +284,16 @@ def insert_submission(
     return submission_id
 
 
+def accepted_with_rows(conn: sqlite3.Connection, bin_: str, return_code: str) -> str | None:
+    """When the current accepted submission of a return holds rows: its received time."""
+    row = conn.execute(
+        "SELECT received_at FROM submissions WHERE bin = ? AND return_code = ?"
+        " AND status = 'accepted' AND row_count > 0",
+        (bin_, return_code),
+    ).fetchone()
+    return row[0] if row else None
+
+
 def accepted_sheets(conn: sqlite3.Connection, return_code: str) -> list[sqlite3.Row]:
     """The stored rows of the current accepted submission of every organisation for a return."""
     return conn.execute(
@@ -293,3 +303,35 @@ def accepted_sheets(conn: sqlite3.Connection, return_code: str) -> list[sqlite3.
         " WHERE s.return_code = ? AND s.status = 'accepted' ORDER BY s.bin",
         (return_code,),
     ).fetchall()
+
+
+def files_with_feedback(conn: sqlite3.Connection) -> list[sqlite3.Row]:
+    return conn.execute(
+        "SELECT * FROM files WHERE feedback_path IS NOT NULL ORDER BY id"
+    ).fetchall()
+
+
+def still_to_correct(conn: sqlite3.Connection, file_id: int) -> list[str] | None:
+    """The returns rejected in a file that its organisation has not sent again and had
+    accepted since; None when the file was refused as a whole (no return in it was read),
+    unless a later file of that organisation was accepted, which answers it: then []."""
+    file = conn.execute("SELECT bin, received_at FROM files WHERE id = ?", (file_id,)).fetchone()
+    rejected = [
+        r[0]
+        for r in conn.execute(
+            "SELECT DISTINCT return_code FROM submissions WHERE file_id = ? AND status = 'rejected'"
+            " ORDER BY return_code",
+            (file_id,),
+        )
+    ]
+    later = {
+        r[0]
+        for r in conn.execute(
+            "SELECT DISTINCT return_code FROM submissions WHERE bin = ? AND received_at > ?"
+            " AND status IN ('accepted', 'superseded') AND file_id != ?",
+            (file["bin"], file["received_at"], file_id),
+        )
+    }
+    if not rejected:
+        return [] if later else None
+    return [code for code in rejected if code not in later]

@@ -101,23 +101,30 @@ def _signature(ws: Workspace) -> str:
 
 
 def plan_templates(ws: Workspace) -> list[Outgoing]:
+    """One message per organisation with its template, naming each return and its due date."""
     out = []
+    name = ws.campaign.name
     for org in ws.organisations:
         path = ws.paths.outbox / "templates" / template_name(org, ws.campaign)
         if not org.email or not path.exists():
             continue
         digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
-        deadlines = sorted(
-            {ws.campaign.deadline(c) for c, s in ws.collected.items() if org.type in s.applies_to}
-        )
-        due = ", ".join(f"{d:%d.%m.%Y}" for d in deadlines)
+        due = [
+            (spec, ws.campaign.deadline(code))
+            for code, spec in ws.collected.items()
+            if org.type in spec.applies_to
+        ]
+        lines_kk = "\n".join(f"  • {s.code}. {s.title.kk} — мерзімі {d:%d.%m.%Y}" for s, d in due)
+        lines_ru = "\n".join(f"  • {s.code}. {s.title.ru} — срок {d:%d.%m.%Y}" for s, d in due)
         body = (
-            f"Құрметті әріптестер!\n\nСыбайлас жемқорлық тәуекелдеріне ішкі талдау жүргізу жөніндегі жұмыс жоспарына "
-            f"сәйкес «{org.name.kk}» үшін толтырылған үлгі тіркелген. Барлық парақтарды толтырып, файлды осы хатқа "
-            f"жауап ретінде жіберіңіз. Мерзімі: {due}.\n\n"
-            f"Уважаемые коллеги!\n\nВ соответствии с планом работ по внутреннему анализу коррупционных рисков "
-            f"направляем шаблон для «{org.name.ru}». Заполните все листы и отправьте файл ответом на это письмо. "
-            f"Срок: {due}.\n" + _signature(ws)
+            f"Құрметті әріптестер!\n\nСыбайлас жемқорлық тәуекелдеріне ішкі талдау жүргізу жөніндегі "
+            f"жұмыс жоспарына сәйкес «{org.name.kk}» үшін толтырылған үлгі тіркелген. Барлық "
+            f"парақтарды толтырып, файлды осы хатқа жауап ретінде жіберіңіз.\n\n"
+            f"Есептер және тапсыру мерзімдері:\n{lines_kk}\n\n"
+            f"Уважаемые коллеги!\n\nВ соответствии с планом работ по внутреннему анализу "
+            f"коррупционных рисков направляем шаблон для «{org.name.ru}». Заполните все листы и "
+            f"отправьте файл ответом на это письмо.\n\n"
+            f"Отчёты и сроки сдачи:\n{lines_ru}\n" + _signature(ws)
         )
         out.append(
             Outgoing(
@@ -125,12 +132,16 @@ def plan_templates(ws: Workspace) -> list[Outgoing]:
                 "templates",
                 org.bin,
                 org.email,
-                f"Ішкі талдау үлгісі / Шаблон внутреннего анализа — {ws.campaign.code}",
+                f"{_upper(name.kk)}: үлгі / {_upper(name.ru)}: шаблон",
                 body,
                 path,
             )
         )
     return out
+
+
+def _upper(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def plan_reminders(ws: Workspace, conn: sqlite3.Connection, today: dt.date) -> list[Outgoing]:
@@ -173,7 +184,7 @@ def plan_reminders(ws: Workspace, conn: sqlite3.Connection, today: dt.date) -> l
                 "reminders",
                 org.bin,
                 org.email,
-                f"Еске салу / Напоминание — {ws.campaign.code}",
+                f"Еске салу: {ws.campaign.name.kk} / Напоминание: {ws.campaign.name.ru}",
                 body,
                 template if template.exists() else None,
             )
@@ -182,21 +193,32 @@ def plan_reminders(ws: Workspace, conn: sqlite3.Connection, today: dt.date) -> l
 
 
 def plan_feedback(ws: Workspace, conn: sqlite3.Connection) -> list[Outgoing]:
+    """A correction file is mailed only while it is still needed: not for a file whose
+    rejected returns the organisation has since sent again and had accepted."""
     orgs = ws.by_bin
     out = []
-    for row in conn.execute("SELECT * FROM files WHERE feedback_path IS NOT NULL ORDER BY id"):
+    for row in ledger.files_with_feedback(conn):
         org = orgs.get(row["bin"])
         to = (org.email if org else "") or row["sender"] or ""
         path = Path(row["feedback_path"])
         if not to or not path.exists():
             continue
+        pending = ledger.still_to_correct(conn, row["id"])
+        if pending is not None and not pending:
+            continue
         errors = row["error_count"]
+        which_kk = which_ru = ""
+        if pending:
+            codes, many = ", ".join(pending), len(pending) > 1
+            which_kk = f" ({'есептер' if many else 'есеп'}: {codes})"
+            which_ru = f" ({'отчёты' if many else 'отчёт'}: {codes})"
         body = (
-            f"Құрметті әріптестер!\n\n«{row['original_name']}» файлында {errors} қате табылды. Тіркелген файлда қате "
-            f"ұяшықтар қызылмен белгіленген, тізім «Қателер-Ошибки» парағында. Сол файлды түзетіп, қайта жіберіңіз.\n\n"
-            f"Уважаемые коллеги!\n\nВ файле «{row['original_name']}» найдено ошибок: {errors}. В приложенном файле "
-            f"ошибочные ячейки выделены красным, список — на листе «Қателер-Ошибки». Исправьте этот файл и "
-            f"отправьте снова.\n" + _signature(ws)
+            f"Құрметті әріптестер!\n\n«{row['original_name']}» файлында{which_kk} {errors} қате "
+            f"табылды. Тіркелген файлда қате ұяшықтар қызылмен белгіленген, тізім «Қателер-Ошибки» "
+            f"парағында. Сол файлды түзетіп, қайта жіберіңіз.\n\n"
+            f"Уважаемые коллеги!\n\nВ файле «{row['original_name']}»{which_ru} найдено ошибок: "
+            f"{errors}. В приложенном файле ошибочные ячейки выделены красным, список — на листе "
+            f"«Қателер-Ошибки». Исправьте этот файл и отправьте снова.\n" + _signature(ws)
         )
         out.append(
             Outgoing(
@@ -334,6 +356,8 @@ def run_mail(
             else (ws.campaign.smtp.get("from") or ws.campaign.contact_email or "adal@localhost")
         )
         folder = ws.paths.outbox / "mail" / kind
+        if not send:
+            set_aside_drafts(folder, ws.paths.outbox / "mail" / "earlier", kind)
         client = None
         try:
             for n, item in enumerate(todo):
@@ -363,6 +387,24 @@ def run_mail(
     finally:
         conn.close()
     return report
+
+
+def set_aside_drafts(folder: Path, earlier: Path, kind: str) -> Path | None:
+    """A dry run's drafts replace the last ones of that kind: the officer reviews one current
+    set. The earlier set is moved (never deleted) to `earlier/<kind>-<time>/`."""
+    drafts = sorted(folder.glob("*.eml")) if folder.is_dir() else []
+    if not drafts:
+        return None
+    stamp = dt.datetime.fromtimestamp(max(p.stat().st_mtime for p in drafts))
+    target = earlier / f"{kind}-{stamp:%Y-%m-%d_%H%M%S}"
+    n = 1
+    while target.exists():
+        n += 1
+        target = earlier / f"{kind}-{stamp:%Y-%m-%d_%H%M%S}-{n}"
+    target.mkdir(parents=True)
+    for draft in drafts:
+        draft.rename(target / draft.name)
+    return target
 
 
 def _send_with_retries(

@@ -12,16 +12,22 @@ from functools import wraps
 
 from loguru import logger
 
+from . import layout as L
 from .errors import WorkbookError
 from .identify import identify_sheets
+from .ids import id_problem
 from .inbox import Item
 from .messages import render
-from .problems import Problem
+from .nil_rule import RULE
+from .problems import Problem, cell_problem
 from .reader import read_workbook
 from .registry import Organisation
 from .safety import Limits
-from .spec import ReturnSpec
+from .spec import Column, ReturnSpec
 from .validate import SheetRows, extract, normalise_sheet
+
+BIN_COLUMN = Column("bin", L.BIN_LABEL, "bin")
+"""The BIN the template (or a re-typed sheet) names, checked like any BIN cell."""
 
 
 @dataclass
@@ -29,8 +35,9 @@ class ParsedSheet:
     spec_code: str
     version: int | None
     rows: SheetRows
-    nil: bool
+    nil: bool  # a nil return ("no data"); before settling: the yellow cell was chosen
     status: str = "pending"  # accepted | rejected | empty | not_applicable
+    marked: bool = False  # nil because the yellow cell says so, not only because it is empty
 
 
 @dataclass
@@ -116,14 +123,21 @@ def parse_file(
     parsed.bin = bin_
     org = registry.get(bin_ or "")
     if org is None:
+        wrong = id_problem(bin_, "bin") if bin_ and bin_.isdigit() and len(bin_) == 12 else None
+        if wrong:  # an IIN, or a mistyped number, where the template's BIN stands
+            problem = cell_problem(wrong, BIN_COLUMN, bin_)
+            problem.column = problem.column_key = ""
+            parsed.problems.append(problem)
         parsed.problems.append(_problem("unknown_organisation", bin=bin_ or "—"))
         return parsed
     parsed.org_type = org.type
     if item.sender and org.email and item.sender.lower() != org.email.lower():
         parsed.problems.append(_problem("sender_mismatch", sender=item.sender, expected=org.email))
+    first_rows: dict[str, int] = {}  # the first data row of each empty sheet
     for match in matches:
         spec = match.spec
         rows = SheetRows(match.sheet.name, [], [], match.positions)
+        rows.received = item.received_at.date()
         sheet = ParsedSheet(spec.code, match.version, rows, match.nil)
         parsed.sheets.append(sheet)
         if org.type not in spec.applies_to:
@@ -169,6 +183,42 @@ def parse_file(
             problem.row = number
             rows.problems.append(problem)
         if not rows.rows:
-            sheet.status = "accepted" if match.nil else "empty"
+            sheet.status = "empty"
+            first_rows[spec.code] = match.header_row + 1
         normalise_sheet(spec, rows)  # in the reader's process: only typed columns travel back
+    _settle_empty_sheets(parsed, specs, first_rows)
     return parsed
+
+
+def _settle_empty_sheets(
+    parsed: ParsedFile, specs: dict[str, ReturnSpec], first_rows: dict[str, int]
+) -> None:
+    """An empty sheet means what its spec's `nil:` says (worded in `nil_rule`), once the file
+    shows it was filled at all: a blank template sent back by mistake is "nothing filled",
+    not a handful of nil returns."""
+    filled = any(s.status in ("pending", "rejected") or s.nil for s in parsed.sheets)
+    for sheet in parsed.sheets:
+        if sheet.status != "empty":
+            continue
+        spec, marked = specs[sheet.spec_code], sheet.nil
+        sheet.nil = False
+        if not filled:
+            continue
+        if (marked and spec.nil != "never") or spec.nil == "empty_sheet":
+            sheet.status, sheet.nil, sheet.marked = "accepted", True, marked
+            sheet.rows.problems.append(_problem("nil_return", sheet.rows.sheet, code=spec.code))
+            continue
+        rule = RULE[spec.nil]
+        problem = _problem(
+            "empty_sheet",
+            sheet.rows.sheet,
+            name=sheet.rows.sheet,
+            what_kk=spec.description.kk,
+            what_ru=spec.description.ru,
+            rule_kk=rule.kk,
+            rule_ru=rule.ru,
+        )
+        problem.row = first_rows[spec.code]
+        problem.cell = f"A{problem.row}"
+        sheet.rows.problems.append(problem)
+        sheet.status = "rejected"

@@ -15,6 +15,7 @@ import pandas as pd
 
 from .campaign import Period
 from .chars import CONTROLS
+from .ids import birth_date
 from .messages import WARNINGS, render
 from .normalise import MAX_YEAR, MIN_YEAR
 from .spec import Column, Rule
@@ -74,6 +75,7 @@ def cell_problem(
     period: Period | None = None,
     rule: Rule | None = None,
     first: int | None = None,
+    received: dt.date | None = None,
 ) -> Problem:
     """Render a cell-level problem with everything its message needs to say what is expected."""
     text = shown(value)
@@ -91,6 +93,8 @@ def cell_problem(
         "start": f"{period.start:%d.%m.%Y}" if period else "",
         "end": f"{period.end:%d.%m.%Y}" if period else "",
         "first": first,
+        "received": f"{received:%d.%m.%Y}" if received else "",
+        "born": f"{born:%d.%m.%Y}" if (born := birth_date(text)) else "",
         "min_year": MIN_YEAR,
         "max_year": MAX_YEAR,
         "kk": rule.message.kk if rule else "",

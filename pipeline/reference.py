@@ -8,6 +8,7 @@ from pathlib import Path
 from . import docxio
 from .findings import Finding, by_area
 from .indicators import LEVEL_TEXT
+from .numerals import ORGANISATION, count
 from .plan_measures import Measure
 from .status import summary
 from .workspace import Workspace
@@ -56,6 +57,10 @@ WORDS = {
     "missing": (
         "Ақпаратты толық ұсынбаған ұйымдар: {orgs}.",
         "Не представили информацию в полном объёме: {orgs}.",
+    ),
+    "nil": (
+        "Нөлдік есеп (кезеңде деректер жоқ) ұсынылды: {parts}.",
+        "Нулевые отчёты (данных за период нет) представлены: {parts}.",
     ),
     "summary_head": ("5. Қорытынды", "5. Заключение"),
     "summary": (
@@ -141,6 +146,15 @@ def write_reference(
                     "type_rate", lang, t=t(c.org_types[org_type]), r=s["rate"], o=s["on_time_rate"]
                 ),
             )
+    nil = {
+        code: sum(states[org.bin][code].nil for org in ws.organisations) for code in ws.collected
+    }
+    if any(nil.values()):
+        where = {"kk": "{code} есебі бойынша — {n}", "ru": "по отчёту {code} — {n}"}[lang]
+        parts = "; ".join(
+            where.format(code=code, n=count(n, ORGANISATION, lang)) for code, n in nil.items() if n
+        )
+        docxio.para(doc, word("nil", lang, parts=parts))
     incomplete = [
         t(org.name)
         for org in ws.organisations

@@ -14,7 +14,7 @@ import xlsxwriter
 from .bilingual import Text
 from .errors import ConfigError, WorkbookError
 from .headers import header_positions, label_index
-from .ids import is_valid_id
+from .ids import id_problem
 from .normalise import converter, is_blank
 from .problems import cell_problem
 from .reader import read_workbook
@@ -116,8 +116,8 @@ def load_registry(path: Path, type_labels: dict[str, Text]) -> list[Organisation
                 values[col.key] = None
                 continue
             typed, error = converters[col.key](value)
-            if not error and col.type == "bin" and not is_valid_id(typed):
-                error = "id_checksum"
+            if not error and col.type == "bin":
+                error = id_problem(typed, "bin")
             if error:
                 found = cell_problem(error, col, value)
                 problems.append(

@@ -19,6 +19,16 @@ TYPES = ("text", "integer", "decimal", "date", "iin", "bin", "choice", "yesno")
 OPS = ("<=", "<", "==", ">=", ">")
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
 ORG_TYPES = ("general_secondary", "preschool", "additional")
+NIL_KINDS = ("empty_sheet", "mark", "never")
+"""What a return sheet that arrives with no data rows means (`nil:` in a spec):
+`empty_sheet` — a nil return ("no cases"), as the sheet note tells the school;
+`mark` — a nil return only if the yellow «Иә, деректер жоқ / Да, данных нет» cell is chosen;
+`never` — an error: the sheet cannot be empty (a staff list, a checklist)."""
+WINDOWS = ("period", "analysis", "any")
+"""The dates a date column may hold (`window:` in a spec), never after the file was received:
+`period` — the reporting period (events: hiring orders, measures, applications);
+`analysis` — from the period's start up to the day the file was received (checks, certificates);
+`any` — any date up to the day the file was received."""
 
 
 @dataclass(frozen=True)
@@ -43,11 +53,15 @@ class Column:
     max_length: int | None = None
     pattern: str | None = None
     pattern_help: Text | None = None
-    within_period: bool = False
+    window: str = "any"  # one of WINDOWS (date columns)
     month: bool = False  # a date column that records a month: "02.2023", "ақпан 2023" accepted
     personal: bool = False
     help: Text | None = None
     width: int | None = None
+
+    @property
+    def within_period(self) -> bool:
+        return self.window == "period"
 
     def choice(self, code: str) -> Choice | None:
         return next((c for c in self.choices if c.code == code), None)
@@ -90,6 +104,7 @@ class ReturnSpec:
     stage: str = (
         "collection"  # collection (1.1–2.5) | monitoring (5.1, after the reference is signed)
     )
+    nil: str = "mark"  # one of NIL_KINDS
 
     def column(self, key: str) -> Column:
         return next(c for c in self.columns if c.key == key)
@@ -157,7 +172,7 @@ def _column(raw: dict[str, Any], shared: dict[str, tuple[Choice, ...]], where: s
         raise ConfigError(
             "choice түріне choices керек.", "для типа choice нужен choices.", where=where
         )
-    for option in ("within_period", "month"):
+    for option in ("within_period", "month", "window"):
         if raw.get(option) and ctype != "date":
             raise ConfigError(
                 f"{option} тек date түріне қолданылады.",
@@ -175,12 +190,24 @@ def _column(raw: dict[str, Any], shared: dict[str, tuple[Choice, ...]], where: s
         max_length=raw.get("max_length"),
         pattern=pattern,
         pattern_help=need_text(raw, "pattern_help", where) if "pattern_help" in raw else None,
-        within_period=bool(raw.get("within_period", False)),
+        window=_window(raw, where),
         month=bool(raw.get("month", False)),
         personal=bool(raw.get("personal", False)) or ctype == "iin",
         help=need_text(raw, "help", where) if "help" in raw else None,
         width=raw.get("width"),
     )
+
+
+def _window(raw: dict[str, Any], where: str) -> str:
+    """A date column's window; `within_period: true` (older specs) means `window: period`."""
+    window = raw.get("window", "period" if raw.get("within_period") else "any")
+    if window not in WINDOWS:
+        raise ConfigError(
+            f"window: {', '.join(WINDOWS)} ішінен біреуі.",
+            f"window: одно из {', '.join(WINDOWS)}.",
+            where=where,
+        )
+    return window
 
 
 def _rule(raw: dict[str, Any], keys: set[str], where: str) -> Rule:
@@ -278,7 +305,18 @@ def load_spec(path: Path, shared: dict[str, tuple[Choice, ...]]) -> ReturnSpec:
         fixed_rows=fixed,
         areas=areas,
         stage=_stage(data.get("stage", "collection"), where),
+        nil=_nil(data.get("nil", "never" if fixed else "mark"), where),
     )
+
+
+def _nil(value: str, where: str) -> str:
+    if value not in NIL_KINDS:
+        raise ConfigError(
+            f"nil: {', '.join(NIL_KINDS)} ішінен біреуі.",
+            f"nil: одно из {', '.join(NIL_KINDS)}.",
+            where=f"{where}: nil",
+        )
+    return value
 
 
 def _stage(value: str, where: str) -> str:

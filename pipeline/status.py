@@ -11,6 +11,7 @@ import sqlite3
 from collections import Counter
 from dataclasses import dataclass
 
+from .nil_rule import NIL_STATE
 from .workspace import Workspace
 
 STATES = ("accepted", "late", "rejected", "missing", "not_applicable")
@@ -31,6 +32,16 @@ class ReturnState:
     sha256: str | None = None
     rows: int = 0
     errors: int = 0
+    nil: bool = False  # a nil return: the organisation reported that it had no cases
+
+    @property
+    def text(self) -> str:
+        """The state as people read it, a nil return named as such (status, workbook)."""
+        if self.nil and self.state in ("accepted", "late"):
+            late = "кешікті, " if self.state == "late" else ""
+            late_ru = "с опозданием, " if self.state == "late" else ""
+            return f"{late}{NIL_STATE.kk} / {late_ru}{NIL_STATE.ru}"
+        return STATE_TEXT[self.state]
 
 
 def return_states(conn: sqlite3.Connection, ws: Workspace) -> dict[str, dict[str, ReturnState]]:
@@ -68,6 +79,7 @@ def return_states(conn: sqlite3.Connection, ws: Workspace) -> dict[str, dict[str
                     sub["sha256"],
                     sub["row_count"],
                     0,
+                    bool(sub["nil"]),
                 )
             elif key in rejected:
                 sub = rejected[key]
@@ -97,8 +109,15 @@ def summary(
                 counts.update(s.state for s in states[org.bin].values())
         applicable = sum(counts[s] for s in STATES if s != "not_applicable")
         received = counts["accepted"] + counts["late"]
+        nil = sum(
+            s.nil
+            for org in ws.organisations
+            if org.type == org_type
+            for s in states[org.bin].values()
+        )
         result[org_type] = {
             **{s: counts[s] for s in STATES},
+            "nil": nil,
             "applicable": applicable,
             "rate": round(received / applicable, 4) if applicable else 0.0,
             "on_time_rate": round(counts["accepted"] / applicable, 4) if applicable else 0.0,
@@ -114,6 +133,7 @@ def status_json(ws: Workspace, states: dict[str, dict[str, ReturnState]]) -> dic
             "name_ru": o.name.ru,
             "type": o.type,
             "returns": {c: s.state for c, s in states[o.bin].items()},
+            "nil": [c for c, s in states[o.bin].items() if s.nil],
         }
         for o in ws.organisations
     ]

@@ -11,6 +11,8 @@ import datetime as dt
 
 import xlsxwriter
 
+from .bilingual import Text
+from .campaign import date_window
 from .spec import Column
 
 
@@ -84,26 +86,7 @@ def validation(column: Column, first: str, period, list_ref: str | None) -> dict
             "error_message": "Тізімнен таңдаңыз. / Выберите из списка.",
         }
     if column.type == "date":
-        start, end = (
-            (period.start, period.end)
-            if column.within_period
-            else (dt.date(1950, 1, 1), dt.date(2100, 12, 31))
-        )
-        return {
-            **common,
-            "validate": "date",
-            "criteria": "between",
-            "minimum": dt.datetime.combine(start, dt.time()),
-            "maximum": dt.datetime.combine(end, dt.time()),
-            "input_message": short(
-                f"{help_text}\nКК.АА.ЖЖЖЖ / ДД.ММ.ГГГГ: {start:%d.%m.%Y}–{end:%d.%m.%Y}", 255
-            ),
-            "error_message": short(
-                f"Күн {start:%d.%m.%Y}–{end:%d.%m.%Y} аралығында. / "
-                f"Дата с {start:%d.%m.%Y} по {end:%d.%m.%Y}.",
-                255,
-            ),
-        }
+        return {**common, **_date_rule(column, period, help_text)}
     if column.type in ("integer", "decimal"):
         low = column.min if column.min is not None else -1e12
         high = column.max if column.max is not None else 1e12
@@ -134,6 +117,28 @@ def validation(column: Column, first: str, period, list_ref: str | None) -> dict
             ),
         }
     return {}
+
+
+def _date_rule(column: Column, period, help_text: str) -> dict:
+    """The column's window (`campaign.date_window`) as Excel checks it while typing; the end
+    the file is received on is today's date here (TODAY())."""
+    start, end = date_window(column.window, period)
+    low = start or dt.date(1950, 1, 1)
+    since_kk, since_ru = f"{low:%d.%m.%Y}", f"{low:%d.%m.%Y}"
+    if end:
+        span = Text(f"{since_kk}–{end:%d.%m.%Y}", f"с {since_ru} по {end:%d.%m.%Y}")
+        maximum: object = dt.datetime.combine(end, dt.time())
+    else:
+        span = Text(f"{since_kk} бастап бүгінге дейін", f"с {since_ru} по сегодняшний день")
+        maximum = "=TODAY()"
+    return {
+        "validate": "date",
+        "criteria": "between",
+        "minimum": dt.datetime.combine(low, dt.time()),
+        "maximum": maximum,
+        "input_message": short(f"{help_text}\nКК.АА.ЖЖЖЖ / ДД.ММ.ГГГГ: {span.kk} / {span.ru}", 255),
+        "error_message": short(f"Күн: {span.kk}. / Дата {span.ru}.", 255),
+    }
 
 
 def row_height(chars: int, width: float, line: float = 15.0) -> float:

@@ -15,6 +15,7 @@ from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
 from . import layout as L
 from .campaign import Campaign, Period
+from .nil_rule import instruction_lines, sheet_note
 from .reader import IDENTITY_SHEET, LISTS_SHEET
 from .registry import Organisation
 from .spec import Column, ReturnSpec
@@ -41,6 +42,13 @@ def template_name(org: Organisation, campaign: Campaign) -> str:
 
 def applicable(specs: dict[str, ReturnSpec], org_type: str) -> list[ReturnSpec]:
     return [s for s in specs.values() if org_type in s.applies_to and s.stage == "collection"]
+
+
+def _width(column: Column) -> int:
+    """A column's width in characters: its own, or what its header needs (two-line labels)."""
+    return column.width or min(
+        max(14, len(column.label.ru) // 2 + 6, len(column.label.kk) // 2 + 6), 40
+    )
 
 
 def _write_return_sheet(
@@ -73,7 +81,7 @@ def _write_return_sheet(
     for row, label, value in info:
         sheet.write_string(row - 1, 0, label.both, fmt.label)
         sheet.merge_range(row - 1, 1, row - 1, last, value, fmt.fixed)
-    if not spec.fixed_rows:
+    if spec.nil == "mark":
         sheet.write_string(L.NIL_ROW - 1, 0, L.NIL_LABEL.both, fmt.label)
         sheet.write_blank(L.NIL_ROW - 1, 1, None, fmt.nil)
         sheet.data_validation(
@@ -89,15 +97,13 @@ def _write_return_sheet(
             },
         )
         sheet.set_row(L.NIL_ROW - 1, 30, fmt.locked_row)
+    note = sheet_note(spec)
     sheet.merge_range(
-        L.DESCRIPTION_ROW - 1,
-        0,
-        L.DESCRIPTION_ROW - 1,
-        last,
-        f"{spec.description.kk}\n{spec.description.ru}",
-        fmt.note,
+        L.DESCRIPTION_ROW - 1, 0, L.DESCRIPTION_ROW - 1, last, f"{note.kk}\n{note.ru}", fmt.note
     )
-    sheet.set_row(L.DESCRIPTION_ROW - 1, 45, fmt.locked_row)
+    span = sum(_width(c) for c in spec.columns[: last + 1]) + 10 * max(0, last + 1 - ncols)
+    height = row_height(len(note.kk), span) + row_height(len(note.ru), span)
+    sheet.set_row(L.DESCRIPTION_ROW - 1, max(45, height), fmt.locked_row)
     header = L.HEADER_ROW - 1
     fixed_choices = (
         spec.column(spec.fixed_rows).choices if spec.fixed_rows and prefilled is None else ()
@@ -121,10 +127,7 @@ def _write_return_sheet(
             f"{column.label.kk}{mark}\n{column.label.ru}{mark}",
             fmt.required if column.required else fmt.head,
         )
-        width = column.width or min(
-            max(14, len(column.label.ru) // 2 + 6, len(column.label.kk) // 2 + 6), 40
-        )
-        sheet.set_column(i, i, width, fmt.cell[column.type])
+        sheet.set_column(i, i, _width(column), fmt.cell[column.type])
         if column.help:
             sheet.write_comment(header, i, column.help.both, {"x_scale": 2})
         list_ref = None
@@ -193,6 +196,7 @@ def _write_instructions(
     sheet.set_column(0, 0, 10)
     sheet.set_column(1, 2, 70)
     contact = " ".join(x for x in (campaign.contact_email, campaign.contact_phone) if x)
+    nil_lines = instruction_lines([spec for spec, _ in specs])
     lines = [
         ("", f"{campaign.subject.kk}", f"{campaign.subject.ru}"),
         (
@@ -212,10 +216,9 @@ def _write_instructions(
             "ЖСН/БСН — 12 сан, мәтін ретінде. Күндер — КК.АА.ЖЖЖЖ. Мәндерді ашылмалы тізімнен таңдаңыз.",
             "ИИН/БИН — 12 цифр, как текст. Даты — ДД.ММ.ГГГГ. Значения выбирайте из выпадающего списка.",
         ),
-        (
-            "3",
-            "Деректер болмаса, парақтың жоғарғы жағындағы сары ұяшықта «Иә, деректер жоқ» таңдаңыз.",
-            "Если данных нет, выберите в жёлтой ячейке вверху листа «Да, данных нет».",
+        *(
+            (f"3.{n}" if len(nil_lines) > 1 else "3", t.kk, t.ru)
+            for n, t in enumerate(nil_lines, 1)
         ),
         (
             "4",

@@ -7,6 +7,7 @@ and its cell through the row's position. A file validated alone gets the same pr
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,8 +19,9 @@ import pandera.pandas as pa
 from xlsxwriter.utility import xl_col_to_name
 
 from .campaign import Period
-from .compile import RULE_PREFIX, cached_schema
+from .compile import ID_CHECK, RULE_PREFIX, cached_schema
 from .headers import header_positions, spec_labels
+from .ids import id_problem
 from .normalise import SLOW, converter, fast_path, fold, is_blank
 from .problems import Problem, cell_problem
 from .spec import ReturnSpec
@@ -39,6 +41,7 @@ class SheetRows:
         default_factory=set
     )  # (row index, key) that failed to convert
     stored: tuple[str, str] | None = None  # the ledger's text of an accepted sheet (`batch.seal`)
+    received: dt.date | None = None  # no date in the sheet may lie after the day it was sent
 
 
 TOTAL_WORDS = frozenset(
@@ -201,6 +204,7 @@ def check_sheets(spec: ReturnSpec, period: Period | None, sheets: list[SheetRows
         compiled.schema.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as exc:
         _map_failures(exc.failure_cases, compiled, spec, frame, sheets, owner, bad_cells, period)
+    _after_received(spec, frame, sheets, owner, bad_cells)
     _duplicates(spec, frame, sheets, owner, bad_cells)
 
 
@@ -235,6 +239,9 @@ def _map_failures(
             code = "required"
         elif case.check_number is not None and not pd.isna(case.check_number):
             code = compiled.column_codes[key][int(case.check_number)]
+            if code == ID_CHECK:
+                end = period.end if period else None
+                code = id_problem(str(case.failure_case), column.type, end) or "id_checksum"
         else:
             code = "invalid_value"
         s, number = owner[position]
@@ -259,6 +266,37 @@ def _map_failures(
             cell_problem("rule", spec.column(target), frame.at[position, target], rule=rule),
             number,
         )
+
+
+def _after_received(
+    spec: ReturnSpec,
+    frame: pd.DataFrame,
+    sheets: list[SheetRows],
+    owner: list[tuple[int, int]],
+    bad_cells: set,
+) -> None:
+    """Every date window ends on the day the file was received (`campaign.date_window`):
+    a stacked frame holds files received on different days, so this is judged per row."""
+    dates = [c for c in spec.columns if c.type == "date"]
+    if not dates or all(s.received is None for s in sheets):
+        return
+    limit = pd.Series(
+        pd.to_datetime([sheets[s].received for s, _ in owner]), index=frame.index
+    )  # NaT where unknown: never later
+    for column in dates:
+        late = frame[column.key] > limit
+        for position in late[late].index:
+            if (position, column.key) in bad_cells:
+                continue
+            bad_cells.add((position, column.key))
+            s, number = owner[position]
+            problem = cell_problem(
+                "date_after_received",
+                column,
+                frame.at[position, column.key],
+                received=sheets[s].received,
+            )
+            _add(sheets[s], problem, number)
 
 
 def _duplicates(

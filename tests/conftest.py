@@ -93,9 +93,18 @@ def fill(
     name: str,
     received: dt.datetime = dt.datetime(2023, 11, 10, 10, 0),
     nil: tuple[str, ...] = (),
+    complete: bool = True,
 ) -> Path:
-    """Type rows into the organisation's template with openpyxl and drop it into the inbox."""
+    """Type rows into the organisation's template with openpyxl and drop it into the inbox.
+
+    `complete`: as a school fills the whole template, the sheets that may never be empty
+    (`nil: never`: the staff list and the checklists) get plain valid answers, and those
+    whose nil return is the yellow mark (`nil: mark`) get the mark, unless `rows` names them.
+    """
     book = openpyxl.load_workbook(template_for(ws, org))
+    if complete:
+        rows = {**required_answers(ws, org), **rows}
+        nil = (*nil, *(c for c, s in ws.collected.items() if s.nil == "mark" and c not in rows))
     for code, items in rows.items():
         spec = ws.specs[code]
         sheet = book[spec.sheet]
@@ -109,6 +118,24 @@ def fill(
     book.save(target)
     os.utime(target, (received.timestamp(), received.timestamp()))
     return target
+
+
+def required_answers(ws: Workspace, org: Organisation) -> dict[str, list[dict]]:
+    """Plain valid answers for every sheet of the organisation's template that cannot be empty."""
+    answers = {
+        "1.1": lambda spec: [good_11()],
+        "1.8": lambda spec: [{"published": "Жоқ / Нет"}] * len(spec.column("item").choices),
+        "2": lambda spec: [{"act_exists": "Жоқ / Нет", "risk_found": "Жоқ / Нет"}]
+        * len(spec.column("item").choices),
+    }
+    return {
+        code: answers[code](spec)
+        for code, spec in ws.specs.items()
+        if spec.nil == "never"
+        and spec.stage == "collection"
+        and org.type in spec.applies_to
+        and code in answers
+    }
 
 
 def make_iin(serial: int, born: str = "850102", century: int = 3) -> str:

@@ -1,0 +1,472 @@
+"""The campaign loop tells the truth: nil returns, date windows, IIN/BIN structure, mail
+that says only what is still true, and no command that destroys a campaign.
+
+Every test goes through the real path: a template written by Adal, filled with openpyxl as
+a secretary would, ingested into a real ledger, then status, reminders, workbook, reference.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import email
+import email.policy
+import hashlib
+import json
+import random
+import sqlite3
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from docx import Document
+
+from pipeline import layout as L
+from pipeline.cli import main
+from pipeline.errors import ConfigError
+from pipeline.ids import complete_id, id_problem, id_problems
+from pipeline.ingest import ingest
+from pipeline.mail import plan_feedback, plan_reminders, plan_templates, run_mail
+from pipeline.nil_rule import RULE
+from pipeline.reader import IDENTITY_SHEET
+from pipeline.registry import load_registry, write_registry
+from pipeline.status import return_states, status_json
+from pipeline.templates import INSTRUCTIONS_SHEET
+from tests.conftest import fill, good_11, good_14, make_iin, template_for
+
+NOV_10 = dt.datetime(2023, 11, 10, 10, 0)
+
+
+def states_of(ws, bin_):
+    conn = sqlite3.connect(ws.paths.ledger)
+    conn.row_factory = sqlite3.Row
+    try:
+        return return_states(conn, ws)[bin_]
+    finally:
+        conn.close()
+
+
+def reminder_for(ws, org, today=dt.date(2023, 11, 20)):
+    conn = sqlite3.connect(ws.paths.ledger)
+    conn.row_factory = sqlite3.Row
+    try:
+        return next((m for m in plan_reminders(ws, conn, today) if m.bin == org.bin), None)
+    finally:
+        conn.close()
+
+
+# --- 1. nil returns --------------------------------------------------------------------
+
+
+def test_sheet_left_empty_as_its_note_says_is_a_nil_return_not_missing(ws, orgs):
+    school = orgs[0]
+    fill(ws, school, {"1.4": [good_14()]}, "school.xlsx", received=NOV_10)
+    [outcome] = ingest(ws)
+    assert outcome.status == "accepted" and outcome.errors == 0
+    assert set(outcome.nil) == {"1.2", "1.3", "1.5", "1.6", "1.7"}
+    assert outcome.as_json()["nil"] == outcome.nil
+    notice = next(p for p in outcome.problems if p.code == "nil_return" and p.sheet == "1.2")
+    assert notice.ru == "Отчёт 1.2 принят как нулевой: данных за период нет."
+    assert notice.kk == "1.2 есебі нөлдік есеп ретінде қабылданды: кезеңде деректер жоқ."
+    state = states_of(ws, school.bin)["1.2"]
+    assert (state.state, state.nil, state.rows) == ("accepted", True, 0)
+    assert state.text == "деректер жоқ / данных нет"
+    data = status_json(ws, {school.bin: states_of(ws, school.bin)} | _others(ws, orgs[1:]))
+    mine = next(o for o in data["organisations"] if o["bin"] == school.bin)
+    assert mine["returns"]["1.2"] == "accepted" and "1.2" in mine["nil"]
+    assert data["summary"]["general_secondary"]["nil"] == 5
+    assert reminder_for(ws, school) is None  # nothing missing: no reminder
+
+
+def _others(ws, orgs):
+    return {o.bin: states_of(ws, o.bin) for o in orgs}
+
+
+def test_nil_return_is_named_in_status_workbook_and_reference(ws, orgs):
+    fill(ws, orgs[0], {"1.4": [good_14()]}, "school.xlsx", received=NOV_10)
+    runner = CliRunner()
+    root = ["--root", str(ws.paths.root)]
+    assert runner.invoke(main, [*root, "ingest"]).exit_code == 0
+    status = runner.invoke(main, [*root, "status"]).output
+    assert "0 деректер жоқ (нөлдік есеп)/данных нет (нулевой отчёт)" in status
+    line = next(x for x in status.splitlines() if x.startswith(orgs[0].bin))
+    assert line.split()[-9:] == ["✓", "0", "0", "✓", "0", "0", "0", "✓", "✓"]
+    result = runner.invoke(main, [*root, "consolidate"])
+    assert result.exit_code == 0, result.output
+    book = openpyxl.load_workbook(next(ws.paths.outbox.glob("consolidated-*.xlsx")))
+    cells = {c.value for row in book["Толықтық-Полнота"].iter_rows() for c in row if c.value}
+    assert "деректер жоқ / данных нет" in cells
+    assert "оның ішінде деректер жоқ / в т.ч. данных нет" in cells
+    result = runner.invoke(main, [*root, "report", "--signed", "2023-12-08"])
+    assert result.exit_code == 0, result.output
+    text = {
+        lang: "\n".join(p.text for p in Document(path).paragraphs)
+        for lang in ("kk", "ru")
+        for path in (ws.paths.outbox / "report").glob(f"3.1-*{lang}.docx")
+    }
+    assert (
+        "Нулевые отчёты (данных за период нет) представлены: по отчёту 1.2 — 1 организация"
+        in text["ru"]
+    )
+    assert "Нөлдік есеп (кезеңде деректер жоқ) ұсынылды: 1.2 есебі бойынша — 1 ұйым" in text["kk"]
+
+
+def test_empty_staff_list_is_an_error_that_says_what_to_fill(ws, orgs):
+    school = orgs[0]
+    fill(ws, school, {"1.1": [], "1.4": [good_14()]}, "school.xlsx", received=NOV_10)
+    [outcome] = ingest(ws)
+    assert outcome.returns["1.1"] == "rejected" and outcome.status == "partial"
+    [problem] = [p for p in outcome.problems if p.code == "empty_sheet"]
+    assert problem.ru == (
+        "Лист «1.1» пуст. Одна строка на каждого сотрудника, работавшего в периоде. Справку "
+        "получает кадровая служба. Лист обязателен к заполнению: пустой лист не принимается."
+    )
+    assert problem.kk.startswith("«1.1» парағы бос. Кезеңде жұмыс істеген әр қызметкерге")
+    assert (problem.sheet, problem.cell) == ("1.1", "A10")
+    assert outcome.feedback and Path(outcome.feedback).exists()  # the school is told
+    assert states_of(ws, school.bin)["1.1"].state == "rejected"
+    reminder = reminder_for(ws, school)
+    assert "1.1 " in reminder.body and "с ошибками, нужно исправить" in reminder.body
+    assert "1.2 " not in reminder.body
+
+
+def test_empty_checklist_is_an_error_too(ws, orgs):
+    fill(ws, orgs[0], {"2": []}, "school.xlsx", received=NOV_10)
+    [outcome] = ingest(ws)
+    assert outcome.returns["2"] == "rejected"
+    assert any(p.code == "empty_sheet" and p.sheet == "2.1-2.5" for p in outcome.problems)
+
+
+def test_return_whose_rule_is_the_yellow_mark_needs_it(ws, orgs):
+    fill(ws, orgs[0], {"1.4": []}, "unmarked.xlsx", received=NOV_10)
+    fill(ws, orgs[1], {}, "marked.xlsx", received=NOV_10, nil=("1.4",))
+    out = {o.name: o for o in ingest(ws)}
+    assert out["unmarked.xlsx"].returns["1.4"] == "rejected"
+    [problem] = [p for p in out["unmarked.xlsx"].problems if p.code == "empty_sheet"]
+    assert RULE["mark"].ru in problem.ru and "«Да, данных нет»" in problem.ru
+    assert out["marked.xlsx"].returns["1.4"] == "accepted" and "1.4" in out["marked.xlsx"].nil
+
+
+def test_blank_template_sent_by_mistake_is_not_five_nil_returns(ws, orgs):
+    fill(ws, orgs[0], {}, "blank.xlsx", complete=False)
+    [outcome] = ingest(ws)
+    assert outcome.status == "rejected" and outcome.nil == []
+    assert [p.code for p in outcome.problems] == ["nothing_filled"]
+    assert states_of(ws, orgs[0].bin)["1.2"].state == "missing"
+
+
+def test_empty_sheet_in_a_later_file_does_not_wipe_out_rows_sent_before(ws, orgs):
+    measure = {
+        "full_name": "Ахметов Ерлан",
+        "position": "Мұғалім / Учитель",
+        "order_no": "12-к",
+        "order_date": dt.datetime(2023, 3, 1),
+        "measure": "Сөгіс / Выговор",
+        "ground": "Еңбек тәртібін бұзу / Нарушение трудовой дисциплины",
+    }
+    fill(ws, orgs[0], {"1.2": [measure]}, "first.xlsx", received=NOV_10)
+    ingest(ws)
+    fill(ws, orgs[0], {"1.1": [good_11()]}, "second.xlsx", received=NOV_10 + dt.timedelta(days=2))
+    [outcome] = ingest(ws)
+    assert "1.2" not in outcome.nil
+    [notice] = [p for p in outcome.problems if p.code == "nil_kept_earlier"]
+    assert "10.11.2023" in notice.ru and "сохранены" in notice.ru
+    state = states_of(ws, orgs[0].bin)["1.2"]
+    assert (state.rows, state.nil, state.file) == (1, False, "first.xlsx")
+
+
+def test_the_rule_reads_the_same_on_the_sheet_the_instruction_and_the_message(ws, orgs):
+    book = openpyxl.load_workbook(template_for(ws, orgs[0]))
+    for spec in ws.collected.values():
+        sheet = book[spec.sheet]
+        note = sheet.cell(L.DESCRIPTION_ROW, 1).value
+        assert RULE[spec.nil].kk in note and RULE[spec.nil].ru in note, spec.code
+        yellow = sheet.cell(L.NIL_ROW, 1).value
+        assert (yellow == L.NIL_LABEL.both) == (spec.nil == "mark"), spec.code
+    instruction = "\n".join(
+        str(c.value) for row in book[INSTRUCTIONS_SHEET].iter_rows() for c in row if c.value
+    )
+    assert f"Листы 1.2, 1.3, 1.5, 1.6, 1.7: {RULE['empty_sheet'].ru}" in instruction
+    assert f"1.2, 1.3, 1.5, 1.6, 1.7 парақтары: {RULE['empty_sheet'].kk}" in instruction
+    assert f"Лист 1.4: {RULE['mark'].ru}" in instruction
+    assert f"Листы 1.1, 1.8, 2.1-2.5: {RULE['never'].ru}" in instruction
+    assert "Если мер не было" not in "".join(s.description.ru for s in ws.specs.values())
+
+
+# --- 2. date windows -------------------------------------------------------------------
+
+
+def test_check_date_after_the_period_is_accepted_up_to_the_day_the_file_was_sent(ws, orgs):
+    rows = [
+        {**good_11(make_iin(1)), "checked_on": dt.datetime(2023, 11, 10)},
+        {**good_11(make_iin(2)), "checked_on": dt.datetime(2023, 11, 20)},
+    ]
+    fill(ws, orgs[0], {"1.1": rows}, "staff.xlsx", received=dt.datetime(2023, 11, 12, 9, 0))
+    [outcome] = ingest(ws)
+    [problem] = [p for p in outcome.problems if p.severity == "error"]
+    assert (problem.code, problem.cell) == ("date_after_received", "E11")
+    assert problem.ru == (
+        "Дата 20.11.2023 позже дня отправки файла (12.11.2023): этот день ещё не наступил. "
+        "Проверьте дату."
+    )
+    assert problem.kk.startswith("20.11.2023 күні файл жіберілген күннен (12.11.2023) кейін")
+
+
+def test_check_date_before_the_period_and_event_dates_outside_it_are_errors(ws, orgs):
+    measure = {
+        "full_name": "Ахметов Ерлан",
+        "position": "Мұғалім / Учитель",
+        "order_no": "12-к",
+        "order_date": dt.datetime(2023, 11, 5),  # after the school year 2022-2023
+        "measure": "Сөгіс / Выговор",
+        "ground": "Еңбек тәртібін бұзу / Нарушение трудовой дисциплины",
+    }
+    early = {
+        **good_11(),
+        "checked_on": dt.datetime(2022, 5, 1),
+        "hired_on": dt.datetime(2030, 1, 1),
+    }
+    fill(ws, orgs[0], {"1.1": [early], "1.2": [measure]}, "a.xlsx", received=NOV_10)
+    [outcome] = ingest(ws)
+    codes = {(p.sheet, p.column_key): p.code for p in outcome.problems if p.severity == "error"}
+    assert codes == {
+        ("1.1", "checked_on"): "date_before_period",
+        ("1.1", "hired_on"): "date_after_received",
+        ("1.2", "order_date"): "date_out_of_period",
+    }
+
+
+def test_template_validation_uses_the_same_window(ws, orgs):
+    book = openpyxl.load_workbook(template_for(ws, orgs[0]))
+    rules = {str(v.sqref).split(":")[0]: v for v in book["1.1"].data_validations.dataValidation}
+    checked = rules["E10"]  # 1.1 checked_on: from the period start up to today
+    assert checked.type == "date" and checked.formula2 == "TODAY()"
+    assert checked.formula1 == str((dt.date(2022, 6, 1) - dt.date(1899, 12, 30)).days)
+    order = {str(v.sqref).split(":")[0]: v for v in book["1.2"].data_validations.dataValidation}
+    assert order["D10"].formula2 == str((dt.date(2023, 8, 31) - dt.date(1899, 12, 30)).days)
+
+
+# --- 3. IIN and BIN structure ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("iin", "code", "words"),
+    [
+        ("000000000000", "iin_birth_date", "первые 6 цифр ИИН — дата рождения"),
+        ("111111111110", "iin_too_old", "100 лет или больше"),
+        (complete_id("15010150012"), "iin_too_young", "нет 14 лет"),
+        (complete_id("25010150012"), "iin_future", "позже конца отчётного периода"),
+        (complete_id("99124000001"), "bin_not_iin", "это БИН, а не ИИН"),
+    ],
+)
+def test_iin_that_encodes_no_possible_employee_is_a_cell_error(ws, orgs, iin, code, words):
+    assert iin is not None
+    fill(ws, orgs[0], {"1.1": [good_11(iin)]}, "staff.xlsx", received=NOV_10)
+    [outcome] = ingest(ws)
+    [problem] = [p for p in outcome.problems if p.severity == "error"]
+    assert (problem.code, problem.cell) == (code, "A10")
+    assert words in problem.ru and iin in problem.ru and "ЖСН" in problem.kk
+
+
+def test_bin_structure_in_the_registry(ws, orgs, tmp_path):
+    iin = make_iin(3)
+    wrong = complete_id("99120000001")  # a valid checksum, 5th digit 0: no legal entity
+    path = tmp_path / "organisations.xlsx"
+    bad = [dataclasses.replace(orgs[0], bin=iin), dataclasses.replace(orgs[1], bin=wrong)]
+    write_registry(path, bad, ws.campaign.org_types)
+    with pytest.raises(ConfigError) as caught:
+        load_registry(path, ws.campaign.org_types)
+    text = str(caught.value)
+    assert "это ИИН, а не БИН" in text and "бұл БСН емес, ЖСН" in text
+    assert "5-я цифра БИН (вид юридического лица) должна быть 4, 5 или 6" in text
+
+
+def test_iin_where_the_template_names_the_bin_is_said_so(ws, orgs):
+    path = fill(ws, orgs[0], {"1.4": [good_14()]}, "school.xlsx", received=NOV_10)
+    book = openpyxl.load_workbook(path)
+    del book[IDENTITY_SHEET]  # no hidden witness: the sheets' BIN cells decide
+    for spec in ws.collected.values():
+        book[spec.sheet].cell(L.BIN_ROW, 2).value = make_iin(4)
+    book.save(path)
+    [outcome] = ingest(ws)
+    codes = [p.code for p in outcome.problems]
+    assert "iin_not_bin" in codes and "unknown_organisation" in codes
+
+
+def test_vectorised_structure_check_agrees_with_the_one_value_check():
+    rng = random.Random(11)
+    values = []
+    for _ in range(5000):
+        first = "".join(str(rng.randint(0, 9)) for _ in range(11))
+        full = complete_id(first)
+        values.append(full if full and rng.random() < 0.8 else first + str(rng.randint(0, 9)))
+    values += ["000000000000", "111111111110", None, ""]
+    for kind in ("iin", "bin"):
+        for end in (dt.date(2023, 10, 31), None):
+            vector = id_problems(pd.Series(values, dtype=object), kind, end).tolist()
+            one = [(id_problem(v, kind, end) or "") if v else "" for v in values]
+            assert vector == one
+
+
+# --- 4. mail says only what is still true ----------------------------------------------
+
+
+def test_no_correction_mail_for_a_return_accepted_since(ws, orgs):
+    first = {**good_11(), "position": None}
+    fill(
+        ws,
+        orgs[0],
+        {"1.1": [first], "1.4": [{**good_14(), "late": 99}]},
+        "v1.xlsx",
+        received=NOV_10,
+    )
+    ingest(ws)
+    fill(
+        ws,
+        orgs[0],
+        {"1.1": [good_11()]},
+        "v2.xlsx",
+        received=NOV_10 + dt.timedelta(days=1),
+        complete=False,  # 1.1 corrected alone; 1.4 left as it was
+    )
+    ingest(ws)
+    conn = sqlite3.connect(ws.paths.ledger)
+    conn.row_factory = sqlite3.Row
+    [only] = [m for m in plan_feedback(ws, conn) if "v1.xlsx" in m.body]
+    assert "(отчёт: 1.4)" in only.body and "(есеп: 1.4)" in only.body and "1.1" not in only.body
+    fill(ws, orgs[0], {"1.4": [good_14()]}, "v3.xlsx", received=NOV_10 + dt.timedelta(days=2))
+    ingest(ws)
+    assert [m.body for m in plan_feedback(ws, conn) if "v1.xlsx" in m.body] == []
+    conn.close()
+
+
+def test_dry_run_replaces_the_drafts_of_its_kind_and_keeps_the_earlier_set(ws, orgs):
+    fill(ws, orgs[0], {"1.1": [good_11()]}, "a.xlsx", received=NOV_10, complete=False)
+    ingest(ws)  # 1.4 left empty without its mark, checklists empty: rejected
+    run_mail(ws, "reminders", today=dt.date(2023, 11, 14))
+    folder = ws.paths.outbox / "mail" / "reminders"
+    before = {p.name: p.read_bytes() for p in folder.glob("*.eml")}
+    assert len(before) == 3
+    fill(
+        ws,
+        orgs[0],
+        {"1.4": [good_14()]},
+        "b.xlsx",
+        received=NOV_10 + dt.timedelta(days=1),
+        complete=False,
+    )
+    ingest(ws)
+    run_mail(ws, "reminders", today=dt.date(2023, 11, 20))
+    drafts = list(folder.glob("*.eml"))
+    assert len(drafts) == 3 and not set(before) & {p.name for p in drafts}
+    [earlier] = list((ws.paths.outbox / "mail" / "earlier").iterdir())
+    assert earlier.name.startswith("reminders-")
+    assert {p.name: p.read_bytes() for p in earlier.glob("*.eml")} == before
+    school = next(
+        email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
+        for p in drafts
+        if p.name.startswith(orgs[0].bin)
+    )
+    body = school.get_body().get_content()
+    assert "1.8 " in body and "1.4 " not in body and "1.1 " not in body and "1.2 " not in body
+
+
+def test_template_mail_says_which_return_is_due_when_and_names_the_campaign(ws, orgs):
+    CliRunner().invoke(main, ["--root", str(ws.paths.root), "templates"])
+    message = next(m for m in plan_templates(ws) if m.bin == orgs[0].bin)
+    assert ws.campaign.code not in message.subject
+    assert "внутренний анализ коррупционных рисков за 2023 год" in message.subject.lower()
+    assert "2023 жылғы сыбайлас жемқорлық тәуекелдеріне ішкі талдау" in message.subject.lower()
+    title = ws.specs["1.1"].title.ru
+    assert f"  • 1.1. {title} — срок 15.11.2023" in message.body
+    assert f"  • 2. {ws.specs['2'].title.ru} — срок 30.11.2023" in message.body
+    assert f"  • 1.1. {ws.specs['1.1'].title.kk} — мерзімі 15.11.2023" in message.body
+
+
+# --- 5. no command destroys a campaign ------------------------------------------------
+
+
+def snapshot(root: Path) -> dict[str, object]:
+    """What a person or an earlier run made: every file of the archive and campaign/ (by
+    hash), and every row of the ledger (a later run may add rows, never change these)."""
+    made: dict[str, object] = {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for folder in ("archive", "campaign")
+        for p in sorted((root / folder).rglob("*"))
+        if p.is_file()
+    }
+    conn = sqlite3.connect(root / "adal.sqlite")
+    for table in ("files", "submissions", "sheet_rows", "problems"):
+        made[f"ledger:{table}"] = {json.dumps(r) for r in conn.execute(f"SELECT * FROM {table}")}
+    conn.close()
+    return made
+
+
+def kept(before: dict[str, object], now: dict[str, object]) -> bool:
+    return all(
+        (value <= now.get(key, set())) if isinstance(value, set) else now.get(key) == value
+        for key, value in before.items()
+    )
+
+
+def test_demo_refuses_a_real_campaign_folder_and_deletes_nothing(ws, orgs):
+    fill(ws, orgs[0], {"1.4": [good_14()]}, "a.xlsx", received=NOV_10)
+    ingest(ws)
+    before = snapshot(ws.paths.root)
+    result = CliRunner().invoke(main, ["--root", str(ws.paths.root), "demo"])
+    assert result.exit_code == 2, result.output
+    assert "ничего здесь не удаляет" in result.output and "ештеңе өшірмейді" in result.output
+    assert "Traceback" not in result.output
+    assert snapshot(ws.paths.root) == before
+    assert not (ws.paths.root / ".adal-made").exists()
+
+
+def test_demo_refuses_a_ledger_elsewhere(tmp_path):
+    ledger_file = tmp_path / "real" / "adal.sqlite"
+    ledger_file.parent.mkdir()
+    ledger_file.write_bytes(b"a real ledger")
+    result = CliRunner().invoke(
+        main, ["--root", str(tmp_path / "demo"), "--db", str(ledger_file), "demo", "--inbox-only"]
+    )
+    assert result.exit_code == 2 and ledger_file.read_bytes() == b"a real ledger"
+
+
+def test_demo_rebuilds_only_the_folder_it_made(tmp_path):
+    runner = CliRunner()
+    root = tmp_path / "demo"
+    for _ in range(2):
+        result = runner.invoke(main, ["--root", str(root), "demo", "--inbox-only"])
+        assert result.exit_code == 0, result.output
+    assert (root / ".adal-made").exists()
+
+
+def test_every_command_in_an_ingested_campaign_keeps_its_archive_and_ledger(ws, orgs):
+    fill(ws, orgs[0], {"1.1": [{**good_11(), "position": None}]}, "a.xlsx", received=NOV_10)
+    fill(ws, orgs[1], {"1.4": [good_14()]}, "b.xlsx", received=NOV_10)
+    ingest(ws)
+    root = ["--root", str(ws.paths.root)]
+    before = snapshot(ws.paths.root)
+    runner = CliRunner()
+    calls = [
+        ["init"],
+        ["templates"],
+        ["ingest"],
+        ["status"],
+        ["status", "--json"],
+        ["consolidate"],
+        ["report", "--signed", "2023-12-08"],
+        ["mail"],
+        ["mail", "reminders"],
+        ["demo"],
+        ["demo", "--inbox-only"],
+        ["demo-monitoring"],
+        ["ingest"],
+        ["bench", "--orgs", "2", "--baseline-sample", "1", "--jobs", "1"],
+    ]
+    assert {c[0] for c in calls} == set(main.commands)  # a new command joins this test
+    for call in calls:
+        result = runner.invoke(main, [*root, *call])
+        assert result.exit_code in (0, 2), (call, result.output)
+        assert kept(before, snapshot(ws.paths.root)), call
