@@ -29,9 +29,9 @@ class Period:
 
 def date_window(window: str, period: Period | None) -> tuple[dt.date | None, dt.date | None]:
     """The fixed bounds of a date column's window (`spec.WINDOWS`). Every window also ends on
-    the day the file is received: ingest checks that per file, the template's validation
-    with TODAY(). Defined once, for both."""
-    if period is None or window == "any":
+    the day the file is received (but `planned`, a deadline): ingest checks that per file,
+    the template's validation with TODAY(). Defined once, for both."""
+    if period is None or window in ("any", "planned"):
         return None, None
     if window == "period":
         return period.start, period.end

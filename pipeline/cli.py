@@ -16,6 +16,7 @@ from loguru import logger
 from . import ledger
 from .cli_support import BilingualGroup, friendly, setup_logging
 from .errors import ConfigError
+from .messages import render
 from .workspace import Paths, open_workspace
 
 TYPE_SHORT = {
@@ -184,9 +185,8 @@ def ingest(paths: Paths, as_json: bool, received: dt.datetime | None, jobs: int 
     for o in shown:
         click.echo(f"  {names[o.status]:<24} {o.errors:>4} қате/ошибок  {o.name}")
         if o.nil:
-            codes = ", ".join(o.nil)
-            click.echo(f"      нөлдік есеп (деректер жоқ) / нулевой отчёт (данных нет): {codes}")
-        for p in [p for p in o.problems if not p.cell and p.code != "nil_return"][:3]:
+            click.echo(f"      {render('nil_return', codes=', '.join(o.nil)).text}")
+        for p in [p for p in o.problems if not p.cell][:3]:
             click.echo(f"      {p.kk} / {p.ru}")
     totals = {s: sum(o.status == s for o in outcomes) for s in names}
     click.echo("Барлығы / Итого: " + ", ".join(f"{names[s]} {n}" for s, n in totals.items() if n))

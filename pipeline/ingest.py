@@ -187,7 +187,6 @@ def _keep_earlier_data(conn: sqlite3.Connection, pf: ParsedFile) -> None:
             when = dt.datetime.fromisoformat(earlier)
             notice = _problem("nil_kept_earlier", code=sheet.spec_code, received=f"{when:%d.%m.%Y}")
             notice.sheet = sheet.rows.sheet
-            sheet.rows.problems = [p for p in sheet.rows.problems if p.code != "nil_return"]
             sheet.rows.problems.append(notice)
             sheet.status = "superseded"
 

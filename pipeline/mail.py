@@ -20,6 +20,7 @@ import ssl
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from email.header import Header
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
@@ -132,16 +133,12 @@ def plan_templates(ws: Workspace) -> list[Outgoing]:
                 "templates",
                 org.bin,
                 org.email,
-                f"{_upper(name.kk)}: үлгі / {_upper(name.ru)}: шаблон",
+                f"Үлгі: {name.kk} / Шаблон: {name.ru}",
                 body,
                 path,
             )
         )
     return out
-
-
-def _upper(text: str) -> str:
-    return text[:1].upper() + text[1:]
 
 
 def plan_reminders(ws: Workspace, conn: sqlite3.Connection, today: dt.date) -> list[Outgoing]:
@@ -234,12 +231,19 @@ def plan_feedback(ws: Workspace, conn: sqlite3.Connection) -> list[Outgoing]:
     return out
 
 
+def encoded_subject(subject: str) -> str:
+    """The subject as RFC 2047 words that keep their spaces. The modern `email` API folds a
+    long Cyrillic subject so that a space falls between two encoded words, where every mail
+    program drops it («сыбайласжемқорлық»); the classic `Header` keeps it inside a word."""
+    return Header(subject, "utf-8", header_name="Subject").encode(linesep="\r\n")
+
+
 def build_message(item: Outgoing, sender: str, now: dt.datetime) -> EmailMessage:
     """Bilingual body; attachment name transliterated to ASCII so Outlook keeps it."""
     message = EmailMessage()
     message["From"] = sender
     message["To"] = item.to
-    message["Subject"] = item.subject
+    message.set_raw("Subject", encoded_subject(item.subject))
     message["Date"] = format_datetime(now.astimezone())
     message["Message-ID"] = make_msgid(
         idstring=hashlib.sha1(item.key.encode()).hexdigest()[:12], domain="adal.local"

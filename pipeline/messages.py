@@ -149,9 +149,9 @@ CATALOG: dict[str, tuple[str, str]] = {
         "«{name}» парағы бос. {what_kk} {rule_kk}",
         "Лист «{name}» пуст. {what_ru} {rule_ru}",
     ),
-    "nil_return": (
-        "{code} есебі нөлдік есеп ретінде қабылданды: кезеңде деректер жоқ.",
-        "Отчёт {code} принят как нулевой: данных за период нет.",
+    "nil_return": (  # not a problem: the line `adal ingest` prints for a file's nil returns
+        "Нөлдік есеп (кезеңде деректер жоқ) ретінде қабылданды: {codes}.",
+        "Приняты как нулевые отчёты (данных за период нет): {codes}.",
     ),
     "nil_kept_earlier": (
         "{code} парағы бос, ал бұған дейін ({received}) ол бойынша деректер қабылданған: "
@@ -295,7 +295,6 @@ WARNINGS = frozenset(
         "total_row_ignored",
         "not_moved",
         "identified_by_sender",
-        "nil_return",
         "nil_kept_earlier",
     }
 )

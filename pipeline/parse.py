@@ -206,7 +206,6 @@ def _settle_empty_sheets(
             continue
         if (marked and spec.nil != "never") or spec.nil == "empty_sheet":
             sheet.status, sheet.nil, sheet.marked = "accepted", True, marked
-            sheet.rows.problems.append(_problem("nil_return", sheet.rows.sheet, code=spec.code))
             continue
         rule = RULE[spec.nil]
         problem = _problem(

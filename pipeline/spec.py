@@ -24,11 +24,12 @@ NIL_KINDS = ("empty_sheet", "mark", "never")
 `empty_sheet` — a nil return ("no cases"), as the sheet note tells the school;
 `mark` — a nil return only if the yellow «Иә, деректер жоқ / Да, данных нет» cell is chosen;
 `never` — an error: the sheet cannot be empty (a staff list, a checklist)."""
-WINDOWS = ("period", "analysis", "any")
+WINDOWS = ("period", "analysis", "any", "planned")
 """The dates a date column may hold (`window:` in a spec), never after the file was received:
 `period` — the reporting period (events: hiring orders, measures, applications);
 `analysis` — from the period's start up to the day the file was received (checks, certificates);
-`any` — any date up to the day the file was received."""
+`any` — any date up to the day the file was received;
+`planned` — a date set in advance (a measure's deadline): it may lie in the future."""
 
 
 @dataclass(frozen=True)

@@ -125,6 +125,8 @@ def _date_rule(column: Column, period, help_text: str) -> dict:
     start, end = date_window(column.window, period)
     low = start or dt.date(1950, 1, 1)
     since_kk, since_ru = f"{low:%d.%m.%Y}", f"{low:%d.%m.%Y}"
+    if column.window == "planned":
+        end = dt.date(2100, 12, 31)
     if end:
         span = Text(f"{since_kk}–{end:%d.%m.%Y}", f"с {since_ru} по {end:%d.%m.%Y}")
         maximum: object = dt.datetime.combine(end, dt.time())

@@ -277,7 +277,7 @@ def _after_received(
 ) -> None:
     """Every date window ends on the day the file was received (`campaign.date_window`):
     a stacked frame holds files received on different days, so this is judged per row."""
-    dates = [c for c in spec.columns if c.type == "date"]
+    dates = [c for c in spec.columns if c.type == "date" and c.window != "planned"]
     if not dates or all(s.received is None for s in sheets):
         return
     limit = pd.Series(

@@ -121,21 +121,25 @@ def fill(
 
 
 def required_answers(ws: Workspace, org: Organisation) -> dict[str, list[dict]]:
-    """Plain valid answers for every sheet of the organisation's template that cannot be empty."""
-    answers = {
-        "1.1": lambda spec: [good_11()],
-        "1.8": lambda spec: [{"published": "Жоқ / Нет"}] * len(spec.column("item").choices),
-        "2": lambda spec: [{"act_exists": "Жоқ / Нет", "risk_found": "Жоқ / Нет"}]
-        * len(spec.column("item").choices),
+    """Plain valid answers, of an organisation with no finding, for every sheet of its
+    template that cannot be empty."""
+    checklist = {
+        "1.8": {"published": "Иә / Да", "url": "school1.edu.kz/anticor"},
+        "2": {
+            "act_exists": "Иә / Да",
+            "act_details": "Бұйрық / Приказ №1",
+            "risk_found": "Жоқ / Нет",
+        },
     }
-    return {
-        code: answers[code](spec)
-        for code, spec in ws.specs.items()
-        if spec.nil == "never"
-        and spec.stage == "collection"
-        and org.type in spec.applies_to
-        and code in answers
-    }
+    out = {}
+    for code, spec in ws.collected.items():
+        if spec.nil != "never" or org.type not in spec.applies_to:
+            continue
+        if code == "1.1":
+            out[code] = [good_11()]
+        elif code in checklist:
+            out[code] = [checklist[code]] * len(spec.column(spec.fixed_rows).choices)
+    return out
 
 
 def make_iin(serial: int, born: str = "850102", century: int = 3) -> str:

@@ -52,7 +52,7 @@ def test_a_file_in_a_batch_gets_the_errors_it_gets_alone(ws, orgs, workers):
         rows = conn.execute(
             "SELECT f.original_name, s.return_code, s.status, r.excel_row, r.data FROM rows r"
             " JOIN submissions s ON s.id = r.submission_id JOIN files f ON f.id = s.file_id"
-            " ORDER BY 1, 2, 4"
+            " WHERE s.return_code IN ('1.1', '1.4') ORDER BY 1, 2, 4"
         ).fetchall()
         conn.close()
         return rows
@@ -70,7 +70,7 @@ def test_a_file_in_a_batch_gets_the_errors_it_gets_alone(ws, orgs, workers):
     reader = parallel_reader(ws, workers, min_batch=1, chunk=1) if workers else None
     together = {o.name: problems(o) for o in ingest(ws, reader=reader, jobs=max(workers, 1))}
     assert together == alone
-    assert stored() == alone_rows and [r[0] for r in alone_rows] == ["c.xlsx"]
+    assert stored() == alone_rows and {r[0] for r in alone_rows} == {"c.xlsx"}
     assert alone["a.xlsx"] and alone["b.xlsx"] and alone["c.xlsx"] == []
 
 
@@ -138,6 +138,6 @@ def test_a_correction_workbook_writer_that_dies_does_not_stop_the_ingest(ws, org
     for org, name in zip(orgs, ["a.xlsx", "poison.xlsx", "c.xlsx"], strict=True):
         fill(ws, org, {"1.4": [{**good_14(), "late": 50}]}, name)
     out = {o.name: o for o in ingest(ws, jobs=2)}
-    assert {o.status for o in out.values()} == {"rejected"}
+    assert {o.status for o in out.values()} == {"partial"}  # 1.4 rejected, the rest accepted
     assert out["poison.xlsx"].feedback is None
     assert list(ws.paths.inbox.iterdir()) == []

@@ -51,7 +51,10 @@ def test_ingest_and_status_json(ws, orgs):
     data = json.loads(result.output)
     school = next(o for o in data["organisations"] if o["bin"] == orgs[0].bin)
     assert school["type"] == "general_secondary"
-    assert school["returns"]["1.4"] == "accepted" and school["returns"]["1.1"] == "missing"
+    assert school["returns"]["1.4"] == "accepted" and school["returns"]["1.1"] == "accepted"
+    assert school["nil"] == ["1.2", "1.3", "1.5", "1.6", "1.7"]
+    other = next(o for o in data["organisations"] if o["bin"] == orgs[1].bin)
+    assert other["returns"]["1.1"] == "missing" and other["nil"] == []
     assert set(school["returns"].values()) <= {
         "accepted",
         "late",

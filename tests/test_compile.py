@@ -47,7 +47,7 @@ def test_compiled_schema_is_pandera(specs, campaign):
         ({"iin": "850102300011"}, ("id_checksum", "iin")),
         ({"iin": "85010230001"}, ("id_format", "iin")),
         ({"position": None}, ("required", "position")),
-        ({"checked_on": dt.datetime(2022, 5, 31)}, ("date_out_of_period", "checked_on")),
+        ({"checked_on": dt.datetime(2022, 5, 31)}, ("date_before_period", "checked_on")),
         ({"checked_on": "вчера"}, ("not_a_date", "checked_on")),
         ({"has_record": "Возможно"}, ("bad_choice", "has_record")),
         ({"full_name": "А" * 151}, ("too_long", "full_name")),
@@ -66,7 +66,7 @@ def test_period_depends_on_organisation_type(specs, campaign):
     row = {**good_11(), "checked_on": dt.datetime(2022, 7, 1)}
     assert run(specs, campaign, "1.1", [row], "general_secondary").problems == []
     preschool = run(specs, campaign, "1.1", [row], "preschool")
-    assert [p.code for p in preschool.problems] == ["date_out_of_period"]
+    assert [p.code for p in preschool.problems] == ["date_before_period"]
     assert "01.12.2022" in preschool.problems[0].ru
 
 

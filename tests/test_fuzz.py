@@ -145,7 +145,8 @@ def test_huge_negative_number_in_a_date_cell_is_a_cell_error(ws, orgs, value):
     sheet.cell(L.FIRST_DATA_ROW, month).number_format = "DD.MM.YYYY"
     book.save(ws.paths.inbox / "a.xlsx")
     [outcome] = ingest(ws)
-    assert [(p.code, p.column_key) for p in outcome.problems] == [("not_a_date", "month")]
+    on_14 = [(p.code, p.column_key) for p in outcome.problems if p.sheet == "1.4"]
+    assert on_14 == [("not_a_date", "month")]
     assert outcome.feedback
 
 
@@ -169,7 +170,7 @@ def test_control_characters_pasted_into_text_are_dropped(ws, orgs):
     book.save(ws.paths.inbox / "a.xlsx")
     [outcome] = ingest(ws)
     assert outcome.returns == {**outcome.returns, "1.4": "accepted", "1.1": "rejected"}
-    [problem] = outcome.problems
+    [problem] = [p for p in outcome.problems if p.code != "empty_sheet"]  # checklists unfilled
     assert problem.code == "bad_choice" and problem.value == "мүмкін"
     assert outcome.feedback
     conn = sqlite3.connect(ws.paths.ledger)

@@ -75,7 +75,10 @@ def test_templates_arrive_bilingual_with_identical_attachments(ws, orgs, smtp):
     got = {tuple(rcpt): msg for rcpt, msg in handler.messages}
     assert set(got) == {(o.email,) for o in orgs}
     message = got[(orgs[1].email,)]
-    assert "Шаблон" in message["Subject"] and "үлгісі" in message["Subject"]
+    assert message["Subject"] == (
+        "Үлгі: 2023 жылғы сыбайлас жемқорлық тәуекелдеріне ішкі талдау / "
+        "Шаблон: внутренний анализ коррупционных рисков за 2023 год"
+    )
     body = text_of(message)
     assert "Уважаемые коллеги" in body and "Құрметті әріптестер" in body and orgs[1].name.ru in body
     [attachment] = list(message.iter_attachments())
@@ -144,6 +147,7 @@ def test_reminders_only_to_organisations_with_something_pending(ws, orgs, smtp):
         {"1.1": [good_11()], "1.4": [good_14()]},
         "a.xlsx",
         nil=tuple(c for c in full if c not in ("1.1", "1.4", "1.8", "2")),
+        complete=False,  # the checklists 1.8 and 2.1-2.5 left empty: rejected, reminded
     )
     ingest(ws)
     handler = Collector()

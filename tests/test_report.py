@@ -2,6 +2,7 @@
 
 import datetime as dt
 import json
+import os
 
 import openpyxl
 import pandas as pd
@@ -170,6 +171,8 @@ def test_monitoring_templates_ingest_and_states(ws, orgs, specs):
     for row in range(11, 10 + len(mine)):
         sheet.cell(row, 4).value = "В работе"
     book.save(ws.paths.inbox / "5.1.xlsx")
+    sent = dt.datetime(2024, 1, 15, 10, 0).timestamp()  # before the measures' deadlines
+    os.utime(ws.paths.inbox / "5.1.xlsx", (sent, sent))
     [outcome] = ingest(ws)
     assert outcome.returns == {"5.1": "accepted"}, outcome.problems
     reports = frames.load(ws).frames["5.1"]

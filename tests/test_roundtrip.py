@@ -81,7 +81,11 @@ def test_fill_ingest_same_rows(ws, orgs, specs):
         assert outcome.status == "accepted", outcome.problems
         conn = sqlite3.connect(ws.paths.ledger)
         stored = [
-            json.loads(r[0]) for r in conn.execute("SELECT data FROM rows ORDER BY excel_row")
+            json.loads(r[0])
+            for r in conn.execute(
+                "SELECT data FROM rows JOIN submissions s ON s.id = submission_id"
+                " WHERE s.return_code = '1.1' ORDER BY excel_row"
+            )
         ]
         conn.close()
         assert [s["iin"] for s in stored] == [r["_iin"] for r in rows]

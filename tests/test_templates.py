@@ -51,13 +51,10 @@ def test_return_sheet_is_prefilled_locked_and_validated(tmp_path, specs, campaig
     assert iin.type == "custom" and "LEN" in iin.formula1
     checked = rules[f"E{L.FIRST_DATA_ROW}"]
     assert checked.type == "date"
-    assert (int(checked.formula1), int(checked.formula2)) == (
-        44896,
-        45230,
-    )  # 01.12.2022, 31.10.2023
+    assert (int(checked.formula1), checked.formula2) == (44896, "TODAY()")  # 01.12.2022–today
     has_record = rules[f"G{L.FIRST_DATA_ROW}"]
     assert has_record.type == "list" and has_record.formula1.startswith("'_lists'!")
-    assert rules[f"B{L.NIL_ROW}"].type == "list"
+    assert f"B{L.NIL_ROW}" not in rules  # a staff list is never a nil return: no yellow cell
     assert sheet.column_dimensions["A"].number_format == "@"  # IINs typed here stay text
 
 
