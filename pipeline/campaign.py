@@ -68,7 +68,7 @@ class Campaign:
         """The campaign as people say it (mail subjects and bodies), not its file code."""
         return Text(
             f"{self.year} жылғы сыбайлас жемқорлық тәуекелдеріне ішкі талдау",
-            f"внутренний анализ коррупционных рисков за {self.year} год",
+            f"внутренний анализ коррупционных рисков {self.year} года",
         )
 
     def period(self, return_code: str, org_type: str) -> Period:

@@ -242,7 +242,8 @@ def status(paths: Paths, as_json: bool, today: dt.datetime | None) -> None:
         click.echo(f"{org['bin']:<13} {org['name_ru'][:34]:<34} {line}")
     click.echo(
         "✓ уақытында/в срок  L кешікті/с опозданием  ✗ қатемен/с ошибками  · жоқ/нет  "
-        "0 деректер жоқ (нөлдік есеп)/данных нет (нулевой отчёт)"
+        "0 нөлдік есеп (деректер жоқ)/нулевой отчёт (данных нет)  "
+        "0L кешікті нөлдік есеп/нулевой отчёт с опозданием"
     )
     for org_type, s in data["summary"].items():
         click.echo(

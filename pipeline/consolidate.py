@@ -167,7 +167,7 @@ def _completeness(w: _Writer, ws: Workspace, data: Consolidated) -> int:
     heads = (
         ["Ұйым түрі / Тип организации"]
         + [STATE_TEXT[s] for s in STATES]
-        + [f"оның ішінде {NIL_STATE.kk} / в т.ч. {NIL_STATE.ru}", "Тапсыру деңгейі / Уровень сдачи"]
+        + ["оның ішінде нөлдік есептер / в т.ч. нулевые отчёты", "Тапсыру деңгейі / Уровень сдачи"]
     )
     for col, h in enumerate(heads):
         w.cell(sheet, top, col, h, w.head)

@@ -13,25 +13,25 @@ from .spec import ReturnSpec
 
 RULE: dict[str, Text] = {
     "empty_sheet": Text(
-        "Кезеңде деректер болмаса, парақты бос қалдырыңыз: бос парақ нөлдік есеп "
+        "Кезеңде деректер болмаса, парақты бос қалдырыңыз. Бос парақ нөлдік есеп "
         "(«деректер жоқ») ретінде қабылданады.",
-        "Если данных за период нет, оставьте лист пустым: пустой лист принимается как "
+        "Если данных за период нет, оставьте лист пустым. Пустой лист принимается как "
         "нулевой отчёт («данных нет»).",
     ),
     "mark": Text(
-        f"Кезеңде деректер болмаса, сары ұяшықта «{NIL_YES.kk}» таңдаңыз; "
-        "белгісіз бос парақ қабылданбайды.",
+        f"Кезеңде деректер болмаса, сары ұяшықтан «{NIL_YES.kk}» мәнін таңдаңыз; "
+        "мұндай белгі қойылмаған бос парақ қабылданбайды.",
         f"Если данных за период нет, выберите в жёлтой ячейке «{NIL_YES.ru}»; "
         "пустой лист без этой отметки не принимается.",
     ),
     "never": Text(
-        "Парақты толтыру міндетті: бос парақ қабылданбайды.",
-        "Лист обязателен к заполнению: пустой лист не принимается.",
+        "Толтыру міндетті, бос парақ қабылданбайды.",
+        "Заполнение обязательно, пустой лист не принимается.",
     ),
 }
 """One sentence per kind: what the school does when it has nothing to report."""
 
-NIL_STATE = Text("деректер жоқ", "данных нет")
+NIL_STATE = Text("нөлдік есеп", "нулевой отчёт")
 """How a nil return is named wherever a state is shown (status, workbook, reference)."""
 
 
@@ -52,8 +52,13 @@ def instruction_lines(specs: list[ReturnSpec]) -> list[Text]:
             many = len(sheets) > 1
             lines.append(
                 Text(
-                    f"{names} {'парақтары' if many else 'парағы'}: {rule.kk}",
-                    f"{'Листы' if many else 'Лист'} {names}: {rule.ru}",
+                    f"{names} {'парақтары' if many else 'парағы'}: {_lower(rule.kk)}",
+                    f"{'Листы' if many else 'Лист'} {names}: {_lower(rule.ru)}",
                 )
             )
     return lines
+
+
+def _lower(sentence: str) -> str:
+    """A rule after a colon in a running line starts in lower case."""
+    return sentence[:1].lower() + sentence[1:]

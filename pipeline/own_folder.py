@@ -58,15 +58,22 @@ def claim(folder: Path, what: str, *, also: tuple[Path, ...] = ()) -> None:
 def require_own(folder: Path, what: str) -> None:
     """For a command that writes made-up data (the demo's 5.1 reports): only into its own folder."""
     if not made_by_adal(folder):
-        raise _refused(folder, what)
+        raise RefusedError(
+            f"Алдымен «adal --root demo {what}» іске қосыңыз: ойдан шығарылған есептер тек "
+            "соның қалтасына жазылады.",
+            f"Сначала запустите «adal --root demo {what}»: вымышленные отчёты записываются "
+            "только в его папку.",
+            where=str(folder),
+        )
 
 
 def _refused(path: Path, what: str) -> RefusedError:
     return RefusedError(
         f"«adal {what}» бұл жерде ештеңе өшірмейді: мұнда Adal жасамаған файлдар бар (науқанның "
-        f"мұрағаты, журналы, тізілімі болуы мүмкін). Бос қалтаны көрсетіңіз, мысалы: "
+        f"архиві, журналы, тізілімі болуы мүмкін). Бос қалтаны көрсетіңіз, мысалы: "
         f"adal --root demo {what}.",
-        f"«adal {what}» ничего здесь не удаляет: здесь есть файлы, созданные не Adal (архив, "
-        f"журнал, реестр кампании). Укажите пустую папку, например: adal --root demo {what}.",
+        f"«adal {what}» здесь ничего удалять не будет: здесь есть файлы, которые создал не Adal "
+        f"(возможно, архив, журнал и реестр кампании). Укажите пустую папку, например: "
+        f"adal --root demo {what}.",
         where=str(path),
     )

@@ -120,26 +120,40 @@ def validation(column: Column, first: str, period, list_ref: str | None) -> dict
 
 
 def _date_rule(column: Column, period, help_text: str) -> dict:
-    """The column's window (`campaign.date_window`) as Excel checks it while typing; the end
-    the file is received on is today's date here (TODAY())."""
+    """The column's window (`campaign.date_window`) as Excel checks it while typing; the day
+    the file is sent is today's date here (TODAY()), except for a planned date (a deadline)."""
     start, end = date_window(column.window, period)
     low = start or dt.date(1950, 1, 1)
-    since_kk, since_ru = f"{low:%d.%m.%Y}", f"{low:%d.%m.%Y}"
+    maximum: object = "=TODAY()"
     if column.window == "planned":
-        end = dt.date(2100, 12, 31)
-    if end:
-        span = Text(f"{since_kk}–{end:%d.%m.%Y}", f"с {since_ru} по {end:%d.%m.%Y}")
-        maximum: object = dt.datetime.combine(end, dt.time())
+        maximum = dt.datetime(2100, 12, 31)
+        span = None
+        error = Text("Күнді КК.АА.ЖЖЖЖ түрінде жазыңыз.", "Укажите дату в виде ДД.ММ.ГГГГ.")
+    elif end:
+        maximum = dt.datetime.combine(end, dt.time())
+        span = Text(f"{low:%d.%m.%Y}–{end:%d.%m.%Y}", f"с {low:%d.%m.%Y} по {end:%d.%m.%Y}")
+        error = Text(f"{span.kk} аралығындағы күнді жазыңыз.", f"Укажите дату {span.ru}.")
+    elif start:
+        span = Text(
+            f"{low:%d.%m.%Y} күннен бастап бүгінге дейін", f"с {low:%d.%m.%Y} по сегодняшний день"
+        )
+        error = Text(
+            f"{low:%d.%m.%Y} күннен бастап бүгінге дейінгі күнді жазыңыз.",
+            f"Укажите дату с {low:%d.%m.%Y} по сегодняшний день.",
+        )
     else:
-        span = Text(f"{since_kk} бастап бүгінге дейін", f"с {since_ru} по сегодняшний день")
-        maximum = "=TODAY()"
+        span = Text("бүгінге дейін", "не позднее сегодняшнего дня")
+        error = Text(
+            "Бүгінгі күннен кешіктірмей күнді жазыңыз.", "Укажите дату не позднее сегодняшнего дня."
+        )
+    where = f": {span.kk} / {span.ru}" if span else ""
     return {
         "validate": "date",
         "criteria": "between",
         "minimum": dt.datetime.combine(low, dt.time()),
         "maximum": maximum,
-        "input_message": short(f"{help_text}\nКК.АА.ЖЖЖЖ / ДД.ММ.ГГГГ: {span.kk} / {span.ru}", 255),
-        "error_message": short(f"Күн: {span.kk}. / Дата {span.ru}.", 255),
+        "input_message": short(f"{help_text}\nКК.АА.ЖЖЖЖ / ДД.ММ.ГГГГ{where}", 255),
+        "error_message": short(f"{error.kk} / {error.ru}", 255),
     }
 
 

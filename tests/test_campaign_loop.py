@@ -70,7 +70,7 @@ def test_sheet_left_empty_as_its_note_says_is_a_nil_return_not_missing(ws, orgs)
     assert [p for p in outcome.problems if p.severity == "warning"] == []  # no noise
     state = states_of(ws, school.bin)["1.2"]
     assert (state.state, state.nil, state.rows) == ("accepted", True, 0)
-    assert state.text == "деректер жоқ / данных нет"
+    assert state.text == "нөлдік есеп / нулевой отчёт"
     data = status_json(ws, {school.bin: states_of(ws, school.bin)} | _others(ws, orgs[1:]))
     mine = next(o for o in data["organisations"] if o["bin"] == school.bin)
     assert mine["returns"]["1.2"] == "accepted" and "1.2" in mine["nil"]
@@ -89,18 +89,18 @@ def test_nil_return_is_named_in_status_workbook_and_reference(ws, orgs):
     said = runner.invoke(main, [*root, "ingest"]).output
     assert (
         "Нөлдік есеп (кезеңде деректер жоқ) ретінде қабылданды: 1.2, 1.3, 1.5, 1.6, 1.7. / "
-        "Приняты как нулевые отчёты (данных за период нет): 1.2, 1.3, 1.5, 1.6, 1.7."
+        "Принято как нулевой отчёт (данных за период нет): 1.2, 1.3, 1.5, 1.6, 1.7."
     ) in said
     status = runner.invoke(main, [*root, "status"]).output
-    assert "0 деректер жоқ (нөлдік есеп)/данных нет (нулевой отчёт)" in status
+    assert "0 нөлдік есеп (деректер жоқ)/нулевой отчёт (данных нет)" in status
     line = next(x for x in status.splitlines() if x.startswith(orgs[0].bin))
     assert line.split()[-9:] == ["✓", "0", "0", "✓", "0", "0", "0", "✓", "✓"]
     result = runner.invoke(main, [*root, "consolidate"])
     assert result.exit_code == 0, result.output
     book = openpyxl.load_workbook(next(ws.paths.outbox.glob("consolidated-*.xlsx")))
     cells = {c.value for row in book["Толықтық-Полнота"].iter_rows() for c in row if c.value}
-    assert "деректер жоқ / данных нет" in cells
-    assert "оның ішінде деректер жоқ / в т.ч. данных нет" in cells
+    assert "нөлдік есеп / нулевой отчёт" in cells
+    assert "оның ішінде нөлдік есептер / в т.ч. нулевые отчёты" in cells
     result = runner.invoke(main, [*root, "report", "--signed", "2023-12-08"])
     assert result.exit_code == 0, result.output
     text = {
@@ -109,10 +109,10 @@ def test_nil_return_is_named_in_status_workbook_and_reference(ws, orgs):
         for path in (ws.paths.outbox / "report").glob(f"3.1-*{lang}.docx")
     }
     assert (
-        "Нулевые отчёты (данных за период нет) представлены: по отчёту 1.2 — 1 организация"
+        "Нулевые отчёты (данных за период нет) представили: по отчёту 1.2 — 1 организация"
         in text["ru"]
     )
-    assert "Нөлдік есеп (кезеңде деректер жоқ) ұсынылды: 1.2 есебі бойынша — 1 ұйым" in text["kk"]
+    assert "Нөлдік есеп (кезеңде деректер жоқ) ұсынды: 1.2 есебі бойынша — 1 ұйым" in text["kk"]
 
 
 def test_empty_staff_list_is_an_error_that_says_what_to_fill(ws, orgs):
@@ -123,7 +123,7 @@ def test_empty_staff_list_is_an_error_that_says_what_to_fill(ws, orgs):
     [problem] = [p for p in outcome.problems if p.code == "empty_sheet"]
     assert problem.ru == (
         "Лист «1.1» пуст. Одна строка на каждого сотрудника, работавшего в периоде. Справку "
-        "получает кадровая служба. Лист обязателен к заполнению: пустой лист не принимается."
+        "получает кадровая служба. Заполнение обязательно, пустой лист не принимается."
     )
     assert problem.kk.startswith("«1.1» парағы бос. Кезеңде жұмыс істеген әр қызметкерге")
     assert (problem.sheet, problem.cell) == ("1.1", "A10")
@@ -190,10 +190,19 @@ def test_the_rule_reads_the_same_on_the_sheet_the_instruction_and_the_message(ws
     instruction = "\n".join(
         str(c.value) for row in book[INSTRUCTIONS_SHEET].iter_rows() for c in row if c.value
     )
-    assert f"Листы 1.2, 1.3, 1.5, 1.6, 1.7: {RULE['empty_sheet'].ru}" in instruction
-    assert f"1.2, 1.3, 1.5, 1.6, 1.7 парақтары: {RULE['empty_sheet'].kk}" in instruction
-    assert f"Лист 1.4: {RULE['mark'].ru}" in instruction
-    assert f"Листы 1.1, 1.8, 2.1-2.5: {RULE['never'].ru}" in instruction
+    assert (
+        "Листы 1.2, 1.3, 1.5, 1.6, 1.7: если данных за период нет, оставьте лист пустым. Пустой "
+        "лист принимается как нулевой отчёт («данных нет»)."
+    ) in instruction
+    assert (
+        "1.2, 1.3, 1.5, 1.6, 1.7 парақтары: кезеңде деректер болмаса, парақты бос қалдырыңыз."
+    ) in instruction
+    assert "Лист 1.4: если данных за период нет, выберите в жёлтой ячейке «Да, данных нет»" in (
+        instruction
+    )
+    assert "Листы 1.1, 1.8, 2.1-2.5: заполнение обязательно, пустой лист не принимается." in (
+        instruction
+    )
     assert "Если мер не было" not in "".join(s.description.ru for s in ws.specs.values())
 
 
@@ -210,8 +219,8 @@ def test_check_date_after_the_period_is_accepted_up_to_the_day_the_file_was_sent
     [problem] = [p for p in outcome.problems if p.severity == "error"]
     assert (problem.code, problem.cell) == ("date_after_received", "E11")
     assert problem.ru == (
-        "Дата 20.11.2023 позже дня отправки файла (12.11.2023): этот день ещё не наступил. "
-        "Проверьте дату."
+        "Дата 20.11.2023 позже дня отправки файла (12.11.2023): на момент отправки эта дата ещё "
+        "не наступила. Проверьте дату."
     )
     assert problem.kk.startswith("20.11.2023 күні файл жіберілген күннен (12.11.2023) кейін")
 
@@ -257,8 +266,8 @@ def test_template_validation_uses_the_same_window(ws, orgs):
     ("iin", "code", "words"),
     [
         ("000000000000", "iin_birth_date", "первые 6 цифр ИИН — дата рождения"),
-        ("111111111110", "iin_too_old", "100 лет или больше"),
-        (complete_id("15010150012"), "iin_too_young", "нет 14 лет"),
+        ("111111111110", "iin_too_old", "не менее 100 лет"),
+        (complete_id("15010150012"), "iin_too_young", "не исполнилось 14 лет"),
         (complete_id("25010150012"), "iin_future", "позже конца отчётного периода"),
         (complete_id("99124000001"), "bin_not_iin", "это БИН, а не ИИН"),
     ],
@@ -337,7 +346,8 @@ def test_no_correction_mail_for_a_return_accepted_since(ws, orgs):
     conn = sqlite3.connect(ws.paths.ledger)
     conn.row_factory = sqlite3.Row
     [only] = [m for m in plan_feedback(ws, conn) if "v1.xlsx" in m.body]
-    assert "(отчёт: 1.4)" in only.body and "(есеп: 1.4)" in only.body and "1.1" not in only.body
+    assert "; ещё нужно исправить отчёт: 1.4." in only.body and "1.1" not in only.body
+    assert "; әлі түзетілуі керек есеп: 1.4." in only.body
     fill(ws, orgs[0], {"1.4": [good_14()]}, "v3.xlsx", received=NOV_10 + dt.timedelta(days=2))
     ingest(ws)
     assert [m.body for m in plan_feedback(ws, conn) if "v1.xlsx" in m.body] == []
@@ -379,7 +389,7 @@ def test_template_mail_says_which_return_is_due_when_and_names_the_campaign(ws, 
     CliRunner().invoke(main, ["--root", str(ws.paths.root), "templates"])
     message = next(m for m in plan_templates(ws) if m.bin == orgs[0].bin)
     assert ws.campaign.code not in message.subject
-    assert "Шаблон: внутренний анализ коррупционных рисков за 2023 год" in message.subject
+    assert "Шаблон: внутренний анализ коррупционных рисков 2023 года" in message.subject
     assert "Үлгі: 2023 жылғы сыбайлас жемқорлық тәуекелдеріне ішкі талдау" in message.subject
     title = ws.specs["1.1"].title.ru
     assert f"  • 1.1. {title} — срок 15.11.2023" in message.body
@@ -419,7 +429,7 @@ def test_demo_refuses_a_real_campaign_folder_and_deletes_nothing(ws, orgs):
     before = snapshot(ws.paths.root)
     result = CliRunner().invoke(main, ["--root", str(ws.paths.root), "demo"])
     assert result.exit_code == 2, result.output
-    assert "ничего здесь не удаляет" in result.output and "ештеңе өшірмейді" in result.output
+    assert "здесь ничего удалять не будет" in result.output and "ештеңе өшірмейді" in result.output
     assert "Traceback" not in result.output
     assert snapshot(ws.paths.root) == before
     assert not (ws.paths.root / ".adal-made").exists()
@@ -482,5 +492,5 @@ def test_long_cyrillic_subject_keeps_its_spaces_in_the_mail(ws, orgs):
         parsed = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
         assert parsed["Subject"] == (
             "Үлгі: 2023 жылғы сыбайлас жемқорлық тәуекелдеріне ішкі талдау / "
-            "Шаблон: внутренний анализ коррупционных рисков за 2023 год"
+            "Шаблон: внутренний анализ коррупционных рисков 2023 года"
         )
