@@ -91,6 +91,7 @@ def demo(ctx: click.Context, inbox_only: bool, seed: int) -> None:
         f"Демо аудан / Демо-район: {counts['organisations']} ұйым/организаций, "
         f"{counts['files']} файл inbox/ ішінде / в inbox/ → {paths.root}"
     )
+    _echo_nil_rule(paths)
     if inbox_only:
         return
     for command, kwargs in _DEMO_STEPS:
@@ -98,6 +99,16 @@ def demo(ctx: click.Context, inbox_only: bool, seed: int) -> None:
             f"\n== adal {' '.join([command.name, *(f'--{k} {v:%Y-%m-%d}' for k, v in kwargs.items())])} =="
         )
         ctx.invoke(command, **kwargs)
+
+
+def _echo_nil_rule(paths: Paths) -> None:
+    """What an empty sheet means in this campaign, as the templates' instruction says it."""
+    from .nil_rule import instruction_lines
+
+    ws = open_workspace(paths)
+    click.echo("Бос парақтар / Пустые листы:")
+    for line in instruction_lines(list(ws.collected.values())):
+        click.echo(f"  {line.kk}\n  {line.ru}")
 
 
 def _with_organisations(paths: Paths):

@@ -452,6 +452,7 @@ def test_demo_rebuilds_only_the_folder_it_made(tmp_path):
         result = runner.invoke(main, ["--root", str(root), "demo", "--inbox-only"])
         assert result.exit_code == 0, result.output
     assert (root / ".adal-made").exists()
+    assert "Листы 1.2, 1.3, 1.5, 1.6, 1.7: если данных за период нет, оставьте" in result.output
 
 
 def test_every_command_in_an_ingested_campaign_keeps_its_archive_and_ledger(ws, orgs):
