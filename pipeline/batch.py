@@ -34,6 +34,7 @@ class BatchContext:
     type_labels: dict[str, str]
     limits: Limits
     periods: dict[tuple[str, str], Period | None]
+    campaign: str = ""
 
     @classmethod
     def of(cls, ws: Workspace, limits: Limits | None = None) -> BatchContext:
@@ -44,6 +45,7 @@ class BatchContext:
             {k: v.both for k, v in types.items()},
             limits or Limits(),
             {(code, t): ws.period(code, t) for code in ws.specs for t in types},
+            ws.campaign.code,
         )
 
 
@@ -64,6 +66,7 @@ def check_batch(ctx: BatchContext, parsed: list[ParsedFile]) -> None:
     for pf in parsed:
         for sheet in pf.sheets:  # as the person reads the sheet: row by row, left to right
             sheet.rows.problems.sort(key=_reading_order)
+            _cap(sheet.rows)
         if (
             pf.org_type
             and not any(s.status in ("accepted", "rejected") for s in pf.sheets)
@@ -71,6 +74,21 @@ def check_batch(ctx: BatchContext, parsed: list[ParsedFile]) -> None:
         ):
             message = render("nothing_filled")
             pf.problems.append(Problem(message.code, message.kk, message.ru))
+
+
+MAX_SHOWN = 200
+"""Cell problems shown per sheet: a sheet pasted wrong holds tens of thousands, and marking
+them all made a 48 MB answer nobody can read; the rest are counted, not listed."""
+
+
+def _cap(rows: SheetRows) -> None:
+    cells = [p for p in rows.problems if p.cell]
+    if len(cells) <= MAX_SHOWN:
+        return
+    hidden = {id(p) for p in cells[MAX_SHOWN:]}
+    rows.problems = [p for p in rows.problems if id(p) not in hidden]
+    message = render("more_errors", more=len(hidden), shown=MAX_SHOWN)
+    rows.problems.append(Problem(message.code, message.kk, message.ru, sheet=rows.sheet))
 
 
 def _check_group(spec: ReturnSpec, period: Period | None, sheets: list[ParsedSheet]) -> None:
@@ -119,7 +137,10 @@ def seal(parsed: list[ParsedFile]) -> None:
 
 def read_and_check(items: list[Item], ctx: BatchContext) -> list[ParsedFile]:
     """Parse, validate and seal a chunk of files; every problem is recorded, none raised."""
-    parsed = [parse_file(i, ctx.specs, ctx.registry, ctx.type_labels, ctx.limits) for i in items]
+    parsed = [
+        parse_file(i, ctx.specs, ctx.registry, ctx.type_labels, ctx.limits, ctx.campaign)
+        for i in items
+    ]
     check_batch(ctx, parsed)
     seal(parsed)
     return parsed

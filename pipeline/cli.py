@@ -183,11 +183,12 @@ def ingest(paths: Paths, as_json: bool, received: dt.datetime | None, jobs: int 
         "partial": "ішінара/частично",
         "rejected": "қабылданбады/отклонён",
         "duplicate": "қайталанған/дубликат",
+        "not_read": "оқылмады/не прочитан",
     }
     shown = (
         outcomes
         if len(outcomes) <= 50
-        else [o for o in outcomes if o.status in ("partial", "rejected")]
+        else [o for o in outcomes if o.status in ("partial", "rejected", "not_read")]
     )
     if len(shown) < len(outcomes):
         click.echo(

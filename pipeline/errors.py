@@ -48,3 +48,10 @@ class RefusedError(AdalError):
 
     code = "refused"
     exit_code = 2
+
+
+class BusyError(AdalError):
+    """Another Adal process holds what this command needs (an ingest on the same ledger)."""
+
+    code = "busy"
+    exit_code = 3

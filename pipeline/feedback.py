@@ -168,10 +168,13 @@ def _target(folder: Path, original_name: str) -> Path:
     stem = _OURS.sub("", Path(safe_name(original_name)).stem) or "file"
     target = folder / f"{stem}-qateler-oshibki.xlsx"
     number = 2
-    while target.exists():
-        target = folder / f"{stem}-qateler-oshibki-{number}.xlsx"
-        number += 1
-    return target
+    while True:
+        try:  # reserved at once: two files of one name, written by two processes, never share it
+            with target.open("xb"):
+                return target
+        except FileExistsError:
+            target = folder / f"{stem}-qateler-oshibki-{number}.xlsx"
+            number += 1
 
 
 def write_feedback(
@@ -180,6 +183,15 @@ def write_feedback(
     """Write the correction workbook for one received file and return its path."""
     folder.mkdir(parents=True, exist_ok=True)
     target = _target(folder, original_name)
+    try:
+        return _write(original, problems, target)
+    except BaseException:
+        if target.exists() and target.stat().st_size == 0:  # our own reservation, unused
+            target.unlink()
+        raise
+
+
+def _write(original: Path, problems: list[Problem], target: Path) -> Path:
     book = _as_sent(original)
     if book is not None:
         try:

@@ -15,7 +15,7 @@ import os
 import re
 import shutil
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from loguru import logger
@@ -38,6 +38,8 @@ class Item:
     sender: str = ""
     container: Path | None = None
     error: str = ""  # a container-level problem code (an e-mail without attachments)
+    warning: str = ""  # a warning code about how it arrived (an e-mail dated in the future)
+    warning_fields: dict = field(default_factory=dict)
 
 
 def sha256_of(path: Path) -> str:
@@ -48,11 +50,22 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def safe_name(name: str) -> str:
-    """A file name that is safe on any disk; keeps Cyrillic, drops path tricks."""
+NAME_BYTES = 150
+"""A stored name's budget: disks allow 255 bytes a name, a Cyrillic letter takes two, and
+the archive adds a time and a hash (29 bytes) and, on a clash, a counter."""
+
+
+def safe_name(name: str, max_bytes: int = NAME_BYTES) -> str:
+    """A file name that is safe on any disk; keeps Cyrillic, drops path tricks, and is cut
+    by bytes, never through its extension (a school's correction file must stay .xlsx)."""
     base = Path(name.replace("\\", "/")).name
     cleaned = _UNSAFE.sub("_", base).strip("._") or "file"
-    return cleaned[:120]
+    stem, suffix = Path(cleaned).stem, Path(cleaned).suffix
+    if len(suffix.encode()) > 16:  # not an extension: part of the name
+        stem, suffix = cleaned, ""
+    while len(f"{stem}{suffix}".encode()) > max_bytes:
+        stem = stem[:-1]
+    return f"{stem.rstrip('._') or 'file'}{suffix}"
 
 
 def list_inbox(inbox: Path) -> list[Path]:
@@ -140,7 +153,9 @@ def file_item(path: Path, received: dt.datetime | None) -> Item:
     )
 
 
-def expand_email(path: Path, staging: Path, received: dt.datetime | None) -> list[Item]:
+def expand_email(
+    path: Path, staging: Path, received: dt.datetime | None, limits: Limits | None = None
+) -> list[Item]:
     """Stage each workbook attached to a saved e-mail; Date and From come from the message."""
     with path.open("rb") as handle:
         message = email.message_from_binary_file(handle, policy=email.policy.default)
@@ -152,13 +167,19 @@ def expand_email(path: Path, staging: Path, received: dt.datetime | None) -> lis
         except (TypeError, ValueError):
             date = None
     date = date or _mtime(path)
+    warning, fields = "", {}
+    if received is None and date > dt.datetime.now() + FUTURE_SLACK:
+        used = min(_mtime(path), dt.datetime.now().replace(microsecond=0))
+        warning, fields = "future_date", {"date": f"{date:%d.%m.%Y}", "used": f"{used:%d.%m.%Y}"}
+        date = used  # a sender's clock a year ahead must not outrank every later correction
     sender = email.utils.parseaddr(str(message.get("From", "")))[1].lower()
     items = []
     for part in message.walk():  # also inside forwarded messages (message/rfc822)
         if part.is_multipart():
             continue
         name = readable(part.get_filename() or "")
-        if Path(name).suffix.lower() not in FORMATS:
+        suffix = Path(name).suffix.lower()
+        if suffix not in FORMATS and suffix != ".zip":
             continue
         payload = part.get_payload(decode=True) or b""
         digest = hashlib.sha256(payload).hexdigest()
@@ -166,7 +187,15 @@ def expand_email(path: Path, staging: Path, received: dt.datetime | None) -> lis
         target.parent.mkdir(parents=True, exist_ok=True)
         if not target.exists():
             target.write_bytes(payload)
-        items.append(Item(target, name, digest, len(payload), date, sender, path))
+        if suffix == ".zip":  # a school zips its files before attaching them
+            for found in expand_zip(target, staging, date, limits or Limits()):
+                found.sender, found.container = sender, path
+                found.warning, found.warning_fields = warning, fields
+                items.append(found)
+            continue
+        items.append(
+            Item(target, name, digest, len(payload), date, sender, path, "", warning, fields)
+        )
     if not items:
         items.append(
             Item(
@@ -181,6 +210,10 @@ def expand_email(path: Path, staging: Path, received: dt.datetime | None) -> lis
             )
         )
     return items
+
+
+FUTURE_SLACK = dt.timedelta(days=1)
+"""Time zones and slightly wrong clocks: a Date up to a day ahead is taken as it is."""
 
 
 def archive_path(
@@ -207,23 +240,39 @@ def move_into(source: Path, target: Path) -> None:
         source.unlink()
 
 
+@dataclass
+class NotRead:
+    """A file that could not be read this time (no access, still being copied, gone): it
+    is not recorded, stays where it is, and is read by the next run."""
+
+    path: Path
+    name: str
+    reason: str
+
+
 def collect(
     inbox: Path, staging: Path, received: dt.datetime | None, limits: Limits | None = None
-) -> tuple[list[Item], dict[Path, list[Item]]]:
-    """Files and e-mail attachments of the inbox; containers map each e-mail to its items."""
+) -> tuple[list[Item], dict[Path, list[Item]], list[NotRead]]:
+    """Files and e-mail attachments of the inbox; containers map each e-mail to its items;
+    files that cannot be read now are listed apart, never recorded as rejected."""
     limits = limits or Limits()
-    items, containers = [], {}
+    items, containers, not_read = [], {}, []
     for path in list_inbox(inbox):
         suffix = path.suffix.lower()
-        if suffix in (".eml", ".zip"):
-            found = _expand(path, suffix, staging, received, limits)
-            containers[path] = [i for i in found if i.container]
-            items += found
-        else:
-            item = file_item(path, received)
-            item.name = readable(str(path.relative_to(inbox)))
-            items.append(item)
-    return items, containers
+        name = readable(str(path.relative_to(inbox)))
+        try:
+            if suffix in (".eml", ".zip"):
+                found = _expand(path, suffix, staging, received, limits)
+                containers[path] = [i for i in found if i.container]
+                items += found
+            else:
+                item = file_item(path, received)
+                item.name = name
+                items.append(item)
+        except OSError as exc:
+            logger.warning("could not read {} now: {}", name, exc)
+            not_read.append(NotRead(path, name, type(exc).__name__))
+    return items, containers, not_read
 
 
 def _expand(
@@ -233,8 +282,10 @@ def _expand(
     reason, or broken in a way nobody foresaw) is itself the answered, archived item."""
     try:
         if suffix == ".eml":
-            return expand_email(path, staging, received)
+            return expand_email(path, staging, received, limits)
         return expand_zip(path, staging, received, limits)
+    except (PermissionError, FileNotFoundError):
+        raise  # not the container's fault: read again next run
     except Exception:
         logger.exception("could not open {}", path.name)
         item = file_item(path, received)

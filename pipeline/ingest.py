@@ -136,6 +136,7 @@ def _record(
             sheet_ids[sheet.rows.sheet] = ledger.insert_submission(
                 conn, file_id, sub, sheet.rows.stored if sheet.status == "accepted" else None
             )
+            sheet.status = ledger.submission_status(conn, sheet_ids[sheet.rows.sheet])
         conn.executemany(
             "INSERT INTO problems (file_id, submission_id, sheet, excel_row, cell, column_key, column_label, value,"
             " code, severity, message_kk, message_ru) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -174,6 +175,16 @@ def _record(
         nil=nil,
     )
     return file_id, outcome
+
+
+def _arrival_order(item: Item) -> tuple:
+    """Files given one received time (`--received`) are taken in the order they were last
+    saved, so a school's corrected file comes after its first one, whatever their names."""
+    try:
+        saved = item.path.stat().st_mtime if item.container is None else 0.0
+    except OSError:
+        saved = 0.0
+    return (item.received_at, saved, item.name)
 
 
 def _keep_earlier_data(conn: sqlite3.Connection, pf: ParsedFile) -> None:
@@ -220,13 +231,17 @@ def _finish(
     target = Path(row["archive_path"])
     if source is not None and source.exists():
         _move(source, target, row["original_name"])
-    feedback = None
+    feedback, failed = None, False
     problems = stored_problems(conn, row["id"])
     if target.exists() and any(p.severity == "error" for p in problems) and row["bin"]:
-        feedback = write_feedback(
-            target, problems, ws.paths.outbox / "feedback" / row["bin"], row["original_name"]
-        )
-    if target.exists():
+        try:
+            feedback = write_feedback(
+                target, problems, ws.paths.outbox / "feedback" / row["bin"], row["original_name"]
+            )
+        except OSError:  # one file's trouble stays its own: it is tried again next run
+            logger.exception("could not write the correction workbook for {}", row["original_name"])
+            failed = True
+    if target.exists() and not failed:
         ledger.mark_archived(conn, row["id"], str(feedback) if feedback else None)
     return str(feedback) if feedback else None
 
@@ -308,13 +323,28 @@ def ingest(
     """
     now = now or dt.datetime.now().replace(microsecond=0)
     limits = limits or Limits()
+    ws.paths.ledger.parent.mkdir(parents=True, exist_ok=True)
+    with ledger.one_writer(ws.paths.ledger):
+        return _ingest(ws, received, limits, now, progress, reader, jobs)
+
+
+def _ingest(
+    ws: Workspace,
+    received: dt.datetime | None,
+    limits: Limits,
+    now: dt.datetime,
+    progress: Progress | None,
+    reader: Reader | None,
+    jobs: int,
+) -> list[FileOutcome]:
     conn = ledger.connect(ws.paths.ledger)
     try:
         repair(conn, ws)
         staging = ws.paths.archive / ".staging"
-        items, containers = collect(ws.paths.inbox, staging, received, limits)
-        outcomes: list[FileOutcome] = []
+        items, containers, not_read = collect(ws.paths.inbox, staging, received, limits)
+        outcomes: list[FileOutcome] = [_not_read(n.name, n.reason, now) for n in not_read]
         fresh, copies, seen = [], [], set()
+        items.sort(key=_arrival_order)
         for item in items:
             row = ledger.file_by_sha(conn, item.sha256)
             if row is not None:
@@ -329,6 +359,9 @@ def ingest(
         with FeedbackWriter(ws.paths.outbox, jobs) as feedback:
             for chunk in chunks:
                 for pf in chunk:
+                    if not pf.item.path.exists():  # gone while the batch ran: not its answer
+                        outcomes.append(_not_read(pf.item.name, "FileNotFoundError", now))
+                        continue
                     file_id, outcome = _record(conn, ws, pf, now)
                     _archive(pf.item.path, outcome)  # only after its commit
                     feedback.submit(outcome)  # other processes write while the ledger goes on
@@ -364,6 +397,13 @@ def _problem(which: str, name: str = "", **fields: object) -> Problem:
     return Problem(message.code, message.kk, message.ru, name)
 
 
+def _not_read(name: str, reason: str, now: dt.datetime) -> FileOutcome:
+    """A file that could not be read this time: not recorded, left in place, read next run."""
+    problem = _problem("not_read", name, detail=reason)
+    stamp = now.isoformat(timespec="seconds")
+    return FileOutcome(name, "", "not_read", stamp, problems=[problem])
+
+
 def _not_moved(name: str) -> Problem:
     return _problem("not_moved", name)
 
@@ -393,5 +433,10 @@ def _archive_containers(ws: Workspace, containers: dict[Path, list[Item]]) -> No
     if staging.exists() and not any(p.is_file() for p in staging.rglob("*")):
         shutil.rmtree(staging, ignore_errors=True)
     for folder in sorted((p for p in ws.paths.inbox.rglob("*") if p.is_dir()), reverse=True):
-        if not any(folder.iterdir()):
-            folder.rmdir()
+        if folder.is_symlink():  # a link to a folder elsewhere: not ours to remove
+            continue
+        try:
+            if not any(folder.iterdir()):
+                folder.rmdir()
+        except OSError:  # in use, or gone meanwhile: it may stay
+            logger.warning("could not remove the empty folder {}", folder)

@@ -13,6 +13,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from filelock import FileLock, Timeout
+
+from .errors import BusyError
+
 Migration = str | Callable[[sqlite3.Connection], None]
 
 ROWS_VIEW = """
@@ -166,6 +170,8 @@ def migrate(conn: sqlite3.Connection) -> int:
         if number <= current:
             continue
         with transaction(conn):
+            if conn.execute("PRAGMA user_version").fetchone()[0] >= number:
+                continue  # another process applied it while this one waited for the lock
             if callable(script):
                 script(conn)
                 conn.execute(f"PRAGMA user_version = {number}")
@@ -175,6 +181,27 @@ def migrate(conn: sqlite3.Connection) -> int:
                     conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {number}")
     return len(MIGRATIONS)
+
+
+@contextmanager
+def one_writer(path: Path) -> Iterator[None]:
+    """One ingest at a time per ledger: a second one is told so instead of colliding with the
+    first on the same files. The lock is the operating system's, so a killed run leaves none."""
+    lock = FileLock(f"{path}.lock", timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise BusyError(
+            "Осы журналмен басқа «adal ingest» жұмыс істеп жатыр. Ол аяқталғанша күтіп, "
+            "қайта іске қосыңыз.",
+            "С этим журналом уже работает другой «adal ingest». Дождитесь его окончания и "
+            "запустите снова.",
+            where=str(path),
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 @contextmanager
@@ -284,6 +311,14 @@ def insert_submission(
     return submission_id
 
 
+def submission_status(conn: sqlite3.Connection, submission_id: int) -> str:
+    """What the ledger holds for a sheet just recorded: accepted, or superseded on arrival
+    by a later one already there, or rejected."""
+    return conn.execute("SELECT status FROM submissions WHERE id = ?", (submission_id,)).fetchone()[
+        0
+    ]
+
+
 def accepted_with_rows(conn: sqlite3.Connection, bin_: str, return_code: str) -> str | None:
     """When the current accepted submission of a return holds rows: its received time."""
     row = conn.execute(
@@ -305,9 +340,19 @@ def accepted_sheets(conn: sqlite3.Connection, return_code: str) -> list[sqlite3.
     ).fetchall()
 
 
-def files_with_feedback(conn: sqlite3.Connection) -> list[sqlite3.Row]:
+def files_with_errors(conn: sqlite3.Connection) -> list[sqlite3.Row]:
+    """Files answered with errors: with a correction workbook, or refused as a whole."""
     return conn.execute(
-        "SELECT * FROM files WHERE feedback_path IS NOT NULL ORDER BY id"
+        "SELECT * FROM files WHERE feedback_path IS NOT NULL"
+        " OR (error_count > 0 AND status = 'rejected') ORDER BY id"
+    ).fetchall()
+
+
+def file_errors(conn: sqlite3.Connection, file_id: int) -> list[sqlite3.Row]:
+    return conn.execute(
+        "SELECT message_kk, message_ru FROM problems WHERE file_id = ? AND severity = 'error'"
+        " ORDER BY id",
+        (file_id,),
     ).fetchall()
 
 

@@ -26,6 +26,7 @@ from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
 from . import ledger
+from .chars import UNSEEN
 from .errors import MailError
 from .status import return_states
 from .templates import template_name
@@ -191,32 +192,21 @@ def plan_reminders(ws: Workspace, conn: sqlite3.Connection, today: dt.date) -> l
 
 def plan_feedback(ws: Workspace, conn: sqlite3.Connection) -> list[Outgoing]:
     """A correction file is mailed only while it is still needed: not for a file whose
-    rejected returns the organisation has since sent again and had accepted."""
+    rejected returns the organisation has since sent again and had accepted. A file that
+    could not be read at all (encrypted, broken, an unknown BIN) has no correction workbook:
+    its sender, known from the e-mail it came in, gets the messages in the letter itself."""
     orgs = ws.by_bin
     out = []
-    for row in ledger.files_with_feedback(conn):
+    for row in ledger.files_with_errors(conn):
         org = orgs.get(row["bin"])
         to = (org.email if org else "") or row["sender"] or ""
-        path = Path(row["feedback_path"])
-        if not to or not path.exists():
+        path = Path(row["feedback_path"]) if row["feedback_path"] else None
+        if not to or (path is not None and not path.exists()):
             continue
         pending = ledger.still_to_correct(conn, row["id"])
         if pending is not None and not pending:
             continue
-        errors = row["error_count"]
-        which_kk = which_ru = ""
-        if pending:
-            codes, many = ", ".join(pending), len(pending) > 1
-            which_kk = f"; әлі түзетілуі керек {'есептер' if many else 'есеп'}: {codes}"
-            which_ru = f"; ещё нужно исправить {'отчёты' if many else 'отчёт'}: {codes}"
-        body = (
-            f"Құрметті әріптестер!\n\n«{row['original_name']}» файлында {errors} қате "
-            f"табылды{which_kk}. Тіркелген файлда қате ұяшықтар қызылмен белгіленген, тізім «Қателер-Ошибки» "
-            f"парағында. Сол файлды түзетіп, қайта жіберіңіз.\n\n"
-            f"Уважаемые коллеги!\n\nВ файле «{row['original_name']}» найдено ошибок: "
-            f"{errors}{which_ru}. В приложенном файле ошибочные ячейки выделены красным, список — на листе "
-            f"«Қателер-Ошибки». Исправьте этот файл и отправьте снова.\n" + _signature(ws)
-        )
+        body = _feedback_body(row, pending) if path else _refusal_body(conn, row)
         out.append(
             Outgoing(
                 f"feedback:{row['sha256']}",
@@ -224,18 +214,46 @@ def plan_feedback(ws: Workspace, conn: sqlite3.Connection) -> list[Outgoing]:
                 row["bin"] or "",
                 to,
                 f"Есепті түзету керек / Требуется исправить отчёт — {row['original_name']}",
-                body,
+                body + _signature(ws),
                 path,
             )
         )
     return out
 
 
+def _feedback_body(row: sqlite3.Row, pending: list[str] | None) -> str:
+    errors = row["error_count"]
+    which_kk = which_ru = ""
+    if pending:
+        codes, many = ", ".join(pending), len(pending) > 1
+        which_kk = f"; әлі түзетілуі керек {'есептер' if many else 'есеп'}: {codes}"
+        which_ru = f"; ещё нужно исправить {'отчёты' if many else 'отчёт'}: {codes}"
+    return (
+        f"Құрметті әріптестер!\n\n«{row['original_name']}» файлында {errors} қате "
+        f"табылды{which_kk}. Тіркелген файлда қате ұяшықтар қызылмен белгіленген, тізім "
+        f"«Қателер-Ошибки» парағында. Сол файлды түзетіп, қайта жіберіңіз.\n\n"
+        f"Уважаемые коллеги!\n\nВ файле «{row['original_name']}» найдено ошибок: "
+        f"{errors}{which_ru}. В приложенном файле ошибочные ячейки выделены красным, список — "
+        f"на листе «Қателер-Ошибки». Исправьте этот файл и отправьте снова.\n"
+    )
+
+
+def _refusal_body(conn: sqlite3.Connection, row: sqlite3.Row) -> str:
+    problems = ledger.file_errors(conn, row["id"])[:10]
+    kk = "\n".join(f"  • {p['message_kk']}" for p in problems)
+    ru = "\n".join(f"  • {p['message_ru']}" for p in problems)
+    return (
+        f"Құрметті әріптестер!\n\n«{row['original_name']}» файлы қабылданбады:\n{kk}\n\n"
+        f"Уважаемые коллеги!\n\nФайл «{row['original_name']}» не принят:\n{ru}\n"
+    )
+
+
 def encoded_subject(subject: str) -> str:
     """The subject as RFC 2047 words that keep their spaces. The modern `email` API folds a
     long Cyrillic subject so that a space falls between two encoded words, where every mail
     program drops it («сыбайласжемқорлық»); the classic `Header` keeps it inside a word."""
-    return Header(subject, "utf-8", header_name="Subject").encode(linesep="\r\n")
+    one_line = " ".join(UNSEEN.sub(" ", subject).split())  # a file name may hold a line break
+    return Header(one_line, "utf-8", header_name="Subject").encode(linesep="\r\n")
 
 
 def build_message(item: Outgoing, sender: str, now: dt.datetime) -> EmailMessage:

@@ -115,7 +115,15 @@ MIN_YEAR, MAX_YEAR = 1900, 2099
 nanosecond datetimes pandas validates with."""
 
 
+TWO_DIGIT_PIVOT = 30
+_GROUPED = re.compile(r"^[+-]?\d{1,3}(?:[.,]\d{3})+$")
+"""«1,000», «2.000», «12,000»: thousands grouped, or a decimal mark? In a count nobody can
+tell, so the sender is asked (`ambiguous_number`) instead of being stored as 1, 2 or 12."""
+
+
 def to_integer(value: Any, column: Column) -> Result:
+    if isinstance(value, str) and _GROUPED.match(_SPACES.sub("", clean_text(value))):
+        return None, "ambiguous_number"
     number, error = to_decimal(value, column)
     if number is None:
         return None, error
@@ -190,8 +198,8 @@ def parse_date(value: Any, month_only: bool = False) -> dt.date | None:
             continue
         a, b, c = (int(g) for g in match.groups())
         year, month, day = (a, b, c) if order == "ymd" else (c, b, a)
-        if order == "dmy2":
-            year += 2000
+        if order == "dmy2":  # as Excel reads a two-digit year: 00–29 → 2000s, 30–99 → 1900s
+            year += 2000 if year < TWO_DIGIT_PIVOT else 1900
         try:
             return dt.date(year, month, day)
         except ValueError:

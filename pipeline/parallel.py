@@ -47,10 +47,10 @@ def parallel_reader(
     """A reader for `ingest`: in-process for small batches (starting processes would cost
     more), a process pool otherwise, handing over chunks of `chunk` files as they are done."""
     context = BatchContext.of(ws, limits)
-    workers = jobs or os.cpu_count() or 1
+    workers = max(jobs or os.cpu_count() or 1, 1)  # one core still reads in a process of its own
 
     def read(items: list[Item]) -> Iterator[list[ParsedFile]]:
-        if workers <= 1 or len(items) < min_batch:
+        if not items or len(items) < min_batch:
             yield read_and_check(items, context)
             return
         size = chunk or max(8, math.ceil(len(items) / (workers * CHUNKS_PER_WORKER)))

@@ -96,6 +96,7 @@ def parse_file(
     registry: dict[str, Organisation],
     type_labels: dict[str, str],
     limits: Limits,
+    campaign: str = "",
 ) -> ParsedFile:
     """Read, identify and extract; every problem found on the way is recorded, none raised."""
     parsed = ParsedFile(item)
@@ -108,8 +109,13 @@ def parse_file(
         parsed.problems.append(Problem(exc.code, exc.kk, exc.ru))
         return parsed
     parsed.problems += [_problem(code) for code in dict.fromkeys(book.warnings)]
+    if item.warning:
+        parsed.problems.append(_problem(item.warning, **item.warning_fields))
     identity, matches, problems = identify_sheets(book, specs)
     parsed.problems += problems
+    if identity and identity.campaign and campaign and identity.campaign != campaign:
+        parsed.problems.append(_problem("other_campaign", found=identity.campaign))
+        return parsed
     if not matches:
         parsed.problems.append(_problem("no_return_sheets"))
         return parsed
@@ -186,8 +192,32 @@ def parse_file(
             sheet.status = "empty"
             first_rows[spec.code] = match.header_row + 1
         normalise_sheet(spec, rows)  # in the reader's process: only typed columns travel back
+    _one_sheet_per_return(parsed)
     _settle_empty_sheets(parsed, specs, first_rows)
     return parsed
+
+
+def _one_sheet_per_return(parsed: ParsedFile) -> None:
+    """A sheet copied to go on with a list («1.2 (2)») once replaced the original silently.
+    Empty copies are dropped; if several sheets of one return hold rows, which one is meant
+    cannot be known, so the sender is asked to put the rows on one sheet."""
+    by_code: dict[str, list[ParsedSheet]] = {}
+    for sheet in parsed.sheets:
+        by_code.setdefault(sheet.spec_code, []).append(sheet)
+    for sheets in by_code.values():
+        if len(sheets) < 2:
+            continue
+        filled = [s for s in sheets if s.status != "empty"]
+        for empty in (s for s in sheets if s.status == "empty" and (filled or s is not sheets[0])):
+            parsed.sheets.remove(empty)
+        if len(filled) < 2:
+            continue
+        names = ", ".join(f"«{s.rows.sheet}»" for s in filled)
+        for sheet in filled:
+            sheet.rows.problems.append(
+                _problem("several_sheets", sheet.rows.sheet, code=sheet.spec_code, sheets=names)
+            )
+            sheet.status = "rejected"
 
 
 def _settle_empty_sheets(
