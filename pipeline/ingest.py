@@ -255,12 +255,7 @@ def _known(
         problems = stored_problems(conn, row["id"])
         if not Path(row["archive_path"]).exists():  # still could not be moved
             problems.append(_not_moved(item.name))
-        returns = {
-            r["return_code"]: r["status"]
-            for r in conn.execute(
-                "SELECT return_code, status FROM submissions WHERE file_id = ?", (row["id"],)
-            )
-        }
+        returns = ledger.returns_of_file(conn, row["id"])
         return FileOutcome(
             item.name,
             item.sha256,
@@ -372,6 +367,8 @@ def _ingest(
             for file_id, outcome in recorded:
                 if Path(outcome.archive).exists():  # else the next run moves it first
                     ledger.mark_archived(conn, file_id, outcome.feedback)
+        for file_id, outcome in recorded:  # a later file of this batch may have superseded it
+            outcome.returns.update(ledger.returns_of_file(conn, file_id))
         outcomes += [o for _, o in recorded]
         for item in copies:
             outcomes.append(_known(conn, ws, item, ledger.file_by_sha(conn, item.sha256), now))

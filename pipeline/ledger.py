@@ -311,6 +311,16 @@ def insert_submission(
     return submission_id
 
 
+def returns_of_file(conn: sqlite3.Connection, file_id: int) -> dict[str, str]:
+    """What the ledger holds now for each return a file carried."""
+    return dict(
+        conn.execute(
+            "SELECT return_code, status FROM submissions WHERE file_id = ? ORDER BY id",
+            (file_id,),
+        ).fetchall()
+    )
+
+
 def submission_status(conn: sqlite3.Connection, submission_id: int) -> str:
     """What the ledger holds for a sheet just recorded: accepted, or superseded on arrival
     by a later one already there, or rejected."""

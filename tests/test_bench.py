@@ -105,9 +105,7 @@ def test_a_file_that_kills_its_reader_process_is_answered_and_the_rest_go_on(ws,
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
-def test_workbook_lying_about_its_size_is_contained_in_its_reader_process(
-    ws, orgs, tmp_path, jobs
-):
+def test_workbook_lying_about_its_size_is_contained_in_its_reader_process(ws, orgs, tmp_path, jobs):
     """A sheet that declares itself one cell but fills XFD1048576 gets past the precheck;
     calamine then aborts its process. The ingest goes on and the file is answered, also
     with `--jobs 1` (a one-core PC), which once read in the ingest's own process."""

@@ -23,6 +23,7 @@ from pipeline.cli import main
 from pipeline.ingest import ingest
 from tests.conftest import fill, good_11, good_14
 
+NOV_10 = dt.datetime(2023, 11, 10, 10, 0)
 LONG = (
     "Отчёт по внутреннему анализу коррупционных рисков коммунального государственного "
     "учреждения Общеобразовательная школа номер один"
@@ -143,3 +144,189 @@ def test_stored_names_fit_any_disk(name):
     assert len(safe.encode()) <= inbox_module.NAME_BYTES
     if name.endswith(".xlsx"):
         assert safe.endswith(".xlsx")
+
+
+# --- no value may change silently -------------------------------------------------------
+
+
+@pytest.mark.parametrize("typed", ["1,000", "2.000", "12,000"])
+def test_count_with_a_thousands_mark_is_asked_not_stored_as_a_small_number(ws, orgs, typed):
+    fill(ws, orgs[0], {"1.4": [{**good_14(), "applications": typed}]}, "a.xlsx")
+    [outcome] = ingest(ws)
+    [problem] = [p for p in outcome.problems if p.severity == "error"]
+    assert (problem.code, problem.column_key, problem.value) == (
+        "ambiguous_number",
+        "applications",
+        typed,
+    )
+    assert "Укажите число без разделителей (например, 1000)" in problem.ru
+    assert outcome.returns["1.4"] == "rejected"
+
+
+def test_two_digit_year_is_read_as_excel_reads_it(ws, orgs):
+    fill(ws, orgs[0], {"1.1": [{**good_11(), "hired_on": "01.09.99"}]}, "a.xlsx")
+    [outcome] = ingest(ws)
+    assert outcome.errors == 0, outcome.problems
+    conn = sqlite3.connect(ws.paths.ledger)
+    [data] = conn.execute(
+        "SELECT data FROM rows JOIN submissions s ON s.id = submission_id"
+        " WHERE s.return_code = '1.1'"
+    ).fetchone()
+    conn.close()
+    assert json.loads(data)["hired_on"] == "1999-09-01"
+
+
+def test_sheet_copied_to_go_on_with_a_list_is_asked_about_not_silently_replacing(ws, orgs):
+    import openpyxl
+
+    measure = {
+        "full_name": "Ахметов Ерлан",
+        "position": "Мұғалім / Учитель",
+        "order_no": "12-к",
+        "order_date": dt.datetime(2023, 3, 1),
+        "measure": "Сөгіс / Выговор",
+        "ground": "Еңбек тәртібін бұзу / Нарушение трудовой дисциплины",
+    }
+    path = fill(ws, orgs[0], {"1.2": [measure]}, "a.xlsx")
+    book = openpyxl.load_workbook(path)
+    copy = book.copy_worksheet(book["1.2"])
+    copy.title = "1.2 (2)"
+    copy.cell(10, 3).value = "13-к"
+    book.save(path)
+    [outcome] = ingest(ws)
+    problems = [p for p in outcome.problems if p.code == "several_sheets"]
+    assert {p.sheet for p in problems} == {"1.2", "1.2 (2)"}
+    assert "«1.2», «1.2 (2)»" in problems[0].ru and "Перенесите все строки на один лист" in (
+        problems[0].ru
+    )
+    assert outcome.returns["1.2"] == "rejected"
+
+
+# --- the right version wins, and the answer says which ----------------------------------
+
+
+def _mail_with(path: Path, when: dt.datetime, target: Path, sender: str = "s1@x.example"):
+    from email.message import EmailMessage
+    from email.utils import format_datetime
+
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = sender, "dept@x.example", "Есеп"
+    message["Date"] = format_datetime(when.astimezone())
+    message.set_content("Отчёт во вложении")
+    message.add_attachment(
+        path.read_bytes(), maintype="application", subtype="octet-stream", filename=path.name
+    )
+    target.write_bytes(bytes(message))
+    path.unlink()
+
+
+def test_e_mail_dated_in_the_future_does_not_outrank_later_corrections(ws, orgs):
+    wrong = fill(ws, orgs[0], {"1.4": [{**good_14(), "late": 50}]}, "first.xlsx")
+    _mail_with(wrong, dt.datetime.now() + dt.timedelta(days=365), ws.paths.inbox / "a.eml")
+    [first] = ingest(ws)
+    assert "future_date" in [p.code for p in first.problems]
+    assert dt.datetime.fromisoformat(first.received_at) <= dt.datetime.now()
+    fill(ws, orgs[0], {"1.4": [good_14()]}, "second.xlsx", received=dt.datetime.now())
+    [second] = ingest(ws)
+    assert second.returns["1.4"] == "accepted"
+
+
+def test_answer_says_superseded_when_a_later_file_is_already_in(ws, orgs):
+    fill(ws, orgs[0], {"1.4": [good_14()]}, "new.xlsx", received=dt.datetime(2023, 11, 12))
+    ingest(ws)
+    other_month = {**good_14(), "month": dt.datetime(2023, 3, 15)}
+    fill(ws, orgs[0], {"1.4": [good_14(), other_month]}, "old.xlsx", received=NOV_10)
+    [old] = ingest(ws)
+    assert old.returns["1.4"] == "superseded"  # what the ledger holds, not «accepted»
+
+
+def test_files_given_one_received_time_are_taken_in_the_order_they_were_saved(ws, orgs):
+    corrected = fill(ws, orgs[0], {"1.4": [good_14()]}, "a-corrected.xlsx")
+    other_month = {**good_14(), "month": dt.datetime(2023, 3, 15)}
+    first = fill(ws, orgs[0], {"1.4": [good_14(), other_month]}, "b-first.xlsx")
+    os.utime(first, (1_600_000_000, 1_600_000_000))
+    os.utime(corrected, (1_700_000_000, 1_700_000_000))
+    out = {o.name: o for o in ingest(ws, received=NOV_10)}
+    assert out["a-corrected.xlsx"].returns["1.4"] == "accepted"
+    assert out["b-first.xlsx"].returns["1.4"] == "superseded"
+
+
+def test_template_of_another_campaign_is_refused_with_a_reason(ws, orgs):
+    import openpyxl
+
+    from pipeline.reader import IDENTITY_SHEET
+
+    path = fill(ws, orgs[0], {"1.4": [good_14()]}, "old.xlsx")
+    book = openpyxl.load_workbook(path)
+    identity = book[IDENTITY_SHEET]
+    row = next(r for r in identity.iter_rows() if r[0].value == "campaign")
+    row[1].value = "analysis-2022"
+    book.save(path)
+    [outcome] = ingest(ws)
+    assert outcome.status == "rejected"
+    assert [p.code for p in outcome.problems] == ["other_campaign"]
+    assert "analysis-2022" not in outcome.problems[0].ru
+
+
+# --- mail and containers ---------------------------------------------------------------
+
+
+def test_two_files_of_one_name_get_their_own_correction_workbooks(ws, orgs):
+    sub = ws.paths.inbox / "второй"
+    sub.mkdir()
+    fill(ws, orgs[0], {"1.4": [{**good_14(), "late": 50}]}, "отчёт.xlsx")
+    fill(ws, orgs[0], {"1.4": [{**good_14(), "refused": 70}]}, "x.xlsx").rename(sub / "отчёт.xlsx")
+    out = ingest(ws, jobs=2)
+    feedback = {Path(o.feedback) for o in out}
+    assert len(feedback) == 2 and all(p.stat().st_size > 0 for p in feedback)
+
+
+def test_zip_attached_to_an_e_mail_is_opened(ws, orgs, tmp_path):
+    import zipfile
+
+    book = fill(ws, orgs[0], {"1.4": [good_14()]}, "a.xlsx")
+    packed = tmp_path / "отчёты.zip"
+    with zipfile.ZipFile(packed, "w") as archive:
+        archive.write(book, "Отчёт школы.xlsx")
+    book.unlink()
+    _mail_with(packed, NOV_10, ws.paths.inbox / "m.eml")
+    [outcome] = ingest(ws)
+    assert outcome.name == "Отчёт школы.xlsx" and outcome.status == "accepted"
+    assert list(ws.paths.inbox.iterdir()) == []
+
+
+def test_refused_file_is_answered_by_mail_to_the_address_it_came_from(ws, orgs):
+    from pipeline.mail import run_mail
+
+    junk = ws.paths.inbox / "x.xlsx"
+    junk.write_bytes(b"PK\x03\x04 broken")
+    _mail_with(junk, NOV_10, ws.paths.inbox / "m.eml", sender="stranger@school.example")
+    [outcome] = ingest(ws)
+    assert outcome.status == "rejected" and outcome.feedback is None
+    report = run_mail(ws, "feedback")
+    assert report.written == 1
+    [draft] = (ws.paths.outbox / "mail" / "feedback").glob("*.eml")
+    text = draft.read_bytes().decode("ascii", "replace")
+    assert "stranger@school.example" in text
+
+
+def test_line_break_in_a_file_name_does_not_stop_the_mail(ws, orgs):
+    from pipeline.mail import run_mail
+
+    fill(ws, orgs[0], {"1.4": [{**good_14(), "late": 50}]}, "отчёт\nшкола.xlsx")
+    ingest(ws)
+    report = run_mail(ws, "feedback")
+    assert report.written == 1
+
+
+def test_a_sheet_with_thousands_of_mistakes_lists_the_first_and_counts_the_rest(ws, orgs):
+    from pipeline.batch import MAX_SHOWN
+
+    rows = [{**good_14(), "applications": "много"} for _ in range(MAX_SHOWN + 50)]
+    fill(ws, orgs[0], {"1.4": rows}, "a.xlsx")
+    [outcome] = ingest(ws)
+    on_sheet = [p for p in outcome.problems if p.sheet == "1.4"]
+    assert len([p for p in on_sheet if p.cell]) == MAX_SHOWN
+    [more] = [p for p in on_sheet if p.code == "more_errors"]
+    hidden = int(more.ru.split("не показано ещё: ")[1].split(".")[0])
+    assert hidden >= 50 and f"тағы {hidden} қате көрсетілмеді" in more.kk
