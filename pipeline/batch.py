@@ -14,6 +14,7 @@ from loguru import logger
 
 from . import ledger
 from .campaign import Period
+from .empty_cells import explain
 from .inbox import Item
 from .messages import render
 from .parse import ParsedFile, ParsedSheet, parse_file
@@ -64,6 +65,7 @@ def check_batch(ctx: BatchContext, parsed: list[ParsedFile]) -> None:
     for (code, org_type), sheets in groups.items():
         _check_group(ctx.specs[code], ctx.periods.get((code, org_type)), sheets)
     for pf in parsed:
+        _say_what_empty_cells_hold(pf)
         for sheet in pf.sheets:  # as the person reads the sheet: row by row, left to right
             sheet.rows.problems.sort(key=_reading_order)
             _cap(sheet.rows)
@@ -74,6 +76,26 @@ def check_batch(ctx: BatchContext, parsed: list[ParsedFile]) -> None:
         ):
             message = render("nothing_filled")
             pf.problems.append(Problem(message.code, message.kk, message.ru))
+
+
+def _say_what_empty_cells_hold(pf: ParsedFile) -> None:
+    """A «required» cell that holds an Excel error or a formula without its value is
+    reported as what it is (`empty_cells`)."""
+    required = [p for s in pf.sheets for p in s.rows.problems if p.code == "required" and p.cell]
+    cells: dict[str, set[str]] = defaultdict(set)
+    for problem in required:
+        cells[problem.sheet].add(problem.cell)
+    found = explain(pf.item.path, cells) if cells else {}
+    for problem in required:
+        what = found.get((problem.sheet, problem.cell))
+        if what:
+            message = render(what[0], value=what[1])
+            problem.code, problem.kk, problem.ru, problem.value = (
+                message.code,
+                message.kk,
+                message.ru,
+                what[1],
+            )
 
 
 MAX_SHOWN = 200

@@ -144,9 +144,21 @@ def templates(paths: Paths) -> None:
     help="Received time for a batch saved later than it arrived.",
 )
 @click.option("--jobs", type=int, default=None, help="Reader processes (default: number of cores).")
+@click.option(
+    "--accept-from",
+    "accept_from",
+    multiple=True,
+    help="Accept workbooks of another organisation sent from this address (held otherwise).",
+)
 @click.pass_obj
 @friendly
-def ingest(paths: Paths, as_json: bool, received: dt.datetime | None, jobs: int | None) -> None:
+def ingest(
+    paths: Paths,
+    as_json: bool,
+    received: dt.datetime | None,
+    jobs: int | None,
+    accept_from: tuple[str, ...],
+) -> None:
     """Есептерді қабылдау / Приём отчётов: read inbox/, validate, store, archive, write feedback."""
     from .ingest import ingest as run_ingest
     from .parallel import parallel_reader
@@ -165,7 +177,12 @@ def ingest(paths: Paths, as_json: bool, received: dt.datetime | None, jobs: int 
 
     workers = jobs or os.cpu_count() or 1
     outcomes = run_ingest(
-        ws, received=received, progress=progress, reader=parallel_reader(ws, workers), jobs=workers
+        ws,
+        received=received,
+        progress=progress,
+        reader=parallel_reader(ws, workers),
+        jobs=workers,
+        accept_from=frozenset(a.lower() for a in accept_from),
     )
     if bar is not None:
         bar.__exit__(None, None, None)
@@ -184,11 +201,12 @@ def ingest(paths: Paths, as_json: bool, received: dt.datetime | None, jobs: int 
         "rejected": "қабылданбады/отклонён",
         "duplicate": "қайталанған/дубликат",
         "not_read": "оқылмады/не прочитан",
+        "held": "ұсталды/задержан",
     }
     shown = (
         outcomes
         if len(outcomes) <= 50
-        else [o for o in outcomes if o.status in ("partial", "rejected", "not_read")]
+        else [o for o in outcomes if o.status in ("partial", "rejected", "not_read", "held")]
     )
     if len(shown) < len(outcomes):
         click.echo(

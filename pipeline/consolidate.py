@@ -23,7 +23,7 @@ from .planfile import read_plan
 from .spec import ReturnSpec
 from .status import STATE_TEXT, STATES, summary
 from .workspace import Workspace
-from .xlsxout import LARGE, mask_id
+from .xlsxout import LARGE, mask_id, mask_ids_in_text
 from .xlsxout import Writer as _Writer
 
 SHEETS = {
@@ -63,8 +63,11 @@ def _return_sheet(
             values = values.map(lambda v, m=labels: m.get(v, v) if isinstance(v, str) else v)
         if c.type == "iin" and not personal:
             values = values.map(lambda v: mask_id(v) if isinstance(v, str) else v)
+        elif c.type == "text" and not personal:
+            values = values.map(mask_ids_in_text)
         out[c.key] = values
-    out["_file"], out["_row"] = frame["_file"], frame["_row"]
+    files = frame["_file"] if personal else frame["_file"].map(mask_ids_in_text)
+    out["_file"], out["_row"] = files, frame["_row"]
     headers = (
         ["БСН / БИН", "Ұйым / Организация", "Түрі / Тип"]
         + [c.label.both for c in spec.columns]
@@ -76,7 +79,7 @@ def _return_sheet(
     sheet.set_tab_color("#5B9BD5")
 
 
-def _cover(w: _Writer, ws: Workspace, data: Consolidated, now: dt.datetime) -> None:
+def _cover(w: _Writer, ws: Workspace, data: Consolidated, now: dt.datetime, personal: bool) -> None:
     sheet = w.book.add_worksheet(SHEETS["cover"])
     c = ws.campaign
     lines = [
@@ -126,7 +129,7 @@ def _cover(w: _Writer, ws: Workspace, data: Consolidated, now: dt.datetime) -> N
                 w.cell(sheet, r, 0, bin_)
                 w.cell(sheet, r, 1, names[bin_].name.ru)
                 w.cell(sheet, r, 2, f"{code} ({state.text})")
-                w.cell(sheet, r, 3, state.file)
+                w.cell(sheet, r, 3, state.file if personal else mask_ids_in_text(state.file))
                 w.cell(sheet, r, 4, dt.datetime.fromisoformat(state.received_at), w.stamp)
                 w.cell(sheet, r, 5, state.sha256)
                 r += 1
@@ -358,7 +361,7 @@ def write_consolidated(
     table = compute(indicators, ws.organisations, data.frames, ws.specs, data.available)
     wide = scores(table)
     w = _Writer(path, constant_memory=sum(len(f) for f in data.frames.values()) > LARGE)
-    _cover(w, ws, data, now)
+    _cover(w, ws, data, now, with_personal_data)
     top = _completeness(w, ws, data)
     _registry_sheet(w, ws)
     for code, spec in ws.collected.items():

@@ -54,11 +54,15 @@ def _text(cell, value: object) -> None:
 
 
 def _as_sent(original: Path) -> openpyxl.Workbook | None:
-    """The sender's own workbook, if openpyxl can edit it."""
+    """The sender's own workbook, if openpyxl can edit it; formulas give way to the values
+    Excel last showed (`data_only`), so what comes back holds no formula, no link to another
+    file, nothing that runs or fetches when it is opened."""
     if original.suffix.lower() not in (".xlsx", ".xlsm"):
         return None
     try:
-        return openpyxl.load_workbook(original, keep_vba=False, keep_links=False, rich_text=False)
+        return openpyxl.load_workbook(
+            original, keep_vba=False, keep_links=False, rich_text=False, data_only=True
+        )
     except Exception:  # files from other programs openpyxl cannot load: rebuilt from values
         logger.warning("openpyxl cannot edit {}; rebuilt from its values", original.name)
         return None

@@ -309,8 +309,12 @@ def ingest(
     progress: Progress | None = None,
     reader: Reader | None = None,
     jobs: int = 1,
+    accept_from: frozenset[str] = frozenset(),
 ) -> list[FileOutcome]:
     """Ingest the whole inbox and return one outcome per file found there.
+
+    A workbook of one organisation sent from the address of another is held in the inbox
+    (not recorded) until the officer accepts that sender (`accept_from`).
 
     `reader` reads and checks the new files and hands them over chunk by chunk (in
     process by default; `parallel.parallel_reader` uses every core), so the ledger is
@@ -320,7 +324,7 @@ def ingest(
     limits = limits or Limits()
     ws.paths.ledger.parent.mkdir(parents=True, exist_ok=True)
     with ledger.one_writer(ws.paths.ledger):
-        return _ingest(ws, received, limits, now, progress, reader, jobs)
+        return _ingest(ws, received, limits, now, progress, reader, jobs, accept_from)
 
 
 def _ingest(
@@ -331,6 +335,7 @@ def _ingest(
     progress: Progress | None,
     reader: Reader | None,
     jobs: int,
+    accept_from: frozenset[str],
 ) -> list[FileOutcome]:
     conn = ledger.connect(ws.paths.ledger)
     try:
@@ -356,6 +361,9 @@ def _ingest(
                 for pf in chunk:
                     if not pf.item.path.exists():  # gone while the batch ran: not its answer
                         outcomes.append(_not_read(pf.item.name, "FileNotFoundError", now))
+                        continue
+                    if pf.sent_for and pf.item.sender.lower() not in accept_from:
+                        outcomes.append(_held(ws, pf, now))
                         continue
                     file_id, outcome = _record(conn, ws, pf, now)
                     _archive(pf.item.path, outcome)  # only after its commit
@@ -399,6 +407,28 @@ def _not_read(name: str, reason: str, now: dt.datetime) -> FileOutcome:
     problem = _problem("not_read", name, detail=reason)
     stamp = now.isoformat(timespec="seconds")
     return FileOutcome(name, "", "not_read", stamp, problems=[problem])
+
+
+def _held(ws: Workspace, pf: ParsedFile, now: dt.datetime) -> FileOutcome:
+    """Kept in the inbox, not recorded: the officer decides (`ingest --accept-from`)."""
+    names = ws.by_bin
+    problem = _problem(
+        "held_sender",
+        pf.item.name,
+        sender=pf.item.sender,
+        owner=names[pf.sent_for].name.ru,
+        owner_kk=names[pf.sent_for].name.kk,
+        org=names[pf.bin].name.ru,
+        org_kk=names[pf.bin].name.kk,
+    )
+    return FileOutcome(
+        pf.item.name,
+        pf.item.sha256,
+        "held",
+        now.isoformat(timespec="seconds"),
+        pf.bin,
+        problems=[problem],
+    )
 
 
 def _not_moved(name: str) -> Problem:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from functools import wraps
 
 from loguru import logger
+from xlsxwriter.utility import xl_col_to_name
 
 from . import layout as L
 from .errors import WorkbookError
@@ -47,6 +48,7 @@ class ParsedFile:
     org_type: str | None = None
     sheets: list[ParsedSheet] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    sent_for: str | None = None  # the BIN the sender's address belongs to, when not this file's
 
     @property
     def errors(self) -> list[Problem]:
@@ -139,11 +141,15 @@ def parse_file(
     parsed.org_type = org.type
     if item.sender and org.email and item.sender.lower() != org.email.lower():
         parsed.problems.append(_problem("sender_mismatch", sender=item.sender, expected=org.email))
+        owner = _bin_of_sender(item.sender, registry)
+        if owner and owner != bin_:  # another school's data, from a school: the officer decides
+            parsed.sent_for = owner
     first_rows: dict[str, int] = {}  # the first data row of each empty sheet
     for match in matches:
         spec = match.spec
         rows = SheetRows(match.sheet.name, [], [], match.positions)
         rows.received = item.received_at.date()
+        rows.merged = covered_cells(match.sheet.merged)
         sheet = ParsedSheet(spec.code, match.version, rows, match.nil)
         parsed.sheets.append(sheet)
         if org.type not in spec.applies_to:
@@ -218,6 +224,23 @@ def _one_sheet_per_return(parsed: ParsedFile) -> None:
                 _problem("several_sheets", sheet.rows.sheet, code=sheet.spec_code, sheets=names)
             )
             sheet.status = "rejected"
+
+
+MAX_MERGED = 10_000
+
+
+def covered_cells(merged: tuple) -> dict[tuple[int, int], str]:
+    """Every cell a merge covers but its first, as (Excel row, column) → the first cell."""
+    covered = {}
+    for (top, left), (bottom, right) in merged:
+        if (bottom - top + 1) * (right - left + 1) > MAX_MERGED:
+            continue  # a merge over a whole area is decoration, not a value meant for rows
+        first = f"{xl_col_to_name(left)}{top + 1}"
+        for row in range(top, bottom + 1):
+            for col in range(left, right + 1):
+                if (row, col) != (top, left):
+                    covered[(row + 1, col)] = first
+    return covered
 
 
 def _settle_empty_sheets(

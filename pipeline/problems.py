@@ -74,7 +74,7 @@ def cell_problem(
     *,
     period: Period | None = None,
     rule: Rule | None = None,
-    first: int | None = None,
+    first: int | str | None = None,
     received: dt.date | None = None,
 ) -> Problem:
     """Render a cell-level problem with everything its message needs to say what is expected."""

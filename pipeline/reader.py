@@ -29,6 +29,7 @@ class Sheet:
     name: str
     rows: list[list[Any]]
     visible: bool = True
+    merged: tuple[tuple[tuple[int, int], tuple[int, int]], ...] = ()  # 0-based corners
 
     def cell(self, row: int, col: int) -> Any:
         """1-based, like Excel; outside the grid is empty."""
@@ -80,6 +81,14 @@ def _grid(book: pc.CalamineWorkbook, name: str, path: Path) -> list[list[Any]]:
         return _grid_by_openpyxl(path, name)
 
 
+def _merged(book: pc.CalamineWorkbook, name: str) -> tuple:
+    """Merged ranges: a value merged over several rows sits in the first cell only."""
+    try:
+        return tuple(book.get_sheet_by_name(name).merged_cell_ranges or ())
+    except Exception:  # not every format reports them; without them only the hint is lost
+        return ()
+
+
 def _grid_by_openpyxl(path: Path, name: str) -> list[list[Any]]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # "marked as a date but outside the limits"
@@ -104,7 +113,8 @@ def read_workbook(path: Path, limits: Limits | None = None) -> Workbook:
             if meta.name == IDENTITY_SHEET:
                 identity = grid
             else:
-                sheets.append(Sheet(meta.name, grid, meta.visible == pc.SheetVisibleEnum.Visible))
+                visible = meta.visible == pc.SheetVisibleEnum.Visible
+                sheets.append(Sheet(meta.name, grid, visible, _merged(book, meta.name)))
         book.close()
     except pc.PasswordError:
         raise _error("encrypted", path) from None

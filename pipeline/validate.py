@@ -42,6 +42,8 @@ class SheetRows:
     )  # (row index, key) that failed to convert
     stored: tuple[str, str] | None = None  # the ledger's text of an accepted sheet (`batch.seal`)
     received: dt.date | None = None  # no date in the sheet may lie after the day it was sent
+    merged: dict[tuple[int, int], str] = field(default_factory=dict)
+    """(Excel row, 0-based column) of a cell covered by a merge → the merge's first cell."""
 
 
 TOTAL_WORDS = frozenset(
@@ -235,8 +237,10 @@ def _map_failures(
             continue
         bad_cells.add((position, key))
         column = spec.column(key)
+        s, number = owner[position]
+        first_cell = sheets[s].merged.get((number, sheets[s].positions.get(key, -1)))
         if case.check == "not_nullable":
-            code = "required"
+            code = "merged_cell" if first_cell else "required"
         elif case.check_number is not None and not pd.isna(case.check_number):
             code = compiled.column_codes[key][int(case.check_number)]
             if code == ID_CHECK:
@@ -244,8 +248,11 @@ def _map_failures(
                 code = id_problem(str(case.failure_case), column.type, end) or "id_checksum"
         else:
             code = "invalid_value"
-        s, number = owner[position]
-        _add(sheets[s], cell_problem(code, column, case.failure_case, period=period), number)
+        _add(
+            sheets[s],
+            cell_problem(code, column, case.failure_case, period=period, first=first_cell),
+            number,
+        )
     seen_rules: set[tuple[int, str]] = set()
     for case in cases[is_rule].itertuples(index=False):
         position, code = int(case.index), str(case.check)[len(RULE_PREFIX) :]

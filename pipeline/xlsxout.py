@@ -7,11 +7,13 @@ and URL conversion off, so text a school typed, like "=HYPERLINK(…)", stays te
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pandas as pd
 import xlsxwriter
 
+from .ids import looks_like_bin
 from .templates import SAFE_OPTIONS
 
 
@@ -19,6 +21,19 @@ def mask_id(value: str) -> str:
     """Keep enough to recognise a row, never a whole IIN: 85********14."""
     text = str(value or "")
     return text[:2] + "*" * 8 + text[-2:] if len(text) == 12 else text
+
+
+_TWELVE_DIGITS = re.compile(r"(?<!\d)\d{12}(?!\d)")
+
+
+def mask_ids_in_text(value: object) -> object:
+    """An IIN typed into a free-text cell («уволен, ИИН 850102300014») or a file name is
+    masked too, mistyped or not; what reads as a BIN (an organisation's, public) is kept."""
+    if not isinstance(value, str) or len(value) < 12:
+        return value
+    return _TWELVE_DIGITS.sub(
+        lambda m: m.group() if looks_like_bin(m.group()) else mask_id(m.group()), value
+    )
 
 
 LARGE = 150_000  # data rows above which tables give way to constant_memory + autofilter

@@ -330,3 +330,112 @@ def test_a_sheet_with_thousands_of_mistakes_lists_the_first_and_counts_the_rest(
     [more] = [p for p in on_sheet if p.code == "more_errors"]
     hidden = int(more.ru.split("не показано ещё: ")[1].split(".")[0])
     assert hidden >= 50 and f"тағы {hidden} қате көрсетілмеді" in more.kk
+
+
+def test_iin_typed_in_free_text_or_a_file_name_is_masked_in_the_shared_workbook(ws, orgs):
+    import openpyxl
+
+    from tests.conftest import make_iin
+
+    iin = make_iin(7)
+    measure = {
+        "full_name": "Ахметов Ерлан",
+        "position": "Мұғалім / Учитель",
+        "order_no": "12-к",
+        "order_date": dt.datetime(2023, 3, 1),
+        "measure": "Сөгіс / Выговор",
+        "ground": "Еңбек тәртібін бұзу / Нарушение трудовой дисциплины",
+        "description": f"ЖСН/ИИН {iin}, школа БИН {orgs[0].bin}",
+    }
+    fill(ws, orgs[0], {"1.2": [measure]}, f"отчёт {iin}.xlsx", received=NOV_10)
+    ingest(ws)
+    result = CliRunner().invoke(main, ["--root", str(ws.paths.root), "consolidate"])
+    assert result.exit_code == 0, result.output
+    book = openpyxl.load_workbook(next(ws.paths.outbox.glob("consolidated-*.xlsx")))
+    text = " ".join(
+        str(c.value) for sheet in book.worksheets for row in sheet.iter_rows() for c in row
+    )
+    assert iin not in text and f"{iin[:2]}********{iin[-2:]}" in text
+    assert orgs[0].bin in text  # an organisation's BIN is public
+
+
+def test_correction_workbook_holds_no_formula_of_the_senders(ws, orgs):
+    import openpyxl
+
+    path = fill(ws, orgs[0], {"1.4": [{**good_14(), "late": 50}]}, "a.xlsx")
+    book = openpyxl.load_workbook(path)
+    book["1.4"]["K10"] = '=HYPERLINK("http://example.invalid/x","клик")'
+    book["1.4"]["L10"] = "='C:\\\\Users\\\\[salary.xlsx]Лист1'!A1"
+    book.save(path)
+    [outcome] = ingest(ws)
+    answer = openpyxl.load_workbook(outcome.feedback)
+    formulas = [
+        c.coordinate
+        for sheet in answer.worksheets
+        for row in sheet.iter_rows()
+        for c in row
+        if c.data_type == "f"
+    ]
+    assert formulas == []
+
+
+def test_another_schools_address_cannot_replace_a_schools_data_without_the_officer(ws, orgs):
+    school, other = orgs[0], orgs[1]
+    fill(ws, school, {"1.4": [good_14()]}, "own.xlsx", received=NOV_10)
+    ingest(ws)
+    wrong = fill(ws, school, {"1.4": [{**good_14(), "responsible": "Басқа"}]}, "x.xlsx")
+    _mail_with(wrong, NOV_10 + dt.timedelta(days=1), ws.paths.inbox / "m.eml", other.email)
+    [held] = ingest(ws)
+    assert held.status == "held" and [p.code for p in held.problems] == ["held_sender"]
+    assert f"adal ingest --accept-from {other.email}" in held.problems[0].ru
+    assert other.name.ru in held.problems[0].ru and school.name.ru in held.problems[0].ru
+    assert (ws.paths.inbox / "m.eml").exists()
+    conn = sqlite3.connect(ws.paths.ledger)
+    assert conn.execute("SELECT COUNT(*) FROM files").fetchone()[0] == 1
+    conn.close()
+    result = CliRunner().invoke(
+        main,
+        ["--root", str(ws.paths.root), "ingest", "--json", "--accept-from", other.email.upper()],
+    )
+    [accepted] = json.loads(result.output)["files"]
+    assert accepted["status"] == "accepted" and accepted["returns"]["1.4"] == "accepted"
+    assert not (ws.paths.inbox / "m.eml").exists()
+
+
+def test_value_merged_over_several_rows_gets_a_hint_not_required(ws, orgs):
+    import openpyxl
+
+    from tests.conftest import make_iin
+
+    rows = [good_11(make_iin(n)) for n in (1, 2, 3)]
+    path = fill(ws, orgs[0], {"1.1": rows}, "a.xlsx")
+    book = openpyxl.load_workbook(path)
+    sheet = book["1.1"]
+    sheet.protection.sheet = False
+    for r in (11, 12):
+        sheet.cell(r, 3).value = None
+    sheet.merge_cells("C10:C12")  # «Лауазымы / Должность» typed once for three people
+    book.save(path)
+    [outcome] = ingest(ws)
+    found = [(p.cell, p.code) for p in outcome.problems if p.severity == "error"]
+    assert found == [("C11", "merged_cell"), ("C12", "merged_cell")]
+    assert "Ячейка объединена с ячейкой C10" in outcome.problems[0].ru
+
+
+def test_excel_error_and_formula_without_value_are_named_not_called_empty(ws, orgs):
+    import openpyxl
+
+    from tests.conftest import make_iin
+
+    path = fill(ws, orgs[0], {"1.1": [good_11(make_iin(n)) for n in (1, 2)]}, "a.xlsx")
+    book = openpyxl.load_workbook(path)
+    sheet = book["1.1"]
+    sheet["C10"] = "#N/A"
+    sheet["C10"].data_type = "e"
+    sheet["C11"] = '=VLOOKUP(A11,Кадры!A:C,3,0)'  # saved by a program that does not compute
+    book.save(path)
+    [outcome] = ingest(ws)
+    found = {p.cell: (p.code, p.ru) for p in outcome.problems if p.severity == "error"}
+    assert found["C10"][0] == "excel_error" and "«#N/A»" in found["C10"][1]
+    assert found["C11"][0] == "formula_no_value" and "=VLOOKUP(A11" in found["C11"][1]
+    assert "Обязательное поле" not in " ".join(ru for _, ru in found.values())
