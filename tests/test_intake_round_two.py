@@ -432,7 +432,7 @@ def test_excel_error_and_formula_without_value_are_named_not_called_empty(ws, or
     sheet = book["1.1"]
     sheet["C10"] = "#N/A"
     sheet["C10"].data_type = "e"
-    sheet["C11"] = '=VLOOKUP(A11,Кадры!A:C,3,0)'  # saved by a program that does not compute
+    sheet["C11"] = "=VLOOKUP(A11,Кадры!A:C,3,0)"  # saved by a program that does not compute
     book.save(path)
     [outcome] = ingest(ws)
     found = {p.cell: (p.code, p.ru) for p in outcome.problems if p.severity == "error"}
