@@ -62,7 +62,7 @@ def _open(path: Path) -> pc.CalamineWorkbook:
     return pc.CalamineWorkbook.from_path(name)
 
 
-def _grid(book: pc.CalamineWorkbook, name: str, path: Path) -> list[list[Any]]:
+def _grid(book: pc.CalamineWorkbook, name: str, path: Path) -> tuple[list[list[Any]], tuple]:
     """A sheet's cells from calamine; from openpyxl where calamine cannot convert one.
 
     calamine panics inside Rust on a huge negative number in a date-formatted cell, and
@@ -70,7 +70,8 @@ def _grid(book: pc.CalamineWorkbook, name: str, path: Path) -> list[list[Any]]:
     on its cell like any other bad date.
     """
     try:
-        return book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        sheet = book.get_sheet_by_name(name)  # reads the sheet once: its cells and its merges
+        return sheet.to_python(skip_empty_area=False), _merged(sheet)
     except (KeyboardInterrupt, SystemExit):
         raise
     except BaseException as exc:
@@ -78,13 +79,13 @@ def _grid(book: pc.CalamineWorkbook, name: str, path: Path) -> list[list[Any]]:
             raise
         if path.suffix.lower() not in (".xlsx", ".xlsm"):
             raise _error("unreadable_cell", path, detail=str(exc)[:120]) from None
-        return _grid_by_openpyxl(path, name)
+        return _grid_by_openpyxl(path, name), ()
 
 
-def _merged(book: pc.CalamineWorkbook, name: str) -> tuple:
+def _merged(sheet) -> tuple:
     """Merged ranges: a value merged over several rows sits in the first cell only."""
     try:
-        return tuple(book.get_sheet_by_name(name).merged_cell_ranges or ())
+        return tuple(sheet.merged_cell_ranges or ())
     except Exception:  # not every format reports them; without them only the hint is lost
         return ()
 
@@ -109,12 +110,12 @@ def read_workbook(path: Path, limits: Limits | None = None) -> Workbook:
         for meta in book.sheets_metadata:
             if meta.name in (LISTS_SHEET, ERRORS_SHEET):  # ours: nothing a school types
                 continue
-            grid = _grid(book, meta.name, path)
+            grid, merged = _grid(book, meta.name, path)
             if meta.name == IDENTITY_SHEET:
                 identity = grid
             else:
                 visible = meta.visible == pc.SheetVisibleEnum.Visible
-                sheets.append(Sheet(meta.name, grid, visible, _merged(book, meta.name)))
+                sheets.append(Sheet(meta.name, grid, visible, merged))
         book.close()
     except pc.PasswordError:
         raise _error("encrypted", path) from None
