@@ -150,6 +150,11 @@ def templates(paths: Paths) -> None:
     multiple=True,
     help="Accept workbooks of another organisation sent from this address (held otherwise).",
 )
+@click.option(
+    "--again",
+    multiple=True,
+    help="Read a recorded file anew (its original name or SHA-256 start), e.g. after fixing the registry.",
+)
 @click.pass_obj
 @friendly
 def ingest(
@@ -158,6 +163,7 @@ def ingest(
     received: dt.datetime | None,
     jobs: int | None,
     accept_from: tuple[str, ...],
+    again: tuple[str, ...],
 ) -> None:
     """Есептерді қабылдау / Приём отчётов: read inbox/, validate, store, archive, write feedback."""
     from .ingest import ingest as run_ingest
@@ -183,6 +189,7 @@ def ingest(
         reader=parallel_reader(ws, workers),
         jobs=workers,
         accept_from=frozenset(a.lower() for a in accept_from),
+        again=again,
     )
     if bar is not None:
         bar.__exit__(None, None, None)

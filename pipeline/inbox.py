@@ -40,6 +40,41 @@ class Item:
     error: str = ""  # a container-level problem code (an e-mail without attachments)
     warning: str = ""  # a warning code about how it arrived (an e-mail dated in the future)
     warning_fields: dict = field(default_factory=dict)
+    stat: tuple[int, int] | None = (
+        None  # size and mtime when listed: a file still being copied changes
+    )
+    stated: bool = False  # the received time was given by the officer (`--received`)
+
+    def still_as_listed(self) -> bool:
+        """False when the file changed or went since it was listed (a copy in progress)."""
+        if self.stat is None:
+            return True
+        try:
+            now = self.path.stat()
+        except OSError:
+            return False
+        return (now.st_size, now.st_mtime_ns) == self.stat
+
+
+def saved_at(path: Path) -> dt.datetime | None:
+    """When the workbook was last saved, as Excel writes it inside the file (docProps/core.xml):
+    the one clock that travels with a file through e-mails, zips and flash drives."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            core = archive.read("docProps/core.xml")[:4096]
+    except (zipfile.BadZipFile, KeyError, OSError, RuntimeError):
+        return None
+    found = _MODIFIED.search(core)
+    if not found:
+        return None
+    try:
+        stamp = dt.datetime.fromisoformat(found.group(1).decode().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return stamp.astimezone().replace(tzinfo=None) if stamp.tzinfo else stamp
+
+
+_MODIFIED = re.compile(rb"<dcterms:modified[^>]*>([^<]+)</dcterms:modified>")
 
 
 def sha256_of(path: Path) -> str:
@@ -148,9 +183,17 @@ def _mtime(path: Path) -> dt.datetime:
 
 
 def file_item(path: Path, received: dt.datetime | None) -> Item:
-    return Item(
-        path, readable(path.name), sha256_of(path), path.stat().st_size, received or _mtime(path)
-    )
+    """A plain file: received when it was last written (its mtime), unless the officer says;
+    a time in the future (a wrong clock, a flash drive) counts as now, with a warning."""
+    info = path.stat()
+    item = Item(path, readable(path.name), sha256_of(path), info.st_size, received or _mtime(path))
+    item.stat, item.stated = (info.st_size, info.st_mtime_ns), received is not None
+    now = dt.datetime.now().replace(microsecond=0)
+    if received is None and item.received_at > now + FUTURE_SLACK:
+        item.warning = "future_file_date"
+        item.warning_fields = {"date": f"{item.received_at:%d.%m.%Y}", "used": f"{now:%d.%m.%Y}"}
+        item.received_at = now
+    return item
 
 
 def expand_email(

@@ -9,6 +9,7 @@ archived; the next chunk is read meanwhile.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
 import sqlite3
 from collections.abc import Callable, Iterable
@@ -20,7 +21,7 @@ from loguru import logger
 from . import ledger
 from .batch import BatchContext, read_and_check
 from .feedback import FeedbackWriter, write_feedback
-from .inbox import Item, archive_path, collect, move_into, readable
+from .inbox import Item, archive_path, collect, move_into, readable, safe_name, saved_at
 from .messages import render
 from .parse import ParsedFile
 from .problems import Problem
@@ -178,28 +179,37 @@ def _record(
 
 
 def _arrival_order(item: Item) -> tuple:
-    """Files given one received time (`--received`) are taken in the order they were last
-    saved, so a school's corrected file comes after its first one, whatever their names."""
-    try:
-        saved = item.path.stat().st_mtime if item.container is None else 0.0
-    except OSError:
-        saved = 0.0
-    return (item.received_at, saved, item.name)
+    """Files with one received time (`--received`, or two attachments of one e-mail or zip)
+    are taken in the order they were last saved, so a school's corrected file comes after
+    its first one, whatever their names."""
+    saved = saved_at(item.path)
+    if saved is None and item.container is None:
+        try:
+            saved = dt.datetime.fromtimestamp(item.path.stat().st_mtime)
+        except OSError:
+            saved = None
+    return (item.received_at, saved or dt.datetime.min, item.name)
 
 
 def _keep_earlier_data(conn: sqlite3.Connection, pf: ParsedFile) -> None:
     """A sheet merely left empty (no yellow mark) never wipes out rows accepted before: it
     is recorded as superseded, and the sender is told the earlier data stand."""
+    received = pf.item.received_at.isoformat(timespec="seconds")
     for sheet in pf.sheets:
-        if sheet.status != "accepted" or not sheet.nil or sheet.marked or sheet.rows.excel_rows:
+        if sheet.rows.excel_rows or sheet.marked:
             continue
-        earlier = ledger.accepted_with_rows(conn, pf.bin, sheet.spec_code)
+        errors = [p.code for p in sheet.rows.problems if p.severity == "error"]
+        left_empty = (sheet.status == "accepted" and sheet.nil) or (
+            sheet.status == "rejected" and errors and set(errors) == {"empty_sheet"}
+        )
+        earlier = left_empty and ledger.accepted_with_rows(conn, pf.bin, sheet.spec_code, received)
         if earlier:
             when = dt.datetime.fromisoformat(earlier)
             notice = _problem("nil_kept_earlier", code=sheet.spec_code, received=f"{when:%d.%m.%Y}")
             notice.sheet = sheet.rows.sheet
+            sheet.rows.problems = [p for p in sheet.rows.problems if p.code != "empty_sheet"]
             sheet.rows.problems.append(notice)
-            sheet.status = "superseded"
+            sheet.status, sheet.nil = "superseded", False
 
 
 def stored_problems(conn: sqlite3.Connection, file_id: int) -> list[Problem]:
@@ -310,8 +320,13 @@ def ingest(
     reader: Reader | None = None,
     jobs: int = 1,
     accept_from: frozenset[str] = frozenset(),
+    again: tuple[str, ...] = (),
 ) -> list[FileOutcome]:
     """Ingest the whole inbox and return one outcome per file found there.
+
+    `again` names files already recorded (by original name or the start of their SHA-256)
+    that the officer wants read anew, after fixing the registry for example: the archived
+    original is copied back into the inbox (the archive keeps it) and its old record retired.
 
     A workbook of one organisation sent from the address of another is held in the inbox
     (not recorded) until the officer accepts that sender (`accept_from`).
@@ -324,7 +339,7 @@ def ingest(
     limits = limits or Limits()
     ws.paths.ledger.parent.mkdir(parents=True, exist_ok=True)
     with ledger.one_writer(ws.paths.ledger):
-        return _ingest(ws, received, limits, now, progress, reader, jobs, accept_from)
+        return _ingest(ws, received, limits, now, progress, reader, jobs, accept_from, again)
 
 
 def _ingest(
@@ -336,13 +351,16 @@ def _ingest(
     reader: Reader | None,
     jobs: int,
     accept_from: frozenset[str],
+    again: tuple[str, ...] = (),
 ) -> list[FileOutcome]:
     conn = ledger.connect(ws.paths.ledger)
     try:
         repair(conn, ws)
+        unknown = [_read_again(conn, ws, which, now) for which in again]
         staging = ws.paths.archive / ".staging"
         items, containers, not_read = collect(ws.paths.inbox, staging, received, limits)
-        outcomes: list[FileOutcome] = [_not_read(n.name, n.reason, now) for n in not_read]
+        outcomes: list[FileOutcome] = [o for o in unknown if o is not None]
+        outcomes += [_not_read(n.name, n.reason, now) for n in not_read]
         fresh, copies, seen = [], [], set()
         items.sort(key=_arrival_order)
         for item in items:
@@ -359,8 +377,8 @@ def _ingest(
         with FeedbackWriter(ws.paths.outbox, jobs) as feedback:
             for chunk in chunks:
                 for pf in chunk:
-                    if not pf.item.path.exists():  # gone while the batch ran: not its answer
-                        outcomes.append(_not_read(pf.item.name, "FileNotFoundError", now))
+                    if not pf.item.still_as_listed():  # gone or still being copied: next run
+                        outcomes.append(_not_read(pf.item.name, "changed", now))
                         continue
                     if pf.sent_for and pf.item.sender.lower() not in accept_from:
                         outcomes.append(_held(ws, pf, now))
@@ -407,6 +425,30 @@ def _not_read(name: str, reason: str, now: dt.datetime) -> FileOutcome:
     problem = _problem("not_read", name, detail=reason)
     stamp = now.isoformat(timespec="seconds")
     return FileOutcome(name, "", "not_read", stamp, problems=[problem])
+
+
+def _read_again(
+    conn: sqlite3.Connection, ws: Workspace, which: str, now: dt.datetime
+) -> FileOutcome | None:
+    """Put an archived original back into the inbox to be read anew; None when done."""
+    rows = [r for r in ledger.files_named(conn, which) if Path(r["archive_path"]).exists()]
+    if not rows:
+        problem = _problem("again_not_found", which, wanted=which)
+        return FileOutcome(
+            which, "", "not_read", now.isoformat(timespec="seconds"), problems=[problem]
+        )
+    for row in rows:
+        name = Path(safe_name(row["original_name"]))
+        copy, n = ws.paths.inbox / name, 2
+        while copy.exists():
+            copy, n = ws.paths.inbox / f"{name.stem} ({n}){name.suffix}", n + 1
+        ws.paths.inbox.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(row["archive_path"], copy)
+        when = dt.datetime.fromisoformat(row["received_at"]).timestamp()
+        os.utime(copy, (when, when))  # received when it first arrived, not today
+        with ledger.transaction(conn):
+            ledger.retire(conn, row["id"])
+    return None
 
 
 def _held(ws: Workspace, pf: ParsedFile, now: dt.datetime) -> FileOutcome:

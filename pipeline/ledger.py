@@ -65,6 +65,42 @@ def _rows_per_sheet(conn: sqlite3.Connection) -> None:
     conn.execute(ROWS_VIEW)
 
 
+def _files_can_be_read_again(conn: sqlite3.Connection) -> None:
+    """4: a file the officer asks to read again (after fixing the registry) keeps its old
+    record, marked `retired`, and is recorded anew: the same bytes are unique only among the
+    records in force. SQLite cannot drop a column's UNIQUE, so the table is rebuilt."""
+    conn.execute(
+        """CREATE TABLE files_new (
+        id INTEGER PRIMARY KEY,
+        sha256 TEXT NOT NULL,
+        original_name TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        received_at TEXT NOT NULL,
+        ingested_at TEXT NOT NULL,
+        bin TEXT,
+        sender TEXT,
+        container TEXT,
+        status TEXT NOT NULL CHECK (status IN ('accepted', 'partial', 'rejected')),
+        error_count INTEGER NOT NULL,
+        warning_count INTEGER NOT NULL DEFAULT 0,
+        archive_path TEXT NOT NULL,
+        archived INTEGER NOT NULL DEFAULT 0,
+        feedback_path TEXT,
+        retired INTEGER NOT NULL DEFAULT 0
+    )"""
+    )
+    conn.execute(
+        "INSERT INTO files_new (id, sha256, original_name, size, received_at, ingested_at, bin,"
+        " sender, container, status, error_count, warning_count, archive_path, archived,"
+        " feedback_path) SELECT id, sha256, original_name, size, received_at, ingested_at, bin,"
+        " sender, container, status, error_count, warning_count, archive_path, archived,"
+        " feedback_path FROM files"
+    )
+    conn.execute("DROP TABLE files")
+    conn.execute("ALTER TABLE files_new RENAME TO files")
+    conn.execute("CREATE UNIQUE INDEX files_sha_in_force ON files (sha256) WHERE retired = 0")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     # 1: files, arrivals, submissions, rows, problems
     """
@@ -147,6 +183,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     );
     """,
     _rows_per_sheet,
+    _files_can_be_read_again,
 )
 
 
@@ -166,6 +203,17 @@ def connect(path: Path) -> sqlite3.Connection:
 
 def migrate(conn: sqlite3.Connection) -> int:
     current = conn.execute("PRAGMA user_version").fetchone()[0]
+    if current >= len(MIGRATIONS):
+        return len(MIGRATIONS)
+    conn.execute("PRAGMA foreign_keys = OFF")  # a rebuilt table keeps its ids: checked below
+    try:
+        _apply(conn, current)
+    finally:
+        conn.execute("PRAGMA foreign_keys = ON")
+    return len(MIGRATIONS)
+
+
+def _apply(conn: sqlite3.Connection, current: int) -> None:
     for number, script in enumerate(MIGRATIONS, start=1):
         if number <= current:
             continue
@@ -180,7 +228,8 @@ def migrate(conn: sqlite3.Connection) -> int:
                 if statement.strip():
                     conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {number}")
-    return len(MIGRATIONS)
+            if conn.execute("PRAGMA foreign_key_check").fetchone():
+                raise sqlite3.IntegrityError(f"migration {number} broke a reference")
 
 
 @contextmanager
@@ -216,7 +265,28 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
 
 
 def file_by_sha(conn: sqlite3.Connection, sha256: str) -> sqlite3.Row | None:
-    return conn.execute("SELECT * FROM files WHERE sha256 = ?", (sha256,)).fetchone()
+    """The record in force for these bytes (a file read again has a retired earlier one)."""
+    return conn.execute(
+        "SELECT * FROM files WHERE sha256 = ? AND retired = 0", (sha256,)
+    ).fetchone()
+
+
+def files_named(conn: sqlite3.Connection, which: str) -> list[sqlite3.Row]:
+    """Records in force whose original name is `which`, or whose hash begins with it."""
+    prefix = (
+        which.lower()
+        if len(which) >= 8 and all(c in "0123456789abcdef" for c in which.lower())
+        else None
+    )
+    return conn.execute(
+        "SELECT * FROM files WHERE retired = 0 AND (original_name = ? OR (? IS NOT NULL AND"
+        " sha256 LIKE ? || '%')) ORDER BY id",
+        (which, prefix, prefix),
+    ).fetchall()
+
+
+def retire(conn: sqlite3.Connection, file_id: int) -> None:
+    conn.execute("UPDATE files SET retired = 1 WHERE id = ?", (file_id,))
 
 
 def unarchived(conn: sqlite3.Connection) -> list[sqlite3.Row]:
@@ -329,12 +399,15 @@ def submission_status(conn: sqlite3.Connection, submission_id: int) -> str:
     ]
 
 
-def accepted_with_rows(conn: sqlite3.Connection, bin_: str, return_code: str) -> str | None:
-    """When the current accepted submission of a return holds rows: its received time."""
+def accepted_with_rows(
+    conn: sqlite3.Connection, bin_: str, return_code: str, until: str
+) -> str | None:
+    """When the current accepted submission of a return holds rows and was received no
+    later than `until`: its received time."""
     row = conn.execute(
         "SELECT received_at FROM submissions WHERE bin = ? AND return_code = ?"
-        " AND status = 'accepted' AND row_count > 0",
-        (bin_, return_code),
+        " AND status = 'accepted' AND row_count > 0 AND received_at <= ?",
+        (bin_, return_code, until),
     ).fetchone()
     return row[0] if row else None
 

@@ -122,8 +122,11 @@ tell, so the sender is asked (`ambiguous_number`) instead of being stored as 1, 
 
 
 def to_integer(value: Any, column: Column) -> Result:
-    if isinstance(value, str) and _GROUPED.match(_SPACES.sub("", clean_text(value))):
-        return None, "ambiguous_number"
+    if isinstance(value, str) and _GROUPED.match(text := _SPACES.sub("", clean_text(value))):
+        marks = {c for c in text if c in ".,"}
+        if len(marks) > 1 or text.count(next(iter(marks))) == 1:
+            return None, "ambiguous_number"  # «1,000»: a thousand, or one?
+        value = text.replace(next(iter(marks)), "")  # «1,000,000»: only thousands
     number, error = to_decimal(value, column)
     if number is None:
         return None, error

@@ -17,19 +17,10 @@ _NOTE = (
     "This folder was made by `adal {what}`, which deletes and rebuilds it on every run.\n"
     "Delete this file to keep the folder: Adal will then refuse to touch it.\n"
 )
-LEGACY_DEMO_LINE = "# Demo campaign: a fictional district."
-"""The first line of the campaign.yaml an earlier `adal demo` wrote, before the marker."""
 
 
 def made_by_adal(folder: Path) -> bool:
-    if (folder / MARKER).is_file():
-        return True
-    campaign = folder / "campaign" / "campaign.yaml"
-    try:
-        with campaign.open(encoding="utf-8") as handle:
-            return handle.readline().startswith(LEGACY_DEMO_LINE)
-    except OSError:
-        return False
+    return (folder / MARKER).is_file()
 
 
 def _holds_files(folder: Path) -> bool:
@@ -68,6 +59,14 @@ def require_own(folder: Path, what: str) -> None:
 
 
 def _refused(path: Path, what: str) -> RefusedError:
+    if path.is_file():  # a ledger given with --db
+        return RefusedError(
+            f"«adal {what}» бұл файлды өшірмейді: оны Adal-дың демо режимі жасамаған (науқан "
+            f"журналы болуы мүмкін). --db параметрін алып тастаңыз немесе жаңа файл көрсетіңіз.",
+            f"«adal {what}» не будет удалять этот файл: его создал не демо-режим Adal (возможно, "
+            f"это журнал кампании). Уберите параметр --db или укажите новый файл.",
+            where=str(path),
+        )
     return RefusedError(
         f"«adal {what}» бұл жерде ештеңе өшірмейді: мұнда Adal жасамаған файлдар бар (науқанның "
         f"архиві, журналы, тізілімі болуы мүмкін). Бос қалтаны көрсетіңіз, мысалы: "

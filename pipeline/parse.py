@@ -252,6 +252,9 @@ def _settle_empty_sheets(
     filled = any(s.status in ("pending", "rejected") or s.nil for s in parsed.sheets)
     for sheet in parsed.sheets:
         if sheet.status != "empty":
+            if sheet.nil and sheet.rows.excel_rows:  # «no data» chosen, rows typed: rows count
+                sheet.rows.problems.append(_problem("nil_with_rows", sheet.rows.sheet))
+            sheet.nil = False
             continue
         spec, marked = specs[sheet.spec_code], sheet.nil
         sheet.nil = False

@@ -71,6 +71,24 @@ def _is_second_header(values: list[Any], spec: ReturnSpec) -> bool:
     return len(header_positions(values, index)) * 2 >= len(spec.columns)
 
 
+NIL_WORDS = frozenset(
+    fold(w)
+    for w in (
+        "нет данных", "данных нет", "деректер жоқ", "жоқ", "нет", "-", "–", "—", "не было",
+        "болған жоқ", "нулевой отчет", "нулевой отчёт", "нөлдік есеп", "иә, деректер жоқ",
+        "да, данных нет", "деректер жоқ / данных нет", "жоқ / нет", "отсутствует",
+        "отсутствуют", "случаев не было", "фактов нет", "не выявлено", "анықталған жоқ",
+    )
+)  # fmt: skip
+"""What people type on an empty sheet to say "nothing happened": read as an empty sheet,
+so the return's nil rule applies instead of a «required» error on every column."""
+
+
+def _says_nothing(rows: list[list[Any]]) -> bool:
+    words = [v for row in rows for v in row if not is_blank(v)]
+    return bool(words) and all(type(v) is str and fold(v) in NIL_WORDS for v in words)
+
+
 _TOTAL_INITIALS = frozenset("ИиВвБбЖжB")  # how the total words begin, Latin look-alike included
 
 
@@ -126,6 +144,8 @@ def extract(
             continue
         rows.append(values)
         numbers.append(number)
+    if not spec.fixed_rows and _says_nothing(rows):
+        return [], [], totals
     if spec.fixed_rows:
         fixed = keys.index(spec.fixed_rows)
         answered = any(not is_blank(v) for row in rows for i, v in enumerate(row) if i != fixed)
@@ -317,6 +337,9 @@ def _duplicates(
     if not spec.unique:
         return
     keyed = frame[list(spec.unique)].copy()
+    for key in spec.unique:  # a month column: 15.09 and 20.09 are the same month
+        if spec.column(key).month:
+            keyed[key] = keyed[key].dt.to_period("M")
     keyed["_sheet"] = [s for s, _ in owner]
     keyed = keyed[keyed.notna().all(axis=1)]
     repeated = keyed.duplicated(keep=False)

@@ -241,14 +241,40 @@ def test_answer_says_superseded_when_a_later_file_is_already_in(ws, orgs):
 
 
 def test_files_given_one_received_time_are_taken_in_the_order_they_were_saved(ws, orgs):
-    corrected = fill(ws, orgs[0], {"1.4": [good_14()]}, "a-corrected.xlsx")
+    """Ordered by name, «a-corrected» once lost to «b-first» sent with the same time."""
+    import time
+
     other_month = {**good_14(), "month": dt.datetime(2023, 3, 15)}
-    first = fill(ws, orgs[0], {"1.4": [good_14(), other_month]}, "b-first.xlsx")
-    os.utime(first, (1_600_000_000, 1_600_000_000))
-    os.utime(corrected, (1_700_000_000, 1_700_000_000))
+    fill(ws, orgs[0], {"1.4": [good_14(), other_month]}, "b-first.xlsx")
+    time.sleep(1.1)  # Excel keeps the time of saving inside the file, to the second
+    fill(ws, orgs[0], {"1.4": [good_14()]}, "a-corrected.xlsx")
     out = {o.name: o for o in ingest(ws, received=NOV_10)}
     assert out["a-corrected.xlsx"].returns["1.4"] == "accepted"
     assert out["b-first.xlsx"].returns["1.4"] == "superseded"
+
+
+def test_two_versions_in_one_e_mail_are_taken_in_the_order_they_were_saved(ws, orgs):
+    import time
+    from email.message import EmailMessage
+    from email.utils import format_datetime
+
+    other_month = {**good_14(), "month": dt.datetime(2023, 3, 15)}
+    old = fill(ws, orgs[0], {"1.4": [good_14(), other_month]}, "отчет.xlsx")
+    time.sleep(1.1)
+    new = fill(ws, orgs[0], {"1.4": [good_14()]}, "отчет (исправленный).xlsx")
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = orgs[0].email, "d@x.example", "Есеп"
+    message["Date"] = format_datetime(NOV_10.astimezone())
+    message.set_content("Два варианта")
+    for path in (new, old):  # the corrected one first: its name sorts first too
+        message.add_attachment(
+            path.read_bytes(), maintype="application", subtype="octet-stream", filename=path.name
+        )
+        path.unlink()
+    (ws.paths.inbox / "m.eml").write_bytes(bytes(message))
+    out = {o.name: o for o in ingest(ws)}
+    assert out["отчет (исправленный).xlsx"].returns["1.4"] == "accepted"
+    assert out["отчет.xlsx"].returns["1.4"] == "superseded"
 
 
 def test_template_of_another_campaign_is_refused_with_a_reason(ws, orgs):
@@ -439,3 +465,146 @@ def test_excel_error_and_formula_without_value_are_named_not_called_empty(ws, or
     assert found["C10"][0] == "excel_error" and "«#N/A»" in found["C10"][1]
     assert found["C11"][0] == "formula_no_value" and "=VLOOKUP(A11" in found["C11"][1]
     assert "Обязательное поле" not in " ".join(ru for _, ru in found.values())
+
+
+def test_officer_reads_a_file_again_after_fixing_the_registry(ws, orgs):
+    """A file once answered «BIN not in the registry» could not be read again: its bytes
+    were known, so putting it back only gave «duplicate»."""
+    import dataclasses
+
+    from pipeline.registry import write_registry
+    from tests.conftest import make_bin
+
+    newcomer = dataclasses.replace(orgs[0], bin=make_bin(9), email="new@x.example")
+    fill(ws, newcomer, {"1.4": [good_14()]}, "new school.xlsx", received=NOV_10)
+    [first] = ingest(ws)
+    assert [p.code for p in first.problems] == ["unknown_organisation"]
+    write_registry(ws.paths.registry_file, [*orgs, newcomer], ws.campaign.org_types)
+    root = ["--root", str(ws.paths.root)]
+    again = CliRunner().invoke(main, [*root, "ingest", "--json", "--again", "new school.xlsx"])
+    assert again.exit_code == 0, again.output
+    [answer] = json.loads(again.output)["files"]
+    assert answer["status"] == "accepted" and answer["bin"] == newcomer.bin
+    assert answer["received_at"] == "2023-11-10T10:00:00"  # when it first arrived
+    assert Path(first.archive).exists()  # the archive keeps the first copy
+    conn = sqlite3.connect(ws.paths.ledger)
+    assert conn.execute("SELECT COUNT(*), SUM(retired) FROM files").fetchone() == (2, 1)
+    conn.close()
+    missing = CliRunner().invoke(main, [*root, "ingest", "--json", "--again", "nothing.xlsx"])
+    [none] = json.loads(missing.output)["files"]
+    assert none["status"] == "not_read" and "не найден" in none["messages"][0]
+
+
+# --- found by a red team of files made outside the test suite ----------------------------
+
+
+def test_one_service_twice_in_one_month_is_a_duplicate_whatever_day_is_typed(ws, orgs):
+    rows = [
+        {**good_14(), "month": dt.datetime(2022, 9, 15)},
+        {**good_14(), "month": dt.datetime(2022, 9, 20)},
+        {**good_14(), "month": "09.2022"},
+    ]
+    fill(ws, orgs[0], {"1.4": rows}, "a.xlsx")
+    [outcome] = ingest(ws)
+    assert [(p.cell[1:], p.code) for p in outcome.problems if p.severity == "error"] == [
+        ("11", "duplicate_row"),
+        ("12", "duplicate_row"),
+    ]
+
+
+@pytest.mark.parametrize("words", [["Нет данных"], ["Деректер жоқ / Данных нет"], ["-"]])
+def test_nothing_to_report_typed_in_words_is_a_nil_return(ws, orgs, words):
+    fill(ws, orgs[0], {"1.2": [{"full_name": words[0]}]}, "a.xlsx")
+    [outcome] = ingest(ws)
+    assert outcome.errors == 0 and "1.2" in outcome.nil
+
+
+def test_yellow_mark_with_rows_keeps_the_rows_and_says_so(ws, orgs):
+    fill(ws, orgs[0], {"1.4": [good_14()]}, "a.xlsx", nil=("1.4",))
+    [outcome] = ingest(ws)
+    assert outcome.returns["1.4"] == "accepted" and "1.4" not in outcome.nil
+    [notice] = [p for p in outcome.problems if p.code == "nil_with_rows"]
+    assert "строки приняты" in notice.ru
+
+
+def test_blank_sheets_in_a_later_correction_keep_what_was_accepted_and_ask_nothing(ws, orgs):
+    """A school re-sent only its corrected 1.1 with the other sheets blank: the blank 1.4,
+    1.8 and 2.1-2.5 became errors and a correction e-mail asked to fix them."""
+    first = {**good_11(), "position": None}
+    fill(ws, orgs[0], {"1.1": [first], "1.4": [good_14()]}, "v1.xlsx", received=NOV_10)
+    ingest(ws)
+    fill(
+        ws,
+        orgs[0],
+        {"1.1": [good_11()]},
+        "v2.xlsx",
+        received=NOV_10 + dt.timedelta(days=1),
+        complete=False,
+    )
+    [second] = ingest(ws)
+    assert second.errors == 0 and second.status == "accepted"
+    assert {second.returns[c] for c in ("1.4", "1.8", "2")} == {"superseded"}
+    conn = sqlite3.connect(ws.paths.ledger)
+    conn.row_factory = sqlite3.Row
+    from pipeline.mail import plan_feedback
+
+    assert plan_feedback(ws, conn) == []  # v1's 1.1 is corrected, v2 has nothing to fix
+    conn.close()
+
+
+def test_kept_earlier_data_is_only_older_data(ws, orgs):
+    fill(ws, orgs[0], {"1.3": [{"full_name": "Х"}]}, "later.xlsx", received=NOV_10)
+    measure = {
+        "full_name": "Ахметов Ерлан",
+        "position": "Мұғалім / Учитель",
+        "order_no": "12-к",
+        "order_date": dt.datetime(2023, 3, 1),
+        "measure": "Сөгіс / Выговор",
+        "ground": "Еңбек тәртібін бұзу / Нарушение трудовой дисциплины",
+    }
+    fill(ws, orgs[0], {"1.2": [measure]}, "new.xlsx", received=NOV_10 + dt.timedelta(days=5))
+    ingest(ws)
+    fill(ws, orgs[0], {}, "old.xlsx", received=NOV_10 - dt.timedelta(days=5))
+    [old] = ingest(ws)
+    assert "nil_kept_earlier" not in [p.code for p in old.problems]
+    assert old.returns["1.2"] == "superseded"
+
+
+def test_file_still_being_copied_is_left_for_the_next_run(ws, orgs, monkeypatch):
+    from pipeline import batch
+
+    path = fill(ws, orgs[0], {"1.4": [good_14()]}, "copying.xlsx")
+    whole = path.read_bytes()
+    real = batch.parse_file
+
+    def growing(item, *args):
+        result = real(item, *args)
+        if item.name == "copying.xlsx":
+            path.write_bytes(whole + b"\0")  # the copy goes on while the batch reads it
+        return result
+
+    monkeypatch.setattr(batch, "parse_file", growing)
+    [busy] = ingest(ws)
+    assert busy.status == "not_read" and path.exists()
+    conn = sqlite3.connect(ws.paths.ledger)
+    assert conn.execute("SELECT COUNT(*) FROM files").fetchone()[0] == 0
+    conn.close()
+
+
+def test_file_dated_in_the_future_counts_as_received_now(ws, orgs):
+    ahead = dt.datetime.now() + dt.timedelta(days=400)
+    fill(ws, orgs[0], {"1.4": [good_14()]}, "a.xlsx", received=ahead)
+    [outcome] = ingest(ws)
+    assert "future_file_date" in [p.code for p in outcome.problems]
+    assert dt.datetime.fromisoformat(outcome.received_at) <= dt.datetime.now()
+
+
+def test_deleting_the_marker_protects_a_demo_folder(tmp_path):
+    root = tmp_path / "demo"
+    runner = CliRunner()
+    assert runner.invoke(main, ["--root", str(root), "demo", "--inbox-only"]).exit_code == 0
+    (root / ".adal-made").unlink()
+    before = sorted(p.name for p in (root / "inbox").iterdir())
+    result = runner.invoke(main, ["--root", str(root), "demo", "--inbox-only"])
+    assert result.exit_code == 2
+    assert sorted(p.name for p in (root / "inbox").iterdir()) == before

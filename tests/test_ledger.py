@@ -40,6 +40,8 @@ def test_version_2_ledger_keeps_its_rows_after_migration(tmp_path):
     old = _version_2_ledger(path)
     conn = ledger.connect(path)
     assert conn.execute("PRAGMA user_version").fetchone()[0] == len(ledger.MIGRATIONS)
+    assert [tuple(r) for r in conn.execute("SELECT id, retired FROM files")] == [(1, 0)]
+    assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
     viewed = conn.execute(
         "SELECT excel_row, data FROM rows WHERE submission_id = 7 ORDER BY excel_row"
     ).fetchall()
@@ -70,7 +72,7 @@ def test_stored_rows_read_back_with_their_types(tmp_path):
         {"_row": 12, "month": None, "applications": 0, "share": None, "responsible": "Әлия"},
     ]
     conn.execute(
-        "INSERT INTO files VALUES (1,'x','a',1,'r','i',NULL,NULL,NULL,'accepted',0,0,'p',0,NULL)"
+        "INSERT INTO files VALUES (1,'x','a',1,'r','i',NULL,NULL,NULL,'accepted',0,0,'p',0,NULL,0)"
     )
     sub = {
         "bin": "991240000013",
