@@ -230,7 +230,9 @@ def rows_for(
                     "iin": make_iin(rng, born),
                     "full_name": person(rng),
                     "position": rng.choice(POSITIONS[org.type]),
-                    "hired_on": dt.date(rng.randint(2005, 2023), rng.randint(1, 12), 1)
+                    "hired_on": min(  # someone working in the period was hired by its end
+                        dt.date(rng.randint(2005, 2023), rng.randint(1, 12), 1), period.end
+                    )
                     if rng.random() < 0.8
                     else None,
                     "checked_on": _day(rng, period),

@@ -96,7 +96,8 @@ def _write_return_sheet(
                 "input_message": "Кезеңде деректер болмаса ғана таңдаңыз. / Выберите, только если данных за период нет.",
             },
         )
-        sheet.set_row(L.NIL_ROW - 1, 30, fmt.locked_row)
+        label_height = row_height(len(L.NIL_LABEL.both), _width(spec.columns[0]))
+        sheet.set_row(L.NIL_ROW - 1, max(30, label_height), fmt.locked_row)
     note = sheet_note(spec)
     sheet.merge_range(
         L.DESCRIPTION_ROW - 1, 0, L.DESCRIPTION_ROW - 1, last, f"{note.kk}\n{note.ru}", fmt.note
