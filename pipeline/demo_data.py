@@ -335,7 +335,9 @@ def rows_for(
                         "result": lab("1.5:result")[
                             rng.choice(["explained", "explained", "satisfied", "rejected"])
                         ],
-                        "answered_on": received + dt.timedelta(days=rng.randint(1, 15)),
+                        "answered_on": min(  # answered by the time the return is made
+                            received + dt.timedelta(days=rng.randint(1, 15)), period.end
+                        ),
                     }
                 )
             else:
