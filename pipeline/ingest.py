@@ -12,6 +12,7 @@ import datetime as dt
 import os
 import shutil
 import sqlite3
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -176,6 +177,16 @@ def _record(
         nil=nil,
     )
     return file_id, outcome
+
+
+def _in_arrival_order(items: list[Item]) -> list[Item]:
+    """By received time; files sharing one are ordered by when they were saved (read from
+    the file only for those, so an unchanged inbox costs nothing more)."""
+    shared = Counter(i.received_at for i in items)
+    return sorted(
+        items,
+        key=lambda i: _arrival_order(i) if shared[i.received_at] > 1 else (i.received_at,),
+    )
 
 
 def _arrival_order(item: Item) -> tuple:
@@ -362,7 +373,6 @@ def _ingest(
         outcomes: list[FileOutcome] = [o for o in unknown if o is not None]
         outcomes += [_not_read(n.name, n.reason, now) for n in not_read]
         fresh, copies, seen = [], [], set()
-        items.sort(key=_arrival_order)
         for item in items:
             row = ledger.file_by_sha(conn, item.sha256)
             if row is not None:
@@ -372,6 +382,7 @@ def _ingest(
             else:
                 seen.add(item.sha256)
                 fresh.append(item)
+        fresh = _in_arrival_order(fresh)
         chunks = reader(fresh) if reader else [read_and_check(fresh, BatchContext.of(ws, limits))]
         recorded = []
         with FeedbackWriter(ws.paths.outbox, jobs) as feedback:
