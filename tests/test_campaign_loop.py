@@ -495,3 +495,13 @@ def test_long_cyrillic_subject_keeps_its_spaces_in_the_mail(ws, orgs):
             "Үлгі: 2023 жылғы сыбайлас жемқорлық тәуекелдеріне ішкі талдау / "
             "Шаблон: внутренний анализ коррупционных рисков 2023 года"
         )
+
+
+def test_a_refused_demo_leaves_the_folder_as_it_was(tmp_path):
+    """The refusal once still created outbox/logs/ in the folder it refused."""
+    own = tmp_path / "own"
+    own.mkdir()
+    (own / "my return.xlsx").write_bytes(b"mine")
+    result = CliRunner().invoke(main, ["--root", str(own), "demo"])
+    assert result.exit_code == 2
+    assert sorted(p.name for p in own.rglob("*")) == ["my return.xlsx"]
