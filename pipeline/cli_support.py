@@ -24,16 +24,8 @@ def setup_logging(paths: Paths, verbose: bool) -> None:
         filter=lambda record: record["exception"] is None,
     )
     logs = paths.outbox / "logs"
-    try:  # written on the first message only: a command that refuses a folder leaves no trace
-        logger.add(
-            logs / "adal-{time:YYYY-MM-DD}.log",
-            level="DEBUG",
-            encoding="utf-8",
-            enqueue=False,
-            delay=True,
-        )
-    except OSError:
-        pass
+    # opened on the first message only: a command that refuses a folder leaves no trace in it
+    logger.add(logs / "adal-{time:YYYY-MM-DD}.log", level="DEBUG", encoding="utf-8", delay=True)
 
 
 def friendly(func):
