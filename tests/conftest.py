@@ -160,6 +160,18 @@ def good_11(iin: str = "") -> dict:
     }
 
 
+def good_12() -> dict:
+    """One disciplinary measure in the school year, every required cell filled."""
+    return {
+        "full_name": "Ахметов Ерлан",
+        "position": "Мұғалім / Учитель",
+        "order_no": "12-к",
+        "order_date": dt.datetime(2023, 3, 1),
+        "measure": "Сөгіс / Выговор",
+        "ground": "Еңбек тәртібін бұзу / Нарушение трудовой дисциплины",
+    }
+
+
 def good_14() -> dict:
     return {
         "service": "Мектепке құжаттар қабылдау және оқуға қабылдау / Приём документов и зачисление в школу",

@@ -34,7 +34,7 @@ from pipeline.reader import IDENTITY_SHEET
 from pipeline.registry import load_registry, write_registry
 from pipeline.status import return_states, status_json
 from pipeline.templates import INSTRUCTIONS_SHEET
-from tests.conftest import fill, good_11, good_14, make_iin, template_for
+from tests.conftest import fill, good_11, good_12, good_14, make_iin, template_for
 
 NOV_10 = dt.datetime(2023, 11, 10, 10, 0)
 
@@ -160,14 +160,7 @@ def test_blank_template_sent_by_mistake_is_not_five_nil_returns(ws, orgs):
 
 
 def test_empty_sheet_in_a_later_file_does_not_wipe_out_rows_sent_before(ws, orgs):
-    measure = {
-        "full_name": "Ахметов Ерлан",
-        "position": "Мұғалім / Учитель",
-        "order_no": "12-к",
-        "order_date": dt.datetime(2023, 3, 1),
-        "measure": "Сөгіс / Выговор",
-        "ground": "Еңбек тәртібін бұзу / Нарушение трудовой дисциплины",
-    }
+    measure = good_12()
     fill(ws, orgs[0], {"1.2": [measure]}, "first.xlsx", received=NOV_10)
     ingest(ws)
     fill(ws, orgs[0], {"1.1": [good_11()]}, "second.xlsx", received=NOV_10 + dt.timedelta(days=2))
@@ -226,14 +219,7 @@ def test_check_date_after_the_period_is_accepted_up_to_the_day_the_file_was_sent
 
 
 def test_check_date_before_the_period_and_event_dates_outside_it_are_errors(ws, orgs):
-    measure = {
-        "full_name": "Ахметов Ерлан",
-        "position": "Мұғалім / Учитель",
-        "order_no": "12-к",
-        "order_date": dt.datetime(2023, 11, 5),  # after the school year 2022-2023
-        "measure": "Сөгіс / Выговор",
-        "ground": "Еңбек тәртібін бұзу / Нарушение трудовой дисциплины",
-    }
+    measure = {**good_12(), "order_date": dt.datetime(2023, 11, 5)}  # after the school year
     early = {
         **good_11(),
         "checked_on": dt.datetime(2022, 5, 1),

@@ -21,7 +21,7 @@ from pipeline import inbox as inbox_module
 from pipeline import ledger
 from pipeline.cli import main
 from pipeline.ingest import ingest
-from tests.conftest import fill, good_11, good_14
+from tests.conftest import fill, good_11, good_12, good_14
 
 NOV_10 = dt.datetime(2023, 11, 10, 10, 0)
 LONG = (
@@ -179,14 +179,7 @@ def test_two_digit_year_is_read_as_excel_reads_it(ws, orgs):
 def test_sheet_copied_to_go_on_with_a_list_is_asked_about_not_silently_replacing(ws, orgs):
     import openpyxl
 
-    measure = {
-        "full_name": "Ахметов Ерлан",
-        "position": "Мұғалім / Учитель",
-        "order_no": "12-к",
-        "order_date": dt.datetime(2023, 3, 1),
-        "measure": "Сөгіс / Выговор",
-        "ground": "Еңбек тәртібін бұзу / Нарушение трудовой дисциплины",
-    }
+    measure = good_12()
     path = fill(ws, orgs[0], {"1.2": [measure]}, "a.xlsx")
     book = openpyxl.load_workbook(path)
     copy = book.copy_worksheet(book["1.2"])
@@ -364,15 +357,7 @@ def test_iin_typed_in_free_text_or_a_file_name_is_masked_in_the_shared_workbook(
     from tests.conftest import make_iin
 
     iin = make_iin(7)
-    measure = {
-        "full_name": "Ахметов Ерлан",
-        "position": "Мұғалім / Учитель",
-        "order_no": "12-к",
-        "order_date": dt.datetime(2023, 3, 1),
-        "measure": "Сөгіс / Выговор",
-        "ground": "Еңбек тәртібін бұзу / Нарушение трудовой дисциплины",
-        "description": f"ЖСН/ИИН {iin}, школа БИН {orgs[0].bin}",
-    }
+    measure = {**good_12(), "description": f"ЖСН/ИИН {iin}, школа БИН {orgs[0].bin}"}
     fill(ws, orgs[0], {"1.2": [measure]}, f"отчёт {iin}.xlsx", received=NOV_10)
     ingest(ws)
     result = CliRunner().invoke(main, ["--root", str(ws.paths.root), "consolidate"])
@@ -554,14 +539,7 @@ def test_blank_sheets_in_a_later_correction_keep_what_was_accepted_and_ask_nothi
 
 def test_kept_earlier_data_is_only_older_data(ws, orgs):
     fill(ws, orgs[0], {"1.3": [{"full_name": "Х"}]}, "later.xlsx", received=NOV_10)
-    measure = {
-        "full_name": "Ахметов Ерлан",
-        "position": "Мұғалім / Учитель",
-        "order_no": "12-к",
-        "order_date": dt.datetime(2023, 3, 1),
-        "measure": "Сөгіс / Выговор",
-        "ground": "Еңбек тәртібін бұзу / Нарушение трудовой дисциплины",
-    }
+    measure = good_12()
     fill(ws, orgs[0], {"1.2": [measure]}, "new.xlsx", received=NOV_10 + dt.timedelta(days=5))
     ingest(ws)
     fill(ws, orgs[0], {}, "old.xlsx", received=NOV_10 - dt.timedelta(days=5))
