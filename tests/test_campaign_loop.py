@@ -149,6 +149,10 @@ def test_return_whose_rule_is_the_yellow_mark_needs_it(ws, orgs):
     [problem] = [p for p in out["unmarked.xlsx"].problems if p.code == "empty_sheet"]
     assert RULE["mark"].ru in problem.ru and "«Да, данных нет»" in problem.ru
     assert out["marked.xlsx"].returns["1.4"] == "accepted" and "1.4" in out["marked.xlsx"].nil
+    assert states_of(ws, orgs[0].bin)["1.4"].state == "rejected"
+    assert states_of(ws, orgs[1].bin)["1.4"].nil
+    assert "1.4 " in reminder_for(ws, orgs[0]).body
+    assert reminder_for(ws, orgs[1]) is None
 
 
 def test_blank_template_sent_by_mistake_is_not_five_nil_returns(ws, orgs):
