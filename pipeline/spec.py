@@ -60,10 +60,6 @@ class Column:
     help: Text | None = None
     width: int | None = None
 
-    @property
-    def within_period(self) -> bool:
-        return self.window == "period"
-
     def choice(self, code: str) -> Choice | None:
         return next((c for c in self.choices if c.code == code), None)
 
