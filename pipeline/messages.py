@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .bilingual import Text
+
 CATALOG: dict[str, tuple[str, str]] = {
     # --- the file as a whole -------------------------------------------------------------
     "empty_file": (
@@ -74,10 +76,10 @@ CATALOG: dict[str, tuple[str, str]] = {
         "остался в inbox/ и будет прочитан при следующем запуске.",
     ),
     "too_many_cells": (
-        "Парақтардың бірінде толтырылған ұяшық кестеден тым алыс тұр ({rows} жол × {columns} "
-        "баған). Кестеден тыс мәндерді өшіріп, қайта жіберіңіз.",
-        "На одном из листов заполнена ячейка слишком далеко от таблицы ({rows} строк × {columns} "
-        "столбцов). Удалите значения за пределами таблицы и отправьте снова.",
+        "Парақтардың бірінде толтырылған ұяшық кестеден тым алыс тұр ({rows} × {columns}). "
+        "Кестеден тыс мәндерді өшіріп, қайта жіберіңіз.",
+        "На одном из листов заполнена ячейка слишком далеко от таблицы ({rows} × {columns}). "
+        "Удалите значения за пределами таблицы и отправьте снова.",
     ),
     "unreadable_cell": (
         "Файлдағы бір ұяшық оқылмады (көбінесе күн ретінде пішімделген тым үлкен сан). "
@@ -401,4 +403,10 @@ def render(which: str, /, **fields: object) -> Message:
     """Fill the template of code `which`; an unknown code is a programming error, so it raises."""
     kk, ru = CATALOG[which]
     values = {k: ("" if v is None else v) for k, v in fields.items()}
-    return Message(which, kk.format(**values), ru.format(**values))
+    return Message(which, kk.format(**_in(values, "kk")), ru.format(**_in(values, "ru")))
+
+
+def _in(values: dict[str, object], lang: str) -> dict[str, object]:
+    """A field given in both languages (a number with its noun: `numerals.counted`) takes
+    the form of the template's own language."""
+    return {k: v.get(lang) if isinstance(v, Text) else v for k, v in values.items()}

@@ -12,6 +12,8 @@ from functools import cache
 
 from babel import Locale
 
+from .bilingual import Text
+
 
 @dataclass(frozen=True)
 class Noun:
@@ -40,4 +42,11 @@ def count(n: int, noun: Noun, lang: str) -> str:
     return f"{n} {noun.kk}" if lang == "kk" else f"{n} {noun.ru(n)}"
 
 
+def counted(n: int, noun: Noun) -> Text:
+    """The number with its noun in both languages, for a message field."""
+    return Text(count(n, noun, "kk"), count(n, noun, "ru"))
+
+
+ROW = Noun("жол", "строка", "строки", "строк")
+COLUMN = Noun("баған", "столбец", "столбца", "столбцов")
 ORGANISATION = Noun("ұйым", "организация", "организации", "организаций")

@@ -95,10 +95,14 @@ def _grid_by_openpyxl(path: Path, name: str) -> list[list[Any]]:
         warnings.simplefilter("ignore")  # "marked as a date but outside the limits"
         book = openpyxl.load_workbook(io.BytesIO(path.read_bytes()), read_only=True, data_only=True)
         try:
-            rows = book[name].iter_rows(min_row=1, min_col=1, values_only=True)
-            return [["" if v is None else v for v in row] for row in rows]
+            sheet = book[name]
+            sheet.reset_dimensions()  # the declared extent is the sender's claim: cells decide
+            rows = sheet.iter_rows(min_row=1, min_col=1, values_only=True)
+            grid = [["" if v is None else v for v in row] for row in rows]
         finally:
             book.close()
+    width = max(map(len, grid), default=0)  # rectangular, as calamine gives it
+    return [row + [""] * (width - len(row)) for row in grid]
 
 
 def read_workbook(path: Path, limits: Limits | None = None) -> Workbook:

@@ -106,15 +106,19 @@ def test_a_file_that_kills_its_reader_process_is_answered_and_the_rest_go_on(ws,
 
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_workbook_lying_about_its_size_is_contained_in_its_reader_process(ws, orgs, tmp_path, jobs):
-    """A sheet that declares itself one cell but fills XFD1048576 gets past the precheck;
-    calamine then aborts its process. The ingest goes on and the file is answered, also
-    with `--jobs 1` (a one-core PC), which once read in the ingest's own process."""
+    """A sheet that declares itself one cell but fills XFD1048576 once got past the
+    precheck; calamine then aborted its process. The precheck now counts the cells, so it
+    is given limits that let the file through, to keep a real crash of compiled code in
+    the reader: the ingest goes on and the file is answered, also with `--jobs 1` (a
+    one-core PC), which once read in the ingest's own process."""
+    from pipeline.safety import Limits
     from tests.test_safety import _far_cell
 
     liar = _far_cell(tmp_path / "liar.xlsx", b'<dimension ref="A1"/>')
     liar.rename(ws.paths.inbox / "liar.xlsx")
     fill(ws, orgs[0], {"1.4": [good_14()]}, "good.xlsx")
-    out = {o.name: o for o in ingest(ws, reader=parallel_reader(ws, jobs), jobs=jobs)}
+    reader = parallel_reader(ws, jobs, Limits(max_cells=10**13))
+    out = {o.name: o for o in ingest(ws, reader=reader, jobs=jobs)}
     assert out["good.xlsx"].status == "accepted"
     assert out["liar.xlsx"].status == "rejected"
     assert [p.code for p in out["liar.xlsx"].problems] == ["internal_error"]

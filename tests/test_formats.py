@@ -150,3 +150,27 @@ def test_fresh_libreoffice_conversion_round_trips(ws, orgs, tmp_path, fmt):
     [outcome] = ingest(ws)
     assert outcome.status == "accepted", outcome.problems
     assert outcome.returns["1.4"] == "accepted"
+
+
+@needs_office
+@pytest.mark.parametrize("fmt", ["xls:MS Excel 97", "ods"])
+def test_a_far_value_saved_by_libreoffice_is_refused_before_reading(tmp_path, fmt):
+    """A 6 KB .xls with one value at IV65536 made calamine build 16 million cells (1.2 GB);
+    an .ods repeats cells the same way. The records and repeats are counted first."""
+    import xlsxwriter
+
+    from pipeline.errors import WorkbookError
+    from pipeline.safety import Limits, precheck
+
+    source = tmp_path / "far.xlsx"
+    book = xlsxwriter.Workbook(str(source))
+    sheet = book.add_worksheet("1.4")
+    sheet.write(0, 0, "x")
+    sheet.write(65535, 255, "far")
+    book.close()
+    converted = convert(source, fmt, tmp_path / "lo")
+    assert converted.stat().st_size < 20_000
+    with pytest.raises(WorkbookError) as caught:
+        precheck(converted, Limits())
+    assert caught.value.code == "too_many_cells"
+    assert "65536" in caught.value.ru

@@ -150,6 +150,36 @@ def test_huge_negative_number_in_a_date_cell_is_a_cell_error(ws, orgs, value):
     assert outcome.feedback
 
 
+def test_the_fallback_reader_ignores_a_declared_extent(tmp_path):
+    """The way around calamine's panic once trusted the sheet's `<dimension>`: a file that
+    declared A1:XFD1048576 came back 16,384 columns wide. Cells decide, and the grid stays
+    rectangular like calamine's."""
+    import re
+    import zipfile
+
+    from pipeline.reader import read_workbook
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "1.4"
+    sheet["A1"], sheet["C3"] = "x", -1e308
+    sheet["C3"].number_format = "DD.MM.YYYY"
+    book.save(tmp_path / "plain.xlsx")
+    with (
+        zipfile.ZipFile(tmp_path / "plain.xlsx") as src,
+        zipfile.ZipFile(tmp_path / "claims.xlsx", "w") as dst,
+    ):
+        for item in src.infolist():
+            part = src.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                part = re.sub(
+                    rb'<dimension ref="[^"]*"/>', b'<dimension ref="A1:XFD1048576"/>', part
+                )
+            dst.writestr(item, part)
+    [grid] = [s.rows for s in read_workbook(tmp_path / "claims.xlsx").sheets]
+    assert [len(row) for row in grid] == [3, 3, 3]
+
+
 def test_control_characters_pasted_into_text_are_dropped(ws, orgs):
     """Control characters (stored by Excel as _x0007_) once made the correction workbook
     fail: openpyxl refuses them. They carry no meaning in a return and are dropped."""

@@ -3,6 +3,8 @@
 import zipfile
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from pipeline.errors import WorkbookError
 from pipeline.safety import Limits, _raw_head, _zip_head, precheck
@@ -89,3 +91,279 @@ def test_formatting_far_down_is_not_a_filled_cell(tmp_path):
         sheet.write_blank(row, 20, None, border)
     book.close()
     assert precheck(path, Limits()) == []
+
+
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_PACKAGE = "http://schemas.openxmlformats.org/package/2006"
+_OFFICE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+def _sheet_xml_book(path, sheet_data: str, prefix: str = ""):
+    """The smallest workbook Excel and calamine open, with this `<sheetData>` content and a
+    declared dimension of one cell, whatever the cells say."""
+    p = f"{prefix}:" if prefix else ""
+    xmlns = f'xmlns:{prefix}="{_MAIN}"' if prefix else f'xmlns="{_MAIN}"'
+    parts = {
+        "[Content_Types].xml": (
+            f'<?xml version="1.0"?><Types xmlns="{_PACKAGE}/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+            'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
+            '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-'
+            'officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/'
+            'sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+            'spreadsheetml.worksheet+xml"/></Types>'
+        ),
+        "_rels/.rels": (
+            f'<?xml version="1.0"?><Relationships xmlns="{_PACKAGE}/relationships">'
+            f'<Relationship Id="rId1" Type="{_OFFICE}/officeDocument" Target="xl/workbook.xml"/>'
+            "</Relationships>"
+        ),
+        "xl/workbook.xml": (
+            f'<?xml version="1.0"?><workbook xmlns="{_MAIN}" xmlns:r="{_OFFICE}"><sheets>'
+            '<sheet name="1.4" sheetId="1" r:id="rId1"/></sheets></workbook>'
+        ),
+        "xl/_rels/workbook.xml.rels": (
+            f'<?xml version="1.0"?><Relationships xmlns="{_PACKAGE}/relationships">'
+            f'<Relationship Id="rId1" Type="{_OFFICE}/worksheet" Target="worksheets/sheet1.xml"/>'
+            "</Relationships>"
+        ),
+        "xl/worksheets/sheet1.xml": (
+            f'<?xml version="1.0"?><{p}worksheet {xmlns}><{p}dimension ref="A1"/>'
+            f"<{p}sheetData>{sheet_data}</{p}sheetData></{p}worksheet>"
+        ),
+    }
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as book:
+        for name, text in parts.items():
+            book.writestr(name, text)
+    return path
+
+
+# Each walks around a check that reads only `<c r="…"` or trusts `<dimension>`: a value at
+# column XFD and one at row 1048576, written in a form the format allows.
+WALK_AROUNDS = {
+    "reference_not_first": '<row r="1"><c t="n" r="XFD1"><v>1</v></c></row>'
+    '<row r="1048576"><c s="0" r="A1048576"><v>1</v></c></row>',
+    "single_quotes": "<row r='1'><c r='XFD1'><v>1</v></c><c r = 'A1048576' ><v>1</v></c></row>",
+    "lower_case_and_zeros": '<row r="1"><c r="xfd0001"><v>1</v></c><c r="a1048576"><v>1</v></c></row>',
+    "no_space_between": '<row r="1"><c s="0"r="XFD1"><v>1</v></c><c s="0"r="A1048576"><v>1</v></c></row>',
+    "duplicate_reference": '<row r="1"><c r="A1" r="XFD1"><v>1</v></c><c r="A2" r="A1048576"><v>1</v></c></row>',
+    "greater_than_in_a_value": '<row r="1"><c foo="a>b" r="XFD1"><v>1</v></c><c foo=">" r="A1048576"><v>1</v></c></row>',
+    "no_reference_after_a_far_one": '<row r="1048576"><c><v>1</v></c></row>'
+    '<row r="1"><c r="XFC1" s="1"/><c><v>1</v></c></row>',
+    "rows_counted_from_a_far_one": '<row r="1048575"/><row><c><v>1</v></c></row>'
+    '<row r="1"><c r="XFD1"><v>1</v></c></row>',
+    "reference_hidden_in_a_value": '<row r="1048576"><c foo=\' r="A1"\'><v>1</v></c></row>'
+    '<row r="1"><c r="XFD1"><v>1</v></c></row>',
+    "row_reset_inside_a_comment": '<row r="1048576"><c r="XFC1048576" s="1"/><!-- <row r="1"> -->'
+    "<c><v>1</v></c></row>",
+}
+
+
+@pytest.mark.parametrize("form", sorted(WALK_AROUNDS))
+def test_sheet_extent_walk_around_is_refused(tmp_path, form):
+    """calamine places each of these cells at XFD… or …1048576 (checked below on a small
+    scale); the declared one-cell dimension must not let the file through."""
+    path = _sheet_xml_book(tmp_path / f"{form}.xlsx", WALK_AROUNDS[form])
+    with pytest.raises(WorkbookError) as caught:
+        precheck(path, Limits())
+    assert caught.value.code == "too_many_cells"
+
+
+def test_sheet_extent_walk_around_with_prefixed_elements_is_refused(tmp_path):
+    data = '<x:row r="1"><x:c r="XFD1"><x:v>1</x:v></x:c></x:row><x:row><x:c r="A1048576"><x:v>1</x:v></x:c></x:row>'
+    path = _sheet_xml_book(tmp_path / "prefixed.xlsx", data, prefix="x")
+    with pytest.raises(WorkbookError) as caught:
+        precheck(path, Limits())
+    assert caught.value.code == "too_many_cells"
+
+
+def _calamine_extent(path) -> tuple[int, int]:
+    import python_calamine as pc
+
+    book = pc.CalamineWorkbook.from_path(str(path))
+    grid = book.get_sheet_by_index(0).to_python(skip_empty_area=False)
+    return len(grid), max((len(row) for row in grid), default=0)
+
+
+def _small(form: str) -> str:
+    """The same form at a scale calamine can read here: XFD → H, 1048576 → 9."""
+    for far, near in (("XFD", "H"), ("XFC", "G"), ("xfd", "h"), ("1048576", "9"), ("1048575", "8")):
+        form = form.replace(far, near)
+    return form
+
+
+@pytest.mark.parametrize("form", sorted(WALK_AROUNDS))
+def test_every_walk_around_is_placed_where_calamine_places_it(tmp_path, form):
+    """The same forms with small numbers: the extent the check computes is calamine's own."""
+    from pipeline.safety import _placed_extent
+
+    data = _small(WALK_AROUNDS[form])
+    path = _sheet_xml_book(tmp_path / "small.xlsx", data)
+    with zipfile.ZipFile(path) as archive:
+        sheet = archive.read("xl/worksheets/sheet1.xml")
+    assert _placed_extent(sheet) == _calamine_extent(path) == (9, 8)
+
+
+_CELL = st.fixed_dictionaries(
+    {
+        "column": st.none() | st.integers(1, 6),  # None: no reference, placed by calamine
+        "row": st.integers(1, 9),
+        "content": st.sampled_from(["<v>1</v>", "", None]),  # None: self-closing
+        "before": st.sampled_from(["", ' s="0"', ' t="n"']),
+        "quote": st.sampled_from(['"', "'"]),
+    }
+)
+_ROW = st.fixed_dictionaries(
+    {"number": st.none() | st.integers(1, 9), "cells": st.lists(_CELL, max_size=4)}
+)
+
+
+def _cell_xml(cell: dict) -> str:
+    q = cell["quote"]
+    ref = ""
+    if cell["column"] is not None:
+        ref = f" r={q}{'ABCDEF'[cell['column'] - 1]}{cell['row']}{q}"
+    attributes = cell["before"] + ref if cell["before"] != ' t="n"' else ref + cell["before"]
+    if cell["content"] is None:
+        return f"<c{attributes}/>"
+    return f"<c{attributes}>{cell['content']}</c>"
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(rows=st.lists(_ROW, max_size=5))
+def test_placed_extent_is_calamines_and_the_quick_bound_never_below_it(tmp_path, rows):
+    """Against calamine itself: cells with and without references, rows with and without
+    numbers, out of order, self-closing or empty, in either quote and attribute order."""
+    from pipeline.safety import _FAR_REF, _NEAR, _all_cells_referenced, _bound, _placed_extent
+
+    data = "".join(
+        (f'<row r="{row["number"]}">' if row["number"] else "<row>")
+        + "".join(map(_cell_xml, row["cells"]))
+        + "</row>"
+        for row in rows
+    )
+    path = _sheet_xml_book(tmp_path / "drawn.xlsx", data)
+    with zipfile.ZipFile(path) as archive:
+        sheet = archive.read("xl/worksheets/sheet1.xml")
+    truth, placed = _calamine_extent(path), _placed_extent(sheet)
+    if "></c>" in data:  # an open cell with nothing in it may count: never less than calamine
+        assert placed[0] >= truth[0] and placed[1] >= truth[1]
+    else:
+        assert placed == truth
+    if _all_cells_referenced(sheet):
+        rows_bound, columns_bound = _bound(sheet)
+        assert rows_bound >= truth[0] and columns_bound >= truth[1]
+        if not _FAR_REF.search(sheet):
+            assert truth[0] <= _NEAR[0] and truth[1] <= _NEAR[1]
+
+
+def _ods_book(path, table_body: str):
+    office = "urn:oasis:names:tc:opendocument:xmlns"
+    content = (
+        f'<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+        f'xmlns:office="{office}:office:1.0" xmlns:table="{office}:table:1.0" '
+        f'xmlns:text="{office}:text:1.0" office:version="1.2"><office:body><office:spreadsheet>'
+        f'<table:table table:name="1.4">{table_body}</table:table>'
+        "</office:spreadsheet></office:body></office:document-content>"
+    )
+    manifest = (
+        f'<?xml version="1.0"?><manifest:manifest xmlns:manifest="{office}:manifest:1.0">'
+        '<manifest:file-entry manifest:full-path="/" manifest:media-type="application/'
+        'vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry manifest:full-path='
+        '"content.xml" manifest:media-type="text/xml"/></manifest:manifest>'
+    )
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as book:
+        book.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        book.writestr("content.xml", content)
+        book.writestr("META-INF/manifest.xml", manifest)
+    return path
+
+
+_VALUE = '<table:table-cell office:value-type="float" office:value="1"><text:p>1</text:p></table:table-cell>'
+
+
+def test_repeated_cells_of_an_ods_file_are_counted_before_reading(tmp_path):
+    """Under a kilobyte asked calamine for 50 million cells (1.6 GB): repeats count."""
+    body = (
+        '<table:table-row table:number-rows-repeated="5000"><table:table-cell '
+        'office:value-type="float" office:value="1" table:number-columns-repeated="10000"/>'
+        "</table:table-row>"
+    )
+    path = _ods_book(tmp_path / "repeats.ods", body)
+    assert path.stat().st_size < 1500
+    with pytest.raises(WorkbookError) as caught:
+        precheck(path, Limits())
+    assert caught.value.code == "too_many_cells"
+
+
+def test_formatting_libreoffice_repeats_to_the_sheet_end_is_not_content(tmp_path):
+    body = (
+        f'<table:table-row>{_VALUE}<table:table-cell table:number-columns-repeated="1023"/>'
+        '</table:table-row><table:table-row table:number-rows-repeated="1048575">'
+        '<table:table-cell table:number-columns-repeated="1024"/></table:table-row>'
+    )
+    assert precheck(_ods_book(tmp_path / "saved.ods", body), Limits()) == []
+
+
+_ODS_CELL = st.fixed_dictionaries(
+    {
+        "kind": st.sampled_from(["table-cell", "covered-table-cell"]),
+        "repeat": st.none() | st.integers(1, 4),
+        "value": st.booleans(),
+        "closed": st.booleans(),  # self-closing
+    }
+)
+_ODS_ROW = st.fixed_dictionaries(
+    {"repeat": st.none() | st.integers(1, 4), "cells": st.lists(_ODS_CELL, max_size=4)}
+)
+
+
+def _ods_cell(cell: dict) -> str:
+    attributes = ""
+    if cell["repeat"]:
+        attributes += f' table:number-columns-repeated="{cell["repeat"]}"'
+    if cell["value"]:
+        attributes += ' office:value-type="float" office:value="2"'
+    if cell["closed"]:
+        return f"<table:{cell['kind']}{attributes}/>"
+    return f"<table:{cell['kind']}{attributes}><text:p>2</text:p></table:{cell['kind']}>"
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(rows=st.lists(_ODS_ROW, max_size=5))
+def test_ods_extent_is_calamines(tmp_path, rows):
+    import python_calamine as pc
+
+    from pipeline.safety import _table_extents
+
+    body = "".join(
+        "<table:table-row"
+        + (f' table:number-rows-repeated="{row["repeat"]}"' if row["repeat"] else "")
+        + ">"
+        + "".join(map(_ods_cell, row["cells"]))
+        + "</table:table-row>"
+        for row in rows
+    )
+    path = _ods_book(tmp_path / "drawn.ods", body)
+    grid = (
+        pc.CalamineWorkbook.from_path(str(path))
+        .get_sheet_by_index(0)
+        .to_python(skip_empty_area=False)
+    )
+    with zipfile.ZipFile(path) as book:
+        extents = _table_extents(book.read("content.xml"))
+    assert extents == [(len(grid), max((len(r) for r in grid), default=0))]
+
+
+def test_too_many_cells_message_agrees_with_its_numbers():
+    """«1001 строк × 22 столбцов» was the Russian for any extent: the nouns follow CLDR."""
+    from pipeline.messages import render
+    from pipeline.numerals import COLUMN, ROW, counted
+
+    message = render("too_many_cells", rows=counted(1001, ROW), columns=counted(22, COLUMN))
+    assert "(1001 строка × 22 столбца)" in message.ru
+    assert "(1001 жол × 22 баған)" in message.kk

@@ -1,0 +1,70 @@
+"""Numbers in Kazakh and Russian text: endings by the spoken number, nouns by CLDR."""
+
+import pytest
+
+from pipeline.kazakh import declined, last_word
+from pipeline.numerals import COLUMN, ORGANISATION, ROW, Noun, count
+
+KNOWN = {  # written: (dative, locative, 3rd-person possessive + locative, ablative)
+    "1": ("1-ге", "1-де", "1-інде", "1-ден"),
+    "2": ("2-ге", "2-де", "2-сінде", "2-ден"),
+    "3": ("3-ке", "3-те", "3-інде", "3-тен"),
+    "6": ("6-ға", "6-да", "6-сында", "6-дан"),
+    "9": ("9-ға", "9-да", "9-ында", "9-дан"),
+    "10": ("10-ға", "10-да", "10-ында", "10-нан"),
+    "20": ("20-ға", "20-да", "20-сында", "20-дан"),
+    "25": ("25-ке", "25-те", "25-інде", "25-тен"),
+    "40": ("40-қа", "40-та", "40-ында", "40-тан"),
+    "50": ("50-ге", "50-де", "50-інде", "50-ден"),
+    "80": ("80-ге", "80-де", "80-інде", "80-нен"),
+    "100": ("100-ге", "100-де", "100-інде", "100-ден"),
+    "1000": ("1000-ға", "1000-да", "1000-ында", "1000-нан"),
+    "6,8": ("6,8-ге", "6,8-де", "6,8-інде", "6,8-ден"),
+}
+
+
+@pytest.mark.parametrize("written", sorted(KNOWN))
+def test_kazakh_endings_follow_the_spoken_number(written):
+    cases = ("dative", "locative", "possessive_locative", "ablative")
+    assert tuple(declined(written, c) for c in cases) == KNOWN[written]
+
+
+def test_percent_is_declined_as_payiz():
+    assert declined("80%", "possessive_dative") == "80%-ына"
+    assert declined("4,8%", "dative") == "4,8%-ға"
+
+
+def test_every_number_to_a_thousand_has_a_spoken_last_word_and_endings():
+    """The grammar over 0..1000 and tenths: every number gets an ending of its harmony."""
+    back_endings = {"ға", "қа", "да", "та", "дан", "нан", "тан", "ның", "дың", "тың"}
+    for n in [*range(1001), *(x / 10 for x in range(1, 200))]:
+        written = f"{n:g}".replace(".", ",")
+        word = last_word(written)
+        for case in ("dative", "locative", "ablative", "genitive"):
+            suffix = declined(written, case).split("-", 1)[1]
+            back = any(v in word for v in "аоұы") and not any(v in word for v in "әеөүі")
+            assert (suffix in back_endings) == back, (written, case, suffix)
+
+
+RU_FORMS = {1: "1 организация", 2: "2 организации", 5: "5 организаций", 11: "11 организаций",
+            21: "21 организация", 22: "22 организации", 101: "101 организация",
+            111: "111 организаций", 1001: "1001 организация"}  # fmt: skip
+
+
+@pytest.mark.parametrize("n", sorted(RU_FORMS))
+def test_russian_nouns_agree_with_their_numbers(n):
+    assert count(n, ORGANISATION, "ru") == RU_FORMS[n]
+    assert count(n, ORGANISATION, "kk") == f"{n} ұйым"
+
+
+def test_every_declared_noun_has_a_form_for_every_number_to_a_thousand():
+    nouns = [
+        v for v in vars(__import__("pipeline.numerals").numerals).values() if isinstance(v, Noun)
+    ]
+    assert {ROW, COLUMN, ORGANISATION} <= set(nouns)
+    for noun in nouns:
+        for n in range(1001):
+            form = count(n, noun, "ru")
+            ending = n % 10 if n % 100 not in (11, 12, 13, 14) else 0
+            expected = noun.one if ending == 1 else noun.few if ending in (2, 3, 4) else noun.many
+            assert form == f"{n} {expected}", (noun, n)
