@@ -7,9 +7,12 @@ from pathlib import Path
 
 import xlsxwriter
 
-from . import docxio
+from . import docxio, kazakh
+from .indicators import load_indicators
+from .numerals import WORKING_DAY, count_in
 from .plan_measures import Measure
 from .planfile import Plan
+from .reference import approval_lines, official_date
 from .templates import SAFE_OPTIONS
 from .workspace import Workspace
 
@@ -24,15 +27,48 @@ TITLE = {
     "правонарушений, выявленных по результатам внутреннего анализа коррупционных рисков",
 }
 DUE = {
-    "kk": "Талдамалық анықтамаға қол қойылған күн: {signed}. Жоспарды бекіту мерзімі (10 жұмыс күні): {due}. "
-    "Интернет-ресурста орналастыру мерзімі (бекітілгеннен кейін 3 жұмыс күні): {pub}.",
-    "ru": "Аналитическая справка подписана: {signed}. Срок утверждения плана (10 рабочих дней): {due}. "
-    "Срок размещения на интернет-ресурсе (3 рабочих дня после утверждения): {pub}.",
+    "kk": "Талдамалық анықтамаға {signed} қол қойылды. Іс-шаралар жоспары анықтамаға қол "
+    "қойылған күннен бастап {days} жұмыс күнінен кешіктірілмей — {due} кешіктірілмей "
+    "бекітіледі және бекітілген күннен бастап {pub_days} жұмыс күні ішінде — {pub} дейін "
+    "интернет-ресурста орналастырылады.",
+    "ru": "Аналитическая справка подписана {signed}. План мероприятий утверждается не позднее "
+    "{days} со дня её подписания — не позднее {due} — и размещается на интернет-ресурсе в "
+    "течение {pub_days} со дня утверждения — не позднее {pub}.",
 }
+
+
+def _due(plan: Plan, ws: Workspace, lang: str, numeric: bool = False) -> str:
+    """The plan's own deadlines, in words the work plan uses («не позднее 10 рабочих дней»
+    / «10 жұмыс күнінен кешіктірмей»); the day counts come from the campaign."""
+    settings = ws.campaign.report
+    days = settings.get("action_plan_working_days", 10)
+    pub_days = settings.get("publication_working_days", 3)
+    if lang == "kk":
+        fields = {
+            "signed": kazakh.date(plan.signed, "locative"),
+            "due": kazakh.date(plan.plan_due, "ablative"),
+            "pub": kazakh.date(plan.publication_due, "dative"),
+            "days": days,
+            "pub_days": pub_days,
+        }
+    else:
+        day = (lambda d: f"{d:%d.%m.%Y}") if numeric else (lambda d: official_date(d, "ru"))
+        fields = {
+            "signed": day(plan.signed),
+            "due": day(plan.plan_due),
+            "pub": day(plan.publication_due),
+            "days": count_in(days, WORKING_DAY, "ru", "genitive"),
+            "pub_days": count_in(pub_days, WORKING_DAY, "ru", "genitive"),
+        }
+    return DUE[lang].format(**fields)
 
 
 def _row(m: Measure, lang: str) -> list[str]:
     return [m.no, m.area, m.text.get(lang), m.responsible.get(lang), f"{m.deadline:%d.%m.%Y}"]
+
+
+def _indicators(ws: Workspace):
+    return load_indicators(ws.paths.schema_file("indicators.yaml"), ws.specs)
 
 
 def write_xlsx(path: Path, ws: Workspace, plan: Plan) -> Path:
@@ -46,13 +82,8 @@ def write_xlsx(path: Path, ws: Workspace, plan: Plan) -> Path:
     date = book.add_format({"num_format": "dd.mm.yyyy", "valign": "top", "border": 1})
     sheet.merge_range(0, 0, 0, 8, TITLE["kk"], bold)
     sheet.merge_range(1, 0, 1, 8, TITLE["ru"], bold)
-    fields = {
-        "signed": f"{plan.signed:%d.%m.%Y}",
-        "due": f"{plan.plan_due:%d.%m.%Y}",
-        "pub": f"{plan.publication_due:%d.%m.%Y}",
-    }
-    sheet.merge_range(2, 0, 2, 8, DUE["kk"].format(**fields), bold)
-    sheet.merge_range(3, 0, 3, 8, DUE["ru"].format(**fields), bold)
+    sheet.merge_range(2, 0, 2, 8, _due(plan, ws, "kk"), bold)
+    sheet.merge_range(3, 0, 3, 8, _due(plan, ws, "ru", numeric=True), bold)
     for r in range(4):
         sheet.set_row(r, 36)
     headers = [
@@ -68,6 +99,7 @@ def write_xlsx(path: Path, ws: Workspace, plan: Plan) -> Path:
     ]
     for c, h in enumerate(headers):
         sheet.write_string(5, c, h, head)
+    titles = {i.code: i.title.both for i in _indicators(ws)}
     for r, m in enumerate(plan.measures, start=6):
         for c, value in enumerate(
             [m.no, m.area, m.text.kk, m.text.ru, m.responsible.kk, m.responsible.ru]
@@ -75,7 +107,7 @@ def write_xlsx(path: Path, ws: Workspace, plan: Plan) -> Path:
             sheet.write_string(r, c, value, wrap)
         sheet.write_datetime(r, 6, dt.datetime.combine(m.deadline, dt.time()), date)
         sheet.write_string(r, 7, ", ".join(m.orgs), wrap)
-        sheet.write_string(r, 8, m.indicator, wrap)
+        sheet.write_string(r, 8, titles.get(m.indicator, m.indicator), wrap)
     for c, width in enumerate((5, 10, 50, 50, 35, 35, 12, 30, 16)):
         sheet.set_column(c, c, width)
     sheet.freeze_panes(6, 0)
@@ -87,27 +119,12 @@ def write_xlsx(path: Path, ws: Workspace, plan: Plan) -> Path:
 
 def write_docx(path: Path, ws: Workspace, plan: Plan, lang: str) -> Path:
     c = ws.campaign
-    doc = docxio.new_document()
-    approve = "БЕКІТЕМІН" if lang == "kk" else "УТВЕРЖДАЮ"
-    docxio.approval_block(
-        doc,
-        [
-            approve,
-            c.approver_position.get(lang),
-            c.subject.get(lang),
-            "",
-            f"__________ {c.approved_by.get(lang)}",
-            f"«___» ____________ {plan.approved:%Y}",
-        ],
-    )
+    doc = docxio.new_document(author=c.subject.get(lang), title=TITLE[lang], landscape=True)
+    docxio.approval_block(doc, approval_lines(c, lang))
     docxio.title(doc, TITLE[lang])
-    fields = {
-        "signed": f"{plan.signed:%d.%m.%Y}",
-        "due": f"{plan.plan_due:%d.%m.%Y}",
-        "pub": f"{plan.publication_due:%d.%m.%Y}",
-    }
-    docxio.para(doc, DUE[lang].format(**fields), italic=True)
-    docxio.table(doc, HEAD[lang], [_row(m, lang) for m in plan.measures], [1.2, 1.8, 7.5, 4.5, 2.2])
+    docxio.para(doc, _due(plan, ws, lang), italic=True, justify=False)
+    rows = [_row(m, lang) for m in plan.measures]
+    docxio.table(doc, HEAD[lang], rows, [1.3, 3.0, 11.0, 7.5, 2.9])  # № narrow, the measure wide
     path.parent.mkdir(parents=True, exist_ok=True)
     doc.save(str(path))
     return path

@@ -46,6 +46,55 @@ class ReturnPlan:
 
 
 @dataclass(frozen=True)
+class Member:
+    position: Text | None
+    name: Text | None
+
+
+@dataclass(frozen=True)
+class WorkingGroup:
+    """Who carried out the analysis and signs the reference (plan item 3.1). Every field may
+    be missing: the reference then leaves a line to fill by hand and `report` names it."""
+
+    order_no: str = ""
+    order_date: dt.date | None = None
+    analysis: tuple[dt.date, dt.date] | None = None
+    chair: Member | None = None
+    members: tuple[Member, ...] = ()
+
+
+def _optional_text(raw: Any, key: str, where: str) -> Text | None:
+    """A bilingual text left blank (both languages empty) is a line to fill by hand."""
+    value = raw.get(key) if isinstance(raw, dict) else None
+    if not value or not any(str(value.get(lang) or "").strip() for lang in ("kk", "ru")):
+        return None
+    return need_text(raw, key, where)
+
+
+def _member(raw: Any, where: str) -> Member:
+    return Member(_optional_text(raw, "position", where), _optional_text(raw, "name", where))
+
+
+def _working_group(raw: Any, where: str) -> WorkingGroup:
+    raw = raw or {}
+    order = raw.get("order") or {}
+    analysis = raw.get("analysis")
+    return WorkingGroup(
+        order_no=str(order.get("number") or ""),
+        order_date=_date(order["date"], f"{where}.order.date") if order.get("date") else None,
+        analysis=(
+            (_date(analysis[0], f"{where}.analysis"), _date(analysis[1], f"{where}.analysis"))
+            if isinstance(analysis, list) and len(analysis) == 2
+            else None
+        ),
+        chair=_member(raw.get("chair"), f"{where}.chair") if raw.get("chair") else None,
+        members=tuple(
+            _member(m, f"{where}.members[{i}]") for i, m in enumerate(raw.get("members") or [])
+        ),
+    )
+
+
+@dataclass(frozen=True)
 class Campaign:
     code: str
     year: int
@@ -62,6 +111,7 @@ class Campaign:
     extra_days_off: tuple[dt.date, ...] = ()
     extra_working_days: tuple[dt.date, ...] = ()
     smtp: dict[str, Any] = field(default_factory=dict)
+    working_group: WorkingGroup = field(default_factory=WorkingGroup)
 
     @property
     def name(self) -> Text:
@@ -178,6 +228,7 @@ def load_campaign(path: Path) -> Campaign:
             _date(d, f"{where}: calendar") for d in calendar.get("extra_working_days") or []
         ),
         smtp=dict(data.get("smtp") or {}),
+        working_group=_working_group(data.get("working_group"), f"{where}: working_group"),
     )
 
 

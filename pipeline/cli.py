@@ -17,6 +17,7 @@ from . import ledger
 from .cli_support import BilingualGroup, friendly, setup_logging
 from .errors import ConfigError
 from .messages import render
+from .numerals import MEASURE, RISK, WORKING_DAY, count
 from .workspace import Paths, open_workspace
 
 TYPE_SHORT = {
@@ -420,13 +421,30 @@ def report(paths: Paths, signed: dt.datetime, approved: dt.datetime | None) -> N
     ws = _with_organisations(paths)
     outcome = build_report(ws, signed.date(), approved.date() if approved else None)
     plan = outcome.plan
+    found, measures = len(outcome.findings), len(plan.measures)
     click.echo(
-        f"Анықтама / Справка: {len(outcome.findings)} тәуекел / рисков, {len(plan.measures)} іс-шара / мероприятий"
+        f"Анықтама / Справка: {count(found, RISK, 'kk')}, {count(measures, MEASURE, 'kk')} / "
+        f"{count(found, RISK, 'ru')}, {count(measures, MEASURE, 'ru')}"
     )
-    click.echo(f"  Жоспар мерзімі / Срок плана (10 ж.к./р.д.): {plan.plan_due:%d.%m.%Y}")
-    click.echo(f"  Жариялау / Публикация (3 ж.к./р.д.): {plan.publication_due:%d.%m.%Y}")
+    days = ws.campaign.report.get("action_plan_working_days", 10)
+    pub = ws.campaign.report.get("publication_working_days", 3)
+    click.echo(
+        f"  Жоспар мерзімі / Срок плана ({days} жұмыс күні / {count(days, WORKING_DAY, 'ru')}): "
+        f"{plan.plan_due:%d.%m.%Y}"
+    )
+    click.echo(
+        f"  Жариялау / Публикация ({pub} жұмыс күні / {count(pub, WORKING_DAY, 'ru')}): "
+        f"{plan.publication_due:%d.%m.%Y}"
+    )
     click.echo(f"  Мониторинг / Мониторинг: {plan.signed:%d.%m.%Y}–{plan.monitoring_end:%d.%m.%Y}")
     click.echo(f"  {len(outcome.files)} файл → {paths.outbox / 'report'}")
+    if outcome.blanks:
+        click.echo(
+            "  Анықтамада қолмен толтыруға жол қалдырылды, campaign.yaml ішінде толтырыңыз / "
+            "В справке оставлены строки для заполнения вручную, заполните в campaign.yaml:"
+        )
+        for key in outcome.blanks:
+            click.echo(f"    {key}")
 
 
 @main.command()

@@ -200,6 +200,7 @@ def _indicators_sheet(
         "Мәні / Значение",
         "Өлшем / Единица",
         "Түр бойынша медиана / Медиана по типу",
+        "Аудандық медиана / Медиана по району",
         "Шектер / Пороги",
         "Деңгей / Уровень",
         "Салмақ / Вес",
@@ -224,8 +225,9 @@ def _indicators_sheet(
                 rec["numerator"],
                 rec["denominator"],
                 rec["value"],
-                ind.unit.ru,
+                ind.unit.text.both,
                 rec["median"],
+                rec["district_median"],
                 f"{ind.thresholds[0]:g} / {ind.thresholds[1]:g}",
                 LEVEL_TEXT[rec["level"]].both,
                 ind.weight,
@@ -234,21 +236,28 @@ def _indicators_sheet(
             ]
         )
     sheet = w.table(
-        SHEETS["ind"], headers, rows, [14, 30, 16, 18, 8, 50, 10, 10, 10, 12, 12, 10, 14, 8, 6, 50]
+        SHEETS["ind"],
+        headers,
+        rows,
+        [14, 30, 16, 18, 8, 50, 10, 10, 10, 12, 12, 12, 10, 14, 8, 6, 50],
     )
-    colours = {
-        "жоғары / высокий": "#FFC7CE",
-        "орташа / средний": "#FFEB9C",
-        "төмен / низкий": "#C6EFCE",
+    colours = {  # keyed by level, so rewording a level keeps its colour
+        LEVEL_TEXT[level].both: colour
+        for level, colour in (
+            ("high", "#FFC7CE"),
+            ("medium", "#FFEB9C"),
+            ("low", "#C6EFCE"),
+            ("insufficient", "#EDEDED"),
+        )
     }
-    w.colour_text(sheet, 1, 12, len(rows), 12, colours)
+    w.colour_text(sheet, 1, 13, len(rows), 13, colours)
 
 
 def _risk_map(w: _Writer, ws: Workspace, wide: pd.DataFrame, data: Consolidated) -> None:
     availability = {}
     for org in ws.organisations:
         per = [s for s in data.states[org.bin].values() if s.state != "not_applicable"]
-        got = sum(1 if s.state == "accepted" else 0.5 if s.state == "late" else 0 for s in per)
+        got = sum(s.state in ("accepted", "late") for s in per)  # timeliness has its own sheet
         availability[org.bin] = round(100 * got / len(per), 1) if per else None
     headers = (
         ["БСН / БИН", "Ұйым / Организация", "Түрі / Тип"]
@@ -286,9 +295,14 @@ def _risk_map(w: _Writer, ws: Workspace, wide: pd.DataFrame, data: Consolidated)
         sheet,
         note,
         0,
-        "Балл = Σ(деңгей балы × салмақ) / Σ(2 × салмақ) × 100; деңгей: төмен 0, орташа 1, жоғары 2. "
-        "Толықтық тәуекелге кірмейді. / Балл = Σ(балл уровня × вес) / Σ(2 × вес) × 100; уровень: низкий 0, "
-        "средний 1, высокий 2. Полнота данных в риск не входит.",
+        "Балл = Σ(деңгей балы × салмақ) / Σ(2 × салмақ) × 100; деңгей: төмен 0, орташа 1, жоғары 2; "
+        "«бағалау үшін деректер жеткіліксіз» және «деректер жоқ» балл алмайды. Деректердің "
+        "толықтығы — ұйымға қолданылатын есептердің қабылданған (мерзімі өтіп қабылданғанын қоса) "
+        "үлесі, %; уақытында ұсыну «Толықтық-Полнота» парағында. Толықтық тәуекелге кірмейді. / "
+        "Балл = Σ(балл уровня × вес) / Σ(2 × вес) × 100; уровень: низкий 0, средний 1, высокий 2; "
+        "«недостаточно данных для оценки» и «нет данных» баллов не получают. Полнота данных — доля "
+        "принятых отчётов (включая принятые с опозданием) из относящихся к организации, %; "
+        "своевременность — на листе «Толықтық-Полнота». Полнота данных в риск не входит.",
         w.wrap,
     )
 

@@ -46,6 +46,11 @@ def write_demo_campaign(paths: Paths) -> None:
         "phone": "8 (72156) 5-12-34",
     }
     data["smtp"]["from"] = "kadr@bilim-koktrk.example"
+    group = data["working_group"]
+    group["order"] = {"number": "47-ж", "date": dt.date(2023, 11, 10)}
+    group["chair"]["name"] = {"kk": "Г.К. Жұмабаева", "ru": "Г.К. Жумабаева"}
+    for member, name in zip(group["members"], ("Е.С. Төлеуов", "Д.М. Асқарова"), strict=True):
+        member["name"] = {"kk": name, "ru": name.replace("ө", "о").replace("қ", "к")}
     paths.campaign_dir.mkdir(parents=True, exist_ok=True)
     text = "# Demo campaign: a fictional district. Edit freely.\n" + yaml.safe_dump(
         data, allow_unicode=True, sort_keys=False

@@ -16,6 +16,7 @@ from loguru import logger
 
 from .bilingual import Text
 from .errors import ConfigError
+from .numerals import Noun
 from .registry import Organisation
 from .spec import ReturnSpec
 from .yamlio import need, need_text
@@ -26,6 +27,7 @@ LEVEL_TEXT = {
     "medium": Text("орташа", "средний"),
     "high": Text("жоғары", "высокий"),
     "no_data": Text("деректер жоқ", "нет данных"),
+    "insufficient": Text("бағалау үшін деректер жеткіліксіз", "недостаточно данных для оценки"),
 }
 POINTS = {"low": 0, "medium": 1, "high": 2}
 AREAS = ("2.1", "2.2", "2.3", "2.4", "2.5")
@@ -47,11 +49,44 @@ class Measure:
 
 
 @dataclass(frozen=True)
+class Unit:
+    """How a value is written: «4,8 %», «6 жалоб» (Russian by CLDR plural), «20 на 100
+    работников» and, in Kazakh, a rate's base first: «100 қызметкерге 20»."""
+
+    kk: str
+    ru: str
+    ru_forms: Noun | None = None  # a counted Russian noun
+    per: bool = False
+
+    def format(self, value: str, lang: str, number: float | None = None) -> str:
+        if lang == "kk":
+            return f"{self.kk} {value}" if self.per else f"{value} {self.kk}"
+        if self.ru_forms is not None and number is not None:
+            return f"{value} {self.ru_forms.ru(number)}"
+        return f"{value} {self.ru}"
+
+    @property
+    def text(self) -> Text:
+        return Text(self.kk, self.ru)
+
+
+def _unit(raw: Any, where: str) -> Unit:
+    if not isinstance(raw, dict) or "kk" not in raw or "ru" not in raw:
+        raise ConfigError("unit: {kk, ru} керек.", "unit: нужны {kk, ru}.", where=where)
+    ru = raw["ru"]
+    if isinstance(ru, dict):
+        one, few, many = (str(need(ru, k, where)) for k in ("one", "few", "many"))
+        forms = Noun(str(raw["kk"]), one, few, many, str(ru.get("other", "")))
+        return Unit(str(raw["kk"]), many, forms, bool(raw.get("per")))
+    return Unit(str(raw["kk"]), str(ru), None, bool(raw.get("per")))
+
+
+@dataclass(frozen=True)
 class Indicator:
     code: str
     area: str
     title: Text
-    unit: Text
+    unit: Unit
     numerator: Measure
     denominator: Measure | None
     scale: float
@@ -59,14 +94,17 @@ class Indicator:
     weight: float
     finding: Text
     recommendation: Text
+    min_base: float | None = None  # a ratio on fewer cases than this gets no level
 
     @property
     def returns(self) -> set[str]:
         return {m.return_code for m in (self.numerator, self.denominator) if m and m.return_code}
 
-    def level(self, value: float | None) -> str:
+    def level(self, value: float | None, base: float | None = None) -> str:
         if value is None:
             return "no_data"
+        if self.min_base is not None and base is not None and base < self.min_base:
+            return "insufficient"
         low, high = self.thresholds
         return "low" if value < low else "medium" if value < high else "high"
 
@@ -138,7 +176,7 @@ def load_indicators(path: Path, specs: dict[str, ReturnSpec]) -> list[Indicator]
                 code=str(need(item, "code", where)),
                 area=area,
                 title=need_text(item, "title", where),
-                unit=need_text(item, "unit", where),
+                unit=_unit(item.get("unit"), where),
                 numerator=_measure(need(item, "numerator", where, dict), specs, where),
                 denominator=_measure(item["denominator"], specs, where)
                 if item.get("denominator")
@@ -148,9 +186,17 @@ def load_indicators(path: Path, specs: dict[str, ReturnSpec]) -> list[Indicator]
                 weight=float(item.get("weight", 1)),
                 finding=need_text(item, "finding", where),
                 recommendation=need_text(item, "recommendation", where),
+                min_base=float(item["min_base"]) if item.get("min_base") is not None else None,
             )
         )
     return out
+
+
+def _attribute(value: object) -> str:
+    """A choice's attribute as `where` names it: yes/no for a flag, the text otherwise."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
 
 
 def _filtered(frame: pd.DataFrame, measure: Measure, spec: ReturnSpec) -> pd.DataFrame:
@@ -158,7 +204,7 @@ def _filtered(frame: pd.DataFrame, measure: Measure, spec: ReturnSpec) -> pd.Dat
     for column, attr, values in measure.where:
         series = frame[column]
         if attr:
-            lookup = {c.code: str(getattr(c, attr)) for c in spec.column(column).choices}
+            lookup = {c.code: _attribute(getattr(c, attr)) for c in spec.column(column).choices}
             series = series.map(lookup)
         mask &= series.isin(values)
     return frame[mask]
@@ -224,7 +270,7 @@ def compute(
                 value = None
             else:
                 value = round(num / den_value * ind.scale, 2)
-            level = ind.level(value)
+            level = ind.level(value, den_value if den is not None else None)
             records.append(
                 {
                     "bin": org.bin,
@@ -247,6 +293,9 @@ def compute(
     table["median"] = [
         medians[(i, t)] for i, t in zip(table["indicator"], table["type"], strict=True)
     ]
+    judged = table[table["level"].isin(LEVELS)]  # values with a level: enough data
+    district = judged.groupby("indicator")["value"].median()
+    table["district_median"] = table["indicator"].map(district).round(2)
     return table
 
 

@@ -8,7 +8,10 @@ Kazakh numerals, so the spoken words and their two properties are listed here on
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+
+from babel.dates import format_date
 
 # word: (back vowels?, last sound: "vowel" | "sonorant" (м н ң) | "voiced" (р л й у з ж)
 #        | "voiceless")
@@ -65,7 +68,16 @@ _ENDINGS = {
     "locative": {"vowel": "да", "sonorant": "да", "voiced": "да", "voiceless": "та"},
     "ablative": {"vowel": "дан", "sonorant": "нан", "voiced": "дан", "voiceless": "тан"},
     "genitive": {"vowel": "ның", "sonorant": "ның", "voiced": "дың", "voiceless": "тың"},
-    # 3rd-person possessive then the case: «20 ұйымның 6-сында», «80%-ына дейін»
+    # locative made an attribute: «2023 жылғы 10 қарашадағы бұйрық»
+    "locative_attributive": {
+        "vowel": "дағы",
+        "sonorant": "дағы",
+        "voiced": "дағы",
+        "voiceless": "тағы",
+    },
+    # 3rd-person possessive, alone («26 көрсеткіштің 24-і») or with a case:
+    # «20 ұйымның 6-сында», «80%-ына дейін»
+    "possessive": {"vowel": "сы", "other": "ы"},
     "possessive_locative": {"vowel": "сында", "other": "ында"},
     "possessive_dative": {"vowel": "сына", "other": "ына"},
 }
@@ -83,3 +95,37 @@ def ending(written: str, case: str) -> str:
 def declined(written: str, case: str) -> str:
     """«20» → «20-ға»; the hyphen is how Kazakh writes an ending after digits."""
     return f"{written}-{ending(written, case)}"
+
+
+_BACK, _FRONT_VOWELS = set("аоұыя"), set("әеөүіэ")
+_SONORANT, _VOICED = set("мнң"), set("рлйузжwвгғбд")
+
+
+def word_ending(word: str, case: str) -> str:
+    """The ending of a Kazakh word in `case`, by its last clear vowel and its last sound
+    (the month in «желтоқсаннан», «қарашаға»)."""
+    letters = word.lower()
+    vowels = [c for c in letters if c in _BACK or c in _FRONT_VOWELS]
+    back = not vowels or vowels[-1] in _BACK
+    last = letters[-1]
+    sound = (
+        "vowel" if last in "аеиоуыіәөүұэюя" and last != "у" or last == "у" and len(letters) == 1
+        else "sonorant" if last in _SONORANT
+        else "voiced" if last in _VOICED
+        else "voiceless"
+    )  # fmt: skip
+    table = _ENDINGS[case]
+    suffix = table.get(sound) or table["other"]
+    return suffix if back else suffix.translate(_FRONT)
+
+
+def date(day: dt.date, case: str | None = None) -> str:
+    """«2023 жылғы 8 желтоқсан», the order of Kazakh official texts; with a case the month
+    takes its ending («2023 жылғы 25 желтоқсаннан кешіктірмей»)."""
+    month = format_date(day, "MMMM", locale="kk")
+    if case:
+        month += word_ending(month, case)
+    return f"{day.year} жылғы {day.day} {month}"
+
+
+BLANK_DATE = "20__ жылғы «___» ____________"

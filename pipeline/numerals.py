@@ -13,6 +13,7 @@ from functools import cache
 from babel import Locale
 
 from .bilingual import Text
+from .kazakh import word_ending
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,10 @@ class Noun:
     few: str
     many: str
     other: str = ""  # fractions: the genitive singular («1,5 процента»); `few` if not given
+    # oblique cases after a numeral: (after «one» numbers, after the rest)
+    genitive: tuple[str, str] = ("", "")  # из 1 показателя, из 5 показателей
+    dative: tuple[str, str] = ("", "")  # по 1 организации, по 5 организациям
+    prepositional: tuple[str, str] = ("", "")  # в 1 организации, в 5 организациях
 
     def ru(self, n: float) -> str:
         category = _ru().plural_form(n)
@@ -42,6 +47,17 @@ def count(n: int, noun: Noun, lang: str) -> str:
     return f"{n} {noun.kk}" if lang == "kk" else f"{n} {noun.ru(n)}"
 
 
+def count_in(n: int, noun: Noun, lang: str, case: str) -> str:
+    """A number and its noun in an oblique case: «в 1 организации», «в 8 организациях» /
+    «8 ұйымда» (the Kazakh ending goes on the noun); «по 20 организациям» / «20 ұйым»
+    (Kazakh takes a postposition after the nominative: «20 ұйым бойынша»)."""
+    if lang == "kk":
+        kazakh_case = {"prepositional": "locative", "dative": None, "genitive": "genitive"}[case]
+        return f"{n} {noun.kk}{word_ending(noun.kk, kazakh_case) if kazakh_case else ''}"
+    forms = getattr(noun, case)
+    return f"{n} {forms[0] if _ru().plural_form(n) == 'one' else forms[1]}"
+
+
 def counted(n: int, noun: Noun) -> Text:
     """The number with its noun in both languages, for a message field."""
     return Text(count(n, noun, "kk"), count(n, noun, "ru"))
@@ -49,4 +65,34 @@ def counted(n: int, noun: Noun) -> Text:
 
 ROW = Noun("жол", "строка", "строки", "строк")
 COLUMN = Noun("баған", "столбец", "столбца", "столбцов")
-ORGANISATION = Noun("ұйым", "организация", "организации", "организаций")
+ORGANISATION = Noun(
+    "ұйым",
+    "организация",
+    "организации",
+    "организаций",
+    dative=("организации", "организациям"),
+    prepositional=("организации", "организациях"),
+)
+INDICATOR = Noun(
+    "көрсеткіш",
+    "показатель",
+    "показателя",
+    "показателей",
+    genitive=("показателя", "показателей"),
+    dative=("показателю", "показателям"),
+    prepositional=("показателе", "показателях"),
+)
+MEASURE = Noun("іс-шара", "мероприятие", "мероприятия", "мероприятий")
+RISK = Noun("тәуекел", "риск", "риска", "рисков")
+WORKING_DAY = Noun(
+    "жұмыс күні", "рабочий день", "рабочих дня", "рабочих дней",
+    genitive=("рабочего дня", "рабочих дней"),
+)  # fmt: skip
+AREA = Noun(
+    "бағыт",
+    "направление",
+    "направления",
+    "направлений",
+    dative=("направлению", "направлениям"),
+    prepositional=("направлении", "направлениях"),
+)

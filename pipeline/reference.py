@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from . import docxio
-from .findings import Finding, by_area
-from .indicators import LEVEL_TEXT
-from .numerals import ORGANISATION, count
+from babel.dates import format_date
+
+from . import docxio, kazakh
+from .findings import Finding, by_area, number
+from .indicators import LEVEL_TEXT, Indicator
+from .numerals import AREA, INDICATOR, MEASURE, ORGANISATION, count, count_in
 from .plan_measures import Measure
 from .status import summary
 from .workspace import Workspace
@@ -24,9 +26,18 @@ WORDS = {
     "subject": ("Ішкі талдау субъектісі: {s}.", "Субъект внутреннего анализа: {s}."),
     "objects": (
         "Талдау объектілері: {n} білім беру ұйымы, оның ішінде: {parts}.",
-        "Объекты анализа: {n} организаций образования, в том числе: {parts}.",
+        "Объекты анализа: {n} образования, в том числе: {parts}.",
     ),
     "period": ("Талдау кезеңі: {parts}.", "Период анализа: {parts}."),
+    "group": (
+        "Ішкі талдауды білім бөлімінің {order} бұйрығымен құрылған жұмыс тобы {dates} жүргізді.",
+        "Внутренний анализ проведён рабочей группой, созданной приказом отдела образования "
+        "{order}, {dates}.",
+    ),
+    "group_dates": ("{start} {end} дейін", "в период с {start} по {end}"),
+    "group_chair": ("Жұмыс тобының төрағасы:", "Председатель рабочей группы:"),
+    "group_members": ("Жұмыс тобының мүшелері:", "Члены рабочей группы:"),
+    "signed_on": ("Қол қойылған күні: {date}", "Дата подписания: {date}"),
     "sources": (
         "Ақпарат көздері (жұмыс жоспарының 1.1–1.8, 2.1–2.5 тармақтары):",
         "Источники информации (пункты 1.1–1.8, 2.1–2.5 плана работ):",
@@ -37,8 +48,23 @@ WORDS = {
         "2. Результаты анализа по направлениям деятельности",
     ),
     "source_note": (
-        "Дереккөз: {r} есептері; көрсеткіш {c}.",
-        "Источник: отчёты {r}; показатель {c}.",
+        "Дереккөз: {r}; көрсеткіш: «{c}».",
+        "Источник: {r}; показатель: «{c}».",
+    ),
+    "source_one": ("{r} есебі", "отчёт {r}"),
+    "source_many": ("{r} есептері", "отчёты {r}"),
+    "source_checklist": (
+        "ішкі құжаттарды талдау (2.1–2.5)",
+        "анализ внутренних документов (2.1–2.5)",
+    ),
+    "incomplete": (
+        "Бағыт бойынша деректер толық емес, {r} ұсынбағандар: {orgs}.",
+        "Данные по направлению неполные, не представили {r}: {orgs}.",
+    ),
+    "or": ("немесе", "или"),
+    "none_found_partial": (
+        "Ұсынылған деректер бойынша сыбайлас жемқорлық тәуекелдері анықталған жоқ.",
+        "По представленным данным коррупционные риски не выявлены.",
     ),
     "org": ("Ұйым", "Организация"),
     "value": ("Мәні", "Значение"),
@@ -64,14 +90,14 @@ WORDS = {
     ),
     "summary_head": ("5. Қорытынды", "5. Заключение"),
     "summary": (
-        "Талдау барысында {areas} бағыт бойынша {found} көрсеткіш кемінде бір ұйымда сыбайлас жемқорлық "
-        "тәуекелін көрсетті, оның ішінде {high} көрсеткіш бойынша тәуекел деңгейі жоғары. Тәуекелдер ең көп "
-        "анықталған бағыттар: {top}. Оларды жою үшін {measures} іс-шара ұсынылады; іс-шаралар жоспары {due} "
-        "дейін бекітілуі тиіс.",
-        "В ходе анализа по {areas} направлениям {found} показателей указали на коррупционный риск хотя бы "
-        "в одной организации, из них по {high} уровень риска высокий. Больше всего рисков выявлено по "
-        "направлениям: {top}. Для их устранения рекомендуется мероприятий: {measures}; план мероприятий "
-        "подлежит утверждению до {due}.",
+        "Талдау барысында {total} {found} кемінде бір ұйымда сыбайлас жемқорлық "
+        "тәуекелін көрсетті ({areas} бойынша), оның ішінде {high} тәуекел деңгейі жоғары. "
+        "Тәуекелдер ең көп анықталған бағыттар: {top}. Оларды жою үшін {measures} ұсынылады; "
+        "іс-шаралар жоспары {due} кешіктірілмей бекітілуі тиіс.",
+        "В ходе анализа коррупционный риск хотя бы в одной организации выявлен по {found} из "
+        "{total} (в {areas}), из них по {high} уровень риска высокий. Больше всего рисков "
+        "выявлено по направлениям: {top}. Для их устранения рекомендуется {measures}; план "
+        "мероприятий подлежит утверждению не позднее {due}.",
     ),
     "summary_none": (
         "Талдау барысында сыбайлас жемқорлық тәуекелдері анықталған жоқ.",
@@ -89,8 +115,114 @@ def word(key: str, lang: str, **fields) -> str:
     return (kk if lang == "kk" else ru).format(**fields)
 
 
-def _number(value: float) -> str:
-    return f"{value:g}" if float(value).is_integer() else f"{value:.1f}".replace(".", ",")
+def official_date(day: dt.date, lang: str, case: str | None = None) -> str:
+    """«2023 жылғы 3 қараша» (with a case ending where the sentence needs one) / «3 ноября
+    2023 года»: each language's order, as official letters write it."""
+    if lang == "kk":
+        return kazakh.date(day, case)
+    return f"{format_date(day, 'd MMMM y', locale='ru')} года"
+
+
+def approval_lines(c, lang: str) -> list[str]:
+    """БЕКІТЕМІН / УТВЕРЖДАЮ with the date line in each language's order."""
+    blank = kazakh.BLANK_DATE if lang == "kk" else "«___» ____________ 20___ года"
+    return [word("approve", lang), c.approver_position.get(lang), c.subject.get(lang), "",
+            f"__________ {c.approved_by.get(lang)}", blank]  # fmt: skip
+
+
+LINE = "____________________"
+
+
+def _order(group, lang: str) -> str:
+    """«2023 жылғы 10 қарашадағы №47-ж» / «от 10 ноября 2023 года № 47-ж», blanks if unset."""
+    number = group.order_no or "______"
+    if lang == "kk":
+        day = (
+            kazakh.date(group.order_date, "locative_attributive")
+            if group.order_date
+            else ("20__ жылғы «___» ____________")
+        )
+        return f"{day} №{number}"
+    day = official_date(group.order_date, "ru") if group.order_date else "«___» ________ 20___ года"
+    return f"от {day} № {number}"
+
+
+def _analysis_dates(group, lang: str) -> str:
+    if group.analysis is None:
+        return word("group_dates", lang, start=LINE, end=LINE)
+    start, end = group.analysis
+    if lang == "kk":
+        return word(
+            "group_dates",
+            lang,
+            start=kazakh.date(start, "ablative"),
+            end=kazakh.date(end, "dative"),
+        )
+    return word("group_dates", lang, start=official_date(start, lang), end=official_date(end, lang))
+
+
+def missing_fields(c) -> list[str]:
+    """What the reference leaves to fill by hand, named as `campaign.yaml` names it."""
+    group = c.working_group
+    missing = [key for key, value in (("working_group.order.number", group.order_no),
+                                      ("working_group.order.date", group.order_date),
+                                      ("working_group.analysis", group.analysis),
+                                      ("working_group.chair", group.chair)) if not value]  # fmt: skip
+    people = [("chair", group.chair)] if group.chair else []
+    people += [(f"members[{i}]", m) for i, m in enumerate(group.members)]
+    for key, person in people:
+        missing += [f"working_group.{key}.{part}" for part in ("position", "name")
+                    if getattr(person, part) is None]  # fmt: skip
+    if not group.members:
+        missing.append("working_group.members")
+    return missing
+
+
+def _signatures(doc, c, lang: str) -> None:
+    """The working group signs: its chair, then its members, each with a line to sign."""
+    group = c.working_group
+
+    def line(person) -> str:
+        position = person.position.get(lang) if person and person.position else LINE
+        name = person.name.get(lang) if person and person.name else LINE
+        return f"{position}  __________  {name}"
+
+    docxio.para(doc, "")
+    docxio.signature(doc, word("group_chair", lang), [line(group.chair)])
+    docxio.signature(
+        doc, word("group_members", lang), [line(m) for m in group.members] or [line(None)]
+    )
+    blank = kazakh.BLANK_DATE if lang == "kk" else "«___» ____________ 20___ года"
+    docxio.signature(doc, word("signed_on", lang, date=blank), [])
+
+
+def _sources(codes: list[str], lang: str, joiner: str = "; ") -> str:
+    """«отчёт 1.1», «отчёты 1.2, 1.3», the checklist by what it is."""
+    named = [word("source_checklist", lang) for code in codes if code == "2"]
+    returns = [code for code in codes if code != "2"]
+    if returns:
+        key = "source_one" if len(returns) == 1 else "source_many"
+        named.insert(0, word(key, lang, r=", ".join(returns)))
+    return joiner.join(named)
+
+
+def _missing_by_area(ws: Workspace, findings_of, states) -> dict[str, tuple[list[str], list]]:
+    """Per area: the returns its indicators read, and the organisations that owe one of them
+    (nothing received, or rejected): the area's findings cannot speak for those."""
+    out = {}
+    for area, indicators in findings_of.items():
+        codes = sorted({code for ind in indicators for code in ind.returns if code in ws.collected})
+        owing = [
+            org
+            for org in ws.organisations
+            if any(
+                states[org.bin][code].state in ("missing", "rejected")
+                for code in codes
+                if code in states[org.bin]
+            )
+        ]
+        out[area] = (codes, owing)
+    return out
 
 
 def write_reference(
@@ -101,6 +233,7 @@ def write_reference(
     measures: list[Measure],
     states,
     *,
+    indicators: list[Indicator],
     public: bool = False,
     plan_due: dt.date | None = None,
 ) -> Path:
@@ -111,29 +244,27 @@ def write_reference(
     def t(text):
         return text.get(lang)
 
-    doc = docxio.new_document()
-    docxio.approval_block(
-        doc,
-        [
-            word("approve", lang),
-            t(c.approver_position),
-            t(c.subject),
-            "",
-            f"__________ {t(c.approved_by)}",
-            "«___» ____________ 20___",
-        ],
-    )
+    doc = docxio.new_document(author=t(c.subject), title=word("title", lang).replace("\n", " "))
+    docxio.approval_block(doc, approval_lines(c, lang))
     docxio.title(doc, word("title", lang))
     docxio.heading(doc, word("general", lang))
-    basis = texts["basis"][lang].format(approved_on=f"{c.approved_on:%d.%m.%Y}")
+    basis = texts["basis"][lang].format(approved_on=official_date(c.approved_on, lang, "locative"))
     docxio.para(doc, basis)
     docxio.para(doc, word("subject", lang, s=t(c.subject)))
     counts = {k: sum(o.type == k for o in ws.organisations) for k in c.org_types}
     parts = "; ".join(f"{t(c.org_types[k])} — {n}" for k, n in counts.items() if n)
-    docxio.para(doc, word("objects", lang, n=len(ws.organisations), parts=parts))
+    n = len(ws.organisations)
+    docxio.para(
+        doc,
+        word("objects", lang, n=n if lang == "kk" else count(n, ORGANISATION, lang), parts=parts),
+    )
     first = next(iter(ws.collected))
     periods = "; ".join(f"{t(c.org_types[k])}: {c.period(first, k).label}" for k in c.org_types)
     docxio.para(doc, word("period", lang, parts=periods))
+    group = c.working_group
+    docxio.para(
+        doc, word("group", lang, order=_order(group, lang), dates=_analysis_dates(group, lang))
+    )
     docxio.para(doc, word("sources", lang))
     for spec in ws.collected.values():
         docxio.para(doc, f"{spec.code}. {t(spec.title)}")
@@ -165,19 +296,20 @@ def write_reference(
     docxio.heading(doc, word("results", lang))
     areas = by_area(findings)
     area_titles = ws.specs["2"].areas if "2" in ws.specs else {}
+    indicators_of = {a: [i for i in indicators if i.area == a] for a in areas}
+    missing = _missing_by_area(ws, indicators_of, states)
     for area, found in areas.items():
         docxio.heading(doc, f"{area}. {t(area_titles[area]) if area in area_titles else ''}")
+        codes, owing = missing[area]
         if not found:
-            docxio.para(doc, texts["none_found"][lang])
-            continue
+            docxio.para(
+                doc, word("none_found_partial", lang) if owing else texts["none_found"][lang]
+            )
         for finding in found:
             docxio.para(doc, t(finding.text))
+            unit = finding.indicator.unit
             rows = [
-                [
-                    t(h.name),
-                    f"{_number(h.value)} {t(finding.indicator.unit)}",
-                    t(LEVEL_TEXT[h.level]),
-                ]
+                [t(h.name), unit.format(number(h.value), lang, h.value), t(LEVEL_TEXT[h.level])]
                 for h in finding.hits
             ]
             docxio.table(
@@ -185,13 +317,35 @@ def write_reference(
             )
             docxio.para(
                 doc,
-                word("source_note", lang, r=", ".join(finding.sources), c=finding.indicator.code),
+                word(
+                    "source_note",
+                    lang,
+                    r=_sources(finding.sources, lang),
+                    c=t(finding.indicator.title),
+                ),
                 italic=True,
             )
+        if owing:
+            docxio.para(
+                doc,
+                word(
+                    "incomplete",
+                    lang,
+                    r=_sources(codes, lang, f" {word('or', lang)} "),
+                    orgs=", ".join(t(org.name) for org in owing),
+                ),
+            )
     docxio.heading(doc, word("causes", lang))
-    for area, found in areas.items():
-        if found:
-            docxio.para(doc, f"{area}: {texts['causes'][area][lang]}.")
+    found_codes = {f.indicator.code for f in findings}
+    for area in areas:
+        causes = [
+            cause[lang]
+            for cause in texts["causes"]
+            if str(cause["area"]) == area and found_codes & set(cause["indicators"])
+        ]
+        if causes:
+            title = t(area_titles[area]) if area in area_titles else ""
+            docxio.para(doc, f"{area}. {title}: {'; '.join(causes)}.")
     docxio.heading(doc, word("recs", lang))
     if not measures:
         docxio.para(doc, word("no_recs", lang))
@@ -206,29 +360,42 @@ def write_reference(
         top = ", ".join(
             f"{a} {t(area_titles[a]) if a in area_titles else ''}".strip() for a in ranked[:2]
         )
-        due = f"{plan_due:%d.%m.%Y}" if plan_due else "—"
+        due = official_date(plan_due, lang, "ablative") if plan_due else "—"
+        found_areas = sum(1 for f in areas.values() if f)
+        high = sum(f.severity == "high" for f in findings)
+        if lang == "kk":
+            fields = {
+                "total": count_in(len(indicators), INDICATOR, lang, "genitive"),
+                "found": kazakh.declined(str(len(findings)), "possessive"),
+                "areas": count(found_areas, AREA, lang),
+                "high": f"{count(high, INDICATOR, lang)} бойынша",
+            }
+        else:
+            fields = {
+                "total": count_in(len(indicators), INDICATOR, lang, "genitive"),
+                "found": str(len(findings)),
+                "areas": count_in(found_areas, AREA, lang, "prepositional"),
+                "high": count_in(high, INDICATOR, lang, "dative"),
+            }
         docxio.para(
             doc,
             word(
                 "summary",
                 lang,
-                areas=len(areas),
-                found=len(findings),
-                high=sum(f.severity == "high" for f in findings),
+                **fields,
                 top=top,
-                measures=len(measures),
+                measures=count(len(measures), MEASURE, lang),
                 due=due,
             ),
         )
     else:
         docxio.para(doc, word("summary_none", lang))
+    _signatures(doc, c, lang)
     if not public:
         contact = " ".join(x for x in (c.contact_email, c.contact_phone) if x)
         docxio.para(
             doc, word("executor", lang, n=f"{t(c.contact_name)} {contact}".strip()), italic=True
         )
     path.parent.mkdir(parents=True, exist_ok=True)
-    doc.core_properties.author = "Adal"
-    doc.core_properties.created = dt.datetime(2000, 1, 1)
     doc.save(str(path))
     return path

@@ -31,6 +31,7 @@ class ReportOutcome:
     plan: Plan
     findings: list[Finding]
     files: list[Path] = field(default_factory=list)
+    blanks: list[str] = field(default_factory=list)  # campaign.yaml fields left to fill by hand
 
 
 def build_report(ws: Workspace, signed: dt.date, approved: dt.date | None = None) -> ReportOutcome:
@@ -59,21 +60,22 @@ def build_report(ws: Workspace, signed: dt.date, approved: dt.date | None = None
                 findings,
                 measures,
                 data.states,
+                indicators=indicators,
                 plan_due=plan.plan_due,
             )
         )
         files.append(action_plan.write_docx(out / f"4.1-action-plan-{lang}.docx", ws, plan, lang))
     files.append(action_plan.write_xlsx(out / "4.1-action-plan.xlsx", ws, plan))
-    files += _publication(ws, out / "3.2-publication", findings, plan, data)
+    files += _publication(ws, out / "3.2-publication", findings, plan, data, indicators)
     register.write_additions_template(ws)
     rows = register.derive(ws, data) + register.additions(ws)
     files.append(register.write_register(out / "6.1-register.xlsx", rows))
     files += monitoring.write_templates(ws, plan)
-    return ReportOutcome(plan, findings, files)
+    return ReportOutcome(plan, findings, files, reference.missing_fields(ws.campaign))
 
 
 def _publication(
-    ws: Workspace, folder: Path, findings: list[Finding], plan: Plan, data
+    ws: Workspace, folder: Path, findings: list[Finding], plan: Plan, data, indicators
 ) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     docs = []
@@ -86,6 +88,7 @@ def _publication(
                 findings,
                 plan.measures,
                 data.states,
+                indicators=indicators,
                 public=True,
                 plan_due=plan.plan_due,
             )

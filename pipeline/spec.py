@@ -37,6 +37,7 @@ class Choice:
     code: str
     label: Text
     area: str | None = None
+    corruption: bool = False  # a topic that is corruption-related (choices.yaml declares it)
 
 
 YES_NO = (Choice("yes", Text("Иә", "Да")), Choice("no", Text("Жоқ", "Нет")))
@@ -135,6 +136,7 @@ def _choices(raw: Any, shared: dict[str, tuple[Choice, ...]], where: str) -> tup
                 code,
                 Text(str(need(item, "kk", here)), str(need(item, "ru", here))),
                 item.get("area"),
+                bool(item.get("corruption", False)),
             )
         )
     codes = [c.code for c in out]

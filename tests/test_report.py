@@ -74,13 +74,18 @@ def test_reference_figures_equal_the_consolidated_workbook(ws, orgs, specs):
     assert late["Мәні / Значение"] == 30.0
     text = text_of(ws.paths.outbox / "report" / "3.1-reference-ru.docx")
     assert "30 %" in text and orgs[0].name.ru in text
-    assert "Источник: отчёты 1.4; показатель I14_late." in text
+    title = "«Доля государственных услуг, оказанных с нарушением срока»"
+    assert f"Источник: отчёт 1.4; показатель: {title}." in text
     kk = text_of(ws.paths.outbox / "report" / "3.1-reference-kk.docx")
-    assert "30 %" in kk and "Дереккөз: 1.4 есептері" in kk
+    assert "30 %" in kk and "Дереккөз: 1.4 есебі" in kk
     finding = next(f for f in outcome.findings if f.indicator.code == "I14_late")
     assert [h.bin for h in finding.hits] == [orgs[0].bin]
-    assert "Коррупционные риски по данному направлению не выявлены." in text  # 2.2: nothing found
-    assert "5. Заключение" in text and "до 25.12.2023" in text
+    # 2.2: nothing found, but the checklist came from nobody: the text does not claim «none»
+    assert "Коррупционные риски по данному направлению не выявлены." not in text
+    assert "По представленным данным коррупционные риски не выявлены." in text
+    assert "Данные по направлению неполные, не представили анализ внутренних документов" in text
+    assert "5. Заключение" in text and "не позднее 25 декабря 2023 года" in text
+    assert "2023 жылғы 25 желтоқсаннан кешіктірілмей" in kk
     assert "Не представили информацию в полном объёме:" in text and orgs[2].name.ru in text
 
 

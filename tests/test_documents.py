@@ -1,0 +1,172 @@
+"""The documents the department signs and publishes, read the way an official reads them.
+
+One demo district is run once for the module; every test reads what it wrote.
+"""
+
+import datetime as dt
+import re
+import zipfile
+
+import docx
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from docx.shared import Pt
+
+from pipeline.cli import main
+from pipeline.consolidate import SHEETS
+from pipeline.docxio import text_of
+from pipeline.numerals import ORGANISATION
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    root = tmp_path_factory.mktemp("district") / "demo"
+    result = CliRunner().invoke(main, ["--root", str(root), "demo"])
+    assert result.exit_code == 0, result.output
+    return root / "outbox"
+
+
+def _docs(outbox):
+    report = outbox / "report"
+    return sorted(report.glob("*.docx")) + sorted((report / "3.2-publication").glob("*.docx"))
+
+
+def _paragraphs_and_tables(path):
+    """The body in order: ("p", text) and ("t", rows of cell texts)."""
+    document = docx.Document(str(path))
+    out = []
+    for block in document.element.body.iterchildren():
+        if block.tag.endswith("}p"):
+            out.append(("p", docx.text.paragraph.Paragraph(block, document).text))
+        elif block.tag.endswith("}tbl"):
+            table = docx.table.Table(block, document)
+            out.append(("t", [[c.text for c in row.cells] for row in table.rows]))
+    return out
+
+
+LEVEL_WORDS = {"ru": {"высокий": "высокий", "средний": "средний"},
+               "kk": {"жоғары": "жоғары", "орташа": "орташа"}}  # fmt: skip
+WHERE = {
+    "ru": re.compile(r"(?:уровень риска )?(высокий|средний) — в (\d+) организаци"),
+    "kk": re.compile(r"(?:тәуекел деңгейі )?(жоғары|орташа) — (\d+) ұйымда"),
+}
+
+
+@pytest.mark.parametrize("lang", ["ru", "kk"])
+def test_each_finding_says_the_levels_its_table_shows(demo, lang):
+    """«В 9 организациях высокий уровень…» stood over a table rating 1 high and 8 medium:
+    the sentence now names each level with the number of rows at that level."""
+    blocks = _paragraphs_and_tables(demo / "report" / f"3.1-reference-{lang}.docx")
+    checked = 0
+    for (kind, text), following in zip(blocks, blocks[1:], strict=False):
+        said = WHERE[lang].findall(text) if kind == "p" else []
+        if not said:
+            continue
+        assert following[0] == "t", text
+        levels = [row[2] for row in following[1][1:]]
+        assert {level: int(n) for level, n in said} == {
+            level: levels.count(level) for level in set(levels)
+        }, text
+        checked += 1
+    assert checked >= 10
+
+
+def test_every_figure_of_the_reference_is_in_the_consolidated_workbook(demo):
+    """Values and district medians quoted in the text appear on the indicators sheet."""
+    [book] = demo.glob("consolidated-*.xlsx")
+    sheet = pd.read_excel(book, sheet_name=SHEETS["ind"], engine="calamine")
+    shown = set()
+    for column in ("Мәні / Значение", "Аудандық медиана / Медиана по району"):
+        for value in sheet[column].dropna():
+            shown.add(f"{value:g}" if float(value).is_integer() else f"{value:.1f}")
+    text = text_of(demo / "report" / "3.1-reference-ru.docx")
+    quoted = re.findall(r"(?:Наибольшее значение|медиана по району) — (\d+(?:,\d)?)", text)
+    assert len(quoted) >= 10
+    missing = [q for q in quoted if q.replace(",", ".") not in shown]
+    assert not missing
+
+
+CODE = re.compile(
+    r"\bI\d\d_[a-z_]+\b|general_secondary|preschool\b|\badditional\b|\bAdal\b|python|"
+    r"\b(?:none|null|nan|True|False)\b"
+)
+
+
+def test_no_internal_code_or_english_in_what_officials_read(demo):
+    for path in _docs(demo):
+        found = CODE.findall(text_of(path))
+        assert not found, (path.name, found[:5])
+    plan = pd.read_excel(demo / "report" / "4.1-action-plan.xlsx", header=None, engine="calamine")
+    assert not CODE.findall(" ".join(map(str, plan.fillna("").to_numpy().ravel())))
+
+
+def test_no_number_is_glued_to_deyin_and_kazakh_dates_read_in_kazakh_order(demo):
+    """«(20 дейін)» needs the dative the spoken number takes: «20-ға дейін»."""
+    for path in _docs(demo):
+        text = text_of(path)
+        assert not re.search(r"\d%?\s+дейін", text), path.name
+        if path.name.endswith("-kk.docx"):
+            assert not re.search(r"«_+»\s*_+\s*20_+", text), path.name  # the Russian order
+
+
+NOUNS = {  # nominative after a number: one, few, many
+    "организаци": ("организация", "организации", "организаций"),
+    "показател": ("показатель", "показателя", "показателей"),
+    "мероприяти": ("мероприятие", "мероприятия", "мероприятий"),
+    "жалоб": ("жалоба", "жалобы", "жалоб"),
+    "случа": ("случай", "случая", "случаев"),
+    "публикаци": ("публикация", "публикации", "публикаций"),
+}
+FORMS = {form: stem for stem, forms in NOUNS.items() for form in forms}
+COUNTED = re.compile(
+    r"(?:\b(в|по|из|о)\s+)?(?<![\d.,])\b(\d+) ("
+    + "|".join(sorted(FORMS, key=len, reverse=True))
+    + r")\b"
+)
+
+
+def test_russian_nouns_agree_with_the_numbers_written_before_them(demo):
+    """«4 жалоб», «1 случаев», «3 организаций» were written; CLDR decides the form."""
+    seen = 0
+    for path in _docs(demo):
+        if not path.name.endswith("-ru.docx"):
+            continue
+        for preposition, number, word in COUNTED.findall(text_of(path)):
+            n, stem = int(number), FORMS[word]
+            category = {"организация": 0, "организации": 1, "организаций": 2}[ORGANISATION.ru(n)]
+            if preposition in ("в", "по", "о"):
+                continue  # oblique cases: built by numerals.count_in, tested there
+            expected = NOUNS[stem][category]
+            if preposition == "из":  # genitive: из 1 организации, из 5 организаций
+                expected = {0: NOUNS[stem][1], 1: NOUNS[stem][2], 2: NOUNS[stem][2]}[category]
+            assert word == expected, (path.name, preposition, number, word)
+            seen += 1
+    assert seen >= 2
+
+
+def test_reference_is_on_the_official_form(demo):
+    for lang in ("kk", "ru"):
+        document = docx.Document(str(demo / "report" / f"3.1-reference-{lang}.docx"))
+        section = document.sections[0]
+        sizes = ("page_width", "page_height", "left_margin", "right_margin", "top_margin",
+                 "bottom_margin")  # fmt: skip
+        assert [round(getattr(section, s).mm) for s in sizes] == [210, 297, 30, 10, 20, 20]
+        normal = document.styles["Normal"].font
+        assert normal.name == "Times New Roman" and normal.size == Pt(14)
+        cells = [r for t in document.tables for c in t._cells for p in c.paragraphs for r in p.runs]
+        assert cells and all(r.font.size == Pt(12) for r in cells)
+        props = document.core_properties
+        assert "Adal" not in props.author and "python" not in (
+            props.author + props.last_modified_by
+        )
+        assert "Коктерек" in props.author or "Көктерек" in props.author
+        assert props.created.date() == dt.date.today()
+        header = zipfile.ZipFile(demo / "report" / f"3.1-reference-{lang}.docx").read(
+            "word/header1.xml"
+        )
+        assert b"PAGE" in header
+    kk = text_of(demo / "report" / "3.1-reference-kk.docx")
+    ru = text_of(demo / "report" / "3.1-reference-ru.docx")
+    assert "20__ жылғы «___» ____________" in kk
+    assert "«___» ____________ 20___ года" in ru
