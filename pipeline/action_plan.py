@@ -17,7 +17,7 @@ from .templates import SAFE_OPTIONS
 from .workspace import Workspace
 
 HEAD = {
-    "kk": ["№", "Бағыт", "Іс-шара", "Жауаптылар", "Мерзімі"],
+    "kk": ["№", "Бағыт", "Іс-шара", "Жауапты орындаушылар", "Мерзімі"],
     "ru": ["№ п/п", "Направление", "Мероприятие", "Ответственные", "Срок"],
 }
 TITLE = {
@@ -28,12 +28,16 @@ TITLE = {
 }
 DUE = {
     "kk": "Талдамалық анықтамаға {signed} қол қойылды. Іс-шаралар жоспары анықтамаға қол "
-    "қойылған күннен бастап {days} жұмыс күнінен кешіктірілмей — {due} кешіктірілмей "
-    "бекітіледі және бекітілген күннен бастап {pub_days} жұмыс күні ішінде — {pub} дейін "
+    "қойылған күннен бастап {days} жұмыс күнінен, яғни {due} кешіктірмей бекітіледі және "
+    "бекітілген күннен бастап {pub_days} жұмыс күні ішінде, яғни {pub} кешіктірмей "
     "интернет-ресурста орналастырылады.",
     "ru": "Аналитическая справка подписана {signed}. План мероприятий утверждается не позднее "
-    "{days} со дня её подписания — не позднее {due} — и размещается на интернет-ресурсе в "
-    "течение {pub_days} со дня утверждения — не позднее {pub}.",
+    "{days} со дня её подписания, то есть не позднее {due}, и размещается на интернет-ресурсе "
+    "в течение {pub_days} со дня утверждения, то есть не позднее {pub}.",
+}
+LATE = {
+    "kk": " Жоспар {approved} бекітілді — белгіленген мерзімнен кеш.",
+    "ru": " План утверждён {approved} — позже установленного срока.",
 }
 
 
@@ -47,7 +51,7 @@ def _due(plan: Plan, ws: Workspace, lang: str, numeric: bool = False) -> str:
         fields = {
             "signed": kazakh.date(plan.signed, "locative"),
             "due": kazakh.date(plan.plan_due, "ablative"),
-            "pub": kazakh.date(plan.publication_due, "dative"),
+            "pub": kazakh.date(plan.publication_due, "ablative"),
             "days": days,
             "pub_days": pub_days,
         }
@@ -60,7 +64,15 @@ def _due(plan: Plan, ws: Workspace, lang: str, numeric: bool = False) -> str:
             "days": count_in(days, WORKING_DAY, "ru", "genitive"),
             "pub_days": count_in(pub_days, WORKING_DAY, "ru", "genitive"),
         }
-    return DUE[lang].format(**fields)
+    text = DUE[lang].format(**fields)
+    if plan.late_approval:
+        approved = (
+            kazakh.date(plan.approved, "locative")
+            if lang == "kk"
+            else (f"{plan.approved:%d.%m.%Y}" if numeric else official_date(plan.approved, "ru"))
+        )
+        text += LATE[lang].format(approved=approved)
+    return text
 
 
 def _row(m: Measure, lang: str) -> list[str]:

@@ -437,6 +437,12 @@ def report(paths: Paths, signed: dt.datetime, approved: dt.datetime | None) -> N
         f"{plan.publication_due:%d.%m.%Y}"
     )
     click.echo(f"  Мониторинг / Мониторинг: {plan.signed:%d.%m.%Y}–{plan.monitoring_end:%d.%m.%Y}")
+    if plan.late_approval:
+        click.echo(
+            f"  Ескерту: жоспар мерзімнен ({plan.plan_due:%d.%m.%Y}) кеш бекітілді, бұл жоспарда "
+            f"жазылды / Внимание: план утверждён позже срока ({plan.plan_due:%d.%m.%Y}), это "
+            "отмечено в плане"
+        )
     click.echo(f"  {len(outcome.files)} файл → {paths.outbox / 'report'}")
     if outcome.blanks:
         click.echo(

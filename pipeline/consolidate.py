@@ -351,10 +351,14 @@ def _monitoring_sheet(w: _Writer, ws: Workspace, data: Consolidated, today: dt.d
         for s in measure_states(ws, plan, data.frame("5.1"), today)
     ]
     sheet = w.table("5.1 Мониторинг", headers, rows, [14, 30, 5, 60, 12, 18, 14, 30])
-    colours = {
-        "орындалды / исполнено": "#C6EFCE",
-        "мерзімі өтті / просрочено": "#FFC7CE",
-        "орындалуда / в работе": "#FFEB9C",
+    colours = {  # keyed by state, so rewording a state keeps its colour
+        MEASURE_TEXT[state].both: colour
+        for state, colour in (
+            ("done", "#C6EFCE"),
+            ("done_late", "#FCE4D6"),
+            ("overdue", "#FFC7CE"),
+            ("in_progress", "#FFEB9C"),
+        )
     }
     w.colour_text(sheet, 1, 5, max(len(rows), 1), 5, colours)
 

@@ -50,6 +50,14 @@ class RefusedError(AdalError):
     exit_code = 2
 
 
+class ImpossibleDateError(AdalError):
+    """Dates that cannot be true together (a plan approved before the reference it follows
+    was signed): nothing is written (exit 2)."""
+
+    code = "impossible_date"
+    exit_code = 2
+
+
 class BusyError(AdalError):
     """Another Adal process holds what this command needs (an ingest on the same ledger)."""
 

@@ -48,6 +48,14 @@ class Finding:
         return sorted(self.indicator.returns)
 
 
+def capitalised(text: str) -> str:
+    """The first letter up, also behind an opening quote: «Персоналды басқару» бағыты…"""
+    for i, char in enumerate(text):
+        if char.isalpha():
+            return text[:i] + char.upper() + text[i + 1 :]
+    return text
+
+
 def number(value: float | None) -> str:
     """A figure as both languages write it: «4,8», «20»."""
     if value is None or pd.isna(value):
@@ -100,8 +108,8 @@ def _sentence(
                 orgs=", ".join(h.name.get(lang) for h in named),
             )
         )
-    sentence = wording["finding"][lang].format(
-        finding=ind.finding.get(lang), levels="; ".join(parts)
+    sentence = capitalised(
+        wording["finding"][lang].format(finding=ind.finding.get(lang), levels="; ".join(parts))
     )
     if ind.denominator is None:  # a count: the highest and the median add nothing to the table
         return sentence

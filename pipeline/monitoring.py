@@ -20,6 +20,7 @@ from .workspace import Workspace
 MONITORING = "5.1"
 STATE_TEXT = {
     "done": Text("орындалды", "исполнено"),
+    "done_late": Text("мерзімін бұзып орындалды", "исполнено с нарушением срока"),
     "in_progress": Text("орындалуда", "в работе"),
     "overdue": Text("мерзімі өтті", "просрочено"),
     "not_reported": Text("есеп жоқ", "нет отчёта"),
@@ -59,7 +60,8 @@ def write_templates(ws: Workspace, plan: Plan) -> list[Path]:
 
 
 def states(ws: Workspace, plan: Plan, reports: pd.DataFrame, today: dt.date) -> list[MeasureState]:
-    """done if reported done; otherwise overdue once the deadline (or the monitoring year) passed."""
+    """done if reported done by its deadline, done_late if after it; otherwise overdue once the
+    deadline (or the monitoring year) passed."""
     latest = (
         {(r["bin"], str(r["measure_no"])): r for r in reports.to_dict("records")}
         if len(reports)
@@ -78,8 +80,9 @@ def states(ws: Workspace, plan: Plan, reports: pd.DataFrame, today: dt.date) -> 
                     if done_on is not None and not pd.isna(done_on)
                     else None
                 )
+                state = "done_late" if done_on and done_on > m.deadline else "done"
                 out.append(
-                    MeasureState(bin_, m.no, m.deadline, "done", done_on, row.get("evidence") or "")
+                    MeasureState(bin_, m.no, m.deadline, state, done_on, row.get("evidence") or "")
                 )
             elif late:
                 out.append(MeasureState(bin_, m.no, m.deadline, "overdue"))

@@ -25,13 +25,20 @@ class Plan:
     publication_due: dt.date
     measures: list[Measure]
     months: int = 12
+    end: dt.date | None = None  # the monitoring end moved to a working day (set by `report`)
+    late_approval: bool = False  # approved after the plan's own due date
 
     @property
-    def monitoring_end(self) -> dt.date:
+    def year_after(self) -> dt.date:
         """One year (`months`) after signing, the same day of the month where it exists."""
         index = self.signed.month - 1 + self.months
         year, month = self.signed.year + index // 12, index % 12 + 1
         return dt.date(year, month, min(self.signed.day, calendar.monthrange(year, month)[1]))
+
+    @property
+    def monitoring_end(self) -> dt.date:
+        """The year after signing; a day off moves it to the next working day."""
+        return self.end or self.year_after
 
     @property
     def monitoring_period(self) -> Period:
@@ -50,6 +57,8 @@ def write_plan(outbox: Path, plan: Plan) -> Path:
         "plan_due": plan.plan_due.isoformat(),
         "publication_due": plan.publication_due.isoformat(),
         "months": plan.months,
+        "monitoring_end": plan.monitoring_end.isoformat(),
+        "late_approval": plan.late_approval,
         "measures": [m.as_json() for m in plan.measures],
     }
     path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -69,4 +78,6 @@ def read_plan(outbox: Path) -> Plan | None:
         day(data["publication_due"]),
         [Measure.from_json(m) for m in data["measures"]],
         int(data.get("months", 12)),
+        day(data["monitoring_end"]) if data.get("monitoring_end") else None,
+        bool(data.get("late_approval", False)),
     )

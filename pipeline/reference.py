@@ -8,7 +8,7 @@ from pathlib import Path
 from babel.dates import format_date
 
 from . import docxio, kazakh
-from .findings import Finding, by_area, number
+from .findings import Finding, by_area, capitalised, number
 from .indicators import LEVEL_TEXT, Indicator
 from .numerals import AREA, INDICATOR, MEASURE, ORGANISATION, count, count_in
 from .plan_measures import Measure
@@ -51,17 +51,20 @@ WORDS = {
         "Дереккөз: {r}; көрсеткіш: «{c}».",
         "Источник: {r}; показатель: «{c}».",
     ),
-    "source_one": ("{r} есебі", "отчёт {r}"),
-    "source_many": ("{r} есептері", "отчёты {r}"),
+    "source_one": ("жұмыс жоспарының {r}-тармағы", "пункт {r} плана работ"),
+    "source_many": ("жұмыс жоспарының {r}-тармақтары", "пункты {r} плана работ"),
     "source_checklist": (
-        "ішкі құжаттарды талдау (2.1–2.5)",
-        "анализ внутренних документов (2.1–2.5)",
+        "ішкі құжаттарды талдау (жұмыс жоспарының 2.1–2.5-тармақтары)",
+        "анализ внутренних документов (пункты 2.1–2.5 плана работ)",
     ),
     "incomplete": (
-        "Бағыт бойынша деректер толық емес, {r} ұсынбағандар: {orgs}.",
-        "Данные по направлению неполные, не представили {r}: {orgs}.",
+        "Бағыт бойынша деректер толық емес: {r} бойынша мәліметтерді келесі ұйымдар ұсынбаған "
+        "немесе қатемен ұсынған: {orgs}.",
+        "Данные по направлению неполные: сведения по {r} не представили или представили с "
+        "ошибками следующие организации: {orgs}.",
     ),
-    "or": ("немесе", "или"),
+    "incomplete_one": ("жұмыс жоспарының {r}-тармағы", "пункту {r} плана работ"),
+    "incomplete_many": ("жұмыс жоспарының {r}-тармақтары", "пунктам {r} плана работ"),
     "none_found_partial": (
         "Ұсынылған деректер бойынша сыбайлас жемқорлық тәуекелдері анықталған жоқ.",
         "По представленным данным коррупционные риски не выявлены.",
@@ -85,27 +88,33 @@ WORDS = {
         "Не представили информацию в полном объёме: {orgs}.",
     ),
     "nil": (
-        "Нөлдік есеп (кезеңде деректер жоқ) ұсынды: {parts}.",
+        "Нөлдік есеп (кезеңде деректер жоқ) ұсынған ұйымдар: {parts}.",
         "Нулевые отчёты (данных за период нет) представили: {parts}.",
     ),
     "summary_head": ("5. Қорытынды", "5. Заключение"),
     "summary": (
-        "Талдау барысында {total} {found} кемінде бір ұйымда сыбайлас жемқорлық "
-        "тәуекелін көрсетті ({areas} бойынша), оның ішінде {high} тәуекел деңгейі жоғары. "
-        "Тәуекелдер ең көп анықталған бағыттар: {top}. Оларды жою үшін {measures} ұсынылады; "
-        "іс-шаралар жоспары {due} кешіктірілмей бекітілуі тиіс.",
-        "В ходе анализа коррупционный риск хотя бы в одной организации выявлен по {found} из "
-        "{total} (в {areas}), из них по {high} уровень риска высокий. Больше всего рисков "
-        "выявлено по направлениям: {top}. Для их устранения рекомендуется {measures}; план "
-        "мероприятий подлежит утверждению не позднее {due}.",
+        "Талдау барысында {found} бойынша кемінде бір ұйымда сыбайлас жемқорлық тәуекелі "
+        "анықталды ({areas} бойынша), олардың {high} кемінде бір ұйымда тәуекел деңгейі "
+        "жоғары. Тәуекелдер ең көп анықталған бағыттар: {top}. Оларды жою үшін {measures} "
+        "ұсынылады; іс-шаралар жоспары {due} кешіктірмей бекітілуі тиіс.",
+        "В ходе анализа коррупционный риск хотя бы в одной организации выявлен по {found} "
+        "(в {areas}); по {high} из них хотя бы в одной организации уровень риска высокий. "
+        "Больше всего рисков выявлено по направлениям: {top}. Для их устранения рекомендуется "
+        "{measures}; план мероприятий подлежит утверждению не позднее {due}.",
     ),
+    "found_some": ("{total} {found}", "{found} из {total}"),
+    "found_all": ("барлық {total} көрсеткіш", "всем {total}"),
     "summary_none": (
         "Талдау барысында сыбайлас жемқорлық тәуекелдері анықталған жоқ.",
         "В ходе анализа коррупционные риски не выявлены.",
     ),
     "type_rate": (
-        "{t}: {r:.0%} есеп қабылданды (уақытында {o:.0%})",
-        "{t}: принято {r:.0%} отчётов (в срок {o:.0%})",
+        "{t}: есептердің {r}-ы қабылданды ({o}-ы мерзімінде)",
+        "{t}: принято {r} отчётов (в срок — {o})",
+    ),
+    "causes_lead": (
+        "Анықталған тәуекелдер бойынша ықтимал себептер мен жағдайлар:",
+        "По выявленным рискам возможными причинами и условиями являются:",
     ),
 }
 
@@ -126,8 +135,10 @@ def official_date(day: dt.date, lang: str, case: str | None = None) -> str:
 def approval_lines(c, lang: str) -> list[str]:
     """БЕКІТЕМІН / УТВЕРЖДАЮ with the date line in each language's order."""
     blank = kazakh.BLANK_DATE if lang == "kk" else "«___» ____________ 20___ года"
-    return [word("approve", lang), c.approver_position.get(lang), c.subject.get(lang), "",
-            f"__________ {c.approved_by.get(lang)}", blank]  # fmt: skip
+    who = [c.approver_position.get(lang), c.subject.get(lang)]
+    if lang == "kk":  # «…» ММ басшысы: the body first, as the plan's own approval reads
+        who.reverse()
+    return [word("approve", lang), *who, "", f"__________ {c.approved_by.get(lang)}", blank]
 
 
 LINE = "____________________"
@@ -135,16 +146,16 @@ LINE = "____________________"
 
 def _order(group, lang: str) -> str:
     """«2023 жылғы 10 қарашадағы №47-ж» / «от 10 ноября 2023 года № 47-ж», blanks if unset."""
-    number = group.order_no or "______"
+    order_no = group.order_no or "______"
     if lang == "kk":
         day = (
             kazakh.date(group.order_date, "locative_attributive")
             if group.order_date
             else ("20__ жылғы «___» ____________")
         )
-        return f"{day} №{number}"
+        return f"{day} №{order_no}"
     day = official_date(group.order_date, "ru") if group.order_date else "«___» ________ 20___ года"
-    return f"от {day} № {number}"
+    return f"от {day} № {order_no}"
 
 
 def _analysis_dates(group, lang: str) -> str:
@@ -178,7 +189,7 @@ def missing_fields(c) -> list[str]:
     return missing
 
 
-def _signatures(doc, c, lang: str) -> None:
+def _signatures(doc, c, lang: str, signed: dt.date | None) -> None:
     """The working group signs: its chair, then its members, each with a line to sign."""
     group = c.working_group
 
@@ -193,17 +204,31 @@ def _signatures(doc, c, lang: str) -> None:
         doc, word("group_members", lang), [line(m) for m in group.members] or [line(None)]
     )
     blank = kazakh.BLANK_DATE if lang == "kk" else "«___» ____________ 20___ года"
-    docxio.signature(doc, word("signed_on", lang, date=blank), [])
+    day = official_date(signed, lang) if signed else blank
+    docxio.signature(doc, word("signed_on", lang, date=day), [])
 
 
-def _sources(codes: list[str], lang: str, joiner: str = "; ") -> str:
+def _percent(share: float, lang: str) -> str:
+    """«84 %»; in Kazakh the ending follows at once: «84%-ы»."""
+    text = f"{round(share * 100)} %"
+    return text.replace(" %", "%") if lang == "kk" else text
+
+
+def _plan_items(codes: list[str], lang: str) -> str:
+    """«пунктам 1.1, 1.2, 2.1–2.5 плана работ» / «жұмыс жоспарының 1.1, 1.2-тармақтары»."""
+    numbers = ["2.1–2.5" if code == "2" else code for code in codes]
+    key = "incomplete_one" if len(numbers) == 1 and numbers != ["2.1–2.5"] else "incomplete_many"
+    return word(key, lang, r=", ".join(numbers))
+
+
+def _sources(codes: list[str], lang: str) -> str:
     """«отчёт 1.1», «отчёты 1.2, 1.3», the checklist by what it is."""
     named = [word("source_checklist", lang) for code in codes if code == "2"]
     returns = [code for code in codes if code != "2"]
     if returns:
         key = "source_one" if len(returns) == 1 else "source_many"
         named.insert(0, word(key, lang, r=", ".join(returns)))
-    return joiner.join(named)
+    return "; ".join(named)
 
 
 def _missing_by_area(ws: Workspace, findings_of, states) -> dict[str, tuple[list[str], list]]:
@@ -234,6 +259,7 @@ def write_reference(
     states,
     *,
     indicators: list[Indicator],
+    signed: dt.date | None = None,
     public: bool = False,
     plan_due: dt.date | None = None,
 ) -> Path:
@@ -267,23 +293,30 @@ def write_reference(
     )
     docxio.para(doc, word("sources", lang))
     for spec in ws.collected.values():
-        docxio.para(doc, f"{spec.code}. {t(spec.title)}")
+        item = "2.1–2.5" if spec.code == "2" else spec.code
+        docxio.para(doc, f"{item}. {t(spec.title)}")
     docxio.para(doc, word("completeness", lang))
     for org_type, s in summary(ws, states).items():
         if s["applicable"]:
             docxio.para(
                 doc,
                 word(
-                    "type_rate", lang, t=t(c.org_types[org_type]), r=s["rate"], o=s["on_time_rate"]
+                    "type_rate",
+                    lang,
+                    t=t(c.org_types[org_type]),
+                    r=_percent(s["rate"], lang),
+                    o=_percent(s["on_time_rate"], lang),
                 ),
             )
     nil = {
         code: sum(states[org.bin][code].nil for org in ws.organisations) for code in ws.collected
     }
     if any(nil.values()):
-        where = {"kk": "{code} есебі бойынша — {n}", "ru": "по отчёту {code} — {n}"}[lang]
+        where = {"kk": "{code}-тармақ бойынша — {n}", "ru": "по пункту {code} — {n}"}[lang]
         parts = "; ".join(
-            where.format(code=code, n=count(n, ORGANISATION, lang)) for code, n in nil.items() if n
+            where.format(code=code, n=n if lang == "kk" else count(n, ORGANISATION, lang))
+            for code, n in nil.items()
+            if n
         )
         docxio.para(doc, word("nil", lang, parts=parts))
     incomplete = [
@@ -331,12 +364,14 @@ def write_reference(
                 word(
                     "incomplete",
                     lang,
-                    r=_sources(codes, lang, f" {word('or', lang)} "),
+                    r=_plan_items(codes, lang),
                     orgs=", ".join(t(org.name) for org in owing),
                 ),
             )
     docxio.heading(doc, word("causes", lang))
     found_codes = {f.indicator.code for f in findings}
+    if found_codes:
+        docxio.para(doc, word("causes_lead", lang))
     for area in areas:
         causes = [
             cause[lang]
@@ -344,15 +379,15 @@ def write_reference(
             if str(cause["area"]) == area and found_codes & set(cause["indicators"])
         ]
         if causes:
-            title = t(area_titles[area]) if area in area_titles else ""
-            docxio.para(doc, f"{area}. {title}: {'; '.join(causes)}.")
+            title = t(area_titles[area]) if area in area_titles else area
+            docxio.para(doc, f"{title} ({area}): {'; '.join(causes)}.")
     docxio.heading(doc, word("recs", lang))
     if not measures:
         docxio.para(doc, word("no_recs", lang))
     for m in measures:
         docxio.para(
             doc,
-            f"{m.no}. {t(m.text)} ({t(m.responsible)}; {word('deadline', lang)} {m.deadline:%d.%m.%Y})",
+            f"{m.no}. {capitalised(t(m.text))} ({t(m.responsible)}; {word('deadline', lang)} {m.deadline:%d.%m.%Y})",
         )
     docxio.heading(doc, word("summary_head", lang))
     if findings:
@@ -363,20 +398,29 @@ def write_reference(
         due = official_date(plan_due, lang, "ablative") if plan_due else "—"
         found_areas = sum(1 for f in areas.values() if f)
         high = sum(f.severity == "high" for f in findings)
+        every = len(findings) == len(indicators)
+        total = count_in(len(indicators), INDICATOR, lang, "genitive")
         if lang == "kk":
+            found_n = kazakh.declined(str(len(findings)), "possessive")
             fields = {
-                "total": count_in(len(indicators), INDICATOR, lang, "genitive"),
-                "found": kazakh.declined(str(len(findings)), "possessive"),
                 "areas": count(found_areas, AREA, lang),
-                "high": f"{count(high, INDICATOR, lang)} бойынша",
+                "high": kazakh.declined(str(high), "possessive_locative"),
             }
         else:
+            found_n = str(len(findings))
             fields = {
-                "total": count_in(len(indicators), INDICATOR, lang, "genitive"),
-                "found": str(len(findings)),
                 "areas": count_in(found_areas, AREA, lang, "prepositional"),
-                "high": count_in(high, INDICATOR, lang, "dative"),
+                "high": str(high),
             }
+        if every:
+            total = (
+                str(len(indicators))
+                if lang == "kk"
+                else count_in(len(indicators), INDICATOR, lang, "dative")
+            )
+        fields["found"] = word(
+            "found_all" if every else "found_some", lang, total=total, found=found_n
+        )
         docxio.para(
             doc,
             word(
@@ -390,7 +434,7 @@ def write_reference(
         )
     else:
         docxio.para(doc, word("summary_none", lang))
-    _signatures(doc, c, lang)
+    _signatures(doc, c, lang, signed)
     if not public:
         contact = " ".join(x for x in (c.contact_email, c.contact_phone) if x)
         docxio.para(

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from . import action_plan, frames, monitoring, publication, reference, register
 from .docxio import text_of
+from .errors import ImpossibleDateError
 from .findings import Finding, find
 from .indicators import compute, load_indicators
 from .plan_measures import measures_from
@@ -37,6 +38,7 @@ class ReportOutcome:
 def build_report(ws: Workspace, signed: dt.date, approved: dt.date | None = None) -> ReportOutcome:
     calendar = calendar_for(ws.campaign)
     settings = ws.campaign.report
+    _check_dates(ws, signed, approved)
     plan_due = calendar.add(signed, settings.get("action_plan_working_days", 10))
     approved = approved or plan_due
     publication_due = calendar.add(approved, settings.get("publication_working_days", 3))
@@ -48,6 +50,8 @@ def build_report(ws: Workspace, signed: dt.date, approved: dt.date | None = None
     plan = Plan(
         signed, approved, plan_due, publication_due, measures, settings.get("monitoring_months", 12)
     )
+    plan.end = _working_day_from(calendar, plan.year_after)
+    plan.late_approval = approved > plan_due
     out = ws.paths.outbox / "report"
     out.mkdir(parents=True, exist_ok=True)
     files = [write_plan(ws.paths.outbox, plan)]
@@ -61,6 +65,7 @@ def build_report(ws: Workspace, signed: dt.date, approved: dt.date | None = None
                 measures,
                 data.states,
                 indicators=indicators,
+                signed=plan.signed,
                 plan_due=plan.plan_due,
             )
         )
@@ -68,10 +73,47 @@ def build_report(ws: Workspace, signed: dt.date, approved: dt.date | None = None
     files.append(action_plan.write_xlsx(out / "4.1-action-plan.xlsx", ws, plan))
     files += _publication(ws, out / "3.2-publication", findings, plan, data, indicators)
     register.write_additions_template(ws)
-    rows = register.derive(ws, data) + register.additions(ws)
-    files.append(register.write_register(out / "6.1-register.xlsx", rows))
+    positions = register.derive(ws, data, plan.measures)
+    files.append(
+        register.write_register(out / "6.1-register.xlsx", positions, register.additions(ws))
+    )
     files += monitoring.write_templates(ws, plan)
     return ReportOutcome(plan, findings, files, reference.missing_fields(ws.campaign))
+
+
+def _check_dates(ws: Workspace, signed: dt.date, approved: dt.date | None) -> None:
+    """Refuse dates no official could sign: the reference before the analysed period ends
+    or before the work plan was approved; the action plan before the reference."""
+    c = ws.campaign
+    period_end = max(p.end for r in c.returns.values() for p in r.periods.values())
+    day = "%d.%m.%Y"
+    if signed <= period_end:
+        raise ImpossibleDateError(
+            f"Анықтамаға қол қою күні ({signed:{day}}) талдау кезеңі аяқталғаннан "
+            f"({period_end:{day}}) кейін болуы керек. --signed мәнін тексеріңіз.",
+            f"Дата подписания справки ({signed:{day}}) должна быть позже окончания "
+            f"анализируемого периода ({period_end:{day}}). Проверьте --signed.",
+        )
+    if signed < c.approved_on:
+        raise ImpossibleDateError(
+            f"Анықтамаға қол қою күні ({signed:{day}}) жұмыс жоспары бекітілген күннен "
+            f"({c.approved_on:{day}}) бұрын болмайды. --signed мәнін тексеріңіз.",
+            f"Справка не может быть подписана ({signed:{day}}) раньше утверждения плана работ "
+            f"({c.approved_on:{day}}). Проверьте --signed.",
+        )
+    if approved is not None and approved < signed:
+        raise ImpossibleDateError(
+            f"Іс-шаралар жоспары ({approved:{day}}) анықтамаға қол қойылғанға дейін "
+            f"({signed:{day}}) бекітілмейді. --approved мәнін тексеріңіз.",
+            f"План мероприятий не может быть утверждён ({approved:{day}}) раньше подписания "
+            f"справки ({signed:{day}}). Проверьте --approved.",
+        )
+
+
+def _working_day_from(calendar, day: dt.date) -> dt.date:
+    while not calendar.is_working_day(day):
+        day += dt.timedelta(days=1)
+    return day
 
 
 def _publication(
@@ -89,6 +131,7 @@ def _publication(
                 plan.measures,
                 data.states,
                 indicators=indicators,
+                signed=plan.signed,
                 public=True,
                 plan_due=plan.plan_due,
             )

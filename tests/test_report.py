@@ -20,7 +20,7 @@ from pipeline.publication import scan
 from pipeline.report import build_report
 from pipeline.spec import shipped_schemas
 from pipeline.status import return_states
-from tests.conftest import fill, good_11, good_14, make_iin
+from tests.conftest import fill, good_11, good_12, good_14, make_iin
 
 SIGNED = dt.date(2023, 12, 8)
 
@@ -75,17 +75,20 @@ def test_reference_figures_equal_the_consolidated_workbook(ws, orgs, specs):
     text = text_of(ws.paths.outbox / "report" / "3.1-reference-ru.docx")
     assert "30 %" in text and orgs[0].name.ru in text
     title = "«Доля государственных услуг, оказанных с нарушением срока»"
-    assert f"Источник: отчёт 1.4; показатель: {title}." in text
+    assert f"Источник: пункт 1.4 плана работ; показатель: {title}." in text
     kk = text_of(ws.paths.outbox / "report" / "3.1-reference-kk.docx")
-    assert "30 %" in kk and "Дереккөз: 1.4 есебі" in kk
+    assert "30 %" in kk and "Дереккөз: жұмыс жоспарының 1.4-тармағы" in kk
     finding = next(f for f in outcome.findings if f.indicator.code == "I14_late")
     assert [h.bin for h in finding.hits] == [orgs[0].bin]
     # 2.2: nothing found, but the checklist came from nobody: the text does not claim «none»
     assert "Коррупционные риски по данному направлению не выявлены." not in text
     assert "По представленным данным коррупционные риски не выявлены." in text
-    assert "Данные по направлению неполные, не представили анализ внутренних документов" in text
+    assert (
+        "Данные по направлению неполные: сведения по пунктам 2.1–2.5 плана работ не представили"
+        in text
+    )
     assert "5. Заключение" in text and "не позднее 25 декабря 2023 года" in text
-    assert "2023 жылғы 25 желтоқсаннан кешіктірілмей" in kk
+    assert "2023 жылғы 25 желтоқсаннан кешіктірмей" in kk
     assert "Не представили информацию в полном объёме:" in text and orgs[2].name.ru in text
 
 
@@ -94,7 +97,7 @@ def test_deadlines_in_working_days(ws, orgs):
     plan = build_report(ws, SIGNED).plan
     assert plan.plan_due == dt.date(2023, 12, 25)  # 18.12 is a day off (Independence Day, observed)
     assert plan.publication_due == dt.date(2023, 12, 28)
-    assert plan.monitoring_end == dt.date(2024, 12, 8)
+    assert plan.monitoring_end == dt.date(2024, 12, 9)  # 08.12.2024 is a Sunday
     sheet = openpyxl.load_workbook(ws.paths.outbox / "report" / "4.1-action-plan.xlsx")["4.1"]
     assert "25.12.2023" in sheet["A4"].value and "28.12.2023" in sheet["A4"].value
     plan2 = build_report(ws, SIGNED, approved=dt.date(2023, 12, 20)).plan
@@ -143,20 +146,68 @@ def test_publication_is_refused_when_a_name_slips_in(ws, orgs, monkeypatch):
     assert not list((ws.paths.outbox / "report" / "3.2-publication").glob("*.docx"))
 
 
+def _register(ws):
+    book = openpyxl.load_workbook(ws.paths.outbox / "report" / "6.1-register.xlsx")
+    rows = [[c.value for c in row] for row in book["6.1"].iter_rows(min_row=5)]
+    review = (
+        [[c.value for c in row] for row in book["Қарау-Проверка"].iter_rows(min_row=2)]
+        if "Қарау-Проверка" in book.sheetnames
+        else []
+    )
+    return rows, review
+
+
 def test_register_lists_positions_with_their_sources(ws, orgs):
     risky_district(ws, orgs)
-    build_report(ws, SIGNED)
-    rows = [
-        [c.value for c in row]
-        for row in openpyxl.load_workbook(ws.paths.outbox / "report" / "6.1-register.xlsx")[
-            "6.1"
-        ].iter_rows(min_row=5)
-    ]
+    plan = build_report(ws, SIGNED).plan
+    rows, review = _register(ws)
     by_position = {r[1]: r for r in rows}
-    assert by_position["Мұғалім / Учитель"][5] == "1.2"
-    assert by_position["Хатшы / Секретарь"][5] == "1.4"
+    teacher = by_position["Мұғалім"]
+    assert teacher[2] == "Учитель"  # KZ and RU apart, never the bilingual blob
+    assert teacher[3] == "Сыбайлас жемқорлық құқық бұзушылығы үшін тәртіптік жаза"
+    assert teacher[4] == "Дисциплинарное взыскание за коррупционное правонарушение"
+    assert teacher[5] == "1.2: 1 ұйым / 1 организация"
+    addressing = [m.no for m in plan.measures if m.indicator == "I12_corruption"]
+    assert teacher[8] == ", ".join(addressing) and addressing
+    assert by_position["Хатшы"][5].startswith("1.4:")
     text = " ".join(str(c) for r in rows for c in r)
-    assert "Омарова" not in text
+    assert "Омарова" not in text and "Учитель / " not in text
+    assert review == []
+
+
+def test_register_takes_only_corruption_risks_and_sends_unknown_positions_to_review(ws, orgs):
+    """A cook, a watchman and a librarian were listed as exposed to corruption risk for
+    labour-discipline reprimands; «Директор» and «Директор / Директор» were two positions."""
+    risky_district(ws, orgs)
+    reprimands = [
+        {**good_12(), "position": position, "order_no": f"{n}-к"}
+        for n, position in enumerate(("Аспаз / Повар", "Күзетші / Сторож", "Кітапханашы"), 1)
+    ]
+    corrupt = {**good_12(), "ground": "Коррупционное правонарушение"}
+    fill(
+        ws,
+        orgs[1],
+        {
+            "1.2": [
+                *reprimands,
+                {**corrupt, "position": "Директор / Директор", "order_no": "21-к"},
+                {**corrupt, "position": "Директор", "order_no": "22-к"},
+                {**corrupt, "position": "Жүргізуші / Водитель", "order_no": "23-к"},
+            ]
+        },
+        "kg-12.xlsx",
+    )
+    [outcome] = ingest(ws)
+    assert outcome.returns["1.2"] == "accepted", outcome.problems
+    build_report(ws, SIGNED)
+    rows, review = _register(ws)
+    kk = [r[1] for r in rows]
+    assert not {"Аспаз", "Күзетші", "Кітапханашы"} & set(kk)
+    assert kk.count("Директор") == 1
+    director = next(r for r in rows if r[1] == "Директор")
+    assert director[7] == 2  # two cases, one organisation
+    assert [r[2] for r in review] == ["Жүргізуші / Водитель"]
+    assert "Водитель" not in " ".join(str(c) for r in rows for c in r)
 
 
 def test_monitoring_templates_ingest_and_states(ws, orgs, specs):
@@ -274,3 +325,57 @@ def test_a_campaign_collecting_only_some_returns_runs_end_to_end(tmp_path, orgs)
     indicators = load_indicators(paths.schema_file("indicators.yaml"), ws.specs)
     path, _ = write_consolidated(ws, frames.load(ws), indicators)
     assert path.exists()
+
+
+def test_report_refuses_dates_that_cannot_be_true(ws, orgs):
+    """A reference signed inside the analysed period, or a plan approved before the
+    reference it follows, is refused with exit code 2 and nothing is written."""
+    from pipeline.errors import ImpossibleDateError
+
+    risky_district(ws, orgs)
+    for signed, approved in (
+        (dt.date(2023, 10, 15), None),  # the period runs to 31.10.2023
+        (SIGNED, dt.date(2023, 12, 1)),  # approved before signing
+    ):
+        with pytest.raises(ImpossibleDateError) as caught:
+            build_report(ws, signed, approved)
+        assert caught.value.exit_code == 2
+        assert "--signed" in caught.value.ru or "--approved" in caught.value.ru
+    assert not (ws.paths.outbox / "report" / "3.1-reference-ru.docx").exists()
+
+
+def test_a_late_approval_is_written_into_the_plan(ws, orgs):
+    risky_district(ws, orgs)
+    plan = build_report(ws, SIGNED, approved=dt.date(2024, 1, 15)).plan
+    assert plan.late_approval and read_plan(ws.paths.outbox).late_approval
+    sheet = openpyxl.load_workbook(ws.paths.outbox / "report" / "4.1-action-plan.xlsx")["4.1"]
+    assert "позже установленного срока" in sheet["A4"].value
+    kk = text_of(ws.paths.outbox / "report" / "4.1-action-plan-kk.docx")
+    assert "2024 жылғы 15 қаңтарда бекітілді — белгіленген мерзімнен кеш" in kk
+
+
+def test_a_measure_done_after_its_deadline_is_done_late(ws, orgs):
+    """«исполнено» was shown for a measure done weeks after its deadline."""
+    from pipeline.monitoring import STATE_TEXT
+
+    risky_district(ws, orgs)
+    plan = build_report(ws, SIGNED).plan
+    first = plan.for_org(orgs[0].bin)[0]
+    reports = pd.DataFrame(
+        [
+            {
+                "bin": orgs[0].bin,
+                "measure_no": first.no,
+                "status": "done",
+                "done_on": first.deadline + dt.timedelta(days=20),
+                "evidence": "Приказ",
+            }
+        ]
+    )
+    [state] = [
+        s
+        for s in measure_states(ws, plan, reports, dt.date(2024, 6, 1))
+        if (s.bin, s.no) == (orgs[0].bin, first.no)
+    ]
+    assert state.state == "done_late"
+    assert STATE_TEXT["done_late"].ru == "исполнено с нарушением срока"
