@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from pipeline.errors import WorkbookError
 from pipeline.safety import Limits, _raw_head, _zip_head, precheck
+from tests import biff
 from tests.conftest import fill, good_14
 
 
@@ -195,13 +196,13 @@ def _small(form: str) -> str:
 @pytest.mark.parametrize("form", sorted(WALK_AROUNDS))
 def test_every_walk_around_is_placed_where_calamine_places_it(tmp_path, form):
     """The same forms with small numbers: the extent the check computes is calamine's own."""
-    from pipeline.safety import _placed_extent
+    from pipeline.extent import placed_extent
 
     data = _small(WALK_AROUNDS[form])
     path = _sheet_xml_book(tmp_path / "small.xlsx", data)
     with zipfile.ZipFile(path) as archive:
         sheet = archive.read("xl/worksheets/sheet1.xml")
-    assert _placed_extent(sheet) == _calamine_extent(path) == (9, 8)
+    assert placed_extent(sheet) == _calamine_extent(path) == (9, 8)
 
 
 _CELL = st.fixed_dictionaries(
@@ -236,7 +237,7 @@ def _cell_xml(cell: dict) -> str:
 def test_placed_extent_is_calamines_and_the_quick_bound_never_below_it(tmp_path, rows):
     """Against calamine itself: cells with and without references, rows with and without
     numbers, out of order, self-closing or empty, in either quote and attribute order."""
-    from pipeline.safety import _FAR_REF, _NEAR, _all_cells_referenced, _bound, _placed_extent
+    from pipeline.extent import all_cells_referenced, placed_extent, quick_bound
 
     data = "".join(
         (f'<row r="{row["number"]}">' if row["number"] else "<row>")
@@ -247,16 +248,14 @@ def test_placed_extent_is_calamines_and_the_quick_bound_never_below_it(tmp_path,
     path = _sheet_xml_book(tmp_path / "drawn.xlsx", data)
     with zipfile.ZipFile(path) as archive:
         sheet = archive.read("xl/worksheets/sheet1.xml")
-    truth, placed = _calamine_extent(path), _placed_extent(sheet)
+    truth, placed = _calamine_extent(path), placed_extent(sheet)
     if "></c>" in data:  # an open cell with nothing in it may count: never less than calamine
         assert placed[0] >= truth[0] and placed[1] >= truth[1]
     else:
         assert placed == truth
-    if _all_cells_referenced(sheet):
-        rows_bound, columns_bound = _bound(sheet)
+    if all_cells_referenced(sheet):
+        rows_bound, columns_bound = quick_bound(sheet)
         assert rows_bound >= truth[0] and columns_bound >= truth[1]
-        if not _FAR_REF.search(sheet):
-            assert truth[0] <= _NEAR[0] and truth[1] <= _NEAR[1]
 
 
 def _ods_book(path, table_body: str):
@@ -338,7 +337,7 @@ def _ods_cell(cell: dict) -> str:
 def test_ods_extent_is_calamines(tmp_path, rows):
     import python_calamine as pc
 
-    from pipeline.safety import _table_extents
+    from pipeline.extent import table_extent
 
     body = "".join(
         "<table:table-row"
@@ -355,8 +354,8 @@ def test_ods_extent_is_calamines(tmp_path, rows):
         .to_python(skip_empty_area=False)
     )
     with zipfile.ZipFile(path) as book:
-        extents = _table_extents(book.read("content.xml"))
-    assert extents == [(len(grid), max((len(r) for r in grid), default=0))]
+        extent = table_extent(book.read("content.xml"))
+    assert extent == (len(grid), max((len(r) for r in grid), default=0))
 
 
 def test_too_many_cells_message_agrees_with_its_numbers():
@@ -367,3 +366,151 @@ def test_too_many_cells_message_agrees_with_its_numbers():
     message = render("too_many_cells", rows=counted(1001, ROW), columns=counted(22, COLUMN))
     assert "(1001 строка × 22 столбца)" in message.ru
     assert "(1001 жол × 22 баған)" in message.kk
+
+
+# Found by a red team after the first round: each passed the precheck while calamine built
+# the full grid (checked at 2500 × 2500 and at H9, the far cell here).
+IS = "<is><t>x</t></is></c>"
+MORE_WALK_AROUNDS = {
+    "row_number_with_letters": '<row r="A1048576"><c r="XFC1"/><c t="inlineStr">' + IS + "</row>",
+    "row_number_twice": '<row r="1048576" r="1"><c r="XFC1"/><c t="inlineStr">' + IS + "</row>",
+    "first_of_two_references": '<row><c r="XFD1048576" t="inlineStr" s="0" r="A1">' + IS + "</row>",
+    "digit_prefix": '<row><1:c r="XFD1048576" t="inlineStr"><is><t>x</t></is></1:c></row>',
+    "letter_prefix": '<row><é:c r="XFD1048576" t="inlineStr"><is><t>x</t></is></é:c></row>',
+    "comment_opened_in_cdata": '<![CDATA[<!--]]><row r="1048576"><c r="XFD1048576" '
+    't="inlineStr">' + IS + "</row><!-- -->",
+    "comment_opened_in_instruction": '<?x <!--?><row r="1048576"><c r="XFD1048576" '
+    't="inlineStr">' + IS + "</row><!-- -->",
+}
+
+
+@pytest.mark.parametrize("form", sorted(MORE_WALK_AROUNDS))
+def test_second_round_walk_around_is_refused(tmp_path, form):
+    path = _sheet_xml_book(tmp_path / "far.xlsx", MORE_WALK_AROUNDS[form])
+    with pytest.raises(WorkbookError) as caught:
+        precheck(path, Limits())
+    assert caught.value.code == "too_many_cells"
+
+
+@pytest.mark.parametrize(
+    "sheet_data",
+    [
+        '<row><c r="XFD1048576" t="inlineStr" x="<">' + IS + "</row>",  # quick-xml takes it
+        "<row><c " + "a" * 40_000 + "></c></row>",  # once 30 s of regex backtracking
+    ],
+    ids=["less_than_in_a_value", "tag_of_forty_kilobytes"],
+)
+def test_a_tag_the_scan_cannot_place_is_refused_at_once(tmp_path, sheet_data):
+    import time
+
+    path = _sheet_xml_book(tmp_path / "odd.xlsx", sheet_data)
+    started = time.perf_counter()
+    with pytest.raises(WorkbookError) as caught:
+        precheck(path, Limits())
+    assert caught.value.code == "unsafe_xml"
+    assert time.perf_counter() - started < 5  # generous: the old scan took 30 s
+
+
+@pytest.mark.parametrize(
+    "part, target",
+    [
+        ("xl/worksheets/sub/sheet1.xml", "worksheets/sub/sheet1.xml"),
+        ("xl/sheet1.xml", "/xl/sheet1.xml"),
+        ("sheet1.xml", "../sheet1.xml"),
+        ("xl/worksheets/sheet1.bin", "worksheets/sheet1.bin"),
+    ],
+)
+def test_a_sheet_stored_elsewhere_is_found_through_the_relationships(tmp_path, part, target):
+    path = _sheet_xml_book(
+        tmp_path / "moved.xlsx", '<row r="1"><c r="XFD1048576"><v>1</v></c></row>'
+    )
+    with zipfile.ZipFile(path) as src:
+        parts = {i.filename: src.read(i) for i in src.infolist()}
+    parts[part] = parts.pop("xl/worksheets/sheet1.xml")
+    parts["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"].replace(
+        b'Target="worksheets/sheet1.xml"', f'Target="{target}"'.encode()
+    )
+    with zipfile.ZipFile(path, "w") as dst:
+        for name, data in parts.items():
+            dst.writestr(name, data)
+    with pytest.raises(WorkbookError) as caught:
+        precheck(path, Limits())
+    assert caught.value.code == "too_many_cells"
+
+
+def test_a_damaged_sheet_part_is_corrupt_not_a_crash(tmp_path):
+    path = _sheet_xml_book(tmp_path / "crc.xlsx", '<row r="1"><c r="A1"><v>1</v></c></row>' * 50)
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as book:
+        info = book.getinfo("xl/worksheets/sheet1.xml")
+    data[info.header_offset + 30 + len(info.filename) + 40] ^= 0xFF  # inside the deflated data
+    path.write_bytes(bytes(data))
+    with pytest.raises(WorkbookError) as caught:
+        precheck(path, Limits())
+    assert caught.value.code == "corrupt"
+
+
+def test_a_bomb_diluted_by_random_bytes_is_refused_by_its_own_ratio(tmp_path):
+    import os
+
+    path = _sheet_xml_book(tmp_path / "diluted.xlsx", "<row>" + "<c/>" * 3_000_000 + "</row>")
+    with zipfile.ZipFile(path, "a", zipfile.ZIP_STORED) as book:
+        book.writestr("xl/media/noise.bin", os.urandom(200_000))
+    with pytest.raises(WorkbookError) as caught:
+        precheck(path, Limits())
+    assert caught.value.code == "zip_bomb"
+
+
+ODS_FORMS = {
+    "value_without_type": '<table:table-row table:number-rows-repeated="5000"><table:table-cell '
+    'office:value="1" table:number-columns-repeated="5000"/></table:table-row>',
+    "repeat_given_twice": '<table:table-row table:number-rows-repeated="5000"><table:table-cell '
+    'office:value-type="float" office:value="1" table:number-columns-repeated="5000" '
+    'table:number-columns-repeated="1"/></table:table-row>',
+    "repeat_by_character_reference": '<table:table-row table:number-rows-repeated="&#53;000">'
+    '<table:table-cell office:value-type="float" office:value="1" '
+    'table:number-columns-repeated="5000"/></table:table-row>',
+    "table_hidden_in_a_cell": '<table:table-row table:number-rows-repeated="4999"><table:table-cell/>'
+    '</table:table-row><table:table-row><table:table-cell office:value-type="string"><text:p>'
+    '<table:table table:name="x"/></text:p></table:table-cell><table:table-cell '
+    'office:value-type="float" office:value="1" table:number-columns-repeated="5000"/>'
+    "</table:table-row>",
+}
+
+
+@pytest.mark.parametrize("form", sorted(ODS_FORMS))
+def test_ods_walk_around_is_refused(tmp_path, form):
+    path = _ods_book(tmp_path / "far.ods", ODS_FORMS[form])
+    with pytest.raises(WorkbookError) as caught:
+        precheck(path, Limits())
+    assert caught.value.code == "too_many_cells"
+
+
+@pytest.mark.parametrize(
+    "stream, linked, code",
+    [
+        (biff.one_sheet(biff.number(65535, 255)), True, "too_many_cells"),
+        (biff.hidden_sheet(65535, 255), True, "too_many_cells"),
+        (
+            biff.one_sheet(biff.dimensions(0xFFFFFFFF, 255), biff.number(0, 0)),
+            True,
+            "too_many_cells",
+        ),
+        (biff.one_sheet(biff.number(65535, 255)), False, "corrupt"),
+    ],
+    ids=["far_value", "sheet_inside_a_record", "declared_dimensions", "entry_outside_the_tree"],
+)
+def test_xls_walk_around_is_refused(tmp_path, stream, linked, code):
+    """A declared DIMENSIONS of 4 billion rows made calamine abort the process outright
+    («memory allocation of 43808666409000 bytes failed»): no worker survives that."""
+    path = tmp_path / "far.xls"
+    path.write_bytes(biff.container(stream, linked=linked))
+    with pytest.raises(WorkbookError) as caught:
+        precheck(path, Limits())
+    assert caught.value.code == code
+
+
+def test_a_small_xls_of_our_own_making_passes(tmp_path):
+    path = tmp_path / "near.xls"
+    path.write_bytes(biff.container(biff.one_sheet(biff.dimensions(9, 8), biff.number(8, 7))))
+    assert precheck(path, Limits()) == []
