@@ -8,6 +8,7 @@ they typed stay as they were. Formats openpyxl cannot edit (.xls, .ods) are rebu
 from __future__ import annotations
 
 import re
+import warnings
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -60,9 +61,11 @@ def _as_sent(original: Path) -> openpyxl.Workbook | None:
     if original.suffix.lower() not in (".xlsx", ".xlsm"):
         return None
     try:
-        return openpyxl.load_workbook(
-            original, keep_vba=False, keep_links=False, rich_text=False, data_only=True
-        )
+        with warnings.catch_warnings():  # "a date outside the limits": reported on its cell
+            warnings.simplefilter("ignore", UserWarning)
+            return openpyxl.load_workbook(
+                original, keep_vba=False, keep_links=False, rich_text=False, data_only=True
+            )
     except Exception:  # files from other programs openpyxl cannot load: rebuilt from values
         logger.warning("openpyxl cannot edit {}; rebuilt from its values", original.name)
         return None
