@@ -16,6 +16,7 @@ from loguru import logger
 
 from .bilingual import Text
 from .errors import ConfigError
+from .normalise import fold
 from .numerals import Noun
 from .registry import Organisation
 from .spec import ReturnSpec
@@ -39,6 +40,9 @@ class Measure:
     return_code: str | None = None
     column: str | None = None
     where: tuple[tuple[str, str | None, tuple[str, ...]], ...] = ()
+    # rows also found in another return (same organisation and these columns) are that
+    # return's to count: one fact is scored once
+    unless_in: tuple[str, tuple[str, ...]] | None = None
 
     def describe(self) -> str:
         if self.kind == "org":
@@ -95,6 +99,8 @@ class Indicator:
     finding: Text
     recommendation: Text
     min_base: float | None = None  # a ratio on fewer cases than this gets no level
+    responsible: Text | None = None  # the department's side, if not the area's default
+    heads: bool = True  # the organisations' heads answer for the measure too
 
     @property
     def returns(self) -> set[str]:
@@ -128,6 +134,15 @@ def _measure(raw: dict[str, Any], specs: dict[str, ReturnSpec], where: str) -> M
                 where=where,
             )
         conditions.append((column, attr or None, tuple(str(v) for v in values)))
+    unless = raw.get("unless_in")
+    unless_in = None
+    if unless:
+        other, columns = (
+            str(need(unless, "return", where)),
+            tuple(need(unless, "match", where, list)),
+        )
+        if other in specs and all(c in spec.keys and c in specs[other].keys for c in columns):
+            unless_in = (other, columns)
     if raw.get("sum"):
         if raw["sum"] not in spec.keys:
             raise ConfigError(
@@ -135,8 +150,8 @@ def _measure(raw: dict[str, Any], specs: dict[str, ReturnSpec], where: str) -> M
                 f"в отчёте {code} нет столбца «{raw['sum']}».",
                 where=where,
             )
-        return Measure("sum", code, raw["sum"], tuple(conditions))
-    return Measure("count", code, None, tuple(conditions))
+        return Measure("sum", code, raw["sum"], tuple(conditions), unless_in)
+    return Measure("count", code, None, tuple(conditions), unless_in)
 
 
 def load_indicators(path: Path, specs: dict[str, ReturnSpec]) -> list[Indicator]:
@@ -187,6 +202,10 @@ def load_indicators(path: Path, specs: dict[str, ReturnSpec]) -> list[Indicator]
                 finding=need_text(item, "finding", where),
                 recommendation=need_text(item, "recommendation", where),
                 min_base=float(item["min_base"]) if item.get("min_base") is not None else None,
+                responsible=need_text(item, "responsible", where)
+                if item.get("responsible")
+                else None,
+                heads=bool(item.get("heads", True)),
             )
         )
     return out
@@ -210,12 +229,22 @@ def _filtered(frame: pd.DataFrame, measure: Measure, spec: ReturnSpec) -> pd.Dat
     return frame[mask]
 
 
+def _keys(frame: pd.DataFrame, columns: tuple[str, ...]) -> list[tuple]:
+    """(BIN, folded values): «Ахметов  Е.» and «ахметов е.» are one person."""
+    parts = [frame["bin"].astype(str)] + [frame[c].map(fold) for c in columns]
+    return list(zip(*parts, strict=True))
+
+
 def measure_by_org(
     m: Measure, frames: dict[str, pd.DataFrame], specs: dict[str, ReturnSpec]
 ) -> pd.Series:
     """A return measure for every organisation at once (count or sum per BIN)."""
     frame = frames[m.return_code]
     rows = _filtered(frame, m, specs[m.return_code])
+    if m.unless_in and m.unless_in[0] in frames and len(rows):
+        other, columns = m.unless_in
+        seen = set(_keys(frames[other], columns))
+        rows = rows[[key not in seen for key in _keys(rows, columns)]]
     if m.kind == "count":
         return rows.groupby("bin").size().astype(float)
     return (

@@ -54,20 +54,26 @@ class Measure:
         )
 
 
+def _responsible(finding: Finding, wording: dict, lang: str) -> str:
+    ind = finding.indicator
+    department = ind.responsible.get(lang) if ind.responsible else None
+    department = department or wording["responsible"][ind.area][lang]
+    if not ind.heads:
+        return department[:1].upper() + department[1:]
+    heads = wording["heads"][lang].format(orgs=", ".join(h.name.get(lang) for h in finding.hits))
+    return f"{heads}; {department}"
+
+
 def measures_from(
-    findings: list[Finding], approved: dt.date, calendar: WorkCalendar
+    findings: list[Finding], approved: dt.date, calendar: WorkCalendar, wording: dict
 ) -> list[Measure]:
-    """One measure per finding, numbered by area; high risks get the shorter deadline."""
+    """One measure per finding, numbered by area; high risks get the shorter deadline.
+    Who answers for it follows the work plan's items (`report.yaml: responsible`)."""
     out = []
     for n, finding in enumerate(
         sorted(findings, key=lambda f: (f.area, f.indicator.code)), start=1
     ):
-        names_kk = ", ".join(h.name.kk for h in finding.hits)
-        names_ru = ", ".join(h.name.ru for h in finding.hits)
-        responsible = Text(
-            f"Ұйым басшылары ({names_kk}); білім бөлімінің кадр қызметі",
-            f"Руководители организаций ({names_ru}); кадровая служба отдела образования",
-        )
+        responsible = Text(*(_responsible(finding, wording, lang) for lang in ("kk", "ru")))
         deadline = calendar.add(approved, DAYS_BY_SEVERITY[finding.severity])
         out.append(
             Measure(

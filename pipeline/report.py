@@ -19,6 +19,7 @@ from .plan_measures import measures_from
 from .planfile import Plan, write_plan
 from .workdays import calendar_for
 from .workspace import Workspace
+from .yamlio import load_yaml
 
 PUBLIC_NOTE = (
     "Жариялау пакеті: талдамалық анықтама және іс-шаралар жоспары. Интернет-ресурста орналастыру мерзімі: {due}.\n"
@@ -46,7 +47,9 @@ def build_report(ws: Workspace, signed: dt.date, approved: dt.date | None = None
     indicators = load_indicators(ws.paths.schema_file("indicators.yaml"), ws.specs)
     table = compute(indicators, ws.organisations, data.frames, ws.specs, data.available)
     findings = find(ws, table, indicators)
-    measures = measures_from(findings, approved, calendar)
+    measures = measures_from(
+        findings, approved, calendar, load_yaml(ws.paths.schema_file("report.yaml"))
+    )
     plan = Plan(
         signed, approved, plan_due, publication_due, measures, settings.get("monitoring_months", 12)
     )

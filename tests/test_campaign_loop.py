@@ -112,7 +112,9 @@ def test_nil_return_is_named_in_status_workbook_and_reference(ws, orgs):
         "Нулевые отчёты (данных за период нет) представили: по пункту 1.2 — 1 организация"
         in text["ru"]
     )
-    assert "Нөлдік есеп (кезеңде деректер жоқ) ұсынған ұйымдар: 1.2-тармақ бойынша — 1;" in text["kk"]
+    assert (
+        "Нөлдік есеп (кезеңде деректер жоқ) ұсынған ұйымдар: 1.2-тармақ бойынша — 1;" in text["kk"]
+    )
 
 
 def test_empty_staff_list_is_an_error_that_says_what_to_fill(ws, orgs):

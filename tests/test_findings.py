@@ -80,3 +80,23 @@ def test_a_finding_names_each_level_apart(ws, specs, orgs):
     )
     assert f"тәуекел деңгейі жоғары — 1 ұйымда ({orgs[0].name.kk}); орташа — 2 ұйымда" in kk
     assert "аудандық медиана — 4 % (деректері бар 3 ұйым бойынша)" in kk
+
+
+def test_a_corruption_offence_reported_twice_is_scored_once(specs, orgs):
+    """The same dismissal was scored as a 1.2 corruption ground and as 1.3 liability."""
+    both = _indicators(specs, "I12_corruption", "I13_liable")
+    frames = {
+        "1.2": pd.DataFrame(
+            [
+                {"bin": orgs[0].bin, "full_name": "Ахметов  Ерлан", "ground": "corruption"},
+                {"bin": orgs[0].bin, "full_name": "Сейтов Нұрлан", "ground": "corruption"},
+                {"bin": orgs[1].bin, "full_name": "Ахметов Ерлан", "ground": "corruption"},
+            ]
+        ),
+        "1.3": pd.DataFrame([{"bin": orgs[0].bin, "full_name": "ахметов ерлан"}]),
+    }
+    available = {(o.bin, code) for o in orgs[:2] for code in ("1.2", "1.3")}
+    table = compute(both, orgs, frames, specs, available).set_index(["indicator", "bin"])
+    assert table.loc[("I12_corruption", orgs[0].bin), "value"] == 1.0  # Сейтов only
+    assert table.loc[("I12_corruption", orgs[1].bin), "value"] == 1.0  # another school
+    assert table.loc[("I13_liable", orgs[0].bin), "value"] == 1.0

@@ -379,3 +379,15 @@ def test_a_measure_done_after_its_deadline_is_done_late(ws, orgs):
     ]
     assert state.state == "done_late"
     assert STATE_TEXT["done_late"].ru == "исполнено с нарушением срока"
+
+
+def test_who_answers_for_a_measure_follows_the_work_plan(ws, orgs):
+    """Every measure was the HR service's, and heads were to brief themselves."""
+    risky_district(ws, orgs)
+    plan = build_report(ws, SIGNED).plan
+    by_indicator = {m.indicator: m for m in plan.measures}
+    late = by_indicator["I14_late"].responsible.ru
+    assert late.startswith("Руководители организаций (Школа №1)")
+    assert late.endswith("ответственные лица отдела образования, курирующие данное направление")
+    if "I13_liable" in by_indicator:
+        assert by_indicator["I13_liable"].responsible.ru == "Руководство отдела образования"
