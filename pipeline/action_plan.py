@@ -8,6 +8,7 @@ from pathlib import Path
 import xlsxwriter
 
 from . import docxio, kazakh
+from .findings import capitalised
 from .indicators import load_indicators
 from .numerals import WORKING_DAY, count_in
 from .plan_measures import Measure
@@ -30,10 +31,11 @@ DUE = {
     "kk": "Талдамалық анықтамаға {signed} қол қойылды. Іс-шаралар жоспары анықтамаға қол "
     "қойылған күннен бастап {days} жұмыс күнінен, яғни {due} кешіктірмей бекітіледі және "
     "бекітілген күннен бастап {pub_days} жұмыс күні ішінде, яғни {pub} кешіктірмей "
-    "интернет-ресурста орналастырылады.",
+    "талдамалық анықтамамен бірге интернет-ресурста орналастырылады.",
     "ru": "Аналитическая справка подписана {signed}. План мероприятий утверждается не позднее "
-    "{days} со дня её подписания, то есть не позднее {due}, и размещается на интернет-ресурсе "
-    "в течение {pub_days} со дня утверждения, то есть не позднее {pub}.",
+    "{days} со дня её подписания, то есть не позднее {due}, и вместе с аналитической справкой "
+    "размещается на интернет-ресурсе в течение {pub_days} со дня утверждения, то есть не "
+    "позднее {pub}.",
 }
 LATE = {
     "kk": " Жоспар {approved} бекітілді — белгіленген мерзімнен кеш.",
@@ -75,8 +77,15 @@ def _due(plan: Plan, ws: Workspace, lang: str, numeric: bool = False) -> str:
     return text
 
 
-def _row(m: Measure, lang: str) -> list[str]:
-    return [m.no, m.area, m.text.get(lang), m.responsible.get(lang), f"{m.deadline:%d.%m.%Y}"]
+def _area(ws: Workspace, area: str, lang: str) -> str:
+    """«2.1 Управление персоналом»: the area as the plan names it, not its number alone."""
+    titles = ws.specs["2"].areas if "2" in ws.specs else {}
+    return f"{area} {titles[area].get(lang)}" if area in titles else area
+
+
+def _row(ws: Workspace, m: Measure, lang: str) -> list[str]:
+    return [m.no, _area(ws, m.area, lang), capitalised(m.text.get(lang)),
+            m.responsible.get(lang), f"{m.deadline:%d.%m.%Y}"]  # fmt: skip
 
 
 def _indicators(ws: Workspace):
@@ -106,21 +115,29 @@ def write_xlsx(path: Path, ws: Workspace, plan: Plan) -> Path:
         "Жауаптылар",
         "Ответственные",
         "Мерзімі / Срок",
-        "Ұйымдар (БСН) / Организации (БИН)",
+        "Ұйымдар / Организации",
         "Көрсеткіш / Показатель",
     ]
     for c, h in enumerate(headers):
         sheet.write_string(5, c, h, head)
     titles = {i.code: i.title.both for i in _indicators(ws)}
+    names = ws.by_bin
     for r, m in enumerate(plan.measures, start=6):
         for c, value in enumerate(
-            [m.no, m.area, m.text.kk, m.text.ru, m.responsible.kk, m.responsible.ru]
+            [
+                m.no,
+                f"{_area(ws, m.area, 'kk')}\n{_area(ws, m.area, 'ru')}",
+                capitalised(m.text.kk),
+                capitalised(m.text.ru),
+                m.responsible.kk,
+                m.responsible.ru,
+            ]  # fmt: skip
         ):
             sheet.write_string(r, c, value, wrap)
         sheet.write_datetime(r, 6, dt.datetime.combine(m.deadline, dt.time()), date)
-        sheet.write_string(r, 7, ", ".join(m.orgs), wrap)
+        sheet.write_string(r, 7, ", ".join(names[b].name.ru for b in m.orgs if b in names), wrap)
         sheet.write_string(r, 8, titles.get(m.indicator, m.indicator), wrap)
-    for c, width in enumerate((5, 10, 50, 50, 35, 35, 12, 30, 16)):
+    for c, width in enumerate((5, 22, 50, 50, 35, 35, 12, 30, 24)):
         sheet.set_column(c, c, width)
     sheet.freeze_panes(6, 0)
     sheet.set_landscape()
@@ -135,7 +152,7 @@ def write_docx(path: Path, ws: Workspace, plan: Plan, lang: str) -> Path:
     docxio.approval_block(doc, approval_lines(c, lang))
     docxio.title(doc, TITLE[lang])
     docxio.para(doc, _due(plan, ws, lang), italic=True, justify=False)
-    rows = [_row(m, lang) for m in plan.measures]
+    rows = [_row(ws, m, lang) for m in plan.measures]
     docxio.table(doc, HEAD[lang], rows, [1.3, 3.0, 11.0, 7.5, 2.9])  # № narrow, the measure wide
     path.parent.mkdir(parents=True, exist_ok=True)
     doc.save(str(path))

@@ -112,6 +112,8 @@ class Campaign:
     extra_working_days: tuple[dt.date, ...] = ()
     smtp: dict[str, Any] = field(default_factory=dict)
     working_group: WorkingGroup = field(default_factory=WorkingGroup)
+    # a type named in the plural, as a list reads: «организаций дошкольного образования — 7»
+    org_types_many: dict[str, Text] = field(default_factory=dict)
 
     @property
     def name(self) -> Text:
@@ -229,6 +231,11 @@ def load_campaign(path: Path) -> Campaign:
         ),
         smtp=dict(data.get("smtp") or {}),
         working_group=_working_group(data.get("working_group"), f"{where}: working_group"),
+        org_types_many={
+            t: text
+            for t in ORG_TYPES
+            if (text := _optional_text(data["organisation_types"][t], "many", where))
+        },
     )
 
 

@@ -444,6 +444,15 @@ def report(paths: Paths, signed: dt.datetime, approved: dt.datetime | None) -> N
             "отмечено в плане"
         )
     click.echo(f"  {len(outcome.files)} файл → {paths.outbox / 'report'}")
+    floor = ws.campaign.report.get("min_completeness", 0)
+    for org_type, rate in outcome.low:
+        name = ws.campaign.org_types[org_type]
+        click.echo(
+            f"  Ескерту: {name.kk} — есептердің {round(rate * 100)}%-ы ғана қабылданды "
+            f"(кемінде {floor}% керек) / Внимание: {name.ru} — принято лишь {round(rate * 100)} % "
+            f"отчётов (нужно не менее {floor} %); анықтамада толық емес деп көрсетілді / в "
+            "справке отмечено как неполное"
+        )
     if outcome.blanks:
         click.echo(
             "  Анықтамада қолмен толтыруға жол қалдырылды, campaign.yaml ішінде толтырыңыз / "

@@ -36,10 +36,9 @@ HEADERS = (
     "Ұяшық / Ячейка",
     "Баған / Столбец",
     "Мән / Значение",
-    "Не түзету керек",
+    "Нені түзету керек",
     "Что исправить",
-    "Код",
-)
+)  # the problem's code stays in the ledger and `--json`: a secretary reads words
 
 
 def _safe(text: str) -> str:
@@ -139,7 +138,7 @@ def _errors_sheet(book: openpyxl.Workbook, problems: list[Problem]) -> None:
         _text(cell, head)
         cell.font = Font(bold=True)
     for r, p in enumerate(problems, start=2):
-        values = (r - 1, p.sheet, p.row or "", p.cell, p.column, p.value, p.kk, p.ru, p.code)
+        values = (r - 1, p.sheet, p.row or "", p.cell, p.column, p.value, p.kk, p.ru)
         for c, value in enumerate(values, start=1):
             cell = sheet.cell(r, c)
             if isinstance(value, int):
@@ -150,7 +149,7 @@ def _errors_sheet(book: openpyxl.Workbook, problems: list[Problem]) -> None:
         if p.cell and p.sheet in book.sheetnames:
             sheet.cell(r, 4).hyperlink = f"#'{p.sheet}'!{p.cell}"
             sheet.cell(r, 4).font = Font(color="0563C1", underline="single")
-    widths = (5, 14, 10, 10, 30, 22, 55, 55, 18)
+    widths = (5, 14, 10, 10, 30, 22, 55, 55)
     for c, width in enumerate(widths, start=1):
         sheet.column_dimensions[openpyxl.utils.get_column_letter(c)].width = width
     sheet.row_dimensions[1].height = 30

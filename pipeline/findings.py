@@ -49,10 +49,13 @@ class Finding:
 
 
 def capitalised(text: str) -> str:
-    """The first letter up, also behind an opening quote: «Персоналды басқару» бағыты…"""
+    """The first letter up, also behind an opening quote («Персоналды басқару» бағыты…); a
+    sentence that opens with a figure stays as written."""
     for i, char in enumerate(text):
         if char.isalpha():
             return text[:i] + char.upper() + text[i + 1 :]
+        if char.isdigit():
+            return text
     return text
 
 

@@ -29,6 +29,7 @@ WORDS = {
         "Объекты анализа: {n} образования, в том числе: {parts}.",
     ),
     "period": ("Талдау кезеңі: {parts}.", "Период анализа: {parts}."),
+    "period_part": ("{types} үшін — {start} {end} дейін", "для {types} — с {start} по {end}"),
     "group": (
         "Ішкі талдауды білім бөлімінің {order} бұйрығымен құрылған жұмыс тобы {dates} жүргізді.",
         "Внутренний анализ проведён рабочей группой, созданной приказом отдела образования "
@@ -94,15 +95,22 @@ WORDS = {
     "summary_head": ("5. Қорытынды", "5. Заключение"),
     "summary": (
         "Талдау барысында {found} бойынша кемінде бір ұйымда сыбайлас жемқорлық тәуекелі "
-        "анықталды ({areas} бойынша), олардың {high} кемінде бір ұйымда тәуекел деңгейі "
-        "жоғары. Тәуекелдер ең көп анықталған бағыттар: {top}. Оларды жою үшін {measures} "
+        "анықталды ({areas} бойынша); {high}. Тәуекел деңгейі жоғары ұйымдар ең көп анықталған бағыттар: {top}. Оларды жою үшін {measures} "
         "ұсынылады; іс-шаралар жоспары {due} кешіктірмей бекітілуі тиіс.",
         "В ходе анализа коррупционный риск хотя бы в одной организации выявлен по {found} "
-        "(в {areas}); по {high} из них хотя бы в одной организации уровень риска высокий. "
-        "Больше всего рисков выявлено по направлениям: {top}. Для их устранения рекомендуется "
+        "(в {areas}); {high}. "
+        "Больше всего организаций с высоким уровнем риска — по направлениям: {top}. Для их устранения рекомендуется "
         "{measures}; план мероприятий подлежит утверждению не позднее {due}.",
     ),
     "found_some": ("{total} {found}", "{found} из {total}"),
+    "high_some": (
+        "олардың {n} кемінде бір ұйымда тәуекел деңгейі жоғары",
+        "по {n} из них хотя бы в одной организации уровень риска высокий",
+    ),
+    "high_none": (
+        "олардың ешқайсысы бойынша тәуекел деңгейі жоғары емес",
+        "высокий уровень риска не выявлен ни по одному из них",
+    ),
     "found_all": ("барлық {total} көрсеткіш", "всем {total}"),
     "summary_none": (
         "Талдау барысында сыбайлас жемқорлық тәуекелдері анықталған жоқ.",
@@ -208,6 +216,21 @@ def _signatures(doc, c, lang: str, signed: dt.date | None) -> None:
     docxio.signature(doc, word("signed_on", lang, date=day), [])
 
 
+def _type_many(c, org_type: str, lang: str) -> str:
+    """«организаций дошкольного образования» / «мектепке дейінгі білім беру ұйымдары»: the
+    campaign's plural name of a type, its name where none is given."""
+    many = c.org_types_many.get(org_type)
+    return many.get(lang) if many else c.org_types[org_type].get(lang)
+
+
+def _period_part(c, org_type: str, period, lang: str) -> str:
+    if lang == "kk":
+        start, end = kazakh.date(period.start, "ablative"), kazakh.date(period.end, "dative")
+    else:
+        start, end = f"{period.start:%d.%m.%Y}", f"{period.end:%d.%m.%Y}"
+    return word("period_part", lang, types=_type_many(c, org_type, lang), start=start, end=end)
+
+
 def _percent(share: float, lang: str) -> str:
     """«84 %»; in Kazakh the ending follows at once: «84%-ы»."""
     text = f"{round(share * 100)} %"
@@ -278,14 +301,14 @@ def write_reference(
     docxio.para(doc, basis)
     docxio.para(doc, word("subject", lang, s=t(c.subject)))
     counts = {k: sum(o.type == k for o in ws.organisations) for k in c.org_types}
-    parts = "; ".join(f"{t(c.org_types[k])} — {n}" for k, n in counts.items() if n)
+    parts = "; ".join(f"{_type_many(c, k, lang)} — {n}" for k, n in counts.items() if n)
     n = len(ws.organisations)
     docxio.para(
         doc,
         word("objects", lang, n=n if lang == "kk" else count(n, ORGANISATION, lang), parts=parts),
     )
     first = next(iter(ws.collected))
-    periods = "; ".join(f"{t(c.org_types[k])}: {c.period(first, k).label}" for k in c.org_types)
+    periods = "; ".join(_period_part(c, k, c.period(first, k), lang) for k in c.org_types)
     docxio.para(doc, word("period", lang, parts=periods))
     group = c.working_group
     docxio.para(
@@ -391,7 +414,12 @@ def write_reference(
         )
     docxio.heading(doc, word("summary_head", lang))
     if findings:
-        ranked = sorted((a for a, f in areas.items() if f), key=lambda a: -len(areas[a]))
+
+        def weight(area: str) -> tuple[int, int]:  # high hits first, then all hits
+            hits = [h for f in areas[area] for h in f.hits]
+            return sum(h.level == "high" for h in hits), len(hits)
+
+        ranked = sorted((a for a, f in areas.items() if f), key=weight, reverse=True)
         top = ", ".join(
             f"{a} {t(area_titles[a]) if a in area_titles else ''}".strip() for a in ranked[:2]
         )
@@ -418,6 +446,9 @@ def write_reference(
                 if lang == "kk"
                 else count_in(len(indicators), INDICATOR, lang, "dative")
             )
+        fields["high"] = (
+            word("high_some", lang, n=fields["high"]) if high else word("high_none", lang)
+        )
         fields["found"] = word(
             "found_all" if every else "found_some", lang, total=total, found=found_n
         )

@@ -11,6 +11,7 @@ never a person's name.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,6 +40,14 @@ class Basis:
 
 
 BASES = {
+    "1.1": Basis(
+        "1.1",
+        Text(
+            "Сыбайлас жемқорлық қылмысы үшін соттылығы бар (болған) қызметкер",
+            "Работник, имеющий (имевший) судимость за коррупционное преступление",
+        ),
+        "I11_corruption",
+    ),
     "1.2": Basis(
         "1.2",
         Text(
@@ -81,6 +90,7 @@ HEADERS = [
     "Негіз / Основание",
     "Ұйымдар саны / Число организаций",
     "Жағдайлар саны / Число случаев",
+    "Ішкі актілердегі факторлар / Факторы во внутренних актах",
     "Іс-шаралар (4.1) / Мероприятия (4.1)",
     "Ұйымдар / Организации",
 ]
@@ -107,6 +117,9 @@ def _facts(ws: Workspace, data: Consolidated):
     """(basis, risk, text naming positions, organisation) for every fact pointing to a
     corruption risk; a labour-discipline reprimand alone is not one."""
     topics = {c.code: c.corruption for c in _choices(ws, "1.6", "topic")}
+    for rec in data.rows("1.1"):
+        if rec.get("has_record") == "yes" and rec.get("corruption") == "yes":
+            yield BASES["1.1"], BASES["1.1"].risk, rec.get("position"), rec["bin"]
     for rec in data.rows("1.2"):
         if rec.get("ground") == "corruption":
             yield BASES["1.2"], BASES["1.2"].risk, rec.get("position"), rec["bin"]
@@ -122,8 +135,20 @@ def _facts(ws: Workspace, data: Consolidated):
     for rec in data.rows("2"):
         item = items.get(rec.get("item"))
         if rec.get("risk_found") == "yes" and item is not None:
-            basis = Basis(item.area, item.label, f"I{item.area.replace('.', '')}_acts")
-            yield basis, item.label, rec.get("positions"), rec["bin"]
+            basis = Basis(item.area, _factor(item), f"I{item.area.replace('.', '')}_acts")
+            yield basis, basis.risk, rec.get("positions"), rec["bin"]
+
+
+def _factor(item) -> Text:
+    """A checklist item names a requirement; where a risk factor was found against it, the
+    risk is that factor, said as such, without the item's area number."""
+    kk, ru = (
+        re.sub(r"^\s*\d+(\.\d+)*\.?\s*", "", label) for label in (item.label.kk, item.label.ru)
+    )
+    return Text(
+        f"Ішкі актілердегі сыбайлас жемқорлық тәуекелінің факторы: «{kk}»",
+        f"Фактор коррупционного риска во внутренних актах: «{ru}»",
+    )
 
 
 def _choices(ws: Workspace, code: str, column: str):
@@ -163,12 +188,20 @@ def derive(ws: Workspace, data: Consolidated, measures=()) -> Register:
             )
         for code in codes:
             entry = entries.setdefault(
-                code, {"risks": {}, "bases": {}, "orgs": set(), "cases": 0, "indicators": set()}
+                code,
+                {
+                    "risks": {},
+                    "bases": {},
+                    "orgs": set(),
+                    "cases": 0,
+                    "factors": 0,
+                    "indicators": set(),
+                },  # fmt: skip
             )
             entry["risks"][risk.ru] = risk
             entry["bases"].setdefault(basis.code, set()).add(bin_)
             entry["orgs"].add(bin_)
-            entry["cases"] += 1
+            entry["factors" if basis.code.startswith("2.") else "cases"] += 1
             entry["indicators"].add(basis.indicator)
     rows = []
     for code, e in sorted(entries.items(), key=lambda kv: (-len(kv[1]["orgs"]), kv[0])):
@@ -186,6 +219,7 @@ def derive(ws: Workspace, data: Consolidated, measures=()) -> Register:
                 ),
                 "count": len(e["orgs"]),
                 "cases": e["cases"],
+                "factors": e["factors"],
                 "measures": ", ".join(numbers),
                 "orgs": "; ".join(sorted(names[b].name.ru for b in e["orgs"] if b in names)),
             }
@@ -212,6 +246,7 @@ def additions(ws: Workspace) -> list[dict]:
                     "basis": "жұмыс тобы / рабочая группа",
                     "count": 0,
                     "cases": 0,
+                    "factors": 0,
                     "measures": "",
                     "orgs": "",
                 }
@@ -245,7 +280,7 @@ def write_register(path: Path, register: Register, extra: list[dict] = ()) -> Pa
     )
     sheet.write_string(1, 0, "Перечень должностей, подверженных коррупционным рискам", title)
     keys = ("position_kk", "position_ru", "risk_kk", "risk_ru", "basis", "count", "cases",
-            "measures", "orgs")  # fmt: skip
+            "factors", "measures", "orgs")  # fmt: skip
     table = [[str(i), *(r[k] for k in keys)] for i, r in enumerate([*register.rows, *extra], 1)]
     for r, row in enumerate(table, start=4):
         for c, value in enumerate(row):
@@ -263,7 +298,7 @@ def write_register(path: Path, register: Register, extra: list[dict] = ()) -> Pa
             "style": "Table Style Light 9",
         },
     )
-    for c, width in enumerate((5, 26, 26, 40, 40, 28, 12, 12, 14, 50)):
+    for c, width in enumerate((5, 26, 26, 40, 40, 28, 12, 12, 14, 14, 50)):
         sheet.set_column(c, c, width)
     sheet.set_row(3, 45)
     sheet.freeze_panes(4, 0)

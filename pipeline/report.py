@@ -17,6 +17,7 @@ from .findings import Finding, find
 from .indicators import compute, load_indicators
 from .plan_measures import measures_from
 from .planfile import Plan, write_plan
+from .status import summary
 from .workdays import calendar_for
 from .workspace import Workspace
 from .yamlio import load_yaml
@@ -34,6 +35,7 @@ class ReportOutcome:
     findings: list[Finding]
     files: list[Path] = field(default_factory=list)
     blanks: list[str] = field(default_factory=list)  # campaign.yaml fields left to fill by hand
+    low: list[tuple[str, float]] = field(default_factory=list)  # types below min_completeness
 
 
 def build_report(ws: Workspace, signed: dt.date, approved: dt.date | None = None) -> ReportOutcome:
@@ -81,7 +83,20 @@ def build_report(ws: Workspace, signed: dt.date, approved: dt.date | None = None
         register.write_register(out / "6.1-register.xlsx", positions, register.additions(ws))
     )
     files += monitoring.write_templates(ws, plan)
-    return ReportOutcome(plan, findings, files, reference.missing_fields(ws.campaign))
+    return ReportOutcome(
+        plan, findings, files, reference.missing_fields(ws.campaign), _low_completeness(ws, data)
+    )
+
+
+def _low_completeness(ws: Workspace, data) -> list[tuple[str, float]]:
+    """Organisation types whose share of returns received (late ones included) is below
+    what the campaign sets: the reference's findings cannot speak for what is missing."""
+    floor = ws.campaign.report.get("min_completeness", 0) / 100
+    return [
+        (org_type, s["rate"])
+        for org_type, s in summary(ws, data.states).items()
+        if s["applicable"] and s["rate"] < floor
+    ]
 
 
 def _check_dates(ws: Workspace, signed: dt.date, approved: dt.date | None) -> None:

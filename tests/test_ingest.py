@@ -87,6 +87,9 @@ def test_mistakes_give_a_feedback_copy_of_the_senders_file(ws, orgs):
     assert "01.06.2022" in cell.comment.text
     listed = [[c.value for c in row] for row in book[ERRORS_SHEET].iter_rows(min_row=2)]
     assert listed[0][1:4] == ["1.1", 11, "E11"]
+    head = [c.value for c in book[ERRORS_SHEET][1]]
+    assert "Нені түзету керек" in head and "Код" not in head  # words, not codes
+    assert problem.code not in listed[0]
 
 
 def test_feedback_file_sent_back_corrected_is_accepted(ws, orgs):
