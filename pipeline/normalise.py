@@ -17,7 +17,7 @@ from typing import Any
 
 from .chars import CONTROL, INVISIBLE, UNSEEN
 from .ids import normalise_id
-from .spec import Column
+from .spec import OTHER, Column
 
 Result = tuple[Any, str | None]
 """(typed value, None) or (what to show the person, error code). Ranges, lengths and
@@ -83,7 +83,15 @@ def _fold(text: str) -> str:
 
 
 def to_text(value: Any, column: Column) -> Result:
-    return clean_text(value), None
+    text = clean_text(value)
+    if column.suggest and fold(text) in _PLACEHOLDERS:  # «Другое — укажите» left as chosen
+        return None, None
+    return text, None
+
+
+_PLACEHOLDERS = frozenset(
+    fold(spelling) for spelling in (OTHER.label.kk, OTHER.label.ru, OTHER.label.both)
+)
 
 
 def _number_text(value: Any) -> str:
@@ -317,6 +325,8 @@ def fast_path(column: Column) -> Callable[[Any], Any]:
         return lambda v: (
             float(v) if type(v) in (float, int) else (None if v == "" or v is None else SLOW)
         )
+    if column.type == "text" and column.suggest:
+        return lambda v: SLOW if type(v) is str and v else (None if v == "" or v is None else SLOW)
     if column.type == "text":
         return lambda v: (
             v if type(v) is str and v and _is_clean(v) else (None if v == "" or v is None else SLOW)

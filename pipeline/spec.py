@@ -60,6 +60,9 @@ class Column:
     personal: bool = False
     help: Text | None = None
     width: int | None = None
+    # a text column's offered list (`suggest: positions`): the template's dropdown shows it
+    # with «басқа — жазыңыз / другое — укажите», and any other text may still be typed
+    suggest: tuple[Choice, ...] = ()
 
     def choice(self, code: str) -> Choice | None:
         return next((c for c in self.choices if c.code == code), None)
@@ -194,7 +197,22 @@ def _column(raw: dict[str, Any], shared: dict[str, tuple[Choice, ...]], where: s
         personal=bool(raw.get("personal", False)) or ctype == "iin",
         help=need_text(raw, "help", where) if "help" in raw else None,
         width=raw.get("width"),
+        suggest=_suggest(raw, ctype, shared, where),
     )
+
+
+OTHER = Choice("other", Text("Басқа — жазыңыз", "Другое — укажите"))
+
+
+def _suggest(raw, ctype: str, shared, where: str) -> tuple[Choice, ...]:
+    if not raw.get("suggest"):
+        return ()
+    if ctype != "text":
+        raise ConfigError(
+            "suggest тек text түріне қолданылады.", "suggest применим только к типу text.",
+            where=where,
+        )  # fmt: skip
+    return (*_choices(raw["suggest"], shared, where), OTHER)
 
 
 def _window(raw: dict[str, Any], where: str) -> str:

@@ -85,6 +85,23 @@ def validation(column: Column, first: str, period, list_ref: str | None) -> dict
             "source": list_ref,
             "error_message": "Тізімнен таңдаңыз. / Выберите из списка.",
         }
+    if column.suggest:  # offered, not imposed: Excel only informs, the typed text stays
+        return {
+            **common,
+            "validate": "list",
+            "source": list_ref,
+            "error_type": "information",
+            "input_message": short(
+                f"{help_text}\nТізімнен таңдаңыз немесе өзіңіз жазыңыз. / Выберите из списка "
+                "или впишите сами.",
+                255,
+            ),
+            "error_message": short(
+                "Тізімде жоқ лауазым жазылды: дұрыс болса, «OK» басыңыз. / Должности нет в "
+                "списке: если она указана верно, нажмите «OK».",
+                255,
+            ),
+        }
     if column.type == "date":
         return {**common, **_date_rule(column, period, help_text)}
     if column.type in ("integer", "decimal"):

@@ -132,7 +132,7 @@ def _write_return_sheet(
         if column.help:
             sheet.write_comment(header, i, column.help.both, {"x_scale": 2})
         list_ref = None
-        if column.type == "choice":
+        if column.type == "choice" or column.suggest:
             list_ref = list_refs.get((spec.code, column.key)) or lists(spec.code, column)
             list_refs[(spec.code, column.key)] = list_ref
         rule = _validation(column, xl_rowcol_to_cell(first_data, i), period, list_ref)
@@ -182,10 +182,11 @@ def _list_writer(book, fmt: _Formats):
         col = state["col"]
         state["col"] += 1
         sheet.write_string(0, col, f"{code}:{column.key}")
-        for r, choice in enumerate(column.choices, start=1):
+        offered = column.choices or column.suggest
+        for r, choice in enumerate(offered, start=1):
             sheet.write_string(r, col, choice.label.both)
         letter = xl_col_to_name(col)
-        return f"='{LISTS_SHEET}'!${letter}$2:${letter}${len(column.choices) + 1}"
+        return f"='{LISTS_SHEET}'!${letter}$2:${letter}${len(offered) + 1}"
 
     return write
 
