@@ -97,8 +97,15 @@ def test_no_internal_code_or_english_in_what_officials_read(demo):
     for path in _docs(demo):
         found = CODE.findall(text_of(path))
         assert not found, (path.name, found[:5])
-    plan = pd.read_excel(demo / "report" / "4.1-action-plan.xlsx", header=None, engine="calamine")
-    assert not CODE.findall(" ".join(map(str, plan.fillna("").to_numpy().ravel())))
+    for name in ("4.1-action-plan.xlsx", "6.1-register.xlsx"):
+        sheets = pd.read_excel(
+            demo / "report" / name, header=None, sheet_name=None, engine="calamine"
+        )
+        text = " ".join(
+            " ".join(map(str, f.fillna("").to_numpy().ravel())) for f in sheets.values()
+        )
+        assert not CODE.findall(text), (name, CODE.findall(text)[:5])
+        assert not re.search(r"\d%?\s+дейін", text), name
 
 
 def test_no_number_is_glued_to_deyin_and_kazakh_dates_read_in_kazakh_order(demo):
