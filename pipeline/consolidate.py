@@ -388,6 +388,12 @@ def write_consolidated(
     _risk_map(w, ws, wide, data)
     write_charts(w, ws, table, wide, top, SHEETS)
     _monitoring_sheet(w, ws, data, today or now.date())
-    w.book.set_properties({"title": f"{ws.campaign.code} consolidated", "author": "Adal"})
+    w.book.set_properties(
+        {
+            "title": f"{ws.campaign.name.ru}: свод",
+            "author": ws.campaign.subject.ru,
+            "company": ws.campaign.subject.ru,
+        }
+    )
     w.book.close()
     return path, table

@@ -27,7 +27,10 @@ from .reader import ERRORS_SHEET, IDENTITY_SHEET, read_workbook
 if TYPE_CHECKING:
     from .ingest import FileOutcome
 
-AUTHOR = "Adal"  # of the comments on marked cells: how a later round knows its own marks
+# The author of the comments on marked cells, as Excel shows it to the sender; a later round
+# knows its own marks by it (and by the name earlier rounds used).
+AUTHOR = "Білім бөлімі / Отдел образования"
+OUR_AUTHORS = frozenset({AUTHOR, "Adal"})
 BAD_FILL = PatternFill("solid", fgColor="FFC7CE")
 HEADERS = (
     "№",
@@ -110,7 +113,7 @@ def _clear_earlier_marks(book: openpyxl.Workbook) -> None:
     for sheet in book.worksheets:
         for row in sheet.iter_rows():
             for cell in row:
-                if cell.comment is not None and cell.comment.author == AUTHOR:
+                if cell.comment is not None and cell.comment.author in OUR_AUTHORS:
                     cell.comment = None
                     if cell.fill == BAD_FILL:
                         cell.fill = PatternFill()

@@ -308,7 +308,11 @@ def _write_book(
         _write_return_sheet(book, fmt, spec, org, due, lists, refs, prefilled.get(spec.code))
     _write_identity(book, org, campaign, [spec for spec, _ in dues], now or dt.datetime.now())
     book.set_properties(
-        {"title": f"{campaign.code} {org.bin}", "author": "Adal", "company": campaign.subject.ru}
+        {
+            "title": f"{campaign.code} {org.bin}",
+            "author": campaign.subject.ru,
+            "company": campaign.subject.ru,
+        }
     )
     book.close()
 

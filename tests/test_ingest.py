@@ -85,6 +85,7 @@ def test_mistakes_give_a_feedback_copy_of_the_senders_file(ws, orgs):
     cell = book["1.1"]["E11"]
     assert cell.fill.fgColor.rgb.endswith("FFC7CE")
     assert "01.06.2022" in cell.comment.text
+    assert cell.comment.author == "Білім бөлімі / Отдел образования"  # not a program's name
     listed = [[c.value for c in row] for row in book[ERRORS_SHEET].iter_rows(min_row=2)]
     assert listed[0][1:4] == ["1.1", 11, "E11"]
     head = [c.value for c in book[ERRORS_SHEET][1]]
