@@ -11,7 +11,6 @@ never a person's name.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +22,7 @@ from .normalise import is_blank
 from .numerals import ORGANISATION, count
 from .positions import Positions
 from .reader import read_workbook
+from .template_cells import row_height
 from .templates import SAFE_OPTIONS
 from .workspace import Workspace
 
@@ -135,19 +135,19 @@ def _facts(ws: Workspace, data: Consolidated):
     for rec in data.rows("2"):
         item = items.get(rec.get("item"))
         if rec.get("risk_found") == "yes" and item is not None:
-            basis = Basis(item.area, _factor(item), f"I{item.area.replace('.', '')}_acts")
+            basis = Basis(item.area, _factor(ws, item), f"I{item.area.replace('.', '')}_acts")
             yield basis, basis.risk, rec.get("positions"), rec["bin"]
 
 
-def _factor(item) -> Text:
+def _factor(ws: Workspace, item) -> Text:
     """A checklist item names a requirement; where a risk factor was found against it, the
-    risk is that factor, said as such, without the item's area number."""
-    kk, ru = (
-        re.sub(r"^\s*\d+(\.\d+)*\.?\s*", "", label) for label in (item.label.kk, item.label.ru)
-    )
+    risk is a factor in the internal acts of that area, named as the plan names the area
+    (one line per area, not one per checklist item)."""
+    titles = ws.specs["2"].areas if "2" in ws.specs else {}
+    area = titles.get(item.area, Text(item.area, item.area))
     return Text(
-        f"Ішкі актілердегі сыбайлас жемқорлық тәуекелінің факторы: «{kk}»",
-        f"Фактор коррупционного риска во внутренних актах: «{ru}»",
+        f"«{area.kk}» бағыты бойынша ішкі актілердегі сыбайлас жемқорлық тәуекелінің факторлары",
+        f"Факторы коррупционного риска во внутренних актах по направлению «{area.ru}»",
     )
 
 
@@ -282,12 +282,14 @@ def write_register(path: Path, register: Register, extra: list[dict] = ()) -> Pa
     keys = ("position_kk", "position_ru", "risk_kk", "risk_ru", "basis", "count", "cases",
             "factors", "measures", "orgs")  # fmt: skip
     table = [[str(i), *(r[k] for k in keys)] for i, r in enumerate([*register.rows, *extra], 1)]
+    widths = (5, 22, 22, 34, 34, 24, 11, 11, 12, 12, 30)
     for r, row in enumerate(table, start=4):
         for c, value in enumerate(row):
             if isinstance(value, int):
                 sheet.write_number(r, c, value, wrap)
             else:
                 sheet.write_string(r, c, value, wrap)
+        sheet.set_row(r, max(row_height(len(str(v)), w) for v, w in zip(row, widths, strict=True)))
     sheet.add_table(
         3,
         0,
@@ -298,9 +300,9 @@ def write_register(path: Path, register: Register, extra: list[dict] = ()) -> Pa
             "style": "Table Style Light 9",
         },
     )
-    for c, width in enumerate((5, 26, 26, 40, 40, 28, 12, 12, 14, 14, 50)):
+    for c, width in enumerate(widths):
         sheet.set_column(c, c, width)
-    sheet.set_row(3, 45)
+    sheet.set_row(3, max(row_height(len(h), w) for h, w in zip(HEADERS, widths, strict=True)))
     sheet.freeze_panes(4, 0)
     sheet.set_landscape()
     sheet.set_paper(9)  # A4
