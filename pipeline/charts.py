@@ -16,6 +16,7 @@ def write_charts(
     wide: pd.DataFrame,
     complete_top: int,
     sheets: dict[str, str],
+    titles: dict[str, str],
 ) -> None:
     """Completeness by type, the ten highest scores, and each indicator's levels."""
     complete = sheets["complete"]
@@ -68,17 +69,17 @@ def write_charts(
     sheet.insert_chart("A20", bar)
     dist = table.groupby(["indicator", "level"]).size().unstack(fill_value=0)
     base2 = base + 14
-    levels = ["low", "medium", "high", "no_data"]
+    levels = ["low", "medium", "high", "insufficient", "no_data"]
     w.cell(sheet, base2, 0, "Көрсеткіш / Показатель", w.head)
     for c, level in enumerate(levels, start=1):
         w.cell(sheet, base2, c, LEVEL_TEXT[level].both, w.head)
     for r, (code, counts) in enumerate(dist.iterrows(), start=base2 + 1):
-        w.cell(sheet, r, 0, code)
+        w.cell(sheet, r, 0, titles.get(code, code))
         for c, level in enumerate(levels, start=1):
             w.cell(sheet, r, c, int(counts.get(level, 0)))
     stacked = book.add_chart({"type": "bar", "subtype": "stacked"})
     for c, (level, colour) in enumerate(
-        zip(levels, ["#70AD47", "#FFC000", "#FF0000", "#BFBFBF"], strict=True), start=1
+        zip(levels, ["#70AD47", "#FFC000", "#FF0000", "#D9D9D9", "#BFBFBF"], strict=True), start=1
     ):
         stacked.add_series(
             {

@@ -272,16 +272,16 @@ def status(paths: Paths, as_json: bool, today: dt.datetime | None) -> None:
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=1))
         return
-    marks = {"accepted": "✓", "late": "L", "rejected": "✗", "missing": "·", "not_applicable": " "}
+    marks = {"accepted": "✓", "late": "К", "rejected": "✗", "missing": "·", "not_applicable": " "}
     codes = list(ws.collected)
     click.echo(f"{'БСН/БИН':<13} {'':<34} " + " ".join(f"{c:>4}" for c in codes))
     for org in data["organisations"]:
         line = " ".join(f"{_mark(org, c, marks):>4}" for c in codes)
         click.echo(f"{org['bin']:<13} {org['name_ru'][:34]:<34} {line}")
     click.echo(
-        "✓ уақытында/в срок  L кешікті/с опозданием  ✗ қатемен/с ошибками  · жоқ/нет  "
+        "✓ уақытында/в срок  К кешікті/с опозданием  ✗ қатемен/с ошибками  · жоқ/нет  "
         "0 нөлдік есеп (деректер жоқ)/нулевой отчёт (данных нет)  "
-        "0L кешікті нөлдік есеп/нулевой отчёт с опозданием"
+        "0К кешікті нөлдік есеп/нулевой отчёт с опозданием"
     )
     for org_type, s in data["summary"].items():
         click.echo(
@@ -297,10 +297,10 @@ def status(paths: Paths, as_json: bool, today: dt.datetime | None) -> None:
 
 
 def _mark(org: dict, code: str, marks: dict[str, str]) -> str:
-    """A return's mark in the status table; a nil return is «0» (late: «0L»)."""
+    """A return's mark in the status table; a nil return is «0» (late: «0К»)."""
     mark = marks[org["returns"][code]]
     if code in org["nil"]:
-        return "0L" if mark == "L" else "0"
+        return "0К" if org["returns"][code] == "late" else "0"
     return mark
 
 

@@ -15,7 +15,7 @@ import pandas as pd
 
 from .charts import write_charts
 from .frames import Consolidated
-from .indicators import AREAS, LEVEL_TEXT, Indicator, compute, scores
+from .indicators import AREAS, LEVEL_TEXT, Indicator, compute, explain, scores
 from .monitoring import STATE_TEXT as MEASURE_TEXT
 from .monitoring import states as measure_states
 from .nil_rule import NIL_STATE
@@ -53,7 +53,9 @@ def _return_sheet(
         {
             "bin": frame["bin"],
             "name": frame["bin"].map({b: o.name.ru for b, o in orgs.items()}),
-            "type": frame["bin"].map({b: o.type for b, o in orgs.items()}),
+            "type": frame["bin"].map(
+                {b: ws.campaign.org_types[o.type].ru for b, o in orgs.items()}
+            ),
         }
     )
     for c in spec.columns:
@@ -153,7 +155,9 @@ def _completeness(w: _Writer, ws: Workspace, data: Consolidated) -> int:
             + [per[c].text for c in codes]
             + [round(on_time, 4)]
         )
-    sheet = w.table(SHEETS["complete"], headers, rows, [14, 34, 26] + [12] * len(codes) + [12])
+    kinds = ["str"] * (3 + len(codes)) + ["pct"]
+    widths = [14, 34, 26] + [16] * len(codes) + [12]
+    sheet = w.table(SHEETS["complete"], headers, rows, widths, kinds)
     last = len(rows)
     colours = {
         "жоқ / нет": "#F8CBAD",
@@ -164,7 +168,6 @@ def _completeness(w: _Writer, ws: Workspace, data: Consolidated) -> int:
         f"кешікті, {NIL_STATE.kk} / с опозданием, {NIL_STATE.ru}": "#FFEB9C",
     }
     w.colour_text(sheet, 1, 3, last, 2 + len(codes), colours)
-    sheet.set_column(3 + len(codes), 3 + len(codes), 12, w.pct)
     top = last + 3
     stats = summary(ws, data.states)
     heads = (
@@ -205,20 +208,17 @@ def _indicators_sheet(
         "Деңгей / Уровень",
         "Салмақ / Вес",
         "Балл",
-        "Формула",
+        "Есептеу / Расчёт",
     ]
     rows = []
     for rec in table.to_dict("records"):
         ind = by_code[rec["indicator"]]
-        formula = f"{ind.numerator.describe()}" + (
-            f" / {ind.denominator.describe()}" if ind.denominator else ""
-        )
-        formula += f" × {ind.scale:g}" if ind.scale != 1 else ""
+        formula = explain(ind, ws.specs)
         rows.append(
             [
                 rec["bin"],
                 names[rec["bin"]].name.ru,
-                rec["type"],
+                ws.campaign.org_types[rec["type"]].ru,
                 ind.code,
                 ind.area,
                 ind.title.both,
@@ -239,8 +239,9 @@ def _indicators_sheet(
         SHEETS["ind"],
         headers,
         rows,
-        [14, 30, 16, 18, 8, 50, 10, 10, 10, 12, 12, 12, 10, 14, 8, 6, 50],
+        [14, 30, 16, 18, 8, 50, 10, 10, 10, 12, 12, 12, 10, 14, 8, 6, 60],
     )
+    sheet.set_column(3, 3, 18, None, {"hidden": True})  # the indicator's code: for scripts
     colours = {  # keyed by level, so rewording a level keeps its colour
         LEVEL_TEXT[level].both: colour
         for level, colour in (
@@ -258,7 +259,7 @@ def _risk_map(w: _Writer, ws: Workspace, wide: pd.DataFrame, data: Consolidated)
     for org in ws.organisations:
         per = [s for s in data.states[org.bin].values() if s.state != "not_applicable"]
         got = sum(s.state in ("accepted", "late") for s in per)  # timeliness has its own sheet
-        availability[org.bin] = round(100 * got / len(per), 1) if per else None
+        availability[org.bin] = round(got / len(per), 4) if per else None
     headers = (
         ["БСН / БИН", "Ұйым / Организация", "Түрі / Тип"]
         + list(AREAS)
@@ -275,7 +276,8 @@ def _risk_map(w: _Writer, ws: Workspace, wide: pd.DataFrame, data: Consolidated)
                 availability[org.bin],
             ]
         )
-    sheet = w.table(SHEETS["map"], headers, rows, [14, 34, 26] + [10] * 5 + [14, 16])
+    kinds = ["str"] * 3 + ["num"] * 6 + ["pct"]
+    sheet = w.table(SHEETS["map"], headers, rows, [14, 34, 26] + [10] * 5 + [14, 16], kinds)
     scale = {
         "type": "3_color_scale",
         "min_type": "num",
@@ -298,10 +300,10 @@ def _risk_map(w: _Writer, ws: Workspace, wide: pd.DataFrame, data: Consolidated)
         "Балл = Σ(деңгей балы × салмақ) / Σ(2 × салмақ) × 100; деңгей: төмен 0, орташа 1, жоғары 2; "
         "«бағалау үшін деректер жеткіліксіз» және «деректер жоқ» балл алмайды. Деректердің "
         "толықтығы — ұйымға қолданылатын есептердің қабылданған (мерзімі өтіп қабылданғанын қоса) "
-        "үлесі, %; уақытында ұсыну «Толықтық-Полнота» парағында. Толықтық тәуекелге кірмейді. / "
+        "үлесі; уақытында ұсыну «Толықтық-Полнота» парағында. Толықтық тәуекелге кірмейді. / "
         "Балл = Σ(балл уровня × вес) / Σ(2 × вес) × 100; уровень: низкий 0, средний 1, высокий 2; "
         "«недостаточно данных для оценки» и «нет данных» баллов не получают. Полнота данных — доля "
-        "принятых отчётов (включая принятые с опозданием) из относящихся к организации, %; "
+        "принятых отчётов (включая принятые с опозданием) из относящихся к организации; "
         "своевременность — на листе «Толықтық-Полнота». Полнота данных в риск не входит.",
         w.wrap,
     )
@@ -316,7 +318,10 @@ def _registry_sheet(w: _Writer, ws: Workspace) -> None:
         "Қызметкерлер / Работники",
         "Оқушылар / Обучающиеся",
     ]
-    rows = [[o.bin, o.name.kk, o.name.ru, o.type, o.staff, o.pupils] for o in ws.organisations]
+    rows = [
+        [o.bin, o.name.kk, o.name.ru, ws.campaign.org_types[o.type].ru, o.staff, o.pupils]
+        for o in ws.organisations
+    ]
     w.table(SHEETS["orgs"], headers, rows, [14, 40, 40, 18, 12, 12])
 
 
@@ -342,7 +347,7 @@ def _monitoring_sheet(w: _Writer, ws: Workspace, data: Consolidated, today: dt.d
             s.bin,
             names[s.bin].name.ru if s.bin in names else "",
             s.no,
-            texts[s.no].text.ru,
+            f"{texts[s.no].text.kk}\n{texts[s.no].text.ru}",
             s.deadline,
             MEASURE_TEXT[s.state].both,
             s.done_on,
@@ -386,7 +391,7 @@ def write_consolidated(
         _return_sheet(w, ws, spec, data.frames[code], with_personal_data)
     _indicators_sheet(w, ws, table, indicators)
     _risk_map(w, ws, wide, data)
-    write_charts(w, ws, table, wide, top, SHEETS)
+    write_charts(w, ws, table, wide, top, SHEETS, {i.code: i.title.ru for i in indicators})
     _monitoring_sheet(w, ws, data, today or now.date())
     w.book.set_properties(
         {

@@ -211,6 +211,62 @@ def load_indicators(path: Path, specs: dict[str, ReturnSpec]) -> list[Indicator]
     return out
 
 
+def _explain_measure(m: Measure, specs: dict[str, ReturnSpec], lang: str) -> str:
+    """«число строк отчёта 1.1, где «Имеет (имел) судимость» — «Да»» in words."""
+    if m.kind == "org":
+        return {"staff": Text("қызметкерлер саны (тізілім)", "число работников (реестр)"),
+                "pupils": Text("білім алушылар саны (тізілім)", "число обучающихся (реестр)")
+                }[m.column].get(lang)  # fmt: skip
+    spec = specs[m.return_code]
+    source = (
+        Text("тексеру парағының (2.1–2.5)", "проверочного листа (2.1–2.5)")
+        if m.return_code == "2"
+        else Text(f"{m.return_code} есебінің", f"отчёта {m.return_code}")
+    )
+    if m.kind == "count":
+        what = Text(f"{source.kk} жолдар саны", f"число строк {source.ru}")
+    else:
+        label = spec.column(m.column).label
+        what = Text(f"{source.kk} «{label.kk}» сомасы", f"сумма «{label.ru}» {source.ru}")
+    conditions = []
+    for column, attr, values in m.where:
+        col = spec.column(column)
+        if attr:
+            named = Text(f"«{col.label.kk}» ({attr})", f"«{col.label.ru}» ({attr})")
+            if attr == "corruption":
+                named = Text(
+                    f"«{col.label.kk}» сыбайлас жемқорлыққа қатысты",
+                    f"«{col.label.ru}» коррупционной направленности",
+                )
+                conditions.append(named.get(lang))
+                continue
+            if attr == "area":
+                named = Text(f"{', '.join(values)} бағыты", f"направление {', '.join(values)}")
+                conditions.append(named.get(lang))
+                continue
+        labels = {c.code: c.label.get(lang) for c in col.choices}
+        chosen = ", ".join(f"«{labels.get(v, v)}»" for v in values)
+        conditions.append(f"«{col.label.get(lang)}» — {chosen}")
+    text = what.get(lang)
+    if conditions:
+        text += (" (" if lang == "kk" else ", где ") + "; ".join(conditions)
+        text += ")" if lang == "kk" else ""
+    return text
+
+
+def explain(ind: Indicator, specs: dict[str, ReturnSpec]) -> str:
+    """How the value is computed, in both languages, for the working group to recompute."""
+    lines = []
+    for lang in ("kk", "ru"):
+        text = _explain_measure(ind.numerator, specs, lang)
+        if ind.denominator is not None:
+            text += " / " + _explain_measure(ind.denominator, specs, lang)
+        if ind.scale != 1:
+            text += f" × {ind.scale:g}"
+        lines.append(text)
+    return "\n".join(lines)
+
+
 def _attribute(value: object) -> str:
     """A choice's attribute as `where` names it: yes/no for a flag, the text otherwise."""
     if isinstance(value, bool):

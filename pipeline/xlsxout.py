@@ -53,7 +53,7 @@ class Writer:
         self.bold = add({"bold": True})
         self.date = add({"num_format": "dd.mm.yyyy"})
         self.stamp = add({"num_format": "dd.mm.yyyy hh:mm"})
-        self.pct = add({"num_format": "0.0%"})
+        self.pct = add({"num_format": "0 %"})  # a share: 0.78 shows «78 %»
         self.num = add({"num_format": "0.##"})
         self.wrap = add({"text_wrap": True, "valign": "top"})
 
@@ -102,6 +102,7 @@ class Writer:
             "str": lambda r, c, v: sheet.write_string(r, c, str(v)),
             "num": lambda r, c, v: sheet.write_number(r, c, v, self.num),
             "date": lambda r, c, v: sheet.write_datetime(r, c, v.to_pydatetime(), self.date),
+            "pct": lambda r, c, v: sheet.write_number(r, c, v, self.pct),
         }
         return [by_kind[k] for k in kinds]
 

@@ -177,3 +177,32 @@ def test_reference_is_on_the_official_form(demo):
     ru = text_of(demo / "report" / "3.1-reference-ru.docx")
     assert "20__ жылғы «___» ____________" in kk
     assert "«___» ____________ 20___ года" in ru
+
+
+def _visible_text(path):
+    """Every string a person sees in a workbook: visible sheets, visible columns."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(path)
+    for sheet in book.worksheets:
+        if sheet.sheet_state != "visible":
+            continue
+        hidden = {k for k, d in sheet.column_dimensions.items() if d.hidden}
+        for row in sheet.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str) and cell.column_letter not in hidden:
+                    yield sheet.title, cell.coordinate, cell.value
+
+
+def test_no_code_in_any_visible_cell_of_any_workbook_the_demo_writes(demo):
+    """Organisation types, indicators, error kinds and statuses by their names: a code may
+    stay only where a script reads it (a hidden column or sheet, `--json`)."""
+    books = [p for p in demo.rglob("*.xlsx") if "bench" not in p.parts]
+    assert len(books) > 20
+    found = [
+        (path.name, sheet, ref, text[:60])
+        for path in books
+        for sheet, ref, text in _visible_text(path)
+        if CODE.search(text)
+    ]
+    assert not found, found[:10]
