@@ -16,6 +16,7 @@ from .planfile import Plan
 from .reference import approval_lines, official_date
 from .templates import SAFE_OPTIONS
 from .workspace import Workspace
+from .xlsxout import page_setup
 
 HEAD = {
     "kk": ["№", "Бағыт", "Іс-шара", "Жауапты орындаушылар", "Мерзімі"],
@@ -140,8 +141,7 @@ def write_xlsx(path: Path, ws: Workspace, plan: Plan) -> Path:
     for c, width in enumerate((5, 22, 50, 50, 35, 35, 12, 30, 24)):
         sheet.set_column(c, c, width)
     sheet.freeze_panes(6, 0)
-    sheet.set_landscape()
-    sheet.fit_to_pages(1, 0)
+    page_setup(sheet, 300, header_rows=1, footer=ws.campaign.subject.ru, header_at=5)
     book.close()
     return path
 

@@ -21,6 +21,7 @@ def write_charts(
     """Completeness by type, the ten highest scores, and each indicator's levels."""
     complete = sheets["complete"]
     sheet = w.book.add_worksheet(sheets["charts"])
+    w.page(sheet, 200)
     book = w.book
     chart = book.add_chart({"type": "column", "subtype": "stacked"})
     types = len(ws.campaign.org_types)

@@ -83,6 +83,7 @@ def _return_sheet(
 
 def _cover(w: _Writer, ws: Workspace, data: Consolidated, now: dt.datetime, personal: bool) -> None:
     sheet = w.book.add_worksheet(SHEETS["cover"])
+    w.page(sheet, 90)
     c = ws.campaign
     lines = [
         (c.subject.kk, c.subject.ru),
@@ -383,7 +384,11 @@ def write_consolidated(
     path.parent.mkdir(parents=True, exist_ok=True)
     table = compute(indicators, ws.organisations, data.frames, ws.specs, data.available)
     wide = scores(table)
-    w = _Writer(path, constant_memory=sum(len(f) for f in data.frames.values()) > LARGE)
+    w = _Writer(
+        path,
+        constant_memory=sum(len(f) for f in data.frames.values()) > LARGE,
+        footer=f"{ws.campaign.subject.ru} — {ws.campaign.name.ru}",
+    )
     _cover(w, ws, data, now, with_personal_data)
     top = _completeness(w, ws, data)
     _registry_sheet(w, ws)

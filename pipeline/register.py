@@ -25,6 +25,7 @@ from .reader import read_workbook
 from .template_cells import row_height
 from .templates import SAFE_OPTIONS
 from .workspace import Workspace
+from .xlsxout import page_setup
 
 ADDITIONS = "register-additions.xlsx"
 
@@ -304,10 +305,7 @@ def write_register(path: Path, register: Register, extra: list[dict] = ()) -> Pa
         sheet.set_column(c, c, width)
     sheet.set_row(3, max(row_height(len(h), w) for h, w in zip(HEADERS, widths, strict=True)))
     sheet.freeze_panes(4, 0)
-    sheet.set_landscape()
-    sheet.set_paper(9)  # A4
-    sheet.fit_to_pages(1, 0)
-    sheet.repeat_rows(3)
+    page_setup(sheet, sum(widths), header_rows=1, header_at=3)
     if register.review:
         review = book.add_worksheet("Қарау-Проверка")
         for c, h in enumerate(REVIEW_HEADERS):
@@ -317,5 +315,6 @@ def write_register(path: Path, register: Register, extra: list[dict] = ()) -> Pa
                 review.write_string(r, c, row[key], wrap)
         for c, width in enumerate((34, 10, 50, 60)):
             review.set_column(c, c, width)
+        page_setup(review, 154, header_rows=1)
     book.close()
     return path

@@ -39,9 +39,27 @@ def mask_ids_in_text(value: object) -> object:
 LARGE = 150_000  # data rows above which tables give way to constant_memory + autofilter
 
 
+PORTRAIT_WIDTH = 95  # characters of column width that still read on A4 portrait
+
+
+def page_setup(
+    sheet, width: float, header_rows: int = 0, footer: str = "", header_at: int = 0
+) -> None:
+    """A4, landscape past `PORTRAIT_WIDTH`, one page wide, header rows repeated, a footer."""
+    sheet.set_paper(9)
+    if width > PORTRAIT_WIDTH:
+        sheet.set_landscape()
+    sheet.fit_to_pages(1, 0)
+    if header_rows:
+        sheet.repeat_rows(header_at, header_at + header_rows - 1)
+    left = f"&L{footer.replace('&', '&&')}" if footer else ""
+    sheet.set_footer(f"{left}&R&P / &N")
+
+
 class Writer:
-    def __init__(self, path: Path, constant_memory: bool = False) -> None:
+    def __init__(self, path: Path, constant_memory: bool = False, footer: str = "") -> None:
         self.constant_memory = constant_memory
+        self.footer = footer
         self.book = xlsxwriter.Workbook(
             str(path), {**SAFE_OPTIONS, "constant_memory": constant_memory}
         )
@@ -56,6 +74,11 @@ class Writer:
         self.pct = add({"num_format": "0 %"})  # a share: 0.78 shows «78 %»
         self.num = add({"num_format": "0.##"})
         self.wrap = add({"text_wrap": True, "valign": "top"})
+
+    def page(self, sheet, width: float, header_rows: int = 0) -> None:
+        """What a person would choose to print: A4, turned when the table is wide, one page
+        wide, the header on every page, the campaign and the page number at the foot."""
+        page_setup(sheet, width, header_rows, self.footer)
 
     def cell(self, sheet, row: int, col: int, value, fmt=None) -> None:
         """Typed writes only: a school's '=HYPERLINK(…)' stays the text it was."""
@@ -119,6 +142,7 @@ class Writer:
         sheet.set_row(0, 42)
         for c, width in enumerate(widths or [16] * len(headers)):
             sheet.set_column(c, c, width)
+        self.page(sheet, sum(widths or [16] * len(headers)), header_rows=1)
         sheet.freeze_panes(1, 0)
         unique = _unique(headers)
         if self.constant_memory:

@@ -206,3 +206,22 @@ def test_no_code_in_any_visible_cell_of_any_workbook_the_demo_writes(demo):
         if CODE.search(text)
     ]
     assert not found, found[:10]
+
+
+def test_report_and_consolidated_workbooks_print_on_a4_one_page_wide(demo):
+    """The consolidated workbook had no page set-up; the register printed on 12 portrait
+    pages with its columns split."""
+    import openpyxl
+
+    books = [*demo.glob("consolidated-*.xlsx"), demo / "report" / "4.1-action-plan.xlsx",
+             demo / "report" / "6.1-register.xlsx"]  # fmt: skip
+    for path in books:
+        for sheet in openpyxl.load_workbook(path).worksheets:
+            where = (path.name, sheet.title)
+            assert sheet.page_setup.paperSize == 9, where
+            assert sheet.sheet_properties.pageSetUpPr.fitToPage, where
+            setup = sheet.page_setup  # Excel leaves out a width of 1, its default
+            assert (setup.fitToWidth or 1) == 1 and setup.fitToHeight == 0, where
+            assert "&P" in (sheet.oddFooter.right.text or ""), where
+            if sheet.title not in ("Мұқаба-Обложка", "Диаграммалар-Диаграммы"):
+                assert sheet.print_title_rows, where  # the header on every page
