@@ -20,6 +20,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, MergedCell
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 
+from . import textfit
 from .inbox import safe_name
 from .problems import Problem
 from .reader import ERRORS_SHEET, IDENTITY_SHEET, read_workbook
@@ -140,6 +141,7 @@ def _errors_sheet(book: openpyxl.Workbook, problems: list[Problem]) -> None:
         cell = sheet.cell(1, c)
         _text(cell, head)
         cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
     for r, p in enumerate(problems, start=2):
         values = (r - 1, p.sheet, p.row or "", p.cell, p.column, p.value, p.kk, p.ru)
         for c, value in enumerate(values, start=1):
@@ -155,10 +157,13 @@ def _errors_sheet(book: openpyxl.Workbook, problems: list[Problem]) -> None:
     widths = (5, 14, 10, 10, 30, 22, 55, 55)
     for c, width in enumerate(widths, start=1):
         sheet.column_dimensions[openpyxl.utils.get_column_letter(c)].width = width
-    sheet.row_dimensions[1].height = 30
+    sheet.row_dimensions[1].height = textfit.row_height(
+        [(h, w, True) for h, w in zip(HEADERS, widths, strict=True)]
+    )
     for r, p in enumerate(problems, start=2):
-        longest = max(len(p.kk) / widths[6], len(p.ru) / widths[7], len(p.column) / widths[4], 1)
-        sheet.row_dimensions[r].height = 15 * (int(longest * 1.1) + 1)
+        cells = [(p.kk, widths[6], False), (p.ru, widths[7], False), (p.column, widths[4], False),
+                 (str(p.value or ""), widths[5], False), (p.sheet, widths[1], False)]  # fmt: skip
+        sheet.row_dimensions[r].height = textfit.row_height(cells)
     sheet.freeze_panes = "A2"
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0

@@ -16,13 +16,13 @@ from pathlib import Path
 
 import xlsxwriter
 
+from . import textfit
 from .bilingual import Text
 from .frames import Consolidated
 from .normalise import is_blank
 from .numerals import ORGANISATION, count
 from .positions import Positions
 from .reader import read_workbook
-from .template_cells import row_height
 from .templates import SAFE_OPTIONS
 from .workspace import Workspace
 from .xlsxout import page_setup
@@ -290,7 +290,9 @@ def write_register(path: Path, register: Register, extra: list[dict] = ()) -> Pa
                 sheet.write_number(r, c, value, wrap)
             else:
                 sheet.write_string(r, c, value, wrap)
-        sheet.set_row(r, max(row_height(len(str(v)), w) for v, w in zip(row, widths, strict=True)))
+        sheet.set_row(
+            r, textfit.row_height([(str(v), w, False) for v, w in zip(row, widths, strict=True)])
+        )
     sheet.add_table(
         3,
         0,
@@ -303,7 +305,9 @@ def write_register(path: Path, register: Register, extra: list[dict] = ()) -> Pa
     )
     for c, width in enumerate(widths):
         sheet.set_column(c, c, width)
-    sheet.set_row(3, max(row_height(len(h), w) for h, w in zip(HEADERS, widths, strict=True)))
+    sheet.set_row(
+        3, textfit.row_height([(h, w, True) for h, w in zip(HEADERS, widths, strict=True)])
+    )
     sheet.freeze_panes(4, 0)
     page_setup(sheet, sum(widths), header_rows=1, header_at=3)
     if register.review:

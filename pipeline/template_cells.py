@@ -172,9 +172,3 @@ def _date_rule(column: Column, period, help_text: str) -> dict:
         "input_message": short(f"{help_text}\nКК.АА.ЖЖЖЖ / ДД.ММ.ГГГГ{where}", 255),
         "error_message": short(f"{error.kk} / {error.ru}", 255),
     }
-
-
-def row_height(chars: int, width: float, line: float = 15.0) -> float:
-    """Height in points for wrapped text: viewers do not always grow rows themselves."""
-    lines = max(1, -(-int(chars * 1.1) // max(int(width), 1)))
-    return line * lines

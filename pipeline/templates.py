@@ -14,13 +14,13 @@ import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
 from . import layout as L
+from . import textfit
 from .campaign import Campaign, Period
 from .nil_rule import instruction_lines, sheet_note
 from .reader import IDENTITY_SHEET, LISTS_SHEET
 from .registry import Organisation
 from .spec import Column, ReturnSpec
 from .template_cells import Formats as _Formats
-from .template_cells import row_height
 from .template_cells import validation as _validation
 
 SAFE_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
@@ -78,9 +78,13 @@ def _write_return_sheet(
         (L.PERIOD_ROW, L.PERIOD_LABEL, period.label),
         (L.DEADLINE_ROW, L.DEADLINE_LABEL, f"{deadline:%d.%m.%Y}"),
     ]
+    first_width = _width(spec.columns[0])
+    rest_width = sum(_width(c) for c in spec.columns[1 : last + 1]) or 30
     for row, label, value in info:
         sheet.write_string(row - 1, 0, label.both, fmt.label)
         sheet.merge_range(row - 1, 1, row - 1, last, value, fmt.fixed)
+        cells = [(label.both, first_width, True), (value, rest_width, False)]
+        sheet.set_row(row - 1, textfit.row_height(cells), fmt.locked_row)
     if spec.nil == "mark":
         sheet.write_string(L.NIL_ROW - 1, 0, L.NIL_LABEL.both, fmt.label)
         sheet.write_blank(L.NIL_ROW - 1, 1, None, fmt.nil)
@@ -96,15 +100,15 @@ def _write_return_sheet(
                 "input_message": "Кезеңде деректер болмаса ғана таңдаңыз. / Выберите, только если данных за период нет.",
             },
         )
-        label_height = row_height(len(L.NIL_LABEL.both), _width(spec.columns[0]))
+        label_height = textfit.height(L.NIL_LABEL.both, first_width, bold=True)
         sheet.set_row(L.NIL_ROW - 1, max(30, label_height), fmt.locked_row)
     note = sheet_note(spec)
     sheet.merge_range(
         L.DESCRIPTION_ROW - 1, 0, L.DESCRIPTION_ROW - 1, last, f"{note.kk}\n{note.ru}", fmt.note
     )
     span = sum(_width(c) for c in spec.columns[: last + 1]) + 10 * max(0, last + 1 - ncols)
-    height = row_height(len(note.kk), span) + row_height(len(note.ru), span)
-    sheet.set_row(L.DESCRIPTION_ROW - 1, max(45, height), fmt.locked_row)
+    height = textfit.height(f"{note.kk}\n{note.ru}", span)
+    sheet.set_row(L.DESCRIPTION_ROW - 1, max(30, height), fmt.locked_row)
     header = L.HEADER_ROW - 1
     fixed_choices = (
         spec.column(spec.fixed_rows).choices if spec.fixed_rows and prefilled is None else ()
@@ -138,11 +142,17 @@ def _write_return_sheet(
         rule = _validation(column, xl_rowcol_to_cell(first_data, i), period, list_ref)
         if rule and column.key not in locked_keys:
             sheet.data_validation(first_data, i, last_data, i, rule)
-    sheet.set_row(header, 48, fmt.locked_row)
+    heads = [
+        (f"{c.label.kk}{' *' if c.required else ''}\n{c.label.ru}{' *' if c.required else ''}",
+         _width(c), True)
+        for c in spec.columns
+    ]  # fmt: skip
+    sheet.set_row(header, textfit.row_height(heads, 30), fmt.locked_row)
     for r, choice in enumerate(fixed_choices):
         col = spec.keys.index(spec.fixed_rows)
         sheet.write_string(first_data + r, col, choice.label.both, fmt.fixed)
-        sheet.set_row(first_data + r, 30)
+        cells = [(choice.label.both, _width(spec.columns[col]), False)]
+        sheet.set_row(first_data + r, textfit.row_height(cells, 30))
     for r, row in enumerate(prefilled or []):
         for key, value in row.items():
             col = spec.keys.index(key)
@@ -152,7 +162,8 @@ def _write_return_sheet(
                 )
             else:
                 sheet.write_string(first_data + r, col, str(value), fmt.fixed)
-        sheet.set_row(first_data + r, 45)
+        cells = [(str(v), _width(spec.columns[spec.keys.index(k)]), False) for k, v in row.items()]
+        sheet.set_row(first_data + r, textfit.row_height(cells, 30))
     sheet.freeze_panes(L.FIRST_DATA_ROW - 1, 0)
     sheet.autofilter(header, 0, last_data, ncols - 1)
     sheet.protect(
@@ -248,7 +259,7 @@ def _write_instructions(
         sheet.write_string(r, 0, num, style)
         sheet.write_string(r, 1, kk, style)
         sheet.write_string(r, 2, ru, style)
-        sheet.set_row(r, row_height(max(len(kk), len(ru)), 70))
+        sheet.set_row(r, textfit.row_height([(kk, 70, not num), (ru, 70, not num)]))
     sheet.set_landscape()
     sheet.fit_to_pages(1, 0)
     sheet.activate()
