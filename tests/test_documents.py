@@ -225,3 +225,59 @@ def test_report_and_consolidated_workbooks_print_on_a4_one_page_wide(demo):
             assert "&P" in (sheet.oddFooter.right.text or ""), where
             if sheet.title not in ("Мұқаба-Обложка", "Диаграммалар-Диаграммы"):
                 assert sheet.print_title_rows, where  # the header on every page
+
+
+def _clipped(path):
+    """Cells whose text does not fit: a wrapped text taller than its row, or an unwrapped
+    one wider than its column with a neighbour that stops it."""
+    import openpyxl
+
+    from pipeline import textfit
+
+    book = openpyxl.load_workbook(path)
+    for sheet in book.worksheets:
+        if sheet.sheet_state != "visible":
+            continue
+        default = sheet.sheet_format.defaultRowHeight or 15
+        widths = {}  # one <col> element may set several columns
+        for dim in sheet.column_dimensions.values():
+            for c in range((dim.min or 0), (dim.max or 0) + 1):
+                widths[c] = dim.width
+        merged = {}
+        for rng in sheet.merged_cells.ranges:
+            width = sum(widths.get(c) or 8.43 for c in range(rng.min_col, rng.max_col + 1))
+            height = sum(
+                sheet.row_dimensions[r].height or default
+                for r in range(rng.min_row, rng.max_row + 1)
+            )
+            merged[(rng.min_row, rng.min_col)] = (width, height)
+        for row in sheet.iter_rows():
+            for cell in row:
+                if not isinstance(cell.value, str) or not cell.value.strip():
+                    continue
+                width, height = merged.get(
+                    (cell.row, cell.column),
+                    (
+                        widths.get(cell.column) or 8.43,
+                        sheet.row_dimensions[cell.row].height or default,
+                    ),
+                )
+                bold = bool(cell.font and cell.font.b)
+                if cell.alignment and cell.alignment.wrap_text:
+                    needed = textfit.height(cell.value, width, bold) - 3
+                    if needed > height + 1:
+                        yield sheet.title, cell.coordinate, cell.value[:40], needed, height
+                elif "\n" in cell.value:
+                    yield sheet.title, cell.coordinate, cell.value[:40], "line break, no wrap", 0
+
+
+def test_no_label_of_the_templates_and_documents_is_clipped(demo):
+    """The Russian half of labels was hidden by fixed row heights; rows 3–6 overlapped."""
+    books = [
+        next(demo.glob("templates/*.xlsx")),
+        next(demo.glob("feedback/*/*.xlsx")),
+        demo / "report" / "6.1-register.xlsx",
+        next(demo.glob("report/5.1-monitoring/*.xlsx")),
+    ]
+    found = [(p.name, *c) for p in books for c in _clipped(p)]
+    assert not found, found[:10]
