@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from . import textfit
 from .indicators import LEVEL_TEXT
 from .status import STATE_TEXT, STATES
 from .workspace import Workspace
@@ -46,8 +47,7 @@ def write_charts(
     sheet.insert_chart("A1", chart)
     top = wide["overall"].dropna().sort_values(ascending=False).head(10)
     base = 40
-    w.cell(sheet, base, 0, "Ұйым / Организация", w.head)
-    w.cell(sheet, base, 1, "Жалпы тәуекел / Общий риск", w.head)
+    w.heads(sheet, base, ["Ұйым / Организация", "Жалпы тәуекел / Общий риск"], [36, 16])
     names = ws.by_bin
     for r, (bin_, value) in enumerate(top.items(), start=base + 1):
         w.cell(sheet, r, 0, names[bin_].name.ru)
@@ -71,11 +71,11 @@ def write_charts(
     dist = table.groupby(["indicator", "level"]).size().unstack(fill_value=0)
     base2 = base + 14
     levels = ["low", "medium", "high", "insufficient", "no_data"]
-    w.cell(sheet, base2, 0, "Көрсеткіш / Показатель", w.head)
-    for c, level in enumerate(levels, start=1):
-        w.cell(sheet, base2, c, LEVEL_TEXT[level].both, w.head)
+    heads = ["Көрсеткіш / Показатель"] + [LEVEL_TEXT[level].both for level in levels]
+    w.heads(sheet, base2, heads, [36] + [16] * len(levels))
     for r, (code, counts) in enumerate(dist.iterrows(), start=base2 + 1):
-        w.cell(sheet, r, 0, titles.get(code, code))
+        w.cell(sheet, r, 0, titles.get(code, code), w.wrap)
+        sheet.set_row(r, textfit.height(titles.get(code, code), 36))
         for c, level in enumerate(levels, start=1):
             w.cell(sheet, r, c, int(counts.get(level, 0)))
     stacked = book.add_chart({"type": "bar", "subtype": "stacked"})
@@ -94,4 +94,5 @@ def write_charts(
     stacked.set_size({"width": 720, "height": 640})
     stacked.set_y_axis({"reverse": True})
     sheet.insert_chart("M1", stacked)
-    sheet.set_column(0, 0, 36)
+    sheet.set_column(0, 0, 36, w.wrap)
+    sheet.set_column(1, len(levels), 16)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from . import textfit
 from .charts import write_charts
 from .frames import Consolidated
 from .indicators import AREAS, LEVEL_TEXT, Indicator, compute, explain, scores
@@ -83,7 +84,7 @@ def _return_sheet(
 
 def _cover(w: _Writer, ws: Workspace, data: Consolidated, now: dt.datetime, personal: bool) -> None:
     sheet = w.book.add_worksheet(SHEETS["cover"])
-    w.page(sheet, 90)
+    w.page(sheet, 198)  # the sources table below is 198 characters wide
     c = ws.campaign
     lines = [
         (c.subject.kk, c.subject.ru),
@@ -122,8 +123,12 @@ def _cover(w: _Writer, ws: Workspace, data: Consolidated, now: dt.datetime, pers
         "Алынды / Получен",
         "SHA-256",
     ]
+    widths = (14, 36, 26, 40, 16, 66)
     for col, h in enumerate(headers):
         w.cell(sheet, start, col, h, w.head)
+    sheet.set_row(
+        start, textfit.row_height([(h, wd, True) for h, wd in zip(headers, widths, strict=True)])
+    )
     r = start + 1
     names = ws.by_bin
     for bin_, per in data.states.items():
@@ -136,7 +141,7 @@ def _cover(w: _Writer, ws: Workspace, data: Consolidated, now: dt.datetime, pers
                 w.cell(sheet, r, 4, dt.datetime.fromisoformat(state.received_at), w.stamp)
                 w.cell(sheet, r, 5, state.sha256)
                 r += 1
-    for col, width in enumerate((14, 36, 26, 40, 16, 66)):
+    for col, width in enumerate(widths):
         sheet.set_column(col, col, width)
     sheet.activate()
 
@@ -176,8 +181,7 @@ def _completeness(w: _Writer, ws: Workspace, data: Consolidated) -> int:
         + [STATE_TEXT[s] for s in STATES]
         + ["оның ішінде нөлдік есептер / в т.ч. нулевые отчёты", "Тапсыру деңгейі / Уровень сдачи"]
     )
-    for col, h in enumerate(heads):
-        w.cell(sheet, top, col, h, w.head)
+    w.heads(sheet, top, heads, widths[: len(heads)] + [16] * max(0, len(heads) - len(widths)))
     for r, (org_type, s) in enumerate(stats.items(), start=top + 1):
         w.cell(sheet, r, 0, ws.campaign.org_types[org_type].both)
         for col, state in enumerate(STATES, start=1):
@@ -236,11 +240,15 @@ def _indicators_sheet(
                 formula,
             ]
         )
+    kinds = ["any"] * len(headers)
+    kinds[5] = kinds[-1] = "wrap"  # the indicator's title and how it is computed
     sheet = w.table(
         SHEETS["ind"],
         headers,
         rows,
         [14, 30, 16, 18, 8, 50, 10, 10, 10, 12, 12, 12, 10, 14, 8, 6, 60],
+        kinds,
+        fit=[5, len(headers) - 1],
     )
     sheet.set_column(3, 3, 18, None, {"hidden": True})  # the indicator's code: for scripts
     colours = {  # keyed by level, so rewording a level keeps its colour
@@ -294,10 +302,7 @@ def _risk_map(w: _Writer, ws: Workspace, wide: pd.DataFrame, data: Consolidated)
     sheet.conditional_format(1, 3, len(rows), 8, scale)
     sheet.conditional_format(1, 9, len(rows), 9, {"type": "data_bar", "bar_color": "#5B9BD5"})
     note = len(rows) + 2
-    w.cell(
-        sheet,
-        note,
-        0,
+    explained = (
         "Балл = Σ(деңгей балы × салмақ) / Σ(2 × салмақ) × 100; деңгей: төмен 0, орташа 1, жоғары 2; "
         "«бағалау үшін деректер жеткіліксіз» және «деректер жоқ» балл алмайды. Деректердің "
         "толықтығы — ұйымға қолданылатын есептердің қабылданған (мерзімі өтіп қабылданғанын қоса) "
@@ -305,9 +310,11 @@ def _risk_map(w: _Writer, ws: Workspace, wide: pd.DataFrame, data: Consolidated)
         "Балл = Σ(балл уровня × вес) / Σ(2 × вес) × 100; уровень: низкий 0, средний 1, высокий 2; "
         "«недостаточно данных для оценки» и «нет данных» баллов не получают. Полнота данных — доля "
         "принятых отчётов (включая принятые с опозданием) из относящихся к организации; "
-        "своевременность — на листе «Толықтық-Полнота». Полнота данных в риск не входит.",
-        w.wrap,
+        "своевременность — на листе «Толықтық-Полнота». Полнота данных в риск не входит."
     )
+    widths = [14, 34, 26] + [10] * 5 + [14, 16]
+    sheet.merge_range(note, 0, note, len(widths) - 1, explained, w.wrap)
+    sheet.set_row(note, textfit.height(explained, sum(widths)))
 
 
 def _registry_sheet(w: _Writer, ws: Workspace) -> None:
@@ -356,7 +363,9 @@ def _monitoring_sheet(w: _Writer, ws: Workspace, data: Consolidated, today: dt.d
         ]
         for s in measure_states(ws, plan, data.frame("5.1"), today)
     ]
-    sheet = w.table("5.1 Мониторинг", headers, rows, [14, 30, 5, 60, 12, 18, 14, 30])
+    kinds = ["any", "any", "any", "wrap", "any", "any", "any", "wrap"]
+    widths = [14, 30, 5, 60, 12, 18, 14, 30]
+    sheet = w.table("5.1 Мониторинг", headers, rows, widths, kinds, fit=[3, 7])
     colours = {  # keyed by state, so rewording a state keeps its colour
         MEASURE_TEXT[state].both: colour
         for state, colour in (

@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 import xlsxwriter
 
+from . import textfit
 from .ids import looks_like_bin
 from .templates import SAFE_OPTIONS
 
@@ -80,6 +81,13 @@ class Writer:
         wide, the header on every page, the campaign and the page number at the foot."""
         page_setup(sheet, width, header_rows, self.footer)
 
+    def heads(self, sheet, row: int, heads: list[str], widths: list[float], col: int = 0) -> None:
+        """A header row outside a table, as tall as its wrapped labels."""
+        for i, head in enumerate(heads):
+            sheet.write_string(row, col + i, head, self.head)
+        cells = [(h, w, True) for h, w in zip(heads, widths, strict=True)]
+        sheet.set_row(row, textfit.row_height(cells))
+
     def cell(self, sheet, row: int, col: int, value, fmt=None) -> None:
         """Typed writes only: a school's '=HYPERLINK(…)' stays the text it was."""
         if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NaT:
@@ -126,6 +134,8 @@ class Writer:
             "num": lambda r, c, v: sheet.write_number(r, c, v, self.num),
             "date": lambda r, c, v: sheet.write_datetime(r, c, v.to_pydatetime(), self.date),
             "pct": lambda r, c, v: sheet.write_number(r, c, v, self.pct),
+            "wrap": lambda r, c, v: sheet.write_string(r, c, str(v), self.wrap),
+            "any": lambda r, c, v: self.cell(sheet, r, c, v),
         }
         return [by_kind[k] for k in kinds]
 
@@ -136,10 +146,17 @@ class Writer:
         rows,
         widths: list[int] | None = None,
         kinds: list[str] | None = None,
+        fit: list[int] | None = None,
     ):
         """A sheet holding one table: Excel table (filters) or, for very large data, autofilter."""
         sheet = self.book.add_worksheet(name)
-        sheet.set_row(0, 42)
+        sheet.set_row(
+            0,
+            textfit.row_height(
+                [(h, w, True) for h, w in zip(headers, widths or [16] * len(headers), strict=True)],
+                30,
+            ),
+        )
         for c, width in enumerate(widths or [16] * len(headers)):
             sheet.set_column(c, c, width)
         self.page(sheet, sum(widths or [16] * len(headers)), header_rows=1)
@@ -150,7 +167,11 @@ class Writer:
                 sheet.write_string(0, c, h, self.head)
         writers = self._writers(sheet, kinds, len(headers))
         count = 0
+        columns = widths or [16] * len(headers)
         for r, row in enumerate(rows, start=1):
+            if fit:  # rows as tall as the wrapped text of these columns
+                cells = [(str(row[c] or ""), columns[c], False) for c in fit]
+                sheet.set_row(r, textfit.row_height(cells))
             for c, value in enumerate(row):
                 if value is None or value != value or value is pd.NaT:
                     continue
