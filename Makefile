@@ -6,7 +6,7 @@ ROOT ?= .
 DEMO ?= demo
 ORGS ?= 2000
 
-.PHONY: install demo test lint format templates ingest status consolidate report mail bench clean
+.PHONY: install demo test lint format templates ingest status consolidate report mail bench docs clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -42,6 +42,9 @@ mail: install ## make mail [KIND=templates|reminders|feedback] [SEND=1]
 
 bench: install ## make bench [ORGS=2000]
 	$(BIN)/adal --root $(DEMO) bench --orgs $(ORGS)
+
+docs: install ## the guide's pictures, rendered from the demo (needs soffice and pdftoppm)
+	$(BIN)/python -m pipeline.docs_pictures docs/img
 
 clean:
 	rm -rf $(VENV) $(DEMO) .pytest_cache .ruff_cache

@@ -161,9 +161,10 @@ def _completeness(w: _Writer, ws: Workspace, data: Consolidated) -> int:
             + [per[c].text for c in codes]
             + [round(on_time, 4)]
         )
-    kinds = ["str"] * (3 + len(codes)) + ["pct"]
+    kinds = ["str"] * 3 + ["wrap"] * len(codes) + ["pct"]
     widths = [14, 34, 26] + [16] * len(codes) + [12]
-    sheet = w.table(SHEETS["complete"], headers, rows, widths, kinds)
+    fit = list(range(3, 3 + len(codes)))  # «кешікті, нөлдік есеп / …» wraps, whole
+    sheet = w.table(SHEETS["complete"], headers, rows, widths, kinds, fit=fit)
     last = len(rows)
     colours = {
         "жоқ / нет": "#F8CBAD",

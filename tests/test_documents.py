@@ -6,6 +6,7 @@ One demo district is run once for the module; every test reads what it wrote.
 import datetime as dt
 import re
 import zipfile
+from pathlib import Path
 
 import docx
 import pandas as pd
@@ -282,3 +283,23 @@ def test_no_label_of_the_templates_and_documents_is_clipped(demo):
     ]
     found = [(p.name, *c) for p in books for c in _clipped(p)]
     assert not found, found[:10]
+
+
+def test_every_picture_of_the_guide_has_its_source_in_the_demo(demo):
+    """`make docs` renders the guide's pictures from these outputs; a renamed sheet or file
+    would leave the guide showing an old screen."""
+    import openpyxl
+
+    from pipeline.docs_pictures import PICTURES
+
+    root = demo.parent
+    for name, (pattern, sheet, _page, _keep) in PICTURES.items():
+        found = sorted(root.glob(pattern))
+        assert found, name
+        if sheet is not None:
+            assert sheet in openpyxl.load_workbook(found[0], read_only=True).sheetnames, name
+    docs = Path(__file__).parent.parent / "docs"  # the guides live in the repository
+    for guide in ("guide-ru.md", "guide-kk.md"):
+        text = (docs / guide).read_text(encoding="utf-8")
+        for image in re.findall(r"\(img/([\w-]+)\.png\)", text):
+            assert image in PICTURES and (docs / "img" / f"{image}.png").exists(), (guide, image)
