@@ -1,13 +1,19 @@
 """How many lines a text takes in a wrapped cell, so rows are set tall enough to show it.
 
 Viewers do not always grow a row to its wrapped text (LibreOffice keeps a height Excel
-wrote, Excel keeps one set by hand), so every writer sets heights itself. Widths are those
-of Calibri 11, the workbooks' font, at 96 dpi, by class of character, and the text is
-wrapped at spaces as a viewer wraps it; the estimate leans wide, since a row a line too
-tall costs nothing and a row a line too short hides a word.
+wrote, Excel keeps one set by hand), so every writer sets heights itself. Widths are read
+from the font the cells use, Calibri 11 at 96 dpi — Calibri itself on Windows, Carlito
+(metric-compatible) elsewhere — with fontTools; only where neither is installed are they
+estimated by class of character, leaning wide. The text is wrapped at spaces as a viewer
+wraps it.
 """
 
 from __future__ import annotations
+
+import logging
+import os
+from functools import cache
+from pathlib import Path
 
 COLUMN_PX = 7  # an Excel column-width unit: the width of a digit of Calibri 11
 PADDING_PX = 5 + 4  # Excel's own column padding, and the cell's inner margins
@@ -17,7 +23,53 @@ _NARROW = set("ilIjtfr.,;:'!|()[]{}-·«»\"ііІ ")
 _WIDE = set("mwMWшщжмюыфЩШЖМЮЫФдДҚқҢңӨөҰұ@%—")
 
 
+_FONT_FILES = {
+    False: ("calibri.ttf", "Carlito-Regular.ttf"),
+    True: ("calibrib.ttf", "Carlito-Bold.ttf"),
+}
+_FONT_DIRS = (
+    Path(os.environ.get("WINDIR", "C:/Windows")) / "Fonts",
+    Path("/usr/share/fonts/truetype/crosextra"),
+    Path("/usr/share/fonts/crosextra"),
+    Path("/usr/local/share/fonts"),
+    Path.home() / ".fonts",
+    Path("/Library/Fonts"),
+)
+SIZE_PX = 11 * 96 / 72  # Calibri 11 at 96 dpi
+
+
+@cache
+def _advances(bold: bool) -> dict[int, float] | None:
+    """Each character's advance in pixels, from the first Calibri or Carlito found."""
+    for folder in _FONT_DIRS:
+        for name in _FONT_FILES[bold]:
+            path = folder / name
+            if not path.is_file():
+                continue
+            try:
+                from fontTools.ttLib import TTFont
+
+                logging.getLogger("fontTools").setLevel(logging.ERROR)
+                font = TTFont(str(path), lazy=True)
+                scale = SIZE_PX / font["head"].unitsPerEm
+                metrics = font["hmtx"].metrics
+                return {
+                    code: metrics[glyph][0] * scale for code, glyph in font.getBestCmap().items()
+                }
+            except Exception:  # a damaged font file: try the next, else estimate
+                continue
+    return None
+
+
 def char_px(char: str, bold: bool = False) -> float:
+    advances = _advances(bold)
+    if advances is not None and ord(char) in advances:
+        return advances[ord(char)]
+    return _estimate_px(char, bold)
+
+
+def _estimate_px(char: str, bold: bool = False) -> float:
+    """Where no font file is installed: by class of character, leaning wide."""
     if char in _NARROW:
         px = 3.5
     elif char in _WIDE:
@@ -25,9 +77,9 @@ def char_px(char: str, bold: bool = False) -> float:
     elif char.isdigit():
         px = 7.0
     elif char.isupper():
-        px = 8.0
+        px = 9.0
     else:
-        px = 6.5
+        px = 7.5
     return px * (1.08 if bold else 1.0)
 
 
