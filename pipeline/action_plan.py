@@ -7,7 +7,7 @@ from pathlib import Path
 
 import xlsxwriter
 
-from . import docxio, kazakh
+from . import docxio, kazakh, textfit
 from .findings import capitalised
 from .indicators import load_indicators
 from .numerals import WORKING_DAY, count_in
@@ -102,18 +102,19 @@ def write_xlsx(path: Path, ws: Workspace, plan: Plan) -> Path:
     )
     wrap = book.add_format({"text_wrap": True, "valign": "top", "border": 1})
     date = book.add_format({"num_format": "dd.mm.yyyy", "valign": "top", "border": 1})
-    sheet.merge_range(0, 0, 0, 8, TITLE["kk"], bold)
-    sheet.merge_range(1, 0, 1, 8, TITLE["ru"], bold)
-    sheet.merge_range(2, 0, 2, 8, _due(plan, ws, "kk"), bold)
-    sheet.merge_range(3, 0, 3, 8, _due(plan, ws, "ru", numeric=True), bold)
-    for r in range(4):
-        sheet.set_row(r, 36)
+    widths = (5, 22, 50, 50, 35, 35, 12, 30, 24)
+    for c, width in enumerate(widths):
+        sheet.set_column(c, c, width)
+    lead = [TITLE["kk"], TITLE["ru"], _due(plan, ws, "kk"), _due(plan, ws, "ru", numeric=True)]
+    for r, text in enumerate(lead):
+        sheet.merge_range(r, 0, r, 8, text, bold)
+        sheet.set_row(r, textfit.row_height([(text, sum(widths), True)]))
     headers = [
         "№",
         "Бағыт / Направление",
         "Іс-шара",
         "Мероприятие",
-        "Жауаптылар",
+        "Жауапты орындаушылар",
         "Ответственные",
         "Мерзімі / Срок",
         "Ұйымдар / Организации",
@@ -121,25 +122,29 @@ def write_xlsx(path: Path, ws: Workspace, plan: Plan) -> Path:
     ]
     for c, h in enumerate(headers):
         sheet.write_string(5, c, h, head)
+    sheet.set_row(
+        5, textfit.row_height([(h, w, True) for h, w in zip(headers, widths, strict=True)])
+    )
     titles = {i.code: i.title.both for i in _indicators(ws)}
     names = ws.by_bin
     for r, m in enumerate(plan.measures, start=6):
-        for c, value in enumerate(
-            [
-                m.no,
-                f"{_area(ws, m.area, 'kk')}\n{_area(ws, m.area, 'ru')}",
-                capitalised(m.text.kk),
-                capitalised(m.text.ru),
-                m.responsible.kk,
-                m.responsible.ru,
-            ]  # fmt: skip
-        ):
+        texts = [
+            m.no,
+            f"{_area(ws, m.area, 'kk')}\n{_area(ws, m.area, 'ru')}",
+            capitalised(m.text.kk),
+            capitalised(m.text.ru),
+            m.responsible.kk,
+            m.responsible.ru,
+        ]
+        for c, value in enumerate(texts):
             sheet.write_string(r, c, value, wrap)
         sheet.write_datetime(r, 6, dt.datetime.combine(m.deadline, dt.time()), date)
-        sheet.write_string(r, 7, ", ".join(names[b].name.ru for b in m.orgs if b in names), wrap)
-        sheet.write_string(r, 8, titles.get(m.indicator, m.indicator), wrap)
-    for c, width in enumerate((5, 22, 50, 50, 35, 35, 12, 30, 24)):
-        sheet.set_column(c, c, width)
+        orgs = ", ".join(names[b].name.ru for b in m.orgs if b in names)
+        title = titles.get(m.indicator, m.indicator)
+        sheet.write_string(r, 7, orgs, wrap)
+        sheet.write_string(r, 8, title, wrap)
+        cells = [*zip(texts, widths[:6], strict=True), (orgs, widths[7]), (title, widths[8])]
+        sheet.set_row(r, textfit.row_height([(t, w, False) for t, w in cells]))
     sheet.freeze_panes(6, 0)
     page_setup(sheet, 300, header_rows=1, footer=ws.campaign.subject.ru, header_at=5)
     book.close()
