@@ -3,6 +3,7 @@ that turns any failure into a bilingual message instead of a traceback."""
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import sys
 from functools import wraps
@@ -84,12 +85,24 @@ def friendly(func):
     return wrapper
 
 
+def _tolerant_console() -> None:
+    """A console whose encoding lacks Kazakh letters (cp1251 when an officer redirects
+    output to a file on Windows, cp866 in an old console) shows «?» for them instead of
+    ending the command with an encoding error."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            with contextlib.suppress(ValueError, OSError):  # closed or detached: nothing shown
+                reconfigure(errors="replace")
+
+
 class BilingualGroup(click.Group):
     """click's own usage errors (a mistyped option or value) get a bilingual first line and
     the command to ask for help, before click's detail."""
 
     def main(self, *args, **kwargs):
         kwargs.pop("standalone_mode", None)
+        _tolerant_console()
         try:
             return super().main(*args, standalone_mode=False, **kwargs)
         except click.UsageError as exc:

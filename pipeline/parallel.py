@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import faulthandler
 import math
 import os
 from collections.abc import Callable, Iterator
@@ -29,7 +30,11 @@ chunks let the ledger be written sooner, while the other chunks are still being 
 
 
 def _init(context: BatchContext) -> None:
+    """A worker reads hostile files: if one kills it, the ingest answers that file. The
+    fault handler a test runner may have enabled would only print a crash dump over that
+    answer, so a worker goes without it."""
     _STATE["context"] = context
+    faulthandler.disable()
 
 
 def _chunk(items: list[Item]) -> list[ParsedFile]:

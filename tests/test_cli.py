@@ -180,3 +180,31 @@ def test_mistyped_option_value_gets_a_bilingual_first_line(tmp_path):
     assert "Команда задана неверно" in result.output and "ingest --help" in result.output
     result = CliRunner().invoke(main, [])
     assert result.exit_code == 0 and "Usage:" in result.output and "Adal" in result.output
+
+
+def test_a_console_without_kazakh_letters_does_not_end_a_command(tmp_path):
+    """`adal status > status.txt` on Windows writes cp1251, which has no «ә, ғ, қ, ң, ө, ұ, ү,
+    һ, і»: the command once ended in «internal error». It now completes."""
+    import os
+    import subprocess
+    import sys
+
+    for encoding in ("cp1251", "cp866"):
+        root = tmp_path / encoding
+        env = {**os.environ, "PYTHONIOENCODING": encoding}
+        for args in (["init"], ["status"]):
+            result = subprocess.run(
+                [
+                    sys.executable,
+                    "-c",
+                    "from pipeline.cli import main; main()",
+                    "--root",
+                    str(root),
+                    *args,
+                ],
+                capture_output=True,
+                env=env,
+                timeout=120,
+            )
+            assert result.returncode == 0, result.stderr.decode(encoding, "replace")[-500:]
+            assert b"Traceback" not in result.stderr
