@@ -6,7 +6,7 @@ ROOT ?= .
 DEMO ?= demo
 ORGS ?= 2000
 
-.PHONY: install demo test lint format templates ingest status consolidate report mail bench docs clean
+.PHONY: install demo test test-fast lint format templates ingest status consolidate report mail bench docs clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -21,6 +21,9 @@ demo: install ## the whole job on a fictional district, in ./demo
 
 test: install
 	$(BIN)/pytest
+
+test-fast: install ## the edit-test loop: all but the tests marked slow (the wheel, the whole demo)
+	$(BIN)/pytest -m "not slow" -x
 
 lint: install
 	$(BIN)/ruff check pipeline tests

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import resource
 import sys
 import time
 import zipfile
@@ -19,6 +18,10 @@ _VALUES = re.compile(rb"<v>([^<]*)</v>|<t[^>]*>([^<]*)</t>")
 
 
 def _peak_mb() -> float:
+    try:
+        import resource  # POSIX only: on Windows the bench reports no peak
+    except ImportError:
+        return 0.0
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return round(max(own, children) / 1024, 1)

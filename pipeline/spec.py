@@ -1,11 +1,12 @@
 """One declarative spec per return: the single source of truth for templates,
 validation, error messages and consolidated sheets.
 
-A spec is data (YAML under `schemas/returns/`); this module only loads and checks it.
+A spec is data (YAML under `pipeline/schemas/returns/`); this module only loads and checks it.
 """
 
 from __future__ import annotations
 
+import importlib.resources
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -345,8 +346,9 @@ def _stage(value: str, where: str) -> str:
 
 
 def shipped_schemas() -> Path:
-    """The `schemas/` folder that ships with Adal, used when a campaign has none of its own."""
-    return Path(__file__).resolve().parent.parent / "schemas"
+    """The specs that ship inside the package (`pipeline/schemas/`), used when a campaign
+    has none of its own: found through the package, so an installed wheel has them too."""
+    return Path(str(importlib.resources.files("pipeline") / "schemas"))
 
 
 def schemas_dir(root: Path) -> Path:

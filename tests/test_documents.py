@@ -19,6 +19,8 @@ from pipeline.consolidate import SHEETS
 from pipeline.docxio import text_of
 from pipeline.numerals import ORGANISATION
 
+pytestmark = pytest.mark.slow  # one whole demo run for the module
+
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):

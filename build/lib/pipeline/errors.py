@@ -1,0 +1,65 @@
+"""A small family of exceptions whose messages are bilingual and end with the fix.
+
+The CLI prints `str(error)` and exits; nothing here ever reaches the user as a traceback.
+"""
+
+from __future__ import annotations
+
+
+class AdalError(Exception):
+    """Base error: `kk` and `ru` say what is wrong and how to fix it; `where` names the place."""
+
+    code = "adal_error"
+    exit_code = 1
+
+    def __init__(self, kk: str, ru: str, *, where: str = "") -> None:
+        self.kk = kk
+        self.ru = ru
+        self.where = where
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        prefix = f"{self.where}: " if self.where else ""
+        return f"{prefix}{self.kk}\n{prefix}{self.ru}"
+
+
+class ConfigError(AdalError):
+    """The campaign, the registry or a spec is wrong: the department must edit a file."""
+
+    code = "config_error"
+
+
+class WorkbookError(AdalError):
+    """A received file cannot be read at all; `code` says why (stable, for reports)."""
+
+    def __init__(self, code: str, kk: str, ru: str, *, where: str = "") -> None:
+        self.code = code
+        super().__init__(kk, ru, where=where)
+
+
+class MailError(AdalError):
+    """Mail could not be sent; the message names the server setting to check."""
+
+    code = "mail_error"
+
+
+class RefusedError(AdalError):
+    """A command refused to act because acting could destroy what a person made (exit 2)."""
+
+    code = "refused"
+    exit_code = 2
+
+
+class ImpossibleDateError(AdalError):
+    """Dates that cannot be true together (a plan approved before the reference it follows
+    was signed): nothing is written (exit 2)."""
+
+    code = "impossible_date"
+    exit_code = 2
+
+
+class BusyError(AdalError):
+    """Another Adal process holds what this command needs (an ingest on the same ledger)."""
+
+    code = "busy"
+    exit_code = 3

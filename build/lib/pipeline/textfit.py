@@ -1,0 +1,117 @@
+"""How many lines a text takes in a wrapped cell, so rows are set tall enough to show it.
+
+Viewers do not always grow a row to its wrapped text (LibreOffice keeps a height Excel
+wrote, Excel keeps one set by hand), so every writer sets heights itself. Widths are read
+from the font the cells use, Calibri 11 at 96 dpi — Calibri itself on Windows, Carlito
+(metric-compatible) elsewhere — with fontTools; only where neither is installed are they
+estimated by class of character, leaning wide. The text is wrapped at spaces as a viewer
+wraps it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from functools import cache
+from pathlib import Path
+
+COLUMN_PX = 7  # an Excel column-width unit: the width of a digit of Calibri 11
+PADDING_PX = 5 + 4  # Excel's own column padding, and the cell's inner margins
+LINE_PT = 15.0  # one line of Calibri 11
+
+_NARROW = set("ilIjtfr.,;:'!|()[]{}-·«»\"ііІ ")
+_WIDE = set("mwMWшщжмюыфЩШЖМЮЫФдДҚқҢңӨөҰұ@%—")
+
+
+_FONT_FILES = {
+    False: ("calibri.ttf", "Carlito-Regular.ttf"),
+    True: ("calibrib.ttf", "Carlito-Bold.ttf"),
+}
+_FONT_DIRS = (
+    Path(os.environ.get("WINDIR", "C:/Windows")) / "Fonts",
+    Path("/usr/share/fonts/truetype/crosextra"),
+    Path("/usr/share/fonts/crosextra"),
+    Path("/usr/local/share/fonts"),
+    Path.home() / ".fonts",
+    Path("/Library/Fonts"),
+)
+SIZE_PX = 11 * 96 / 72  # Calibri 11 at 96 dpi
+
+
+@cache
+def _advances(bold: bool) -> dict[int, float] | None:
+    """Each character's advance in pixels, from the first Calibri or Carlito found."""
+    for folder in _FONT_DIRS:
+        for name in _FONT_FILES[bold]:
+            path = folder / name
+            if not path.is_file():
+                continue
+            try:
+                from fontTools.ttLib import TTFont
+
+                logging.getLogger("fontTools").setLevel(logging.ERROR)
+                font = TTFont(str(path), lazy=True)
+                scale = SIZE_PX / font["head"].unitsPerEm
+                metrics = font["hmtx"].metrics
+                return {
+                    code: metrics[glyph][0] * scale for code, glyph in font.getBestCmap().items()
+                }
+            except Exception:  # a damaged font file: try the next, else estimate
+                continue
+    return None
+
+
+def char_px(char: str, bold: bool = False) -> float:
+    advances = _advances(bold)
+    if advances is not None and ord(char) in advances:
+        return advances[ord(char)]
+    return _estimate_px(char, bold)
+
+
+def _estimate_px(char: str, bold: bool = False) -> float:
+    """Where no font file is installed: by class of character, leaning wide."""
+    if char in _NARROW:
+        px = 3.5
+    elif char in _WIDE:
+        px = 9.0
+    elif char.isdigit():
+        px = 7.0
+    elif char.isupper():
+        px = 9.0
+    else:
+        px = 7.5
+    return px * (1.08 if bold else 1.0)
+
+
+def text_px(text: str, bold: bool = False) -> float:
+    return sum(char_px(c, bold) for c in text)
+
+
+def lines(text: str, width: float, bold: bool = False) -> int:
+    """Lines `text` takes in a column `width` units wide, wrapped at spaces; a word longer
+    than the line is broken where it runs out, as viewers do."""
+    room = max(width * COLUMN_PX + 5 - PADDING_PX, 20)
+    space = char_px(" ", bold)
+    total = 0
+    for paragraph in str(text).split("\n"):
+        used, count = 0.0, 1
+        for word in paragraph.split(" "):
+            size = text_px(word, bold)
+            if used and used + space + size > room:
+                count, used = count + 1, 0.0
+            if size > room:  # broken inside the word
+                extra, size = divmod(size, room)
+                count += int(extra)
+            used += (space if used else 0) + size
+        total += count
+    return total
+
+
+def height(text: str, width: float, bold: bool = False, line: float = LINE_PT) -> float:
+    """Row height in points for `text` wrapped in a column `width` units wide."""
+    return line * lines(text, width, bold) + 3
+
+
+def row_height(cells: list[tuple[str, float, bool]], minimum: float = LINE_PT) -> float:
+    """The height a row needs for every cell in it: (text, column width, bold)."""
+    return max([minimum, *(height(t, w, b) for t, w, b in cells if t)])
