@@ -8,10 +8,13 @@ ORGS ?= 2000
 
 .PHONY: install demo test test-fast lint format templates ingest status consolidate report mail bench docs clean
 
-$(VENV)/.installed: pyproject.toml
+# Exact versions from the lock file (made by `uv pip compile pyproject.toml --extra dev
+# -o requirements.lock`); pyproject.toml keeps the ranges for those who install the wheel.
+$(VENV)/.installed: pyproject.toml requirements.lock
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q -r requirements.lock
+	$(BIN)/pip install -q --no-deps -e .
 	touch $@
 
 install: $(VENV)/.installed

@@ -306,3 +306,26 @@ def test_every_picture_of_the_guide_has_its_source_in_the_demo(demo):
         text = (docs / guide).read_text(encoding="utf-8")
         for image in re.findall(r"\(img/([\w-]+)\.png\)", text):
             assert image in PICTURES and (docs / "img" / f"{image}.png").exists(), (guide, image)
+
+
+WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
+                    *(f"LPT{i}" for i in range(1, 10))}  # fmt: skip
+
+
+def test_every_path_the_demo_writes_is_legal_on_windows(demo):
+    """Officers run Adal on Windows: no «<>:"/\\|?*», no trailing dot or space, no device
+    name, no component past 120 characters."""
+    root = demo.parent
+    bad = []
+    for path in root.rglob("*"):
+        for part in path.relative_to(root).parts:
+            stem = part.split(".")[0].upper()
+            if (
+                any(c in part for c in '<>:"\\\\|?*')
+                or any(ord(c) < 32 for c in part)
+                or part.endswith((".", " "))
+                or stem in WINDOWS_RESERVED
+                or len(part) > 120
+            ):
+                bad.append(str(path.relative_to(root)))
+    assert not bad, bad[:10]

@@ -84,3 +84,16 @@ def test_campaign_overrides_for_years_the_package_does_not_know():
     cal = WorkCalendar(extra_days_off=[D(2027, 1, 4)], extra_working_days=[D(2027, 1, 9)])
     assert not cal.is_working_day(D(2027, 1, 4))
     assert cal.is_working_day(D(2027, 1, 9))
+
+
+def test_the_installed_calendar_knows_the_new_year_2025_transfer():
+    """With holidays 0.60 (the old floor) a deadline after 27.12.2024 came out two days
+    early: 03.01.2025 is a day off moved from Sunday 05.01.2025, a working day."""
+    import datetime as dt
+
+    from pipeline.workdays import WorkCalendar
+
+    calendar = WorkCalendar()
+    assert not calendar.is_working_day(dt.date(2025, 1, 3))
+    assert calendar.is_working_day(dt.date(2025, 1, 5))
+    assert calendar.add(dt.date(2024, 12, 27), 3) == dt.date(2025, 1, 5)
