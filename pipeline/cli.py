@@ -33,15 +33,15 @@ TYPE_SHORT = {
     type=click.Path(file_okay=False, path_type=Path),
     default=".",
     show_default=True,
-    help="Campaign folder with campaign/, inbox/, outbox/.",
+    help="Науқан қалтасы (campaign/, inbox/, outbox/) / Папка кампании.",
 )
 @click.option(
     "--db",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="Ledger SQLite file (default: ROOT/adal.sqlite).",
+    help="Есеп журналының файлы / Файл журнала (ROOT/adal.sqlite).",
 )
-@click.option("-v", "--verbose", is_flag=True, help="Show debug messages.")
+@click.option("-v", "--verbose", is_flag=True, help="Толық хабарлар / Подробные сообщения.")
 @click.pass_context
 def main(ctx: click.Context, root: Path, db: Path | None, verbose: bool) -> None:
     """Adal — сыбайлас жемқорлық тәуекелдеріне ішкі талдау / внутренний анализ коррупционных рисков.
@@ -71,14 +71,25 @@ def init(paths: Paths) -> None:
     for folder in (paths.inbox, paths.outbox):
         folder.mkdir(parents=True, exist_ok=True)
     click.echo(f"Дайын / Готово: {paths.campaign_file}\n  {paths.registry_file}")
+    click.echo(
+        "Келесі қадам: campaign.yaml файлын және ұйымдар тізілімін (organisations.xlsx) "
+        "толтырыңыз, содан кейін: adal templates\n"
+        "Следующий шаг: заполните campaign.yaml и реестр организаций (organisations.xlsx), "
+        "затем: adal templates"
+    )
 
 
 @main.command()
 @click.option(
-    "--inbox-only", is_flag=True, help="Stop once the inbox is filled (nothing ingested)."
+    "--inbox-only",
+    is_flag=True,
+    help="inbox/ толтырылған соң тоқтау / Остановиться, заполнив inbox/.",
 )
 @click.option(
-    "--seed", default=2023, show_default=True, help="Random seed of the fictional district."
+    "--seed",
+    default=2023,
+    show_default=True,
+    help="Демо-ауданның кездейсоқ саны / Случайное число демо-района.",
 )
 @click.pass_context
 @friendly
@@ -137,24 +148,29 @@ def templates(paths: Paths) -> None:
 
 
 @main.command()
-@click.option("--json", "as_json", is_flag=True, help="Print machine-readable outcomes.")
+@click.option("--json", "as_json", is_flag=True, help="Нәтиже JSON түрінде / Результат в JSON.")
 @click.option(
     "--received",
     type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M", "%d.%m.%Y"]),
     default=None,
-    help="Received time for a batch saved later than it arrived.",
+    help="Файлдар келген уақыт / Время поступления файлов (если сохранены позже).",
 )
-@click.option("--jobs", type=int, default=None, help="Reader processes (default: number of cores).")
+@click.option(
+    "--jobs",
+    type=int,
+    default=None,
+    help="Оқитын процестер саны / Число процессов чтения (по умолчанию: ядра).",
+)
 @click.option(
     "--accept-from",
     "accept_from",
     multiple=True,
-    help="Accept workbooks of another organisation sent from this address (held otherwise).",
+    help="Осы мекенжайдан басқа ұйымның файлын қабылдау / Принять файлы другой организации с этого адреса.",
 )
 @click.option(
     "--again",
     multiple=True,
-    help="Read a recorded file anew (its original name or SHA-256 start), e.g. after fixing the registry.",
+    help="Тіркелген файлды қайта оқу (атауы немесе SHA-256 басы) / Перечитать записанный файл (имя или начало SHA-256).",
 )
 @click.pass_obj
 @friendly
@@ -236,12 +252,12 @@ def ingest(
 
 
 @main.command()
-@click.option("--json", "as_json", is_flag=True, help="Print machine-readable status.")
+@click.option("--json", "as_json", is_flag=True, help="Күйі JSON түрінде / Состояние в JSON.")
 @click.option(
     "--today",
     type=click.DateTime(["%Y-%m-%d", "%d.%m.%Y"]),
     default=None,
-    help="Date measures are judged on (default: today).",
+    help="Бағалау күні / Дата оценки (по умолчанию: сегодня).",
 )
 @click.pass_obj
 @friendly
@@ -305,13 +321,17 @@ def _mark(org: dict, code: str, marks: dict[str, str]) -> str:
 
 
 @main.command()
-@click.option("--with-personal-data", is_flag=True, help="Full IINs: the HR service's own copy.")
-@click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
+@click.option(
+    "--with-personal-data",
+    is_flag=True,
+    help="ЖСН толық, кадр қызметі үшін / Полные ИИН, для кадровой службы.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Балдар JSON түрінде / Баллы в JSON.")
 @click.option(
     "--today",
     type=click.DateTime(["%Y-%m-%d", "%d.%m.%Y"]),
     default=None,
-    help="Date the 5.1 measures are judged on (default: today).",
+    help="5.1 бағалау күні / Дата оценки 5.1 (по умолчанию: сегодня).",
 )
 @click.pass_obj
 @friendly
@@ -353,21 +373,23 @@ def consolidate(
     "kind", type=click.Choice(["templates", "reminders", "feedback", "all"]), default="all"
 )
 @click.option(
-    "--send", is_flag=True, help="Send through SMTP (default: write .eml files to outbox/mail/)."
+    "--send",
+    is_flag=True,
+    help="SMTP арқылы жіберу / Отправить через SMTP (иначе .eml в outbox/mail/).",
 )
-@click.option("--limit", type=int, default=None, help="Send at most N messages this run.")
+@click.option("--limit", type=int, default=None, help="Ең көбі N хат / Не более N писем.")
 @click.option(
     "--pause",
     type=float,
     default=1.0,
     show_default=True,
-    help="Seconds between messages when sending.",
+    help="Хаттар арасындағы секунд / Секунд между письмами.",
 )
 @click.option(
     "--today",
     type=click.DateTime(["%Y-%m-%d", "%d.%m.%Y"]),
     default=None,
-    help="Date the reminders are judged on (default: today).",
+    help="Еске салу күні / Дата напоминаний (по умолчанию: сегодня).",
 )
 @click.pass_obj
 @friendly
@@ -404,13 +426,13 @@ def mail(
     "--signed",
     type=click.DateTime(["%Y-%m-%d", "%d.%m.%Y"]),
     required=True,
-    help="Date the analytical reference is signed.",
+    help="Талдамалық анықтамаға қол қойылған күн / Дата подписания справки.",
 )
 @click.option(
     "--approved",
     type=click.DateTime(["%Y-%m-%d", "%d.%m.%Y"]),
     default=None,
-    help="Date the action plan is approved (default: its deadline, 10 working days after signing).",
+    help="Іс-шаралар жоспары бекітілген күн / Дата утверждения плана (по умолчанию: срок).",
 )
 @click.pass_obj
 @friendly
@@ -462,7 +484,7 @@ def report(paths: Paths, signed: dt.datetime, approved: dt.datetime | None) -> N
             click.echo(f"    {key}")
 
 
-@main.command()
+@main.command(hidden=True)  # a developer tool: `make bench`
 @click.option("--orgs", default=2000, show_default=True, help="Organisation workbooks to generate.")
 @click.option(
     "--jobs", type=int, default=None, help="Processes for ingest (default: number of cores)."

@@ -208,3 +208,17 @@ def test_a_console_without_kazakh_letters_does_not_end_a_command(tmp_path):
             )
             assert result.returncode == 0, result.stderr.decode(encoding, "replace")[-500:]
             assert b"Traceback" not in result.stderr
+
+
+def test_officers_see_bilingual_option_help_and_no_developer_commands():
+    """Option help was English, and `bench`, a developer command, was listed to officers."""
+    import click
+
+    from pipeline.cli import main
+
+    shown = {name: c for name, c in main.commands.items() if not c.hidden}
+    assert "bench" not in shown and "demo-monitoring" not in shown
+    for command in [main, *shown.values()]:
+        for param in command.params:
+            if isinstance(param, click.Option) and param.help and param.name != "help":
+                assert " / " in param.help, (command.name, param.name, param.help)
