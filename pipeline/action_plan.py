@@ -9,7 +9,7 @@ import xlsxwriter
 
 from . import docxio, kazakh, textfit
 from .findings import capitalised
-from .indicators import load_indicators
+from .indicators import Indicator
 from .numerals import WORKING_DAY, count_in
 from .plan_measures import Measure
 from .planfile import Plan
@@ -89,11 +89,7 @@ def _row(ws: Workspace, m: Measure, lang: str) -> list[str]:
             m.responsible.get(lang), f"{m.deadline:%d.%m.%Y}"]  # fmt: skip
 
 
-def _indicators(ws: Workspace):
-    return load_indicators(ws.paths.schema_file("indicators.yaml"), ws.specs)
-
-
-def write_xlsx(path: Path, ws: Workspace, plan: Plan) -> Path:
+def write_xlsx(path: Path, ws: Workspace, plan: Plan, indicators: list[Indicator]) -> Path:
     book = xlsxwriter.Workbook(str(path), SAFE_OPTIONS)
     sheet = book.add_worksheet("4.1")
     bold = book.add_format({"bold": True, "text_wrap": True, "valign": "top"})
@@ -125,7 +121,7 @@ def write_xlsx(path: Path, ws: Workspace, plan: Plan) -> Path:
     sheet.set_row(
         5, textfit.row_height([(h, w, True) for h, w in zip(headers, widths, strict=True)])
     )
-    titles = {i.code: i.title.both for i in _indicators(ws)}
+    titles = {i.code: i.title.both for i in indicators}
     names = ws.by_bin
     for r, m in enumerate(plan.measures, start=6):
         texts = [

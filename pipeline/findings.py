@@ -69,10 +69,15 @@ def number(value: float | None) -> str:
 LEVEL_ORDER = ("high", "medium")
 
 
-def find(ws: Workspace, table: pd.DataFrame, indicators: list[Indicator]) -> list[Finding]:
+LANGS = ("kk", "ru")
+
+
+def find(
+    ws: Workspace, table: pd.DataFrame, indicators: list[Indicator], wording: dict | None = None
+) -> list[Finding]:
     """A finding per indicator that reached medium or high somewhere. Its sentence says how
     many organisations are at each level and which: the level follows each table row."""
-    wording = load_yaml(ws.paths.schema_file("report.yaml"))
+    wording = wording or load_yaml(ws.paths.schema_file("report.yaml"))
     names = ws.by_bin
     out = []
     for ind in indicators:
@@ -89,9 +94,6 @@ def find(ws: Workspace, table: pd.DataFrame, indicators: list[Indicator]) -> lis
         text = Text(*(_sentence(ind, hits, len(judged), median, wording, lang) for lang in LANGS))
         out.append(Finding(ind, hits, len(judged), median, text))
     return out
-
-
-LANGS = ("kk", "ru")
 
 
 def _sentence(

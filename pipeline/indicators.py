@@ -44,13 +44,6 @@ class Measure:
     # return's to count: one fact is scored once
     unless_in: tuple[str, tuple[str, ...]] | None = None
 
-    def describe(self) -> str:
-        if self.kind == "org":
-            return f"registry.{self.column}"
-        what = "count" if self.kind == "count" else f"sum({self.column})"
-        cond = " and ".join(f"{c}{'@' + a if a else ''} in {list(v)}" for c, a, v in self.where)
-        return f"{self.return_code}: {what}" + (f" where {cond}" if cond else "")
-
 
 @dataclass(frozen=True)
 class Unit:

@@ -282,12 +282,13 @@ def write_reference(
     states,
     *,
     indicators: list[Indicator],
+    wording: dict | None = None,
     signed: dt.date | None = None,
     public: bool = False,
     plan_due: dt.date | None = None,
 ) -> Path:
     """Write the reference in one language; `public` leaves out the executor's contacts."""
-    texts = load_yaml(ws.paths.schema_file("report.yaml"))
+    texts = wording or load_yaml(ws.paths.schema_file("report.yaml"))
     c = ws.campaign
 
     def t(text):

@@ -48,10 +48,9 @@ def build_report(ws: Workspace, signed: dt.date, approved: dt.date | None = None
     data = frames.load(ws)
     indicators = load_indicators(ws.paths.schema_file("indicators.yaml"), ws.specs)
     table = compute(indicators, ws.organisations, data.frames, ws.specs, data.available)
-    findings = find(ws, table, indicators)
-    measures = measures_from(
-        findings, approved, calendar, load_yaml(ws.paths.schema_file("report.yaml"))
-    )
+    wording = load_yaml(ws.paths.schema_file("report.yaml"))  # read once for every document
+    findings = find(ws, table, indicators, wording)
+    measures = measures_from(findings, approved, calendar, wording)
     plan = Plan(
         signed, approved, plan_due, publication_due, measures, settings.get("monitoring_months", 12)
     )
@@ -70,13 +69,14 @@ def build_report(ws: Workspace, signed: dt.date, approved: dt.date | None = None
                 measures,
                 data.states,
                 indicators=indicators,
+                wording=wording,
                 signed=plan.signed,
                 plan_due=plan.plan_due,
             )
         )
         files.append(action_plan.write_docx(out / f"4.1-action-plan-{lang}.docx", ws, plan, lang))
-    files.append(action_plan.write_xlsx(out / "4.1-action-plan.xlsx", ws, plan))
-    files += _publication(ws, out / "3.2-publication", findings, plan, data, indicators)
+    files.append(action_plan.write_xlsx(out / "4.1-action-plan.xlsx", ws, plan, indicators))
+    files += _publication(ws, out / "3.2-publication", findings, plan, data, indicators, wording)
     register.write_additions_template(ws)
     positions = register.derive(ws, data, plan.measures)
     files.append(
@@ -135,7 +135,7 @@ def _working_day_from(calendar, day: dt.date) -> dt.date:
 
 
 def _publication(
-    ws: Workspace, folder: Path, findings: list[Finding], plan: Plan, data, indicators
+    ws: Workspace, folder: Path, findings: list[Finding], plan: Plan, data, indicators, wording
 ) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     docs = []
@@ -149,6 +149,7 @@ def _publication(
                 plan.measures,
                 data.states,
                 indicators=indicators,
+                wording=wording,
                 signed=plan.signed,
                 public=True,
                 plan_due=plan.plan_due,
