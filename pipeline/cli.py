@@ -6,7 +6,6 @@ import datetime as dt
 import json
 import os
 import shutil
-import sys
 from collections import Counter
 from pathlib import Path
 
@@ -14,7 +13,7 @@ import click
 from loguru import logger
 
 from . import ledger
-from .cli_support import BilingualGroup, friendly, setup_logging
+from .cli_support import BilingualGroup, friendly, progress_bar, setup_logging
 from .errors import ConfigError
 from .messages import render
 from .numerals import MEASURE, RISK, WORKING_DAY, count
@@ -25,12 +24,18 @@ TYPE_SHORT = {
     "preschool": "Балабақша/Детсад",
     "additional": "Қосымша/Доп.",
 }
+MAIL_KIND = {
+    "templates": "Үлгілер / Шаблоны",
+    "reminders": "Еске салулар / Напоминания",
+    "feedback": "Түзету файлдары / Файлы для исправления",
+}
 
 
 @click.group(cls=BilingualGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--root",
     type=click.Path(file_okay=False, path_type=Path),
+    metavar="ҚАЛТА/ПАПКА",
     default=".",
     show_default=True,
     help="Науқан қалтасы (campaign/, inbox/, outbox/) / Папка кампании.",
@@ -38,6 +43,7 @@ TYPE_SHORT = {
 @click.option(
     "--db",
     type=click.Path(dir_okay=False, path_type=Path),
+    metavar="ФАЙЛ",
     default=None,
     help="Есеп журналының файлы / Файл журнала (ROOT/adal.sqlite).",
 )
@@ -46,7 +52,8 @@ TYPE_SHORT = {
 def main(ctx: click.Context, root: Path, db: Path | None, verbose: bool) -> None:
     """Adal — сыбайлас жемқорлық тәуекелдеріне ішкі талдау / внутренний анализ коррупционных рисков.
 
-    Internal analysis of corruption risks (KZ/RU) for an education department.
+    Жұмыс реті / Порядок работы: init → templates → mail templates → ingest → status →
+    mail reminders, mail feedback → consolidate → report → ingest (5.1) → status.
     """
     paths = Paths(root.resolve(), db.resolve() if db else None)
     ctx.obj = paths
@@ -57,7 +64,11 @@ def main(ctx: click.Context, root: Path, db: Path | None, verbose: bool) -> None
 @click.pass_obj
 @friendly
 def init(paths: Paths) -> None:
-    """Науқанды бастау / Начать кампанию: campaign.yaml (the 2023 plan) and an empty registry."""
+    """Науқанды бастау / Начать кампанию.
+
+    campaign.yaml (2023 жылғы жоспар бойынша) және бос ұйымдар тізілімі / campaign.yaml (по
+    плану 2023 года) и пустой реестр организаций.
+    """
     from .campaign import load_campaign
     from .registry import write_registry
     from .spec import shipped_schemas
@@ -71,12 +82,7 @@ def init(paths: Paths) -> None:
     for folder in (paths.inbox, paths.outbox):
         folder.mkdir(parents=True, exist_ok=True)
     click.echo(f"Дайын / Готово: {paths.campaign_file}\n  {paths.registry_file}")
-    click.echo(
-        "Келесі қадам: campaign.yaml файлын және ұйымдар тізілімін (organisations.xlsx) "
-        "толтырыңыз, содан кейін: adal templates\n"
-        "Следующий шаг: заполните campaign.yaml и реестр организаций (organisations.xlsx), "
-        "затем: adal templates"
-    )
+    _next("next_init")
 
 
 @main.command()
@@ -88,13 +94,18 @@ def init(paths: Paths) -> None:
 @click.option(
     "--seed",
     default=2023,
+    metavar="САН/ЧИСЛО",
     show_default=True,
     help="Демо-ауданның кездейсоқ саны / Случайное число демо-района.",
 )
 @click.pass_context
 @friendly
 def demo(ctx: click.Context, inbox_only: bool, seed: int) -> None:
-    """Демо / Демо: a fictional district, its templates and inbox, then the whole job."""
+    """Демо-аудан / Демо-район.
+
+    Ойдан шығарылған аудан, оның үлгілері мен inbox/, содан кейін бүкіл жұмыс / Вымышленный
+    район, его шаблоны и inbox/, затем вся работа.
+    """
     from .demo import build_demo
 
     paths: Paths = ctx.obj
@@ -111,6 +122,24 @@ def demo(ctx: click.Context, inbox_only: bool, seed: int) -> None:
             f"\n== adal {' '.join([command.name, *(f'--{k} {v:%Y-%m-%d}' for k, v in kwargs.items())])} =="
         )
         ctx.invoke(command, **kwargs)
+
+
+def _next(code: str, **fields: object) -> None:
+    """The command's last lines: what to do next, in Kazakh, then in Russian."""
+    message = render(code, **fields)
+    click.echo(f"{message.kk}\n{message.ru}")
+
+
+def _warn_missing_contact(ws, mail: bool = False) -> None:
+    """Templates, letters and the reference print the department's contact: say what the
+    campaign lacks instead of printing blanks."""
+    campaign = ws.campaign
+    missing = [name for name, value in (("e-mail", campaign.contact_email),
+               ("телефон", campaign.contact_phone)) if not value]  # fmt: skip
+    if missing:
+        click.echo(render("contact_missing", fields=", ".join(missing)).text, err=True)
+    if mail and not (campaign.smtp.get("from") or campaign.contact_email):
+        click.echo(render("sender_missing").text, err=True)
 
 
 def _echo_nil_rule(paths: Paths) -> None:
@@ -139,12 +168,21 @@ def _with_organisations(paths: Paths):
 @click.pass_obj
 @friendly
 def templates(paths: Paths) -> None:
-    """Үлгілер / Шаблоны: one pre-filled bilingual workbook per organisation (outbox/templates/)."""
+    """Үлгілер / Шаблоны.
+
+    Әр ұйымға өз деректері толтырылған екі тілді кітап / Каждой организации двуязычная
+    книга с её данными (outbox/templates/).
+    """
     from .templates import write_templates
 
     ws = _with_organisations(paths)
-    written = write_templates(paths.outbox / "templates", ws.organisations, ws.campaign, ws.specs)
+    _warn_missing_contact(ws)
+    with progress_bar("Үлгілер / Шаблоны") as progress:
+        written = write_templates(
+            paths.outbox / "templates", ws.organisations, ws.campaign, ws.specs, progress
+        )
     click.echo(f"Үлгілер / Шаблоны: {len(written)} → {paths.outbox / 'templates'}")
+    _next("next_templates")
 
 
 @main.command()
@@ -152,23 +190,27 @@ def templates(paths: Paths) -> None:
 @click.option(
     "--received",
     type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M", "%d.%m.%Y"]),
+    metavar="ЖЖЖЖ-АА-КК/ГГГГ-ММ-ДД",
     default=None,
-    help="Файлдар келген уақыт / Время поступления файлов (если сохранены позже).",
+    help="Файлдар келген уақыт, егер кейін сақталса / Время поступления файлов, если они сохранены позже.",
 )
 @click.option(
     "--jobs",
     type=int,
+    metavar="САН/ЧИСЛО",
     default=None,
-    help="Оқитын процестер саны / Число процессов чтения (по умолчанию: ядра).",
+    help="Оқитын процестер саны (әдепкісі: ядролар саны) / Число процессов чтения (по умолчанию: число ядер).",
 )
 @click.option(
     "--accept-from",
     "accept_from",
+    metavar="МЕКЕНЖАЙ/АДРЕС",
     multiple=True,
     help="Осы мекенжайдан басқа ұйымның файлын қабылдау / Принять файлы другой организации с этого адреса.",
 )
 @click.option(
     "--again",
+    metavar="ФАЙЛ",
     multiple=True,
     help="Тіркелген файлды қайта оқу (атауы немесе SHA-256 басы) / Перечитать записанный файл (имя или начало SHA-256).",
 )
@@ -182,34 +224,26 @@ def ingest(
     accept_from: tuple[str, ...],
     again: tuple[str, ...],
 ) -> None:
-    """Есептерді қабылдау / Приём отчётов: read inbox/, validate, store, archive, write feedback."""
+    """Есептерді қабылдау / Приём отчётов.
+
+    inbox/ файлдарын оқу, тексеру, журналға жазу, мұрағаттау, түзету файлдарын жазу / Чтение
+    файлов inbox/, проверка, запись в журнал, архив, файлы для исправления.
+    """
     from .ingest import ingest as run_ingest
     from .parallel import parallel_reader
 
     ws = open_workspace(paths)
-    bar = None
-
-    def progress(done: int, total: int) -> None:
-        nonlocal bar
-        if as_json or total < 20:
-            return
-        if bar is None:
-            bar = click.progressbar(length=total, label="Өңдеу / Обработка", file=sys.stderr)
-            bar.__enter__()
-        bar.update(1)
-
     workers = jobs or os.cpu_count() or 1
-    outcomes = run_ingest(
-        ws,
-        received=received,
-        progress=progress,
-        reader=parallel_reader(ws, workers),
-        jobs=workers,
-        accept_from=frozenset(a.lower() for a in accept_from),
-        again=again,
-    )
-    if bar is not None:
-        bar.__exit__(None, None, None)
+    with progress_bar("Өңдеу / Обработка", quiet=as_json) as progress:
+        outcomes = run_ingest(
+            ws,
+            received=received,
+            progress=progress,
+            reader=parallel_reader(ws, workers),
+            jobs=workers,
+            accept_from=frozenset(a.lower() for a in accept_from),
+            again=again,
+        )
     logger.info("ingested {} files", len(outcomes))
     if as_json:
         click.echo(
@@ -249,6 +283,7 @@ def ingest(
         click.echo(
             f"Түзету файлдары / Файлы для исправления: {len(fb)} → {paths.outbox / 'feedback'}"
         )
+    _next("next_ingest_feedback" if fb else "next_ingest")
 
 
 @main.command()
@@ -256,13 +291,18 @@ def ingest(
 @click.option(
     "--today",
     type=click.DateTime(["%Y-%m-%d", "%d.%m.%Y"]),
+    metavar="ЖЖЖЖ-АА-КК/ГГГГ-ММ-ДД",
     default=None,
-    help="Бағалау күні / Дата оценки (по умолчанию: сегодня).",
+    help="Бағалау күні (әдепкісі: бүгін) / Дата оценки (по умолчанию: сегодня).",
 )
 @click.pass_obj
 @friendly
 def status(paths: Paths, as_json: bool, today: dt.datetime | None) -> None:
-    """Кім тапсырды / Кто сдал: organisation × return states and the reporting rate per type."""
+    """Кім тапсырды / Кто сдал.
+
+    Әр ұйымның әр есебінің күйі және ұйым түрі бойынша тапсыру деңгейі / Состояние каждого
+    отчёта каждой организации и уровень сдачи по типам организаций.
+    """
     from . import frames
     from .monitoring import STATE_TEXT as MEASURE_TEXT
     from .monitoring import states as measure_states
@@ -310,6 +350,11 @@ def status(paths: Paths, as_json: bool, today: dt.datetime | None) -> None:
             "Ұсынымдардың орындалуы / Исполнение рекомендаций (5.1): "
             + ", ".join(f"{MEASURE_TEXT[k].both} {n}" for k, n in counts.most_common())
         )
+    missing = any(
+        state == "missing" for org in data["organisations"] for state in org["returns"].values()
+    )
+    if not plan:
+        _next("next_status_missing" if missing else "next_status_complete")
 
 
 def _mark(org: dict, code: str, marks: dict[str, str]) -> str:
@@ -330,29 +375,37 @@ def _mark(org: dict, code: str, marks: dict[str, str]) -> str:
 @click.option(
     "--today",
     type=click.DateTime(["%Y-%m-%d", "%d.%m.%Y"]),
+    metavar="ЖЖЖЖ-АА-КК/ГГГГ-ММ-ДД",
     default=None,
-    help="5.1 бағалау күні / Дата оценки 5.1 (по умолчанию: сегодня).",
+    help="5.1 бағалау күні (әдепкісі: бүгін) / Дата оценки 5.1 (по умолчанию: сегодня).",
 )
 @click.pass_obj
 @friendly
 def consolidate(
     paths: Paths, with_personal_data: bool, as_json: bool, today: dt.datetime | None
 ) -> None:
-    """Жиынтық / Свод: outbox/consolidated-<campaign>.xlsx with indicators, risk map, charts."""
+    """Жиынтық / Свод.
+
+    Көрсеткіштер, тәуекелдер картасы және диаграммалар бар жиынтық кітап / Сводная книга с
+    показателями, картой рисков и диаграммами (outbox/consolidated-….xlsx).
+    """
     from . import frames
     from .consolidate import write_consolidated
     from .indicators import load_indicators, scores
+    from .planfile import read_plan
 
     ws = _with_organisations(paths)
     indicators = load_indicators(paths.schema_file("indicators.yaml"), ws.specs)
-    data = frames.load(ws)
-    path, table = write_consolidated(
-        ws,
-        data,
-        indicators,
-        with_personal_data=with_personal_data,
-        today=today.date() if today else None,
-    )
+    with progress_bar("Жиынтық / Свод", quiet=as_json) as progress:
+        data = frames.load(ws)
+        path, table = write_consolidated(
+            ws,
+            data,
+            indicators,
+            with_personal_data=with_personal_data,
+            today=today.date() if today else None,
+            progress=progress,
+        )
     wide = scores(table)
     if as_json:
         out = {
@@ -366,6 +419,8 @@ def consolidate(
     names = ws.by_bin
     for bin_, value in top.items():
         click.echo(f"  {value:5.1f}  {names[bin_].name.ru}")
+    if not read_plan(paths.outbox):
+        _next("next_consolidate")
 
 
 @main.command()
@@ -375,12 +430,15 @@ def consolidate(
 @click.option(
     "--send",
     is_flag=True,
-    help="SMTP арқылы жіберу / Отправить через SMTP (иначе .eml в outbox/mail/).",
+    help="SMTP арқылы жіберу (әйтпесе outbox/mail/ ішіне .eml) / Отправить через SMTP (иначе .eml в outbox/mail/).",
 )
-@click.option("--limit", type=int, default=None, help="Ең көбі N хат / Не более N писем.")
+@click.option(
+    "--limit", type=int, default=None, metavar="САН/ЧИСЛО", help="Ең көбі N хат / Не более N писем."
+)
 @click.option(
     "--pause",
     type=float,
+    metavar="СЕКУНД",
     default=1.0,
     show_default=True,
     help="Хаттар арасындағы секунд / Секунд между письмами.",
@@ -388,60 +446,82 @@ def consolidate(
 @click.option(
     "--today",
     type=click.DateTime(["%Y-%m-%d", "%d.%m.%Y"]),
+    metavar="ЖЖЖЖ-АА-КК/ГГГГ-ММ-ДД",
     default=None,
-    help="Еске салу күні / Дата напоминаний (по умолчанию: сегодня).",
+    help="Еске салу күні (әдепкісі: бүгін) / Дата напоминаний (по умолчанию: сегодня).",
 )
 @click.pass_obj
 @friendly
 def mail(
     paths: Paths, kind: str, send: bool, limit: int | None, pause: float, today: dt.datetime | None
 ) -> None:
-    """Пошта / Почта: templates, reminders and correction files to the organisations."""
+    """Пошта / Почта.
+
+    Ұйымдарға үлгілер, еске салулар және түзету файлдары / Организациям: шаблоны,
+    напоминания и файлы для исправления.
+    """
     from .mail import KINDS, run_mail
 
     ws = _with_organisations(paths)
+    _warn_missing_contact(ws, mail=not send)
     for one in KINDS if kind == "all" else (kind,):
-        report = run_mail(
-            ws,
-            one,
-            send=send,
-            limit=limit,
-            pause=pause if send else 0,
-            today=today.date() if today else None,
-        )
+        with progress_bar(MAIL_KIND[one]) as progress:
+            report = run_mail(
+                ws,
+                one,
+                send=send,
+                limit=limit,
+                pause=pause if send else 0,
+                today=today.date() if today else None,
+                progress=progress,
+            )
         done = (
             f"жіберілді / отправлено {report.sent}"
             if send
             else f"жазылды / записано {report.written} .eml"
         )
-        click.echo(f"{one}: {done}; бұрын жіберілген / отправлены ранее {report.skipped}")
+        click.echo(
+            f"{MAIL_KIND[one]}: {done}; бұрын жіберілген / отправлены ранее {report.skipped}"
+        )
         for to, error in report.failed or []:
             click.echo(f"  ✗ {to}: {error}", err=True)
     if not send:
         click.echo(f"Қарап шығыңыз / Просмотрите: {paths.outbox / 'mail'}")
+        command = "adal mail --send" if kind == "all" else f"adal mail {kind} --send"
+        _next("next_mail_preview", folder=paths.outbox / "mail", command=command)
+    else:
+        _next("next_mail_sent")
 
 
 @main.command()
 @click.option(
     "--signed",
     type=click.DateTime(["%Y-%m-%d", "%d.%m.%Y"]),
+    metavar="ЖЖЖЖ-АА-КК/ГГГГ-ММ-ДД",
     required=True,
     help="Талдамалық анықтамаға қол қойылған күн / Дата подписания справки.",
 )
 @click.option(
     "--approved",
     type=click.DateTime(["%Y-%m-%d", "%d.%m.%Y"]),
+    metavar="ЖЖЖЖ-АА-КК/ГГГГ-ММ-ДД",
     default=None,
-    help="Іс-шаралар жоспары бекітілген күн / Дата утверждения плана (по умолчанию: срок).",
+    help="Іс-шаралар жоспары бекітілген күн (әдепкісі: мерзімі) / Дата утверждения плана (по умолчанию: срок).",
 )
 @click.pass_obj
 @friendly
 def report(paths: Paths, signed: dt.datetime, approved: dt.datetime | None) -> None:
-    """Анықтама мен жоспар / Справка и план: 3.1, 3.2, 4.1, 5.1 templates, 6.1 register."""
+    """Анықтама мен жоспар / Справка и план.
+
+    3.1 талдамалық анықтама, 3.2 жариялау, 4.1 іс-шаралар жоспары, 5.1 үлгілері, 6.1 тізілім /
+    3.1 аналитическая справка, 3.2 публикация, 4.1 план мероприятий, шаблоны 5.1, 6.1 реестр.
+    """
     from .report import build_report
 
     ws = _with_organisations(paths)
-    outcome = build_report(ws, signed.date(), approved.date() if approved else None)
+    _warn_missing_contact(ws)
+    with progress_bar("Анықтама / Справка") as progress:
+        outcome = build_report(ws, signed.date(), approved.date() if approved else None, progress)
     plan = outcome.plan
     found, measures = len(outcome.findings), len(plan.measures)
     click.echo(
@@ -482,6 +562,7 @@ def report(paths: Paths, signed: dt.datetime, approved: dt.datetime | None) -> N
         )
         for key in outcome.blanks:
             click.echo(f"    {key}")
+    _next("next_report", folder=paths.outbox / "report")
 
 
 @main.command(hidden=True)  # a developer tool: `make bench`

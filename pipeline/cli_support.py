@@ -6,13 +6,16 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import sys
+from collections.abc import Iterator
 from functools import wraps
 
 import click
 from loguru import logger
 from xlsxwriter.exceptions import FileCreateError
 
+from .cli_text import speak_kazakh_and_russian
 from .errors import AdalError
+from .progress import Progress
 from .workspace import Paths
 
 
@@ -27,6 +30,29 @@ def setup_logging(paths: Paths, verbose: bool) -> None:
     logs = paths.outbox / "logs"
     # opened on the first message only: a command that refuses a folder leaves no trace in it
     logger.add(logs / "adal-{time:YYYY-MM-DD}.log", level="DEBUG", encoding="utf-8", delay=True)
+
+
+@contextlib.contextmanager
+def progress_bar(label: str, quiet: bool = False) -> Iterator[Progress]:
+    """A bar on stderr while a long command works, only when a person watches a terminal:
+    nothing for `--json`, a redirected output or a short job."""
+    watched = not quiet and sys.stderr.isatty()
+    bar = None
+
+    def update(done: int, total: int) -> None:
+        nonlocal bar
+        if not watched or total < 2:
+            return
+        if bar is None:
+            bar = click.progressbar(length=total, label=label, file=sys.stderr)
+            bar.__enter__()
+        bar.update(max(done - bar.pos, 0))
+
+    try:
+        yield update
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
 
 
 def friendly(func):
@@ -96,13 +122,35 @@ def _tolerant_console() -> None:
                 reconfigure(errors="replace")
 
 
+OPTIONS_METAVAR = "[ПАРАМЕТРЛЕР/ПАРАМЕТРЫ]"
+
+
+class BilingualCommand(click.Command):
+    """A command whose usage line names its options in Kazakh and Russian."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("options_metavar", OPTIONS_METAVAR)
+        super().__init__(*args, **kwargs)
+
+
 class BilingualGroup(click.Group):
     """click's own usage errors (a mistyped option or value) get a bilingual first line and
     the command to ask for help, before click's detail."""
 
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("options_metavar", OPTIONS_METAVAR)
+        kwargs.setdefault("subcommand_metavar", "КОМАНДА ...")
+        super().__init__(*args, **kwargs)
+        self.command_class = BilingualCommand
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """In the order they are declared, which is the order of the work."""
+        return list(self.commands)
+
     def main(self, *args, **kwargs):
         kwargs.pop("standalone_mode", None)
         _tolerant_console()
+        speak_kazakh_and_russian()
         try:
             return super().main(*args, standalone_mode=False, **kwargs)
         except click.UsageError as exc:

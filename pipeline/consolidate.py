@@ -21,6 +21,7 @@ from .monitoring import STATE_TEXT as MEASURE_TEXT
 from .monitoring import states as measure_states
 from .nil_rule import NIL_STATE
 from .planfile import read_plan
+from .progress import Progress, Steps, silent
 from .spec import ReturnSpec
 from .status import STATE_TEXT, STATES, summary
 from .workspace import Workspace
@@ -76,9 +77,11 @@ def _return_sheet(
         + [c.label.both for c in spec.columns]
         + ["Файл / Файл", "Жол / Строка"]
     )
-    kinds = ["str"] * 3 + [KIND.get(c.type, "str") for c in spec.columns] + ["str", "num"]
+    kinds = ["str"] + ["wrap"] * 2 + [KIND.get(c.type, "wrap") for c in spec.columns]
+    kinds += ["wrap", "num"]
     widths = [14, 34, 16] + [max(12, min(c.width or 18, 40)) for c in spec.columns] + [30, 8]
-    sheet = w.table(spec.sheet, headers, out.itertuples(index=False, name=None), widths, kinds)
+    rows = out.itertuples(index=False, name=None)
+    sheet = w.table(spec.sheet, headers, rows, widths, kinds)
     sheet.set_tab_color("#5B9BD5")
 
 
@@ -134,12 +137,18 @@ def _cover(w: _Writer, ws: Workspace, data: Consolidated, now: dt.datetime, pers
     for bin_, per in data.states.items():
         for code, state in per.items():
             if state.file:
+                texts = [
+                    names[bin_].name.ru,
+                    f"{code} ({state.text})",
+                    state.file if personal else mask_ids_in_text(state.file),
+                ]
                 w.cell(sheet, r, 0, bin_)
-                w.cell(sheet, r, 1, names[bin_].name.ru)
-                w.cell(sheet, r, 2, f"{code} ({state.text})")
-                w.cell(sheet, r, 3, state.file if personal else mask_ids_in_text(state.file))
+                for col, text in enumerate(texts, start=1):
+                    w.cell(sheet, r, col, text, w.wrap)
                 w.cell(sheet, r, 4, dt.datetime.fromisoformat(state.received_at), w.stamp)
                 w.cell(sheet, r, 5, state.sha256)
+                cells = [(t, widths[c], False) for c, t in enumerate(texts, start=1)]
+                sheet.set_row(r, textfit.row_height(cells))
                 r += 1
     for col, width in enumerate(widths):
         sheet.set_column(col, col, width)
@@ -163,8 +172,7 @@ def _completeness(w: _Writer, ws: Workspace, data: Consolidated) -> int:
         )
     kinds = ["str"] * 3 + ["wrap"] * len(codes) + ["pct"]
     widths = [14, 34, 26] + [16] * len(codes) + [12]
-    fit = list(range(3, 3 + len(codes)))  # «кешікті, нөлдік есеп / …» wraps, whole
-    sheet = w.table(SHEETS["complete"], headers, rows, widths, kinds, fit=fit)
+    sheet = w.table(SHEETS["complete"], headers, rows, widths, kinds)
     last = len(rows)
     colours = {
         "жоқ / нет": "#F8CBAD",
@@ -184,7 +192,9 @@ def _completeness(w: _Writer, ws: Workspace, data: Consolidated) -> int:
     )
     w.heads(sheet, top, heads, widths[: len(heads)] + [16] * max(0, len(heads) - len(widths)))
     for r, (org_type, s) in enumerate(stats.items(), start=top + 1):
-        w.cell(sheet, r, 0, ws.campaign.org_types[org_type].both)
+        name = ws.campaign.org_types[org_type].both
+        w.cell(sheet, r, 0, name, w.wrap)
+        sheet.set_row(r, textfit.height(name, widths[0]))
         for col, state in enumerate(STATES, start=1):
             w.cell(sheet, r, col, s[state])
         w.cell(sheet, r, len(STATES) + 1, s["nil"])
@@ -247,9 +257,8 @@ def _indicators_sheet(
         SHEETS["ind"],
         headers,
         rows,
-        [14, 30, 16, 18, 8, 50, 10, 10, 10, 12, 12, 12, 10, 14, 8, 6, 60],
+        [14, 30, 16, 18, 13, 50, 11, 13, 10, 12, 12, 12, 10, 14, 8, 6, 60],
         kinds,
-        fit=[5, len(headers) - 1],
     )
     sheet.set_column(3, 3, 18, None, {"hidden": True})  # the indicator's code: for scripts
     colours = {  # keyed by level, so rewording a level keeps its colour
@@ -366,7 +375,7 @@ def _monitoring_sheet(w: _Writer, ws: Workspace, data: Consolidated, today: dt.d
     ]
     kinds = ["any", "any", "any", "wrap", "any", "any", "any", "wrap"]
     widths = [14, 30, 5, 60, 12, 18, 14, 30]
-    sheet = w.table("5.1 Мониторинг", headers, rows, widths, kinds, fit=[3, 7])
+    sheet = w.table("5.1 Мониторинг", headers, rows, widths, kinds)
     colours = {  # keyed by state, so rewording a state keeps its colour
         MEASURE_TEXT[state].both: colour
         for state, colour in (
@@ -387,13 +396,16 @@ def write_consolidated(
     with_personal_data: bool = False,
     now: dt.datetime | None = None,
     today: dt.date | None = None,
+    progress: Progress = silent,
 ) -> tuple[Path, pd.DataFrame]:
     """Write the consolidated workbook; returns its path and the indicator table it shows."""
     now = now or dt.datetime.now()
     path = output_path(ws, with_personal_data)
     path.parent.mkdir(parents=True, exist_ok=True)
+    steps = Steps(progress, len(ws.collected) + 5)
     table = compute(indicators, ws.organisations, data.frames, ws.specs, data.available)
     wide = scores(table)
+    steps.advance()
     w = _Writer(
         path,
         constant_memory=sum(len(f) for f in data.frames.values()) > LARGE,
@@ -404,10 +416,12 @@ def write_consolidated(
     _registry_sheet(w, ws)
     for code, spec in ws.collected.items():
         _return_sheet(w, ws, spec, data.frames[code], with_personal_data)
+        steps.advance()
     _indicators_sheet(w, ws, table, indicators)
     _risk_map(w, ws, wide, data)
     write_charts(w, ws, table, wide, top, SHEETS, {i.code: i.title.ru for i in indicators})
     _monitoring_sheet(w, ws, data, today or now.date())
+    steps.advance()
     w.book.set_properties(
         {
             "title": f"{ws.campaign.name.ru}: свод",
@@ -416,4 +430,5 @@ def write_consolidated(
         }
     )
     w.book.close()
+    steps.advance(steps.total)
     return path, table

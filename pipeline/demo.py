@@ -12,6 +12,7 @@ import datetime as dt
 import os
 import random
 import shutil
+from copy import copy
 from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
@@ -21,6 +22,7 @@ import openpyxl
 import yaml
 
 from . import layout as L
+from . import textfit
 from .campaign import load_campaign
 from .demo_data import make_district, rows_for
 from .own_folder import claim, require_own
@@ -67,6 +69,15 @@ def _labels(specs: dict[str, ReturnSpec]) -> dict[str, dict[str, str]]:
     }
 
 
+def _column(sheet, col: int):
+    """The column's format as Excel keeps it: one `<col>` may cover several columns, and
+    openpyxl's `column_dimensions[letter]` would make a new, blank one for the others."""
+    for dim in sheet.column_dimensions.values():
+        if (dim.min or 0) <= col <= (dim.max or 0):
+            return dim
+    return sheet.column_dimensions[openpyxl.utils.get_column_letter(col)]
+
+
 def _fill(
     template: Path,
     target: Path,
@@ -82,14 +93,24 @@ def _fill(
         if not rows and code in nil and spec.nil == "mark":  # else the sheet is left empty
             sheet.cell(L.NIL_ROW, 2).value = L.NIL_YES.both
         for r, row in enumerate(rows):
+            typed = []
             for c, key in enumerate(spec.keys, start=1):
                 value = row.get(key)
                 if spec.fixed_rows == key or value is None:
                     continue
                 cell = sheet.cell(L.FIRST_DATA_ROW + r, c)
+                column = _column(sheet, c)
+                if not cell.has_style:  # a new cell takes its column's format, as in Excel
+                    cell._style = copy(column._style)
                 cell.value = value
                 if isinstance(value, dt.date):
                     cell.number_format = "dd.mm.yyyy"
+                elif isinstance(value, str) and cell.alignment.wrap_text:
+                    typed.append((value, column.width or 8.43, False))
+            if typed:  # Excel grows the row to the wrapped text typed into it
+                height = textfit.row_height(typed)
+                row_dim = sheet.row_dimensions[L.FIRST_DATA_ROW + r]
+                row_dim.height = max(height, row_dim.height or 0)
     target.parent.mkdir(parents=True, exist_ok=True)
     book.save(target)
 

@@ -24,6 +24,7 @@ from . import textfit
 from .inbox import safe_name
 from .problems import Problem
 from .reader import ERRORS_SHEET, IDENTITY_SHEET, read_workbook
+from .xlsxout import page_setup_openpyxl
 
 if TYPE_CHECKING:
     from .ingest import FileOutcome
@@ -165,9 +166,7 @@ def _errors_sheet(book: openpyxl.Workbook, problems: list[Problem]) -> None:
                  (str(p.value or ""), widths[5], False), (p.sheet, widths[1], False)]  # fmt: skip
         sheet.row_dimensions[r].height = textfit.row_height(cells)
     sheet.freeze_panes = "A2"
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    page_setup_openpyxl(sheet, sum(widths), header_rows=1, footer=ERRORS_SHEET)
     book.active = 0
     for other in book.worksheets[1:]:
         other.sheet_view.tabSelected = False

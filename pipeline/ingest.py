@@ -26,10 +26,10 @@ from .inbox import Item, archive_path, collect, move_into, readable, safe_name, 
 from .messages import render
 from .parse import ParsedFile
 from .problems import Problem
+from .progress import Progress, silent
 from .safety import Limits
 from .workspace import Workspace
 
-Progress = Callable[[int, int], None]
 Reader = Callable[[list[Item]], Iterable[list[ParsedFile]]]
 
 
@@ -327,7 +327,7 @@ def ingest(
     received: dt.datetime | None = None,
     limits: Limits | None = None,
     now: dt.datetime | None = None,
-    progress: Progress | None = None,
+    progress: Progress = silent,
     reader: Reader | None = None,
     jobs: int = 1,
     accept_from: frozenset[str] = frozenset(),
@@ -358,7 +358,7 @@ def _ingest(
     received: dt.datetime | None,
     limits: Limits,
     now: dt.datetime,
-    progress: Progress | None,
+    progress: Progress,
     reader: Reader | None,
     jobs: int,
     accept_from: frozenset[str],
@@ -398,8 +398,7 @@ def _ingest(
                     _archive(pf.item.path, outcome)  # only after its commit
                     feedback.submit(outcome)  # other processes write while the ledger goes on
                     recorded.append((file_id, outcome))
-                    if progress:
-                        progress(len(recorded), len(fresh))
+                    progress(len(recorded), len(fresh))
         with ledger.transaction(conn):
             for file_id, outcome in recorded:
                 if Path(outcome.archive).exists():  # else the next run moves it first

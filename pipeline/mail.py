@@ -28,6 +28,7 @@ from pathlib import Path
 from . import ledger
 from .chars import UNSEEN
 from .errors import MailError
+from .progress import Progress, silent
 from .status import return_states
 from .templates import template_name
 from .translit import to_ascii
@@ -355,6 +356,7 @@ def run_mail(
     env: dict[str, str] | None = None,
     timeout: float = 20.0,
     sleep: Callable[[float], None] = time.sleep,
+    progress: Progress = silent,
 ) -> MailReport:
     """Plan the messages of one kind, then write them as .eml or send those not yet sent."""
     today = today or dt.date.today()
@@ -385,6 +387,7 @@ def run_mail(
         client = None
         try:
             for n, item in enumerate(todo):
+                progress(n + 1, len(todo))
                 message = build_message(item, sender, dt.datetime.now())
                 if not send:
                     folder.mkdir(parents=True, exist_ok=True)

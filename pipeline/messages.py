@@ -364,6 +364,65 @@ CATALOG: dict[str, tuple[str, str]] = {
         "«Барлығы» жолы ескерілмеді: жиын автоматты түрде есептеледі.",
         "Строка «Итого» не учтена: итоги подсчитываются автоматически.",
     ),
+    "contact_missing": (
+        "campaign.yaml ішінде байланыс деректері толтырылмаған ({fields}): үлгілерде, хаттарда "
+        "және анықтамада олар көрсетілмейді. campaign.yaml файлының contact бөлімін толтырыңыз.",
+        "В campaign.yaml не заполнены контактные данные ({fields}): в шаблонах, письмах и "
+        "справке их не будет. Заполните раздел contact в campaign.yaml.",
+    ),
+    "sender_missing": (
+        "Жіберуші мекенжайы жоқ (campaign.yaml: smtp.from немесе contact.email): хаттарда "
+        "adal@localhost тұр. Жіберер алдында толтырыңыз.",
+        "Нет адреса отправителя (campaign.yaml: smtp.from или contact.email): в письмах стоит "
+        "adal@localhost. Заполните перед отправкой.",
+    ),
+    # --- what to do next: the last line of a command ---------------------------------------
+    "next_init": (
+        "Келесі қадам: campaign.yaml файлын және ұйымдар тізілімін (organisations.xlsx) "
+        "толтырыңыз, содан кейін: adal templates",
+        "Следующий шаг: заполните campaign.yaml и реестр организаций (organisations.xlsx), "
+        "затем: adal templates",
+    ),
+    "next_templates": (
+        "Келесі қадам: хаттарды дайындап, қарап шығыңыз: adal mail templates",
+        "Следующий шаг: подготовьте и просмотрите письма: adal mail templates",
+    ),
+    "next_mail_preview": (
+        "Келесі қадам: хаттарды {folder} ішінде қарап шығып, жіберіңіз: {command}",
+        "Следующий шаг: просмотрите письма в {folder} и отправьте: {command}",
+    ),
+    "next_mail_sent": (
+        "Келесі қадам: жауаптар inbox/ қалтасына түскенде: adal ingest",
+        "Следующий шаг: когда ответы поступят в inbox/: adal ingest",
+    ),
+    "next_ingest_feedback": (
+        "Келесі қадам: түзету файлдарын жіберіңіз: adal mail feedback; кім тапсырды: adal status",
+        "Следующий шаг: отправьте файлы для исправления: adal mail feedback; кто сдал: adal status",
+    ),
+    "next_ingest": (
+        "Келесі қадам: кім тапсырды: adal status",
+        "Следующий шаг: кто сдал: adal status",
+    ),
+    "next_status_missing": (
+        "Келесі қадам: тапсырмағандарға еске салыңыз: adal mail reminders; "
+        "мерзім өткен соң: adal consolidate",
+        "Следующий шаг: напомните не сдавшим: adal mail reminders; после срока: adal consolidate",
+    ),
+    "next_status_complete": (
+        "Келесі қадам: жиынтық: adal consolidate",
+        "Следующий шаг: свод: adal consolidate",
+    ),
+    "next_consolidate": (
+        "Келесі қадам: анықтама мен жоспар: adal report --signed ЖЖЖЖ-АА-КК "
+        "(анықтамаға қол қойылатын күн)",
+        "Следующий шаг: справка и план: adal report --signed ГГГГ-ММ-ДД (дата подписания справки)",
+    ),
+    "next_report": (
+        "Келесі қадам: {folder} ішіндегі анықтама мен жоспарды басшының қолына беріңіз; "
+        "5.1 үлгілерін ұйымдарға жіберіңіз, есептері келгенде: adal ingest",
+        "Следующий шаг: передайте справку и план из {folder} на подпись руководителю; "
+        "разошлите шаблоны 5.1 организациям, когда придут отчёты: adal ingest",
+    ),
 }
 
 WARNINGS = frozenset(

@@ -14,6 +14,7 @@ import pandas as pd
 
 from .bilingual import Text
 from .planfile import Plan
+from .progress import Progress, silent
 from .templates import Due, write_prefilled
 from .workspace import Workspace
 
@@ -41,13 +42,14 @@ def template_path(ws: Workspace, bin_: str) -> Path:
     return ws.paths.outbox / "report" / "5.1-monitoring" / f"{bin_}_{ws.campaign.code}_5.1.xlsx"
 
 
-def write_templates(ws: Workspace, plan: Plan) -> list[Path]:
+def write_templates(ws: Workspace, plan: Plan, progress: Progress = silent) -> list[Path]:
     if MONITORING not in ws.specs:  # a campaign without the monitoring return
         return []
     spec = ws.specs[MONITORING]
     due = Due(plan.monitoring_period, plan.monitoring_end)
     paths = []
-    for org in ws.organisations:
+    for n, org in enumerate(ws.organisations, start=1):
+        progress(n, len(ws.organisations))
         measures = plan.for_org(org.bin)
         if not measures:
             continue

@@ -283,7 +283,10 @@ def write_register(path: Path, register: Register, extra: list[dict] = ()) -> Pa
     keys = ("position_kk", "position_ru", "risk_kk", "risk_ru", "basis", "count", "cases",
             "factors", "measures", "orgs")  # fmt: skip
     table = [[str(i), *(r[k] for k in keys)] for i, r in enumerate([*register.rows, *extra], 1)]
-    widths = (5, 22, 22, 34, 34, 24, 11, 11, 12, 12, 30)
+    widths = [
+        textfit.width_for_words(h, w)
+        for h, w in zip(HEADERS, (5, 22, 22, 34, 34, 24, 11, 11, 12, 12, 30), strict=True)
+    ]
     for r, row in enumerate(table, start=4):
         for c, value in enumerate(row):
             if isinstance(value, int):

@@ -17,6 +17,7 @@ from .findings import Finding, find
 from .indicators import compute, load_indicators
 from .plan_measures import measures_from
 from .planfile import Plan, write_plan
+from .progress import Progress, Steps, silent
 from .status import summary
 from .workdays import calendar_for
 from .workspace import Workspace
@@ -38,7 +39,10 @@ class ReportOutcome:
     low: list[tuple[str, float]] = field(default_factory=list)  # types below min_completeness
 
 
-def build_report(ws: Workspace, signed: dt.date, approved: dt.date | None = None) -> ReportOutcome:
+def build_report(
+    ws: Workspace, signed: dt.date, approved: dt.date | None = None, progress: Progress = silent
+) -> ReportOutcome:
+    steps = Steps(progress, 7 + len(ws.organisations))
     calendar = calendar_for(ws.campaign)
     settings = ws.campaign.report
     _check_dates(ws, signed, approved)
@@ -46,10 +50,12 @@ def build_report(ws: Workspace, signed: dt.date, approved: dt.date | None = None
     approved = approved or plan_due
     publication_due = calendar.add(approved, settings.get("publication_working_days", 3))
     data = frames.load(ws)
+    steps.advance()
     indicators = load_indicators(ws.paths.schema_file("indicators.yaml"), ws.specs)
     table = compute(indicators, ws.organisations, data.frames, ws.specs, data.available)
     wording = load_yaml(ws.paths.schema_file("report.yaml"))  # read once for every document
     findings = find(ws, table, indicators, wording)
+    steps.advance()
     measures = measures_from(findings, approved, calendar, wording)
     plan = Plan(
         signed, approved, plan_due, publication_due, measures, settings.get("monitoring_months", 12)
@@ -75,14 +81,18 @@ def build_report(ws: Workspace, signed: dt.date, approved: dt.date | None = None
             )
         )
         files.append(action_plan.write_docx(out / f"4.1-action-plan-{lang}.docx", ws, plan, lang))
+        steps.advance()
     files.append(action_plan.write_xlsx(out / "4.1-action-plan.xlsx", ws, plan, indicators))
+    steps.advance()
     files += _publication(ws, out / "3.2-publication", findings, plan, data, indicators, wording)
+    steps.advance()
     register.write_additions_template(ws)
     positions = register.derive(ws, data, plan.measures)
     files.append(
         register.write_register(out / "6.1-register.xlsx", positions, register.additions(ws))
     )
-    files += monitoring.write_templates(ws, plan)
+    steps.advance()
+    files += monitoring.write_templates(ws, plan, steps.part(steps.done))
     return ReportOutcome(
         plan, findings, files, reference.missing_fields(ws.campaign), _low_completeness(ws, data)
     )

@@ -23,8 +23,18 @@ class Formats:
         self.label = add(
             {"bold": True, "bg_color": "#F2F2F2", "border": 1, "text_wrap": True, "valign": "top"}
         )
-        self.fixed = add({"bg_color": "#F2F2F2", "border": 1, "num_format": "@", "text_wrap": True})
-        self.fixed_date = add({"bg_color": "#F2F2F2", "border": 1, "num_format": "dd.mm.yyyy"})
+        self.fixed = add(
+            {
+                "bg_color": "#F2F2F2",
+                "border": 1,
+                "num_format": "@",
+                "text_wrap": True,
+                "valign": "top",
+            }
+        )
+        self.fixed_date = add(
+            {"bg_color": "#F2F2F2", "border": 1, "num_format": "dd.mm.yyyy", "valign": "top"}
+        )
         self.note = add(
             {"italic": True, "font_color": "#595959", "text_wrap": True, "valign": "top"}
         )
@@ -59,7 +69,7 @@ class Formats:
             "date": add({"locked": False, "num_format": "dd.mm.yyyy"}),
             "integer": add({"locked": False, "num_format": "0"}),
             "decimal": add({"locked": False, "num_format": "#,##0.00"}),
-            "choice": add({"locked": False}),
+            "choice": add({"locked": False, "text_wrap": True}),  # a long label wraps whole
         }
         self.wrap = add({"text_wrap": True, "valign": "top"})
         self.bold_wrap = add({"bold": True, "text_wrap": True, "valign": "top"})

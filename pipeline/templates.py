@@ -17,6 +17,7 @@ from . import layout as L
 from . import textfit
 from .campaign import Campaign, Period
 from .nil_rule import instruction_lines, sheet_note
+from .progress import Progress, silent
 from .reader import IDENTITY_SHEET, LISTS_SHEET
 from .registry import Organisation
 from .spec import Column, ReturnSpec
@@ -46,9 +47,10 @@ def applicable(specs: dict[str, ReturnSpec], org_type: str) -> list[ReturnSpec]:
 
 def _width(column: Column) -> int:
     """A column's width in characters: its own, or what its header needs (two-line labels)."""
-    return column.width or min(
+    chosen = column.width or min(
         max(14, len(column.label.ru) // 2 + 6, len(column.label.kk) // 2 + 6), 40
     )
+    return int(textfit.width_for_words(f"{column.label.kk} {column.label.ru} *", chosen))
 
 
 def _write_return_sheet(
@@ -78,7 +80,8 @@ def _write_return_sheet(
         (L.PERIOD_ROW, L.PERIOD_LABEL, period.label),
         (L.DEADLINE_ROW, L.DEADLINE_LABEL, f"{deadline:%d.%m.%Y}"),
     ]
-    first_width = _width(spec.columns[0])
+    labels = [label.both for _, label, _ in info] + [L.NIL_LABEL.both]
+    first_width = max(textfit.width_for_words(t, _width(spec.columns[0])) for t in labels)
     rest_width = sum(_width(c) for c in spec.columns[1 : last + 1]) or 30
     for row, label, value in info:
         sheet.write_string(row - 1, 0, label.both, fmt.label)
@@ -132,7 +135,7 @@ def _write_return_sheet(
             f"{column.label.kk}{mark}\n{column.label.ru}{mark}",
             fmt.required if column.required else fmt.head,
         )
-        sheet.set_column(i, i, _width(column), fmt.cell[column.type])
+        sheet.set_column(i, i, first_width if i == 0 else _width(column), fmt.cell[column.type])
         if column.help:
             sheet.write_comment(header, i, column.help.both, {"x_scale": 2})
         list_ref = None
@@ -348,10 +351,12 @@ def write_templates(
     organisations: list[Organisation],
     campaign: Campaign,
     specs: dict[str, ReturnSpec],
+    progress: Progress = silent,
 ) -> list[Path]:
     paths = []
-    for org in organisations:
+    for n, org in enumerate(organisations, start=1):
         path = folder / template_name(org, campaign)
         write_template(path, org, campaign, specs)
         paths.append(path)
+        progress(n, len(organisations))
     return paths

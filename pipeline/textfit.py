@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 COLUMN_PX = 7  # an Excel column-width unit: the width of a digit of Calibri 11
@@ -87,10 +87,17 @@ def text_px(text: str, bold: bool = False) -> float:
     return sum(char_px(c, bold) for c in text)
 
 
+def room_px(width: float) -> float:
+    """The pixels a text has in a column `width` units wide, margins taken off."""
+    return max(width * COLUMN_PX + 5 - PADDING_PX, 20)
+
+
+@lru_cache(maxsize=65536)
 def lines(text: str, width: float, bold: bool = False) -> int:
     """Lines `text` takes in a column `width` units wide, wrapped at spaces; a word longer
-    than the line is broken where it runs out, as viewers do."""
-    room = max(width * COLUMN_PX + 5 - PADDING_PX, 20)
+    than the line is broken where it runs out, as viewers do. Cached: a consolidated sheet
+    repeats the same choice labels and names thousands of times."""
+    room = room_px(width)
     space = char_px(" ", bold)
     total = 0
     for paragraph in str(text).split("\n"):
@@ -105,6 +112,13 @@ def lines(text: str, width: float, bold: bool = False) -> int:
             used += (space if used else 0) + size
         total += count
     return total
+
+
+def width_for_words(text: str, width: float, bold: bool = True) -> float:
+    """`width`, or more where a word of `text` would not fit on one line of it: a header
+    wraps between words, never inside one («Направле-ние»)."""
+    longest = max((text_px(word, bold) for word in str(text).split()), default=0.0)
+    return max(width, -(-(longest + PADDING_PX - 5 + 2) // COLUMN_PX))
 
 
 def height(text: str, width: float, bold: bool = False, line: float = LINE_PT) -> float:

@@ -57,6 +57,23 @@ def page_setup(
     sheet.set_footer(f"{left}&R&P / &N")
 
 
+def page_setup_openpyxl(sheet, width: float, header_rows: int = 0, footer: str = "") -> None:
+    """`page_setup` for a sheet made with openpyxl (the correction workbook keeps the
+    school's own file and adds its error list to it)."""
+    sheet.page_setup.paperSize = 9
+    sheet.page_setup.orientation = "landscape" if width > PORTRAIT_WIDTH else "portrait"
+    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    if header_rows:
+        sheet.print_title_rows = f"1:{header_rows}"
+    if footer:
+        sheet.oddFooter.left.text = footer.replace("&", "&&")
+    sheet.oddFooter.right.text = "&P / &N"
+
+
+TEXT_KINDS = ("str", "wrap", "any")  # the kinds of column that may hold text
+
+
 class Writer:
     def __init__(self, path: Path, constant_memory: bool = False, footer: str = "") -> None:
         self.constant_memory = constant_memory
@@ -70,10 +87,11 @@ class Writer:
         )
         self.title = add({"bold": True, "font_size": 14})
         self.bold = add({"bold": True})
-        self.date = add({"num_format": "dd.mm.yyyy"})
-        self.stamp = add({"num_format": "dd.mm.yyyy hh:mm"})
-        self.pct = add({"num_format": "0 %"})  # a share: 0.78 shows «78 %»
-        self.num = add({"num_format": "0.##"})
+        # top-aligned like the wrapped text beside them in a tall row
+        self.date = add({"num_format": "dd.mm.yyyy", "valign": "top"})
+        self.stamp = add({"num_format": "dd.mm.yyyy hh:mm", "valign": "top"})
+        self.pct = add({"num_format": "0 %", "valign": "top"})  # a share: 0.78 shows «78 %»
+        self.num = add({"num_format": "0.##", "valign": "top"})
         self.wrap = add({"text_wrap": True, "valign": "top"})
 
     def page(self, sheet, width: float, header_rows: int = 0) -> None:
@@ -82,7 +100,11 @@ class Writer:
         page_setup(sheet, width, header_rows, self.footer)
 
     def heads(self, sheet, row: int, heads: list[str], widths: list[float], col: int = 0) -> None:
-        """A header row outside a table, as tall as its wrapped labels."""
+        """A header row outside a table, as tall as its wrapped labels (a column is widened
+        where a label's word would not fit; the caller sets widths before, or not at all)."""
+        widths = [textfit.width_for_words(h, w) for h, w in zip(heads, widths, strict=True)]
+        for i, width in enumerate(widths):
+            sheet.set_column(col + i, col + i, width)
         for i, head in enumerate(heads):
             sheet.write_string(row, col + i, head, self.head)
         cells = [(h, w, True) for h, w in zip(heads, widths, strict=True)]
@@ -127,17 +149,17 @@ class Writer:
 
     def _writers(self, sheet, kinds: list[str] | None, width: int):
         """One write function per column: typed writes without an isinstance chain per cell."""
-        if kinds is None:
-            return [lambda r, c, v, s=sheet: self.cell(s, r, c, v)] * width
         by_kind = {
-            "str": lambda r, c, v: sheet.write_string(r, c, str(v)),
+            "str": lambda r, c, v: sheet.write_string(r, c, str(v), self.wrap),
             "num": lambda r, c, v: sheet.write_number(r, c, v, self.num),
             "date": lambda r, c, v: sheet.write_datetime(r, c, v.to_pydatetime(), self.date),
             "pct": lambda r, c, v: sheet.write_number(r, c, v, self.pct),
             "wrap": lambda r, c, v: sheet.write_string(r, c, str(v), self.wrap),
-            "any": lambda r, c, v: self.cell(sheet, r, c, v),
+            "any": lambda r, c, v: self.cell(
+                sheet, r, c, v, self.wrap if isinstance(v, str) else None
+            ),
         }
-        return [by_kind[k] for k in kinds]
+        return [by_kind[k] for k in kinds or ["any"] * width]
 
     def table(
         self,
@@ -148,30 +170,36 @@ class Writer:
         kinds: list[str] | None = None,
         fit: list[int] | None = None,
     ):
-        """A sheet holding one table: Excel table (filters) or, for very large data, autofilter."""
+        """A sheet holding one table: Excel table (filters) or, for very large data, autofilter.
+        Text is wrapped in its column and each row is as tall as its tallest text (`fit`: the
+        columns to measure, by default every column that may hold text)."""
         sheet = self.book.add_worksheet(name)
+        widths = [
+            textfit.width_for_words(h, w)
+            for h, w in zip(headers, widths or [16] * len(headers), strict=True)
+        ]
         sheet.set_row(
-            0,
-            textfit.row_height(
-                [(h, w, True) for h, w in zip(headers, widths or [16] * len(headers), strict=True)],
-                30,
-            ),
+            0, textfit.row_height([(h, w, True) for h, w in zip(headers, widths, strict=True)], 30)
         )
-        for c, width in enumerate(widths or [16] * len(headers)):
+        for c, width in enumerate(widths):
             sheet.set_column(c, c, width)
-        self.page(sheet, sum(widths or [16] * len(headers)), header_rows=1)
+        self.page(sheet, sum(widths), header_rows=1)
         sheet.freeze_panes(1, 0)
         unique = _unique(headers)
         if self.constant_memory:
             for c, h in enumerate(unique):
                 sheet.write_string(0, c, h, self.head)
         writers = self._writers(sheet, kinds, len(headers))
+        if fit is None:
+            fit = [c for c, k in enumerate(kinds or ["any"] * len(headers)) if k in TEXT_KINDS]
         count = 0
-        columns = widths or [16] * len(headers)
+        columns = widths
         for r, row in enumerate(rows, start=1):
             if fit:  # rows as tall as the wrapped text of these columns
-                cells = [(str(row[c] or ""), columns[c], False) for c in fit]
-                sheet.set_row(r, textfit.row_height(cells))
+                cells = [(row[c], columns[c], False) for c in fit if isinstance(row[c], str)]
+                tall = textfit.row_height(cells)
+                if tall > textfit.LINE_PT:
+                    sheet.set_row(r, tall)
             for c, value in enumerate(row):
                 if value is None or value != value or value is pd.NaT:
                     continue

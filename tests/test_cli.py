@@ -179,7 +179,7 @@ def test_mistyped_option_value_gets_a_bilingual_first_line(tmp_path):
     assert result.exit_code == 2
     assert "Команда задана неверно" in result.output and "ingest --help" in result.output
     result = CliRunner().invoke(main, [])
-    assert result.exit_code == 0 and "Usage:" in result.output and "Adal" in result.output
+    assert result.exit_code == 0 and "Использование:" in result.output and "Adal" in result.output
 
 
 def test_a_console_without_kazakh_letters_does_not_end_a_command(tmp_path):
@@ -222,3 +222,115 @@ def test_officers_see_bilingual_option_help_and_no_developer_commands():
         for param in command.params:
             if isinstance(param, click.Option) and param.help and param.name != "help":
                 assert " / " in param.help, (command.name, param.name, param.help)
+
+
+def test_click_own_words_are_kazakh_and_russian(tmp_path):
+    """«Usage», «Options», «Show this message and exit.» and click's usage errors were
+    English in a tool whose users read Kazakh and Russian."""
+    runner = CliRunner()
+    english = ("Usage:", "Options:", "Commands:", "Show this message", "[default", "[required",
+               "is not a valid", "does not match", "is not one of", "No such option")  # fmt: skip
+    outputs = [
+        runner.invoke(main, ["--help"]).output,
+        *(runner.invoke(main, [name, "--help"]).output for name in commands()),
+        runner.invoke(main, ["--root", str(tmp_path), "ingest", "--jobs", "x"]).output,
+        runner.invoke(main, ["--root", str(tmp_path), "mail", "letters"]).output,
+        runner.invoke(main, ["--root", str(tmp_path), "report", "--signed", "8.12"]).output,
+        runner.invoke(main, ["--root", str(tmp_path), "status", "--colour"]).output,
+        runner.invoke(main, ["--root", str(tmp_path), "report"]).output,
+    ]
+    for output in outputs:
+        assert not [w for w in english if w in output], output
+    assert "Осы анықтаманы көрсету / Показать эту справку." in outputs[0]
+    assert "Параметрлер / Параметры" in outputs[0] and "Командалар / Команды" in outputs[0]
+    assert "'x' — сан емес / не число." in outputs[-5]
+    assert "Нет параметра '--colour'" in outputs[-2]
+    assert "Не задан параметр" in outputs[-1] and "--signed" in outputs[-1]
+    help_lines = outputs[0].split("Командалар / Команды:")[1].split()
+    assert help_lines.index("init") < help_lines.index("templates") < help_lines.index("report")
+
+
+def _run_on_terminal(root, *args):
+    """`adal …` with its stderr on a pseudo-terminal, as an officer at a console sees it."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    leader, follower = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from pipeline.cli import main; main()", "--root", str(root),
+         *args],
+        stdout=subprocess.PIPE, stderr=follower, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    os.close(follower)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # the terminal closed with the process
+            break
+        if not chunk:
+            break
+        seen += chunk
+    out, _ = process.communicate(timeout=300)
+    os.close(leader)
+    assert process.returncode == 0, seen.decode(errors="replace")
+    return out.decode(), seen.decode(errors="replace")
+
+
+def test_long_commands_show_progress_to_a_person_at_a_terminal_only(ws):
+    """Only `ingest` showed progress; `templates`, `consolidate`, `report` and `mail` were
+    silent for minutes at a large district."""
+    root = ws.paths.root
+    out, terminal = _run_on_terminal(root, "templates")
+    assert "Үлгілер / Шаблоны" in terminal and "100%" in terminal
+    assert "100%" not in out  # the bar goes to stderr, the summary to stdout
+    _, terminal = _run_on_terminal(root, "consolidate")
+    assert "Жиынтық / Свод" in terminal and "100%" in terminal
+    _, terminal = _run_on_terminal(root, "mail", "templates")
+    assert "Үлгілер / Шаблоны" in terminal and "100%" in terminal
+    _, terminal = _run_on_terminal(root, "consolidate", "--json")
+    assert "100%" not in terminal  # a script reads --json: no bar
+    piped = CliRunner().invoke(main, ["--root", str(root), "templates"])
+    assert piped.exit_code == 0 and "100%" not in piped.output  # not a terminal: no bar
+
+
+def test_every_step_of_the_campaign_names_the_next_one(ws, orgs):
+    """`init` printed «Дайын / Готово» and nothing else; no command said what comes next."""
+    runner = CliRunner()
+    root = ["--root", str(ws.paths.root)]
+
+    def last_lines(*args):
+        result = runner.invoke(main, [*root, *args])
+        assert result.exit_code == 0, result.output
+        kk, ru = result.output.rstrip("\n").split("\n")[-2:]
+        assert kk.startswith("Келесі қадам: ") and ru.startswith("Следующий шаг: "), result.output
+        return ru
+
+    assert "adal mail templates" in last_lines("templates")
+    assert "adal mail templates --send" in last_lines("mail", "templates")
+    fill(ws, orgs[0], {"1.4": [good_14()]}, "a.xlsx")
+    assert "adal status" in last_lines("ingest")
+    assert "adal mail reminders" in last_lines("status")
+    assert "adal report --signed" in last_lines("consolidate")
+    assert "adal ingest" in last_lines("report", "--signed", "2023-12-08")
+
+
+def test_a_campaign_without_contact_details_is_told_not_printed_blank(ws, orgs):
+    """Templates, letters and the reference printed «По вопросам: Кадровая служба» with no
+    e-mail or phone, and letters went from adal@localhost, without a word to the officer."""
+    runner = CliRunner()
+    root = ["--root", str(ws.paths.root)]
+    result = runner.invoke(main, [*root, "templates"])
+    assert result.exit_code == 0
+    assert "не заполнены контактные данные (e-mail, телефон)" in result.output
+    result = runner.invoke(main, [*root, "mail", "templates"])
+    assert "Нет адреса отправителя" in result.output
+    text = ws.paths.campaign_file.read_text(encoding="utf-8")
+    text = text.replace(
+        '  email: ""\n  phone: ""', '  email: "hr@edu.example"\n  phone: "8 7212 00 00 00"'
+    )
+    ws.paths.campaign_file.write_text(text, encoding="utf-8")
+    result = runner.invoke(main, [*root, "mail", "templates"])
+    assert "контактные данные" not in result.output and "отправителя" not in result.output

@@ -246,7 +246,7 @@ def _clipped(path):
         for dim in sheet.column_dimensions.values():
             for c in range((dim.min or 0), (dim.max or 0) + 1):
                 widths[c] = dim.width
-        merged = {}
+        merged, ends = {}, {}
         for rng in sheet.merged_cells.ranges:
             width = sum(widths.get(c) or 8.43 for c in range(rng.min_col, rng.max_col + 1))
             height = sum(
@@ -254,6 +254,7 @@ def _clipped(path):
                 for r in range(rng.min_row, rng.max_row + 1)
             )
             merged[(rng.min_row, rng.min_col)] = (width, height)
+            ends[(rng.min_row, rng.min_col)] = rng.max_col
         for row in sheet.iter_rows():
             for cell in row:
                 if not isinstance(cell.value, str) or not cell.value.strip():
@@ -270,15 +271,29 @@ def _clipped(path):
                     needed = textfit.height(cell.value, width, bold) - 3
                     if needed > height + 1:
                         yield sheet.title, cell.coordinate, cell.value[:40], needed, height
+                    broken = [
+                        word
+                        for word in cell.value.split()
+                        if textfit.text_px(word, bold) > textfit.room_px(width)
+                    ]
+                    if bold and broken:  # a header or label word split in two: «Направле-ние»
+                        yield sheet.title, cell.coordinate, cell.value[:40], "word broken", broken
                 elif "\n" in cell.value:
                     yield sheet.title, cell.coordinate, cell.value[:40], "line break, no wrap", 0
+                elif textfit.text_px(cell.value, bold) > textfit.room_px(width) + 2:
+                    # an unwrapped text runs on over empty cells and is cut by the first full one
+                    col, room = ends.get((cell.row, cell.column), cell.column) + 1, width
+                    while col <= sheet.max_column and sheet.cell(cell.row, col).value in (None, ""):
+                        room, col = room + (widths.get(col) or 8.43), col + 1
+                    cut = col <= sheet.max_column
+                    if cut and textfit.text_px(cell.value, bold) > textfit.room_px(room) + 2:
+                        yield sheet.title, cell.coordinate, cell.value[:40], "cut by a cell", room
 
 
 def test_no_label_of_the_templates_and_documents_is_clipped(demo):
     """The Russian half of labels was hidden by fixed row heights; rows 3–6 overlapped."""
     books = [
         next(demo.glob("templates/*.xlsx")),
-        next(demo.glob("feedback/*/*.xlsx")),
         demo / "report" / "6.1-register.xlsx",
         next(demo.glob("report/5.1-monitoring/*.xlsx")),
         next(demo.glob("consolidated-*.xlsx")),
@@ -286,6 +301,25 @@ def test_no_label_of_the_templates_and_documents_is_clipped(demo):
     ]
     found = [(p.name, *c) for p in books for c in _clipped(p)]
     assert not found, found[:10]
+
+
+def test_correction_workbooks_read_whole_where_adal_laid_them_out(demo):
+    """A correction workbook is the school's own file with Adal's error list in front: the
+    list is checked in every one, the data sheets where the school typed into Adal's template
+    (a sheet the school made itself keeps the school's own column widths). The demo types as
+    Excel does: a new cell takes its column's format and the row grows to wrapped text."""
+    import openpyxl
+
+    from pipeline.reader import ERRORS_SHEET, IDENTITY_SHEET
+
+    books = sorted(demo.glob("feedback/*/*.xlsx"))
+    assert len(books) >= 3
+    found, from_template = [], 0
+    for path in books:
+        ours = IDENTITY_SHEET in openpyxl.load_workbook(path, read_only=True).sheetnames
+        from_template += ours
+        found += [(path.name, *c) for c in _clipped(path) if ours or c[0] == ERRORS_SHEET]
+    assert from_template >= 2 and not found, found[:10]
 
 
 def test_every_picture_of_the_guide_has_its_source_in_the_demo(demo):
