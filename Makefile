@@ -25,8 +25,8 @@ demo: install ## the whole job on a fictional district, in ./demo
 test: install
 	$(BIN)/pytest
 
-test-fast: install ## the edit-test loop: all but the tests marked slow (the wheel, the whole demo)
-	$(BIN)/pytest -m "not slow" -x
+test-fast: install ## the edit-test loop (about 30 s): all but the end-to-end tests marked slow, on every core
+	$(BIN)/pytest -m "not slow" -n auto -x -q
 
 lint: install
 	$(BIN)/ruff check pipeline tests

@@ -31,7 +31,7 @@ CLICK_TEXT: dict[str, str] = {
     "No such command {name!r}.": "{name!r} командасы жоқ / Нет команды {name!r}.",
     "No such option: {name}": "{name} параметрі жоқ / Нет параметра {name}",
     "No such option {name!r}.": "{name!r} параметрі жоқ / Нет параметра {name!r}.",
-    "Try '{command} {option}' for help.": "Анықтама / Справка: {command} {option}",
+    "Try '{command} {option}' for help.": "Толығырақ / Подробнее: {command} {option}",
     "{value!r} is not a valid {number_type}.": "{value!r} — сан емес / не число.",
     "{value!r} is not a valid UUID.": "{value!r} — UUID емес / не UUID.",
     "{value} is not in the range {range}.": (
@@ -44,7 +44,7 @@ CLICK_TEXT: dict[str, str] = {
         "{filename!r} оқылмайды / {filename!r} недоступен для чтения."
     ),
     "{name} {filename!r} is not writable.": (
-        "{filename!r} жазылмайды / {filename!r} недоступен для записи."
+        "{filename!r} файлына жазу мүмкін емес / {filename!r} недоступен для записи."
     ),
 }
 
@@ -53,14 +53,17 @@ CLICK_PLURAL: dict[str, str] = {
     "Got unexpected extra argument ({args})": "Артық аргумент / Лишний аргумент: {args}",
     "{value!r} is not {choice}.": "{value!r} — {choice} емес / {value!r} — не {choice}.",
     "{value!r} is not one of {choices}.": (
-        "{value!r} рұқсат етілген мәндердің бірі емес / {value!r} — не одно из значений: {choices}."
+        "{value!r} мәні рұқсат етілмеген / недопустимое значение; рұқсат етілгендері / "
+        "допустимые: {choices}."
     ),
+    # every format option of `adal` is a date
     "{value!r} does not match the format {format}.": (
-        "{value!r} пішімге сәйкес емес / не соответствует формату {format}."
+        "{value!r} — күн дұрыс жазылмаған (мысалы, 2023-11-15 немесе 15.11.2023) / дата "
+        "записана неверно (например, 2023-11-15 или 15.11.2023)."
     ),
     "{value!r} does not match the formats {formats}.": (
-        "{value!r} пішімдердің ешқайсысына сәйкес емес / не соответствует ни одному из "
-        "форматов: {formats}."
+        "{value!r} — күн дұрыс жазылмаған (мысалы, 2023-11-15 немесе 15.11.2023) / дата "
+        "записана неверно (например, 2023-11-15 или 15.11.2023)."
     ),
     "Option {name!r} requires an argument.": (
         "{name!r} параметріне мән керек / Параметру {name!r} нужно значение."

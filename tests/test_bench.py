@@ -11,6 +11,8 @@ from pipeline.ingest import ingest
 from pipeline.parallel import parallel_reader
 from tests.conftest import fill, good_11, good_14, make_iin
 
+pytestmark = pytest.mark.slow  # end to end: commands, workbooks read back, LibreOffice
+
 
 def test_bench_smoke_run_writes_the_table(tmp_path):
     table = run_bench(tmp_path / "bench", orgs=5, jobs=2, baseline_sample=2, echo=lambda *a: None)

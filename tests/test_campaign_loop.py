@@ -36,6 +36,8 @@ from pipeline.status import return_states, status_json
 from pipeline.templates import INSTRUCTIONS_SHEET
 from tests.conftest import fill, good_11, good_12, good_14, make_iin, template_for
 
+pytestmark = pytest.mark.slow  # end to end: commands, workbooks read back, LibreOffice
+
 NOV_10 = dt.datetime(2023, 11, 10, 10, 0)
 
 

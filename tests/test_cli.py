@@ -10,6 +10,8 @@ from pipeline.cli import main
 from pipeline.spec import shipped_schemas
 from tests.conftest import fill, good_14
 
+pytestmark = pytest.mark.slow  # end to end: commands, workbooks read back, LibreOffice
+
 
 def commands():
     return sorted(main.commands)

@@ -20,6 +20,8 @@ from pipeline.feedback import ERRORS_SHEET
 from pipeline.ingest import ingest
 from tests.conftest import fill, good_11, good_14, template_for
 
+pytestmark = pytest.mark.slow  # end to end: commands, workbooks read back, LibreOffice
+
 FIXTURES = Path(__file__).parent / "fixtures"
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 needs_office = pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) is not installed")

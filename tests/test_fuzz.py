@@ -16,6 +16,8 @@ from pipeline import layout as L
 from pipeline.ingest import ingest
 from tests.conftest import template_for
 
+pytestmark = pytest.mark.slow  # end to end: commands, workbooks read back, LibreOffice
+
 VALUES = [
     "", " ", "'", "–", "—", "-", "0", "1e400", "1e308", "-1e308", 1e308, -1e308, 1e16, 2**62,
     1e19, 1e-300, 0.1, -0.0, True, False, "TRUE", "да", "Иә", "иа", "жоқ", "+", "N/A", "#N/A",

@@ -20,6 +20,8 @@ from pipeline.reader import IDENTITY_SHEET
 from pipeline.status import return_states
 from tests.conftest import fill, good_11, good_14, make_iin, template_for
 
+pytestmark = pytest.mark.slow  # end to end: commands, workbooks read back, LibreOffice
+
 
 def by_name(outcomes):
     return {o.name: o for o in outcomes}

@@ -23,6 +23,8 @@ from pipeline.cli import main
 from pipeline.ingest import ingest
 from tests.conftest import fill, good_11, good_12, good_14
 
+pytestmark = pytest.mark.slow  # end to end: commands, workbooks read back, LibreOffice
+
 NOV_10 = dt.datetime(2023, 11, 10, 10, 0)
 LONG = (
     "Отчёт по внутреннему анализу коррупционных рисков коммунального государственного "

@@ -22,6 +22,8 @@ from pipeline.spec import shipped_schemas
 from pipeline.status import return_states
 from tests.conftest import fill, good_11, good_12, good_14, make_iin
 
+pytestmark = pytest.mark.slow  # end to end: commands, workbooks read back, LibreOffice
+
 SIGNED = dt.date(2023, 12, 8)
 
 

@@ -5,12 +5,15 @@ import json
 import shutil
 import sqlite3
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeline.ids import complete_id
 from pipeline.ingest import ingest
 from tests.conftest import fill
+
+pytestmark = pytest.mark.slow  # end to end: commands, workbooks read back, LibreOffice
 
 TEXT = (
     st.text(
