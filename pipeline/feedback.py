@@ -141,7 +141,7 @@ def _errors_sheet(book: openpyxl.Workbook, problems: list[Problem]) -> None:
     for c, head in enumerate(HEADERS, start=1):
         cell = sheet.cell(1, c)
         _text(cell, head)
-        cell.font = Font(bold=True)
+        cell.font = Font(name=textfit.FONT, size=11, bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     for r, p in enumerate(problems, start=2):
         values = (r - 1, p.sheet, p.row or "", p.cell, p.column, p.value, p.kk, p.ru)
@@ -152,10 +152,16 @@ def _errors_sheet(book: openpyxl.Workbook, problems: list[Problem]) -> None:
             else:
                 _text(cell, value)
             cell.alignment = Alignment(wrap_text=True, vertical="top")
+            cell.font = Font(name=textfit.FONT, size=11)  # measured in it: never the file's own
         if p.cell and p.sheet in book.sheetnames:
             sheet.cell(r, 4).hyperlink = f"#'{p.sheet}'!{p.cell}"
-            sheet.cell(r, 4).font = Font(color="0563C1", underline="single")
-    widths = (5, 14, 10, 10, 30, 22, 55, 55)
+            sheet.cell(r, 4).font = Font(
+                name=textfit.FONT, size=11, color="0563C1", underline="single"
+            )
+    widths = [
+        textfit.width_for_words(h, w)
+        for h, w in zip(HEADERS, (5, 14, 10, 10, 30, 22, 55, 55), strict=True)
+    ]
     for c, width in enumerate(widths, start=1):
         sheet.column_dimensions[openpyxl.utils.get_column_letter(c)].width = width
     sheet.row_dimensions[1].height = textfit.row_height(

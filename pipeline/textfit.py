@@ -15,6 +15,7 @@ import os
 from functools import cache, lru_cache
 from pathlib import Path
 
+FONT = "Calibri"  # the font every cell Adal writes uses, and the one measured here
 COLUMN_PX = 7  # an Excel column-width unit: the width of a digit of Calibri 11
 PADDING_PX = 5 + 4  # Excel's own column padding, and the cell's inner margins
 LINE_PT = 15.0  # one line of Calibri 11

@@ -267,6 +267,8 @@ def _clipped(path):
                     ),
                 )
                 bold = bool(cell.font and cell.font.b)
+                if cell.font is None or cell.font.name != textfit.FONT:  # measured in Calibri
+                    yield sheet.title, cell.coordinate, cell.value[:40], "font", cell.font.name
                 if cell.alignment and cell.alignment.wrap_text:
                     needed = textfit.height(cell.value, width, bold) - 3
                     if needed > height + 1:
