@@ -31,6 +31,7 @@ test-fast: install ## the edit-test loop (about 30 s): all but the end-to-end te
 lint: install
 	$(BIN)/ruff check pipeline tests
 	$(BIN)/ruff format --check pipeline tests
+	$(BIN)/lint-imports --no-cache
 
 format: install
 	$(BIN)/ruff check --fix pipeline tests
@@ -50,7 +51,7 @@ bench: install ## make bench [ORGS=2000]
 	$(BIN)/adal --root $(DEMO) bench --orgs $(ORGS)
 
 docs: install ## the guide's pictures, rendered from the demo (needs soffice and pdftoppm)
-	$(BIN)/python -m pipeline.docs_pictures docs/img
+	$(BIN)/python -m pipeline.devtools.docs_pictures docs/img
 
 clean:
 	rm -rf $(VENV) $(DEMO) .pytest_cache .ruff_cache

@@ -10,14 +10,14 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from pipeline import layout as L
-from pipeline.bilingual import Text
-from pipeline.campaign import load_campaign
-from pipeline.ids import complete_id
-from pipeline.registry import Organisation, write_registry
-from pipeline.spec import load_specs, shipped_schemas
-from pipeline.templates import template_name, write_template
-from pipeline.workspace import Paths, Workspace, open_workspace
+from pipeline.core.ids import complete_id
+from pipeline.core.text import Text
+from pipeline.specs import layout as L
+from pipeline.specs.campaign import load_campaign
+from pipeline.specs.organisations import Organisation, write_registry
+from pipeline.specs.returns import load_specs, shipped_schemas
+from pipeline.specs.workspace import Paths, Workspace, open_workspace
+from pipeline.workbooks.templates import template_name, write_template
 
 
 def make_bin(serial: int) -> str:

@@ -6,9 +6,9 @@ import sqlite3
 
 import pytest
 
-from pipeline.bench import run_bench
-from pipeline.ingest import ingest
-from pipeline.parallel import parallel_reader
+from pipeline.devtools.bench import run_bench
+from pipeline.intake.ingest import ingest
+from pipeline.intake.parallel import parallel_reader
 from tests.conftest import fill, good_11, good_14, make_iin
 
 pytestmark = pytest.mark.slow  # end to end: commands, workbooks read back, LibreOffice
@@ -82,7 +82,7 @@ def test_a_file_that_kills_its_reader_process_is_answered_and_the_rest_go_on(ws,
     import multiprocessing
     import os as _os
 
-    from pipeline import parallel
+    from pipeline.intake import parallel
 
     if multiprocessing.get_start_method() != "fork":
         pytest.skip("the deadly reader reaches the workers only by fork")
@@ -113,7 +113,7 @@ def test_workbook_lying_about_its_size_is_contained_in_its_reader_process(ws, or
     is given limits that let the file through, to keep a real crash of compiled code in
     the reader: the ingest goes on and the file is answered, also with `--jobs 1` (a
     one-core PC), which once read in the ingest's own process."""
-    from pipeline.safety import Limits
+    from pipeline.files.safety import Limits
     from tests.test_safety import _far_cell
 
     liar = _far_cell(tmp_path / "liar.xlsx", b'<dimension ref="A1"/>')
@@ -131,7 +131,7 @@ def test_a_correction_workbook_writer_that_dies_does_not_stop_the_ingest(ws, org
     import multiprocessing
     import os as _os
 
-    from pipeline import feedback
+    from pipeline.intake import feedback
 
     if multiprocessing.get_start_method() != "fork":
         pytest.skip("the deadly writer reaches the workers only by fork")

@@ -23,17 +23,17 @@ import pytest
 from click.testing import CliRunner
 from docx import Document
 
-from pipeline import layout as L
 from pipeline.cli import main
-from pipeline.errors import ConfigError
-from pipeline.ids import complete_id, id_problem, id_problems
-from pipeline.ingest import ingest
-from pipeline.mail import plan_feedback, plan_reminders, plan_templates, run_mail
-from pipeline.nil_rule import RULE
-from pipeline.reader import IDENTITY_SHEET
-from pipeline.registry import load_registry, write_registry
-from pipeline.status import return_states, status_json
-from pipeline.templates import INSTRUCTIONS_SHEET
+from pipeline.core.errors import ConfigError
+from pipeline.core.ids import complete_id, id_problem, id_problems
+from pipeline.files.reader import IDENTITY_SHEET
+from pipeline.intake.ingest import ingest
+from pipeline.specs import layout as L
+from pipeline.specs.nil_rule import RULE
+from pipeline.specs.organisations import load_registry, write_registry
+from pipeline.workbooks.mail import plan_feedback, plan_reminders, plan_templates, run_mail
+from pipeline.workbooks.status import return_states, status_json
+from pipeline.workbooks.templates import INSTRUCTIONS_SHEET
 from tests.conftest import fill, good_11, good_12, good_14, make_iin, template_for
 
 pytestmark = pytest.mark.slow  # end to end: commands, workbooks read back, LibreOffice

@@ -7,7 +7,7 @@ import pytest
 from click.testing import CliRunner
 
 from pipeline.cli import main
-from pipeline.spec import shipped_schemas
+from pipeline.specs.returns import shipped_schemas
 from tests.conftest import fill, good_14
 
 pytestmark = pytest.mark.slow  # end to end: commands, workbooks read back, LibreOffice
@@ -88,7 +88,7 @@ def test_demo_inbox_only_leaves_a_realistic_inbox(tmp_path):
 
 
 def test_unexpected_error_is_logged_not_dumped(ws, monkeypatch):
-    from pipeline import status as status_module
+    from pipeline.workbooks import status as status_module
 
     def broken(conn, ws):
         raise RuntimeError("boom")

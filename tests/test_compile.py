@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 
 from pipeline import ledger
-from pipeline.compile import compile_schema
-from pipeline.validate import SheetRows, _typed_series, check_sheets
+from pipeline.intake.compile import compile_schema
+from pipeline.intake.validate import SheetRows, _typed_series, check_sheets
 from tests.conftest import good_11, good_14, make_iin
 
 

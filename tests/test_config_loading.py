@@ -6,11 +6,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pipeline.bilingual import Text
-from pipeline.campaign import load_campaign
-from pipeline.errors import ConfigError
-from pipeline.registry import Organisation, load_registry, write_registry
-from pipeline.spec import load_specs, shipped_schemas
+from pipeline.core.errors import ConfigError
+from pipeline.core.text import Text
+from pipeline.specs.campaign import load_campaign
+from pipeline.specs.organisations import Organisation, load_registry, write_registry
+from pipeline.specs.returns import load_specs, shipped_schemas
 
 
 def copy_schemas(tmp_path: Path) -> Path:
@@ -136,7 +136,7 @@ def test_registry_reports_bad_bin_and_missing_name_by_row(tmp_path, campaign, or
 
 
 def test_a_campaign_may_override_only_its_returns(tmp_path, orgs):
-    from pipeline.workspace import Paths
+    from pipeline.specs.workspace import Paths
 
     own = tmp_path / "schemas" / "returns"
     own.mkdir(parents=True)
@@ -146,7 +146,7 @@ def test_a_campaign_may_override_only_its_returns(tmp_path, orgs):
     assert paths.schemas == tmp_path / "schemas"
     assert list(load_specs(paths.schemas)) == ["1.4"]
     assert paths.schema_file("indicators.yaml") == shipped_schemas() / "indicators.yaml"
-    from pipeline.indicators import load_indicators
+    from pipeline.workbooks.indicators import load_indicators
 
     kept = load_indicators(paths.schema_file("indicators.yaml"), load_specs(paths.schemas))
     assert {i.code for i in kept} == {"I14_late", "I14_refused", "I14_paper"}

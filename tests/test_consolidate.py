@@ -8,10 +8,11 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from pipeline import frames, ledger
-from pipeline.consolidate import SHEETS, mask_id, write_consolidated
-from pipeline.indicators import load_indicators, scores
-from pipeline.spec import shipped_schemas
+from pipeline import ledger
+from pipeline.specs.returns import shipped_schemas
+from pipeline.workbooks import frames
+from pipeline.workbooks.consolidate import SHEETS, mask_id, write_consolidated
+from pipeline.workbooks.indicators import load_indicators, scores
 from tests.conftest import make_iin
 
 
@@ -113,7 +114,7 @@ def test_known_answers_zero_denominators_and_missing_returns(ws, orgs, indicator
         * 2,
     )
     data = frames.load(ws)
-    from pipeline.indicators import compute
+    from pipeline.workbooks.indicators import compute
 
     table = compute(indicators, ws.organisations, data.frames, ws.specs, data.available)
     late = values(table, "I14_late")
@@ -137,7 +138,7 @@ def test_scores_show_their_components(ws, orgs, indicators):
     school = orgs[0]
     add(ws, school, "1.4", [row14(applications=10, on_time=5, late=5, electronic=2, paper=8)])
     data = frames.load(ws)
-    from pipeline.indicators import compute
+    from pipeline.workbooks.indicators import compute
 
     table = compute(indicators, ws.organisations, data.frames, ws.specs, data.available)
     wide = scores(table)
@@ -163,7 +164,7 @@ def test_checklist_area_filter(ws, orgs, indicators, specs):
     ]
     add(ws, orgs[0], "2", rows)
     data = frames.load(ws)
-    from pipeline.indicators import compute
+    from pipeline.workbooks.indicators import compute
 
     table = compute(indicators, ws.organisations, data.frames, ws.specs, data.available)
     assert values(table, "I21_acts").loc[orgs[0].bin, "value"] == 20.0  # 1 of 5 items of area 2.1
@@ -274,7 +275,7 @@ def test_charts_and_heat_map_are_native(ws, orgs, indicators):
 def test_large_data_switches_to_constant_memory_with_the_same_values(
     ws, orgs, indicators, specs, monkeypatch
 ):
-    from pipeline import consolidate
+    from pipeline.workbooks import consolidate
 
     small, _ = build(ws, orgs, indicators)
     expected = pd.read_excel(small, sheet_name=None, engine="calamine")

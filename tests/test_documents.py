@@ -15,9 +15,9 @@ from click.testing import CliRunner
 from docx.shared import Pt
 
 from pipeline.cli import main
-from pipeline.consolidate import SHEETS
-from pipeline.docxio import text_of
-from pipeline.numerals import ORGANISATION
+from pipeline.core.numerals import ORGANISATION
+from pipeline.files.docxio import text_of
+from pipeline.workbooks.consolidate import SHEETS
 
 pytestmark = pytest.mark.slow  # one whole demo run for the module
 
@@ -235,7 +235,7 @@ def _clipped(path):
     one wider than its column with a neighbour that stops it."""
     import openpyxl
 
-    from pipeline import textfit
+    from pipeline.core import textfit
 
     book = openpyxl.load_workbook(path)
     for sheet in book.worksheets:
@@ -312,7 +312,7 @@ def test_correction_workbooks_read_whole_where_adal_laid_them_out(demo):
     Excel does: a new cell takes its column's format and the row grows to wrapped text."""
     import openpyxl
 
-    from pipeline.reader import ERRORS_SHEET, IDENTITY_SHEET
+    from pipeline.files.reader import ERRORS_SHEET, IDENTITY_SHEET
 
     books = sorted(demo.glob("feedback/*/*.xlsx"))
     assert len(books) >= 3
@@ -329,7 +329,7 @@ def test_every_picture_of_the_guide_has_its_source_in_the_demo(demo):
     would leave the guide showing an old screen."""
     import openpyxl
 
-    from pipeline.docs_pictures import PICTURES
+    from pipeline.devtools.docs_pictures import PICTURES
 
     root = demo.parent
     for name, (pattern, sheet, _page, _keep) in PICTURES.items():

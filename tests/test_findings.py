@@ -2,9 +2,9 @@
 
 import pandas as pd
 
-from pipeline.findings import find
-from pipeline.indicators import compute, load_indicators
-from pipeline.spec import shipped_schemas
+from pipeline.documents.findings import find
+from pipeline.specs.returns import shipped_schemas
+from pipeline.workbooks.indicators import compute, load_indicators
 
 
 def _indicators(specs, *codes):

@@ -15,9 +15,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from pipeline.campaign import Period
-from pipeline.feedback import ERRORS_SHEET
-from pipeline.ingest import ingest
+from pipeline.intake.feedback import ERRORS_SHEET
+from pipeline.intake.ingest import ingest
+from pipeline.specs.campaign import Period
 from tests.conftest import fill, good_11, good_14, template_for
 
 pytestmark = pytest.mark.slow  # end to end: commands, workbooks read back, LibreOffice
@@ -86,10 +86,10 @@ def test_libreoffice_opens_what_adal_writes(ws, orgs, tmp_path):
     """Template, feedback, consolidated workbook, reference and action plan all open."""
     import datetime as dt
 
-    from pipeline import frames
-    from pipeline.consolidate import write_consolidated
-    from pipeline.indicators import load_indicators
-    from pipeline.report import build_report
+    from pipeline.documents.report import build_report
+    from pipeline.workbooks import frames
+    from pipeline.workbooks.consolidate import write_consolidated
+    from pipeline.workbooks.indicators import load_indicators
 
     template = template_for(ws, orgs[1])
     fill(
@@ -161,8 +161,8 @@ def test_a_far_value_saved_by_libreoffice_is_refused_before_reading(tmp_path, fm
     an .ods repeats cells the same way. The records and repeats are counted first."""
     import xlsxwriter
 
-    from pipeline.errors import WorkbookError
-    from pipeline.safety import Limits, precheck
+    from pipeline.core.errors import WorkbookError
+    from pipeline.files.safety import Limits, precheck
 
     source = tmp_path / "far.xlsx"
     book = xlsxwriter.Workbook(str(source))

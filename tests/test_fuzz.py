@@ -12,8 +12,8 @@ import random
 import openpyxl
 import pytest
 
-from pipeline import layout as L
-from pipeline.ingest import ingest
+from pipeline.intake.ingest import ingest
+from pipeline.specs import layout as L
 from tests.conftest import template_for
 
 pytestmark = pytest.mark.slow  # end to end: commands, workbooks read back, LibreOffice
@@ -51,7 +51,7 @@ def _mess_up(book: openpyxl.Workbook, sheet, spec, rnd: random.Random) -> None:
 @pytest.mark.parametrize(("seed", "workers"), [(1, 0), (2, 0), (12, 0), (3, 2)])
 def test_anything_typed_gets_an_answer_never_an_internal_error(ws, orgs, seed, workers):
     """In process, and (workers=2) through reader processes, whose results must travel."""
-    from pipeline.parallel import parallel_reader
+    from pipeline.intake.parallel import parallel_reader
 
     rnd = random.Random(seed)
     for n in range(4):
@@ -115,7 +115,7 @@ def test_error_in_a_merged_cell_is_marked_on_the_cell_people_see(ws, orgs):
 
 def test_edited_identity_sheet_falls_back_to_the_headers(ws, orgs):
     """Text where the hidden identity sheet keeps a number once crashed identification."""
-    from pipeline.reader import IDENTITY_SHEET
+    from pipeline.files.reader import IDENTITY_SHEET
     from tests.conftest import good_14
 
     book = openpyxl.load_workbook(template_for(ws, orgs[0]))
@@ -159,7 +159,7 @@ def test_the_fallback_reader_ignores_a_declared_extent(tmp_path):
     import re
     import zipfile
 
-    from pipeline.reader import read_workbook
+    from pipeline.files.reader import read_workbook
 
     book = openpyxl.Workbook()
     sheet = book.active

@@ -1,7 +1,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pipeline.ids import check_digit, complete_id, is_valid_id, normalise_id
+from pipeline.core.ids import check_digit, complete_id, is_valid_id, normalise_id
 from tests.conftest import make_iin
 
 
@@ -54,7 +54,7 @@ def test_completed_ids_are_valid(number):
 def test_valid_ids_agrees_with_one_by_one_checks():
     import pandas as pd
 
-    from pipeline.ids import is_valid_id, valid_ids
+    from pipeline.core.ids import is_valid_id, valid_ids
 
     values = [make_iin(n) for n in range(1, 40)]
     values += [v[:11] + str((int(v[11]) + 1) % 10) for v in values[:10]]

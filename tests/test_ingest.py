@@ -13,11 +13,11 @@ from email.utils import format_datetime
 import openpyxl
 import pytest
 
-from pipeline import ingest as ingest_module
-from pipeline.feedback import ERRORS_SHEET
-from pipeline.ingest import ingest
-from pipeline.reader import IDENTITY_SHEET
-from pipeline.status import return_states
+from pipeline.files.reader import IDENTITY_SHEET
+from pipeline.intake import ingest as ingest_module
+from pipeline.intake.feedback import ERRORS_SHEET
+from pipeline.intake.ingest import ingest
+from pipeline.workbooks.status import return_states
 from tests.conftest import fill, good_11, good_14, make_iin, template_for
 
 pytestmark = pytest.mark.slow  # end to end: commands, workbooks read back, LibreOffice
@@ -493,7 +493,7 @@ def test_dtd_hidden_behind_a_long_comment_is_still_refused(ws, orgs):
 
 
 def test_an_unforeseen_failure_stays_with_its_file(ws, orgs, monkeypatch):
-    from pipeline import parse
+    from pipeline.intake import parse
 
     fill(ws, orgs[0], {"1.4": [good_14()]}, "good.xlsx")
     fill(ws, orgs[1], {"1.4": [good_14()]}, "cursed.xlsx")
@@ -513,7 +513,7 @@ def test_an_unforeseen_failure_stays_with_its_file(ws, orgs, monkeypatch):
 
 
 def test_a_failing_validation_group_does_not_stop_the_others(ws, orgs, monkeypatch):
-    from pipeline import batch
+    from pipeline.intake import batch
 
     fill(ws, orgs[0], {"1.4": [good_14()], "1.1": [good_11()]}, "a.xlsx")
     real = batch.check_sheets
@@ -533,7 +533,7 @@ def test_a_failing_validation_group_does_not_stop_the_others(ws, orgs, monkeypat
 def test_one_sheet_that_breaks_validation_does_not_reject_the_others(ws, orgs, monkeypatch):
     """A failure in a stacked pandera call once gave every file of that return an internal
     error; each sheet is now retried alone and only the culprit is answered so."""
-    from pipeline import batch
+    from pipeline.intake import batch
 
     fill(ws, orgs[0], {"1.4": [{**good_14(), "responsible": "BOOM"}]}, "a.xlsx")
     fill(ws, orgs[0], {"1.4": [good_14()]}, "b.xlsx", received=dt.datetime(2023, 11, 11, 9, 0))
@@ -607,7 +607,7 @@ def test_file_that_cannot_be_moved_is_recorded_and_moved_next_run(ws, orgs, monk
 def test_workbook_openpyxl_cannot_edit_still_gets_a_correction_workbook(ws, orgs, monkeypatch):
     """Files from other programs can load in calamine and not in openpyxl (any exception,
     not only the few once expected); the sender then gets their values rebuilt and marked."""
-    from pipeline import feedback
+    from pipeline.intake import feedback
 
     real = feedback.openpyxl.load_workbook
 
@@ -681,7 +681,7 @@ def test_sheet_copied_without_its_bin_is_identified_by_the_senders_address(ws, o
 
 
 def test_sheet_that_cannot_be_stored_is_answered_and_the_rest_stored(ws, orgs, monkeypatch):
-    from pipeline import batch
+    from pipeline.intake import batch
 
     real = batch.ledger.encode_rows
 
@@ -702,7 +702,7 @@ def test_email_that_cannot_be_opened_is_answered_and_the_rest_go_on(ws, orgs, mo
     def broken(*args):
         raise RecursionError("maximum recursion depth exceeded")
 
-    from pipeline import inbox
+    from pipeline.intake import inbox
 
     monkeypatch.setattr(inbox, "expand_email", broken)
     (ws.paths.inbox / "deep.eml").write_bytes(b"From: a@b.example\\n\\nnested")
@@ -716,7 +716,7 @@ def test_email_that_cannot_be_opened_is_answered_and_the_rest_go_on(ws, orgs, mo
 def test_correction_workbook_sent_back_half_fixed_loses_the_old_marks(ws, orgs):
     """The sender fixes one of two errors in the correction workbook and sends it back: the
     fixed cell must not stay red with last round's comment."""
-    from pipeline.feedback import BAD_FILL
+    from pipeline.intake.feedback import BAD_FILL
 
     spec = ws.specs["1.4"]
     rows = [

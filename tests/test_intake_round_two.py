@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from pipeline import inbox as inbox_module
 from pipeline import ledger
 from pipeline.cli import main
-from pipeline.ingest import ingest
+from pipeline.intake import inbox as inbox_module
+from pipeline.intake.ingest import ingest
 from tests.conftest import fill, good_11, good_12, good_14
 
 pytestmark = pytest.mark.slow  # end to end: commands, workbooks read back, LibreOffice
@@ -76,7 +76,7 @@ def test_file_that_cannot_be_read_now_stays_and_the_batch_goes_on(ws, orgs, monk
 def test_file_gone_while_the_batch_ran_is_not_rejected_for_good(ws, orgs, monkeypatch):
     """A file that vanished between listing and reading was once recorded as rejected; put
     back, it got the stored error again."""
-    from pipeline import batch
+    from pipeline.intake import batch
 
     path = fill(ws, orgs[0], {"1.4": [good_14()]}, "moving.xlsx")
     kept = path.read_bytes()
@@ -275,7 +275,7 @@ def test_two_versions_in_one_e_mail_are_taken_in_the_order_they_were_saved(ws, o
 def test_template_of_another_campaign_is_refused_with_a_reason(ws, orgs):
     import openpyxl
 
-    from pipeline.reader import IDENTITY_SHEET
+    from pipeline.files.reader import IDENTITY_SHEET
 
     path = fill(ws, orgs[0], {"1.4": [good_14()]}, "old.xlsx")
     book = openpyxl.load_workbook(path)
@@ -317,7 +317,7 @@ def test_zip_attached_to_an_e_mail_is_opened(ws, orgs, tmp_path):
 
 
 def test_refused_file_is_answered_by_mail_to_the_address_it_came_from(ws, orgs):
-    from pipeline.mail import run_mail
+    from pipeline.workbooks.mail import run_mail
 
     junk = ws.paths.inbox / "x.xlsx"
     junk.write_bytes(b"PK\x03\x04 broken")
@@ -332,7 +332,7 @@ def test_refused_file_is_answered_by_mail_to_the_address_it_came_from(ws, orgs):
 
 
 def test_line_break_in_a_file_name_does_not_stop_the_mail(ws, orgs):
-    from pipeline.mail import run_mail
+    from pipeline.workbooks.mail import run_mail
 
     fill(ws, orgs[0], {"1.4": [{**good_14(), "late": 50}]}, "отчёт\nшкола.xlsx")
     ingest(ws)
@@ -341,7 +341,7 @@ def test_line_break_in_a_file_name_does_not_stop_the_mail(ws, orgs):
 
 
 def test_a_sheet_with_thousands_of_mistakes_lists_the_first_and_counts_the_rest(ws, orgs):
-    from pipeline.batch import MAX_SHOWN
+    from pipeline.intake.batch import MAX_SHOWN
 
     rows = [{**good_14(), "applications": "много"} for _ in range(MAX_SHOWN + 50)]
     fill(ws, orgs[0], {"1.4": rows}, "a.xlsx")
@@ -459,7 +459,7 @@ def test_officer_reads_a_file_again_after_fixing_the_registry(ws, orgs):
     were known, so putting it back only gave «duplicate»."""
     import dataclasses
 
-    from pipeline.registry import write_registry
+    from pipeline.specs.organisations import write_registry
     from tests.conftest import make_bin
 
     newcomer = dataclasses.replace(orgs[0], bin=make_bin(9), email="new@x.example")
@@ -533,7 +533,7 @@ def test_blank_sheets_in_a_later_correction_keep_what_was_accepted_and_ask_nothi
     assert {second.returns[c] for c in ("1.4", "1.8", "2")} == {"superseded"}
     conn = sqlite3.connect(ws.paths.ledger)
     conn.row_factory = sqlite3.Row
-    from pipeline.mail import plan_feedback
+    from pipeline.workbooks.mail import plan_feedback
 
     assert plan_feedback(ws, conn) == []  # v1's 1.1 is corrected, v2 has nothing to fix
     conn.close()
@@ -551,7 +551,7 @@ def test_kept_earlier_data_is_only_older_data(ws, orgs):
 
 
 def test_file_still_being_copied_is_left_for_the_next_run(ws, orgs, monkeypatch):
-    from pipeline import batch
+    from pipeline.intake import batch
 
     path = fill(ws, orgs[0], {"1.4": [good_14()]}, "copying.xlsx")
     whole = path.read_bytes()

@@ -9,10 +9,10 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
-from pipeline.errors import MailError
-from pipeline.ingest import ingest
-from pipeline.mail import run_mail
-from pipeline.templates import write_templates
+from pipeline.core.errors import MailError
+from pipeline.intake.ingest import ingest
+from pipeline.workbooks.mail import run_mail
+from pipeline.workbooks.templates import write_templates
 from tests.conftest import fill, good_11, good_14
 
 
@@ -168,8 +168,8 @@ def test_reminders_only_to_organisations_with_something_pending(ws, orgs, smtp):
 
 
 def test_no_reminder_once_everything_is_accepted(ws, orgs, smtp, monkeypatch):
-    from pipeline import mail as mail_module
-    from pipeline.status import ReturnState
+    from pipeline.workbooks import mail as mail_module
+    from pipeline.workbooks.status import ReturnState
 
     monkeypatch.setattr(
         mail_module,

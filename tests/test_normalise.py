@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline.normalise import SLOW, clean_text, converter, fast_path, fold, parse_date
+from pipeline.specs.normalise import SLOW, clean_text, converter, fast_path, fold, parse_date
 
 
 @pytest.mark.parametrize(
@@ -169,7 +169,7 @@ def test_fast_path_gives_what_the_full_converter_gives(specs, code, key, value):
     ],
 )
 def test_header_cells_people_write_name_their_column(specs, cell, expected):
-    from pipeline.headers import header_key, spec_labels
+    from pipeline.specs.headers import header_key, spec_labels
 
     assert header_key(cell, spec_labels(specs["1.1"])) == expected
 

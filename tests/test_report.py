@@ -8,18 +8,19 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from pipeline import frames, ledger
-from pipeline.consolidate import SHEETS, write_consolidated
-from pipeline.docxio import text_of
-from pipeline.errors import AdalError
-from pipeline.indicators import load_indicators
-from pipeline.ingest import ingest
-from pipeline.monitoring import states as measure_states
-from pipeline.planfile import read_plan
-from pipeline.publication import scan
-from pipeline.report import build_report
-from pipeline.spec import shipped_schemas
-from pipeline.status import return_states
+from pipeline import ledger
+from pipeline.core.errors import AdalError
+from pipeline.documents.publication import scan
+from pipeline.documents.report import build_report
+from pipeline.files.docxio import text_of
+from pipeline.intake.ingest import ingest
+from pipeline.specs.plan import read_plan
+from pipeline.specs.returns import shipped_schemas
+from pipeline.workbooks import frames
+from pipeline.workbooks.consolidate import SHEETS, write_consolidated
+from pipeline.workbooks.indicators import load_indicators
+from pipeline.workbooks.monitoring import states as measure_states
+from pipeline.workbooks.status import return_states
 from tests.conftest import fill, good_11, good_12, good_14, make_iin
 
 pytestmark = pytest.mark.slow  # end to end: commands, workbooks read back, LibreOffice
@@ -129,7 +130,7 @@ def test_scan_finds_what_must_not_be_published():
 
 def test_publication_is_refused_when_a_name_slips_in(ws, orgs, monkeypatch):
     risky_district(ws, orgs)
-    from pipeline import reference
+    from pipeline.documents import reference
 
     real = reference.write_reference
 
@@ -301,10 +302,10 @@ def test_status_and_consolidated_workbook_show_measures(ws, orgs, specs):
 def test_a_campaign_collecting_only_some_returns_runs_end_to_end(tmp_path, orgs):
     import shutil
 
-    from pipeline.campaign import load_campaign
-    from pipeline.registry import write_registry
-    from pipeline.spec import shipped_schemas
-    from pipeline.workspace import Paths, open_workspace
+    from pipeline.specs.campaign import load_campaign
+    from pipeline.specs.organisations import write_registry
+    from pipeline.specs.returns import shipped_schemas
+    from pipeline.specs.workspace import Paths, open_workspace
 
     paths = Paths(tmp_path)
     (tmp_path / "schemas" / "returns").mkdir(parents=True)
@@ -332,7 +333,7 @@ def test_a_campaign_collecting_only_some_returns_runs_end_to_end(tmp_path, orgs)
 def test_report_refuses_dates_that_cannot_be_true(ws, orgs):
     """A reference signed inside the analysed period, or a plan approved before the
     reference it follows, is refused with exit code 2 and nothing is written."""
-    from pipeline.errors import ImpossibleDateError
+    from pipeline.core.errors import ImpossibleDateError
 
     risky_district(ws, orgs)
     for signed, approved in (
@@ -358,7 +359,7 @@ def test_a_late_approval_is_written_into_the_plan(ws, orgs):
 
 def test_a_measure_done_after_its_deadline_is_done_late(ws, orgs):
     """«исполнено» was shown for a measure done weeks after its deadline."""
-    from pipeline.monitoring import STATE_TEXT
+    from pipeline.workbooks.monitoring import STATE_TEXT
 
     risky_district(ws, orgs)
     plan = build_report(ws, SIGNED).plan

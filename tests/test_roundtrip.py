@@ -9,8 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline.ids import complete_id
-from pipeline.ingest import ingest
+from pipeline.core.ids import complete_id
+from pipeline.intake.ingest import ingest
 from tests.conftest import fill
 
 pytestmark = pytest.mark.slow  # end to end: commands, workbooks read back, LibreOffice

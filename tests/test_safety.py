@@ -6,8 +6,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline.errors import WorkbookError
-from pipeline.safety import Limits, _raw_head, _zip_head, precheck
+from pipeline.core.errors import WorkbookError
+from pipeline.files.safety import Limits, _raw_head, _zip_head, precheck
 from tests import biff
 from tests.conftest import fill, good_14
 
@@ -196,7 +196,7 @@ def _small(form: str) -> str:
 @pytest.mark.parametrize("form", sorted(WALK_AROUNDS))
 def test_every_walk_around_is_placed_where_calamine_places_it(tmp_path, form):
     """The same forms with small numbers: the extent the check computes is calamine's own."""
-    from pipeline.extent import placed_extent
+    from pipeline.files.extent import placed_extent
 
     data = _small(WALK_AROUNDS[form])
     path = _sheet_xml_book(tmp_path / "small.xlsx", data)
@@ -237,7 +237,7 @@ def _cell_xml(cell: dict) -> str:
 def test_placed_extent_is_calamines_and_the_quick_bound_never_below_it(tmp_path, rows):
     """Against calamine itself: cells with and without references, rows with and without
     numbers, out of order, self-closing or empty, in either quote and attribute order."""
-    from pipeline.extent import all_cells_referenced, placed_extent, quick_bound
+    from pipeline.files.extent import all_cells_referenced, placed_extent, quick_bound
 
     data = "".join(
         (f'<row r="{row["number"]}">' if row["number"] else "<row>")
@@ -337,7 +337,7 @@ def _ods_cell(cell: dict) -> str:
 def test_ods_extent_is_calamines(tmp_path, rows):
     import python_calamine as pc
 
-    from pipeline.extent import table_extent
+    from pipeline.files.extent import table_extent
 
     body = "".join(
         "<table:table-row"
@@ -360,8 +360,8 @@ def test_ods_extent_is_calamines(tmp_path, rows):
 
 def test_too_many_cells_message_agrees_with_its_numbers():
     """«1001 строк × 22 столбцов» was the Russian for any extent: the nouns follow CLDR."""
-    from pipeline.messages import render
-    from pipeline.numerals import COLUMN, ROW, counted
+    from pipeline.core.messages import render
+    from pipeline.core.numerals import COLUMN, ROW, counted
 
     message = render("too_many_cells", rows=counted(1001, ROW), columns=counted(22, COLUMN))
     assert "(1001 строка × 22 столбца)" in message.ru

@@ -5,11 +5,11 @@ import datetime as dt
 import openpyxl
 import python_calamine as pc
 
-from pipeline import layout as L
-from pipeline.bilingual import Text
-from pipeline.reader import IDENTITY_SHEET
-from pipeline.registry import Organisation
-from pipeline.templates import INSTRUCTIONS_SHEET, write_template
+from pipeline.core.text import Text
+from pipeline.files.reader import IDENTITY_SHEET
+from pipeline.specs import layout as L
+from pipeline.specs.organisations import Organisation
+from pipeline.workbooks.templates import INSTRUCTIONS_SHEET, write_template
 from tests.conftest import make_bin
 
 
@@ -106,7 +106,7 @@ def test_instructions_are_bilingual(tmp_path, specs, campaign, orgs):
 def test_positions_are_offered_from_the_declared_list_but_may_be_typed(ws, orgs):
     """The register needs positions it can recognise: the template offers the declared list
     with «Басқа — жазыңыз / Другое — укажите», and a position not on it may still be typed."""
-    from pipeline.ingest import ingest
+    from pipeline.intake.ingest import ingest
     from tests.conftest import fill, good_12, template_for
 
     book = openpyxl.load_workbook(template_for(ws, orgs[0]))

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from pipeline.workdays import WorkCalendar
+from pipeline.core.workdays import WorkCalendar
 
 D = dt.date
 DAYS_OFF_2023 = [
@@ -91,7 +91,7 @@ def test_the_installed_calendar_knows_the_new_year_2025_transfer():
     early: 03.01.2025 is a day off moved from Sunday 05.01.2025, a working day."""
     import datetime as dt
 
-    from pipeline.workdays import WorkCalendar
+    from pipeline.core.workdays import WorkCalendar
 
     calendar = WorkCalendar()
     assert not calendar.is_working_day(dt.date(2025, 1, 3))

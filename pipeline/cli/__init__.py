@@ -1,0 +1,610 @@
+"""The `adal` command: thin click commands over the library (logging: `cli_support`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+from collections import Counter
+from pathlib import Path
+
+import click
+from loguru import logger
+
+from pipeline import ledger
+from pipeline.cli.support import BilingualGroup, friendly, progress_bar, setup_logging
+from pipeline.core.errors import ConfigError
+from pipeline.core.messages import render
+from pipeline.core.numerals import MEASURE, RISK, WORKING_DAY, count
+from pipeline.specs.workspace import Paths, open_workspace
+
+TYPE_SHORT = {
+    "general_secondary": "Мектеп/Школа",
+    "preschool": "Балабақша/Детсад",
+    "additional": "Қосымша/Доп.",
+}
+MAIL_KIND = {
+    "templates": "Үлгілер / Шаблоны",
+    "reminders": "Еске салу хаттары / Напоминания",
+    "feedback": "Түзету файлдары / Файлы для исправления",
+}
+
+
+@click.group(cls=BilingualGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--root",
+    type=click.Path(file_okay=False, path_type=Path),
+    metavar="ҚАЛТА/ПАПКА",
+    default=".",
+    show_default=True,
+    help="Науқан қалтасы (campaign/, inbox/, outbox/) / Папка кампании.",
+)
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="ФАЙЛ",
+    default=None,
+    help="Журнал файлы / Файл журнала (әдепкісі / по умолчанию: ҚАЛТА/ПАПКА/adal.sqlite).",
+)
+@click.option("-v", "--verbose", is_flag=True, help="Толық хабарлар / Подробные сообщения.")
+@click.pass_context
+def main(ctx: click.Context, root: Path, db: Path | None, verbose: bool) -> None:
+    """Adal — сыбайлас жемқорлық тәуекелдеріне ішкі талдау / внутренний анализ коррупционных рисков.
+
+    Жұмыс реті / Порядок работы: init → templates → mail templates → ingest → status →
+    mail reminders, mail feedback → consolidate → report → ingest (5.1) → status.
+    """
+    paths = Paths(root.resolve(), db.resolve() if db else None)
+    ctx.obj = paths
+    setup_logging(paths, verbose)
+
+
+@main.command()
+@click.pass_obj
+@friendly
+def init(paths: Paths) -> None:
+    """Науқанды бастау / Начать кампанию.
+
+    campaign.yaml (2023 жылғы үлгі бойынша) және ұйымдардың бос тізілімі / campaign.yaml (по
+    образцу 2023 года) и пустой реестр организаций.
+    """
+    from pipeline.specs.campaign import load_campaign
+    from pipeline.specs.organisations import write_registry
+    from pipeline.specs.returns import shipped_schemas
+
+    paths.campaign_dir.mkdir(parents=True, exist_ok=True)
+    if not paths.campaign_file.exists():
+        shutil.copy(shipped_schemas() / "campaign-2023.yaml", paths.campaign_file)
+    campaign = load_campaign(paths.campaign_file)
+    if not paths.registry_file.exists():
+        write_registry(paths.registry_file, [], campaign.org_types)
+    for folder in (paths.inbox, paths.outbox):
+        folder.mkdir(parents=True, exist_ok=True)
+    click.echo(f"Дайын / Готово: {paths.campaign_file}\n  {paths.registry_file}")
+    _next("next_init")
+
+
+@main.command()
+@click.option(
+    "--inbox-only",
+    is_flag=True,
+    help="inbox/ толтырылған соң тоқтау / Остановиться, заполнив inbox/.",
+)
+@click.option(
+    "--seed",
+    default=2023,
+    metavar="САН/ЧИСЛО",
+    show_default=True,
+    help="Демо-деректердің бастапқы саны (бір сан — бір аудан) / Начальное число генератора демо-данных (одно число — один район).",
+)
+@click.pass_context
+@friendly
+def demo(ctx: click.Context, inbox_only: bool, seed: int) -> None:
+    """Демо-аудан / Демо-район.
+
+    Ойдан шығарылған аудан, оның үлгілері мен inbox/, содан кейін барлық қадамдар орындалады /
+    Вымышленный район, его шаблоны и inbox/, затем выполняются все шаги.
+    """
+    from pipeline.devtools.demo import build_demo
+
+    paths: Paths = ctx.obj
+    counts = build_demo(paths, seed)
+    click.echo(
+        f"Демо аудан / Демо-район: {counts['organisations']} ұйым/организаций, "
+        f"{counts['files']} файл inbox/ ішінде / в inbox/ → {paths.root}"
+    )
+    _echo_nil_rule(paths)
+    if inbox_only:
+        return
+    for command, kwargs in _DEMO_STEPS:
+        click.echo(
+            f"\n== adal {' '.join([command.name, *(f'--{k} {v:%Y-%m-%d}' for k, v in kwargs.items())])} =="
+        )
+        ctx.invoke(command, **kwargs)
+
+
+def _next(code: str, **fields: object) -> None:
+    """The command's last lines: what to do next, in Kazakh, then in Russian."""
+    message = render(code, **fields)
+    click.echo(f"{message.kk}\n{message.ru}")
+
+
+def _warn_missing_contact(ws, mail: bool = False) -> None:
+    """Templates, letters and the reference print the department's contact: say what the
+    campaign lacks instead of printing blanks."""
+    campaign = ws.campaign
+    missing = [name for name, value in (("e-mail", campaign.contact_email),
+               ("телефон", campaign.contact_phone)) if not value]  # fmt: skip
+    if missing:
+        click.echo(render("contact_missing", fields=", ".join(missing)).text, err=True)
+    if mail and not (campaign.smtp.get("from") or campaign.contact_email):
+        click.echo(render("sender_missing").text, err=True)
+
+
+def _echo_nil_rule(paths: Paths) -> None:
+    """What an empty sheet means in this campaign, as the templates' instruction says it."""
+    from pipeline.specs.nil_rule import instruction_lines
+
+    ws = open_workspace(paths)
+    click.echo("Бос парақтар / Пустые листы:")
+    for line in instruction_lines(list(ws.collected.values())):
+        click.echo(f"  {line.kk}\n  {line.ru}")
+
+
+def _with_organisations(paths: Paths):
+    """The workspace of a command that needs organisations: a fresh `init` has none yet."""
+    ws = open_workspace(paths)
+    if not ws.organisations:
+        raise ConfigError(
+            "тізілімде бірде-бір ұйым жоқ. organisations.xlsx кестесін толтырыңыз.",
+            "в реестре нет ни одной организации. Заполните таблицу organisations.xlsx.",
+            where=str(paths.registry_file),
+        )
+    return ws
+
+
+@main.command()
+@click.pass_obj
+@friendly
+def templates(paths: Paths) -> None:
+    """Үлгілер / Шаблоны.
+
+    Әр ұйымға оның деректері толтырылған екі тілдегі Excel файлы / Для каждой организации —
+    двуязычный файл Excel с её данными (outbox/templates/).
+    """
+    from pipeline.workbooks.templates import write_templates
+
+    ws = _with_organisations(paths)
+    _warn_missing_contact(ws)
+    with progress_bar("Үлгілер / Шаблоны") as progress:
+        written = write_templates(
+            paths.outbox / "templates", ws.organisations, ws.campaign, ws.specs, progress
+        )
+    click.echo(f"Үлгілер / Шаблоны: {len(written)} → {paths.outbox / 'templates'}")
+    _next("next_templates")
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Нәтиже JSON түрінде / Результат в JSON.")
+@click.option(
+    "--received",
+    type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M", "%d.%m.%Y"]),
+    metavar="ЖЖЖЖ-АА-КК/ГГГГ-ММ-ДД",
+    default=None,
+    help="Файлдар inbox/ қалтасына кейін сақталса, олардың нақты келген уақыты / Фактическое время поступления файлов, если они сохранены в inbox/ позже.",
+)
+@click.option(
+    "--jobs",
+    type=int,
+    metavar="САН/ЧИСЛО",
+    default=None,
+    help="Оқитын процестер саны (әдепкісі: ядролар саны) / Число процессов чтения (по умолчанию: число ядер).",
+)
+@click.option(
+    "--accept-from",
+    "accept_from",
+    metavar="МЕКЕНЖАЙ/АДРЕС",
+    multiple=True,
+    help="Осы мекенжайдан жіберілген басқа ұйымның файлдарын қабылдау / Принимать файлы другой организации, присланные с этого адреса.",
+)
+@click.option(
+    "--again",
+    metavar="ФАЙЛ",
+    multiple=True,
+    help="Тіркелген файлды қайта оқу (атауы немесе SHA-256 басы) / Перечитать уже зарегистрированный файл (имя или начало SHA-256).",
+)
+@click.pass_obj
+@friendly
+def ingest(
+    paths: Paths,
+    as_json: bool,
+    received: dt.datetime | None,
+    jobs: int | None,
+    accept_from: tuple[str, ...],
+    again: tuple[str, ...],
+) -> None:
+    """Есептерді қабылдау / Приём отчётов.
+
+    inbox/ файлдарын оқу, тексеру, журналға жазу, мұрағаттау, түзету файлдарын дайындау /
+    Чтение файлов из inbox/, проверка, запись в журнал, архивирование, подготовка файлов для
+    исправления.
+    """
+    from pipeline.intake.ingest import ingest as run_ingest
+    from pipeline.intake.parallel import parallel_reader
+
+    ws = open_workspace(paths)
+    workers = jobs or os.cpu_count() or 1
+    with progress_bar("Өңдеу / Обработка", quiet=as_json) as progress:
+        outcomes = run_ingest(
+            ws,
+            received=received,
+            progress=progress,
+            reader=parallel_reader(ws, workers),
+            jobs=workers,
+            accept_from=frozenset(a.lower() for a in accept_from),
+            again=again,
+        )
+    logger.info("ingested {} files", len(outcomes))
+    if as_json:
+        click.echo(
+            json.dumps({"files": [o.as_json() for o in outcomes]}, ensure_ascii=False, indent=1)
+        )
+        return
+    if not outcomes:
+        click.echo("inbox/ бос / inbox/ пуст.")
+        return
+    names = {
+        "accepted": "қабылданды/принят",
+        "partial": "ішінара/частично",
+        "rejected": "қабылданбады/отклонён",
+        "duplicate": "қайталанған/дубликат",
+        "not_read": "оқылмады/не прочитан",
+        "held": "ұсталды/задержан",
+    }
+    shown = (
+        outcomes
+        if len(outcomes) <= 50
+        else [o for o in outcomes if o.status in ("partial", "rejected", "not_read", "held")]
+    )
+    if len(shown) < len(outcomes):
+        click.echo(
+            f"  … {len(outcomes) - len(shown)} файл қабылданды немесе қайталанды / файлов принято или повторно"
+        )
+    for o in shown:
+        click.echo(f"  {names[o.status]:<24} {o.errors:>4} қате/ошибок  {o.name}")
+        if o.nil:
+            click.echo(f"      {render('nil_return', codes=', '.join(o.nil)).text}")
+        for p in [p for p in o.problems if not p.cell][:3]:
+            click.echo(f"      {p.kk} / {p.ru}")
+    totals = {s: sum(o.status == s for o in outcomes) for s in names}
+    click.echo("Барлығы / Итого: " + ", ".join(f"{names[s]} {n}" for s, n in totals.items() if n))
+    fb = [o.feedback for o in outcomes if o.feedback]
+    if fb:
+        click.echo(
+            f"Түзету файлдары / Файлы для исправления: {len(fb)} → {paths.outbox / 'feedback'}"
+        )
+    _next("next_ingest_feedback" if fb else "next_ingest")
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Күйі JSON түрінде / Состояние в JSON.")
+@click.option(
+    "--today",
+    type=click.DateTime(["%Y-%m-%d", "%d.%m.%Y"]),
+    metavar="ЖЖЖЖ-АА-КК/ГГГГ-ММ-ДД",
+    default=None,
+    help="5.1 бағалау күні (әдепкісі: бүгінгі күн) / Дата оценки 5.1 (по умолчанию: сегодня).",
+)
+@click.pass_obj
+@friendly
+def status(paths: Paths, as_json: bool, today: dt.datetime | None) -> None:
+    """Кім тапсырды / Кто сдал.
+
+    Әр ұйымның әр есебінің күйі және ұйым түрі бойынша тапсыру деңгейі / Состояние каждого
+    отчёта каждой организации и уровень сдачи по типам организаций.
+    """
+    from pipeline.specs.plan import read_plan
+    from pipeline.workbooks import frames
+    from pipeline.workbooks.monitoring import STATE_TEXT as MEASURE_TEXT
+    from pipeline.workbooks.monitoring import states as measure_states
+    from pipeline.workbooks.status import return_states, status_json
+
+    ws = open_workspace(paths)
+    conn = ledger.connect(paths.ledger)
+    try:
+        states = return_states(conn, ws)
+    finally:
+        conn.close()
+    data = status_json(ws, states)
+    plan = read_plan(paths.outbox)
+    measures = []
+    if plan:
+        day = today.date() if today else dt.date.today()
+        measures = measure_states(ws, plan, frames.load(ws).frame("5.1"), day)
+        data["monitoring"] = [
+            {"bin": m.bin, "measure": m.no, "deadline": m.deadline.isoformat(), "state": m.state}
+            for m in measures
+        ]
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=1))
+        return
+    marks = {"accepted": "✓", "late": "К", "rejected": "✗", "missing": "·", "not_applicable": " "}
+    codes = list(ws.collected)
+    click.echo(f"{'БСН/БИН':<13} {'':<34} " + " ".join(f"{c:>4}" for c in codes))
+    for org in data["organisations"]:
+        line = " ".join(f"{_mark(org, c, marks):>4}" for c in codes)
+        click.echo(f"{org['bin']:<13} {org['name_ru'][:34]:<34} {line}")
+    click.echo(
+        "✓ уақытында/в срок  К кешікті/с опозданием  ✗ қатемен/с ошибками  · жоқ/нет  "
+        "0 нөлдік есеп (деректер жоқ)/нулевой отчёт (данных нет)  "
+        "0К кешікті нөлдік есеп/нулевой отчёт с опозданием"
+    )
+    for org_type, s in data["summary"].items():
+        click.echo(
+            f"  {TYPE_SHORT[org_type]:<18} тапсыру деңгейі / уровень сдачи: {s['rate']:.0%} "
+            f"(уақытында / в срок {s['on_time_rate']:.0%})"
+        )
+    if measures:
+        counts = Counter(m.state for m in measures)
+        click.echo(
+            "Ұсынымдардың орындалуы / Исполнение рекомендаций (5.1): "
+            + ", ".join(f"{MEASURE_TEXT[k].both} {n}" for k, n in counts.most_common())
+        )
+    missing = any(
+        state == "missing" for org in data["organisations"] for state in org["returns"].values()
+    )
+    if not plan:
+        _next("next_status_missing" if missing else "next_status_complete")
+
+
+def _mark(org: dict, code: str, marks: dict[str, str]) -> str:
+    """A return's mark in the status table; a nil return is «0» (late: «0К»)."""
+    mark = marks[org["returns"][code]]
+    if code in org["nil"]:
+        return "0К" if org["returns"][code] == "late" else "0"
+    return mark
+
+
+@main.command()
+@click.option(
+    "--with-personal-data",
+    is_flag=True,
+    help="ЖСН толық көрсетілсін (кадр қызметі үшін) / Показывать ИИН полностью (для кадровой службы).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Балдар JSON түрінде / Баллы в JSON.")
+@click.option(
+    "--today",
+    type=click.DateTime(["%Y-%m-%d", "%d.%m.%Y"]),
+    metavar="ЖЖЖЖ-АА-КК/ГГГГ-ММ-ДД",
+    default=None,
+    help="5.1 бағалау күні (әдепкісі: бүгін) / Дата оценки 5.1 (по умолчанию: сегодня).",
+)
+@click.pass_obj
+@friendly
+def consolidate(
+    paths: Paths, with_personal_data: bool, as_json: bool, today: dt.datetime | None
+) -> None:
+    """Жиынтық / Свод.
+
+    Көрсеткіштер, тәуекелдер картасы және диаграммалар бар жиынтық Excel файлы / Сводный файл
+    Excel с показателями, картой рисков и диаграммами (outbox/consolidated-….xlsx).
+    """
+    from pipeline.specs.plan import read_plan
+    from pipeline.workbooks import frames
+    from pipeline.workbooks.consolidate import write_consolidated
+    from pipeline.workbooks.indicators import load_indicators, scores
+
+    ws = _with_organisations(paths)
+    indicators = load_indicators(paths.schema_file("indicators.yaml"), ws.specs)
+    with progress_bar("Жиынтық / Свод", quiet=as_json) as progress:
+        data = frames.load(ws)
+        path, table = write_consolidated(
+            ws,
+            data,
+            indicators,
+            with_personal_data=with_personal_data,
+            today=today.date() if today else None,
+            progress=progress,
+        )
+    wide = scores(table)
+    if as_json:
+        out = {
+            b: {k: (None if v != v else v) for k, v in row.items()}
+            for b, row in wide.to_dict("index").items()
+        }
+        click.echo(json.dumps({"workbook": str(path), "scores": out}, ensure_ascii=False, indent=1))
+        return
+    click.echo(f"Жиынтық / Свод: {path}")
+    top = wide["overall"].dropna().sort_values(ascending=False).head(5)
+    names = ws.by_bin
+    for bin_, value in top.items():
+        click.echo(f"  {value:5.1f}  {names[bin_].name.ru}")
+    if not read_plan(paths.outbox):
+        _next("next_consolidate")
+
+
+@main.command()
+@click.argument(
+    "kind", type=click.Choice(["templates", "reminders", "feedback", "all"]), default="all"
+)
+@click.option(
+    "--send",
+    is_flag=True,
+    help="SMTP арқылы жіберу (әйтпесе outbox/mail/ ішіне .eml) / Отправить через SMTP (иначе .eml в outbox/mail/).",
+)
+@click.option(
+    "--limit", type=int, default=None, metavar="САН/ЧИСЛО", help="Ең көбі N хат / Не более N писем."
+)
+@click.option(
+    "--pause",
+    type=float,
+    metavar="СЕКУНД",
+    default=1.0,
+    show_default=True,
+    help="Хаттар арасындағы үзіліс, секунд / Пауза между письмами, секунд.",
+)
+@click.option(
+    "--today",
+    type=click.DateTime(["%Y-%m-%d", "%d.%m.%Y"]),
+    metavar="ЖЖЖЖ-АА-КК/ГГГГ-ММ-ДД",
+    default=None,
+    help="Еске салу күні (әдепкісі: бүгін) / Дата напоминаний (по умолчанию: сегодня).",
+)
+@click.pass_obj
+@friendly
+def mail(
+    paths: Paths, kind: str, send: bool, limit: int | None, pause: float, today: dt.datetime | None
+) -> None:
+    """Пошта / Почта.
+
+    Ұйымдарға үлгілерді, еске салуларды және түзету файлдарын жіберу / Рассылка организациям
+    шаблонов, напоминаний и файлов для исправления.
+    """
+    from pipeline.workbooks.mail import KINDS, run_mail
+
+    ws = _with_organisations(paths)
+    _warn_missing_contact(ws, mail=not send)
+    for one in KINDS if kind == "all" else (kind,):
+        with progress_bar(MAIL_KIND[one]) as progress:
+            report = run_mail(
+                ws,
+                one,
+                send=send,
+                limit=limit,
+                pause=pause if send else 0,
+                today=today.date() if today else None,
+                progress=progress,
+            )
+        done = (
+            f"жіберілді / отправлено {report.sent}"
+            if send
+            else f"жазылды / записано {report.written} .eml"
+        )
+        click.echo(
+            f"{MAIL_KIND[one]}: {done}; бұрын жіберілген / отправлены ранее {report.skipped}"
+        )
+        for to, error in report.failed or []:
+            click.echo(f"  ✗ {to}: {error}", err=True)
+    if not send:
+        click.echo(f"Қарап шығыңыз / Просмотрите: {paths.outbox / 'mail'}")
+        command = "adal mail --send" if kind == "all" else f"adal mail {kind} --send"
+        _next("next_mail_preview", folder=paths.outbox / "mail", command=command)
+    else:
+        _next("next_mail_sent")
+
+
+@main.command()
+@click.option(
+    "--signed",
+    type=click.DateTime(["%Y-%m-%d", "%d.%m.%Y"]),
+    metavar="ЖЖЖЖ-АА-КК/ГГГГ-ММ-ДД",
+    required=True,
+    help="Талдамалық анықтамаға қол қойылған күн / Дата подписания аналитической справки.",
+)
+@click.option(
+    "--approved",
+    type=click.DateTime(["%Y-%m-%d", "%d.%m.%Y"]),
+    metavar="ЖЖЖЖ-АА-КК/ГГГГ-ММ-ДД",
+    default=None,
+    help="Іс-шаралар жоспары бекітілген күн (әдепкісі: бекітудің соңғы мерзімі) / Дата утверждения плана мероприятий (по умолчанию: крайний срок утверждения).",
+)
+@click.pass_obj
+@friendly
+def report(paths: Paths, signed: dt.datetime, approved: dt.datetime | None) -> None:
+    """Анықтама мен жоспар / Справка и план.
+
+    3.1 талдамалық анықтама, 3.2 жариялау, 4.1 іс-шаралар жоспары, 5.1 үлгілері, 6.1 тізілім /
+    3.1 аналитическая справка, 3.2 публикация, 4.1 план мероприятий, шаблоны 5.1, 6.1 реестр.
+    """
+    from pipeline.documents.report import build_report
+
+    ws = _with_organisations(paths)
+    _warn_missing_contact(ws)
+    with progress_bar("Анықтама / Справка") as progress:
+        outcome = build_report(ws, signed.date(), approved.date() if approved else None, progress)
+    plan = outcome.plan
+    found, measures = len(outcome.findings), len(plan.measures)
+    click.echo(
+        f"Анықтама / Справка: {count(found, RISK, 'kk')}, {count(measures, MEASURE, 'kk')} / "
+        f"{count(found, RISK, 'ru')}, {count(measures, MEASURE, 'ru')}"
+    )
+    days = ws.campaign.report.get("action_plan_working_days", 10)
+    pub = ws.campaign.report.get("publication_working_days", 3)
+    click.echo(
+        f"  Жоспар мерзімі / Срок плана ({days} жұмыс күні / {count(days, WORKING_DAY, 'ru')}): "
+        f"{plan.plan_due:%d.%m.%Y}"
+    )
+    click.echo(
+        f"  Жариялау / Публикация ({pub} жұмыс күні / {count(pub, WORKING_DAY, 'ru')}): "
+        f"{plan.publication_due:%d.%m.%Y}"
+    )
+    click.echo(f"  Мониторинг / Мониторинг: {plan.signed:%d.%m.%Y}–{plan.monitoring_end:%d.%m.%Y}")
+    if plan.late_approval:
+        click.echo(
+            f"  Ескерту: жоспар мерзімнен ({plan.plan_due:%d.%m.%Y}) кеш бекітілді, бұл жоспарда "
+            f"жазылды / Внимание: план утверждён позже срока ({plan.plan_due:%d.%m.%Y}), это "
+            "отмечено в плане"
+        )
+    click.echo(f"  {len(outcome.files)} файл → {paths.outbox / 'report'}")
+    floor = ws.campaign.report.get("min_completeness", 0)
+    for org_type, rate in outcome.low:
+        name = ws.campaign.org_types[org_type]
+        click.echo(
+            f"  Ескерту: {name.kk} — есептердің {round(rate * 100)}%-ы ғана қабылданды "
+            f"(кемінде {floor}% керек) / Внимание: {name.ru} — принято лишь {round(rate * 100)} % "
+            f"отчётов (нужно не менее {floor} %); анықтамада толық емес деп көрсетілді / в "
+            "справке отмечено как неполное"
+        )
+    if outcome.blanks:
+        click.echo(
+            "  Анықтамада қолмен толтыруға жол қалдырылды, campaign.yaml ішінде толтырыңыз / "
+            "В справке оставлены строки для заполнения вручную, заполните в campaign.yaml:"
+        )
+        for key in outcome.blanks:
+            click.echo(f"    {key}")
+    _next("next_report", folder=paths.outbox / "report")
+
+
+@main.command(hidden=True)  # a developer tool: `make bench`
+@click.option("--orgs", default=2000, show_default=True, help="Organisation workbooks to generate.")
+@click.option(
+    "--jobs", type=int, default=None, help="Processes for ingest (default: number of cores)."
+)
+@click.option(
+    "--baseline-sample", default=200, show_default=True, help="Files the slow naive baseline reads."
+)
+@click.option("--seed", default=7, show_default=True)
+@click.pass_obj
+@friendly
+def bench(paths: Paths, orgs: int, jobs: int | None, baseline_sample: int, seed: int) -> None:
+    """Measure ingest and consolidation against a naive baseline and a floor (Markdown table)."""
+    from pipeline.devtools.bench import run_bench
+
+    run_bench(paths.outbox / "bench", orgs, seed, jobs, baseline_sample, echo=click.echo)
+
+
+_DEMO_SIGNED = dt.datetime(2023, 12, 8)  # the demo's reference is signed after all deadlines
+_DEMO_TODAY = dt.datetime(2024, 3, 1)  # monitoring is shown as of three months after signing
+
+
+@main.command(name="demo-monitoring", hidden=True)
+@click.pass_obj
+@friendly
+def demo_monitoring(paths: Paths) -> None:
+    """Drop the demo's returned 5.1 execution reports into the inbox."""
+    from pipeline.devtools.demo import fill_monitoring
+
+    click.echo(f"5.1: {fill_monitoring(paths)} есеп inbox/ ішінде / отчётов в inbox/")
+
+
+_DEMO_STEPS = [
+    (ingest, {}),
+    (status, {}),
+    (report, {"signed": _DEMO_SIGNED}),
+    (demo_monitoring, {}),
+    (ingest, {}),
+    (status, {"today": _DEMO_TODAY}),
+    (consolidate, {"today": _DEMO_TODAY}),
+    (mail, {"today": dt.datetime(2023, 11, 20)}),
+]

@@ -1,0 +1,170 @@
+"""What every `adal` command shares: logging set up once at the entry point, and the guard
+that turns any failure into a bilingual message instead of a traceback."""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import sys
+from collections.abc import Iterator
+from functools import wraps
+
+import click
+from loguru import logger
+from xlsxwriter.exceptions import FileCreateError
+
+from pipeline.cli.click_words import speak_kazakh_and_russian
+from pipeline.core.errors import AdalError
+from pipeline.core.progress import Progress
+from pipeline.specs.workspace import Paths
+
+
+def setup_logging(paths: Paths, verbose: bool) -> None:
+    logger.remove()
+    logger.add(
+        sys.stderr,
+        level="DEBUG" if verbose else "WARNING",
+        format="{level}: {message}",
+        filter=lambda record: record["exception"] is None,
+    )
+    logs = paths.outbox / "logs"
+    # opened on the first message only: a command that refuses a folder leaves no trace in it
+    logger.add(logs / "adal-{time:YYYY-MM-DD}.log", level="DEBUG", encoding="utf-8", delay=True)
+
+
+@contextlib.contextmanager
+def progress_bar(label: str, quiet: bool = False) -> Iterator[Progress]:
+    """A bar on stderr while a long command works, only when a person watches a terminal:
+    nothing for `--json`, a redirected output or a short job."""
+    watched = not quiet and sys.stderr.isatty()
+    bar = None
+
+    def update(done: int, total: int) -> None:
+        nonlocal bar
+        if not watched or total < 2:
+            return
+        if bar is None:
+            bar = click.progressbar(length=total, label=label, file=sys.stderr)
+            bar.__enter__()
+        bar.update(max(done - bar.pos, 0))
+
+    try:
+        yield update
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+
+
+def friendly(func):
+    """Known errors print their bilingual message; anything else is logged, not dumped."""
+
+    @wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except AdalError as exc:
+            click.echo(str(exc), err=True)
+            sys.exit(exc.exit_code)
+        except (click.exceptions.Exit, click.ClickException, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            click.echo(
+                "\nТоқтатылды; қайта іске қосыңыз — жұмыс тоқтаған жерінен жалғасады. / "
+                "Остановлено; запустите снова — работа продолжится с места остановки.",
+                err=True,
+            )
+            sys.exit(130)
+        except sqlite3.OperationalError as exc:
+            logger.exception("ledger error")
+            if "locked" in str(exc) or "busy" in str(exc):
+                click.echo(
+                    "Журнал (adal.sqlite) басқа бағдарламада ашық; оны жауып, қайта іске "
+                    "қосыңыз. / Журнал (adal.sqlite) открыт в другой программе; закройте его "
+                    "и запустите снова.",
+                    err=True,
+                )
+            else:
+                click.echo(
+                    f"Журналға (adal.sqlite) жазу мүмкін болмады: {exc}. Диск толы емес пе? / "
+                    f"Не удалось записать в журнал (adal.sqlite): {exc}. Не заполнен ли диск?",
+                    err=True,
+                )
+            sys.exit(1)
+        except (OSError, FileCreateError) as exc:  # an output open in Excel, a full disk
+            logger.exception("could not write")
+            where = getattr(exc, "filename", None) or str(exc)
+            click.echo(
+                f"Файлды жазу мүмкін емес: {where}. Ол Excel-де ашық па, диск толы емес пе? "
+                "Тексеріп, қайта іске қосыңыз. / Не удалось записать файл: "
+                f"{where}. Не открыт ли он в Excel, не заполнен ли диск? Проверьте и запустите снова.",
+                err=True,
+            )
+            sys.exit(1)
+        except Exception:  # the last guard of a user-facing command
+            logger.exception("unexpected error")
+            click.echo(
+                "Ішкі қате; толығы outbox/logs ішінде. / Внутренняя ошибка; подробности в outbox/logs.",
+                err=True,
+            )
+            sys.exit(2)
+
+    return wrapper
+
+
+def _tolerant_console() -> None:
+    """A console whose encoding lacks Kazakh letters (cp1251 when an officer redirects
+    output to a file on Windows, cp866 in an old console) shows «?» for them instead of
+    ending the command with an encoding error."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            with contextlib.suppress(ValueError, OSError):  # closed or detached: nothing shown
+                reconfigure(errors="replace")
+
+
+OPTIONS_METAVAR = "[ПАРАМЕТРЛЕР/ПАРАМЕТРЫ]"
+
+
+class BilingualCommand(click.Command):
+    """A command whose usage line names its options in Kazakh and Russian."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("options_metavar", OPTIONS_METAVAR)
+        super().__init__(*args, **kwargs)
+
+
+class BilingualGroup(click.Group):
+    """click's own usage errors (a mistyped option or value) get a bilingual first line and
+    the command to ask for help, before click's detail."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("options_metavar", OPTIONS_METAVAR)
+        kwargs.setdefault("subcommand_metavar", "КОМАНДА ...")
+        super().__init__(*args, **kwargs)
+        self.command_class = BilingualCommand
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """In the order they are declared, which is the order of the work."""
+        return list(self.commands)
+
+    def main(self, *args, **kwargs):
+        kwargs.pop("standalone_mode", None)
+        _tolerant_console()
+        speak_kazakh_and_russian()
+        try:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        except click.UsageError as exc:
+            if type(exc).__name__ == "NoArgsIsHelpError":  # plain `adal`: the help is the answer
+                click.echo(exc.format_message())
+                sys.exit(0)
+            command = exc.ctx.command_path if exc.ctx else "adal"
+            click.echo(
+                "Команда дұрыс берілмеген / Команда задана неверно: "
+                f"{exc.format_message()}\n"
+                f"Анықтама / Справка: {command} --help",
+                err=True,
+            )
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("Тоқтатылды / Остановлено.", err=True)
+            sys.exit(1)

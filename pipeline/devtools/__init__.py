@@ -1,0 +1,1 @@
+"""Developer tools: the fictional demo district, the benchmark and the guide's pictures."""

@@ -1,0 +1,181 @@
+"""One measured stage of `adal bench`, run in its own process so peak memory is its own.
+
+`python -m pipeline.devtools.benchstage STAGE ROOT [ARGS]` prints one JSON line:
+{"seconds": …, "peak_mb": …, …}. Stages: ingest, baseline, floor, consolidate, write-floor.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import time
+import zipfile
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+_VALUES = re.compile(rb"<v>([^<]*)</v>|<t[^>]*>([^<]*)</t>")
+
+
+def _peak_mb() -> float:
+    try:
+        import resource  # POSIX only: on Windows the bench reports no peak
+    except ImportError:
+        return 0.0
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return round(max(own, children) / 1024, 1)
+
+
+def _scan(path: str) -> int:
+    """The floor of reading: unzip and regex-scan every sheet's and the shared strings' values."""
+    count = 0
+    with zipfile.ZipFile(path) as archive:
+        for name in archive.namelist():
+            if name.startswith("xl/worksheets/sheet") or name == "xl/sharedStrings.xml":
+                count += len(_VALUES.findall(archive.read(name)))
+    return count
+
+
+def floor(files: list[str], jobs: int) -> dict:
+    start = time.perf_counter()
+    if jobs <= 1:
+        values = sum(_scan(f) for f in files)
+    else:
+        with ProcessPoolExecutor(jobs) as pool:
+            values = sum(pool.map(_scan, files, chunksize=32))
+    return {"seconds": time.perf_counter() - start, "values": values}
+
+
+def ingest_stage(root: Path, jobs: int) -> dict:
+    from pipeline.intake.ingest import ingest
+    from pipeline.intake.parallel import parallel_reader
+    from pipeline.specs.workspace import Paths, open_workspace
+
+    start = time.perf_counter()
+    ws = open_workspace(Paths(root))
+    outcomes = ingest(ws, reader=parallel_reader(ws, jobs), jobs=jobs)
+    seconds = time.perf_counter() - start
+    statuses: dict[str, int] = {}
+    for o in outcomes:
+        statuses[o.status] = statuses.get(o.status, 0) + 1
+    return {
+        "seconds": seconds,
+        "files": len(outcomes),
+        "statuses": statuses,
+        "errors": sum(o.errors for o in outcomes),
+    }
+
+
+def baseline(root: Path, files: list[str]) -> dict:
+    """The naive way: pandas + openpyxl per sheet, pandera per sheet, one process."""
+    import pandas as pd
+
+    from pipeline.intake.compile import compile_schema
+    from pipeline.specs import layout as L
+    from pipeline.specs.headers import header_positions, label_index
+    from pipeline.specs.workspace import Paths, open_workspace
+
+    ws = open_workspace(Paths(root))
+    orgs = ws.by_bin
+    start = time.perf_counter()
+    rows = failures = 0
+    for file in files:
+        org = orgs[Path(file).stem]
+        sheets = pd.read_excel(file, sheet_name=None, engine="openpyxl", header=L.HEADER_ROW - 1)
+        for spec in ws.collected.values():
+            if spec.sheet not in sheets:
+                continue
+            frame = sheets[spec.sheet]
+            positions = header_positions(list(frame.columns), label_index(spec.columns))
+            frame = frame.rename(columns={frame.columns[i]: k for k, i in positions.items()})
+            for column in spec.columns:
+                if column.type == "date":
+                    frame[column.key] = pd.to_datetime(
+                        frame[column.key], errors="coerce", dayfirst=True
+                    )
+                elif column.type in ("integer", "decimal"):
+                    frame[column.key] = pd.to_numeric(frame[column.key], errors="coerce").astype(
+                        "Int64" if column.type == "integer" else "Float64"
+                    )
+                else:
+                    frame[column.key] = (
+                        frame[column.key].astype(object).where(frame[column.key].notna(), None)
+                    )
+            schema = compile_schema(spec, ws.period(spec.code, org.type)).schema
+            try:
+                schema.validate(frame, lazy=True)
+            except Exception as exc:  # the naive loop only counts failures
+                failures += len(getattr(exc, "failure_cases", []))
+            rows += len(frame)
+    return {
+        "seconds": time.perf_counter() - start,
+        "files": len(files),
+        "rows": rows,
+        "failures": failures,
+    }
+
+
+def consolidate_stage(root: Path) -> dict:
+    from pipeline.specs.workspace import Paths, open_workspace
+    from pipeline.workbooks import frames
+    from pipeline.workbooks.consolidate import write_consolidated
+    from pipeline.workbooks.indicators import load_indicators
+
+    start = time.perf_counter()
+    ws = open_workspace(Paths(root))
+    data = frames.load(ws)
+    indicators = load_indicators(ws.paths.schema_file("indicators.yaml"), ws.specs)
+    path, _ = write_consolidated(ws, data, indicators)
+    cells = sum(f.size for f in data.frames.values())
+    return {
+        "seconds": time.perf_counter() - start,
+        "cells": int(cells),
+        "bytes": path.stat().st_size,
+    }
+
+
+def write_floor(root: Path) -> dict:
+    """The floor of consolidation: the same return cells written by xlsxwriter alone."""
+    import xlsxwriter
+
+    from pipeline.specs.workspace import Paths, open_workspace
+    from pipeline.workbooks import frames
+
+    ws = open_workspace(Paths(root))
+    data = frames.load(ws)
+    start = time.perf_counter()
+    book = xlsxwriter.Workbook(
+        str(root / "outbox" / "bench" / "floor.xlsx"), {"constant_memory": True}
+    )
+    for code, frame in data.frames.items():
+        sheet = book.add_worksheet(code)
+        sheet.write_row(0, 0, list(frame.columns))
+        for r, row in enumerate(frame.itertuples(index=False), start=1):
+            sheet.write_row(r, 0, [None if v != v else v for v in row])
+    book.close()
+    return {"seconds": time.perf_counter() - start}
+
+
+def main(argv: list[str]) -> None:
+    stage, root = argv[0], Path(argv[1])
+    jobs = int(argv[2]) if len(argv) > 2 else 1
+    files = sorted(str(p) for p in (root / "bench-files").glob("*.xlsx"))
+    if stage == "ingest":
+        result = ingest_stage(root, jobs)
+    elif stage == "baseline":
+        result = baseline(root, files[: int(argv[3])] if len(argv) > 3 else files)
+    elif stage == "floor":
+        result = floor(files, jobs)
+    elif stage == "consolidate":
+        result = consolidate_stage(root)
+    elif stage == "write-floor":
+        result = write_floor(root)
+    else:
+        raise SystemExit(f"unknown stage {stage}")
+    result["peak_mb"] = _peak_mb()
+    print(json.dumps(result, default=str))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

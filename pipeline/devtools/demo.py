@@ -1,0 +1,290 @@
+"""`adal demo`: a fictional district, its templates, and an inbox filled the way schools
+really fill it — mostly right, some late, some missing, some with typical mistakes.
+
+Files are written by opening the template with openpyxl and typing into it, as Excel
+would save it; mistakes are typed into specific cells so that the demo shows every kind
+of feedback. Deterministic: the same seed gives the same district and the same inbox.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import random
+import shutil
+from copy import copy
+from email.message import EmailMessage
+from email.utils import format_datetime
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import yaml
+
+from pipeline.core import textfit
+from pipeline.devtools.demo_data import make_district, rows_for
+from pipeline.devtools.own_folder import claim, require_own
+from pipeline.specs import layout as L
+from pipeline.specs.campaign import load_campaign
+from pipeline.specs.organisations import Organisation, write_registry
+from pipeline.specs.returns import ReturnSpec, load_specs, shipped_schemas
+from pipeline.specs.workspace import Paths
+from pipeline.workbooks.templates import template_name, write_templates
+
+SUBJECT = {
+    "kk": "«Көктерек ауданының білім бөлімі» ММ",
+    "ru": "ГУ «Отдел образования Коктерекского района»",
+}
+
+
+def write_demo_campaign(paths: Paths) -> None:
+    data = yaml.safe_load((shipped_schemas() / "campaign-2023.yaml").read_text(encoding="utf-8"))
+    data["code"] = "kokterek-2023"
+    data["subject"] = SUBJECT
+    data["approved"]["by"] = {"kk": "А.Б. Сәрсенов", "ru": "А.Б. Сарсенов"}
+    data["contact"] = {
+        "name": {"kk": "Білім бөлімінің кадр қызметі", "ru": "Кадровая служба отдела образования"},
+        "email": "kadr@bilim-koktrk.example",
+        "phone": "8 (72156) 5-12-34",
+    }
+    data["smtp"]["from"] = "kadr@bilim-koktrk.example"
+    group = data["working_group"]
+    group["order"] = {"number": "47-ж", "date": dt.date(2023, 11, 10)}
+    group["chair"]["name"] = {"kk": "Г.К. Жұмабаева", "ru": "Г.К. Жумабаева"}
+    for member, name in zip(group["members"], ("Е.С. Төлеуов", "Д.М. Асқарова"), strict=True):
+        member["name"] = {"kk": name, "ru": name.replace("ө", "о").replace("қ", "к")}
+    paths.campaign_dir.mkdir(parents=True, exist_ok=True)
+    text = "# Demo campaign: a fictional district. Edit freely.\n" + yaml.safe_dump(
+        data, allow_unicode=True, sort_keys=False
+    )
+    paths.campaign_file.write_text(text, encoding="utf-8")
+
+
+def _labels(specs: dict[str, ReturnSpec]) -> dict[str, dict[str, str]]:
+    return {
+        f"{s.code}:{c.key}": {ch.code: ch.label.both for ch in c.choices}
+        for s in specs.values()
+        for c in s.columns
+        if c.choices
+    }
+
+
+def _column(sheet, col: int):
+    """The column's format as Excel keeps it: one `<col>` may cover several columns, and
+    openpyxl's `column_dimensions[letter]` would make a new, blank one for the others."""
+    for dim in sheet.column_dimensions.values():
+        if (dim.min or 0) <= col <= (dim.max or 0):
+            return dim
+    return sheet.column_dimensions[openpyxl.utils.get_column_letter(col)]
+
+
+def _fill(
+    template: Path,
+    target: Path,
+    data: dict[str, list[dict[str, Any]]],
+    specs: dict[str, ReturnSpec],
+    nil: set[str],
+) -> None:
+    """Type rows into the template as a secretary would, and save it under her file name."""
+    book = openpyxl.load_workbook(template)
+    for code, rows in data.items():
+        spec = specs[code]
+        sheet = book[spec.sheet]
+        if not rows and code in nil and spec.nil == "mark":  # else the sheet is left empty
+            sheet.cell(L.NIL_ROW, 2).value = L.NIL_YES.both
+        for r, row in enumerate(rows):
+            typed = []
+            for c, key in enumerate(spec.keys, start=1):
+                value = row.get(key)
+                if spec.fixed_rows == key or value is None:
+                    continue
+                cell = sheet.cell(L.FIRST_DATA_ROW + r, c)
+                column = _column(sheet, c)
+                if not cell.has_style:  # a new cell takes its column's format, as in Excel
+                    cell._style = copy(column._style)
+                cell.value = value
+                if isinstance(value, dt.date):
+                    cell.number_format = "dd.mm.yyyy"
+                elif isinstance(value, str) and cell.alignment.wrap_text:
+                    typed.append((value, column.width or 8.43, False))
+            if typed:  # Excel grows the row to the wrapped text typed into it
+                height = textfit.row_height(typed)
+                row_dim = sheet.row_dimensions[L.FIRST_DATA_ROW + r]
+                row_dim.height = max(height, row_dim.height or 0)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    book.save(target)
+
+
+def _stamp(path: Path, when: dt.datetime) -> None:
+    os.utime(path, (when.timestamp(), when.timestamp()))
+
+
+def _mistakes(data: dict[str, list[dict]], kind: str) -> None:
+    """Typical mistakes, one kind per file, typed into real cells."""
+    if kind == "period" and data.get("1.5"):
+        data["1.5"][0]["received_on"] = dt.date(2021, 5, 12)
+    if kind == "iin" and data.get("1.1"):
+        iin = data["1.1"][1]["iin"]
+        data["1.1"][1]["iin"] = iin[:11] + str((int(iin[11]) + 1) % 10)
+    if kind == "required" and data.get("1.1"):
+        data["1.1"][2]["position"] = None
+        data["1.1"][3]["checked_on"] = "31.02.2023"
+    if kind == "choice" and data.get("1.4"):
+        data["1.4"][0]["service"] = "Приём в школу"
+        data["1.4"][1]["late"] = data["1.4"][1]["applications"] + 3
+    if kind == "styles" and data.get("1.1"):  # fixable: the reader repairs these silently
+        data["1.1"][0]["iin"] = int(data["1.1"][0]["iin"])
+        data["1.1"][1]["checked_on"] = data["1.1"][1]["checked_on"].strftime("%d.%m.%Y")
+        data["1.1"][2]["has_record"] = "Hет"  # Latin H
+        data["1.1"][3]["full_name"] = "'" + data["1.1"][3]["full_name"] + "  "
+
+
+def _copied_sheet(target: Path, org: Organisation, spec: ReturnSpec, rows: list[dict]) -> None:
+    """A sheet re-typed into a fresh workbook: no identity sheet, just the BIN and headers."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Лист1"
+    sheet["A1"] = spec.title.ru
+    sheet["A2"], sheet["B2"] = "БИН", org.bin
+    for c, column in enumerate(spec.columns, start=1):
+        sheet.cell(4, c).value = column.label.ru
+    for r, row in enumerate(rows, start=5):
+        for c, key in enumerate(spec.keys, start=1):
+            sheet.cell(r, c).value = row.get(key)
+    book.save(target)
+
+
+def _email(target: Path, attachment: Path, org: Organisation, when: dt.datetime) -> None:
+    message = EmailMessage()
+    message["From"] = org.email
+    message["To"] = "kadr@bilim-koktrk.example"
+    message["Subject"] = "Re: Сыбайлас жемқорлық тәуекелдерін талдау / Анализ коррупционных рисков"
+    message["Date"] = format_datetime(when.astimezone())
+    message.set_content("Сәлеметсіз бе! Есепті жіберемін.\nЗдравствуйте! Направляю отчёт.")
+    message.add_attachment(
+        attachment.read_bytes(),
+        maintype="application",
+        subtype="vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        filename=f"Есеп {org.name.ru}.xlsx",
+    )
+    target.write_bytes(bytes(message))
+
+
+def build_demo(paths: Paths, seed: int = 2023) -> dict[str, int]:
+    """Write the whole demo campaign folder; returns counts for the summary."""
+    rng = random.Random(seed)
+    claim(paths.root, "demo", also=(paths.ledger,))
+    for sub in ("inbox", "outbox", "archive", "campaign"):
+        shutil.rmtree(paths.root / sub, ignore_errors=True)
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{paths.ledger}{suffix}").unlink(missing_ok=True)
+    write_demo_campaign(paths)
+    campaign = load_campaign(paths.campaign_file)
+    specs = load_specs(paths.schemas)
+    orgs = make_district(rng)
+    write_registry(paths.registry_file, orgs, campaign.org_types)
+    templates = paths.outbox / "templates"
+    write_templates(templates, orgs, campaign, specs)
+    labels = _labels(specs)
+    paths.inbox.mkdir(parents=True, exist_ok=True)
+    deadline = dt.datetime(2023, 11, 15, 18, 0)
+    scenario = ["ok"] * 25
+    for index, kind in {
+        2: "period",
+        5: "iin",
+        9: "required",
+        15: "choice",
+        4: "styles",
+        11: "late",
+        19: "late",
+        22: "late",
+        13: "missing",
+        20: "missing",
+        8: "copied",
+        17: "email",
+        1: "duplicate",
+        6: "resubmit",
+    }.items():
+        scenario[index] = kind
+    counts = {"organisations": len(orgs), "files": 0}
+    for index, org in enumerate(orgs):
+        kind = scenario[index]
+        if kind == "missing":
+            continue
+        risk = rng.random() ** 2 if index % 5 else 0.6 + 0.4 * rng.random()
+        data = {
+            code: rows_for(code, org, campaign, rng, risk, labels)
+            for code, spec in specs.items()
+            if spec.stage == "collection" and org.type in spec.applies_to
+        }
+        nil = {code for code, rows in data.items() if not rows}
+        when = deadline - dt.timedelta(days=rng.randint(1, 12), hours=rng.randint(0, 8))
+        if kind == "late":
+            when = deadline + dt.timedelta(days=rng.randint(3, 9))
+        name = f"{org.name.ru.replace('«', '').replace('»', '')} антикор 2023.xlsx"
+        target = paths.inbox / name
+        if kind == "copied":
+            _copied_sheet(target, org, specs["1.4"], data["1.4"])
+            _stamp(target, when)
+            counts["files"] += 1
+            continue
+        if kind == "resubmit":  # first sent with a mistake, corrected two days later
+            wrong = {k: [dict(r) for r in v] for k, v in data.items()}
+            _mistakes(wrong, "period")
+            first = paths.inbox / f"{org.name.ru} (первый вариант).xlsx"
+            _fill(templates / template_name(org, campaign), first, wrong, specs, nil)
+            _stamp(first, when - dt.timedelta(days=2))
+            counts["files"] += 1
+        _mistakes(data, kind)
+        _fill(templates / template_name(org, campaign), target, data, specs, nil)
+        _stamp(target, when)
+        counts["files"] += 1
+        if kind == "email":
+            eml = paths.inbox / f"Re Анализ коррупционных рисков ({org.bin}).eml"
+            _email(eml, target, org, when)
+            target.unlink()
+            _stamp(eml, when + dt.timedelta(days=1))
+        if kind == "duplicate":
+            copy = target.with_name(target.stem + " (1).xlsx")
+            shutil.copy2(target, copy)
+            counts["files"] += 1
+    return counts
+
+
+def fill_monitoring(paths: Paths, seed: int = 51) -> int:
+    """Two thirds of the organisations send their 5.1 execution report back in February 2024:
+    most measures done with a supporting document, some still in progress."""
+    from pipeline.specs.plan import read_plan
+    from pipeline.specs.workspace import open_workspace
+    from pipeline.workbooks.monitoring import template_path
+
+    require_own(paths.root, "demo")  # made-up reports never go into a real inbox
+    rng = random.Random(seed)
+    ws = open_workspace(paths)
+    plan = read_plan(paths.outbox)
+    spec = ws.specs["5.1"]
+    keys = spec.keys
+    sent = 0
+    for org in ws.organisations:
+        measures = plan.for_org(org.bin) if plan else []
+        if not measures or rng.random() > 0.66:
+            continue
+        book = openpyxl.load_workbook(template_path(ws, org.bin))
+        sheet = book[spec.sheet]
+        for r, _measure in enumerate(measures, start=L.FIRST_DATA_ROW):
+            done = rng.random() < 0.7
+            sheet.cell(r, keys.index("status") + 1).value = (
+                "Орындалды / Исполнено" if done else "В работе"
+            )
+            if done:
+                sheet.cell(r, keys.index("done_on") + 1).value = dt.datetime(
+                    2024, 2, rng.randint(1, 20)
+                )
+                sheet.cell(
+                    r, keys.index("evidence") + 1
+                ).value = f"Бұйрық / Приказ №{rng.randint(10, 99)}"
+        target = paths.inbox / f"5.1 {org.name.ru.replace('«', '').replace('»', '')}.xlsx"
+        book.save(target)
+        _stamp(target, dt.datetime(2024, 2, 25, 10, 0))
+        sent += 1
+    return sent

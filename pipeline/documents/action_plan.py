@@ -1,0 +1,160 @@
+"""4.1 The action plan: measures, who is responsible, deadlines — as XLSX and DOCX."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import xlsxwriter
+
+from pipeline.core import kazakh, textfit
+from pipeline.core.numerals import WORKING_DAY, count_in
+from pipeline.documents.findings import capitalised
+from pipeline.documents.measures import Measure
+from pipeline.documents.reference import approval_lines, official_date
+from pipeline.files import docxio
+from pipeline.files.xlsxout import SAFE_OPTIONS, page_setup
+from pipeline.specs.plan import Plan
+from pipeline.specs.workspace import Workspace
+from pipeline.workbooks.indicators import Indicator
+
+HEAD = {
+    "kk": ["№", "Бағыт", "Іс-шара", "Жауапты орындаушылар", "Мерзімі"],
+    "ru": ["№ п/п", "Направление", "Мероприятие", "Ответственные", "Срок"],
+}
+TITLE = {
+    "kk": "Сыбайлас жемқорлық тәуекелдеріне ішкі талдау нәтижелері бойынша анықталған сыбайлас жемқорлық құқық "
+    "бұзушылықтар жасауға ықпал ететін себептер мен жағдайларды жою жөніндегі іс-шаралар жоспары",
+    "ru": "План мероприятий по устранению причин и условий, способствующих совершению коррупционных "
+    "правонарушений, выявленных по результатам внутреннего анализа коррупционных рисков",
+}
+DUE = {
+    "kk": "Талдамалық анықтамаға {signed} қол қойылды. Іс-шаралар жоспары анықтамаға қол "
+    "қойылған күннен бастап {days} жұмыс күнінен, яғни {due} кешіктірмей бекітіледі және "
+    "бекітілген күннен бастап {pub_days} жұмыс күні ішінде, яғни {pub} кешіктірмей "
+    "талдамалық анықтамамен бірге интернет-ресурста орналастырылады.",
+    "ru": "Аналитическая справка подписана {signed}. План мероприятий утверждается не позднее "
+    "{days} со дня её подписания, то есть не позднее {due}, и вместе с аналитической справкой "
+    "размещается на интернет-ресурсе в течение {pub_days} со дня утверждения, то есть не "
+    "позднее {pub}.",
+}
+LATE = {
+    "kk": " Жоспар {approved} бекітілді — белгіленген мерзімнен кеш.",
+    "ru": " План утверждён {approved} — позже установленного срока.",
+}
+
+
+def _due(plan: Plan, ws: Workspace, lang: str, numeric: bool = False) -> str:
+    """The plan's own deadlines, in words the work plan uses («не позднее 10 рабочих дней»
+    / «10 жұмыс күнінен кешіктірмей»); the day counts come from the campaign."""
+    settings = ws.campaign.report
+    days = settings.get("action_plan_working_days", 10)
+    pub_days = settings.get("publication_working_days", 3)
+    if lang == "kk":
+        fields = {
+            "signed": kazakh.date(plan.signed, "locative"),
+            "due": kazakh.date(plan.plan_due, "ablative"),
+            "pub": kazakh.date(plan.publication_due, "ablative"),
+            "days": days,
+            "pub_days": pub_days,
+        }
+    else:
+        day = (lambda d: f"{d:%d.%m.%Y}") if numeric else (lambda d: official_date(d, "ru"))
+        fields = {
+            "signed": day(plan.signed),
+            "due": day(plan.plan_due),
+            "pub": day(plan.publication_due),
+            "days": count_in(days, WORKING_DAY, "ru", "genitive"),
+            "pub_days": count_in(pub_days, WORKING_DAY, "ru", "genitive"),
+        }
+    text = DUE[lang].format(**fields)
+    if plan.late_approval:
+        approved = (
+            kazakh.date(plan.approved, "locative")
+            if lang == "kk"
+            else (f"{plan.approved:%d.%m.%Y}" if numeric else official_date(plan.approved, "ru"))
+        )
+        text += LATE[lang].format(approved=approved)
+    return text
+
+
+def _area(ws: Workspace, area: str, lang: str) -> str:
+    """«2.1 Управление персоналом»: the area as the plan names it, not its number alone."""
+    titles = ws.specs["2"].areas if "2" in ws.specs else {}
+    return f"{area} {titles[area].get(lang)}" if area in titles else area
+
+
+def _row(ws: Workspace, m: Measure, lang: str) -> list[str]:
+    return [m.no, _area(ws, m.area, lang), capitalised(m.text.get(lang)),
+            m.responsible.get(lang), f"{m.deadline:%d.%m.%Y}"]  # fmt: skip
+
+
+def write_xlsx(path: Path, ws: Workspace, plan: Plan, indicators: list[Indicator]) -> Path:
+    book = xlsxwriter.Workbook(str(path), SAFE_OPTIONS)
+    sheet = book.add_worksheet("4.1")
+    bold = book.add_format({"bold": True, "text_wrap": True, "valign": "top"})
+    head = book.add_format(
+        {"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#DDEBF7", "border": 1}
+    )
+    wrap = book.add_format({"text_wrap": True, "valign": "top", "border": 1})
+    date = book.add_format({"num_format": "dd.mm.yyyy", "valign": "top", "border": 1})
+    widths = (5, 22, 50, 50, 35, 35, 12, 30, 24)
+    for c, width in enumerate(widths):
+        sheet.set_column(c, c, width)
+    lead = [TITLE["kk"], TITLE["ru"], _due(plan, ws, "kk"), _due(plan, ws, "ru", numeric=True)]
+    for r, text in enumerate(lead):
+        sheet.merge_range(r, 0, r, 8, text, bold)
+        sheet.set_row(r, textfit.row_height([(text, sum(widths), True)]))
+    headers = [
+        "№",
+        "Бағыт / Направление",
+        "Іс-шара",
+        "Мероприятие",
+        "Жауапты орындаушылар",
+        "Ответственные",
+        "Мерзімі / Срок",
+        "Ұйымдар / Организации",
+        "Көрсеткіш / Показатель",
+    ]
+    for c, h in enumerate(headers):
+        sheet.write_string(5, c, h, head)
+    sheet.set_row(
+        5, textfit.row_height([(h, w, True) for h, w in zip(headers, widths, strict=True)])
+    )
+    titles = {i.code: i.title.both for i in indicators}
+    names = ws.by_bin
+    for r, m in enumerate(plan.measures, start=6):
+        texts = [
+            m.no,
+            f"{_area(ws, m.area, 'kk')}\n{_area(ws, m.area, 'ru')}",
+            capitalised(m.text.kk),
+            capitalised(m.text.ru),
+            m.responsible.kk,
+            m.responsible.ru,
+        ]
+        for c, value in enumerate(texts):
+            sheet.write_string(r, c, value, wrap)
+        sheet.write_datetime(r, 6, dt.datetime.combine(m.deadline, dt.time()), date)
+        orgs = ", ".join(names[b].name.ru for b in m.orgs if b in names)
+        title = titles.get(m.indicator, m.indicator)
+        sheet.write_string(r, 7, orgs, wrap)
+        sheet.write_string(r, 8, title, wrap)
+        cells = [*zip(texts, widths[:6], strict=True), (orgs, widths[7]), (title, widths[8])]
+        sheet.set_row(r, textfit.row_height([(t, w, False) for t, w in cells]))
+    sheet.freeze_panes(6, 0)
+    page_setup(sheet, 300, header_rows=1, footer=ws.campaign.subject.ru, header_at=5)
+    book.close()
+    return path
+
+
+def write_docx(path: Path, ws: Workspace, plan: Plan, lang: str) -> Path:
+    c = ws.campaign
+    doc = docxio.new_document(author=c.subject.get(lang), title=TITLE[lang], landscape=True)
+    docxio.approval_block(doc, approval_lines(c, lang))
+    docxio.title(doc, TITLE[lang])
+    docxio.para(doc, _due(plan, ws, lang), italic=True, justify=False)
+    rows = [_row(ws, m, lang) for m in plan.measures]
+    docxio.table(doc, HEAD[lang], rows, [1.3, 3.0, 11.0, 7.5, 2.9])  # № narrow, the measure wide
+    path.parent.mkdir(parents=True, exist_ok=True)
+    doc.save(str(path))
+    return path

@@ -1,0 +1,478 @@
+"""3.1 The analytical reference, one DOCX per language, written from the consolidated data."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from babel.dates import format_date
+
+from pipeline.core import kazakh
+from pipeline.core.numerals import AREA, INDICATOR, MEASURE, ORGANISATION, count, count_in
+from pipeline.core.yamlio import load_yaml
+from pipeline.documents.findings import Finding, by_area, capitalised, number
+from pipeline.documents.measures import Measure
+from pipeline.files import docxio
+from pipeline.specs.workspace import Workspace
+from pipeline.workbooks.indicators import LEVEL_TEXT, Indicator
+from pipeline.workbooks.status import summary
+
+WORDS = {
+    "approve": ("БЕКІТЕМІН", "УТВЕРЖДАЮ"),
+    "title": (
+        "Сыбайлас жемқорлық тәуекелдеріне ішкі талдау нәтижелері бойынша\nТАЛДАМАЛЫҚ АНЫҚТАМА",
+        "АНАЛИТИЧЕСКАЯ СПРАВКА\nпо результатам внутреннего анализа коррупционных рисков",
+    ),
+    "general": ("1. Жалпы ережелер", "1. Общие положения"),
+    "subject": ("Ішкі талдау субъектісі: {s}.", "Субъект внутреннего анализа: {s}."),
+    "objects": (
+        "Талдау объектілері: {n} білім беру ұйымы, оның ішінде: {parts}.",
+        "Объекты анализа: {n} образования, в том числе: {parts}.",
+    ),
+    "period": ("Талдау кезеңі: {parts}.", "Период анализа: {parts}."),
+    "period_part": ("{types} үшін — {start} {end} дейін", "для {types} — с {start} по {end}"),
+    "group": (
+        "Ішкі талдауды білім бөлімінің {order} бұйрығымен құрылған жұмыс тобы {dates} жүргізді.",
+        "Внутренний анализ проведён рабочей группой, созданной приказом отдела образования "
+        "{order}, {dates}.",
+    ),
+    "group_dates": ("{start} {end} дейін", "в период с {start} по {end}"),
+    "group_chair": ("Жұмыс тобының төрағасы:", "Председатель рабочей группы:"),
+    "group_members": ("Жұмыс тобының мүшелері:", "Члены рабочей группы:"),
+    "signed_on": ("Қол қойылған күні: {date}", "Дата подписания: {date}"),
+    "sources": (
+        "Ақпарат көздері (жұмыс жоспарының 1.1–1.8, 2.1–2.5 тармақтары):",
+        "Источники информации (пункты 1.1–1.8, 2.1–2.5 плана работ):",
+    ),
+    "completeness": ("Ақпарат ұсынудың толықтығы:", "Полнота представления информации:"),
+    "results": (
+        "2. Қызмет бағыттары бойынша талдау нәтижелері",
+        "2. Результаты анализа по направлениям деятельности",
+    ),
+    "source_note": (
+        "Дереккөз: {r}; көрсеткіш: «{c}».",
+        "Источник: {r}; показатель: «{c}».",
+    ),
+    "source_one": ("жұмыс жоспарының {r}-тармағы", "пункт {r} плана работ"),
+    "source_many": ("жұмыс жоспарының {r}-тармақтары", "пункты {r} плана работ"),
+    "source_checklist": (
+        "ішкі құжаттарды талдау (жұмыс жоспарының 2.1–2.5-тармақтары)",
+        "анализ внутренних документов (пункты 2.1–2.5 плана работ)",
+    ),
+    "incomplete": (
+        "Бағыт бойынша деректер толық емес: {r} бойынша мәліметтерді келесі ұйымдар ұсынбаған "
+        "немесе қатемен ұсынған: {orgs}.",
+        "Данные по направлению неполные: сведения по {r} не представили или представили с "
+        "ошибками следующие организации: {orgs}.",
+    ),
+    "incomplete_one": ("жұмыс жоспарының {r}-тармағы", "пункту {r} плана работ"),
+    "incomplete_many": ("жұмыс жоспарының {r}-тармақтары", "пунктам {r} плана работ"),
+    "none_found_partial": (
+        "Ұсынылған деректер бойынша сыбайлас жемқорлық тәуекелдері анықталған жоқ.",
+        "По представленным данным коррупционные риски не выявлены.",
+    ),
+    "org": ("Ұйым", "Организация"),
+    "value": ("Мәні", "Значение"),
+    "level": ("Деңгейі", "Уровень"),
+    "causes": (
+        "3. Сыбайлас жемқорлық құқық бұзушылықтар жасауға ықпал ететін себептер мен жағдайлар",
+        "3. Причины и условия, способствующие совершению коррупционных правонарушений",
+    ),
+    "recs": ("4. Ұсынымдар", "4. Рекомендации"),
+    "no_recs": (
+        "Сыбайлас жемқорлық тәуекелдері анықталмағандықтан, жалпы алдын алу шаралары ұсынылады.",
+        "В связи с отсутствием выявленных коррупционных рисков рекомендуются общие профилактические меры.",
+    ),
+    "deadline": ("мерзімі", "срок"),
+    "executor": ("Орындаған: {n}", "Исполнитель: {n}"),
+    "missing": (
+        "Ақпаратты толық ұсынбаған ұйымдар: {orgs}.",
+        "Не представили информацию в полном объёме: {orgs}.",
+    ),
+    "nil": (
+        "Нөлдік есеп (кезеңде деректер жоқ) ұсынған ұйымдар: {parts}.",
+        "Нулевые отчёты (данных за период нет) представили: {parts}.",
+    ),
+    "summary_head": ("5. Қорытынды", "5. Заключение"),
+    "summary": (
+        "Талдау барысында {found} бойынша кемінде бір ұйымда сыбайлас жемқорлық тәуекелі "
+        "анықталды ({areas} бойынша); {high}. Тәуекел деңгейі жоғары ұйымдар ең көп анықталған бағыттар: {top}. Оларды жою үшін {measures} "
+        "ұсынылады; іс-шаралар жоспары {due} кешіктірмей бекітілуі тиіс.",
+        "В ходе анализа коррупционный риск хотя бы в одной организации выявлен по {found} "
+        "(в {areas}); {high}. "
+        "Больше всего организаций с высоким уровнем риска — по направлениям: {top}. Для их устранения рекомендуется "
+        "{measures}; план мероприятий подлежит утверждению не позднее {due}.",
+    ),
+    "found_some": ("{total} {found}", "{found} из {total}"),
+    "high_some": (
+        "олардың {n} кемінде бір ұйымда тәуекел деңгейі жоғары",
+        "по {n} из них хотя бы в одной организации уровень риска высокий",
+    ),
+    "high_none": (
+        "олардың ешқайсысы бойынша тәуекел деңгейі жоғары емес",
+        "высокий уровень риска не выявлен ни по одному из них",
+    ),
+    "found_all": ("барлық {total} көрсеткіш", "всем {total}"),
+    "summary_none": (
+        "Талдау барысында сыбайлас жемқорлық тәуекелдері анықталған жоқ.",
+        "В ходе анализа коррупционные риски не выявлены.",
+    ),
+    "type_rate": (
+        "{t}: есептердің {r}-ы қабылданды ({o}-ы мерзімінде)",
+        "{t}: принято {r} отчётов (в срок — {o})",
+    ),
+    "causes_lead": (
+        "Анықталған тәуекелдер бойынша ықтимал себептер мен жағдайлар:",
+        "По выявленным рискам возможными причинами и условиями являются:",
+    ),
+}
+
+
+def word(key: str, lang: str, **fields) -> str:
+    kk, ru = WORDS[key]
+    return (kk if lang == "kk" else ru).format(**fields)
+
+
+def official_date(day: dt.date, lang: str, case: str | None = None) -> str:
+    """«2023 жылғы 3 қараша» (with a case ending where the sentence needs one) / «3 ноября
+    2023 года»: each language's order, as official letters write it."""
+    if lang == "kk":
+        return kazakh.date(day, case)
+    return f"{format_date(day, 'd MMMM y', locale='ru')} года"
+
+
+def approval_lines(c, lang: str) -> list[str]:
+    """БЕКІТЕМІН / УТВЕРЖДАЮ with the date line in each language's order."""
+    blank = kazakh.BLANK_DATE if lang == "kk" else "«___» ____________ 20___ года"
+    who = [c.approver_position.get(lang), c.subject.get(lang)]
+    if lang == "kk":  # «…» ММ басшысы: the body first, as the plan's own approval reads
+        who.reverse()
+    return [word("approve", lang), *who, "", f"__________ {c.approved_by.get(lang)}", blank]
+
+
+LINE = "____________________"
+
+
+def _order(group, lang: str) -> str:
+    """«2023 жылғы 10 қарашадағы №47-ж» / «от 10 ноября 2023 года № 47-ж», blanks if unset."""
+    order_no = group.order_no or "______"
+    if lang == "kk":
+        day = (
+            kazakh.date(group.order_date, "locative_attributive")
+            if group.order_date
+            else ("20__ жылғы «___» ____________")
+        )
+        return f"{day} №{order_no}"
+    day = official_date(group.order_date, "ru") if group.order_date else "«___» ________ 20___ года"
+    return f"от {day} № {order_no}"
+
+
+def _analysis_dates(group, lang: str) -> str:
+    if group.analysis is None:
+        return word("group_dates", lang, start=LINE, end=LINE)
+    start, end = group.analysis
+    if lang == "kk":
+        return word(
+            "group_dates",
+            lang,
+            start=kazakh.date(start, "ablative"),
+            end=kazakh.date(end, "dative"),
+        )
+    return word("group_dates", lang, start=official_date(start, lang), end=official_date(end, lang))
+
+
+def missing_fields(c) -> list[str]:
+    """What the reference leaves to fill by hand, named as `campaign.yaml` names it."""
+    group = c.working_group
+    missing = [key for key, value in (("working_group.order.number", group.order_no),
+                                      ("working_group.order.date", group.order_date),
+                                      ("working_group.analysis", group.analysis),
+                                      ("working_group.chair", group.chair)) if not value]  # fmt: skip
+    people = [("chair", group.chair)] if group.chair else []
+    people += [(f"members[{i}]", m) for i, m in enumerate(group.members)]
+    for key, person in people:
+        missing += [f"working_group.{key}.{part}" for part in ("position", "name")
+                    if getattr(person, part) is None]  # fmt: skip
+    if not group.members:
+        missing.append("working_group.members")
+    return missing
+
+
+def _signatures(doc, c, lang: str, signed: dt.date | None) -> None:
+    """The working group signs: its chair, then its members, each with a line to sign."""
+    group = c.working_group
+
+    def line(person) -> str:
+        position = person.position.get(lang) if person and person.position else LINE
+        name = person.name.get(lang) if person and person.name else LINE
+        return f"{position}  __________  {name}"
+
+    docxio.para(doc, "")
+    docxio.signature(doc, word("group_chair", lang), [line(group.chair)])
+    docxio.signature(
+        doc, word("group_members", lang), [line(m) for m in group.members] or [line(None)]
+    )
+    blank = kazakh.BLANK_DATE if lang == "kk" else "«___» ____________ 20___ года"
+    day = official_date(signed, lang) if signed else blank
+    docxio.signature(doc, word("signed_on", lang, date=day), [])
+
+
+def _type_many(c, org_type: str, lang: str) -> str:
+    """«организаций дошкольного образования» / «мектепке дейінгі білім беру ұйымдары»: the
+    campaign's plural name of a type, its name where none is given."""
+    many = c.org_types_many.get(org_type)
+    return many.get(lang) if many else c.org_types[org_type].get(lang)
+
+
+def _period_part(c, org_type: str, period, lang: str) -> str:
+    if lang == "kk":
+        start, end = kazakh.date(period.start, "ablative"), kazakh.date(period.end, "dative")
+    else:
+        start, end = f"{period.start:%d.%m.%Y}", f"{period.end:%d.%m.%Y}"
+    return word("period_part", lang, types=_type_many(c, org_type, lang), start=start, end=end)
+
+
+def _percent(share: float, lang: str) -> str:
+    """«84 %»; in Kazakh the ending follows at once: «84%-ы»."""
+    text = f"{round(share * 100)} %"
+    return text.replace(" %", "%") if lang == "kk" else text
+
+
+def _plan_items(codes: list[str], lang: str) -> str:
+    """«пунктам 1.1, 1.2, 2.1–2.5 плана работ» / «жұмыс жоспарының 1.1, 1.2-тармақтары»."""
+    numbers = ["2.1–2.5" if code == "2" else code for code in codes]
+    key = "incomplete_one" if len(numbers) == 1 and numbers != ["2.1–2.5"] else "incomplete_many"
+    return word(key, lang, r=", ".join(numbers))
+
+
+def _sources(codes: list[str], lang: str) -> str:
+    """«отчёт 1.1», «отчёты 1.2, 1.3», the checklist by what it is."""
+    named = [word("source_checklist", lang) for code in codes if code == "2"]
+    returns = [code for code in codes if code != "2"]
+    if returns:
+        key = "source_one" if len(returns) == 1 else "source_many"
+        named.insert(0, word(key, lang, r=", ".join(returns)))
+    return "; ".join(named)
+
+
+def _missing_by_area(ws: Workspace, findings_of, states) -> dict[str, tuple[list[str], list]]:
+    """Per area: the returns its indicators read, and the organisations that owe one of them
+    (nothing received, or rejected): the area's findings cannot speak for those."""
+    out = {}
+    for area, indicators in findings_of.items():
+        codes = sorted({code for ind in indicators for code in ind.returns if code in ws.collected})
+        owing = [
+            org
+            for org in ws.organisations
+            if any(
+                states[org.bin][code].state in ("missing", "rejected")
+                for code in codes
+                if code in states[org.bin]
+            )
+        ]
+        out[area] = (codes, owing)
+    return out
+
+
+def write_reference(
+    path: Path,
+    ws: Workspace,
+    lang: str,
+    findings: list[Finding],
+    measures: list[Measure],
+    states,
+    *,
+    indicators: list[Indicator],
+    wording: dict | None = None,
+    signed: dt.date | None = None,
+    public: bool = False,
+    plan_due: dt.date | None = None,
+) -> Path:
+    """Write the reference in one language; `public` leaves out the executor's contacts."""
+    texts = wording or load_yaml(ws.paths.schema_file("report.yaml"))
+    c = ws.campaign
+
+    def t(text):
+        return text.get(lang)
+
+    doc = docxio.new_document(author=t(c.subject), title=word("title", lang).replace("\n", " "))
+    docxio.approval_block(doc, approval_lines(c, lang))
+    docxio.title(doc, word("title", lang))
+    docxio.heading(doc, word("general", lang))
+    basis = texts["basis"][lang].format(approved_on=official_date(c.approved_on, lang, "locative"))
+    docxio.para(doc, basis)
+    docxio.para(doc, word("subject", lang, s=t(c.subject)))
+    counts = {k: sum(o.type == k for o in ws.organisations) for k in c.org_types}
+    parts = "; ".join(f"{_type_many(c, k, lang)} — {n}" for k, n in counts.items() if n)
+    n = len(ws.organisations)
+    docxio.para(
+        doc,
+        word("objects", lang, n=n if lang == "kk" else count(n, ORGANISATION, lang), parts=parts),
+    )
+    first = next(iter(ws.collected))
+    periods = "; ".join(_period_part(c, k, c.period(first, k), lang) for k in c.org_types)
+    docxio.para(doc, word("period", lang, parts=periods))
+    group = c.working_group
+    docxio.para(
+        doc, word("group", lang, order=_order(group, lang), dates=_analysis_dates(group, lang))
+    )
+    docxio.para(doc, word("sources", lang))
+    for spec in ws.collected.values():
+        item = "2.1–2.5" if spec.code == "2" else spec.code
+        docxio.para(doc, f"{item}. {t(spec.title)}")
+    docxio.para(doc, word("completeness", lang))
+    for org_type, s in summary(ws, states).items():
+        if s["applicable"]:
+            docxio.para(
+                doc,
+                word(
+                    "type_rate",
+                    lang,
+                    t=t(c.org_types[org_type]),
+                    r=_percent(s["rate"], lang),
+                    o=_percent(s["on_time_rate"], lang),
+                ),
+            )
+    nil = {
+        code: sum(states[org.bin][code].nil for org in ws.organisations) for code in ws.collected
+    }
+    if any(nil.values()):
+        where = {"kk": "{code}-тармақ бойынша — {n}", "ru": "по пункту {code} — {n}"}[lang]
+        parts = "; ".join(
+            where.format(code=code, n=n if lang == "kk" else count(n, ORGANISATION, lang))
+            for code, n in nil.items()
+            if n
+        )
+        docxio.para(doc, word("nil", lang, parts=parts))
+    incomplete = [
+        t(org.name)
+        for org in ws.organisations
+        if any(st.state in ("missing", "rejected") for st in states[org.bin].values())
+    ]
+    if incomplete:
+        docxio.para(doc, word("missing", lang, orgs=", ".join(incomplete)))
+    docxio.heading(doc, word("results", lang))
+    areas = by_area(findings)
+    area_titles = ws.specs["2"].areas if "2" in ws.specs else {}
+    indicators_of = {a: [i for i in indicators if i.area == a] for a in areas}
+    missing = _missing_by_area(ws, indicators_of, states)
+    for area, found in areas.items():
+        docxio.heading(doc, f"{area}. {t(area_titles[area]) if area in area_titles else ''}")
+        codes, owing = missing[area]
+        if not found:
+            docxio.para(
+                doc, word("none_found_partial", lang) if owing else texts["none_found"][lang]
+            )
+        for finding in found:
+            docxio.para(doc, t(finding.text))
+            unit = finding.indicator.unit
+            rows = [
+                [t(h.name), unit.format(number(h.value), lang, h.value), t(LEVEL_TEXT[h.level])]
+                for h in finding.hits
+            ]
+            docxio.table(
+                doc, [word("org", lang), word("value", lang), word("level", lang)], rows, [9, 4, 3]
+            )
+            docxio.para(
+                doc,
+                word(
+                    "source_note",
+                    lang,
+                    r=_sources(finding.sources, lang),
+                    c=t(finding.indicator.title),
+                ),
+                italic=True,
+            )
+        if owing:
+            docxio.para(
+                doc,
+                word(
+                    "incomplete",
+                    lang,
+                    r=_plan_items(codes, lang),
+                    orgs=", ".join(t(org.name) for org in owing),
+                ),
+            )
+    docxio.heading(doc, word("causes", lang))
+    found_codes = {f.indicator.code for f in findings}
+    if found_codes:
+        docxio.para(doc, word("causes_lead", lang))
+    for area in areas:
+        causes = [
+            cause[lang]
+            for cause in texts["causes"]
+            if str(cause["area"]) == area and found_codes & set(cause["indicators"])
+        ]
+        if causes:
+            title = t(area_titles[area]) if area in area_titles else area
+            docxio.para(doc, f"{title} ({area}): {'; '.join(causes)}.")
+    docxio.heading(doc, word("recs", lang))
+    if not measures:
+        docxio.para(doc, word("no_recs", lang))
+    for m in measures:
+        docxio.para(
+            doc,
+            f"{m.no}. {capitalised(t(m.text))} ({t(m.responsible)}; {word('deadline', lang)} {m.deadline:%d.%m.%Y})",
+        )
+    docxio.heading(doc, word("summary_head", lang))
+    if findings:
+
+        def weight(area: str) -> tuple[int, int]:  # high hits first, then all hits
+            hits = [h for f in areas[area] for h in f.hits]
+            return sum(h.level == "high" for h in hits), len(hits)
+
+        ranked = sorted((a for a, f in areas.items() if f), key=weight, reverse=True)
+        top = ", ".join(
+            f"{a} {t(area_titles[a]) if a in area_titles else ''}".strip() for a in ranked[:2]
+        )
+        due = official_date(plan_due, lang, "ablative") if plan_due else "—"
+        found_areas = sum(1 for f in areas.values() if f)
+        high = sum(f.severity == "high" for f in findings)
+        every = len(findings) == len(indicators)
+        total = count_in(len(indicators), INDICATOR, lang, "genitive")
+        if lang == "kk":
+            found_n = kazakh.declined(str(len(findings)), "possessive")
+            fields = {
+                "areas": count(found_areas, AREA, lang),
+                "high": kazakh.declined(str(high), "possessive_locative"),
+            }
+        else:
+            found_n = str(len(findings))
+            fields = {
+                "areas": count_in(found_areas, AREA, lang, "prepositional"),
+                "high": str(high),
+            }
+        if every:
+            total = (
+                str(len(indicators))
+                if lang == "kk"
+                else count_in(len(indicators), INDICATOR, lang, "dative")
+            )
+        fields["high"] = (
+            word("high_some", lang, n=fields["high"]) if high else word("high_none", lang)
+        )
+        fields["found"] = word(
+            "found_all" if every else "found_some", lang, total=total, found=found_n
+        )
+        docxio.para(
+            doc,
+            word(
+                "summary",
+                lang,
+                **fields,
+                top=top,
+                measures=count(len(measures), MEASURE, lang),
+                due=due,
+            ),
+        )
+    else:
+        docxio.para(doc, word("summary_none", lang))
+    _signatures(doc, c, lang, signed)
+    if not public:
+        contact = " ".join(x for x in (c.contact_email, c.contact_phone) if x)
+        docxio.para(
+            doc, word("executor", lang, n=f"{t(c.contact_name)} {contact}".strip()), italic=True
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    doc.save(str(path))
+    return path

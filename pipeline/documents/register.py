@@ -1,0 +1,326 @@
+"""6.1 The register of positions exposed to corruption risks, derived from the returns.
+
+Only facts that point to corruption risk put a position in: disciplinary sanctions on a
+corruption ground (1.2), liability for corruption offences (1.3), state services given
+late (1.4), substantiated complaints on a corruption topic (1.6) and the positions named
+where the internal-acts checklist found a risk factor (2.1–2.5). A labour-discipline
+reprimand alone does not. Free text is matched to the declared positions (`positions.py`);
+the working group adds its own in `campaign/register-additions.xlsx`. Positions only:
+never a person's name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import xlsxwriter
+
+from pipeline.core import textfit
+from pipeline.core.numerals import ORGANISATION, count
+from pipeline.core.text import Text
+from pipeline.documents.positions import Positions
+from pipeline.files.reader import read_workbook
+from pipeline.files.xlsxout import SAFE_OPTIONS, page_setup
+from pipeline.specs.normalise import is_blank
+from pipeline.specs.workspace import Workspace
+from pipeline.workbooks.frames import Consolidated
+
+ADDITIONS = "register-additions.xlsx"
+
+
+@dataclass(frozen=True)
+class Basis:
+    """What puts a position in the register: a return, the risk it shows, the indicator
+    whose measures address it. Only facts that point to corruption risk are declared."""
+
+    code: str
+    risk: Text
+    indicator: str
+
+
+BASES = {
+    "1.1": Basis(
+        "1.1",
+        Text(
+            "Сыбайлас жемқорлық қылмысы үшін соттылығы бар (болған) қызметкер",
+            "Работник, имеющий (имевший) судимость за коррупционное преступление",
+        ),
+        "I11_corruption",
+    ),
+    "1.2": Basis(
+        "1.2",
+        Text(
+            "Сыбайлас жемқорлық құқық бұзушылығы үшін тәртіптік жаза",
+            "Дисциплинарное взыскание за коррупционное правонарушение",
+        ),
+        "I12_corruption",
+    ),
+    "1.3": Basis(
+        "1.3",
+        Text(
+            "Сыбайлас жемқорлық құқық бұзушылығы үшін жауапқа тартылу",
+            "Привлечение к ответственности за коррупционное правонарушение",
+        ),
+        "I13_liable",
+    ),
+    "1.4": Basis(
+        "1.4",
+        Text(
+            "Мемлекеттік қызмет көрсету мерзімін бұзу (өтініш берушілермен тікелей байланыс)",
+            "Нарушение сроков оказания государственных услуг (прямой контакт с заявителями)",
+        ),
+        "I14_late",
+    ),
+    "1.6": Basis(
+        "1.6",
+        Text(
+            "Сыбайлас жемқорлық сипатындағы расталған шағым",
+            "Подтвердившаяся жалоба коррупционного характера",
+        ),
+        "I16_complaints",
+    ),
+}
+HEADERS = [
+    "№",
+    "Лауазым",
+    "Должность",
+    "Сыбайлас жемқорлық тәуекелі",
+    "Коррупционный риск",
+    "Негіз / Основание",
+    "Ұйымдар саны / Число организаций",
+    "Жағдайлар саны / Число случаев",
+    "Ішкі актілердегі факторлар / Факторы во внутренних актах",
+    "Іс-шаралар (4.1) / Мероприятия (4.1)",
+    "Ұйымдар / Организации",
+]
+REVIEW_HEADERS = [
+    "Ұйым / Организация",
+    "Есеп / Отчёт",
+    "Жазылғаны / Указано",
+    "Не істеу керек / Что сделать",
+]
+REVIEW_NOTE = (
+    "Тізімнен табылмады: choices.yaml ішіндегі positions тізіміне қосыңыз немесе "
+    "register-additions.xlsx арқылы енгізіңіз / Не найдено в перечне: добавьте в список "
+    "positions в choices.yaml или внесите через register-additions.xlsx"
+)
+
+
+@dataclass
+class Register:
+    rows: list[dict]
+    review: list[dict]
+
+
+def _facts(ws: Workspace, data: Consolidated):
+    """(basis, risk, text naming positions, organisation) for every fact pointing to a
+    corruption risk; a labour-discipline reprimand alone is not one."""
+    topics = {c.code: c.corruption for c in _choices(ws, "1.6", "topic")}
+    for rec in data.rows("1.1"):
+        if rec.get("has_record") == "yes" and rec.get("corruption") == "yes":
+            yield BASES["1.1"], BASES["1.1"].risk, rec.get("position"), rec["bin"]
+    for rec in data.rows("1.2"):
+        if rec.get("ground") == "corruption":
+            yield BASES["1.2"], BASES["1.2"].risk, rec.get("position"), rec["bin"]
+    for rec in data.rows("1.3"):
+        yield BASES["1.3"], BASES["1.3"].risk, rec.get("position"), rec["bin"]
+    for rec in data.rows("1.4"):
+        if _number(rec.get("late")) > 0:
+            yield BASES["1.4"], BASES["1.4"].risk, rec.get("responsible"), rec["bin"]
+    for rec in data.rows("1.6"):
+        if rec.get("substantiated") == "yes" and topics.get(rec.get("topic")):
+            yield BASES["1.6"], BASES["1.6"].risk, rec.get("position"), rec["bin"]
+    items = {c.code: c for c in _choices(ws, "2", "item")}
+    for rec in data.rows("2"):
+        item = items.get(rec.get("item"))
+        if rec.get("risk_found") == "yes" and item is not None:
+            basis = Basis(item.area, _factor(ws, item), f"I{item.area.replace('.', '')}_acts")
+            yield basis, basis.risk, rec.get("positions"), rec["bin"]
+
+
+def _factor(ws: Workspace, item) -> Text:
+    """A checklist item names a requirement; where a risk factor was found against it, the
+    risk is a factor in the internal acts of that area, named as the plan names the area
+    (one line per area, not one per checklist item)."""
+    titles = ws.specs["2"].areas if "2" in ws.specs else {}
+    area = titles.get(item.area, Text(item.area, item.area))
+    return Text(
+        f"«{area.kk}» бағыты бойынша ішкі актілердегі сыбайлас жемқорлық тәуекелінің факторлары",
+        f"Факторы коррупционного риска во внутренних актах по направлению «{area.ru}»",
+    )
+
+
+def _choices(ws: Workspace, code: str, column: str):
+    spec = ws.specs.get(code)
+    if spec is None or column not in spec.keys:
+        return ()
+    return spec.column(column).choices
+
+
+def _number(value) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return 0.0
+
+
+def derive(ws: Workspace, data: Consolidated, measures=()) -> Register:
+    """One row per position: its risks, the bases (returns, organisations, cases) and the
+    measures of the action plan that address them. Text that names no declared position
+    goes to the review list for the officer."""
+    positions = Positions.load(ws.paths.schema_file("choices.yaml"))
+    names = ws.by_bin
+    entries: dict[str, dict] = {}
+    review: list[dict] = []
+    for basis, risk, text, bin_ in _facts(ws, data):
+        if is_blank(text):
+            continue
+        codes, whole = positions.match(text)
+        if not whole:
+            review.append(
+                {
+                    "org": names[bin_].name.ru if bin_ in names else bin_,
+                    "source": basis.code,
+                    "text": str(text),
+                    "todo": REVIEW_NOTE,
+                }  # fmt: skip
+            )
+        for code in codes:
+            entry = entries.setdefault(
+                code,
+                {
+                    "risks": {},
+                    "bases": {},
+                    "orgs": set(),
+                    "cases": 0,
+                    "factors": 0,
+                    "indicators": set(),
+                },  # fmt: skip
+            )
+            entry["risks"][risk.ru] = risk
+            entry["bases"].setdefault(basis.code, set()).add(bin_)
+            entry["orgs"].add(bin_)
+            entry["factors" if basis.code.startswith("2.") else "cases"] += 1
+            entry["indicators"].add(basis.indicator)
+    rows = []
+    for code, e in sorted(entries.items(), key=lambda kv: (-len(kv[1]["orgs"]), kv[0])):
+        position = positions.by_code[code].name
+        numbers = [m.no for m in measures if m.indicator in e["indicators"]]
+        rows.append(
+            {
+                "position_kk": position.kk,
+                "position_ru": position.ru,
+                "risk_kk": "; ".join(r.kk for r in e["risks"].values()),
+                "risk_ru": "; ".join(r.ru for r in e["risks"].values()),
+                "basis": "; ".join(
+                    f"{c}: {count(len(b), ORGANISATION, 'kk')} / {count(len(b), ORGANISATION, 'ru')}"
+                    for c, b in sorted(e["bases"].items())
+                ),
+                "count": len(e["orgs"]),
+                "cases": e["cases"],
+                "factors": e["factors"],
+                "measures": ", ".join(numbers),
+                "orgs": "; ".join(sorted(names[b].name.ru for b in e["orgs"] if b in names)),
+            }
+        )
+    return Register(rows, review)
+
+
+def additions(ws: Workspace) -> list[dict]:
+    """Positions the working group typed into campaign/register-additions.xlsx."""
+    path = ws.paths.campaign_dir / ADDITIONS
+    if not path.exists():
+        return []
+    sheet = read_workbook(path).sheets[0]
+    out = []
+    for row in sheet.rows[1:]:
+        cells = [str(c).strip() for c in row] + [""] * 4
+        if cells[0]:
+            out.append(
+                {
+                    "position_kk": cells[0],
+                    "position_ru": cells[1] or cells[0],
+                    "risk_kk": cells[2],
+                    "risk_ru": cells[3] or cells[2],
+                    "basis": "жұмыс тобы / рабочая группа",
+                    "count": 0,
+                    "cases": 0,
+                    "factors": 0,
+                    "measures": "",
+                    "orgs": "",
+                }
+            )
+    return out
+
+
+def write_additions_template(ws: Workspace) -> Path:
+    path = ws.paths.campaign_dir / ADDITIONS
+    if not path.exists():
+        book = xlsxwriter.Workbook(str(path), SAFE_OPTIONS)
+        sheet = book.add_worksheet("6.1")
+        for c, h in enumerate(["Лауазым", "Должность", "Тәуекел", "Риск"]):
+            sheet.write_string(0, c, h)
+            sheet.set_column(c, c, 40)
+        book.close()
+    return path
+
+
+def write_register(path: Path, register: Register, extra: list[dict] = ()) -> Path:
+    """The register, and a review sheet of what named no declared position."""
+    book = xlsxwriter.Workbook(str(path), SAFE_OPTIONS)
+    sheet = book.add_worksheet("6.1")
+    head = book.add_format(
+        {"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#DDEBF7", "border": 1}
+    )
+    wrap = book.add_format({"text_wrap": True, "valign": "top"})
+    title = book.add_format({"bold": True, "font_size": 13})
+    sheet.write_string(
+        0, 0, "Сыбайлас жемқорлық тәуекелдеріне ұшыраған лауазымдардың тізбесі", title
+    )
+    sheet.write_string(1, 0, "Перечень должностей, подверженных коррупционным рискам", title)
+    keys = ("position_kk", "position_ru", "risk_kk", "risk_ru", "basis", "count", "cases",
+            "factors", "measures", "orgs")  # fmt: skip
+    table = [[str(i), *(r[k] for k in keys)] for i, r in enumerate([*register.rows, *extra], 1)]
+    widths = [
+        textfit.width_for_words(h, w)
+        for h, w in zip(HEADERS, (5, 22, 22, 34, 34, 24, 11, 11, 12, 12, 30), strict=True)
+    ]
+    for r, row in enumerate(table, start=4):
+        for c, value in enumerate(row):
+            if isinstance(value, int):
+                sheet.write_number(r, c, value, wrap)
+            else:
+                sheet.write_string(r, c, value, wrap)
+        sheet.set_row(
+            r, textfit.row_height([(str(v), w, False) for v, w in zip(row, widths, strict=True)])
+        )
+    sheet.add_table(
+        3,
+        0,
+        3 + max(len(table), 1),
+        len(HEADERS) - 1,
+        {
+            "columns": [{"header": h, "header_format": head} for h in HEADERS],
+            "style": "Table Style Light 9",
+        },
+    )
+    for c, width in enumerate(widths):
+        sheet.set_column(c, c, width)
+    sheet.set_row(
+        3, textfit.row_height([(h, w, True) for h, w in zip(HEADERS, widths, strict=True)])
+    )
+    sheet.freeze_panes(4, 0)
+    page_setup(sheet, sum(widths), header_rows=1, header_at=3)
+    if register.review:
+        review = book.add_worksheet("Қарау-Проверка")
+        for c, h in enumerate(REVIEW_HEADERS):
+            review.write_string(0, c, h, head)
+        for r, row in enumerate(register.review, start=1):
+            for c, key in enumerate(("org", "source", "text", "todo")):
+                review.write_string(r, c, row[key], wrap)
+        for c, width in enumerate((34, 10, 50, 60)):
+            review.set_column(c, c, width)
+        page_setup(review, 154, header_rows=1)
+    book.close()
+    return path

@@ -1,0 +1,177 @@
+"""`adal report`: items 3.1–6.1 of the plan, written into outbox/report/.
+
+Everything is computed from the consolidated data; dates are Kazakh working days from the
+signing of the reference (`--signed`) and the approval of the action plan (`--approved`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipeline.core.errors import ImpossibleDateError
+from pipeline.core.progress import Progress, Steps, silent
+from pipeline.core.workdays import calendar_for
+from pipeline.core.yamlio import load_yaml
+from pipeline.documents import action_plan, publication, reference, register
+from pipeline.documents.findings import Finding, find
+from pipeline.documents.measures import measures_from
+from pipeline.files.docxio import text_of
+from pipeline.specs.plan import Plan, write_plan
+from pipeline.specs.workspace import Workspace
+from pipeline.workbooks import frames, monitoring
+from pipeline.workbooks.indicators import compute, load_indicators
+from pipeline.workbooks.status import summary
+
+PUBLIC_NOTE = (
+    "Жариялау пакеті: талдамалық анықтама және іс-шаралар жоспары. Интернет-ресурста орналастыру мерзімі: {due}.\n"
+    "Пакет для публикации: аналитическая справка и план мероприятий. Срок размещения на интернет-ресурсе: {due}.\n"
+    "Дербес деректерге тексерілді / Проверено на отсутствие персональных данных: ЖСН/ИИН, e-mail, телефон, Т.А.Ә./ФИО.\n"
+)
+
+
+@dataclass
+class ReportOutcome:
+    plan: Plan
+    findings: list[Finding]
+    files: list[Path] = field(default_factory=list)
+    blanks: list[str] = field(default_factory=list)  # campaign.yaml fields left to fill by hand
+    low: list[tuple[str, float]] = field(default_factory=list)  # types below min_completeness
+
+
+def build_report(
+    ws: Workspace, signed: dt.date, approved: dt.date | None = None, progress: Progress = silent
+) -> ReportOutcome:
+    steps = Steps(progress, 7 + len(ws.organisations))
+    calendar = calendar_for(ws.campaign)
+    settings = ws.campaign.report
+    _check_dates(ws, signed, approved)
+    plan_due = calendar.add(signed, settings.get("action_plan_working_days", 10))
+    approved = approved or plan_due
+    publication_due = calendar.add(approved, settings.get("publication_working_days", 3))
+    data = frames.load(ws)
+    steps.advance()
+    indicators = load_indicators(ws.paths.schema_file("indicators.yaml"), ws.specs)
+    table = compute(indicators, ws.organisations, data.frames, ws.specs, data.available)
+    wording = load_yaml(ws.paths.schema_file("report.yaml"))  # read once for every document
+    findings = find(ws, table, indicators, wording)
+    steps.advance()
+    measures = measures_from(findings, approved, calendar, wording)
+    plan = Plan(
+        signed, approved, plan_due, publication_due, measures, settings.get("monitoring_months", 12)
+    )
+    plan.end = _working_day_from(calendar, plan.year_after)
+    plan.late_approval = approved > plan_due
+    out = ws.paths.outbox / "report"
+    out.mkdir(parents=True, exist_ok=True)
+    files = [write_plan(ws.paths.outbox, plan)]
+    for lang in ("kk", "ru"):
+        files.append(
+            reference.write_reference(
+                out / f"3.1-reference-{lang}.docx",
+                ws,
+                lang,
+                findings,
+                measures,
+                data.states,
+                indicators=indicators,
+                wording=wording,
+                signed=plan.signed,
+                plan_due=plan.plan_due,
+            )
+        )
+        files.append(action_plan.write_docx(out / f"4.1-action-plan-{lang}.docx", ws, plan, lang))
+        steps.advance()
+    files.append(action_plan.write_xlsx(out / "4.1-action-plan.xlsx", ws, plan, indicators))
+    steps.advance()
+    files += _publication(ws, out / "3.2-publication", findings, plan, data, indicators, wording)
+    steps.advance()
+    register.write_additions_template(ws)
+    positions = register.derive(ws, data, plan.measures)
+    files.append(
+        register.write_register(out / "6.1-register.xlsx", positions, register.additions(ws))
+    )
+    steps.advance()
+    files += monitoring.write_templates(ws, plan, steps.part(steps.done))
+    return ReportOutcome(
+        plan, findings, files, reference.missing_fields(ws.campaign), _low_completeness(ws, data)
+    )
+
+
+def _low_completeness(ws: Workspace, data) -> list[tuple[str, float]]:
+    """Organisation types whose share of returns received (late ones included) is below
+    what the campaign sets: the reference's findings cannot speak for what is missing."""
+    floor = ws.campaign.report.get("min_completeness", 0) / 100
+    return [
+        (org_type, s["rate"])
+        for org_type, s in summary(ws, data.states).items()
+        if s["applicable"] and s["rate"] < floor
+    ]
+
+
+def _check_dates(ws: Workspace, signed: dt.date, approved: dt.date | None) -> None:
+    """Refuse dates no official could sign: the reference before the analysed period ends
+    or before the work plan was approved; the action plan before the reference."""
+    c = ws.campaign
+    period_end = max(p.end for r in c.returns.values() for p in r.periods.values())
+    day = "%d.%m.%Y"
+    if signed <= period_end:
+        raise ImpossibleDateError(
+            f"Анықтамаға қол қою күні ({signed:{day}}) талдау кезеңі аяқталғаннан "
+            f"({period_end:{day}}) кейін болуы керек. --signed мәнін тексеріңіз.",
+            f"Дата подписания справки ({signed:{day}}) должна быть позже окончания "
+            f"анализируемого периода ({period_end:{day}}). Проверьте --signed.",
+        )
+    if signed < c.approved_on:
+        raise ImpossibleDateError(
+            f"Анықтамаға қол қою күні ({signed:{day}}) жұмыс жоспары бекітілген күннен "
+            f"({c.approved_on:{day}}) бұрын болмайды. --signed мәнін тексеріңіз.",
+            f"Справка не может быть подписана ({signed:{day}}) раньше утверждения плана работ "
+            f"({c.approved_on:{day}}). Проверьте --signed.",
+        )
+    if approved is not None and approved < signed:
+        raise ImpossibleDateError(
+            f"Іс-шаралар жоспары ({approved:{day}}) анықтамаға қол қойылғанға дейін "
+            f"({signed:{day}}) бекітілмейді. --approved мәнін тексеріңіз.",
+            f"План мероприятий не может быть утверждён ({approved:{day}}) раньше подписания "
+            f"справки ({signed:{day}}). Проверьте --approved.",
+        )
+
+
+def _working_day_from(calendar, day: dt.date) -> dt.date:
+    while not calendar.is_working_day(day):
+        day += dt.timedelta(days=1)
+    return day
+
+
+def _publication(
+    ws: Workspace, folder: Path, findings: list[Finding], plan: Plan, data, indicators, wording
+) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    docs = []
+    for lang in ("kk", "ru"):
+        docs.append(
+            reference.write_reference(
+                folder / f"3.1-reference-{lang}.docx",
+                ws,
+                lang,
+                findings,
+                plan.measures,
+                data.states,
+                indicators=indicators,
+                wording=wording,
+                signed=plan.signed,
+                public=True,
+                plan_due=plan.plan_due,
+            )
+        )
+        docs.append(action_plan.write_docx(folder / f"4.1-action-plan-{lang}.docx", ws, plan, lang))
+    hits = publication.check_package(docs, publication.person_names(ws, data), text_of)
+    if hits:
+        for path in docs:
+            path.unlink()
+        publication.refuse(hits)
+    note = folder / "README.txt"
+    note.write_text(PUBLIC_NOTE.format(due=f"{plan.publication_due:%d.%m.%Y}"), encoding="utf-8")
+    return [*docs, note]

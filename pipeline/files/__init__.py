@@ -1,0 +1,2 @@
+"""Reading and writing files safely: workbooks in (hostile files contained), workbooks and
+Word documents out. Imports only the core."""

@@ -1,0 +1,230 @@
+"""Writing tables to xlsx for people: typed cells only, Excel tables, big data streamed.
+
+Every value goes through a typed write (`write_string`, `write_number`, …) with formula
+and URL conversion off, so text a school typed, like "=HYPERLINK(…)", stays text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import pandas as pd
+import xlsxwriter
+
+from pipeline.core import textfit
+from pipeline.core.ids import looks_like_bin
+
+
+def mask_id(value: str) -> str:
+    """Keep enough to recognise a row, never a whole IIN: 85********14."""
+    text = str(value or "")
+    return text[:2] + "*" * 8 + text[-2:] if len(text) == 12 else text
+
+
+_TWELVE_DIGITS = re.compile(r"(?<!\d)\d{12}(?!\d)")
+
+
+def mask_ids_in_text(value: object) -> object:
+    """An IIN typed into a free-text cell («уволен, ИИН 850102300014») or a file name is
+    masked too, mistyped or not; what reads as a BIN (an organisation's, public) is kept."""
+    if not isinstance(value, str) or len(value) < 12:
+        return value
+    return _TWELVE_DIGITS.sub(
+        lambda m: m.group() if looks_like_bin(m.group()) else mask_id(m.group()), value
+    )
+
+
+# a school's «=HYPERLINK(…)», «http://…» or «007» stays the text it was
+SAFE_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+LARGE = 150_000  # data rows above which tables give way to constant_memory + autofilter
+
+
+PORTRAIT_WIDTH = 95  # characters of column width that still read on A4 portrait
+
+
+def page_setup(
+    sheet, width: float, header_rows: int = 0, footer: str = "", header_at: int = 0
+) -> None:
+    """A4, landscape past `PORTRAIT_WIDTH`, one page wide, header rows repeated, a footer."""
+    sheet.set_paper(9)
+    if width > PORTRAIT_WIDTH:
+        sheet.set_landscape()
+    sheet.fit_to_pages(1, 0)
+    if header_rows:
+        sheet.repeat_rows(header_at, header_at + header_rows - 1)
+    left = f"&L{footer.replace('&', '&&')}" if footer else ""
+    sheet.set_footer(f"{left}&R&P / &N")
+
+
+def page_setup_openpyxl(sheet, width: float, header_rows: int = 0, footer: str = "") -> None:
+    """`page_setup` for a sheet made with openpyxl (the correction workbook keeps the
+    school's own file and adds its error list to it)."""
+    sheet.page_setup.paperSize = 9
+    sheet.page_setup.orientation = "landscape" if width > PORTRAIT_WIDTH else "portrait"
+    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    if header_rows:
+        sheet.print_title_rows = f"1:{header_rows}"
+    if footer:
+        sheet.oddFooter.left.text = footer.replace("&", "&&")
+    sheet.oddFooter.right.text = "&P / &N"
+
+
+TEXT_KINDS = ("str", "wrap", "any")  # the kinds of column that may hold text
+
+
+class Writer:
+    def __init__(self, path: Path, constant_memory: bool = False, footer: str = "") -> None:
+        self.constant_memory = constant_memory
+        self.footer = footer
+        self.book = xlsxwriter.Workbook(
+            str(path), {**SAFE_OPTIONS, "constant_memory": constant_memory}
+        )
+        add = self.book.add_format
+        self.head = add(
+            {"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#DDEBF7", "border": 1}
+        )
+        self.title = add({"bold": True, "font_size": 14})
+        self.bold = add({"bold": True})
+        # top-aligned like the wrapped text beside them in a tall row
+        self.date = add({"num_format": "dd.mm.yyyy", "valign": "top"})
+        self.stamp = add({"num_format": "dd.mm.yyyy hh:mm", "valign": "top"})
+        self.pct = add({"num_format": "0 %", "valign": "top"})  # a share: 0.78 shows «78 %»
+        self.num = add({"num_format": "0.##", "valign": "top"})
+        self.wrap = add({"text_wrap": True, "valign": "top"})
+
+    def page(self, sheet, width: float, header_rows: int = 0) -> None:
+        """What a person would choose to print: A4, turned when the table is wide, one page
+        wide, the header on every page, the campaign and the page number at the foot."""
+        page_setup(sheet, width, header_rows, self.footer)
+
+    def heads(self, sheet, row: int, heads: list[str], widths: list[float], col: int = 0) -> None:
+        """A header row outside a table, as tall as its wrapped labels (a column is widened
+        where a label's word would not fit; the caller sets widths before, or not at all)."""
+        widths = [textfit.width_for_words(h, w) for h, w in zip(heads, widths, strict=True)]
+        for i, width in enumerate(widths):
+            sheet.set_column(col + i, col + i, width)
+        for i, head in enumerate(heads):
+            sheet.write_string(row, col + i, head, self.head)
+        cells = [(h, w, True) for h, w in zip(heads, widths, strict=True)]
+        sheet.set_row(row, textfit.row_height(cells))
+
+    def cell(self, sheet, row: int, col: int, value, fmt=None) -> None:
+        """Typed writes only: a school's '=HYPERLINK(…)' stays the text it was."""
+        if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NaT:
+            sheet.write_blank(row, col, None, fmt)
+        elif isinstance(value, bool):
+            sheet.write_boolean(row, col, value, fmt)
+        elif isinstance(value, int | float):
+            sheet.write_number(row, col, value, fmt or self.num)
+        elif isinstance(value, pd.Timestamp | dt.datetime | dt.date):
+            sheet.write_datetime(row, col, pd.Timestamp(value).to_pydatetime(), fmt or self.date)
+        else:
+            sheet.write_string(row, col, str(value), fmt)
+
+    def colour_text(
+        self,
+        sheet,
+        first_row: int,
+        first_col: int,
+        last_row: int,
+        last_col: int,
+        colours: dict[str, str],
+    ) -> None:
+        """Background colour by exact cell text (states and levels are shown as text)."""
+        for text, colour in colours.items():
+            sheet.conditional_format(
+                first_row,
+                first_col,
+                max(last_row, first_row),
+                last_col,
+                {
+                    "type": "cell",
+                    "criteria": "==",
+                    "value": f'"{text}"',
+                    "format": self.book.add_format({"bg_color": colour}),
+                },
+            )
+
+    def _writers(self, sheet, kinds: list[str] | None, width: int):
+        """One write function per column: typed writes without an isinstance chain per cell."""
+        by_kind = {
+            "str": lambda r, c, v: sheet.write_string(r, c, str(v), self.wrap),
+            "num": lambda r, c, v: sheet.write_number(r, c, v, self.num),
+            "date": lambda r, c, v: sheet.write_datetime(r, c, v.to_pydatetime(), self.date),
+            "pct": lambda r, c, v: sheet.write_number(r, c, v, self.pct),
+            "wrap": lambda r, c, v: sheet.write_string(r, c, str(v), self.wrap),
+            "any": lambda r, c, v: self.cell(
+                sheet, r, c, v, self.wrap if isinstance(v, str) else None
+            ),
+        }
+        return [by_kind[k] for k in kinds or ["any"] * width]
+
+    def table(
+        self,
+        name: str,
+        headers: list[str],
+        rows,
+        widths: list[int] | None = None,
+        kinds: list[str] | None = None,
+        fit: list[int] | None = None,
+    ):
+        """A sheet holding one table: Excel table (filters) or, for very large data, autofilter.
+        Text is wrapped in its column and each row is as tall as its tallest text (`fit`: the
+        columns to measure, by default every column that may hold text)."""
+        sheet = self.book.add_worksheet(name)
+        widths = [
+            textfit.width_for_words(h, w)
+            for h, w in zip(headers, widths or [16] * len(headers), strict=True)
+        ]
+        sheet.set_row(
+            0, textfit.row_height([(h, w, True) for h, w in zip(headers, widths, strict=True)], 30)
+        )
+        for c, width in enumerate(widths):
+            sheet.set_column(c, c, width)
+        self.page(sheet, sum(widths), header_rows=1)
+        sheet.freeze_panes(1, 0)
+        unique = _unique(headers)
+        if self.constant_memory:
+            for c, h in enumerate(unique):
+                sheet.write_string(0, c, h, self.head)
+        writers = self._writers(sheet, kinds, len(headers))
+        if fit is None:
+            fit = [c for c, k in enumerate(kinds or ["any"] * len(headers)) if k in TEXT_KINDS]
+        count = 0
+        columns = widths
+        for r, row in enumerate(rows, start=1):
+            if fit:  # rows as tall as the wrapped text of these columns
+                cells = [(row[c], columns[c], False) for c in fit if isinstance(row[c], str)]
+                tall = textfit.row_height(cells)
+                if tall > textfit.LINE_PT:
+                    sheet.set_row(r, tall)
+            for c, value in enumerate(row):
+                if value is None or value != value or value is pd.NaT:
+                    continue
+                writers[c](r, c, value)
+            count = r
+        last = max(count, 1)
+        if self.constant_memory:
+            sheet.autofilter(0, 0, last, len(headers) - 1)
+        else:
+            columns = [{"header": h, "header_format": self.head} for h in unique]
+            sheet.add_table(
+                0,
+                0,
+                last,
+                len(headers) - 1,
+                {"columns": columns, "style": "Table Style Light 9", "autofilter": True},
+            )
+        return sheet
+
+
+def _unique(headers: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for h in headers:
+        seen[h] = seen.get(h, 0) + 1
+        out.append(h if seen[h] == 1 else f"{h} ({seen[h]})")
+    return out

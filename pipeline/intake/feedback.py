@@ -1,0 +1,301 @@
+"""The correction workbook: the sender's own file, bad cells marked, and a list of fixes.
+
+The sender fixes that very file and sends it back, so the identity sheet and everything
+they typed stay as they were. Formats openpyxl cannot edit (.xls, .ods) are rebuilt as
+.xlsx from their values. Every text written here is forced to be text, never a formula.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import openpyxl
+from loguru import logger
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, MergedCell
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font, PatternFill
+
+from pipeline.core import textfit
+from pipeline.files.reader import ERRORS_SHEET, IDENTITY_SHEET, read_workbook
+from pipeline.files.xlsxout import page_setup_openpyxl
+from pipeline.intake.inbox import safe_name
+from pipeline.specs.problems import Problem
+
+if TYPE_CHECKING:
+    from pipeline.intake.outcome import FileOutcome
+
+# The author of the comments on marked cells, as Excel shows it to the sender; a later round
+# knows its own marks by it (and by the name earlier rounds used).
+AUTHOR = "Білім бөлімі / Отдел образования"
+OUR_AUTHORS = frozenset({AUTHOR, "Adal"})
+BAD_FILL = PatternFill("solid", fgColor="FFC7CE")
+HEADERS = (
+    "№",
+    "Парақ / Лист",
+    "Жол / Строка",
+    "Ұяшық / Ячейка",
+    "Баған / Столбец",
+    "Мән / Значение",
+    "Нені түзету керек",
+    "Что исправить",
+)  # the problem's code stays in the ledger and `--json`: a secretary reads words
+
+
+def _safe(text: str) -> str:
+    """Without the control characters openpyxl refuses (a pasted value may carry them)."""
+    return ILLEGAL_CHARACTERS_RE.sub("", text)
+
+
+def _text(cell, value: object) -> None:
+    """Assign as text: openpyxl would otherwise make a formula of '=…'."""
+    cell.value = "" if value is None else _safe(str(value))
+    if cell.data_type == "f":
+        cell.data_type = "s"
+
+
+def _as_sent(original: Path) -> openpyxl.Workbook | None:
+    """The sender's own workbook, if openpyxl can edit it; formulas give way to the values
+    Excel last showed (`data_only`), so what comes back holds no formula, no link to another
+    file, nothing that runs or fetches when it is opened."""
+    if original.suffix.lower() not in (".xlsx", ".xlsm"):
+        return None
+    try:
+        with warnings.catch_warnings():  # "a date outside the limits": reported on its cell
+            warnings.simplefilter("ignore", UserWarning)
+            return openpyxl.load_workbook(
+                original, keep_vba=False, keep_links=False, rich_text=False, data_only=True
+            )
+    except Exception:  # files from other programs openpyxl cannot load: rebuilt from values
+        logger.warning("openpyxl cannot edit {}; rebuilt from its values", original.name)
+        return None
+
+
+def _from_values(original: Path) -> openpyxl.Workbook:
+    """The workbook rebuilt from the values calamine reads (.xls, .ods, odd .xlsx)."""
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    source = read_workbook(original)
+    for sheet in source.sheets:
+        target = book.create_sheet(sheet.name[:31])
+        for r, row in enumerate(sheet.rows, start=1):
+            for c, value in enumerate(row, start=1):
+                if value == "":
+                    continue
+                if isinstance(value, str):
+                    _text(target.cell(r, c), value)
+                else:
+                    target.cell(r, c).value = value
+    if source.identity:
+        hidden = book.create_sheet(IDENTITY_SHEET)
+        for r, row in enumerate(source.identity, start=1):
+            for c, value in enumerate(row, start=1):
+                _text(hidden.cell(r, c), value)
+        hidden.sheet_state = "veryHidden"
+    return book
+
+
+def _visible_cell(sheet, ref: str) -> str:
+    """A cell hidden under merged cells is marked on the merge's first cell, the one people
+    see (openpyxl cannot give a hidden one a comment)."""
+    if not isinstance(sheet[ref], MergedCell):
+        return ref
+    return next((m.start_cell.coordinate for m in sheet.merged_cells.ranges if ref in m), ref)
+
+
+def _clear_earlier_marks(book: openpyxl.Workbook) -> None:
+    """A correction workbook sent back fixed still carries the marks of the last round:
+    cells already put right must not stay red with an old comment."""
+    if ERRORS_SHEET not in book.sheetnames:
+        return
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if cell.comment is not None and cell.comment.author in OUR_AUTHORS:
+                    cell.comment = None
+                    if cell.fill == BAD_FILL:
+                        cell.fill = PatternFill()
+
+
+def _mark_cells(book: openpyxl.Workbook, problems: list[Problem]) -> None:
+    by_cell: dict[tuple[str, str], list[Problem]] = {}
+    for p in problems:
+        if p.sheet in book.sheetnames and p.cell:
+            ref = _visible_cell(book[p.sheet], p.cell)
+            by_cell.setdefault((p.sheet, ref), []).append(p)
+    for (sheet, ref), found in by_cell.items():
+        cell = book[sheet][ref]
+        cell.fill = BAD_FILL
+        text = "\n".join(f"• {p.kk}\n• {p.ru}" for p in found)
+        cell.comment = Comment(_safe(text)[:2000], AUTHOR, width=320, height=140)
+
+
+def _errors_sheet(book: openpyxl.Workbook, problems: list[Problem]) -> None:
+    if ERRORS_SHEET in book.sheetnames:
+        del book[ERRORS_SHEET]
+    sheet = book.create_sheet(ERRORS_SHEET, 0)
+    for c, head in enumerate(HEADERS, start=1):
+        cell = sheet.cell(1, c)
+        _text(cell, head)
+        cell.font = Font(name=textfit.FONT, size=11, bold=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for r, p in enumerate(problems, start=2):
+        values = (r - 1, p.sheet, p.row or "", p.cell, p.column, p.value, p.kk, p.ru)
+        for c, value in enumerate(values, start=1):
+            cell = sheet.cell(r, c)
+            if isinstance(value, int):
+                cell.value = value
+            else:
+                _text(cell, value)
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+            cell.font = Font(name=textfit.FONT, size=11)  # measured in it: never the file's own
+        if p.cell and p.sheet in book.sheetnames:
+            sheet.cell(r, 4).hyperlink = f"#'{p.sheet}'!{p.cell}"
+            sheet.cell(r, 4).font = Font(
+                name=textfit.FONT, size=11, color="0563C1", underline="single"
+            )
+    widths = [
+        textfit.width_for_words(h, w)
+        for h, w in zip(HEADERS, (5, 14, 10, 10, 30, 22, 55, 55), strict=True)
+    ]
+    for c, width in enumerate(widths, start=1):
+        sheet.column_dimensions[openpyxl.utils.get_column_letter(c)].width = width
+    sheet.row_dimensions[1].height = textfit.row_height(
+        [(h, w, True) for h, w in zip(HEADERS, widths, strict=True)]
+    )
+    for r, p in enumerate(problems, start=2):
+        cells = [(p.kk, widths[6], False), (p.ru, widths[7], False), (p.column, widths[4], False),
+                 (str(p.value or ""), widths[5], False), (p.sheet, widths[1], False)]  # fmt: skip
+        sheet.row_dimensions[r].height = textfit.row_height(cells)
+    sheet.freeze_panes = "A2"
+    page_setup_openpyxl(sheet, sum(widths), header_rows=1, footer=ERRORS_SHEET)
+    book.active = 0
+    for other in book.worksheets[1:]:
+        other.sheet_view.tabSelected = False
+
+
+_OURS = re.compile(r"(-qateler-oshibki(-\d+)?)+$")
+
+
+def _target(folder: Path, original_name: str) -> Path:
+    """`<name>-qateler-oshibki.xlsx`; a correction workbook sent back does not grow its name
+    again, and an earlier round's workbook is kept (`-2`, `-3`, …)."""
+    stem = _OURS.sub("", Path(safe_name(original_name)).stem) or "file"
+    target = folder / f"{stem}-qateler-oshibki.xlsx"
+    number = 2
+    while True:
+        try:  # reserved at once: two files of one name, written by two processes, never share it
+            with target.open("xb"):
+                return target
+        except FileExistsError:
+            target = folder / f"{stem}-qateler-oshibki-{number}.xlsx"
+            number += 1
+
+
+def write_feedback(
+    original: Path, problems: list[Problem], folder: Path, original_name: str
+) -> Path:
+    """Write the correction workbook for one received file and return its path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    target = _target(folder, original_name)
+    try:
+        return _write(original, problems, target)
+    except BaseException:
+        if target.exists() and target.stat().st_size == 0:  # our own reservation, unused
+            target.unlink()
+        raise
+
+
+def _write(original: Path, problems: list[Problem], target: Path) -> Path:
+    book = _as_sent(original)
+    if book is not None:
+        try:
+            _clear_earlier_marks(book)
+            _mark_cells(book, problems)
+            _errors_sheet(book, problems)
+            book.save(target)
+            return target
+        except Exception:  # something in the sender's file openpyxl cannot write back
+            logger.warning("openpyxl cannot save {}; rebuilt from its values", original.name)
+    book = _from_values(original)
+    _mark_cells(book, problems)
+    _errors_sheet(book, problems)
+    book.save(target)
+    return target
+
+
+def _feedback_job(job: tuple) -> str | None:
+    """A correction workbook; if even that fails, the sender still gets the listed errors."""
+    archived, problems, folder, name = job
+    try:
+        return str(write_feedback(Path(archived), problems, Path(folder), name))
+    except Exception:  # a workbook openpyxl cannot rewrite must not stop the batch
+        logger.exception("could not write the correction workbook for {}", name)
+        return None
+
+
+def _result(future, name: str) -> str | None:
+    """A writer process that died leaves that file without a correction workbook (its errors
+    are in the ledger and the e-mail), not the ingest without an end."""
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        logger.error("the process writing the correction workbook for {} died", name)
+        return None
+
+
+class FeedbackWriter:
+    """Correction workbooks for files with errors. openpyxl is slow, so with several cores
+    and several such files they are written by a process pool while ingest goes on; a
+    single one is written here (starting a pool would cost more)."""
+
+    def __init__(self, outbox: Path, jobs: int) -> None:
+        self.outbox = outbox
+        self.jobs = jobs
+        self.pool: ProcessPoolExecutor | None = None
+        self.waiting: list[tuple[FileOutcome, tuple]] = []
+        self.pending: list[tuple[FileOutcome, object]] = []
+
+    def submit(self, outcome: FileOutcome) -> None:
+        """Write (or queue) the correction workbook of one recorded, archived file."""
+        if not (outcome.errors and outcome.bin and Path(outcome.archive).exists()):
+            return
+        job = (
+            outcome.archive,
+            outcome.problems,
+            str(self.outbox / "feedback" / outcome.bin),
+            outcome.name,
+        )
+        if self.jobs <= 1:
+            outcome.feedback = _feedback_job(job)
+            return
+        self.waiting.append((outcome, job))
+        if self.pool is None and len(self.waiting) >= 2:
+            self.pool = ProcessPoolExecutor(self.jobs)
+        if self.pool is not None:
+            try:
+                self.pending += [(o, self.pool.submit(_feedback_job, j)) for o, j in self.waiting]
+            except BrokenProcessPool:  # a writer died: the next files get a fresh pool
+                self.pool.shutdown(wait=False)
+                self.pool = ProcessPoolExecutor(self.jobs)
+                return
+            self.waiting = []
+
+    def __enter__(self) -> FeedbackWriter:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        try:
+            if exc[0] is None:
+                for outcome, job in self.waiting:
+                    outcome.feedback = _feedback_job(job)
+            for outcome, future in self.pending:
+                if exc[0] is None:
+                    outcome.feedback = _result(future, outcome.name)
+        finally:
+            if self.pool is not None:
+                self.pool.shutdown(wait=True, cancel_futures=exc[0] is not None)

@@ -1,0 +1,336 @@
+"""What lies in `inbox/`: files, and saved e-mails whose attachments are the files.
+
+Originals are never modified or deleted: they are moved into the archive by `os.replace`
+after the ledger has committed, so every crash leaves a state the next run completes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+import email.policy
+import email.utils
+import hashlib
+import os
+import re
+import shutil
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from loguru import logger
+
+from pipeline.files.safety import FORMATS, Limits
+
+SKIP = {".gitkeep", "thumbs.db", ".ds_store", "desktop.ini"}
+_UNSAFE = re.compile(r"[^\w.\-]+", re.UNICODE)
+
+
+@dataclass
+class Item:
+    """One file to ingest: the file itself, or an attachment staged from a saved e-mail."""
+
+    path: Path
+    name: str
+    sha256: str
+    size: int
+    received_at: dt.datetime
+    sender: str = ""
+    container: Path | None = None
+    error: str = ""  # a container-level problem code (an e-mail without attachments)
+    warning: str = ""  # a warning code about how it arrived (an e-mail dated in the future)
+    warning_fields: dict = field(default_factory=dict)
+    stat: tuple[int, int] | None = (
+        None  # size and mtime when listed: a file still being copied changes
+    )
+    stated: bool = False  # the received time was given by the officer (`--received`)
+
+    def still_as_listed(self) -> bool:
+        """False when the file changed or went since it was listed (a copy in progress)."""
+        if self.stat is None:
+            return True
+        try:
+            now = self.path.stat()
+        except OSError:
+            return False
+        return (now.st_size, now.st_mtime_ns) == self.stat
+
+
+def saved_at(path: Path) -> dt.datetime | None:
+    """When the workbook was last saved, as Excel writes it inside the file (docProps/core.xml):
+    the one clock that travels with a file through e-mails, zips and flash drives."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            core = archive.read("docProps/core.xml")[:4096]
+    except (zipfile.BadZipFile, KeyError, OSError, RuntimeError):
+        return None
+    found = _MODIFIED.search(core)
+    if not found:
+        return None
+    try:
+        stamp = dt.datetime.fromisoformat(found.group(1).decode().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return stamp.astimezone().replace(tzinfo=None) if stamp.tzinfo else stamp
+
+
+_MODIFIED = re.compile(rb"<dcterms:modified[^>]*>([^<]+)</dcterms:modified>")
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+NAME_BYTES = 150
+"""A stored name's budget: disks allow 255 bytes a name, a Cyrillic letter takes two, and
+the archive adds a time and a hash (29 bytes) and, on a clash, a counter."""
+
+
+def safe_name(name: str, max_bytes: int = NAME_BYTES) -> str:
+    """A file name that is safe on any disk; keeps Cyrillic, drops path tricks, and is cut
+    by bytes, never through its extension (a school's correction file must stay .xlsx)."""
+    base = Path(name.replace("\\", "/")).name
+    cleaned = _UNSAFE.sub("_", base).strip("._") or "file"
+    stem, suffix = Path(cleaned).stem, Path(cleaned).suffix
+    if len(suffix.encode()) > 16:  # not an extension: part of the name
+        stem, suffix = cleaned, ""
+    while len(f"{stem}{suffix}".encode()) > max_bytes:
+        stem = stem[:-1]
+    return f"{stem.rstrip('._') or 'file'}{suffix}"
+
+
+def list_inbox(inbox: Path) -> list[Path]:
+    """Every file in the inbox, subfolders included (people drop whole folders there)."""
+    if not inbox.is_dir():
+        return []
+    found = []
+    for path in inbox.rglob("*"):
+        parts = path.relative_to(inbox).parts
+        if any(part.startswith(".") for part in parts) or not path.is_file() or path.is_symlink():
+            continue
+        if path.name.lower() in SKIP or path.name.startswith("~$"):
+            continue
+        found.append(path)
+    return sorted(found)
+
+
+def readable(name: str) -> str:
+    """A file name as its sender wrote it. Names copied from Windows media can reach us as
+    cp1251 bytes, which Python keeps as unprintable surrogates that SQLite and every
+    message would refuse; those bytes are read as cp1251 (else cp866, else replaced)."""
+    try:
+        name.encode("utf-8")
+        return name
+    except UnicodeEncodeError:
+        raw = name.encode("utf-8", "surrogateescape")
+    for encoding in ("cp1251", "cp866"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return raw.decode("utf-8", "replace")
+
+
+def _member_name(info: zipfile.ZipInfo) -> str:
+    """Windows zips name Cyrillic files in cp866 without saying so; recover those names."""
+    if info.flag_bits & 0x800:
+        return info.filename
+    try:
+        return info.filename.encode("cp437").decode("cp866")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return info.filename
+
+
+def expand_zip(path: Path, staging: Path, received: dt.datetime | None, limits) -> list[Item]:
+    """Stage each workbook of a .zip a school sent; a bomb or a broken archive is one item."""
+    date = received or _mtime(path)
+    whole = Item(path, readable(path.name), sha256_of(path), path.stat().st_size, date)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = [
+                i for i in archive.infolist() if not i.is_dir() and "__MACOSX" not in i.filename
+            ]
+            if len(infos) > 200 or sum(i.file_size for i in infos) > limits.max_bytes * 4:
+                whole.error = "zip_bomb"
+                return [whole]
+            items = []
+            for info in infos:
+                name = Path(_member_name(info).replace("\\", "/")).name
+                if Path(name).suffix.lower() not in FORMATS or info.file_size > limits.max_bytes:
+                    continue
+                payload = archive.read(info)
+                digest = hashlib.sha256(payload).hexdigest()
+                target = staging / digest[:16] / safe_name(name)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                if not target.exists():
+                    target.write_bytes(payload)
+                items.append(Item(target, name, digest, len(payload), date, "", path))
+    except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError):
+        whole.error = "corrupt_archive"
+        return [whole]
+    if not items:
+        whole.error = "empty_archive"
+        return [whole]
+    return items
+
+
+def _mtime(path: Path) -> dt.datetime:
+    return dt.datetime.fromtimestamp(path.stat().st_mtime).replace(microsecond=0)
+
+
+def file_item(path: Path, received: dt.datetime | None) -> Item:
+    """A plain file: received when it was last written (its mtime), unless the officer says;
+    a time in the future (a wrong clock, a flash drive) counts as now, with a warning."""
+    info = path.stat()
+    item = Item(path, readable(path.name), sha256_of(path), info.st_size, received or _mtime(path))
+    item.stat, item.stated = (info.st_size, info.st_mtime_ns), received is not None
+    now = dt.datetime.now().replace(microsecond=0)
+    if received is None and item.received_at > now + FUTURE_SLACK:
+        item.warning = "future_file_date"
+        item.warning_fields = {"date": f"{item.received_at:%d.%m.%Y}", "used": f"{now:%d.%m.%Y}"}
+        item.received_at = now
+    return item
+
+
+def expand_email(
+    path: Path, staging: Path, received: dt.datetime | None, limits: Limits | None = None
+) -> list[Item]:
+    """Stage each workbook attached to a saved e-mail; Date and From come from the message."""
+    with path.open("rb") as handle:
+        message = email.message_from_binary_file(handle, policy=email.policy.default)
+    date = received
+    if date is None:
+        try:
+            parsed = email.utils.parsedate_to_datetime(str(message.get("Date", "")))
+            date = parsed.astimezone().replace(tzinfo=None, microsecond=0) if parsed else None
+        except (TypeError, ValueError):
+            date = None
+    date = date or _mtime(path)
+    warning, fields = "", {}
+    if received is None and date > dt.datetime.now() + FUTURE_SLACK:
+        used = min(_mtime(path), dt.datetime.now().replace(microsecond=0))
+        warning, fields = "future_date", {"date": f"{date:%d.%m.%Y}", "used": f"{used:%d.%m.%Y}"}
+        date = used  # a sender's clock a year ahead must not outrank every later correction
+    sender = email.utils.parseaddr(str(message.get("From", "")))[1].lower()
+    items = []
+    for part in message.walk():  # also inside forwarded messages (message/rfc822)
+        if part.is_multipart():
+            continue
+        name = readable(part.get_filename() or "")
+        suffix = Path(name).suffix.lower()
+        if suffix not in FORMATS and suffix != ".zip":
+            continue
+        payload = part.get_payload(decode=True) or b""
+        digest = hashlib.sha256(payload).hexdigest()
+        target = staging / digest[:16] / safe_name(name)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if not target.exists():
+            target.write_bytes(payload)
+        if suffix == ".zip":  # a school zips its files before attaching them
+            for found in expand_zip(target, staging, date, limits or Limits()):
+                found.sender, found.container = sender, path
+                found.warning, found.warning_fields = warning, fields
+                items.append(found)
+            continue
+        items.append(
+            Item(target, name, digest, len(payload), date, sender, path, "", warning, fields)
+        )
+    if not items:
+        items.append(
+            Item(
+                path,
+                readable(path.name),
+                sha256_of(path),
+                path.stat().st_size,
+                date,
+                sender,
+                None,
+                error="no_attachment",
+            )
+        )
+    return items
+
+
+FUTURE_SLACK = dt.timedelta(days=1)
+"""Time zones and slightly wrong clocks: a Date up to a day ahead is taken as it is."""
+
+
+def archive_path(
+    archive: Path, campaign: str, bin_: str | None, received: dt.datetime, sha256: str, name: str
+) -> Path:
+    """Deterministic from what the ledger holds, so a rerun finds the same place."""
+    folder = archive / campaign / (bin_ or "_unidentified")
+    return folder / f"{received:%Y%m%dT%H%M%S}-{sha256[:12]}-{safe_name(name)}"
+
+
+def move_into(source: Path, target: Path) -> None:
+    """Move without ever overwriting: a file already at the target is kept, the source too."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.exists():
+        if sha256_of(target) == sha256_of(source):
+            if source.resolve() != target.resolve():
+                source.unlink()  # the same bytes are safe in the archive already
+            return
+        target = target.with_name(f"{target.stem}-{dt.datetime.now():%H%M%S%f}{target.suffix}")
+    try:
+        os.replace(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+        source.unlink()
+
+
+@dataclass
+class NotRead:
+    """A file that could not be read this time (no access, still being copied, gone): it
+    is not recorded, stays where it is, and is read by the next run."""
+
+    path: Path
+    name: str
+    reason: str
+
+
+def collect(
+    inbox: Path, staging: Path, received: dt.datetime | None, limits: Limits | None = None
+) -> tuple[list[Item], dict[Path, list[Item]], list[NotRead]]:
+    """Files and e-mail attachments of the inbox; containers map each e-mail to its items;
+    files that cannot be read now are listed apart, never recorded as rejected."""
+    limits = limits or Limits()
+    items, containers, not_read = [], {}, []
+    for path in list_inbox(inbox):
+        suffix = path.suffix.lower()
+        name = readable(str(path.relative_to(inbox)))
+        try:
+            if suffix in (".eml", ".zip"):
+                found = _expand(path, suffix, staging, received, limits)
+                containers[path] = [i for i in found if i.container]
+                items += found
+            else:
+                item = file_item(path, received)
+                item.name = name
+                items.append(item)
+        except OSError as exc:
+            logger.warning("could not read {} now: {}", name, exc)
+            not_read.append(NotRead(path, name, type(exc).__name__))
+    return items, containers, not_read
+
+
+def _expand(
+    path: Path, suffix: str, staging: Path, received: dt.datetime | None, limits: Limits
+) -> list[Item]:
+    """The workbooks of an e-mail or zip; one that cannot even be opened (nested past any
+    reason, or broken in a way nobody foresaw) is itself the answered, archived item."""
+    try:
+        if suffix == ".eml":
+            return expand_email(path, staging, received, limits)
+        return expand_zip(path, staging, received, limits)
+    except (PermissionError, FileNotFoundError):
+        raise  # not the container's fault: read again next run
+    except Exception:
+        logger.exception("could not open {}", path.name)
+        item = file_item(path, received)
+        item.error = "unreadable_email" if suffix == ".eml" else "corrupt_archive"
+        return [item]

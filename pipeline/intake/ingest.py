@@ -1,0 +1,489 @@
+"""`adal ingest`: every file in `inbox/` gets an answer, nothing is lost, the batch never dies.
+
+Order of work, chosen so that a crash at any point is completed by the next run:
+read and check a chunk of files (no side effects, in worker processes) → one ledger
+transaction per file → move the original into the archive → write its feedback → mark it
+archived; the next chunk is read meanwhile.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import sqlite3
+from collections import Counter
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from loguru import logger
+
+from pipeline import ledger
+from pipeline.core.messages import render
+from pipeline.core.progress import Progress, silent
+from pipeline.files.safety import Limits
+from pipeline.intake.batch import BatchContext, read_and_check
+from pipeline.intake.feedback import FeedbackWriter, write_feedback
+from pipeline.intake.inbox import (
+    Item,
+    archive_path,
+    collect,
+    move_into,
+    readable,
+    safe_name,
+    saved_at,
+)
+from pipeline.intake.outcome import FileOutcome
+from pipeline.intake.parse import ParsedFile
+from pipeline.specs.problems import Problem
+from pipeline.specs.workspace import Workspace
+
+Reader = Callable[[list[Item]], Iterable[list[ParsedFile]]]
+
+
+def _file_status(parsed: ParsedFile) -> str:
+    statuses = [s.status for s in parsed.sheets]
+    if "accepted" in statuses or "superseded" in statuses:
+        return "partial" if "rejected" in statuses else "accepted"
+    return "rejected"
+
+
+def _record(
+    conn: sqlite3.Connection, ws: Workspace, pf: ParsedFile, now: dt.datetime
+) -> tuple[int, FileOutcome]:
+    item = pf.item
+    target = archive_path(
+        ws.paths.archive,
+        ws.campaign.code,
+        pf.bin if pf.org_type else None,
+        item.received_at,
+        item.sha256,
+        item.name,
+    )
+    received = item.received_at.isoformat(timespec="seconds")
+    with ledger.transaction(conn):
+        _keep_earlier_data(conn, pf)
+        status = _file_status(pf)
+        problems = pf.all_problems
+        errors = sum(p.severity == "error" for p in problems)
+        for p in problems:
+            p.file = item.name
+        cur = conn.execute(
+            "INSERT INTO files (sha256, original_name, size, received_at, ingested_at, bin, sender, container, status,"
+            " error_count, warning_count, archive_path) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                item.sha256,
+                item.name,
+                item.size,
+                received,
+                now.isoformat(timespec="seconds"),
+                pf.bin,
+                item.sender or None,
+                readable(item.container.name) if item.container else None,
+                status,
+                errors,
+                len(problems) - errors,
+                str(target),
+            ),
+        )
+        file_id = cur.lastrowid
+        sheet_ids: dict[str, int] = {}
+        for sheet in pf.sheets:
+            if sheet.status not in ("accepted", "rejected", "superseded"):
+                continue
+            spec = ws.specs[sheet.spec_code]
+            sub = {
+                "bin": pf.bin,
+                "return_code": spec.code,
+                "spec_version": spec.version,
+                "sheet": sheet.rows.sheet,
+                "received_at": received,
+                "status": sheet.status,
+                "nil": sheet.nil and not sheet.rows.excel_rows,
+                "error_count": sum(p.severity == "error" for p in sheet.rows.problems),
+            }
+            sub["row_count"] = len(sheet.rows.excel_rows)
+            sheet_ids[sheet.rows.sheet] = ledger.insert_submission(
+                conn, file_id, sub, sheet.rows.stored if sheet.status == "accepted" else None
+            )
+            sheet.status = ledger.submission_status(conn, sheet_ids[sheet.rows.sheet])
+        conn.executemany(
+            "INSERT INTO problems (file_id, submission_id, sheet, excel_row, cell, column_key, column_label, value,"
+            " code, severity, message_kk, message_ru) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            [
+                (
+                    file_id,
+                    sheet_ids.get(p.sheet),
+                    p.sheet,
+                    p.row,
+                    p.cell,
+                    p.column_key,
+                    p.column,
+                    p.value,
+                    p.code,
+                    p.severity,
+                    p.kk,
+                    p.ru,
+                )
+                for p in problems
+            ],
+        )
+        ledger.record_arrival(
+            conn, item.sha256, item.name, now.isoformat(timespec="seconds"), "new", str(target)
+        )
+    returns = {s.spec_code: s.status for s in pf.sheets}
+    nil = [s.spec_code for s in pf.sheets if s.nil and s.status == "accepted"]
+    outcome = FileOutcome(
+        item.name,
+        item.sha256,
+        status,
+        received,
+        pf.bin,
+        returns,
+        problems,
+        archive=str(target),
+        nil=nil,
+    )
+    return file_id, outcome
+
+
+def _in_arrival_order(items: list[Item]) -> list[Item]:
+    """By received time; files sharing one are ordered by when they were saved (read from
+    the file only for those, so an unchanged inbox costs nothing more)."""
+    shared = Counter(i.received_at for i in items)
+    return sorted(
+        items,
+        key=lambda i: _arrival_order(i) if shared[i.received_at] > 1 else (i.received_at,),
+    )
+
+
+def _arrival_order(item: Item) -> tuple:
+    """Files with one received time (`--received`, or two attachments of one e-mail or zip)
+    are taken in the order they were last saved, so a school's corrected file comes after
+    its first one, whatever their names."""
+    saved = saved_at(item.path)
+    if saved is None and item.container is None:
+        try:
+            saved = dt.datetime.fromtimestamp(item.path.stat().st_mtime)
+        except OSError:
+            saved = None
+    return (item.received_at, saved or dt.datetime.min, item.name)
+
+
+def _keep_earlier_data(conn: sqlite3.Connection, pf: ParsedFile) -> None:
+    """A sheet merely left empty (no yellow mark) never wipes out rows accepted before: it
+    is recorded as superseded, and the sender is told the earlier data stand."""
+    received = pf.item.received_at.isoformat(timespec="seconds")
+    for sheet in pf.sheets:
+        if sheet.rows.excel_rows or sheet.marked:
+            continue
+        errors = [p.code for p in sheet.rows.problems if p.severity == "error"]
+        left_empty = (sheet.status == "accepted" and sheet.nil) or (
+            sheet.status == "rejected" and errors and set(errors) == {"empty_sheet"}
+        )
+        earlier = left_empty and ledger.accepted_with_rows(conn, pf.bin, sheet.spec_code, received)
+        if earlier:
+            when = dt.datetime.fromisoformat(earlier)
+            notice = _problem("nil_kept_earlier", code=sheet.spec_code, received=f"{when:%d.%m.%Y}")
+            notice.sheet = sheet.rows.sheet
+            sheet.rows.problems = [p for p in sheet.rows.problems if p.code != "empty_sheet"]
+            sheet.rows.problems.append(notice)
+            sheet.status, sheet.nil = "superseded", False
+
+
+def stored_problems(conn: sqlite3.Connection, file_id: int) -> list[Problem]:
+    rows = conn.execute(
+        "SELECT * FROM problems WHERE file_id = ? ORDER BY id", (file_id,)
+    ).fetchall()
+    name = conn.execute("SELECT original_name FROM files WHERE id = ?", (file_id,)).fetchone()[0]
+    return [
+        Problem(
+            r["code"],
+            r["message_kk"],
+            r["message_ru"],
+            name,
+            r["sheet"] or "",
+            r["excel_row"],
+            r["column_label"] or "",
+            r["column_key"] or "",
+            r["cell"] or "",
+            r["value"] or "",
+        )
+        for r in rows
+    ]
+
+
+def _finish(
+    conn: sqlite3.Connection, ws: Workspace, row: sqlite3.Row, source: Path | None
+) -> str | None:
+    """Move the original into the archive, write its feedback, mark it done (idempotent)."""
+    target = Path(row["archive_path"])
+    if source is not None and source.exists():
+        _move(source, target, row["original_name"])
+    feedback, failed = None, False
+    problems = stored_problems(conn, row["id"])
+    if target.exists() and any(p.severity == "error" for p in problems) and row["bin"]:
+        try:
+            feedback = write_feedback(
+                target, problems, ws.paths.outbox / "feedback" / row["bin"], row["original_name"]
+            )
+        except OSError:  # one file's trouble stays its own: it is tried again next run
+            logger.exception("could not write the correction workbook for {}", row["original_name"])
+            failed = True
+    if target.exists() and not failed:
+        ledger.mark_archived(conn, row["id"], str(feedback) if feedback else None)
+    return str(feedback) if feedback else None
+
+
+def _known(
+    conn: sqlite3.Connection, ws: Workspace, item: Item, row: sqlite3.Row, now: dt.datetime
+) -> FileOutcome:
+    """A file whose hash the ledger knows: finish an interrupted run, or record a duplicate."""
+    if not row["archived"]:
+        feedback = _finish(conn, ws, row, item.path)
+        problems = stored_problems(conn, row["id"])
+        if not Path(row["archive_path"]).exists():  # still could not be moved
+            problems.append(_not_moved(item.name))
+        returns = ledger.returns_of_file(conn, row["id"])
+        return FileOutcome(
+            item.name,
+            item.sha256,
+            row["status"],
+            row["received_at"],
+            row["bin"],
+            returns,
+            problems,
+            feedback,
+            row["archive_path"],
+        )
+    stamp = now.strftime("%Y%m%dT%H%M%S")
+    target = (
+        ws.paths.archive
+        / ws.campaign.code
+        / "_duplicates"
+        / f"{stamp}-{item.sha256[:12]}-{Path(item.path).name}"
+    )
+    not_moved = _move(item.path, target, item.name)
+    ledger.record_arrival(
+        conn, item.sha256, item.name, now.isoformat(timespec="seconds"), "duplicate", str(target)
+    )
+    message = render("duplicate_file", received=row["received_at"])
+    problem = Problem(message.code, message.kk, message.ru, item.name)
+    return FileOutcome(
+        item.name,
+        item.sha256,
+        "duplicate",
+        item.received_at.isoformat(timespec="seconds"),
+        row["bin"],
+        {},
+        [problem, *([not_moved] if not_moved else [])],
+        None,
+        str(target),
+    )
+
+
+def repair(conn: sqlite3.Connection, ws: Workspace) -> None:
+    """Complete what a killed run left half done: archived files not yet marked as such."""
+    for row in ledger.unarchived(conn):
+        if Path(row["archive_path"]).exists():
+            _finish(conn, ws, row, None)
+
+
+def ingest(
+    ws: Workspace,
+    *,
+    received: dt.datetime | None = None,
+    limits: Limits | None = None,
+    now: dt.datetime | None = None,
+    progress: Progress = silent,
+    reader: Reader | None = None,
+    jobs: int = 1,
+    accept_from: frozenset[str] = frozenset(),
+    again: tuple[str, ...] = (),
+) -> list[FileOutcome]:
+    """Ingest the whole inbox and return one outcome per file found there.
+
+    `again` names files already recorded (by original name or the start of their SHA-256)
+    that the officer wants read anew, after fixing the registry for example: the archived
+    original is copied back into the inbox (the archive keeps it) and its old record retired.
+
+    A workbook of one organisation sent from the address of another is held in the inbox
+    (not recorded) until the officer accepts that sender (`accept_from`).
+
+    `reader` reads and checks the new files and hands them over chunk by chunk (in
+    process by default; `parallel.parallel_reader` uses every core), so the ledger is
+    written while the next chunk is still being read.
+    """
+    now = now or dt.datetime.now().replace(microsecond=0)
+    limits = limits or Limits()
+    ws.paths.ledger.parent.mkdir(parents=True, exist_ok=True)
+    with ledger.one_writer(ws.paths.ledger):
+        return _ingest(ws, received, limits, now, progress, reader, jobs, accept_from, again)
+
+
+def _ingest(
+    ws: Workspace,
+    received: dt.datetime | None,
+    limits: Limits,
+    now: dt.datetime,
+    progress: Progress,
+    reader: Reader | None,
+    jobs: int,
+    accept_from: frozenset[str],
+    again: tuple[str, ...] = (),
+) -> list[FileOutcome]:
+    conn = ledger.connect(ws.paths.ledger)
+    try:
+        repair(conn, ws)
+        unknown = [_read_again(conn, ws, which, now) for which in again]
+        staging = ws.paths.archive / ".staging"
+        items, containers, not_read = collect(ws.paths.inbox, staging, received, limits)
+        outcomes: list[FileOutcome] = [o for o in unknown if o is not None]
+        outcomes += [_not_read(n.name, n.reason, now) for n in not_read]
+        fresh, copies, seen = [], [], set()
+        for item in items:
+            row = ledger.file_by_sha(conn, item.sha256)
+            if row is not None:
+                outcomes.append(_known(conn, ws, item, row, now))
+            elif item.sha256 in seen:
+                copies.append(item)  # a second copy in this batch: a duplicate once the first is in
+            else:
+                seen.add(item.sha256)
+                fresh.append(item)
+        fresh = _in_arrival_order(fresh)
+        chunks = reader(fresh) if reader else [read_and_check(fresh, BatchContext.of(ws, limits))]
+        recorded = []
+        with FeedbackWriter(ws.paths.outbox, jobs) as feedback:
+            for chunk in chunks:
+                for pf in chunk:
+                    if not pf.item.still_as_listed():  # gone or still being copied: next run
+                        outcomes.append(_not_read(pf.item.name, "changed", now))
+                        continue
+                    if pf.sent_for and pf.item.sender.lower() not in accept_from:
+                        outcomes.append(_held(ws, pf, now))
+                        continue
+                    file_id, outcome = _record(conn, ws, pf, now)
+                    _archive(pf.item.path, outcome)  # only after its commit
+                    feedback.submit(outcome)  # other processes write while the ledger goes on
+                    recorded.append((file_id, outcome))
+                    progress(len(recorded), len(fresh))
+        with ledger.transaction(conn):
+            for file_id, outcome in recorded:
+                if Path(outcome.archive).exists():  # else the next run moves it first
+                    ledger.mark_archived(conn, file_id, outcome.feedback)
+        for file_id, outcome in recorded:  # a later file of this batch may have superseded it
+            outcome.returns.update(ledger.returns_of_file(conn, file_id))
+        outcomes += [o for _, o in recorded]
+        for item in copies:
+            outcomes.append(_known(conn, ws, item, ledger.file_by_sha(conn, item.sha256), now))
+        _archive_containers(ws, containers)
+        return outcomes
+    finally:
+        conn.close()
+
+
+def _move(source: Path, target: Path, name: str) -> Problem | None:
+    """Move a file into the archive; if it cannot be moved (open in Excel on a Windows
+    share), it stays in the inbox and the next run moves it: a warning, not a stop."""
+    try:
+        move_into(source, target)
+    except OSError as exc:
+        logger.warning("could not move {} into the archive: {}", name, exc)
+        return _not_moved(name)
+    return None
+
+
+def _problem(which: str, name: str = "", **fields: object) -> Problem:
+    message = render(which, **fields)
+    return Problem(message.code, message.kk, message.ru, name)
+
+
+def _not_read(name: str, reason: str, now: dt.datetime) -> FileOutcome:
+    """A file that could not be read this time: not recorded, left in place, read next run."""
+    problem = _problem("not_read", name, detail=reason)
+    stamp = now.isoformat(timespec="seconds")
+    return FileOutcome(name, "", "not_read", stamp, problems=[problem])
+
+
+def _read_again(
+    conn: sqlite3.Connection, ws: Workspace, which: str, now: dt.datetime
+) -> FileOutcome | None:
+    """Put an archived original back into the inbox to be read anew; None when done."""
+    rows = [r for r in ledger.files_named(conn, which) if Path(r["archive_path"]).exists()]
+    if not rows:
+        problem = _problem("again_not_found", which, wanted=which)
+        return FileOutcome(
+            which, "", "not_read", now.isoformat(timespec="seconds"), problems=[problem]
+        )
+    for row in rows:
+        name = Path(safe_name(row["original_name"]))
+        copy, n = ws.paths.inbox / name, 2
+        while copy.exists():
+            copy, n = ws.paths.inbox / f"{name.stem} ({n}){name.suffix}", n + 1
+        ws.paths.inbox.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(row["archive_path"], copy)
+        when = dt.datetime.fromisoformat(row["received_at"]).timestamp()
+        os.utime(copy, (when, when))  # received when it first arrived, not today
+        with ledger.transaction(conn):
+            ledger.retire(conn, row["id"])
+    return None
+
+
+def _held(ws: Workspace, pf: ParsedFile, now: dt.datetime) -> FileOutcome:
+    """Kept in the inbox, not recorded: the officer decides (`ingest --accept-from`)."""
+    names = ws.by_bin
+    problem = _problem(
+        "held_sender",
+        pf.item.name,
+        sender=pf.item.sender,
+        owner=names[pf.sent_for].name.ru,
+        owner_kk=names[pf.sent_for].name.kk,
+        org=names[pf.bin].name.ru,
+        org_kk=names[pf.bin].name.kk,
+    )
+    return FileOutcome(
+        pf.item.name,
+        pf.item.sha256,
+        "held",
+        now.isoformat(timespec="seconds"),
+        pf.bin,
+        problems=[problem],
+    )
+
+
+def _not_moved(name: str) -> Problem:
+    return _problem("not_moved", name)
+
+
+def _archive(source: Path, outcome: FileOutcome) -> None:
+    """A recorded file into the archive, only after its ledger commit."""
+    problem = _move(source, Path(outcome.archive), outcome.name)
+    if problem:
+        outcome.problems.append(problem)
+
+
+def _archive_containers(ws: Workspace, containers: dict[Path, list[Item]]) -> None:
+    """Saved e-mails and zips go to the archive once all their workbooks are in; empty
+    subfolders of the inbox are removed (never a file)."""
+    for container, items in containers.items():
+        if container.exists() and all(not i.path.exists() for i in items):
+            received = items[0].received_at if items else dt.datetime.now()
+            kind = "_mail" if container.suffix.lower() == ".eml" else "_zip"
+            target = (
+                ws.paths.archive
+                / ws.campaign.code
+                / kind
+                / f"{received:%Y%m%dT%H%M%S}-{container.name}"
+            )
+            _move(container, target, container.name)
+    staging = ws.paths.archive / ".staging"
+    if staging.exists() and not any(p.is_file() for p in staging.rglob("*")):
+        shutil.rmtree(staging, ignore_errors=True)
+    for folder in sorted((p for p in ws.paths.inbox.rglob("*") if p.is_dir()), reverse=True):
+        if folder.is_symlink():  # a link to a folder elsewhere: not ours to remove
+            continue
+        try:
+            if not any(folder.iterdir()):
+                folder.rmdir()
+        except OSError:  # in use, or gone meanwhile: it may stay
+            logger.warning("could not remove the empty folder {}", folder)

@@ -1,0 +1,465 @@
+"""The ledger: one SQLite file that remembers every file, submission, row and problem.
+
+Schema changes are numbered migrations applied in order and recorded in `user_version`,
+so a ledger from an older Adal opens in a newer one without losing anything.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+
+from pipeline.core.errors import BusyError
+
+Migration = str | Callable[[sqlite3.Connection], None]
+
+ROWS_VIEW = """
+    CREATE VIEW rows AS
+    SELECT d.submission_id,
+           CAST(r.value AS INTEGER) AS excel_row,
+           (SELECT json_group_object(c.key, json_extract(c.value, '$[' || r.key || ']'))
+              FROM json_each(d.columns) c) AS data
+      FROM sheet_rows d, json_each(d.excel_rows) r
+"""
+"""One JSON object per stored row, as a person inspecting the ledger expects to see it."""
+
+
+def _rows_per_sheet(conn: sqlite3.Connection) -> None:
+    """3: a sheet's rows stored as one columnar JSON (one insert per sheet instead of one per
+    row: ingest and consolidation of 2,000 files spent seconds on per-row JSON); `rows`
+    becomes a view, so queries and ledgers written by older versions keep working."""
+    conn.execute(
+        "CREATE TABLE sheet_rows (submission_id INTEGER PRIMARY KEY REFERENCES submissions(id),"
+        " excel_rows TEXT NOT NULL, columns TEXT NOT NULL)"
+    )
+    current: int | None = None
+    numbers: list[int] = []
+    records: list[dict] = []
+
+    def flush() -> None:
+        if current is None:
+            return
+        keys = list(dict.fromkeys(k for r in records for k in r))
+        columns = {k: [r.get(k) for r in records] for k in keys}
+        conn.execute(
+            "INSERT INTO sheet_rows VALUES (?,?,?)",
+            (current, json.dumps(numbers), json.dumps(columns, ensure_ascii=False)),
+        )
+
+    for row in conn.execute(
+        "SELECT submission_id, excel_row, data FROM rows ORDER BY submission_id, excel_row"
+    ):
+        if row[0] != current:
+            flush()
+            current, numbers, records = row[0], [], []
+        numbers.append(row[1])
+        records.append(json.loads(row[2]))
+    flush()
+    conn.execute("DROP TABLE rows")
+    conn.execute(ROWS_VIEW)
+
+
+def _files_can_be_read_again(conn: sqlite3.Connection) -> None:
+    """4: a file the officer asks to read again (after fixing the registry) keeps its old
+    record, marked `retired`, and is recorded anew: the same bytes are unique only among the
+    records in force. SQLite cannot drop a column's UNIQUE, so the table is rebuilt."""
+    conn.execute(
+        """CREATE TABLE files_new (
+        id INTEGER PRIMARY KEY,
+        sha256 TEXT NOT NULL,
+        original_name TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        received_at TEXT NOT NULL,
+        ingested_at TEXT NOT NULL,
+        bin TEXT,
+        sender TEXT,
+        container TEXT,
+        status TEXT NOT NULL CHECK (status IN ('accepted', 'partial', 'rejected')),
+        error_count INTEGER NOT NULL,
+        warning_count INTEGER NOT NULL DEFAULT 0,
+        archive_path TEXT NOT NULL,
+        archived INTEGER NOT NULL DEFAULT 0,
+        feedback_path TEXT,
+        retired INTEGER NOT NULL DEFAULT 0
+    )"""
+    )
+    conn.execute(
+        "INSERT INTO files_new (id, sha256, original_name, size, received_at, ingested_at, bin,"
+        " sender, container, status, error_count, warning_count, archive_path, archived,"
+        " feedback_path) SELECT id, sha256, original_name, size, received_at, ingested_at, bin,"
+        " sender, container, status, error_count, warning_count, archive_path, archived,"
+        " feedback_path FROM files"
+    )
+    conn.execute("DROP TABLE files")
+    conn.execute("ALTER TABLE files_new RENAME TO files")
+    conn.execute("CREATE UNIQUE INDEX files_sha_in_force ON files (sha256) WHERE retired = 0")
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    # 1: files, arrivals, submissions, rows, problems
+    """
+    CREATE TABLE files (
+        id INTEGER PRIMARY KEY,
+        sha256 TEXT NOT NULL UNIQUE,
+        original_name TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        received_at TEXT NOT NULL,
+        ingested_at TEXT NOT NULL,
+        bin TEXT,
+        sender TEXT,
+        container TEXT,
+        status TEXT NOT NULL CHECK (status IN ('accepted', 'partial', 'rejected')),
+        error_count INTEGER NOT NULL,
+        warning_count INTEGER NOT NULL DEFAULT 0,
+        archive_path TEXT NOT NULL,
+        archived INTEGER NOT NULL DEFAULT 0,
+        feedback_path TEXT
+    );
+    CREATE TABLE arrivals (
+        id INTEGER PRIMARY KEY,
+        sha256 TEXT NOT NULL,
+        original_name TEXT NOT NULL,
+        seen_at TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        archive_path TEXT
+    );
+    CREATE TABLE submissions (
+        id INTEGER PRIMARY KEY,
+        file_id INTEGER NOT NULL REFERENCES files(id),
+        bin TEXT NOT NULL,
+        return_code TEXT NOT NULL,
+        spec_version INTEGER NOT NULL,
+        sheet TEXT NOT NULL,
+        received_at TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('accepted', 'rejected', 'superseded')),
+        row_count INTEGER NOT NULL,
+        error_count INTEGER NOT NULL,
+        nil INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX submissions_org_return ON submissions (bin, return_code, status);
+    CREATE TABLE rows (
+        submission_id INTEGER NOT NULL REFERENCES submissions(id),
+        excel_row INTEGER NOT NULL,
+        data TEXT NOT NULL
+    );
+    CREATE INDEX rows_submission ON rows (submission_id);
+    CREATE TABLE problems (
+        id INTEGER PRIMARY KEY,
+        file_id INTEGER NOT NULL REFERENCES files(id),
+        submission_id INTEGER REFERENCES submissions(id),
+        sheet TEXT,
+        excel_row INTEGER,
+        cell TEXT,
+        column_key TEXT,
+        column_label TEXT,
+        value TEXT,
+        code TEXT NOT NULL,
+        severity TEXT NOT NULL,
+        message_kk TEXT NOT NULL,
+        message_ru TEXT NOT NULL
+    );
+    CREATE INDEX problems_file ON problems (file_id);
+    """,
+    # 2: mail log, so that a rerun never sends the same message twice
+    """
+    CREATE TABLE mail_log (
+        id INTEGER PRIMARY KEY,
+        message_key TEXT NOT NULL UNIQUE,
+        kind TEXT NOT NULL,
+        bin TEXT NOT NULL,
+        recipient TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('written', 'sent', 'failed')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        error TEXT,
+        eml_path TEXT,
+        updated_at TEXT NOT NULL
+    );
+    """,
+    _rows_per_sheet,
+    _files_can_be_read_again,
+)
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """Open (or create) the ledger and bring its schema up to date."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(str(path), isolation_level=None, timeout=30)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA journal_mode = WAL")
+    # In WAL mode NORMAL keeps every commit atomic and safe from a killed process (what the
+    # ingest's crash-safety relies on); it only skips the fsync that guards against power loss.
+    conn.execute("PRAGMA synchronous = NORMAL")
+    migrate(conn)
+    return conn
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    current = conn.execute("PRAGMA user_version").fetchone()[0]
+    if current >= len(MIGRATIONS):
+        return len(MIGRATIONS)
+    conn.execute("PRAGMA foreign_keys = OFF")  # a rebuilt table keeps its ids: checked below
+    try:
+        _apply(conn, current)
+    finally:
+        conn.execute("PRAGMA foreign_keys = ON")
+    return len(MIGRATIONS)
+
+
+def _apply(conn: sqlite3.Connection, current: int) -> None:
+    for number, script in enumerate(MIGRATIONS, start=1):
+        if number <= current:
+            continue
+        with transaction(conn):
+            if conn.execute("PRAGMA user_version").fetchone()[0] >= number:
+                continue  # another process applied it while this one waited for the lock
+            if callable(script):
+                script(conn)
+                conn.execute(f"PRAGMA user_version = {number}")
+                continue
+            for statement in script.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {number}")
+            if conn.execute("PRAGMA foreign_key_check").fetchone():
+                raise sqlite3.IntegrityError(f"migration {number} broke a reference")
+
+
+@contextmanager
+def one_writer(path: Path) -> Iterator[None]:
+    """One ingest at a time per ledger: a second one is told so instead of colliding with the
+    first on the same files. The lock is the operating system's, so a killed run leaves none."""
+    lock = FileLock(f"{path}.lock", timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise BusyError(
+            "Осы журналмен басқа «adal ingest» жұмыс істеп жатыр. Ол аяқталғанша күтіп, "
+            "қайта іске қосыңыз.",
+            "С этим журналом уже работает другой «adal ingest». Дождитесь его окончания и "
+            "запустите снова.",
+            where=str(path),
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def file_by_sha(conn: sqlite3.Connection, sha256: str) -> sqlite3.Row | None:
+    """The record in force for these bytes (a file read again has a retired earlier one)."""
+    return conn.execute(
+        "SELECT * FROM files WHERE sha256 = ? AND retired = 0", (sha256,)
+    ).fetchone()
+
+
+def files_named(conn: sqlite3.Connection, which: str) -> list[sqlite3.Row]:
+    """Records in force whose original name is `which`, or whose hash begins with it."""
+    prefix = (
+        which.lower()
+        if len(which) >= 8 and all(c in "0123456789abcdef" for c in which.lower())
+        else None
+    )
+    return conn.execute(
+        "SELECT * FROM files WHERE retired = 0 AND (original_name = ? OR (? IS NOT NULL AND"
+        " sha256 LIKE ? || '%')) ORDER BY id",
+        (which, prefix, prefix),
+    ).fetchall()
+
+
+def retire(conn: sqlite3.Connection, file_id: int) -> None:
+    conn.execute("UPDATE files SET retired = 1 WHERE id = ?", (file_id,))
+
+
+def unarchived(conn: sqlite3.Connection) -> list[sqlite3.Row]:
+    return conn.execute("SELECT * FROM files WHERE archived = 0").fetchall()
+
+
+def mark_archived(conn: sqlite3.Connection, file_id: int, feedback: str | None = None) -> None:
+    conn.execute(
+        "UPDATE files SET archived = 1, feedback_path = COALESCE(?, feedback_path) WHERE id = ?",
+        (feedback, file_id),
+    )
+
+
+def record_arrival(
+    conn: sqlite3.Connection,
+    sha256: str,
+    name: str,
+    seen_at: str,
+    outcome: str,
+    archive_path: str | None,
+) -> None:
+    conn.execute(
+        "INSERT INTO arrivals (sha256, original_name, seen_at, outcome, archive_path) VALUES (?,?,?,?,?)",
+        (sha256, name, seen_at, outcome, archive_path),
+    )
+
+
+def encode_rows(excel_rows: list[int], columns: dict[str, list]) -> tuple[str, str]:
+    """A sheet's typed columns as JSON text for `sheet_rows` (dates in ISO form)."""
+    return json.dumps(excel_rows), _encode(columns)
+
+
+def _iso(value: object) -> str:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    raise TypeError(f"cannot store {type(value).__name__}")
+
+
+_encode = json.JSONEncoder(ensure_ascii=False, default=_iso).encode
+
+
+def decode_columns(excel_rows: str, columns: str) -> tuple[list[int], dict[str, list]]:
+    """A stored sheet as its Excel row numbers and its columns (dates as ISO text)."""
+    return json.loads(excel_rows), json.loads(columns)
+
+
+def decode_rows(excel_rows: str, columns: str) -> list[dict]:
+    """The stored rows of one sheet as records, in sheet order (`_row` is the Excel row)."""
+    numbers, data = decode_columns(excel_rows, columns)
+    return [{"_row": n, **{k: v[i] for k, v in data.items()}} for i, n in enumerate(numbers)]
+
+
+def insert_submission(
+    conn: sqlite3.Connection, file_id: int, sub: dict, stored: tuple[str, str] | None
+) -> int:
+    """Insert one sheet's outcome; an accepted one supersedes older accepted ones, never newer.
+
+    `stored` is the sheet's rows from `encode_rows` (None for a rejected sheet).
+    """
+    status = sub["status"]
+    if status == "accepted":
+        latest = conn.execute(
+            "SELECT MAX(received_at) FROM submissions WHERE bin = ? AND return_code = ? AND status = 'accepted'",
+            (sub["bin"], sub["return_code"]),
+        ).fetchone()[0]
+        if latest is not None and latest > sub["received_at"]:
+            status = "superseded"
+        elif latest is not None:
+            conn.execute(
+                "UPDATE submissions SET status = 'superseded' WHERE bin = ? AND return_code = ? AND status = 'accepted'",
+                (sub["bin"], sub["return_code"]),
+            )
+    cur = conn.execute(
+        "INSERT INTO submissions (file_id, bin, return_code, spec_version, sheet, received_at, status, row_count,"
+        " error_count, nil) VALUES (?,?,?,?,?,?,?,?,?,?)",
+        (
+            file_id,
+            sub["bin"],
+            sub["return_code"],
+            sub["spec_version"],
+            sub["sheet"],
+            sub["received_at"],
+            status,
+            sub["row_count"] if stored is not None else 0,
+            sub["error_count"],
+            int(sub.get("nil", False)),
+        ),
+    )
+    submission_id = cur.lastrowid
+    if stored is not None and sub["status"] == "accepted":
+        conn.execute("INSERT INTO sheet_rows VALUES (?,?,?)", (submission_id, *stored))
+    return submission_id
+
+
+def returns_of_file(conn: sqlite3.Connection, file_id: int) -> dict[str, str]:
+    """What the ledger holds now for each return a file carried."""
+    return dict(
+        conn.execute(
+            "SELECT return_code, status FROM submissions WHERE file_id = ? ORDER BY id",
+            (file_id,),
+        ).fetchall()
+    )
+
+
+def submission_status(conn: sqlite3.Connection, submission_id: int) -> str:
+    """What the ledger holds for a sheet just recorded: accepted, or superseded on arrival
+    by a later one already there, or rejected."""
+    return conn.execute("SELECT status FROM submissions WHERE id = ?", (submission_id,)).fetchone()[
+        0
+    ]
+
+
+def accepted_with_rows(
+    conn: sqlite3.Connection, bin_: str, return_code: str, until: str
+) -> str | None:
+    """When the current accepted submission of a return holds rows and was received no
+    later than `until`: its received time."""
+    row = conn.execute(
+        "SELECT received_at FROM submissions WHERE bin = ? AND return_code = ?"
+        " AND status = 'accepted' AND row_count > 0 AND received_at <= ?",
+        (bin_, return_code, until),
+    ).fetchone()
+    return row[0] if row else None
+
+
+def accepted_sheets(conn: sqlite3.Connection, return_code: str) -> list[sqlite3.Row]:
+    """The stored rows of the current accepted submission of every organisation for a return."""
+    return conn.execute(
+        "SELECT s.bin, s.id AS submission_id, s.received_at, f.original_name, f.sha256,"
+        " d.excel_rows, d.columns"
+        " FROM submissions s JOIN files f ON f.id = s.file_id JOIN sheet_rows d ON d.submission_id = s.id"
+        " WHERE s.return_code = ? AND s.status = 'accepted' ORDER BY s.bin",
+        (return_code,),
+    ).fetchall()
+
+
+def files_with_errors(conn: sqlite3.Connection) -> list[sqlite3.Row]:
+    """Files answered with errors: with a correction workbook, or refused as a whole."""
+    return conn.execute(
+        "SELECT * FROM files WHERE feedback_path IS NOT NULL"
+        " OR (error_count > 0 AND status = 'rejected') ORDER BY id"
+    ).fetchall()
+
+
+def file_errors(conn: sqlite3.Connection, file_id: int) -> list[sqlite3.Row]:
+    return conn.execute(
+        "SELECT message_kk, message_ru FROM problems WHERE file_id = ? AND severity = 'error'"
+        " ORDER BY id",
+        (file_id,),
+    ).fetchall()
+
+
+def still_to_correct(conn: sqlite3.Connection, file_id: int) -> list[str] | None:
+    """The returns rejected in a file that its organisation has not sent again and had
+    accepted since; None when the file was refused as a whole (no return in it was read),
+    unless a later file of that organisation was accepted, which answers it: then []."""
+    file = conn.execute("SELECT bin, received_at FROM files WHERE id = ?", (file_id,)).fetchone()
+    rejected = [
+        r[0]
+        for r in conn.execute(
+            "SELECT DISTINCT return_code FROM submissions WHERE file_id = ? AND status = 'rejected'"
+            " ORDER BY return_code",
+            (file_id,),
+        )
+    ]
+    later = {
+        r[0]
+        for r in conn.execute(
+            "SELECT DISTINCT return_code FROM submissions WHERE bin = ? AND received_at > ?"
+            " AND status IN ('accepted', 'superseded') AND file_id != ?",
+            (file["bin"], file["received_at"], file_id),
+        )
+    }
+    if not rejected:
+        return [] if later else None
+    return [code for code in rejected if code not in later]

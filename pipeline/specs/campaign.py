@@ -1,0 +1,250 @@
+"""The department's campaign: subject, periods per organisation type, deadlines.
+
+`campaign/campaign.yaml` is data the officer edits; this module turns it into checked,
+typed values so that no later step has to wonder whether a date is a date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pipeline.core.errors import ConfigError
+from pipeline.core.text import Text
+from pipeline.core.yamlio import load_yaml, need, need_text
+from pipeline.specs.returns import ORG_TYPES
+
+
+@dataclass(frozen=True)
+class Period:
+    start: dt.date
+    end: dt.date
+
+    @property
+    def label(self) -> str:
+        return f"{self.start:%d.%m.%Y}–{self.end:%d.%m.%Y}"
+
+
+def date_window(window: str, period: Period | None) -> tuple[dt.date | None, dt.date | None]:
+    """The fixed bounds of a date column's window (`spec.WINDOWS`). Every window also ends on
+    the day the file is received (but `planned`, a deadline): ingest checks that per file,
+    the template's validation with TODAY(). Defined once, for both."""
+    if period is None or window in ("any", "planned"):
+        return None, None
+    if window == "period":
+        return period.start, period.end
+    return period.start, None  # analysis: from the period's start up to the day it is sent
+
+
+@dataclass(frozen=True)
+class ReturnPlan:
+    code: str
+    deadline: dt.date
+    periods: dict[str, Period]
+
+
+@dataclass(frozen=True)
+class Member:
+    position: Text | None
+    name: Text | None
+
+
+@dataclass(frozen=True)
+class WorkingGroup:
+    """Who carried out the analysis and signs the reference (plan item 3.1). Every field may
+    be missing: the reference then leaves a line to fill by hand and `report` names it."""
+
+    order_no: str = ""
+    order_date: dt.date | None = None
+    analysis: tuple[dt.date, dt.date] | None = None
+    chair: Member | None = None
+    members: tuple[Member, ...] = ()
+
+
+def _optional_text(raw: Any, key: str, where: str) -> Text | None:
+    """A bilingual text left blank (both languages empty) is a line to fill by hand."""
+    value = raw.get(key) if isinstance(raw, dict) else None
+    if not value or not any(str(value.get(lang) or "").strip() for lang in ("kk", "ru")):
+        return None
+    return need_text(raw, key, where)
+
+
+def _member(raw: Any, where: str) -> Member:
+    return Member(_optional_text(raw, "position", where), _optional_text(raw, "name", where))
+
+
+def _working_group(raw: Any, where: str) -> WorkingGroup:
+    raw = raw or {}
+    order = raw.get("order") or {}
+    analysis = raw.get("analysis")
+    return WorkingGroup(
+        order_no=str(order.get("number") or ""),
+        order_date=_date(order["date"], f"{where}.order.date") if order.get("date") else None,
+        analysis=(
+            (_date(analysis[0], f"{where}.analysis"), _date(analysis[1], f"{where}.analysis"))
+            if isinstance(analysis, list) and len(analysis) == 2
+            else None
+        ),
+        chair=_member(raw.get("chair"), f"{where}.chair") if raw.get("chair") else None,
+        members=tuple(
+            _member(m, f"{where}.members[{i}]") for i, m in enumerate(raw.get("members") or [])
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class Campaign:
+    code: str
+    year: int
+    subject: Text
+    approved_on: dt.date
+    approved_by: Text
+    approver_position: Text
+    contact_name: Text
+    contact_email: str
+    contact_phone: str
+    org_types: dict[str, Text]
+    returns: dict[str, ReturnPlan]
+    report: dict[str, int] = field(default_factory=dict)
+    extra_days_off: tuple[dt.date, ...] = ()
+    extra_working_days: tuple[dt.date, ...] = ()
+    smtp: dict[str, Any] = field(default_factory=dict)
+    working_group: WorkingGroup = field(default_factory=WorkingGroup)
+    # a type named in the plural, as a list reads: «организаций дошкольного образования — 7»
+    org_types_many: dict[str, Text] = field(default_factory=dict)
+
+    @property
+    def name(self) -> Text:
+        """The campaign as people say it (mail subjects and bodies), not its file code."""
+        return Text(
+            f"{self.year} жылғы сыбайлас жемқорлық тәуекелдеріне ішкі талдау",
+            f"внутренний анализ коррупционных рисков {self.year} года",
+        )
+
+    def period(self, return_code: str, org_type: str) -> Period:
+        return self.returns[return_code].periods[org_type]
+
+    def deadline(self, return_code: str) -> dt.date:
+        return self.returns[return_code].deadline
+
+
+def _date(value: Any, where: str) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise ConfigError(
+            f"«{value}» күн емес; ЖЖЖЖ-АА-КК түрінде жазыңыз.",
+            f"«{value}» не дата; укажите в виде ГГГГ-ММ-ДД.",
+            where=where,
+        ) from None
+
+
+def _period(value: Any, where: str) -> Period:
+    if not (isinstance(value, list) and len(value) == 2):
+        raise ConfigError(
+            "кезең [басы, соңы] түрінде болуы керек.",
+            "период должен быть в виде [начало, конец].",
+            where=where,
+        )
+    start, end = _date(value[0], where), _date(value[1], where)
+    if end < start:
+        raise ConfigError(
+            "кезеңнің соңы басынан ерте.", "конец периода раньше начала.", where=where
+        )
+    return Period(start, end)
+
+
+def _periods(raw: dict[str, Any], where: str) -> dict[str, dict[str, Period]]:
+    out: dict[str, dict[str, Period]] = {}
+    for name, per_type in raw.items():
+        here = f"{where}: periods.{name}"
+        if not isinstance(per_type, dict):
+            raise ConfigError(
+                "кезеңдер ұйым түрлері бойынша берілуі керек.",
+                "периоды задаются по типам организаций.",
+                where=here,
+            )
+        if "all" in per_type:
+            out[name] = dict.fromkeys(ORG_TYPES, _period(per_type["all"], here))
+            continue
+        missing = [t for t in ORG_TYPES if t not in per_type]
+        if missing:
+            raise ConfigError(
+                f"кезең мына түрлерге берілмеген: {', '.join(missing)} (немесе «all» қолданыңыз).",
+                f"период не задан для типов: {', '.join(missing)} (или используйте «all»).",
+                where=here,
+            )
+        out[name] = {t: _period(per_type[t], f"{here}.{t}") for t in ORG_TYPES}
+    return out
+
+
+def load_campaign(path: Path) -> Campaign:
+    """Load `campaign.yaml`; every wrong key is named with what it should hold."""
+    data = load_yaml(path)
+    where = str(path)
+    approved = need(data, "approved", where, dict)
+    contact = data.get("contact") or {}
+    periods = _periods(need(data, "periods", where, dict), where)
+    returns: dict[str, ReturnPlan] = {}
+    for code, item in need(data, "returns", where, dict).items():
+        here = f"{where}: returns.{code}"
+        pname = need(item, "period", here, str)
+        if pname not in periods:
+            raise ConfigError(
+                f"«{pname}» кезеңі periods ішінде жоқ.",
+                f"периода «{pname}» нет в periods.",
+                where=here,
+            )
+        returns[str(code)] = ReturnPlan(
+            str(code), _date(need(item, "deadline", here), here), periods[pname]
+        )
+    org_types = {
+        t: need_text(need(data, "organisation_types", where, dict), t, where) for t in ORG_TYPES
+    }
+    calendar = data.get("calendar") or {}
+    return Campaign(
+        code=str(need(data, "code", where)),
+        year=int(need(data, "year", where, int)),
+        subject=need_text(data, "subject", where),
+        approved_on=_date(need(approved, "date", f"{where}: approved"), f"{where}: approved.date"),
+        approved_by=need_text(approved, "by", f"{where}: approved"),
+        approver_position=need_text(approved, "position", f"{where}: approved"),
+        contact_name=need_text(contact, "name", f"{where}: contact")
+        if contact.get("name")
+        else Text("—", "—"),
+        contact_email=str(contact.get("email") or ""),
+        contact_phone=str(contact.get("phone") or ""),
+        org_types=org_types,
+        returns=returns,
+        report={k: int(v) for k, v in (data.get("report") or {}).items()},
+        extra_days_off=tuple(
+            _date(d, f"{where}: calendar") for d in calendar.get("extra_days_off") or []
+        ),
+        extra_working_days=tuple(
+            _date(d, f"{where}: calendar") for d in calendar.get("extra_working_days") or []
+        ),
+        smtp=dict(data.get("smtp") or {}),
+        working_group=_working_group(data.get("working_group"), f"{where}: working_group"),
+        org_types_many={
+            t: text
+            for t in ORG_TYPES
+            if (text := _optional_text(data["organisation_types"][t], "many", where))
+        },
+    )
+
+
+def check_specs_planned(campaign: Campaign, spec_codes: list[str], where: str) -> None:
+    """Every collected return needs a period and a deadline in the campaign."""
+    missing = [c for c in spec_codes if c not in campaign.returns]
+    if missing:
+        raise ConfigError(
+            f"campaign.yaml returns бөлімінде мына есептер жоқ: {', '.join(missing)}. Кезең мен мерзімді қосыңыз.",
+            f"в разделе returns файла campaign.yaml нет отчётов: {', '.join(missing)}. Добавьте период и срок.",
+            where=where,
+        )

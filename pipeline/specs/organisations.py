@@ -1,0 +1,187 @@
+"""The department's registry of organisations (`campaign/organisations.xlsx`).
+
+The officer keeps it in Excel, so it is read like any return: headers by label in either
+language, values normalised, and every bad cell reported by row and column at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import xlsxwriter
+
+from pipeline.core.errors import ConfigError, WorkbookError
+from pipeline.core.ids import id_problem
+from pipeline.core.text import Text
+from pipeline.files.reader import read_workbook
+from pipeline.specs.headers import header_positions, label_index
+from pipeline.specs.normalise import converter, is_blank
+from pipeline.specs.problems import cell_problem
+from pipeline.specs.returns import ORG_TYPES, Choice, Column
+
+REGISTRY_FILE = "organisations.xlsx"
+
+
+@dataclass(frozen=True)
+class Organisation:
+    bin: str
+    name: Text
+    type: str
+    address: str = ""
+    director: str = ""
+    email: str = ""
+    staff: int = 0
+    pupils: int = 0
+
+
+def registry_columns(type_labels: dict[str, Text]) -> tuple[Column, ...]:
+    """The registry's columns, declared like a return's so the same converters apply."""
+    types = tuple(Choice(t, type_labels[t]) for t in ORG_TYPES)
+    return (
+        Column("bin", Text("БСН", "БИН"), "bin", required=True, width=16),
+        Column(
+            "name_kk",
+            Text("Атауы (қазақша)", "Наименование (на казахском)"),
+            "text",
+            required=True,
+            width=45,
+        ),
+        Column(
+            "name_ru",
+            Text("Атауы (орысша)", "Наименование (на русском)"),
+            "text",
+            required=True,
+            width=45,
+        ),
+        Column(
+            "type",
+            Text("Ұйым түрі", "Тип организации"),
+            "choice",
+            required=True,
+            choices=types,
+            width=38,
+        ),
+        Column("address", Text("Мекенжайы", "Адрес"), "text", width=35),
+        Column("director", Text("Басшы", "Руководитель"), "text", width=28),
+        Column("email", Text("Электрондық пошта", "Электронная почта"), "text", width=28),
+        Column(
+            "staff", Text("Қызметкерлер саны", "Численность работников"), "integer", min=0, width=14
+        ),
+        Column(
+            "pupils",
+            Text("Оқушылар / тәрбиеленушілер саны", "Численность учащихся / воспитанников"),
+            "integer",
+            min=0,
+            width=16,
+        ),
+    )
+
+
+def load_registry(path: Path, type_labels: dict[str, Text]) -> list[Organisation]:
+    """All organisations; raises one `ConfigError` listing every bad cell (row, column)."""
+    try:
+        book = read_workbook(path)
+    except WorkbookError as exc:
+        raise ConfigError(exc.kk, exc.ru, where=str(path)) from None
+    sheet = next((s for s in book.sheets if s.visible), None)
+    columns = registry_columns(type_labels)
+    if sheet is None or not sheet.rows:
+        raise ConfigError("тізілім бос.", "реестр пуст.", where=str(path))
+    positions = header_positions(sheet.rows[0], label_index(columns))
+    missing = [c for c in columns if c.required and c.key not in positions]
+    if missing:
+        labels = ", ".join(c.label.both for c in missing)
+        raise ConfigError(
+            f"1-жолда бағандар жоқ: {labels}. Тақырыптарды қалпына келтіріңіз.",
+            f"в строке 1 нет столбцов: {labels}. Восстановите заголовки.",
+            where=f"{path}: {sheet.name}",
+        )
+    problems: list[str] = []
+    organisations: list[Organisation] = []
+    converters = {c.key: converter(c) for c in columns}
+    for excel_row, row in enumerate(sheet.rows[1:], start=2):
+        raw = {k: (row[i] if i < len(row) else "") for k, i in positions.items()}
+        if all(is_blank(v) for v in raw.values()):
+            continue
+        values = {}
+        for col in columns:
+            value = raw.get(col.key, "")
+            if is_blank(value):
+                if col.required:
+                    found = cell_problem("required", col, value)
+                    problems.append(
+                        f"{excel_row}-жол/строка {excel_row}, «{col.label.both}»: {found.kk} / {found.ru}"
+                    )
+                values[col.key] = None
+                continue
+            typed, error = converters[col.key](value)
+            if not error and col.type == "bin":
+                error = id_problem(typed, "bin")
+            if error:
+                found = cell_problem(error, col, value)
+                problems.append(
+                    f"{excel_row}-жол/строка {excel_row}, «{col.label.both}»: {found.kk} / {found.ru}"
+                )
+            values[col.key] = typed
+        if all(values[c.key] is not None for c in columns if c.required):
+            organisations.append(
+                Organisation(
+                    bin=values["bin"],
+                    name=Text(values["name_kk"], values["name_ru"]),
+                    type=values["type"],
+                    address=values["address"] or "",
+                    director=values["director"] or "",
+                    email=values["email"] or "",
+                    staff=values["staff"] or 0,
+                    pupils=values["pupils"] or 0,
+                )
+            )
+    seen: dict[str, int] = {}
+    for org in organisations:
+        seen[org.bin] = seen.get(org.bin, 0) + 1
+    problems += [f"БСН/БИН {b}: қайталанады / повторяется ({n})" for b, n in seen.items() if n > 1]
+    if problems:
+        listing = "\n  ".join(problems[:50])
+        raise ConfigError(
+            f"тізілімде {len(problems)} қате, түзетіңіз:\n  {listing}",
+            f"в реестре ошибок: {len(problems)}; исправьте строки, перечисленные выше.",
+            where=f"{path}: {sheet.name}",
+        )
+    return organisations
+
+
+def write_registry(
+    path: Path, organisations: list[Organisation], type_labels: dict[str, Text]
+) -> None:
+    """Write the registry the way the officer keeps it: bilingual header, BIN as text."""
+    columns = registry_columns(type_labels)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
+    sheet = book.add_worksheet("Ұйымдар-Организации")
+    head = book.add_format(
+        {"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#DDEBF7", "border": 1}
+    )
+    text = book.add_format({"num_format": "@"})
+    for i, col in enumerate(columns):
+        sheet.write_string(0, i, f"{col.label.kk}\n{col.label.ru}", head)
+        sheet.set_column(i, i, col.width or 14, text if col.type in ("bin", "text") else None)
+    type_names = [type_labels[t].both for t in ORG_TYPES]
+    sheet.data_validation(1, 3, 5000, 3, {"validate": "list", "source": type_names})
+    for r, org in enumerate(organisations, start=1):
+        values = [
+            org.bin,
+            org.name.kk,
+            org.name.ru,
+            type_labels[org.type].both,
+            org.address,
+            org.director,
+            org.email,
+        ]
+        for i, value in enumerate(values):
+            sheet.write_string(r, i, value)
+        sheet.write_number(r, 7, org.staff)
+        sheet.write_number(r, 8, org.pupils)
+    sheet.freeze_panes(1, 0)
+    sheet.set_row(0, 45)
+    book.close()

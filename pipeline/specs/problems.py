@@ -1,0 +1,106 @@
+"""A problem found in a received file: one record, whatever found it.
+
+Reports are data: ingest, the ledger, the feedback workbook and `--json` all carry the
+same `Problem`, so a message reads the same wherever the person meets it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import pandas as pd
+
+from pipeline.core.chars import CONTROLS
+from pipeline.core.ids import birth_date
+from pipeline.core.messages import WARNINGS, render
+from pipeline.specs.campaign import Period
+from pipeline.specs.normalise import MAX_YEAR, MIN_YEAR
+from pipeline.specs.returns import Column, Rule
+
+
+@dataclass
+class Problem:
+    code: str
+    kk: str
+    ru: str
+    file: str = ""
+    sheet: str = ""
+    row: int | None = None
+    column: str = ""
+    column_key: str = ""
+    cell: str = ""
+    value: str = ""
+
+    @property
+    def severity(self) -> str:
+        return "warning" if self.code in WARNINGS else "error"
+
+    @property
+    def where(self) -> str:
+        parts = [self.file, self.sheet, f"{self.cell or ''}" if self.cell else ""]
+        if self.row and not self.cell:
+            parts.append(f"row {self.row}")
+        if self.column:
+            parts.append(self.column)
+        return " · ".join(p for p in parts if p)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "severity": self.severity}
+
+
+def shown(value: Any) -> str:
+    """A value as the person would recognise it in their cell (an empty one as empty: pandas
+    reports a missing date as NaT, which claims to be a datetime but has no time)."""
+    if value is None or value is pd.NaT or value is pd.NA:
+        return ""
+    if isinstance(value, float) and math.isnan(value):
+        return ""
+    if isinstance(value, dt.datetime):
+        value = value.date() if value.time() == dt.time() else value
+    if isinstance(value, dt.date):  # the year in four digits, as Excel shows 0023
+        return f"{value.day:02d}.{value.month:02d}.{value.year:04d}"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return CONTROLS.sub("", str(value))[:200]
+
+
+def cell_problem(
+    code: str,
+    column: Column,
+    value: Any,
+    *,
+    period: Period | None = None,
+    rule: Rule | None = None,
+    first: int | str | None = None,
+    received: dt.date | None = None,
+) -> Problem:
+    """Render a cell-level problem with everything its message needs to say what is expected."""
+    text = shown(value)
+    expected = "; ".join(c.label.both for c in column.choices[:6]) + (
+        "; …" if len(column.choices) > 6 else ""
+    )
+    if code == "pattern":
+        expected = column.pattern_help.both if column.pattern_help else column.pattern
+    fields: dict[str, Any] = {
+        "value": text,
+        "expected": expected,
+        "min": column.min,
+        "max": column.max_length if code == "too_long" else column.max,
+        "length": len(text),
+        "start": f"{period.start:%d.%m.%Y}" if period else "",
+        "end": f"{period.end:%d.%m.%Y}" if period else "",
+        "first": first,
+        "received": f"{received:%d.%m.%Y}" if received else "",
+        "born": f"{born:%d.%m.%Y}" if (born := birth_date(text)) else "",
+        "min_year": MIN_YEAR,
+        "max_year": MAX_YEAR,
+        "kk": rule.message.kk if rule else "",
+        "ru": rule.message.ru if rule else "",
+    }
+    message = render(code, **fields)
+    return Problem(
+        code, message.kk, message.ru, column=column.label.both, column_key=column.key, value=text
+    )

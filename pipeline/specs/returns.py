@@ -1,0 +1,391 @@
+"""One declarative spec per return: the single source of truth for templates,
+validation, error messages and consolidated sheets.
+
+A spec is data (YAML under `pipeline/schemas/returns/`); this module only loads and checks it.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pipeline.core.errors import ConfigError
+from pipeline.core.text import Text
+from pipeline.core.yamlio import load_yaml, need, need_text
+
+TYPES = ("text", "integer", "decimal", "date", "iin", "bin", "choice", "yesno")
+OPS = ("<=", "<", "==", ">=", ">")
+_SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
+ORG_TYPES = ("general_secondary", "preschool", "additional")
+NIL_KINDS = ("empty_sheet", "mark", "never")
+"""What a return sheet that arrives with no data rows means (`nil:` in a spec):
+`empty_sheet` — a nil return ("no cases"), as the sheet note tells the school;
+`mark` — a nil return only if the yellow «Иә, деректер жоқ / Да, данных нет» cell is chosen;
+`never` — an error: the sheet cannot be empty (a staff list, a checklist)."""
+WINDOWS = ("period", "analysis", "any", "planned")
+"""The dates a date column may hold (`window:` in a spec), never after the file was received:
+`period` — the reporting period (events: hiring orders, measures, applications);
+`analysis` — from the period's start up to the day the file was received (checks, certificates);
+`any` — any date up to the day the file was received;
+`planned` — a date set in advance (a measure's deadline): it may lie in the future."""
+
+
+@dataclass(frozen=True)
+class Choice:
+    code: str
+    label: Text
+    area: str | None = None
+    corruption: bool = False  # a topic that is corruption-related (choices.yaml declares it)
+
+
+YES_NO = (Choice("yes", Text("Иә", "Да")), Choice("no", Text("Жоқ", "Нет")))
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: Text
+    type: str
+    required: bool = False
+    choices: tuple[Choice, ...] = ()
+    min: float | None = None
+    max: float | None = None
+    max_length: int | None = None
+    pattern: str | None = None
+    pattern_help: Text | None = None
+    window: str = "any"  # one of WINDOWS (date columns)
+    month: bool = False  # a date column that records a month: "02.2023", "ақпан 2023" accepted
+    personal: bool = False
+    help: Text | None = None
+    width: int | None = None
+    # a text column's offered list (`suggest: positions`): the template's dropdown shows it
+    # with «басқа — жазыңыз / другое — укажите», and any other text may still be typed
+    suggest: tuple[Choice, ...] = ()
+
+    def choice(self, code: str) -> Choice | None:
+        return next((c for c in self.choices if c.code == code), None)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A cross-column rule: `compare` (sum of left op sum of right) or `required_if`."""
+
+    code: str
+    kind: str
+    message: Text
+    left: tuple[str, ...] = ()
+    op: str = "<="
+    right: tuple[str, ...] = ()
+    if_column: str = ""
+    if_in: tuple[str, ...] = ()
+    then: tuple[str, ...] = ()
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return self.left + self.right + ((self.if_column,) if self.if_column else ()) + self.then
+
+
+@dataclass(frozen=True, eq=False)
+class ReturnSpec:
+    """Compared and hashed by identity: a spec is loaded once and used as a cache key."""
+
+    code: str
+    version: int
+    sheet: str
+    applies_to: tuple[str, ...]
+    title: Text
+    description: Text
+    columns: tuple[Column, ...]
+    rules: tuple[Rule, ...] = ()
+    unique: tuple[str, ...] = ()
+    fixed_rows: str | None = None
+    areas: dict[str, Text] = field(default_factory=dict)
+    stage: str = (
+        "collection"  # collection (1.1–2.5) | monitoring (5.1, after the reference is signed)
+    )
+    nil: str = "mark"  # one of NIL_KINDS
+
+    def column(self, key: str) -> Column:
+        return next(c for c in self.columns if c.key == key)
+
+    @property
+    def keys(self) -> list[str]:
+        return [c.key for c in self.columns]
+
+
+def _choices(raw: Any, shared: dict[str, tuple[Choice, ...]], where: str) -> tuple[Choice, ...]:
+    if isinstance(raw, str):
+        if raw not in shared:
+            raise ConfigError(
+                f"«{raw}» тізімі choices.yaml ішінде жоқ.",
+                f"списка «{raw}» нет в choices.yaml.",
+                where=where,
+            )
+        return shared[raw]
+    if not isinstance(raw, list) or not raw:
+        raise ConfigError(
+            "choices бос емес тізім немесе choices.yaml ішіндегі атау болуы керек.",
+            "choices должен быть непустым списком или именем из choices.yaml.",
+            where=where,
+        )
+    out = []
+    for i, item in enumerate(raw):
+        here = f"{where}.choices[{i}]"
+        code = str(need(item, "code", here))
+        out.append(
+            Choice(
+                code,
+                Text(str(need(item, "kk", here)), str(need(item, "ru", here))),
+                item.get("area"),
+                bool(item.get("corruption", False)),
+            )
+        )
+    codes = [c.code for c in out]
+    if len(set(codes)) != len(codes):
+        raise ConfigError("choices кодтары қайталанады.", "коды choices повторяются.", where=where)
+    return tuple(out)
+
+
+def _column(raw: dict[str, Any], shared: dict[str, tuple[Choice, ...]], where: str) -> Column:
+    key = need(raw, "key", where, str)
+    where = f"{where} ({key})"
+    ctype = need(raw, "type", where, str)
+    if ctype not in TYPES:
+        raise ConfigError(
+            f"белгісіз түр «{ctype}»; рұқсат етілгені: {', '.join(TYPES)}.",
+            f"неизвестный тип «{ctype}»; допустимы: {', '.join(TYPES)}.",
+            where=where,
+        )
+    if ctype == "yesno":  # sugar: a choice of yes / no
+        ctype, choices = "choice", YES_NO
+    else:
+        choices = _choices(raw["choices"], shared, where) if ctype == "choice" else ()
+    pattern = raw.get("pattern")
+    if pattern is not None:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ConfigError(
+                f"pattern дұрыс емес: {exc}.", f"неверный pattern: {exc}.", where=where
+            ) from None
+    if ctype == "choice" and not choices:
+        raise ConfigError(
+            "choice түріне choices керек.", "для типа choice нужен choices.", where=where
+        )
+    for option in ("within_period", "month", "window"):
+        if raw.get(option) and ctype != "date":
+            raise ConfigError(
+                f"{option} тек date түріне қолданылады.",
+                f"{option} применим только к типу date.",
+                where=where,
+            )
+    return Column(
+        key=key,
+        label=need_text(raw, "label", where),
+        type=ctype,
+        required=bool(raw.get("required", False)),
+        choices=choices,
+        min=raw.get("min"),
+        max=raw.get("max"),
+        max_length=raw.get("max_length"),
+        pattern=pattern,
+        pattern_help=need_text(raw, "pattern_help", where) if "pattern_help" in raw else None,
+        window=_window(raw, where),
+        month=bool(raw.get("month", False)),
+        personal=bool(raw.get("personal", False)) or ctype == "iin",
+        help=need_text(raw, "help", where) if "help" in raw else None,
+        width=raw.get("width"),
+        suggest=_suggest(raw, ctype, shared, where),
+    )
+
+
+OTHER = Choice("other", Text("Басқа — жазыңыз", "Другое — укажите"))
+
+
+def _suggest(raw, ctype: str, shared, where: str) -> tuple[Choice, ...]:
+    if not raw.get("suggest"):
+        return ()
+    if ctype != "text":
+        raise ConfigError(
+            "suggest тек text түріне қолданылады.", "suggest применим только к типу text.",
+            where=where,
+        )  # fmt: skip
+    return (*_choices(raw["suggest"], shared, where), OTHER)
+
+
+def _window(raw: dict[str, Any], where: str) -> str:
+    """A date column's window; `within_period: true` (older specs) means `window: period`."""
+    window = raw.get("window", "period" if raw.get("within_period") else "any")
+    if window not in WINDOWS:
+        raise ConfigError(
+            f"window: {', '.join(WINDOWS)} ішінен біреуі.",
+            f"window: одно из {', '.join(WINDOWS)}.",
+            where=where,
+        )
+    return window
+
+
+def _rule(raw: dict[str, Any], keys: set[str], where: str) -> Rule:
+    code = need(raw, "code", where, str)
+    kind = need(raw, "kind", where, str)
+    where = f"{where} ({code})"
+    message = need_text(raw, "message", where)
+    if kind == "compare":
+        op = need(raw, "op", where, str)
+        if op not in OPS:
+            raise ConfigError(
+                f"op {OPS} ішінен болуы керек.", f"op должен быть из {OPS}.", where=where
+            )
+        rule = Rule(
+            code,
+            kind,
+            message,
+            left=tuple(need(raw, "left", where, list)),
+            op=op,
+            right=tuple(need(raw, "right", where, list)),
+        )
+    elif kind == "required_if":
+        cond = need(raw, "if", where, dict)
+        rule = Rule(
+            code,
+            kind,
+            message,
+            if_column=need(cond, "column", where, str),
+            if_in=tuple(need(cond, "in", where, list)),
+            then=tuple(need(raw, "then", where, list)),
+        )
+    else:
+        raise ConfigError(
+            f"ереже түрі «{kind}» белгісіз; compare немесе required_if.",
+            f"вид правила «{kind}» неизвестен; compare или required_if.",
+            where=where,
+        )
+    unknown = [c for c in rule.columns if c not in keys]
+    if unknown:
+        raise ConfigError(
+            f"ереже жоқ бағандарға сілтейді: {', '.join(unknown)}.",
+            f"правило ссылается на несуществующие столбцы: {', '.join(unknown)}.",
+            where=where,
+        )
+    return rule
+
+
+def load_spec(path: Path, shared: dict[str, tuple[Choice, ...]]) -> ReturnSpec:
+    """Load and check one spec file; every mistake names the file and the key."""
+    data = load_yaml(path)
+    where = str(path)
+    columns_raw = need(data, "columns", where, list)
+    columns = tuple(_column(c, shared, f"{where}: columns[{i}]") for i, c in enumerate(columns_raw))
+    keys = [c.key for c in columns]
+    if len(set(keys)) != len(keys):
+        raise ConfigError("баған кілттері қайталанады.", "ключи столбцов повторяются.", where=where)
+    applies = tuple(need(data, "applies_to", where, list))
+    bad = [t for t in applies if t not in ORG_TYPES]
+    if bad:
+        raise ConfigError(
+            f"белгісіз ұйым түрі: {', '.join(bad)}; рұқсат етілгені: {', '.join(ORG_TYPES)}.",
+            f"неизвестный тип организации: {', '.join(bad)}; допустимы: {', '.join(ORG_TYPES)}.",
+            where=where,
+        )
+    sheet = str(need(data, "sheet", where))
+    if len(sheet) > 31 or _SHEET_BAD.search(sheet) or sheet.startswith("_"):
+        raise ConfigError(
+            "парақ атауы 31 таңбадан аспауы және [ ] : * ? / \\ таңбаларсыз болуы керек.",
+            "имя листа — не длиннее 31 символа, без символов [ ] : * ? / \\.",
+            where=f"{where}: sheet",
+        )
+    unique = tuple(data.get("unique") or ())
+    fixed = data.get("fixed_rows")
+    for key in (*unique, *([fixed] if fixed else [])):
+        if key not in keys:
+            raise ConfigError(
+                f"«{key}» бағаны жоқ (unique/fixed_rows).",
+                f"нет столбца «{key}» (unique/fixed_rows).",
+                where=where,
+            )
+    areas = {str(k): need_text(data["areas"], k, where) for k in (data.get("areas") or {})}
+    return ReturnSpec(
+        code=str(need(data, "code", where)),
+        version=int(need(data, "version", where, int)),
+        sheet=sheet,
+        applies_to=applies,
+        title=need_text(data, "title", where),
+        description=need_text(data, "description", where),
+        columns=columns,
+        rules=tuple(
+            _rule(r, set(keys), f"{where}: rules[{i}]")
+            for i, r in enumerate(data.get("rules") or [])
+        ),
+        unique=unique,
+        fixed_rows=fixed,
+        areas=areas,
+        stage=_stage(data.get("stage", "collection"), where),
+        nil=_nil(data.get("nil", "never" if fixed else "mark"), where),
+    )
+
+
+def _nil(value: str, where: str) -> str:
+    if value not in NIL_KINDS:
+        raise ConfigError(
+            f"nil: {', '.join(NIL_KINDS)} ішінен біреуі.",
+            f"nil: одно из {', '.join(NIL_KINDS)}.",
+            where=f"{where}: nil",
+        )
+    return value
+
+
+def _stage(value: str, where: str) -> str:
+    if value not in ("collection", "monitoring"):
+        raise ConfigError(
+            "stage: collection немесе monitoring.", "stage: collection или monitoring.", where=where
+        )
+    return value
+
+
+def shipped_schemas() -> Path:
+    """The specs that ship inside the package (`pipeline/schemas/`), used when a campaign
+    has none of its own: found through the package, so an installed wheel has them too."""
+    return Path(str(importlib.resources.files("pipeline") / "schemas"))
+
+
+def schemas_dir(root: Path) -> Path:
+    own = root / "schemas"
+    return own if (own / "returns").is_dir() else shipped_schemas()
+
+
+def load_specs(folder: Path) -> dict[str, ReturnSpec]:
+    """All return specs of a schemas folder, keyed by code, in plan order."""
+    shared_raw = load_yaml(folder / "choices.yaml") if (folder / "choices.yaml").exists() else {}
+    shared = {
+        name: _choices(items, {}, f"{folder / 'choices.yaml'}: {name}")
+        for name, items in shared_raw.items()
+    }
+    specs: dict[str, ReturnSpec] = {}
+    for path in sorted((folder / "returns").glob("*.yaml")):
+        spec = load_spec(path, shared)
+        if spec.code in specs:
+            raise ConfigError(
+                f"{spec.code} коды екі файлда қайталанады.",
+                f"код {spec.code} повторяется в двух файлах.",
+                where=str(path),
+            )
+        specs[spec.code] = spec
+    if not specs:
+        raise ConfigError(
+            "returns/ ішінде бірде-бір спецификация жоқ.",
+            "в returns/ нет ни одной спецификации.",
+            where=str(folder),
+        )
+    sheets = [s.sheet for s in specs.values()]
+    if len(set(sheets)) != len(sheets):
+        raise ConfigError(
+            "парақ атаулары қайталанады.", "имена листов повторяются.", where=str(folder)
+        )
+    return dict(sorted(specs.items(), key=lambda kv: _plan_order(kv[0])))
+
+
+def _plan_order(code: str) -> tuple[int, ...]:
+    return tuple(int(p) if p.isdigit() else 0 for p in code.split("."))

@@ -1,0 +1,99 @@
+"""A campaign folder and everything loaded from it, passed explicitly to every step."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipeline.core.errors import ConfigError
+from pipeline.specs.campaign import Campaign, Period, check_specs_planned, load_campaign
+from pipeline.specs.organisations import REGISTRY_FILE, Organisation, load_registry
+from pipeline.specs.plan import read_plan
+from pipeline.specs.returns import ReturnSpec, load_specs, schemas_dir, shipped_schemas
+
+
+@dataclass(frozen=True)
+class Paths:
+    root: Path
+    db: Path | None = None
+
+    @property
+    def campaign_dir(self) -> Path:
+        return self.root / "campaign"
+
+    @property
+    def campaign_file(self) -> Path:
+        return self.campaign_dir / "campaign.yaml"
+
+    @property
+    def registry_file(self) -> Path:
+        return self.campaign_dir / REGISTRY_FILE
+
+    @property
+    def inbox(self) -> Path:
+        return self.root / "inbox"
+
+    @property
+    def outbox(self) -> Path:
+        return self.root / "outbox"
+
+    @property
+    def archive(self) -> Path:
+        return self.root / "archive"
+
+    @property
+    def ledger(self) -> Path:
+        return self.db or (self.root / "adal.sqlite")
+
+    @property
+    def schemas(self) -> Path:
+        return schemas_dir(self.root)
+
+    def schema_file(self, name: str) -> Path:
+        """A campaign's own schema file if it has one, else the shipped one (a department may
+        override only its returns, or only the indicators)."""
+        own = self.schemas / name
+        return own if own.exists() else shipped_schemas() / name
+
+
+@dataclass
+class Workspace:
+    paths: Paths
+    campaign: Campaign
+    specs: dict[str, ReturnSpec]
+    organisations: list[Organisation] = field(default_factory=list)
+
+    @property
+    def by_bin(self) -> dict[str, Organisation]:
+        return {o.bin: o for o in self.organisations}
+
+    @property
+    def collected(self) -> dict[str, ReturnSpec]:
+        """The returns of the analysis itself (1.1–2.5), without the monitoring reports."""
+        return {c: s for c, s in self.specs.items() if s.stage == "collection"}
+
+    def period(self, code: str, org_type: str) -> Period | None:
+        """The reporting period a return is checked against; monitoring: a year from signing."""
+        if self.specs[code].stage == "monitoring":
+            plan = read_plan(self.paths.outbox)
+            return plan.monitoring_period if plan else None
+        return self.campaign.period(code, org_type)
+
+
+def open_workspace(paths: Paths, *, with_registry: bool = True) -> Workspace:
+    """Load campaign, specs and registry, checking that they agree with each other."""
+    campaign = load_campaign(paths.campaign_file)
+    specs = load_specs(paths.schemas)
+    check_specs_planned(
+        campaign, [c for c, s in specs.items() if s.stage == "collection"], str(paths.campaign_file)
+    )
+    organisations: list[Organisation] = []
+    if with_registry:
+        if not paths.registry_file.exists():
+            raise ConfigError(
+                "ұйымдар тізілімі жоқ. `adal init` іске қосып, кестені толтырыңыз.",
+                "нет реестра организаций. Запустите `adal init` и заполните таблицу.",
+                where=str(paths.registry_file),
+            )
+        organisations = load_registry(paths.registry_file, campaign.org_types)
+    return Workspace(paths, campaign, specs, organisations)

@@ -1,0 +1,434 @@
+"""`adal consolidate`: the workbook the working group reads (xlsxwriter, safe strings).
+
+Sheets: cover with every source submission; completeness; the registry; one sheet per
+return with the latest accepted rows of every organisation; indicators with their
+numerators and denominators; the risk map; native charts. IINs are masked unless the HR
+service asks for its own copy (`with_personal_data`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline.core import textfit
+from pipeline.core.progress import Progress, Steps, silent
+from pipeline.files.xlsxout import LARGE, mask_id, mask_ids_in_text
+from pipeline.files.xlsxout import Writer as _Writer
+from pipeline.specs.nil_rule import NIL_STATE
+from pipeline.specs.plan import read_plan
+from pipeline.specs.returns import ReturnSpec
+from pipeline.specs.workspace import Workspace
+from pipeline.workbooks.charts import write_charts
+from pipeline.workbooks.frames import Consolidated
+from pipeline.workbooks.indicators import AREAS, LEVEL_TEXT, Indicator, compute, explain, scores
+from pipeline.workbooks.monitoring import STATE_TEXT as MEASURE_TEXT
+from pipeline.workbooks.monitoring import states as measure_states
+from pipeline.workbooks.status import STATE_TEXT, STATES, summary
+
+SHEETS = {
+    "cover": "Мұқаба-Обложка",
+    "complete": "Толықтық-Полнота",
+    "orgs": "Ұйымдар-Организации",
+    "ind": "Көрсеткіштер-Показатели",
+    "map": "Тәуекел картасы-Карта рисков",
+    "charts": "Диаграммалар-Диаграммы",
+}
+
+
+def output_path(ws: Workspace, with_personal_data: bool) -> Path:
+    suffix = "-personal" if with_personal_data else ""
+    return ws.paths.outbox / f"consolidated-{ws.campaign.code}{suffix}.xlsx"
+
+
+KIND = {"integer": "num", "decimal": "num", "date": "date"}
+
+
+def _return_sheet(
+    w: _Writer, ws: Workspace, spec: ReturnSpec, frame: pd.DataFrame, personal: bool
+) -> None:
+    """The rows of every organisation's current accepted submission, organisation columns first."""
+    orgs = ws.by_bin
+    out = pd.DataFrame(
+        {
+            "bin": frame["bin"],
+            "name": frame["bin"].map({b: o.name.ru for b, o in orgs.items()}),
+            "type": frame["bin"].map(
+                {b: ws.campaign.org_types[o.type].ru for b, o in orgs.items()}
+            ),
+        }
+    )
+    for c in spec.columns:
+        values = frame[c.key]
+        if c.choices:
+            labels = {ch.code: ch.label.both for ch in c.choices}
+            values = values.map(lambda v, m=labels: m.get(v, v) if isinstance(v, str) else v)
+        if c.type == "iin" and not personal:
+            values = values.map(lambda v: mask_id(v) if isinstance(v, str) else v)
+        elif c.type == "text" and not personal:
+            values = values.map(mask_ids_in_text)
+        out[c.key] = values
+    files = frame["_file"] if personal else frame["_file"].map(mask_ids_in_text)
+    out["_file"], out["_row"] = files, frame["_row"]
+    headers = (
+        ["БСН / БИН", "Ұйым / Организация", "Түрі / Тип"]
+        + [c.label.both for c in spec.columns]
+        + ["Файл / Файл", "Жол / Строка"]
+    )
+    kinds = ["str"] + ["wrap"] * 2 + [KIND.get(c.type, "wrap") for c in spec.columns]
+    kinds += ["wrap", "num"]
+    widths = [14, 34, 16] + [max(12, min(c.width or 18, 40)) for c in spec.columns] + [30, 8]
+    rows = out.itertuples(index=False, name=None)
+    sheet = w.table(spec.sheet, headers, rows, widths, kinds)
+    sheet.set_tab_color("#5B9BD5")
+
+
+def _cover(w: _Writer, ws: Workspace, data: Consolidated, now: dt.datetime, personal: bool) -> None:
+    sheet = w.book.add_worksheet(SHEETS["cover"])
+    w.page(sheet, 198)  # the sources table below is 198 characters wide
+    c = ws.campaign
+    lines = [
+        (c.subject.kk, c.subject.ru),
+        (
+            "Сыбайлас жемқорлық тәуекелдеріне ішкі талдау — жиынтық",
+            "Внутренний анализ коррупционных рисков — свод",
+        ),
+        (f"Науқан: {c.code}", f"Кампания: {c.code}"),
+        (f"Жасалған уақыты: {now:%d.%m.%Y %H:%M}", f"Сформировано: {now:%d.%m.%Y %H:%M}"),
+        (f"Ұйымдар: {len(ws.organisations)}", f"Организаций: {len(ws.organisations)}"),
+    ]
+    for org_type, label in c.org_types.items():
+        period = c.period("1.1", org_type) if "1.1" in c.returns else None
+        lines.append(
+            (
+                f"{label.kk}: кезең {period.label if period else ''}",
+                f"{label.ru}: период {period.label if period else ''}",
+            )
+        )
+    for r, (kk, ru) in enumerate(lines):
+        w.cell(sheet, r, 0, kk, w.title if r < 2 else None)
+        w.cell(sheet, r, 3, ru, w.title if r < 2 else None)
+    start = len(lines) + 1
+    w.cell(
+        sheet,
+        start - 1,
+        0,
+        "Дереккөздер / Источники (әр сан осы файлдардан / каждая цифра из этих файлов)",
+        w.bold,
+    )
+    headers = [
+        "БСН / БИН",
+        "Ұйым / Организация",
+        "Есеп / Отчёт",
+        "Файл / Файл",
+        "Алынды / Получен",
+        "SHA-256",
+    ]
+    widths = (14, 36, 26, 40, 16, 66)
+    for col, h in enumerate(headers):
+        w.cell(sheet, start, col, h, w.head)
+    sheet.set_row(
+        start, textfit.row_height([(h, wd, True) for h, wd in zip(headers, widths, strict=True)])
+    )
+    r = start + 1
+    names = ws.by_bin
+    for bin_, per in data.states.items():
+        for code, state in per.items():
+            if state.file:
+                texts = [
+                    names[bin_].name.ru,
+                    f"{code} ({state.text})",
+                    state.file if personal else mask_ids_in_text(state.file),
+                ]
+                w.cell(sheet, r, 0, bin_)
+                for col, text in enumerate(texts, start=1):
+                    w.cell(sheet, r, col, text, w.wrap)
+                w.cell(sheet, r, 4, dt.datetime.fromisoformat(state.received_at), w.stamp)
+                w.cell(sheet, r, 5, state.sha256)
+                cells = [(t, widths[c], False) for c, t in enumerate(texts, start=1)]
+                sheet.set_row(r, textfit.row_height(cells))
+                r += 1
+    for col, width in enumerate(widths):
+        sheet.set_column(col, col, width)
+    sheet.activate()
+
+
+def _completeness(w: _Writer, ws: Workspace, data: Consolidated) -> int:
+    codes = list(ws.collected)
+    headers = ["БСН / БИН", "Ұйым / Организация", "Түрі / Тип"] + codes + ["Уақытында % / В срок %"]
+    rows = []
+    for org in ws.organisations:
+        per = data.states[org.bin]
+        applicable = [s for s in per.values() if s.state != "not_applicable"]
+        on_time = (
+            sum(s.state == "accepted" for s in applicable) / len(applicable) if applicable else 0
+        )
+        rows.append(
+            [org.bin, org.name.ru, ws.campaign.org_types[org.type].ru]
+            + [per[c].text for c in codes]
+            + [round(on_time, 4)]
+        )
+    kinds = ["str"] * 3 + ["wrap"] * len(codes) + ["pct"]
+    widths = [14, 34, 26] + [16] * len(codes) + [12]
+    sheet = w.table(SHEETS["complete"], headers, rows, widths, kinds)
+    last = len(rows)
+    colours = {
+        "жоқ / нет": "#F8CBAD",
+        "қатемен / с ошибками": "#FFC7CE",
+        "кешікті / с опозданием": "#FFEB9C",
+        "уақытында / в срок": "#C6EFCE",
+        f"{NIL_STATE.kk} / {NIL_STATE.ru}": "#DDEBF7",
+        f"кешікті, {NIL_STATE.kk} / с опозданием, {NIL_STATE.ru}": "#FFEB9C",
+    }
+    w.colour_text(sheet, 1, 3, last, 2 + len(codes), colours)
+    top = last + 3
+    stats = summary(ws, data.states)
+    heads = (
+        ["Ұйым түрі / Тип организации"]
+        + [STATE_TEXT[s] for s in STATES]
+        + ["оның ішінде нөлдік есептер / в т.ч. нулевые отчёты", "Тапсыру деңгейі / Уровень сдачи"]
+    )
+    w.heads(sheet, top, heads, widths[: len(heads)] + [16] * max(0, len(heads) - len(widths)))
+    for r, (org_type, s) in enumerate(stats.items(), start=top + 1):
+        name = ws.campaign.org_types[org_type].both
+        w.cell(sheet, r, 0, name, w.wrap)
+        sheet.set_row(r, textfit.height(name, widths[0]))
+        for col, state in enumerate(STATES, start=1):
+            w.cell(sheet, r, col, s[state])
+        w.cell(sheet, r, len(STATES) + 1, s["nil"])
+        w.cell(sheet, r, len(STATES) + 2, s["rate"], w.pct)
+    return top
+
+
+def _indicators_sheet(
+    w: _Writer, ws: Workspace, table: pd.DataFrame, indicators: list[Indicator]
+) -> None:
+    by_code = {i.code: i for i in indicators}
+    names = ws.by_bin
+    headers = [
+        "БСН / БИН",
+        "Ұйым / Организация",
+        "Түрі / Тип",
+        "Код",
+        "Бағыт / Направление",
+        "Көрсеткіш / Показатель",
+        "Алымы / Числитель",
+        "Бөлімі / Знаменатель",
+        "Мәні / Значение",
+        "Өлшем / Единица",
+        "Түр бойынша медиана / Медиана по типу",
+        "Аудандық медиана / Медиана по району",
+        "Шектер / Пороги",
+        "Деңгей / Уровень",
+        "Салмақ / Вес",
+        "Балл",
+        "Есептеу / Расчёт",
+    ]
+    rows = []
+    for rec in table.to_dict("records"):
+        ind = by_code[rec["indicator"]]
+        formula = explain(ind, ws.specs)
+        rows.append(
+            [
+                rec["bin"],
+                names[rec["bin"]].name.ru,
+                ws.campaign.org_types[rec["type"]].ru,
+                ind.code,
+                ind.area,
+                ind.title.both,
+                rec["numerator"],
+                rec["denominator"],
+                rec["value"],
+                ind.unit.text.both,
+                rec["median"],
+                rec["district_median"],
+                f"{ind.thresholds[0]:g} / {ind.thresholds[1]:g}",
+                LEVEL_TEXT[rec["level"]].both,
+                ind.weight,
+                rec["points"],
+                formula,
+            ]
+        )
+    kinds = ["any"] * len(headers)
+    kinds[5] = kinds[-1] = "wrap"  # the indicator's title and how it is computed
+    sheet = w.table(
+        SHEETS["ind"],
+        headers,
+        rows,
+        [14, 30, 16, 18, 13, 50, 11, 13, 10, 12, 12, 12, 10, 14, 8, 6, 60],
+        kinds,
+    )
+    sheet.set_column(3, 3, 18, None, {"hidden": True})  # the indicator's code: for scripts
+    colours = {  # keyed by level, so rewording a level keeps its colour
+        LEVEL_TEXT[level].both: colour
+        for level, colour in (
+            ("high", "#FFC7CE"),
+            ("medium", "#FFEB9C"),
+            ("low", "#C6EFCE"),
+            ("insufficient", "#EDEDED"),
+        )
+    }
+    w.colour_text(sheet, 1, 13, len(rows), 13, colours)
+
+
+def _risk_map(w: _Writer, ws: Workspace, wide: pd.DataFrame, data: Consolidated) -> None:
+    availability = {}
+    for org in ws.organisations:
+        per = [s for s in data.states[org.bin].values() if s.state != "not_applicable"]
+        got = sum(s.state in ("accepted", "late") for s in per)  # timeliness has its own sheet
+        availability[org.bin] = round(got / len(per), 4) if per else None
+    headers = (
+        ["БСН / БИН", "Ұйым / Организация", "Түрі / Тип"]
+        + list(AREAS)
+        + ["Жалпы тәуекел / Общий риск", "Деректердің толықтығы / Полнота данных"]
+    )
+    rows = []
+    for org in ws.organisations:
+        scores_row = wide.loc[org.bin] if org.bin in wide.index else pd.Series(dtype=float)
+        rows.append(
+            [org.bin, org.name.ru, ws.campaign.org_types[org.type].ru]
+            + [None if pd.isna(scores_row.get(a)) else float(scores_row.get(a)) for a in AREAS]
+            + [
+                None if pd.isna(scores_row.get("overall")) else float(scores_row.get("overall")),
+                availability[org.bin],
+            ]
+        )
+    kinds = ["str"] * 3 + ["num"] * 6 + ["pct"]
+    sheet = w.table(SHEETS["map"], headers, rows, [14, 34, 26] + [10] * 5 + [14, 16], kinds)
+    scale = {
+        "type": "3_color_scale",
+        "min_type": "num",
+        "min_value": 0,
+        "mid_type": "num",
+        "mid_value": 50,
+        "max_type": "num",
+        "max_value": 100,
+        "min_color": "#63BE7B",
+        "mid_color": "#FFEB84",
+        "max_color": "#F8696B",
+    }
+    sheet.conditional_format(1, 3, len(rows), 8, scale)
+    sheet.conditional_format(1, 9, len(rows), 9, {"type": "data_bar", "bar_color": "#5B9BD5"})
+    note = len(rows) + 2
+    explained = (
+        "Балл = Σ(деңгей балы × салмақ) / Σ(2 × салмақ) × 100; деңгей: төмен 0, орташа 1, жоғары 2; "
+        "«бағалау үшін деректер жеткіліксіз» және «деректер жоқ» балл алмайды. Деректердің "
+        "толықтығы — ұйымға қолданылатын есептердің қабылданған (мерзімі өтіп қабылданғанын қоса) "
+        "үлесі; уақытында ұсыну «Толықтық-Полнота» парағында. Толықтық тәуекелге кірмейді. / "
+        "Балл = Σ(балл уровня × вес) / Σ(2 × вес) × 100; уровень: низкий 0, средний 1, высокий 2; "
+        "«недостаточно данных для оценки» и «нет данных» баллов не получают. Полнота данных — доля "
+        "принятых отчётов (включая принятые с опозданием) из относящихся к организации; "
+        "своевременность — на листе «Толықтық-Полнота». Полнота данных в риск не входит."
+    )
+    widths = [14, 34, 26] + [10] * 5 + [14, 16]
+    sheet.merge_range(note, 0, note, len(widths) - 1, explained, w.wrap)
+    sheet.set_row(note, textfit.height(explained, sum(widths)))
+
+
+def _registry_sheet(w: _Writer, ws: Workspace) -> None:
+    headers = [
+        "БСН / БИН",
+        "Атауы / Наименование (KZ)",
+        "Атауы / Наименование (RU)",
+        "Түрі / Тип",
+        "Қызметкерлер / Работники",
+        "Оқушылар / Обучающиеся",
+    ]
+    rows = [
+        [o.bin, o.name.kk, o.name.ru, ws.campaign.org_types[o.type].ru, o.staff, o.pupils]
+        for o in ws.organisations
+    ]
+    w.table(SHEETS["orgs"], headers, rows, [14, 40, 40, 18, 12, 12])
+
+
+def _monitoring_sheet(w: _Writer, ws: Workspace, data: Consolidated, today: dt.date) -> None:
+    """5.1: each measure of the signed plan, per organisation, done / in progress / overdue."""
+    plan = read_plan(ws.paths.outbox)
+    if plan is None:
+        return
+    texts = {m.no: m for m in plan.measures}
+    names = ws.by_bin
+    headers = [
+        "БСН / БИН",
+        "Ұйым / Организация",
+        "№",
+        "Іс-шара / Мероприятие",
+        "Мерзімі / Срок",
+        "Жағдайы / Состояние",
+        "Орындалған күні / Дата исполнения",
+        "Растайтын құжат / Подтверждение",
+    ]
+    rows = [
+        [
+            s.bin,
+            names[s.bin].name.ru if s.bin in names else "",
+            s.no,
+            f"{texts[s.no].text.kk}\n{texts[s.no].text.ru}",
+            s.deadline,
+            MEASURE_TEXT[s.state].both,
+            s.done_on,
+            s.evidence,
+        ]
+        for s in measure_states(ws, plan, data.frame("5.1"), today)
+    ]
+    kinds = ["any", "any", "any", "wrap", "any", "any", "any", "wrap"]
+    widths = [14, 30, 5, 60, 12, 18, 14, 30]
+    sheet = w.table("5.1 Мониторинг", headers, rows, widths, kinds)
+    colours = {  # keyed by state, so rewording a state keeps its colour
+        MEASURE_TEXT[state].both: colour
+        for state, colour in (
+            ("done", "#C6EFCE"),
+            ("done_late", "#FCE4D6"),
+            ("overdue", "#FFC7CE"),
+            ("in_progress", "#FFEB9C"),
+        )
+    }
+    w.colour_text(sheet, 1, 5, max(len(rows), 1), 5, colours)
+
+
+def write_consolidated(
+    ws: Workspace,
+    data: Consolidated,
+    indicators: list[Indicator],
+    *,
+    with_personal_data: bool = False,
+    now: dt.datetime | None = None,
+    today: dt.date | None = None,
+    progress: Progress = silent,
+) -> tuple[Path, pd.DataFrame]:
+    """Write the consolidated workbook; returns its path and the indicator table it shows."""
+    now = now or dt.datetime.now()
+    path = output_path(ws, with_personal_data)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    steps = Steps(progress, len(ws.collected) + 5)
+    table = compute(indicators, ws.organisations, data.frames, ws.specs, data.available)
+    wide = scores(table)
+    steps.advance()
+    w = _Writer(
+        path,
+        constant_memory=sum(len(f) for f in data.frames.values()) > LARGE,
+        footer=f"{ws.campaign.subject.ru} — {ws.campaign.name.ru}",
+    )
+    _cover(w, ws, data, now, with_personal_data)
+    top = _completeness(w, ws, data)
+    _registry_sheet(w, ws)
+    for code, spec in ws.collected.items():
+        _return_sheet(w, ws, spec, data.frames[code], with_personal_data)
+        steps.advance()
+    _indicators_sheet(w, ws, table, indicators)
+    _risk_map(w, ws, wide, data)
+    write_charts(w, ws, table, wide, top, SHEETS, {i.code: i.title.ru for i in indicators})
+    _monitoring_sheet(w, ws, data, today or now.date())
+    steps.advance()
+    w.book.set_properties(
+        {
+            "title": f"{ws.campaign.name.ru}: свод",
+            "author": ws.campaign.subject.ru,
+            "company": ws.campaign.subject.ru,
+        }
+    )
+    w.book.close()
+    steps.advance(steps.total)
+    return path, table

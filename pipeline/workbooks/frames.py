@@ -1,0 +1,68 @@
+"""The ledger's current accepted rows as one DataFrame per return, for consolidation."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+import pandas as pd
+
+from pipeline import ledger
+from pipeline.specs.returns import ReturnSpec
+from pipeline.specs.workspace import Workspace
+from pipeline.workbooks.status import ReturnState, return_states
+
+
+@dataclass
+class Consolidated:
+    """Everything the consolidated workbook and the report are made of."""
+
+    frames: dict[str, pd.DataFrame]
+    states: dict[str, dict[str, ReturnState]]
+
+    def rows(self, code: str) -> list[dict]:
+        """Records of a return; none when the campaign does not collect it."""
+        frame = self.frames.get(code)
+        return [] if frame is None else frame.to_dict("records")
+
+    def frame(self, code: str) -> pd.DataFrame:
+        return self.frames.get(code, pd.DataFrame(columns=["bin"]))
+
+    @property
+    def available(self) -> set[tuple[str, str]]:
+        """(bin, return) pairs whose data is in: accepted, on time or late."""
+        return {
+            (b, c)
+            for b, per in self.states.items()
+            for c, s in per.items()
+            if s.state in ("accepted", "late")
+        }
+
+
+def _frame(conn: sqlite3.Connection, spec: ReturnSpec) -> pd.DataFrame:
+    """One frame per return, built column by column from every organisation's stored sheet."""
+    keys = ["bin", "_file", "_row", *spec.keys]
+    columns: dict[str, list] = {k: [] for k in keys}
+    for sheet in ledger.accepted_sheets(conn, spec.code):
+        numbers, stored = ledger.decode_columns(sheet["excel_rows"], sheet["columns"])
+        count = len(numbers)
+        columns["bin"] += [sheet["bin"]] * count
+        columns["_file"] += [sheet["original_name"]] * count
+        columns["_row"] += numbers
+        for key in spec.keys:
+            columns[key] += stored.get(key) or [None] * count
+    frame = pd.DataFrame(columns, columns=keys)
+    for column in spec.columns:
+        if column.type == "date":
+            frame[column.key] = pd.to_datetime(frame[column.key])
+    return frame
+
+
+def load(ws: Workspace) -> Consolidated:
+    conn = ledger.connect(ws.paths.ledger)
+    try:
+        frames = {code: _frame(conn, spec) for code, spec in ws.specs.items()}
+        states = return_states(conn, ws)
+    finally:
+        conn.close()
+    return Consolidated(frames, states)

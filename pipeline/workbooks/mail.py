@@ -1,0 +1,470 @@
+"""`adal mail`: templates, reminders and feedback to the organisations, bilingual.
+
+Without `send` every message is written as an .eml for review. With it, messages go
+through the campaign's SMTP server; each is recorded in the ledger's mail log the moment
+it is accepted by the server, so a rerun never sends it twice and an interrupted batch
+resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import mimetypes
+import os
+import smtplib
+import socket
+import sqlite3
+import ssl
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from email.header import Header
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from pathlib import Path
+
+from pipeline import ledger
+from pipeline.core.chars import UNSEEN
+from pipeline.core.errors import MailError
+from pipeline.core.progress import Progress, silent
+from pipeline.core.translit import to_ascii
+from pipeline.specs.workspace import Workspace
+from pipeline.workbooks.status import return_states
+from pipeline.workbooks.templates import template_name
+
+KINDS = ("templates", "reminders", "feedback")
+RETRIES = 3
+TRANSIENT = (
+    smtplib.SMTPServerDisconnected,
+    smtplib.SMTPConnectError,
+    ConnectionError,
+    socket.timeout,
+    TimeoutError,
+)
+
+
+@dataclass
+class Outgoing:
+    key: str
+    kind: str
+    bin: str
+    to: str
+    subject: str
+    body: str
+    attachment: Path | None = None
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str
+    port: int
+    security: str
+    user: str
+    password: str
+    sender: str
+    cafile: str = ""  # a department's own CA for its mail server's certificate
+
+    def tls(self) -> ssl.SSLContext:
+        return ssl.create_default_context(cafile=self.cafile or None)
+
+
+def smtp_settings(ws: Workspace, env: dict[str, str] | None = None) -> SmtpSettings:
+    """campaign.yaml's smtp section, each key overridden by ADAL_SMTP_* / ADAL_MAIL_FROM."""
+    env = dict(os.environ) if env is None else env
+    conf = ws.campaign.smtp
+    security = env.get("ADAL_SMTP_SECURITY", str(conf.get("security", "none"))).lower()
+    if security not in ("none", "starttls", "ssl"):
+        raise MailError(
+            "ADAL_SMTP_SECURITY: none, starttls немесе ssl.",
+            "ADAL_SMTP_SECURITY: none, starttls или ssl.",
+        )
+    sender = env.get("ADAL_MAIL_FROM", str(conf.get("from") or ws.campaign.contact_email or ""))
+    if not sender:
+        raise MailError(
+            "жіберуші мекенжайы жоқ: campaign.yaml smtp.from немесе ADAL_MAIL_FROM толтырыңыз.",
+            "нет адреса отправителя: заполните smtp.from в campaign.yaml или ADAL_MAIL_FROM.",
+        )
+    return SmtpSettings(
+        env.get("ADAL_SMTP_HOST", str(conf.get("host", "localhost"))),
+        int(env.get("ADAL_SMTP_PORT", conf.get("port", 25))),
+        security,
+        env.get("ADAL_SMTP_USER", str(conf.get("user") or "")),
+        env.get("ADAL_SMTP_PASSWORD", ""),
+        sender,
+        env.get("ADAL_SMTP_CAFILE", str(conf.get("cafile") or "")),
+    )
+
+
+def _signature(ws: Workspace) -> str:
+    c = ws.campaign
+    contact = " ".join(x for x in (c.contact_email, c.contact_phone) if x)
+    return f"\n--\n{c.subject.kk}\n{c.subject.ru}\n{c.contact_name.kk} / {c.contact_name.ru} {contact}\n"
+
+
+def plan_templates(ws: Workspace) -> list[Outgoing]:
+    """One message per organisation with its template, naming each return and its due date."""
+    out = []
+    name = ws.campaign.name
+    for org in ws.organisations:
+        path = ws.paths.outbox / "templates" / template_name(org, ws.campaign)
+        if not org.email or not path.exists():
+            continue
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+        due = [
+            (spec, ws.campaign.deadline(code))
+            for code, spec in ws.collected.items()
+            if org.type in spec.applies_to
+        ]
+        lines_kk = "\n".join(f"  • {s.code}. {s.title.kk} — мерзімі {d:%d.%m.%Y}" for s, d in due)
+        lines_ru = "\n".join(f"  • {s.code}. {s.title.ru} — срок {d:%d.%m.%Y}" for s, d in due)
+        body = (
+            f"Құрметті әріптестер!\n\nСыбайлас жемқорлық тәуекелдеріне ішкі талдау жүргізу жөніндегі "
+            f"жұмыс жоспарына сәйкес «{org.name.kk}» үшін дайындалған үлгі тіркелген. Парақтарды "
+            f"«Нұсқаулық-Инструкция» парағында айтылғандай толтырып, файлды осы хатқа жауап ретінде "
+            f"жіберіңіз.\n\n"
+            f"Есептер және тапсыру мерзімдері:\n{lines_kk}\n\n"
+            f"Уважаемые коллеги!\n\nВ соответствии с Планом работ по проведению внутреннего "
+            f"анализа коррупционных рисков направляем шаблон для организации «{org.name.ru}». "
+            f"Заполните листы, как сказано на листе «Нұсқаулық-Инструкция», и отправьте файл ответом на это "
+            f"письмо.\n\n"
+            f"Отчёты и сроки сдачи:\n{lines_ru}\n" + _signature(ws)
+        )
+        out.append(
+            Outgoing(
+                f"templates:{org.bin}:{digest}",
+                "templates",
+                org.bin,
+                org.email,
+                f"Үлгі: {name.kk} / Шаблон: {name.ru}",
+                body,
+                path,
+            )
+        )
+    return out
+
+
+def plan_reminders(ws: Workspace, conn: sqlite3.Connection, today: dt.date) -> list[Outgoing]:
+    """Only organisations with something missing or rejected; nothing once all is accepted."""
+    states = return_states(conn, ws)
+    out = []
+    for org in ws.organisations:
+        pending = [
+            (code, s.state)
+            for code, s in states[org.bin].items()
+            if s.state in ("missing", "rejected")
+        ]
+        if not pending or not org.email:
+            continue
+        lines_kk, lines_ru = [], []
+        for code, state in pending:
+            spec, due = ws.specs[code], ws.campaign.deadline(code)
+            overdue = today > due
+            lines_kk.append(
+                f"  • {code} {spec.title.kk} — {'қатемен, түзету керек' if state == 'rejected' else 'жоқ'}; "
+                f"мерзімі {due:%d.%m.%Y}{' (өтіп кетті)' if overdue else ''}"
+            )
+            lines_ru.append(
+                f"  • {code} {spec.title.ru} — {'с ошибками, нужно исправить' if state == 'rejected' else 'не получен'}; "
+                f"срок {due:%d.%m.%Y}{' (истёк)' if overdue else ''}"
+            )
+        body = (
+            "Құрметті әріптестер!\n\nМына есептер әлі қабылданбаған:\n"
+            + "\n".join(lines_kk)
+            + "\n\nУважаемые коллеги!\n\nЕщё не приняты следующие отчёты:\n"
+            + "\n".join(lines_ru)
+            + "\n"
+            + _signature(ws)
+        )
+        digest = hashlib.sha256("|".join(f"{c}:{s}" for c, s in pending).encode()).hexdigest()[:12]
+        template = ws.paths.outbox / "templates" / template_name(org, ws.campaign)
+        out.append(
+            Outgoing(
+                f"reminders:{org.bin}:{today:%Y-%m-%d}:{digest}",
+                "reminders",
+                org.bin,
+                org.email,
+                f"Еске салу: {ws.campaign.name.kk} / Напоминание: {ws.campaign.name.ru}",
+                body,
+                template if template.exists() else None,
+            )
+        )
+    return out
+
+
+def plan_feedback(ws: Workspace, conn: sqlite3.Connection) -> list[Outgoing]:
+    """A correction file is mailed only while it is still needed: not for a file whose
+    rejected returns the organisation has since sent again and had accepted. A file that
+    could not be read at all (encrypted, broken, an unknown BIN) has no correction workbook:
+    its sender, known from the e-mail it came in, gets the messages in the letter itself."""
+    orgs = ws.by_bin
+    out = []
+    for row in ledger.files_with_errors(conn):
+        org = orgs.get(row["bin"])
+        to = (org.email if org else "") or row["sender"] or ""
+        path = Path(row["feedback_path"]) if row["feedback_path"] else None
+        if not to or (path is not None and not path.exists()):
+            continue
+        pending = ledger.still_to_correct(conn, row["id"])
+        if pending is not None and not pending:
+            continue
+        body = _feedback_body(row, pending) if path else _refusal_body(conn, row)
+        out.append(
+            Outgoing(
+                f"feedback:{row['sha256']}",
+                "feedback",
+                row["bin"] or "",
+                to,
+                f"Есепті түзету керек / Требуется исправить отчёт — {row['original_name']}",
+                body + _signature(ws),
+                path,
+            )
+        )
+    return out
+
+
+def _feedback_body(row: sqlite3.Row, pending: list[str] | None) -> str:
+    errors = row["error_count"]
+    which_kk = which_ru = ""
+    if pending:
+        codes, many = ", ".join(pending), len(pending) > 1
+        which_kk = f"; әлі түзетілуі керек {'есептер' if many else 'есеп'}: {codes}"
+        which_ru = f"; ещё нужно исправить {'отчёты' if many else 'отчёт'}: {codes}"
+    return (
+        f"Құрметті әріптестер!\n\n«{row['original_name']}» файлында {errors} қате "
+        f"табылды{which_kk}. Тіркелген файлда қате ұяшықтар қызылмен белгіленген, тізім "
+        f"«Қателер-Ошибки» парағында. Сол файлды түзетіп, қайта жіберіңіз.\n\n"
+        f"Уважаемые коллеги!\n\nВ файле «{row['original_name']}» найдено ошибок: "
+        f"{errors}{which_ru}. В приложенном файле ошибочные ячейки выделены красным, список — "
+        f"на листе «Қателер-Ошибки». Исправьте этот файл и отправьте снова.\n"
+    )
+
+
+def _refusal_body(conn: sqlite3.Connection, row: sqlite3.Row) -> str:
+    problems = ledger.file_errors(conn, row["id"])[:10]
+    kk = "\n".join(f"  • {p['message_kk']}" for p in problems)
+    ru = "\n".join(f"  • {p['message_ru']}" for p in problems)
+    return (
+        f"Құрметті әріптестер!\n\n«{row['original_name']}» файлы қабылданбады:\n{kk}\n\n"
+        f"Уважаемые коллеги!\n\nФайл «{row['original_name']}» не принят:\n{ru}\n"
+    )
+
+
+def encoded_subject(subject: str) -> str:
+    """The subject as RFC 2047 words that keep their spaces. The modern `email` API folds a
+    long Cyrillic subject so that a space falls between two encoded words, where every mail
+    program drops it («сыбайласжемқорлық»); the classic `Header` keeps it inside a word."""
+    one_line = " ".join(UNSEEN.sub(" ", subject).split())  # a file name may hold a line break
+    return Header(one_line, "utf-8", header_name="Subject").encode(linesep="\r\n")
+
+
+def build_message(item: Outgoing, sender: str, now: dt.datetime) -> EmailMessage:
+    """Bilingual body; attachment name transliterated to ASCII so Outlook keeps it."""
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = item.to
+    message.set_raw("Subject", encoded_subject(item.subject))
+    message["Date"] = format_datetime(now.astimezone())
+    message["Message-ID"] = make_msgid(
+        idstring=hashlib.sha1(item.key.encode()).hexdigest()[:12], domain="adal.local"
+    )
+    message.set_content(item.body)
+    if item.attachment:
+        kind = mimetypes.guess_type(item.attachment.name)[0] or "application/octet-stream"
+        maintype, subtype = kind.split("/", 1)
+        message.add_attachment(
+            item.attachment.read_bytes(),
+            maintype=maintype,
+            subtype=subtype,
+            filename=to_ascii(item.attachment.name),
+        )
+    return message
+
+
+def _log(
+    conn: sqlite3.Connection,
+    item: Outgoing,
+    status: str,
+    attempts: int,
+    error: str | None,
+    eml: str | None,
+) -> None:
+    conn.execute(
+        "INSERT INTO mail_log (message_key, kind, bin, recipient, subject, status, attempts, error, eml_path, updated_at)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT(message_key) DO UPDATE SET status=excluded.status,"
+        " attempts=mail_log.attempts+excluded.attempts, error=excluded.error,"
+        " eml_path=COALESCE(excluded.eml_path, mail_log.eml_path), updated_at=excluded.updated_at",
+        (
+            item.key,
+            item.kind,
+            item.bin,
+            item.to,
+            item.subject,
+            status,
+            attempts,
+            error,
+            eml,
+            dt.datetime.now().isoformat(timespec="seconds"),
+        ),
+    )
+
+
+def _connect(settings: SmtpSettings, timeout: float) -> smtplib.SMTP:
+    try:
+        if settings.security == "ssl":
+            client = smtplib.SMTP_SSL(
+                settings.host, settings.port, timeout=timeout, context=settings.tls()
+            )
+        else:
+            client = smtplib.SMTP(settings.host, settings.port, timeout=timeout)
+            if settings.security == "starttls":
+                client.starttls(context=settings.tls())
+        if settings.user:
+            client.login(settings.user, settings.password)
+        return client
+    except smtplib.SMTPAuthenticationError:
+        raise MailError(
+            f"SMTP сервері {settings.user} пайдаланушысын қабылдамады: ADAL_SMTP_USER және ADAL_SMTP_PASSWORD тексеріңіз.",
+            f"SMTP-сервер отклонил вход пользователя {settings.user}: проверьте ADAL_SMTP_USER и ADAL_SMTP_PASSWORD.",
+            where=f"{settings.host}:{settings.port}",
+        ) from None
+    except (OSError, smtplib.SMTPException) as exc:
+        raise MailError(
+            f"SMTP серверіне қосылу мүмкін болмады ({exc}): хост, порт және қауіпсіздік түрін тексеріңіз.",
+            f"не удалось подключиться к SMTP-серверу ({exc}): проверьте хост, порт и тип защиты.",
+            where=f"{settings.host}:{settings.port}",
+        ) from None
+
+
+@dataclass
+class MailReport:
+    written: int = 0
+    sent: int = 0
+    skipped: int = 0
+    failed: list[tuple[str, str]] | None = None
+
+
+def run_mail(
+    ws: Workspace,
+    kind: str,
+    *,
+    send: bool = False,
+    limit: int | None = None,
+    pause: float = 0.0,
+    today: dt.date | None = None,
+    env: dict[str, str] | None = None,
+    timeout: float = 20.0,
+    sleep: Callable[[float], None] = time.sleep,
+    progress: Progress = silent,
+) -> MailReport:
+    """Plan the messages of one kind, then write them as .eml or send those not yet sent."""
+    today = today or dt.date.today()
+    conn = ledger.connect(ws.paths.ledger)
+    report = MailReport(failed=[])
+    try:
+        items = {
+            "templates": lambda: plan_templates(ws),
+            "reminders": lambda: plan_reminders(ws, conn, today),
+            "feedback": lambda: plan_feedback(ws, conn),
+        }[kind]()
+        sent_keys = {
+            r[0] for r in conn.execute("SELECT message_key FROM mail_log WHERE status = 'sent'")
+        }
+        todo = [i for i in items if i.key not in sent_keys]
+        report.skipped = len(items) - len(todo)
+        if limit is not None:
+            todo = todo[:limit]
+        settings = smtp_settings(ws, env) if send else None
+        sender = (
+            settings.sender
+            if settings
+            else (ws.campaign.smtp.get("from") or ws.campaign.contact_email or "adal@localhost")
+        )
+        folder = ws.paths.outbox / "mail" / kind
+        if not send:
+            set_aside_drafts(folder, ws.paths.outbox / "mail" / "earlier", kind)
+        client = None
+        try:
+            for n, item in enumerate(todo):
+                progress(n + 1, len(todo))
+                message = build_message(item, sender, dt.datetime.now())
+                if not send:
+                    folder.mkdir(parents=True, exist_ok=True)
+                    eml = (
+                        folder
+                        / f"{item.bin or 'unknown'}-{hashlib.sha1(item.key.encode()).hexdigest()[:10]}.eml"
+                    )
+                    eml.write_bytes(bytes(message))
+                    _log(conn, item, "written", 0, None, str(eml))
+                    report.written += 1
+                    continue
+                client, error = _send_with_retries(client, settings, message, timeout, sleep)
+                _log(conn, item, "failed" if error else "sent", 1, error, None)
+                if error:
+                    report.failed.append((item.to, error))
+                else:
+                    report.sent += 1
+                if pause and n + 1 < len(todo):
+                    sleep(pause)
+        finally:
+            if client is not None:
+                with contextlib.suppress(smtplib.SMTPException, OSError):
+                    client.quit()
+    finally:
+        conn.close()
+    return report
+
+
+def set_aside_drafts(folder: Path, earlier: Path, kind: str) -> Path | None:
+    """A dry run's drafts replace the last ones of that kind: the officer reviews one current
+    set. The earlier set is moved (never deleted) to `earlier/<kind>-<time>/`."""
+    drafts = sorted(folder.glob("*.eml")) if folder.is_dir() else []
+    if not drafts:
+        return None
+    stamp = dt.datetime.fromtimestamp(max(p.stat().st_mtime for p in drafts))
+    target = earlier / f"{kind}-{stamp:%Y-%m-%d_%H%M%S}"
+    n = 1
+    while target.exists():
+        n += 1
+        target = earlier / f"{kind}-{stamp:%Y-%m-%d_%H%M%S}-{n}"
+    target.mkdir(parents=True)
+    for draft in drafts:
+        draft.rename(target / draft.name)
+    return target
+
+
+def _send_with_retries(
+    client, settings: SmtpSettings, message: EmailMessage, timeout: float, sleep
+):
+    """Send one message; reconnect on transient errors; a refused recipient fails alone."""
+    last = ""
+    for attempt in range(RETRIES):
+        try:
+            if client is None:
+                client = _connect(settings, timeout)
+            client.send_message(message)
+            return client, None
+        except smtplib.SMTPRecipientsRefused as exc:
+            return client, f"recipient refused: {list(exc.recipients.values())[0]!r}"
+        except smtplib.SMTPResponseException as exc:
+            last = f"{exc.smtp_code} {exc.smtp_error!r}"
+            if exc.smtp_code < 400 or exc.smtp_code >= 500:
+                return client, last
+            client = _drop(client)
+        except TRANSIENT as exc:
+            last = f"{type(exc).__name__}: {exc}"
+            client = _drop(client)
+        except MailError as exc:
+            if attempt == RETRIES - 1 or "отклонил вход" in exc.ru:
+                raise
+            last = exc.ru
+        sleep(min(2**attempt, 10) * 0.5)
+    return client, last
+
+
+def _drop(client):
+    if client is not None:
+        with contextlib.suppress(OSError):
+            client.close()
+    return None

@@ -1,0 +1,97 @@
+"""5.1 Monitoring of recommendations: execution-report templates and the state of each measure.
+
+Each organisation gets a template listing the measures addressed to it; returned reports
+are ingested like any return (spec 5.1, checked against the year after signing).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline.core.progress import Progress, silent
+from pipeline.core.text import Text
+from pipeline.specs.plan import Plan
+from pipeline.specs.workspace import Workspace
+from pipeline.workbooks.templates import Due, write_prefilled
+
+MONITORING = "5.1"
+STATE_TEXT = {
+    "done": Text("орындалды", "исполнено"),
+    "done_late": Text("мерзімін бұзып орындалды", "исполнено с нарушением срока"),
+    "in_progress": Text("орындалуда", "в работе"),
+    "overdue": Text("мерзімі өтті", "просрочено"),
+    "not_reported": Text("есеп жоқ", "нет отчёта"),
+}
+
+
+@dataclass
+class MeasureState:
+    bin: str
+    no: str
+    deadline: dt.date
+    state: str
+    done_on: dt.date | None = None
+    evidence: str = ""
+
+
+def template_path(ws: Workspace, bin_: str) -> Path:
+    return ws.paths.outbox / "report" / "5.1-monitoring" / f"{bin_}_{ws.campaign.code}_5.1.xlsx"
+
+
+def write_templates(ws: Workspace, plan: Plan, progress: Progress = silent) -> list[Path]:
+    if MONITORING not in ws.specs:  # a campaign without the monitoring return
+        return []
+    spec = ws.specs[MONITORING]
+    due = Due(plan.monitoring_period, plan.monitoring_end)
+    paths = []
+    for n, org in enumerate(ws.organisations, start=1):
+        progress(n, len(ws.organisations))
+        measures = plan.for_org(org.bin)
+        if not measures:
+            continue
+        rows = [
+            {"measure_no": m.no, "measure": f"{m.text.kk}\n{m.text.ru}", "deadline": m.deadline}
+            for m in measures
+        ]
+        paths.append(write_prefilled(template_path(ws, org.bin), org, ws.campaign, spec, due, rows))
+    return paths
+
+
+def states(ws: Workspace, plan: Plan, reports: pd.DataFrame, today: dt.date) -> list[MeasureState]:
+    """done if reported done by its deadline, done_late if after it; otherwise overdue once the
+    deadline (or the monitoring year) passed."""
+    latest = (
+        {(r["bin"], str(r["measure_no"])): r for r in reports.to_dict("records")}
+        if len(reports)
+        else {}
+    )
+    out = []
+    for m in plan.measures:
+        for bin_ in m.orgs:
+            row = latest.get((bin_, m.no))
+            status = row.get("status") if row else None
+            late = today > m.deadline or today > plan.monitoring_end
+            if status == "done":
+                done_on = row.get("done_on")
+                done_on = (
+                    pd.Timestamp(done_on).date()
+                    if done_on is not None and not pd.isna(done_on)
+                    else None
+                )
+                state = "done_late" if done_on and done_on > m.deadline else "done"
+                out.append(
+                    MeasureState(bin_, m.no, m.deadline, state, done_on, row.get("evidence") or "")
+                )
+            elif late:
+                out.append(MeasureState(bin_, m.no, m.deadline, "overdue"))
+            else:
+                out.append(
+                    MeasureState(
+                        bin_, m.no, m.deadline, "in_progress" if status else "not_reported"
+                    )
+                )
+    return out

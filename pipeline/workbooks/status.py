@@ -1,0 +1,140 @@
+"""Who has sent what: per organisation × return, and the reporting rate per type.
+
+Timeliness is judged on the first time a return arrived (even with errors): a school that
+sent on time and corrected later did report on time. The deadline is the campaign's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections import Counter
+from dataclasses import dataclass
+
+from pipeline.specs.nil_rule import NIL_STATE
+from pipeline.specs.workspace import Workspace
+
+STATES = ("accepted", "late", "rejected", "missing", "not_applicable")
+STATE_TEXT = {
+    "accepted": "уақытында / в срок",
+    "late": "кешікті / с опозданием",
+    "rejected": "қатемен / с ошибками",
+    "missing": "жоқ / нет",
+    "not_applicable": "—",
+}
+
+
+@dataclass
+class ReturnState:
+    state: str
+    received_at: str | None = None
+    file: str | None = None
+    sha256: str | None = None
+    rows: int = 0
+    errors: int = 0
+    nil: bool = False  # a nil return: the organisation reported that it had no cases
+
+    @property
+    def text(self) -> str:
+        """The state as people read it, a nil return named as such (status, workbook)."""
+        if self.nil and self.state in ("accepted", "late"):
+            late = "кешікті, " if self.state == "late" else ""
+            late_ru = "с опозданием, " if self.state == "late" else ""
+            return f"{late}{NIL_STATE.kk} / {late_ru}{NIL_STATE.ru}"
+        return STATE_TEXT[self.state]
+
+
+def return_states(conn: sqlite3.Connection, ws: Workspace) -> dict[str, dict[str, ReturnState]]:
+    """{bin: {return code: state}} for every organisation in the registry."""
+    subs = conn.execute(
+        "SELECT s.*, f.original_name, f.sha256 FROM submissions s JOIN files f ON f.id = s.file_id"
+        " ORDER BY s.received_at, s.id"
+    ).fetchall()
+    first: dict[tuple[str, str], sqlite3.Row] = {}
+    current: dict[tuple[str, str], sqlite3.Row] = {}
+    rejected: dict[tuple[str, str], sqlite3.Row] = {}
+    for sub in subs:
+        key = (sub["bin"], sub["return_code"])
+        first.setdefault(key, sub)
+        if sub["status"] == "accepted":
+            current[key] = sub
+        elif sub["status"] == "rejected":
+            rejected[key] = sub
+    out: dict[str, dict[str, ReturnState]] = {}
+    for org in ws.organisations:
+        states = {}
+        for code, spec in ws.collected.items():
+            key = (org.bin, code)
+            if org.type not in spec.applies_to:
+                states[code] = ReturnState("not_applicable")
+            elif key in current:
+                sub = current[key]
+                late = dt.datetime.fromisoformat(
+                    first[key]["received_at"]
+                ).date() > ws.campaign.deadline(code)
+                states[code] = ReturnState(
+                    "late" if late else "accepted",
+                    sub["received_at"],
+                    sub["original_name"],
+                    sub["sha256"],
+                    sub["row_count"],
+                    0,
+                    bool(sub["nil"]),
+                )
+            elif key in rejected:
+                sub = rejected[key]
+                states[code] = ReturnState(
+                    "rejected",
+                    sub["received_at"],
+                    sub["original_name"],
+                    sub["sha256"],
+                    0,
+                    sub["error_count"],
+                )
+            else:
+                states[code] = ReturnState("missing")
+        out[org.bin] = states
+    return out
+
+
+def summary(
+    ws: Workspace, states: dict[str, dict[str, ReturnState]]
+) -> dict[str, dict[str, float]]:
+    """Counts per organisation type and the reporting rate (accepted + late over applicable)."""
+    result = {}
+    for org_type in ws.campaign.org_types:
+        counts: Counter[str] = Counter()
+        for org in ws.organisations:
+            if org.type == org_type:
+                counts.update(s.state for s in states[org.bin].values())
+        applicable = sum(counts[s] for s in STATES if s != "not_applicable")
+        received = counts["accepted"] + counts["late"]
+        nil = sum(
+            s.nil
+            for org in ws.organisations
+            if org.type == org_type
+            for s in states[org.bin].values()
+        )
+        result[org_type] = {
+            **{s: counts[s] for s in STATES},
+            "nil": nil,
+            "applicable": applicable,
+            "rate": round(received / applicable, 4) if applicable else 0.0,
+            "on_time_rate": round(counts["accepted"] / applicable, 4) if applicable else 0.0,
+        }
+    return result
+
+
+def status_json(ws: Workspace, states: dict[str, dict[str, ReturnState]]) -> dict:
+    orgs = [
+        {
+            "bin": o.bin,
+            "name_kk": o.name.kk,
+            "name_ru": o.name.ru,
+            "type": o.type,
+            "returns": {c: s.state for c, s in states[o.bin].items()},
+            "nil": [c for c, s in states[o.bin].items() if s.nil],
+        }
+        for o in ws.organisations
+    ]
+    return {"campaign": ws.campaign.code, "organisations": orgs, "summary": summary(ws, states)}

@@ -1,0 +1,184 @@
+"""Cell formats and Excel data validation of template sheets.
+
+Validation is what Excel refuses while a secretary types (dropdowns, date limits of her
+organisation's period, whole numbers, 12-digit identifiers); ingest re-checks everything,
+since pasting into a cell removes its validation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import xlsxwriter
+
+from pipeline.core.text import Text
+from pipeline.specs.campaign import date_window
+from pipeline.specs.returns import Column
+
+
+class Formats:
+    def __init__(self, book: xlsxwriter.Workbook) -> None:
+        add = book.add_format
+        self.title = add({"bold": True, "font_size": 13, "text_wrap": True, "valign": "top"})
+        self.label = add(
+            {"bold": True, "bg_color": "#F2F2F2", "border": 1, "text_wrap": True, "valign": "top"}
+        )
+        self.fixed = add(
+            {
+                "bg_color": "#F2F2F2",
+                "border": 1,
+                "num_format": "@",
+                "text_wrap": True,
+                "valign": "top",
+            }
+        )
+        self.fixed_date = add(
+            {"bg_color": "#F2F2F2", "border": 1, "num_format": "dd.mm.yyyy", "valign": "top"}
+        )
+        self.note = add(
+            {"italic": True, "font_color": "#595959", "text_wrap": True, "valign": "top"}
+        )
+        self.head = add(
+            {
+                "bold": True,
+                "text_wrap": True,
+                "valign": "top",
+                "align": "center",
+                "bg_color": "#DDEBF7",
+                "border": 1,
+                "locked": True,
+            }
+        )
+        self.required = add(
+            {
+                "bold": True,
+                "text_wrap": True,
+                "valign": "top",
+                "align": "center",
+                "bg_color": "#FCE4D6",
+                "border": 1,
+                "locked": True,
+            }
+        )
+        self.nil = add({"locked": False, "bg_color": "#FFF2CC", "border": 1})
+        self.locked_row = add({"locked": True})
+        self.cell = {
+            "text": add({"locked": False, "num_format": "@", "text_wrap": True}),
+            "iin": add({"locked": False, "num_format": "@"}),
+            "bin": add({"locked": False, "num_format": "@"}),
+            "date": add({"locked": False, "num_format": "dd.mm.yyyy"}),
+            "integer": add({"locked": False, "num_format": "0"}),
+            "decimal": add({"locked": False, "num_format": "#,##0.00"}),
+            "choice": add({"locked": False, "text_wrap": True}),  # a long label wraps whole
+        }
+        self.wrap = add({"text_wrap": True, "valign": "top"})
+        self.bold_wrap = add({"bold": True, "text_wrap": True, "valign": "top"})
+
+
+def short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def validation(column: Column, first: str, period, list_ref: str | None) -> dict:
+    """The Excel data validation of a column: what Excel itself refuses while typing."""
+    help_text = column.help.both if column.help else column.label.both
+    common = {
+        "input_title": short(column.label.kk, 32),
+        "input_message": short(help_text, 255),
+        "error_title": short("Қате / Ошибка", 32),
+        "error_type": "stop",
+    }
+    if column.type == "choice":
+        return {
+            **common,
+            "validate": "list",
+            "source": list_ref,
+            "error_message": "Тізімнен таңдаңыз. / Выберите из списка.",
+        }
+    if column.suggest:  # offered, not imposed: Excel only informs, the typed text stays
+        return {
+            **common,
+            "validate": "list",
+            "source": list_ref,
+            "error_type": "information",
+            "input_message": short(
+                f"{help_text}\nТізімнен таңдаңыз немесе өзіңіз жазыңыз. / Выберите из списка "
+                "или впишите сами.",
+                255,
+            ),
+            "error_message": short(
+                "Тізімде жоқ лауазым жазылды: дұрыс болса, «OK» басыңыз. / Должности нет в "
+                "списке: если она указана верно, нажмите «OK».",
+                255,
+            ),
+        }
+    if column.type == "date":
+        return {**common, **_date_rule(column, period, help_text)}
+    if column.type in ("integer", "decimal"):
+        low = column.min if column.min is not None else -1e12
+        high = column.max if column.max is not None else 1e12
+        return {
+            **common,
+            "validate": "integer" if column.type == "integer" else "decimal",
+            "criteria": "between",
+            "minimum": low,
+            "maximum": high,
+            "error_message": "Сан енгізіңіз (теріс емес). / Введите число (не отрицательное).",
+        }
+    if column.type in ("iin", "bin"):
+        return {
+            **common,
+            "validate": "custom",
+            "value": f"=AND(LEN({first})=12,ISNUMBER(--{first}))",
+            "input_message": short(f"{help_text}\n12 сан / 12 цифр", 255),
+            "error_message": "12 сан, мәтін ретінде. / 12 цифр, как текст.",
+        }
+    if column.max_length:
+        return {
+            **common,
+            "validate": "length",
+            "criteria": "<=",
+            "value": column.max_length,
+            "error_message": short(
+                f"Ең көбі {column.max_length} таңба. / Не более {column.max_length} символов.", 255
+            ),
+        }
+    return {}
+
+
+def _date_rule(column: Column, period, help_text: str) -> dict:
+    """The column's window (`campaign.date_window`) as Excel checks it while typing; the day
+    the file is sent is today's date here (TODAY()), except for a planned date (a deadline)."""
+    start, end = date_window(column.window, period)
+    low = start or dt.date(1950, 1, 1)
+    maximum: object = "=TODAY()"
+    if column.window == "planned":
+        maximum = dt.datetime(2100, 12, 31)
+        span = None
+        error = Text("Күнді КК.АА.ЖЖЖЖ түрінде жазыңыз.", "Укажите дату в виде ДД.ММ.ГГГГ.")
+    elif end:
+        maximum = dt.datetime.combine(end, dt.time())
+        span = Text(f"{low:%d.%m.%Y}–{end:%d.%m.%Y}", f"с {low:%d.%m.%Y} по {end:%d.%m.%Y}")
+        error = Text(f"{span.kk} аралығындағы күнді жазыңыз.", f"Укажите дату {span.ru}.")
+    elif start:
+        span = Text(
+            f"{low:%d.%m.%Y} күннен бастап бүгінге дейін", f"с {low:%d.%m.%Y} по сегодняшний день"
+        )
+        error = Text(
+            f"{low:%d.%m.%Y} күннен бастап бүгінге дейінгі күнді жазыңыз.",
+            f"Укажите дату с {low:%d.%m.%Y} по сегодняшний день.",
+        )
+    else:
+        span = Text("бүгінге дейін", "не позднее сегодняшнего дня")
+        error = Text(
+            "Бүгінгі күннен кешіктірмей күнді жазыңыз.", "Укажите дату не позднее сегодняшнего дня."
+        )
+    where = f": {span.kk} / {span.ru}" if span else ""
+    return {
+        "validate": "date",
+        "criteria": "between",
+        "minimum": dt.datetime.combine(low, dt.time()),
+        "maximum": maximum,
+        "input_message": short(f"{help_text}\nКК.АА.ЖЖЖЖ / ДД.ММ.ГГГГ{where}", 255),
+        "error_message": short(f"{error.kk} / {error.ru}", 255),
+    }

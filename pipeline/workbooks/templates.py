@@ -1,0 +1,362 @@
+"""Pre-filled bilingual template workbooks, one per organisation (plan items 1.1–2.5).
+
+Written with xlsxwriter, every user-originated string through `write_string` and the
+workbook opened with formula and URL conversion off: a name like "=1+1" stays text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import xlsxwriter
+from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
+
+from pipeline.core import textfit
+from pipeline.core.progress import Progress, silent
+from pipeline.files.reader import IDENTITY_SHEET, LISTS_SHEET
+from pipeline.files.xlsxout import SAFE_OPTIONS
+from pipeline.specs import layout as L
+from pipeline.specs.campaign import Campaign, Period
+from pipeline.specs.nil_rule import instruction_lines, sheet_note
+from pipeline.specs.organisations import Organisation
+from pipeline.specs.returns import Column, ReturnSpec
+from pipeline.workbooks.template_cells import Formats as _Formats
+from pipeline.workbooks.template_cells import validation as _validation
+
+INSTRUCTIONS_SHEET = "Нұсқаулық-Инструкция"
+
+
+@dataclass(frozen=True)
+class Due:
+    """The period a sheet is filled for and the date it is due."""
+
+    period: Period
+    deadline: dt.date
+
+
+def template_name(org: Organisation, campaign: Campaign) -> str:
+    """ASCII-only, so that every mail client keeps the attachment name."""
+    return f"{org.bin}_{campaign.code}.xlsx"
+
+
+def applicable(specs: dict[str, ReturnSpec], org_type: str) -> list[ReturnSpec]:
+    return [s for s in specs.values() if org_type in s.applies_to and s.stage == "collection"]
+
+
+def _width(column: Column) -> int:
+    """A column's width in characters: its own, or what its header needs (two-line labels)."""
+    chosen = column.width or min(
+        max(14, len(column.label.ru) // 2 + 6, len(column.label.kk) // 2 + 6), 40
+    )
+    return int(textfit.width_for_words(f"{column.label.kk} {column.label.ru} *", chosen))
+
+
+def _write_return_sheet(
+    book,
+    fmt: _Formats,
+    spec: ReturnSpec,
+    org: Organisation,
+    due: Due,
+    lists,
+    list_refs: dict[tuple[str, str], str],
+    prefilled: list[dict] | None = None,
+) -> None:
+    """One return sheet; `prefilled` rows (5.1 measures) are written locked, like checklist items."""
+    sheet = book.add_worksheet(spec.sheet)
+    period, deadline = due.period, due.deadline
+    ncols = len(spec.columns)
+    last = max(ncols - 1, 2)
+    for row in range(L.HEADER_ROW):
+        sheet.set_row(row, None, fmt.locked_row)
+    sheet.merge_range(0, 0, 0, last, f"{spec.code}. {spec.title.kk}", fmt.title)
+    sheet.merge_range(1, 0, 1, last, f"{spec.code}. {spec.title.ru}", fmt.title)
+    sheet.set_row(0, 34, fmt.locked_row)
+    sheet.set_row(1, 34, fmt.locked_row)
+    info = [
+        (L.ORG_ROW, L.ORG_LABEL, f"{org.name.kk} / {org.name.ru}"),
+        (L.BIN_ROW, L.BIN_LABEL, org.bin),
+        (L.PERIOD_ROW, L.PERIOD_LABEL, period.label),
+        (L.DEADLINE_ROW, L.DEADLINE_LABEL, f"{deadline:%d.%m.%Y}"),
+    ]
+    labels = [label.both for _, label, _ in info] + [L.NIL_LABEL.both]
+    first_width = max(textfit.width_for_words(t, _width(spec.columns[0])) for t in labels)
+    rest_width = sum(_width(c) for c in spec.columns[1 : last + 1]) or 30
+    for row, label, value in info:
+        sheet.write_string(row - 1, 0, label.both, fmt.label)
+        sheet.merge_range(row - 1, 1, row - 1, last, value, fmt.fixed)
+        cells = [(label.both, first_width, True), (value, rest_width, False)]
+        sheet.set_row(row - 1, textfit.row_height(cells), fmt.locked_row)
+    if spec.nil == "mark":
+        sheet.write_string(L.NIL_ROW - 1, 0, L.NIL_LABEL.both, fmt.label)
+        sheet.write_blank(L.NIL_ROW - 1, 1, None, fmt.nil)
+        sheet.data_validation(
+            L.NIL_ROW - 1,
+            1,
+            L.NIL_ROW - 1,
+            1,
+            {
+                "validate": "list",
+                "source": [L.NIL_YES.both],
+                "input_title": "Нөлдік есеп / Нулевой отчёт",
+                "input_message": "Кезеңде деректер болмаса ғана таңдаңыз. / Выберите, только если данных за период нет.",
+            },
+        )
+        label_height = textfit.height(L.NIL_LABEL.both, first_width, bold=True)
+        sheet.set_row(L.NIL_ROW - 1, max(30, label_height), fmt.locked_row)
+    note = sheet_note(spec)
+    sheet.merge_range(
+        L.DESCRIPTION_ROW - 1, 0, L.DESCRIPTION_ROW - 1, last, f"{note.kk}\n{note.ru}", fmt.note
+    )
+    span = sum(_width(c) for c in spec.columns[: last + 1]) + 10 * max(0, last + 1 - ncols)
+    height = textfit.height(f"{note.kk}\n{note.ru}", span)
+    sheet.set_row(L.DESCRIPTION_ROW - 1, max(30, height), fmt.locked_row)
+    header = L.HEADER_ROW - 1
+    fixed_choices = (
+        spec.column(spec.fixed_rows).choices if spec.fixed_rows and prefilled is None else ()
+    )
+    locked_keys = (
+        set(prefilled[0]) if prefilled else ({spec.fixed_rows} if spec.fixed_rows else set())
+    )
+    nrows = (
+        len(prefilled)
+        if prefilled is not None
+        else len(fixed_choices)
+        if spec.fixed_rows
+        else L.BLANK_DATA_ROWS
+    )
+    first_data, last_data = L.FIRST_DATA_ROW - 1, L.FIRST_DATA_ROW - 1 + nrows - 1
+    for i, column in enumerate(spec.columns):
+        mark = " *" if column.required else ""
+        sheet.write_string(
+            header,
+            i,
+            f"{column.label.kk}{mark}\n{column.label.ru}{mark}",
+            fmt.required if column.required else fmt.head,
+        )
+        sheet.set_column(i, i, first_width if i == 0 else _width(column), fmt.cell[column.type])
+        if column.help:
+            sheet.write_comment(header, i, column.help.both, {"x_scale": 2})
+        list_ref = None
+        if column.type == "choice" or column.suggest:
+            list_ref = list_refs.get((spec.code, column.key)) or lists(spec.code, column)
+            list_refs[(spec.code, column.key)] = list_ref
+        rule = _validation(column, xl_rowcol_to_cell(first_data, i), period, list_ref)
+        if rule and column.key not in locked_keys:
+            sheet.data_validation(first_data, i, last_data, i, rule)
+    heads = [
+        (f"{c.label.kk}{' *' if c.required else ''}\n{c.label.ru}{' *' if c.required else ''}",
+         _width(c), True)
+        for c in spec.columns
+    ]  # fmt: skip
+    sheet.set_row(header, textfit.row_height(heads, 30), fmt.locked_row)
+    for r, choice in enumerate(fixed_choices):
+        col = spec.keys.index(spec.fixed_rows)
+        sheet.write_string(first_data + r, col, choice.label.both, fmt.fixed)
+        cells = [(choice.label.both, _width(spec.columns[col]), False)]
+        sheet.set_row(first_data + r, textfit.row_height(cells, 30))
+    for r, row in enumerate(prefilled or []):
+        for key, value in row.items():
+            col = spec.keys.index(key)
+            if isinstance(value, dt.date):
+                sheet.write_datetime(
+                    first_data + r, col, dt.datetime.combine(value, dt.time()), fmt.fixed_date
+                )
+            else:
+                sheet.write_string(first_data + r, col, str(value), fmt.fixed)
+        cells = [(str(v), _width(spec.columns[spec.keys.index(k)]), False) for k, v in row.items()]
+        sheet.set_row(first_data + r, textfit.row_height(cells, 30))
+    sheet.freeze_panes(L.FIRST_DATA_ROW - 1, 0)
+    sheet.autofilter(header, 0, last_data, ncols - 1)
+    sheet.protect(
+        "",
+        {
+            "insert_rows": True,
+            "delete_rows": not spec.fixed_rows,
+            "format_columns": True,
+            "format_rows": True,
+            "autofilter": True,
+            "sort": True,
+            "select_locked_cells": True,
+        },
+    )
+    sheet.set_landscape()
+    sheet.fit_to_pages(1, 0)
+    sheet.repeat_rows(header)
+
+
+def _list_writer(book, fmt: _Formats):
+    """Choice lists live on a very hidden sheet: inline lists stop at 255 characters."""
+    sheet = book.add_worksheet(LISTS_SHEET)
+    sheet.very_hidden()
+    state = {"col": 0}
+
+    def write(code: str, column: Column) -> str:
+        col = state["col"]
+        state["col"] += 1
+        sheet.write_string(0, col, f"{code}:{column.key}")
+        offered = column.choices or column.suggest
+        for r, choice in enumerate(offered, start=1):
+            sheet.write_string(r, col, choice.label.both)
+        letter = xl_col_to_name(col)
+        return f"='{LISTS_SHEET}'!${letter}$2:${letter}${len(offered) + 1}"
+
+    return write
+
+
+def _write_instructions(
+    book, fmt: _Formats, org: Organisation, campaign: Campaign, specs: list[tuple[ReturnSpec, Due]]
+) -> None:
+    sheet = book.add_worksheet(INSTRUCTIONS_SHEET)
+    sheet.set_column(0, 0, 10)
+    sheet.set_column(1, 2, 70)
+    contact = " ".join(x for x in (campaign.contact_email, campaign.contact_phone) if x)
+    nil_lines = instruction_lines([spec for spec, _ in specs])
+    lines = [
+        ("", f"{campaign.subject.kk}", f"{campaign.subject.ru}"),
+        (
+            "",
+            "Сыбайлас жемқорлық тәуекелдеріне ішкі талдау",
+            "Внутренний анализ коррупционных рисков",
+        ),
+        ("", f"{org.name.kk} (БСН {org.bin})", f"{org.name.ru} (БИН {org.bin})"),
+        ("", "Қалай толтыру керек", "Как заполнять"),
+        (
+            "1",
+            "Әр парақты өз кезеңі бойынша толтырыңыз. Тақырыптарды, парақ атауларын және сұр ұяшықтарды өзгертпеңіз.",
+            "Заполните каждый лист за его период. Не меняйте заголовки, названия листов и серые ячейки.",
+        ),
+        (
+            "2",
+            "ЖСН/БСН — 12 сан, мәтін ретінде. Күндер — КК.АА.ЖЖЖЖ. Мәндерді ашылмалы тізімнен таңдаңыз.",
+            "ИИН/БИН — 12 цифр, как текст. Даты — ДД.ММ.ГГГГ. Значения выбирайте из выпадающего списка.",
+        ),
+        *(
+            (f"3.{n}" if len(nil_lines) > 1 else "3", t.kk, t.ru)
+            for n, t in enumerate(nil_lines, 1)
+        ),
+        (
+            "4",
+            "Файлды .xlsx түрінде сақтап, осы хатқа жауап ретінде жіберіңіз. Қате болса, түзету тізімі бар файл қайтарылады.",
+            "Сохраните файл в формате .xlsx и отправьте ответом на письмо. При ошибках вернётся файл со списком исправлений.",
+        ),
+        (
+            "5",
+            f"Сұрақтар бойынша: {campaign.contact_name.kk} {contact}".strip(),
+            f"По вопросам: {campaign.contact_name.ru} {contact}".strip(),
+        ),
+        ("", "Есептер", "Отчёты"),
+    ]
+    for spec, when in specs:
+        period, due = when.period, when.deadline
+        lines.append(
+            (
+                spec.code,
+                f"{spec.title.kk}. Кезең: {period.label}. Мерзімі: {due:%d.%m.%Y}.",
+                f"{spec.title.ru}. Период: {period.label}. Срок: {due:%d.%m.%Y}.",
+            )
+        )
+    for r, (num, kk, ru) in enumerate(lines):
+        style = fmt.bold_wrap if not num else fmt.wrap
+        sheet.write_string(r, 0, num, style)
+        sheet.write_string(r, 1, kk, style)
+        sheet.write_string(r, 2, ru, style)
+        sheet.set_row(r, textfit.row_height([(kk, 70, not num), (ru, 70, not num)]))
+    sheet.set_landscape()
+    sheet.fit_to_pages(1, 0)
+    sheet.activate()
+
+
+def _write_identity(
+    book, org: Organisation, campaign: Campaign, specs: list[ReturnSpec], now: dt.datetime
+) -> None:
+    """The very hidden sheet that lets ingest tell who sent what, whatever the file name."""
+    sheet = book.add_worksheet(IDENTITY_SHEET)
+    sheet.very_hidden()
+    rows = [
+        ["adal", "1"],
+        ["campaign", campaign.code],
+        ["bin", org.bin],
+        ["org_type", org.type],
+        ["generated_at", now.isoformat(timespec="seconds")],
+    ]
+    rows += [["sheet", s.sheet, s.code, str(s.version), str(L.HEADER_ROW)] for s in specs]
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            sheet.write_string(r, c, value)
+
+
+def write_template(
+    path: Path,
+    org: Organisation,
+    campaign: Campaign,
+    specs: dict[str, ReturnSpec],
+    now: dt.datetime | None = None,
+) -> list[ReturnSpec]:
+    """Write one organisation's workbook; returns the specs it holds (its type's returns)."""
+    chosen = applicable(specs, org.type)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    dues = [
+        (spec, Due(campaign.period(spec.code, org.type), campaign.deadline(spec.code)))
+        for spec in chosen
+    ]
+    _write_book(path, org, campaign, dues, {}, now)
+    return chosen
+
+
+def _write_book(
+    path: Path,
+    org: Organisation,
+    campaign: Campaign,
+    dues: list[tuple[ReturnSpec, Due]],
+    prefilled: dict[str, list[dict]],
+    now: dt.datetime | None,
+) -> None:
+    book = xlsxwriter.Workbook(str(path), SAFE_OPTIONS)
+    fmt = _Formats(book)
+    _write_instructions(book, fmt, org, campaign, dues)
+    lists = _list_writer(book, fmt)
+    refs: dict[tuple[str, str], str] = {}
+    for spec, due in dues:
+        _write_return_sheet(book, fmt, spec, org, due, lists, refs, prefilled.get(spec.code))
+    _write_identity(book, org, campaign, [spec for spec, _ in dues], now or dt.datetime.now())
+    book.set_properties(
+        {
+            "title": f"{campaign.code} {org.bin}",
+            "author": campaign.subject.ru,
+            "company": campaign.subject.ru,
+        }
+    )
+    book.close()
+
+
+def write_prefilled(
+    path: Path,
+    org: Organisation,
+    campaign: Campaign,
+    spec: ReturnSpec,
+    due: Due,
+    rows: list[dict],
+    now: dt.datetime | None = None,
+) -> Path:
+    """A one-return workbook whose rows are given (the 5.1 execution report of one organisation)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _write_book(path, org, campaign, [(spec, due)], {spec.code: rows}, now)
+    return path
+
+
+def write_templates(
+    folder: Path,
+    organisations: list[Organisation],
+    campaign: Campaign,
+    specs: dict[str, ReturnSpec],
+    progress: Progress = silent,
+) -> list[Path]:
+    paths = []
+    for n, org in enumerate(organisations, start=1):
+        path = folder / template_name(org, campaign)
+        write_template(path, org, campaign, specs)
+        paths.append(path)
+        progress(n, len(organisations))
+    return paths

@@ -1,0 +1,47 @@
+"""The stages of `pipeline/` import only downwards, and nothing imports in a circle."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import grimp
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _lint_imports(cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(Path(sys.executable).with_name("lint-imports")), "--config", "pyproject.toml",
+         "--no-cache"],
+        cwd=cwd, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+
+
+def test_the_layer_contract_holds():
+    result = _lint_imports(ROOT)
+    assert result.returncode == 0, result.stdout[-3000:]
+
+
+@pytest.mark.slow
+def test_the_layer_contract_fails_on_an_import_that_points_up(tmp_path):
+    """The contract is not a decoration: the core importing the CLI breaks `make lint`."""
+    shutil.copytree(ROOT / "pipeline", tmp_path / "pipeline")
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    ids = tmp_path / "pipeline" / "core" / "ids.py"
+    ids.write_text(ids.read_text(encoding="utf-8") + "\nfrom pipeline.cli import main  # noqa\n")
+    result = _lint_imports(tmp_path)
+    assert result.returncode != 0
+    assert "pipeline.core.ids -> pipeline.cli" in result.stdout, result.stdout[-3000:]
+
+
+def test_no_module_imports_itself_in_a_circle():
+    """Cycles hidden behind TYPE_CHECKING counted too: `feedback ⇢ ingest` was one."""
+    graph = grimp.build_graph("pipeline", exclude_type_checking_imports=False)
+    cycles = []
+    for module in sorted(graph.modules):
+        for imported in graph.find_modules_directly_imported_by(module):
+            if imported != module and graph.chain_exists(importer=imported, imported=module):
+                cycles.append((module, imported))
+    assert not cycles, cycles[:10]
