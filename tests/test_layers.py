@@ -45,3 +45,19 @@ def test_no_module_imports_itself_in_a_circle():
             if imported != module and graph.chain_exists(importer=imported, imported=module):
                 cycles.append((module, imported))
     assert not cycles, cycles[:10]
+
+
+def test_no_sql_outside_the_ledger():
+    """Queries lived in ingest, mail and status; the ledger is the one seam where a second
+    database will plug in, so every statement is written there."""
+    import re
+
+    sql = re.compile(r"\b(SELECT|INSERT INTO|UPDATE \w+ SET|DELETE FROM|CREATE TABLE)\b")
+    outside = [
+        f"{path.relative_to(ROOT)}:{n}"
+        for path in (ROOT / "pipeline").rglob("*.py")
+        if "ledger" not in path.relative_to(ROOT / "pipeline").parts
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if sql.search(line) or ".execute(" in line or ".executemany(" in line
+    ]
+    assert not outside, outside

@@ -68,25 +68,23 @@ def _record(
         errors = sum(p.severity == "error" for p in problems)
         for p in problems:
             p.file = item.name
-        cur = conn.execute(
-            "INSERT INTO files (sha256, original_name, size, received_at, ingested_at, bin, sender, container, status,"
-            " error_count, warning_count, archive_path) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-            (
-                item.sha256,
-                item.name,
-                item.size,
-                received,
-                now.isoformat(timespec="seconds"),
-                pf.bin,
-                item.sender or None,
-                readable(item.container.name) if item.container else None,
-                status,
-                errors,
-                len(problems) - errors,
-                str(target),
+        file_id = ledger.insert_file(
+            conn,
+            ledger.FileRecord(
+                sha256=item.sha256,
+                original_name=item.name,
+                size=item.size,
+                received_at=received,
+                ingested_at=now.isoformat(timespec="seconds"),
+                bin=pf.bin,
+                sender=item.sender or None,
+                container=readable(item.container.name) if item.container else None,
+                status=status,
+                error_count=errors,
+                warning_count=len(problems) - errors,
+                archive_path=str(target),
             ),
         )
-        file_id = cur.lastrowid
         sheet_ids: dict[str, int] = {}
         for sheet in pf.sheets:
             if sheet.status not in ("accepted", "rejected", "superseded"):
@@ -107,27 +105,7 @@ def _record(
                 conn, file_id, sub, sheet.rows.stored if sheet.status == "accepted" else None
             )
             sheet.status = ledger.submission_status(conn, sheet_ids[sheet.rows.sheet])
-        conn.executemany(
-            "INSERT INTO problems (file_id, submission_id, sheet, excel_row, cell, column_key, column_label, value,"
-            " code, severity, message_kk, message_ru) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-            [
-                (
-                    file_id,
-                    sheet_ids.get(p.sheet),
-                    p.sheet,
-                    p.row,
-                    p.cell,
-                    p.column_key,
-                    p.column,
-                    p.value,
-                    p.code,
-                    p.severity,
-                    p.kk,
-                    p.ru,
-                )
-                for p in problems
-            ],
-        )
+        ledger.insert_problems(conn, file_id, problems, sheet_ids)
         ledger.record_arrival(
             conn, item.sha256, item.name, now.isoformat(timespec="seconds"), "new", str(target)
         )
@@ -192,25 +170,8 @@ def _keep_earlier_data(conn: sqlite3.Connection, pf: ParsedFile) -> None:
 
 
 def stored_problems(conn: sqlite3.Connection, file_id: int) -> list[Problem]:
-    rows = conn.execute(
-        "SELECT * FROM problems WHERE file_id = ? ORDER BY id", (file_id,)
-    ).fetchall()
-    name = conn.execute("SELECT original_name FROM files WHERE id = ?", (file_id,)).fetchone()[0]
-    return [
-        Problem(
-            r["code"],
-            r["message_kk"],
-            r["message_ru"],
-            name,
-            r["sheet"] or "",
-            r["excel_row"],
-            r["column_label"] or "",
-            r["column_key"] or "",
-            r["cell"] or "",
-            r["value"] or "",
-        )
-        for r in rows
-    ]
+    """A file's problems as recorded (an earlier round's file read again: `--again`)."""
+    return ledger.stored_problems(conn, file_id)
 
 
 def _finish(

@@ -16,6 +16,16 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 from pipeline.core.errors import BusyError
+from pipeline.ledger.records import (  # noqa: F401  the ledger's API, one import away
+    FileRecord,
+    MailRecord,
+    insert_file,
+    insert_problems,
+    log_mail,
+    sent_message_keys,
+    stored_problems,
+    submissions_in_order,
+)
 
 Migration = str | Callable[[sqlite3.Connection], None]
 

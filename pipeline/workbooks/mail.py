@@ -290,24 +290,13 @@ def _log(
     error: str | None,
     eml: str | None,
 ) -> None:
-    conn.execute(
-        "INSERT INTO mail_log (message_key, kind, bin, recipient, subject, status, attempts, error, eml_path, updated_at)"
-        " VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT(message_key) DO UPDATE SET status=excluded.status,"
-        " attempts=mail_log.attempts+excluded.attempts, error=excluded.error,"
-        " eml_path=COALESCE(excluded.eml_path, mail_log.eml_path), updated_at=excluded.updated_at",
-        (
-            item.key,
-            item.kind,
-            item.bin,
-            item.to,
-            item.subject,
-            status,
-            attempts,
-            error,
-            eml,
+    ledger.log_mail(
+        conn,
+        ledger.MailRecord(
+            item.key, item.kind, item.bin, item.to, item.subject, status, attempts, error, eml,
             dt.datetime.now().isoformat(timespec="seconds"),
         ),
-    )
+    )  # fmt: skip
 
 
 def _connect(settings: SmtpSettings, timeout: float) -> smtplib.SMTP:
@@ -368,9 +357,7 @@ def run_mail(
             "reminders": lambda: plan_reminders(ws, conn, today),
             "feedback": lambda: plan_feedback(ws, conn),
         }[kind]()
-        sent_keys = {
-            r[0] for r in conn.execute("SELECT message_key FROM mail_log WHERE status = 'sent'")
-        }
+        sent_keys = ledger.sent_message_keys(conn)
         todo = [i for i in items if i.key not in sent_keys]
         report.skipped = len(items) - len(todo)
         if limit is not None:

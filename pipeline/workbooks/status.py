@@ -11,6 +11,7 @@ import sqlite3
 from collections import Counter
 from dataclasses import dataclass
 
+from pipeline import ledger
 from pipeline.specs.nil_rule import NIL_STATE
 from pipeline.specs.workspace import Workspace
 
@@ -46,10 +47,7 @@ class ReturnState:
 
 def return_states(conn: sqlite3.Connection, ws: Workspace) -> dict[str, dict[str, ReturnState]]:
     """{bin: {return code: state}} for every organisation in the registry."""
-    subs = conn.execute(
-        "SELECT s.*, f.original_name, f.sha256 FROM submissions s JOIN files f ON f.id = s.file_id"
-        " ORDER BY s.received_at, s.id"
-    ).fetchall()
+    subs = ledger.submissions_in_order(conn)
     first: dict[tuple[str, str], sqlite3.Row] = {}
     current: dict[tuple[str, str], sqlite3.Row] = {}
     rejected: dict[tuple[str, str], sqlite3.Row] = {}
