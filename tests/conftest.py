@@ -1,31 +1,20 @@
-"""Shared fixtures: a small real campaign folder (three organisations, one per type)."""
+"""Shared fixtures: a small real campaign folder (three organisations, one per type).
+
+Helpers that tests call (filling a template, valid rows) live in `tests/helpers.py`."""
 
 from __future__ import annotations
 
-import datetime as dt
-import os
 import shutil
 from pathlib import Path
 
-import openpyxl
 import pytest
 
-from pipeline.core.ids import complete_id
 from pipeline.core.text import Text
-from pipeline.specs import layout as L
 from pipeline.specs.campaign import load_campaign
 from pipeline.specs.organisations import Organisation, write_registry
 from pipeline.specs.returns import load_specs, shipped_schemas
 from pipeline.specs.workspace import Paths, Workspace, open_workspace
-from pipeline.workbooks.templates import template_name, write_template
-
-
-def make_bin(serial: int) -> str:
-    for unit in range(10):
-        full = complete_id(f"991240{unit}{serial:04d}")
-        if full:
-            return full
-    raise AssertionError("no valid BIN")
+from tests.helpers import make_bin
 
 
 @pytest.fixture(scope="session")
@@ -77,109 +66,3 @@ def ws(tmp_path: Path, orgs) -> Workspace:
     write_registry(paths.registry_file, orgs, campaign.org_types)
     paths.inbox.mkdir()
     return open_workspace(paths)
-
-
-def template_for(ws: Workspace, org: Organisation) -> Path:
-    path = ws.paths.outbox / "templates" / template_name(org, ws.campaign)
-    if not path.exists():
-        write_template(path, org, ws.campaign, ws.specs)
-    return path
-
-
-def fill(
-    ws: Workspace,
-    org: Organisation,
-    rows: dict[str, list[dict]],
-    name: str,
-    received: dt.datetime = dt.datetime(2023, 11, 10, 10, 0),
-    nil: tuple[str, ...] = (),
-    complete: bool = True,
-) -> Path:
-    """Type rows into the organisation's template with openpyxl and drop it into the inbox.
-
-    `complete`: as a school fills the whole template, the sheets that may never be empty
-    (`nil: never`: the staff list and the checklists) get plain valid answers, and those
-    whose nil return is the yellow mark (`nil: mark`) get the mark, unless `rows` names them.
-    """
-    book = openpyxl.load_workbook(template_for(ws, org))
-    if complete:
-        rows = {**required_answers(ws, org), **rows}
-        nil = (*nil, *(c for c, s in ws.collected.items() if s.nil == "mark" and c not in rows))
-    for code, items in rows.items():
-        spec = ws.specs[code]
-        sheet = book[spec.sheet]
-        for r, row in enumerate(items):
-            for c, key in enumerate(spec.keys, start=1):
-                if key in row and row[key] is not None:
-                    sheet.cell(L.FIRST_DATA_ROW + r, c).value = row[key]
-    for code in nil:
-        book[ws.specs[code].sheet].cell(L.NIL_ROW, 2).value = L.NIL_YES.both
-    target = ws.paths.inbox / name
-    book.save(target)
-    os.utime(target, (received.timestamp(), received.timestamp()))
-    return target
-
-
-def required_answers(ws: Workspace, org: Organisation) -> dict[str, list[dict]]:
-    """Plain valid answers, of an organisation with no finding, for every sheet of its
-    template that cannot be empty."""
-    checklist = {
-        "1.8": {"published": "Иә / Да", "url": "school1.edu.kz/anticor"},
-        "2": {
-            "act_exists": "Иә / Да",
-            "act_details": "Бұйрық / Приказ №1",
-            "risk_found": "Жоқ / Нет",
-        },
-    }
-    out = {}
-    for code, spec in ws.collected.items():
-        if spec.nil != "never" or org.type not in spec.applies_to:
-            continue
-        if code == "1.1":
-            out[code] = [good_11()]
-        elif code in checklist:
-            out[code] = [checklist[code]] * len(spec.column(spec.fixed_rows).choices)
-    return out
-
-
-def make_iin(serial: int, born: str = "850102", century: int = 3) -> str:
-    for n in range(serial * 10, serial * 10 + 10):
-        full = complete_id(f"{born}{century}{n:04d}")
-        if full:
-            return full
-    raise AssertionError("no valid IIN")
-
-
-def good_11(iin: str = "") -> dict:
-    return {
-        "iin": iin or make_iin(1),
-        "full_name": "Ахметов Ерлан",
-        "position": "Мұғалім / Учитель",
-        "checked_on": dt.datetime(2023, 3, 1),
-        "has_record": "Жоқ / Нет",
-    }
-
-
-def good_12() -> dict:
-    """One disciplinary measure in the school year, every required cell filled."""
-    return {
-        "full_name": "Ахметов Ерлан",
-        "position": "Мұғалім / Учитель",
-        "order_no": "12-к",
-        "order_date": dt.datetime(2023, 3, 1),
-        "measure": "Сөгіс / Выговор",
-        "ground": "Еңбек тәртібін бұзу / Нарушение трудовой дисциплины",
-    }
-
-
-def good_14() -> dict:
-    return {
-        "service": "Мектепке құжаттар қабылдау және оқуға қабылдау / Приём документов и зачисление в школу",
-        "month": dt.datetime(2023, 2, 15),
-        "applications": 10,
-        "on_time": 8,
-        "late": 1,
-        "refused": 1,
-        "electronic": 7,
-        "paper": 3,
-    }

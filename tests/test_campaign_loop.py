@@ -34,7 +34,7 @@ from pipeline.specs.organisations import load_registry, write_registry
 from pipeline.workbooks.mail import plan_feedback, plan_reminders, plan_templates, run_mail
 from pipeline.workbooks.status import return_states, status_json
 from pipeline.workbooks.templates import INSTRUCTIONS_SHEET
-from tests.conftest import fill, good_11, good_12, good_14, make_iin, template_for
+from tests.helpers import fill, good_11, good_12, good_14, make_iin, template_for
 
 pytestmark = pytest.mark.slow  # end to end: commands, workbooks read back, LibreOffice
 

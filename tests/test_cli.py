@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from pipeline.cli import main
 from pipeline.specs.returns import shipped_schemas
-from tests.conftest import fill, good_14
+from tests.helpers import fill, good_14
 
 pytestmark = pytest.mark.slow  # end to end: commands, workbooks read back, LibreOffice
 

@@ -8,7 +8,7 @@ import pytest
 from pipeline import ledger
 from pipeline.intake.compile import compile_schema
 from pipeline.intake.validate import SheetRows, _typed_series, check_sheets
-from tests.conftest import good_11, good_14, make_iin
+from tests.helpers import good_11, good_14, make_iin
 
 
 def run(specs, campaign, code, rows, org_type="general_secondary"):

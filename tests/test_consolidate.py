@@ -13,7 +13,7 @@ from pipeline.specs.returns import shipped_schemas
 from pipeline.workbooks import frames
 from pipeline.workbooks.consolidate import SHEETS, mask_id, write_consolidated
 from pipeline.workbooks.indicators import load_indicators, scores
-from tests.conftest import make_iin
+from tests.helpers import make_iin
 
 
 def add(ws, org, code, rows, received="2023-11-10T10:00:00", nil=False):

@@ -18,7 +18,7 @@ import pytest
 from pipeline.intake.feedback import ERRORS_SHEET
 from pipeline.intake.ingest import ingest
 from pipeline.specs.campaign import Period
-from tests.conftest import fill, good_11, good_14, template_for
+from tests.helpers import fill, good_11, good_14, template_for
 
 pytestmark = pytest.mark.slow  # end to end: commands, workbooks read back, LibreOffice
 

@@ -14,7 +14,7 @@ import pytest
 
 from pipeline.intake.ingest import ingest
 from pipeline.specs import layout as L
-from tests.conftest import template_for
+from tests.helpers import template_for
 
 pytestmark = pytest.mark.slow  # end to end: commands, workbooks read back, LibreOffice
 
@@ -116,7 +116,7 @@ def test_error_in_a_merged_cell_is_marked_on_the_cell_people_see(ws, orgs):
 def test_edited_identity_sheet_falls_back_to_the_headers(ws, orgs):
     """Text where the hidden identity sheet keeps a number once crashed identification."""
     from pipeline.files.reader import IDENTITY_SHEET
-    from tests.conftest import good_14
+    from tests.helpers import good_14
 
     book = openpyxl.load_workbook(template_for(ws, orgs[0]))
     identity = book[IDENTITY_SHEET]
@@ -136,7 +136,7 @@ def test_edited_identity_sheet_falls_back_to_the_headers(ws, orgs):
 def test_huge_negative_number_in_a_date_cell_is_a_cell_error(ws, orgs, value):
     """calamine panics (a BaseException) on a huge negative number in a date-formatted
     cell; it once stopped the whole ingest. Now the cell is read another way and reported."""
-    from tests.conftest import good_14
+    from tests.helpers import good_14
 
     book = openpyxl.load_workbook(template_for(ws, orgs[0]))
     sheet = book[ws.specs["1.4"].sheet]
@@ -188,7 +188,7 @@ def test_control_characters_pasted_into_text_are_dropped(ws, orgs):
     import json
     import sqlite3
 
-    from tests.conftest import good_11, good_14
+    from tests.helpers import good_11, good_14
 
     book = openpyxl.load_workbook(template_for(ws, orgs[0]))
     rows = {

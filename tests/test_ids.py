@@ -2,7 +2,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pipeline.core.ids import check_digit, complete_id, is_valid_id, normalise_id
-from tests.conftest import make_iin
+from tests.helpers import make_iin
 
 
 def test_checksum_first_round():

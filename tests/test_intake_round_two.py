@@ -21,7 +21,7 @@ from pipeline import ledger
 from pipeline.cli import main
 from pipeline.intake import inbox as inbox_module
 from pipeline.intake.ingest import ingest
-from tests.conftest import fill, good_11, good_12, good_14
+from tests.helpers import fill, good_11, good_12, good_14
 
 pytestmark = pytest.mark.slow  # end to end: commands, workbooks read back, LibreOffice
 
@@ -356,7 +356,7 @@ def test_a_sheet_with_thousands_of_mistakes_lists_the_first_and_counts_the_rest(
 def test_iin_typed_in_free_text_or_a_file_name_is_masked_in_the_shared_workbook(ws, orgs):
     import openpyxl
 
-    from tests.conftest import make_iin
+    from tests.helpers import make_iin
 
     iin = make_iin(7)
     measure = {**good_12(), "description": f"ЖСН/ИИН {iin}, школа БИН {orgs[0].bin}"}
@@ -418,7 +418,7 @@ def test_another_schools_address_cannot_replace_a_schools_data_without_the_offic
 def test_value_merged_over_several_rows_gets_a_hint_not_required(ws, orgs):
     import openpyxl
 
-    from tests.conftest import make_iin
+    from tests.helpers import make_iin
 
     rows = [good_11(make_iin(n)) for n in (1, 2, 3)]
     path = fill(ws, orgs[0], {"1.1": rows}, "a.xlsx")
@@ -438,7 +438,7 @@ def test_value_merged_over_several_rows_gets_a_hint_not_required(ws, orgs):
 def test_excel_error_and_formula_without_value_are_named_not_called_empty(ws, orgs):
     import openpyxl
 
-    from tests.conftest import make_iin
+    from tests.helpers import make_iin
 
     path = fill(ws, orgs[0], {"1.1": [good_11(make_iin(n)) for n in (1, 2)]}, "a.xlsx")
     book = openpyxl.load_workbook(path)
@@ -460,7 +460,7 @@ def test_officer_reads_a_file_again_after_fixing_the_registry(ws, orgs):
     import dataclasses
 
     from pipeline.specs.organisations import write_registry
-    from tests.conftest import make_bin
+    from tests.helpers import make_bin
 
     newcomer = dataclasses.replace(orgs[0], bin=make_bin(9), email="new@x.example")
     fill(ws, newcomer, {"1.4": [good_14()]}, "new school.xlsx", received=NOV_10)

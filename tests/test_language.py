@@ -122,3 +122,17 @@ def test_the_campaign_file_init_writes_is_commented_in_kazakh_and_russian():
         assert set("әғқңөұүһі") & set(block_text), block_text
         assert words & russian, block_text
     assert yaml.safe_load(text)["code"] == "analysis-2023"
+
+
+def test_shared_labels_are_written_once():
+    """«БСН / БИН» was typed 15 times: a correction to the label reached only some sheets."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1] / "pipeline"
+    found = [
+        str(path.relative_to(root))
+        for path in root.rglob("*.py")
+        if '"БСН / БИН"' in (text := path.read_text(encoding="utf-8"))
+        or '"Ұйым / Организация"' in text
+    ]
+    assert not found, found

@@ -13,7 +13,7 @@ from pipeline.core.errors import MailError
 from pipeline.intake.ingest import ingest
 from pipeline.workbooks.mail import run_mail
 from pipeline.workbooks.templates import write_templates
-from tests.conftest import fill, good_11, good_14
+from tests.helpers import fill, good_11, good_14
 
 
 def free_port() -> int:
@@ -270,3 +270,29 @@ def test_untrusted_certificate_is_reported_not_ignored(ws, smtp, certificate):
     templates(ws)
     with pytest.raises(MailError, match="SMTP"):
         run_mail(ws, "templates", send=True, env=env, sleep=lambda s: None, timeout=5)
+
+
+def test_a_refused_login_stops_the_retries_by_its_code_not_its_wording(monkeypatch):
+    """Retrying was decided by finding «отклонил вход» in the Russian text: rewording the
+    message would have made Adal try a refused password three times, locking the account."""
+    from email.message import EmailMessage
+
+    from pipeline.workbooks import mail
+
+    raised = []
+
+    def refuse(settings, timeout):
+        raised.append(1)
+        raise error
+
+    monkeypatch.setattr(mail, "_connect", refuse)
+    settings = mail.SmtpSettings("localhost", 25, "none", "u", "p", "a@x.example", "")
+    error = MailError.of("smtp_login_refused", user="u")
+    with pytest.raises(MailError):
+        mail._send_with_retries(None, settings, EmailMessage(), 1.0, lambda s: None)
+    assert len(raised) == 1 and error.code == "smtp_login_refused"
+    raised.clear()
+    error = MailError("… отклонил вход …", "… отклонил вход …")  # the words, not the code
+    with pytest.raises(MailError):
+        mail._send_with_retries(None, settings, EmailMessage(), 1.0, lambda s: None)
+    assert len(raised) == mail.RETRIES

@@ -21,7 +21,7 @@ from pipeline.workbooks.consolidate import SHEETS, write_consolidated
 from pipeline.workbooks.indicators import load_indicators
 from pipeline.workbooks.monitoring import states as measure_states
 from pipeline.workbooks.status import return_states
-from tests.conftest import fill, good_11, good_12, good_14, make_iin
+from tests.helpers import fill, good_11, good_12, good_14, make_iin
 
 pytestmark = pytest.mark.slow  # end to end: commands, workbooks read back, LibreOffice
 

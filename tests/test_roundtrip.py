@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from pipeline.core.ids import complete_id
 from pipeline.intake.ingest import ingest
-from tests.conftest import fill
+from tests.helpers import fill
 
 pytestmark = pytest.mark.slow  # end to end: commands, workbooks read back, LibreOffice
 

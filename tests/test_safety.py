@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from pipeline.core.errors import WorkbookError
 from pipeline.files.safety import Limits, _raw_head, _zip_head, precheck
 from tests import biff
-from tests.conftest import fill, good_14
+from tests.helpers import far_cell, fill, good_14
 
 
 def _rezip(source, target, compression, workbook_prefix=b""):
@@ -47,32 +47,10 @@ def test_dtd_is_refused_however_the_part_is_stored(ws, orgs, tmp_path, compressi
     assert caught.value.code == "unsafe_xml"
 
 
-def _far_cell(path, dimension: bytes | None = None):
-    """A few kilobytes with a value at XFD1048576: calamine would allocate the rectangle."""
-    import io
-
-    import xlsxwriter
-
-    book = xlsxwriter.Workbook(str(path))
-    sheet = book.add_worksheet("1.4")
-    sheet.write(0, 0, "x")
-    sheet.write(1048575, 16383, "far")
-    book.close()
-    if dimension is not None:  # rewrite what the sheet declares about itself
-        original = io.BytesIO(path.read_bytes())
-        with zipfile.ZipFile(original) as src, zipfile.ZipFile(path, "w") as dst:
-            for item in src.infolist():
-                part = src.read(item.filename)
-                if item.filename == "xl/worksheets/sheet1.xml":
-                    part = part.replace(b'<dimension ref="A1:XFD1048576"/>', dimension)
-                dst.writestr(item.filename, part)
-    return path
-
-
 @pytest.mark.parametrize("dimension", [None, b""])
 def test_a_cell_far_outside_the_table_is_refused_before_reading(tmp_path, dimension):
     """Declared, or not declared: the filled cells decide, before calamine sees the file."""
-    path = _far_cell(tmp_path / "far.xlsx", dimension)
+    path = far_cell(tmp_path / "far.xlsx", dimension)
     with pytest.raises(WorkbookError) as caught:
         precheck(path, Limits())
     assert caught.value.code == "too_many_cells"

@@ -10,7 +10,7 @@ from pipeline.files.reader import IDENTITY_SHEET
 from pipeline.specs import layout as L
 from pipeline.specs.organisations import Organisation
 from pipeline.workbooks.templates import INSTRUCTIONS_SHEET, write_template
-from tests.conftest import make_bin
+from tests.helpers import make_bin
 
 
 def test_workbook_structure(tmp_path, specs, campaign, orgs):
@@ -107,7 +107,7 @@ def test_positions_are_offered_from_the_declared_list_but_may_be_typed(ws, orgs)
     """The register needs positions it can recognise: the template offers the declared list
     with «Басқа — жазыңыз / Другое — укажите», and a position not on it may still be typed."""
     from pipeline.intake.ingest import ingest
-    from tests.conftest import fill, good_12, template_for
+    from tests.helpers import fill, good_12, template_for
 
     book = openpyxl.load_workbook(template_for(ws, orgs[0]))
     sheet = book[ws.specs["1.2"].sheet]

@@ -22,6 +22,17 @@ class AdalError(Exception):
         prefix = f"{self.where}: " if self.where else ""
         return f"{prefix}{self.kk}\n{prefix}{self.ru}"
 
+    @classmethod
+    def of(cls, code: str, *, where: str = "", **fields: object) -> AdalError:
+        """The error whose words are the catalogue's message `code`; code that catches it
+        decides by `error.code`, never by its wording."""
+        from pipeline.core.messages import render
+
+        message = render(code, **fields)
+        error = cls(message.kk, message.ru, where=where)
+        error.code = code
+        return error
+
 
 class ConfigError(AdalError):
     """The campaign, the registry or a spec is wrong: the department must edit a file."""

@@ -376,6 +376,22 @@ CATALOG: dict[str, tuple[str, str]] = {
         "Нет адреса отправителя (campaign.yaml: smtp.from или contact.email): в письмах указан "
         "адрес adal@localhost. Заполните до отправки писем.",
     ),
+    # --- mail ----------------------------------------------------------------------------
+    "smtp_login_refused": (
+        "SMTP сервері {user} пайдаланушысын қабылдамады: ADAL_SMTP_USER және "
+        "ADAL_SMTP_PASSWORD тексеріңіз.",
+        "SMTP-сервер отклонил вход пользователя {user}: проверьте ADAL_SMTP_USER и "
+        "ADAL_SMTP_PASSWORD.",
+    ),
+    "smtp_unreachable": (
+        "SMTP серверіне қосылу мүмкін болмады ({detail}): хост, порт және қауіпсіздік түрін "
+        "тексеріңіз.",
+        "не удалось подключиться к SMTP-серверу ({detail}): проверьте хост, порт и тип защиты.",
+    ),
+    "smtp_recipient_refused": (
+        "сервер алушының мекенжайын қабылдамады: {detail}",
+        "сервер не принял адрес получателя: {detail}",
+    ),
     # --- what to do next: the last line of a command ---------------------------------------
     "next_init": (
         "Келесі қадам: campaign.yaml файлын және ұйымдар тізілімін (organisations.xlsx) "

@@ -22,6 +22,7 @@ from pipeline.core.text import Text
 from pipeline.documents.positions import Positions
 from pipeline.files.reader import read_workbook
 from pipeline.files.xlsxout import SAFE_OPTIONS, page_setup
+from pipeline.specs import layout as L
 from pipeline.specs.normalise import is_blank
 from pipeline.specs.workspace import Workspace
 from pipeline.workbooks.frames import Consolidated
@@ -95,7 +96,7 @@ HEADERS = [
     "Ұйымдар / Организации",
 ]
 REVIEW_HEADERS = [
-    "Ұйым / Организация",
+    L.ORG_LABEL.both,
     "Есеп / Отчёт",
     "Жазылғаны / Указано",
     "Не істеу керек / Что сделать",

@@ -19,6 +19,7 @@ from loguru import logger
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, MergedCell
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.worksheet.hyperlink import Hyperlink
 
 from pipeline.core import textfit
 from pipeline.files.reader import ERRORS_SHEET, IDENTITY_SHEET, read_workbook
@@ -154,7 +155,8 @@ def _errors_sheet(book: openpyxl.Workbook, problems: list[Problem]) -> None:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
             cell.font = Font(name=textfit.FONT, size=11)  # measured in it: never the file's own
         if p.cell and p.sheet in book.sheetnames:
-            sheet.cell(r, 4).hyperlink = f"#'{p.sheet}'!{p.cell}"
+            link = Hyperlink(ref=f"D{r}", location=f"'{p.sheet}'!{p.cell}")  # inside the file
+            sheet.cell(r, 4).hyperlink = link
             sheet.cell(r, 4).font = Font(
                 name=textfit.FONT, size=11, color="0563C1", underline="single"
             )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from pipeline.core.ids import is_valid_id, normalise_id
 from pipeline.core.messages import render
@@ -24,6 +24,14 @@ from pipeline.specs.returns import ReturnSpec
 MIN_SHARE = 0.5
 
 
+class KnownSheet(NamedTuple):
+    """A sheet as the hidden identity sheet names it."""
+
+    code: str
+    version: int
+    header_row: int | None
+
+
 @dataclass
 class Identity:
     """What the hidden sheet says, when there is one."""
@@ -31,9 +39,7 @@ class Identity:
     campaign: str = ""
     bin: str = ""
     org_type: str = ""
-    sheets: dict[str, tuple[str, int, int | None]] = field(
-        default_factory=dict
-    )  # code, version, header row
+    sheets: dict[str, KnownSheet] = field(default_factory=dict)
 
 
 @dataclass
@@ -67,7 +73,7 @@ def read_identity(rows: list[list[Any]] | None) -> Identity | None:
             continue
         if cells[0] == "sheet" and len(cells) >= 4:
             header = _whole(cells[4]) if len(cells) > 4 else None
-            identity.sheets[cells[1]] = (cells[2], _whole(cells[3]) or 0, header)
+            identity.sheets[cells[1]] = KnownSheet(cells[2], _whole(cells[3]) or 0, header)
         elif cells[0] in ("campaign", "bin", "org_type") and len(cells) > 1:
             setattr(identity, cells[0], cells[1])
     return identity
@@ -136,10 +142,10 @@ def identify_sheets(
     matches, problems = [], []
     for sheet in book.sheets:  # hidden sheets too: a school may hide a sheet it filled
         known = identity.sheets.get(sheet.name) if identity else None
-        candidates = [specs[known[0]]] if known and known[0] in specs else list(specs.values())
+        candidates = [specs[known.code]] if known and known.code in specs else list(specs.values())
         scored = []
         for spec in candidates:
-            row, positions = _find_header(sheet, spec, known[2] if known else None)
+            row, positions = _find_header(sheet, spec, known.header_row if known else None)
             scored.append((len(positions) / len(spec.columns), spec, row, positions))
         scored.sort(key=lambda s: s[0], reverse=True)
         share, spec, row, positions = scored[0]
@@ -159,7 +165,7 @@ def identify_sheets(
                 positions,
                 _sheet_bin(sheet, row),
                 _nil(sheet, row),
-                known[1] if known else None,
+                known.version if known else None,
             )
         )
     return identity, matches, problems

@@ -42,7 +42,7 @@ class Problem:
     def where(self) -> str:
         parts = [self.file, self.sheet, f"{self.cell or ''}" if self.cell else ""]
         if self.row and not self.cell:
-            parts.append(f"row {self.row}")
+            parts.append(f"жол / строка {self.row}")
         if self.column:
             parts.append(self.column)
         return " · ".join(p for p in parts if p)

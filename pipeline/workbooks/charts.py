@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from pipeline.core import textfit
+from pipeline.specs import layout as L
 from pipeline.specs.workspace import Workspace
 from pipeline.workbooks.indicators import LEVEL_TEXT
 from pipeline.workbooks.status import STATE_TEXT, STATES
@@ -47,7 +48,7 @@ def write_charts(
     sheet.insert_chart("A1", chart)
     top = wide["overall"].dropna().sort_values(ascending=False).head(10)
     base = 40
-    w.heads(sheet, base, ["Ұйым / Организация", "Жалпы тәуекел / Общий риск"], [36, 16])
+    w.heads(sheet, base, [L.ORG_LABEL.both, "Жалпы тәуекел / Общий риск"], [36, 16])
     names = ws.by_bin
     for r, (bin_, value) in enumerate(top.items(), start=base + 1):
         w.cell(sheet, r, 0, names[bin_].name.ru)

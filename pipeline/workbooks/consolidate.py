@@ -17,7 +17,7 @@ from pipeline.core import textfit
 from pipeline.core.progress import Progress, Steps, silent
 from pipeline.files.xlsxout import LARGE, mask_id, mask_ids_in_text
 from pipeline.files.xlsxout import Writer as _Writer
-from pipeline.specs.nil_rule import NIL_STATE
+from pipeline.specs import layout as L
 from pipeline.specs.plan import read_plan
 from pipeline.specs.returns import ReturnSpec
 from pipeline.specs.workspace import Workspace
@@ -26,7 +26,7 @@ from pipeline.workbooks.frames import Consolidated
 from pipeline.workbooks.indicators import AREAS, LEVEL_TEXT, Indicator, compute, explain, scores
 from pipeline.workbooks.monitoring import STATE_TEXT as MEASURE_TEXT
 from pipeline.workbooks.monitoring import states as measure_states
-from pipeline.workbooks.status import STATE_TEXT, STATES, summary
+from pipeline.workbooks.status import NIL_TEXT, STATE_TEXT, STATES, summary
 
 SHEETS = {
     "cover": "Мұқаба-Обложка",
@@ -42,6 +42,15 @@ def output_path(ws: Workspace, with_personal_data: bool) -> Path:
     suffix = "-personal" if with_personal_data else ""
     return ws.paths.outbox / f"consolidated-{ws.campaign.code}{suffix}.xlsx"
 
+
+# the colour of each state of a return, by its code: rewording a state keeps its colour
+STATE_COLOUR = {
+    "missing": "#F8CBAD",
+    "rejected": "#FFC7CE",
+    "late": "#FFEB9C",
+    "accepted": "#C6EFCE",
+}
+NIL_COLOUR = {"accepted": "#DDEBF7", "late": "#FFEB9C"}
 
 KIND = {"integer": "num", "decimal": "num", "date": "date"}
 
@@ -73,7 +82,7 @@ def _return_sheet(
     files = frame["_file"] if personal else frame["_file"].map(mask_ids_in_text)
     out["_file"], out["_row"] = files, frame["_row"]
     headers = (
-        ["БСН / БИН", "Ұйым / Организация", "Түрі / Тип"]
+        [L.BIN_LABEL.both, L.ORG_LABEL.both, "Түрі / Тип"]
         + [c.label.both for c in spec.columns]
         + ["Файл / Файл", "Жол / Строка"]
     )
@@ -119,8 +128,8 @@ def _cover(w: _Writer, ws: Workspace, data: Consolidated, now: dt.datetime, pers
         w.bold,
     )
     headers = [
-        "БСН / БИН",
-        "Ұйым / Организация",
+        L.BIN_LABEL.both,
+        L.ORG_LABEL.both,
         "Есеп / Отчёт",
         "Файл / Файл",
         "Алынды / Получен",
@@ -157,7 +166,9 @@ def _cover(w: _Writer, ws: Workspace, data: Consolidated, now: dt.datetime, pers
 
 def _completeness(w: _Writer, ws: Workspace, data: Consolidated) -> int:
     codes = list(ws.collected)
-    headers = ["БСН / БИН", "Ұйым / Организация", "Түрі / Тип"] + codes + ["Уақытында % / В срок %"]
+    headers = (
+        [L.BIN_LABEL.both, L.ORG_LABEL.both, "Түрі / Тип"] + codes + ["Уақытында % / В срок %"]
+    )
     rows = []
     for org in ws.organisations:
         per = data.states[org.bin]
@@ -174,14 +185,8 @@ def _completeness(w: _Writer, ws: Workspace, data: Consolidated) -> int:
     widths = [14, 34, 26] + [16] * len(codes) + [12]
     sheet = w.table(SHEETS["complete"], headers, rows, widths, kinds)
     last = len(rows)
-    colours = {
-        "жоқ / нет": "#F8CBAD",
-        "қатемен / с ошибками": "#FFC7CE",
-        "кешікті / с опозданием": "#FFEB9C",
-        "уақытында / в срок": "#C6EFCE",
-        f"{NIL_STATE.kk} / {NIL_STATE.ru}": "#DDEBF7",
-        f"кешікті, {NIL_STATE.kk} / с опозданием, {NIL_STATE.ru}": "#FFEB9C",
-    }
+    colours = {STATE_TEXT[s]: c for s, c in STATE_COLOUR.items()}  # keyed by state code
+    colours |= {NIL_TEXT[s]: c for s, c in NIL_COLOUR.items()}
     w.colour_text(sheet, 1, 3, last, 2 + len(codes), colours)
     top = last + 3
     stats = summary(ws, data.states)
@@ -208,8 +213,8 @@ def _indicators_sheet(
     by_code = {i.code: i for i in indicators}
     names = ws.by_bin
     headers = [
-        "БСН / БИН",
-        "Ұйым / Организация",
+        L.BIN_LABEL.both,
+        L.ORG_LABEL.both,
         "Түрі / Тип",
         "Код",
         "Бағыт / Направление",
@@ -280,7 +285,7 @@ def _risk_map(w: _Writer, ws: Workspace, wide: pd.DataFrame, data: Consolidated)
         got = sum(s.state in ("accepted", "late") for s in per)  # timeliness has its own sheet
         availability[org.bin] = round(got / len(per), 4) if per else None
     headers = (
-        ["БСН / БИН", "Ұйым / Организация", "Түрі / Тип"]
+        [L.BIN_LABEL.both, L.ORG_LABEL.both, "Түрі / Тип"]
         + list(AREAS)
         + ["Жалпы тәуекел / Общий риск", "Деректердің толықтығы / Полнота данных"]
     )
@@ -329,7 +334,7 @@ def _risk_map(w: _Writer, ws: Workspace, wide: pd.DataFrame, data: Consolidated)
 
 def _registry_sheet(w: _Writer, ws: Workspace) -> None:
     headers = [
-        "БСН / БИН",
+        L.BIN_LABEL.both,
         "Атауы / Наименование (KZ)",
         "Атауы / Наименование (RU)",
         "Түрі / Тип",
@@ -351,8 +356,8 @@ def _monitoring_sheet(w: _Writer, ws: Workspace, data: Consolidated, today: dt.d
     texts = {m.no: m for m in plan.measures}
     names = ws.by_bin
     headers = [
-        "БСН / БИН",
-        "Ұйым / Организация",
+        L.BIN_LABEL.both,
+        L.ORG_LABEL.both,
         "№",
         "Іс-шара / Мероприятие",
         "Мерзімі / Срок",

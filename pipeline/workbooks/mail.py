@@ -28,6 +28,7 @@ from pathlib import Path
 from pipeline import ledger
 from pipeline.core.chars import UNSEEN
 from pipeline.core.errors import MailError
+from pipeline.core.messages import render
 from pipeline.core.progress import Progress, silent
 from pipeline.core.translit import to_ascii
 from pipeline.specs.workspace import Workspace
@@ -313,16 +314,12 @@ def _connect(settings: SmtpSettings, timeout: float) -> smtplib.SMTP:
             client.login(settings.user, settings.password)
         return client
     except smtplib.SMTPAuthenticationError:
-        raise MailError(
-            f"SMTP сервері {settings.user} пайдаланушысын қабылдамады: ADAL_SMTP_USER және ADAL_SMTP_PASSWORD тексеріңіз.",
-            f"SMTP-сервер отклонил вход пользователя {settings.user}: проверьте ADAL_SMTP_USER и ADAL_SMTP_PASSWORD.",
-            where=f"{settings.host}:{settings.port}",
+        raise MailError.of(
+            "smtp_login_refused", where=f"{settings.host}:{settings.port}", user=settings.user
         ) from None
     except (OSError, smtplib.SMTPException) as exc:
-        raise MailError(
-            f"SMTP серверіне қосылу мүмкін болмады ({exc}): хост, порт және қауіпсіздік түрін тексеріңіз.",
-            f"не удалось подключиться к SMTP-серверу ({exc}): проверьте хост, порт и тип защиты.",
-            where=f"{settings.host}:{settings.port}",
+        raise MailError.of(
+            "smtp_unreachable", where=f"{settings.host}:{settings.port}", detail=exc
         ) from None
 
 
@@ -433,7 +430,8 @@ def _send_with_retries(
             client.send_message(message)
             return client, None
         except smtplib.SMTPRecipientsRefused as exc:
-            return client, f"recipient refused: {list(exc.recipients.values())[0]!r}"
+            refused = list(exc.recipients.values())[0]
+            return client, render("smtp_recipient_refused", detail=repr(refused)).text
         except smtplib.SMTPResponseException as exc:
             last = f"{exc.smtp_code} {exc.smtp_error!r}"
             if exc.smtp_code < 400 or exc.smtp_code >= 500:
@@ -443,7 +441,7 @@ def _send_with_retries(
             last = f"{type(exc).__name__}: {exc}"
             client = _drop(client)
         except MailError as exc:
-            if attempt == RETRIES - 1 or "отклонил вход" in exc.ru:
+            if attempt == RETRIES - 1 or exc.code == "smtp_login_refused":
                 raise
             last = exc.ru
         sleep(min(2**attempt, 10) * 0.5)

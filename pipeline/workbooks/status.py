@@ -24,6 +24,12 @@ STATE_TEXT = {
     "not_applicable": "—",
 }
 
+# a nil return accepted on time or late, as people read it
+NIL_TEXT = {
+    "accepted": f"{NIL_STATE.kk} / {NIL_STATE.ru}",
+    "late": f"кешікті, {NIL_STATE.kk} / с опозданием, {NIL_STATE.ru}",
+}
+
 
 @dataclass
 class ReturnState:
@@ -38,10 +44,8 @@ class ReturnState:
     @property
     def text(self) -> str:
         """The state as people read it, a nil return named as such (status, workbook)."""
-        if self.nil and self.state in ("accepted", "late"):
-            late = "кешікті, " if self.state == "late" else ""
-            late_ru = "с опозданием, " if self.state == "late" else ""
-            return f"{late}{NIL_STATE.kk} / {late_ru}{NIL_STATE.ru}"
+        if self.nil and self.state in NIL_TEXT:
+            return NIL_TEXT[self.state]
         return STATE_TEXT[self.state]
 
 
