@@ -156,11 +156,7 @@ def _with_organisations(paths: Paths):
     """The workspace of a command that needs organisations: a fresh `init` has none yet."""
     ws = open_workspace(paths)
     if not ws.organisations:
-        raise ConfigError(
-            "тізілімде бірде-бір ұйым жоқ. organisations.xlsx кестесін толтырыңыз.",
-            "в реестре нет ни одной организации. Заполните таблицу organisations.xlsx.",
-            where=str(paths.registry_file),
-        )
+        raise ConfigError.of("registry_no_organisations", where=str(paths.registry_file))
     return ws
 
 

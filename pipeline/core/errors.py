@@ -23,7 +23,7 @@ class AdalError(Exception):
         return f"{prefix}{self.kk}\n{prefix}{self.ru}"
 
     @classmethod
-    def of(cls, code: str, *, where: str = "", **fields: object) -> AdalError:
+    def of(cls, code: str, /, *, where: str = "", **fields: object) -> AdalError:
         """The error whose words are the catalogue's message `code`; code that catches it
         decides by `error.code`, never by its wording."""
         from pipeline.core.messages import render

@@ -392,6 +392,239 @@ CATALOG: dict[str, tuple[str, str]] = {
         "сервер алушының мекенжайын қабылдамады: {detail}",
         "сервер не принял адрес получателя: {detail}",
     ),
+    # --- configuration, specs and commands (AdalError.of) ------------------------------
+    "registry_no_organisations": (
+        "тізілімде бірде-бір ұйым жоқ. organisations.xlsx кестесін толтырыңыз.",
+        "в реестре нет ни одной организации. Заполните таблицу organisations.xlsx.",
+    ),
+    "config_file_missing": (
+        "файл табылмады. `adal init` іске қосыңыз немесе жолды тексеріңіз.",
+        "файл не найден. Запустите `adal init` или проверьте путь.",
+    ),
+    "config_not_a_mapping": (
+        "файлда кілт: мән жұптары болуы керек.",
+        "файл должен содержать пары ключ: значение.",
+    ),
+    "config_key_missing": (
+        "«{key}» кілті жоқ. Оны қосыңыз.",
+        "нет ключа «{key}». Добавьте его.",
+    ),
+    "config_wrong_type": (
+        "«{key}» мәні {names} түрінде болуы керек, берілгені: {value!r}.",
+        "значение «{key}» должно быть типа {names}, указано: {value!r}.",
+    ),
+    "config_text_not_bilingual": (
+        "«{key}» мәтіні екі тілде болуы керек: {{kk: ..., ru: ...}}.",
+        "текст «{key}» должен быть на двух языках: {{kk: ..., ru: ...}}.",
+    ),
+    "config_yaml_syntax": (
+        "YAML қатесі, {line}-жол: {value}. Шегіністер мен қос нүктені тексеріңіз.",
+        "ошибка YAML, строка {line}: {value}. Проверьте отступы и двоеточия.",
+    ),
+    "config_not_utf8": (
+        "файл UTF-8 кодтауында емес. Оны UTF-8 ретінде сақтаңыз.",
+        "файл не в кодировке UTF-8. Сохраните его как UTF-8.",
+    ),
+    "demo_refuses_foreign_folder": (
+        "«adal {what}» бұл жерде ештеңе өшірмейді: мұнда Adal жасамаған файлдар бар (науқанның архиві, журналы, тізілімі болуы мүмкін). Бос қалтаны көрсетіңіз, мысалы: adal --root demo {what}.",
+        "«adal {what}» здесь ничего удалять не будет: здесь есть файлы, которые создал не Adal (возможно, архив, журнал и реестр кампании). Укажите пустую папку, например: adal --root demo {what}.",
+    ),
+    "demo_folder_first": (
+        "Алдымен «adal --root demo {what}» іске қосыңыз: ойдан шығарылған есептер тек соның қалтасына жазылады.",
+        "Сначала запустите «adal --root demo {what}»: вымышленные отчёты записываются только в его папку.",
+    ),
+    "demo_refuses_foreign_file": (
+        "«adal {what}» бұл файлды өшірмейді: оны Adal-дың демо режимі жасамаған (науқан журналы болуы мүмкін). --db параметрін алып тастаңыз немесе жаңа файл көрсетіңіз.",
+        "«adal {what}» не будет удалять этот файл: его создал не демо-режим Adal (возможно, это журнал кампании). Уберите параметр --db или укажите новый файл.",
+    ),
+    "publication_personal_data": (
+        "жариялау пакетінде дербес деректер бар ({listing}). Мәтінді түзетіп, қайта іске қосыңыз.",
+        "в пакете для публикации найдены персональные данные ({listing}). Исправьте текст и запустите снова.",
+    ),
+    "signed_before_period_end": (
+        "Анықтамаға қол қою күні ({signed:{day}}) талдау кезеңі аяқталғаннан ({period_end:{day}}) кейін болуы керек. --signed мәнін тексеріңіз.",
+        "Дата подписания справки ({signed:{day}}) должна быть позже окончания анализируемого периода ({period_end:{day}}). Проверьте --signed.",
+    ),
+    "signed_before_plan_approved": (
+        "Анықтамаға қол қою күні ({signed:{day}}) жұмыс жоспары бекітілген күннен ({approved_on:{day}}) бұрын болмайды. --signed мәнін тексеріңіз.",
+        "Справка не может быть подписана ({signed:{day}}) раньше утверждения плана работ ({approved_on:{day}}). Проверьте --signed.",
+    ),
+    "plan_approved_before_signed": (
+        "Іс-шаралар жоспары ({approved:{day}}) анықтамаға қол қойылғанға дейін ({signed:{day}}) бекітілмейді. --approved мәнін тексеріңіз.",
+        "План мероприятий не может быть утверждён ({approved:{day}}) раньше подписания справки ({signed:{day}}). Проверьте --approved.",
+    ),
+    "ledger_busy": (
+        "Осы журналмен басқа «adal ingest» жұмыс істеп жатыр. Ол аяқталғанша күтіп, қайта іске қосыңыз.",
+        "С этим журналом уже работает другой «adal ingest». Дождитесь его окончания и запустите снова.",
+    ),
+    "period_not_a_pair": (
+        "кезең [басы, соңы] түрінде болуы керек.",
+        "период должен быть в виде [начало, конец].",
+    ),
+    "period_end_before_start": (
+        "кезеңнің соңы басынан ерте.",
+        "конец периода раньше начала.",
+    ),
+    "campaign_returns_missing": (
+        "campaign.yaml returns бөлімінде мына есептер жоқ: {value}. Кезең мен мерзімді қосыңыз.",
+        "в разделе returns файла campaign.yaml нет отчётов: {value}. Добавьте период и срок.",
+    ),
+    "config_not_a_date": (
+        "«{value}» күн емес; ЖЖЖЖ-АА-КК түрінде жазыңыз.",
+        "«{value}» не дата; укажите в виде ГГГГ-ММ-ДД.",
+    ),
+    "periods_by_type": (
+        "кезеңдер ұйым түрлері бойынша берілуі керек.",
+        "периоды задаются по типам организаций.",
+    ),
+    "period_types_missing": (
+        "кезең мына түрлерге берілмеген: {value} (немесе «all» қолданыңыз).",
+        "период не задан для типов: {value} (или используйте «all»).",
+    ),
+    "period_unknown": (
+        "«{pname}» кезеңі periods ішінде жоқ.",
+        "периода «{pname}» нет в periods.",
+    ),
+    "registry_empty": (
+        "тізілім бос.",
+        "реестр пуст.",
+    ),
+    "registry_columns_missing": (
+        "1-жолда бағандар жоқ: {labels}. Тақырыптарды қалпына келтіріңіз.",
+        "в строке 1 нет столбцов: {labels}. Восстановите заголовки.",
+    ),
+    "registry_has_errors": (
+        "тізілімде {value} қате, түзетіңіз:\n  {listing}",
+        "в реестре ошибок: {value}; исправьте строки, перечисленные выше.",
+    ),
+    "spec_choices_invalid": (
+        "choices бос емес тізім немесе choices.yaml ішіндегі атау болуы керек.",
+        "choices должен быть непустым списком или именем из choices.yaml.",
+    ),
+    "spec_choice_codes_repeat": (
+        "choices кодтары қайталанады.",
+        "коды choices повторяются.",
+    ),
+    "spec_unknown_type": (
+        "белгісіз түр «{ctype}»; рұқсат етілгені: {value}.",
+        "неизвестный тип «{ctype}»; допустимы: {value}.",
+    ),
+    "spec_choice_without_choices": (
+        "choice түріне choices керек.",
+        "для типа choice нужен choices.",
+    ),
+    "spec_suggest_not_text": (
+        "suggest тек text түріне қолданылады.",
+        "suggest применим только к типу text.",
+    ),
+    "spec_unknown_window": (
+        "window: {value} ішінен біреуі.",
+        "window: одно из {value}.",
+    ),
+    "spec_rule_unknown_columns": (
+        "ереже жоқ бағандарға сілтейді: {value}.",
+        "правило ссылается на несуществующие столбцы: {value}.",
+    ),
+    "spec_column_keys_repeat": (
+        "баған кілттері қайталанады.",
+        "ключи столбцов повторяются.",
+    ),
+    "spec_unknown_org_type": (
+        "белгісіз ұйым түрі: {value}; рұқсат етілгені: {value2}.",
+        "неизвестный тип организации: {value}; допустимы: {value2}.",
+    ),
+    "spec_bad_sheet_name": (
+        "парақ атауы 31 таңбадан аспауы және [ ] : * ? / \\ таңбаларсыз болуы керек.",
+        "имя листа — не длиннее 31 символа, без символов [ ] : * ? / \\.",
+    ),
+    "spec_unknown_nil": (
+        "nil: {value} ішінен біреуі.",
+        "nil: одно из {value}.",
+    ),
+    "spec_unknown_stage": (
+        "stage: collection немесе monitoring.",
+        "stage: collection или monitoring.",
+    ),
+    "spec_none": (
+        "returns/ ішінде бірде-бір спецификация жоқ.",
+        "в returns/ нет ни одной спецификации.",
+    ),
+    "spec_sheet_names_repeat": (
+        "парақ атаулары қайталанады.",
+        "имена листов повторяются.",
+    ),
+    "spec_unknown_choices_list": (
+        "«{raw}» тізімі choices.yaml ішінде жоқ.",
+        "списка «{raw}» нет в choices.yaml.",
+    ),
+    "spec_option_not_date": (
+        "{option} тек date түріне қолданылады.",
+        "{option} применим только к типу date.",
+    ),
+    "spec_unknown_op": (
+        "op {OPS} ішінен болуы керек.",
+        "op должен быть из {OPS}.",
+    ),
+    "spec_unknown_rule": (
+        "ереже түрі «{kind}» белгісіз; compare немесе required_if.",
+        "вид правила «{kind}» неизвестен; compare или required_if.",
+    ),
+    "spec_unknown_key": (
+        "«{key}» бағаны жоқ (unique/fixed_rows).",
+        "нет столбца «{key}» (unique/fixed_rows).",
+    ),
+    "spec_code_repeats": (
+        "{code} коды екі файлда қайталанады.",
+        "код {code} повторяется в двух файлах.",
+    ),
+    "spec_bad_pattern": (
+        "pattern дұрыс емес: {exc}.",
+        "неверный pattern: {exc}.",
+    ),
+    "registry_missing": (
+        "ұйымдар тізілімі жоқ. `adal init` іске қосып, кестені толтырыңыз.",
+        "нет реестра организаций. Запустите `adal init` и заполните таблицу.",
+    ),
+    "indicator_unit_not_bilingual": (
+        "unit: {{kk, ru}} керек.",
+        "unit: нужны {{kk, ru}}.",
+    ),
+    "indicator_unknown_return": (
+        "{code} есебі жоқ.",
+        "нет отчёта {code}.",
+    ),
+    "indicator_unknown_org_base": (
+        "org: staff немесе pupils.",
+        "org: staff или pupils.",
+    ),
+    "indicator_unknown_column": (
+        "{code} есебінде «{column}» бағаны жоқ.",
+        "в отчёте {code} нет столбца «{column}».",
+    ),
+    "indicator_unknown_sum_column": (
+        "{code} есебінде «{value}» бағаны жоқ.",
+        "в отчёте {code} нет столбца «{value}».",
+    ),
+    "indicator_unreadable": (
+        "оқылмады: {exc}",
+        "не читается: {exc}",
+    ),
+    "indicator_bad_thresholds": (
+        "thresholds [төменгі, жоғарғы] болуы керек.",
+        "thresholds должно быть [нижний, верхний].",
+    ),
+    "indicator_unknown_area": (
+        "area {AREAS} ішінен.",
+        "area из {AREAS}.",
+    ),
+    "smtp_bad_security": (
+        "ADAL_SMTP_SECURITY: none, starttls немесе ssl.",
+        "ADAL_SMTP_SECURITY: none, starttls или ssl.",
+    ),
+    "smtp_no_sender": (
+        "жіберуші мекенжайы жоқ: campaign.yaml smtp.from немесе ADAL_MAIL_FROM толтырыңыз.",
+        "нет адреса отправителя: заполните smtp.from в campaign.yaml или ADAL_MAIL_FROM.",
+    ),
     # --- what to do next: the last line of a command ---------------------------------------
     "next_init": (
         "Келесі қадам: campaign.yaml файлын және ұйымдар тізілімін (organisations.xlsx) "

@@ -49,30 +49,10 @@ def claim(folder: Path, what: str, *, also: tuple[Path, ...] = ()) -> None:
 def require_own(folder: Path, what: str) -> None:
     """For a command that writes made-up data (the demo's 5.1 reports): only into its own folder."""
     if not made_by_adal(folder):
-        raise RefusedError(
-            f"Алдымен «adal --root demo {what}» іске қосыңыз: ойдан шығарылған есептер тек "
-            "соның қалтасына жазылады.",
-            f"Сначала запустите «adal --root demo {what}»: вымышленные отчёты записываются "
-            "только в его папку.",
-            where=str(folder),
-        )
+        raise RefusedError.of("demo_folder_first", where=str(folder), what=what)
 
 
 def _refused(path: Path, what: str) -> RefusedError:
     if path.is_file():  # a ledger given with --db
-        return RefusedError(
-            f"«adal {what}» бұл файлды өшірмейді: оны Adal-дың демо режимі жасамаған (науқан "
-            f"журналы болуы мүмкін). --db параметрін алып тастаңыз немесе жаңа файл көрсетіңіз.",
-            f"«adal {what}» не будет удалять этот файл: его создал не демо-режим Adal (возможно, "
-            f"это журнал кампании). Уберите параметр --db или укажите новый файл.",
-            where=str(path),
-        )
-    return RefusedError(
-        f"«adal {what}» бұл жерде ештеңе өшірмейді: мұнда Adal жасамаған файлдар бар (науқанның "
-        f"архиві, журналы, тізілімі болуы мүмкін). Бос қалтаны көрсетіңіз, мысалы: "
-        f"adal --root demo {what}.",
-        f"«adal {what}» здесь ничего удалять не будет: здесь есть файлы, которые создал не Adal "
-        f"(возможно, архив, журнал и реестр кампании). Укажите пустую папку, например: "
-        f"adal --root demo {what}.",
-        where=str(path),
-    )
+        return RefusedError.of("demo_refuses_foreign_file", where=str(path), what=what)
+    return RefusedError.of("demo_refuses_foreign_folder", where=str(path), what=what)

@@ -59,7 +59,4 @@ def check_package(files: list[Path], names: set[str], reader) -> list[Hit]:
 
 def refuse(hits: list[Hit]) -> None:
     listing = "; ".join(f"{h.where}: {h.kind} «{h.value}»" for h in hits[:10])
-    raise AdalError(
-        f"жариялау пакетінде дербес деректер бар ({listing}). Мәтінді түзетіп, қайта іске қосыңыз.",
-        f"в пакете для публикации найдены персональные данные ({listing}). Исправьте текст и запустите снова.",
-    )
+    raise AdalError.of("publication_personal_data", listing=listing)

@@ -117,25 +117,16 @@ def _check_dates(ws: Workspace, signed: dt.date, approved: dt.date | None) -> No
     period_end = max(p.end for r in c.returns.values() for p in r.periods.values())
     day = "%d.%m.%Y"
     if signed <= period_end:
-        raise ImpossibleDateError(
-            f"Анықтамаға қол қою күні ({signed:{day}}) талдау кезеңі аяқталғаннан "
-            f"({period_end:{day}}) кейін болуы керек. --signed мәнін тексеріңіз.",
-            f"Дата подписания справки ({signed:{day}}) должна быть позже окончания "
-            f"анализируемого периода ({period_end:{day}}). Проверьте --signed.",
+        raise ImpossibleDateError.of(
+            "signed_before_period_end", signed=signed, day=day, period_end=period_end
         )
     if signed < c.approved_on:
-        raise ImpossibleDateError(
-            f"Анықтамаға қол қою күні ({signed:{day}}) жұмыс жоспары бекітілген күннен "
-            f"({c.approved_on:{day}}) бұрын болмайды. --signed мәнін тексеріңіз.",
-            f"Справка не может быть подписана ({signed:{day}}) раньше утверждения плана работ "
-            f"({c.approved_on:{day}}). Проверьте --signed.",
+        raise ImpossibleDateError.of(
+            "signed_before_plan_approved", signed=signed, day=day, approved_on=c.approved_on
         )
     if approved is not None and approved < signed:
-        raise ImpossibleDateError(
-            f"Іс-шаралар жоспары ({approved:{day}}) анықтамаға қол қойылғанға дейін "
-            f"({signed:{day}}) бекітілмейді. --approved мәнін тексеріңіз.",
-            f"План мероприятий не может быть утверждён ({approved:{day}}) раньше подписания "
-            f"справки ({signed:{day}}). Проверьте --approved.",
+        raise ImpossibleDateError.of(
+            "plan_approved_before_signed", approved=approved, day=day, signed=signed
         )
 
 

@@ -250,13 +250,7 @@ def one_writer(path: Path) -> Iterator[None]:
     try:
         lock.acquire()
     except Timeout:
-        raise BusyError(
-            "Осы журналмен басқа «adal ingest» жұмыс істеп жатыр. Ол аяқталғанша күтіп, "
-            "қайта іске қосыңыз.",
-            "С этим журналом уже работает другой «adal ingest». Дождитесь его окончания и "
-            "запустите снова.",
-            where=str(path),
-        ) from None
+        raise BusyError.of("ledger_busy", where=str(path)) from None
     try:
         yield
     finally:

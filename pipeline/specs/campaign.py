@@ -138,25 +138,15 @@ def _date(value: Any, where: str) -> dt.date:
     try:
         return dt.date.fromisoformat(str(value))
     except ValueError:
-        raise ConfigError(
-            f"«{value}» күн емес; ЖЖЖЖ-АА-КК түрінде жазыңыз.",
-            f"«{value}» не дата; укажите в виде ГГГГ-ММ-ДД.",
-            where=where,
-        ) from None
+        raise ConfigError.of("config_not_a_date", where=where, value=value) from None
 
 
 def _period(value: Any, where: str) -> Period:
     if not (isinstance(value, list) and len(value) == 2):
-        raise ConfigError(
-            "кезең [басы, соңы] түрінде болуы керек.",
-            "период должен быть в виде [начало, конец].",
-            where=where,
-        )
+        raise ConfigError.of("period_not_a_pair", where=where)
     start, end = _date(value[0], where), _date(value[1], where)
     if end < start:
-        raise ConfigError(
-            "кезеңнің соңы басынан ерте.", "конец периода раньше начала.", where=where
-        )
+        raise ConfigError.of("period_end_before_start", where=where)
     return Period(start, end)
 
 
@@ -165,21 +155,13 @@ def _periods(raw: dict[str, Any], where: str) -> dict[str, dict[str, Period]]:
     for name, per_type in raw.items():
         here = f"{where}: periods.{name}"
         if not isinstance(per_type, dict):
-            raise ConfigError(
-                "кезеңдер ұйым түрлері бойынша берілуі керек.",
-                "периоды задаются по типам организаций.",
-                where=here,
-            )
+            raise ConfigError.of("periods_by_type", where=here)
         if "all" in per_type:
             out[name] = dict.fromkeys(ORG_TYPES, _period(per_type["all"], here))
             continue
         missing = [t for t in ORG_TYPES if t not in per_type]
         if missing:
-            raise ConfigError(
-                f"кезең мына түрлерге берілмеген: {', '.join(missing)} (немесе «all» қолданыңыз).",
-                f"период не задан для типов: {', '.join(missing)} (или используйте «all»).",
-                where=here,
-            )
+            raise ConfigError.of("period_types_missing", where=here, value=", ".join(missing))
         out[name] = {t: _period(per_type[t], f"{here}.{t}") for t in ORG_TYPES}
     return out
 
@@ -196,11 +178,7 @@ def load_campaign(path: Path) -> Campaign:
         here = f"{where}: returns.{code}"
         pname = need(item, "period", here, str)
         if pname not in periods:
-            raise ConfigError(
-                f"«{pname}» кезеңі periods ішінде жоқ.",
-                f"периода «{pname}» нет в periods.",
-                where=here,
-            )
+            raise ConfigError.of("period_unknown", where=here, pname=pname)
         returns[str(code)] = ReturnPlan(
             str(code), _date(need(item, "deadline", here), here), periods[pname]
         )
@@ -243,8 +221,4 @@ def check_specs_planned(campaign: Campaign, spec_codes: list[str], where: str) -
     """Every collected return needs a period and a deadline in the campaign."""
     missing = [c for c in spec_codes if c not in campaign.returns]
     if missing:
-        raise ConfigError(
-            f"campaign.yaml returns бөлімінде мына есептер жоқ: {', '.join(missing)}. Кезең мен мерзімді қосыңыз.",
-            f"в разделе returns файла campaign.yaml нет отчётов: {', '.join(missing)}. Добавьте период и срок.",
-            where=where,
-        )
+        raise ConfigError.of("campaign_returns_missing", where=where, value=", ".join(missing))

@@ -87,15 +87,13 @@ def load_registry(path: Path, type_labels: dict[str, Text]) -> list[Organisation
     sheet = next((s for s in book.sheets if s.visible), None)
     columns = registry_columns(type_labels)
     if sheet is None or not sheet.rows:
-        raise ConfigError("тізілім бос.", "реестр пуст.", where=str(path))
+        raise ConfigError.of("registry_empty", where=str(path))
     positions = header_positions(sheet.rows[0], label_index(columns))
     missing = [c for c in columns if c.required and c.key not in positions]
     if missing:
         labels = ", ".join(c.label.both for c in missing)
-        raise ConfigError(
-            f"1-жолда бағандар жоқ: {labels}. Тақырыптарды қалпына келтіріңіз.",
-            f"в строке 1 нет столбцов: {labels}. Восстановите заголовки.",
-            where=f"{path}: {sheet.name}",
+        raise ConfigError.of(
+            "registry_columns_missing", where=f"{path}: {sheet.name}", labels=labels
         )
     problems: list[str] = []
     organisations: list[Organisation] = []
@@ -143,10 +141,11 @@ def load_registry(path: Path, type_labels: dict[str, Text]) -> list[Organisation
     problems += [f"БСН/БИН {b}: қайталанады / повторяется ({n})" for b, n in seen.items() if n > 1]
     if problems:
         listing = "\n  ".join(problems[:50])
-        raise ConfigError(
-            f"тізілімде {len(problems)} қате, түзетіңіз:\n  {listing}",
-            f"в реестре ошибок: {len(problems)}; исправьте строки, перечисленные выше.",
+        raise ConfigError.of(
+            "registry_has_errors",
             where=f"{path}: {sheet.name}",
+            value=len(problems),
+            listing=listing,
         )
     return organisations
 

@@ -119,18 +119,10 @@ class ReturnSpec:
 def _choices(raw: Any, shared: dict[str, tuple[Choice, ...]], where: str) -> tuple[Choice, ...]:
     if isinstance(raw, str):
         if raw not in shared:
-            raise ConfigError(
-                f"«{raw}» тізімі choices.yaml ішінде жоқ.",
-                f"списка «{raw}» нет в choices.yaml.",
-                where=where,
-            )
+            raise ConfigError.of("spec_unknown_choices_list", where=where, raw=raw)
         return shared[raw]
     if not isinstance(raw, list) or not raw:
-        raise ConfigError(
-            "choices бос емес тізім немесе choices.yaml ішіндегі атау болуы керек.",
-            "choices должен быть непустым списком или именем из choices.yaml.",
-            where=where,
-        )
+        raise ConfigError.of("spec_choices_invalid", where=where)
     out = []
     for i, item in enumerate(raw):
         here = f"{where}.choices[{i}]"
@@ -145,7 +137,7 @@ def _choices(raw: Any, shared: dict[str, tuple[Choice, ...]], where: str) -> tup
         )
     codes = [c.code for c in out]
     if len(set(codes)) != len(codes):
-        raise ConfigError("choices кодтары қайталанады.", "коды choices повторяются.", where=where)
+        raise ConfigError.of("spec_choice_codes_repeat", where=where)
     return tuple(out)
 
 
@@ -154,11 +146,7 @@ def _column(raw: dict[str, Any], shared: dict[str, tuple[Choice, ...]], where: s
     where = f"{where} ({key})"
     ctype = need(raw, "type", where, str)
     if ctype not in TYPES:
-        raise ConfigError(
-            f"белгісіз түр «{ctype}»; рұқсат етілгені: {', '.join(TYPES)}.",
-            f"неизвестный тип «{ctype}»; допустимы: {', '.join(TYPES)}.",
-            where=where,
-        )
+        raise ConfigError.of("spec_unknown_type", where=where, ctype=ctype, value=", ".join(TYPES))
     if ctype == "yesno":  # sugar: a choice of yes / no
         ctype, choices = "choice", YES_NO
     else:
@@ -168,20 +156,12 @@ def _column(raw: dict[str, Any], shared: dict[str, tuple[Choice, ...]], where: s
         try:
             re.compile(pattern)
         except re.error as exc:
-            raise ConfigError(
-                f"pattern дұрыс емес: {exc}.", f"неверный pattern: {exc}.", where=where
-            ) from None
+            raise ConfigError.of("spec_bad_pattern", where=where, exc=exc) from None
     if ctype == "choice" and not choices:
-        raise ConfigError(
-            "choice түріне choices керек.", "для типа choice нужен choices.", where=where
-        )
+        raise ConfigError.of("spec_choice_without_choices", where=where)
     for option in ("within_period", "month", "window"):
         if raw.get(option) and ctype != "date":
-            raise ConfigError(
-                f"{option} тек date түріне қолданылады.",
-                f"{option} применим только к типу date.",
-                where=where,
-            )
+            raise ConfigError.of("spec_option_not_date", where=where, option=option)
     return Column(
         key=key,
         label=need_text(raw, "label", where),
@@ -209,10 +189,7 @@ def _suggest(raw, ctype: str, shared, where: str) -> tuple[Choice, ...]:
     if not raw.get("suggest"):
         return ()
     if ctype != "text":
-        raise ConfigError(
-            "suggest тек text түріне қолданылады.", "suggest применим только к типу text.",
-            where=where,
-        )  # fmt: skip
+        raise ConfigError.of("spec_suggest_not_text", where=where)  # fmt: skip
     return (*_choices(raw["suggest"], shared, where), OTHER)
 
 
@@ -220,11 +197,7 @@ def _window(raw: dict[str, Any], where: str) -> str:
     """A date column's window; `within_period: true` (older specs) means `window: period`."""
     window = raw.get("window", "period" if raw.get("within_period") else "any")
     if window not in WINDOWS:
-        raise ConfigError(
-            f"window: {', '.join(WINDOWS)} ішінен біреуі.",
-            f"window: одно из {', '.join(WINDOWS)}.",
-            where=where,
-        )
+        raise ConfigError.of("spec_unknown_window", where=where, value=", ".join(WINDOWS))
     return window
 
 
@@ -236,9 +209,7 @@ def _rule(raw: dict[str, Any], keys: set[str], where: str) -> Rule:
     if kind == "compare":
         op = need(raw, "op", where, str)
         if op not in OPS:
-            raise ConfigError(
-                f"op {OPS} ішінен болуы керек.", f"op должен быть из {OPS}.", where=where
-            )
+            raise ConfigError.of("spec_unknown_op", where=where, OPS=OPS)
         rule = Rule(
             code,
             kind,
@@ -258,18 +229,10 @@ def _rule(raw: dict[str, Any], keys: set[str], where: str) -> Rule:
             then=tuple(need(raw, "then", where, list)),
         )
     else:
-        raise ConfigError(
-            f"ереже түрі «{kind}» белгісіз; compare немесе required_if.",
-            f"вид правила «{kind}» неизвестен; compare или required_if.",
-            where=where,
-        )
+        raise ConfigError.of("spec_unknown_rule", where=where, kind=kind)
     unknown = [c for c in rule.columns if c not in keys]
     if unknown:
-        raise ConfigError(
-            f"ереже жоқ бағандарға сілтейді: {', '.join(unknown)}.",
-            f"правило ссылается на несуществующие столбцы: {', '.join(unknown)}.",
-            where=where,
-        )
+        raise ConfigError.of("spec_rule_unknown_columns", where=where, value=", ".join(unknown))
     return rule
 
 
@@ -281,31 +244,21 @@ def load_spec(path: Path, shared: dict[str, tuple[Choice, ...]]) -> ReturnSpec:
     columns = tuple(_column(c, shared, f"{where}: columns[{i}]") for i, c in enumerate(columns_raw))
     keys = [c.key for c in columns]
     if len(set(keys)) != len(keys):
-        raise ConfigError("баған кілттері қайталанады.", "ключи столбцов повторяются.", where=where)
+        raise ConfigError.of("spec_column_keys_repeat", where=where)
     applies = tuple(need(data, "applies_to", where, list))
     bad = [t for t in applies if t not in ORG_TYPES]
     if bad:
-        raise ConfigError(
-            f"белгісіз ұйым түрі: {', '.join(bad)}; рұқсат етілгені: {', '.join(ORG_TYPES)}.",
-            f"неизвестный тип организации: {', '.join(bad)}; допустимы: {', '.join(ORG_TYPES)}.",
-            where=where,
+        raise ConfigError.of(
+            "spec_unknown_org_type", where=where, value=", ".join(bad), value2=", ".join(ORG_TYPES)
         )
     sheet = str(need(data, "sheet", where))
     if len(sheet) > 31 or _SHEET_BAD.search(sheet) or sheet.startswith("_"):
-        raise ConfigError(
-            "парақ атауы 31 таңбадан аспауы және [ ] : * ? / \\ таңбаларсыз болуы керек.",
-            "имя листа — не длиннее 31 символа, без символов [ ] : * ? / \\.",
-            where=f"{where}: sheet",
-        )
+        raise ConfigError.of("spec_bad_sheet_name", where=f"{where}: sheet")
     unique = tuple(data.get("unique") or ())
     fixed = data.get("fixed_rows")
     for key in (*unique, *([fixed] if fixed else [])):
         if key not in keys:
-            raise ConfigError(
-                f"«{key}» бағаны жоқ (unique/fixed_rows).",
-                f"нет столбца «{key}» (unique/fixed_rows).",
-                where=where,
-            )
+            raise ConfigError.of("spec_unknown_key", where=where, key=key)
     areas = {str(k): need_text(data["areas"], k, where) for k in (data.get("areas") or {})}
     return ReturnSpec(
         code=str(need(data, "code", where)),
@@ -329,19 +282,13 @@ def load_spec(path: Path, shared: dict[str, tuple[Choice, ...]]) -> ReturnSpec:
 
 def _nil(value: str, where: str) -> str:
     if value not in NIL_KINDS:
-        raise ConfigError(
-            f"nil: {', '.join(NIL_KINDS)} ішінен біреуі.",
-            f"nil: одно из {', '.join(NIL_KINDS)}.",
-            where=f"{where}: nil",
-        )
+        raise ConfigError.of("spec_unknown_nil", where=f"{where}: nil", value=", ".join(NIL_KINDS))
     return value
 
 
 def _stage(value: str, where: str) -> str:
     if value not in ("collection", "monitoring"):
-        raise ConfigError(
-            "stage: collection немесе monitoring.", "stage: collection или monitoring.", where=where
-        )
+        raise ConfigError.of("spec_unknown_stage", where=where)
     return value
 
 
@@ -367,23 +314,13 @@ def load_specs(folder: Path) -> dict[str, ReturnSpec]:
     for path in sorted((folder / "returns").glob("*.yaml")):
         spec = load_spec(path, shared)
         if spec.code in specs:
-            raise ConfigError(
-                f"{spec.code} коды екі файлда қайталанады.",
-                f"код {spec.code} повторяется в двух файлах.",
-                where=str(path),
-            )
+            raise ConfigError.of("spec_code_repeats", where=str(path), code=spec.code)
         specs[spec.code] = spec
     if not specs:
-        raise ConfigError(
-            "returns/ ішінде бірде-бір спецификация жоқ.",
-            "в returns/ нет ни одной спецификации.",
-            where=str(folder),
-        )
+        raise ConfigError.of("spec_none", where=str(folder))
     sheets = [s.sheet for s in specs.values()]
     if len(set(sheets)) != len(sheets):
-        raise ConfigError(
-            "парақ атаулары қайталанады.", "имена листов повторяются.", where=str(folder)
-        )
+        raise ConfigError.of("spec_sheet_names_repeat", where=str(folder))
     return dict(sorted(specs.items(), key=lambda kv: _plan_order(kv[0])))
 
 

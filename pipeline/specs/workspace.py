@@ -90,10 +90,6 @@ def open_workspace(paths: Paths, *, with_registry: bool = True) -> Workspace:
     organisations: list[Organisation] = []
     if with_registry:
         if not paths.registry_file.exists():
-            raise ConfigError(
-                "ұйымдар тізілімі жоқ. `adal init` іске қосып, кестені толтырыңыз.",
-                "нет реестра организаций. Запустите `adal init` и заполните таблицу.",
-                where=str(paths.registry_file),
-            )
+            raise ConfigError.of("registry_missing", where=str(paths.registry_file))
         organisations = load_registry(paths.registry_file, campaign.org_types)
     return Workspace(paths, campaign, specs, organisations)

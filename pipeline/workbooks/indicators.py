@@ -69,7 +69,7 @@ class Unit:
 
 def _unit(raw: Any, where: str) -> Unit:
     if not isinstance(raw, dict) or "kk" not in raw or "ru" not in raw:
-        raise ConfigError("unit: {kk, ru} керек.", "unit: нужны {kk, ru}.", where=where)
+        raise ConfigError.of("indicator_unit_not_bilingual", where=where)
     ru = raw["ru"]
     if isinstance(ru, dict):
         one, few, many = (str(need(ru, k, where)) for k in ("one", "few", "many"))
@@ -111,21 +111,17 @@ class Indicator:
 def _measure(raw: dict[str, Any], specs: dict[str, ReturnSpec], where: str) -> Measure:
     if "org" in raw:
         if raw["org"] not in ("staff", "pupils"):
-            raise ConfigError("org: staff немесе pupils.", "org: staff или pupils.", where=where)
+            raise ConfigError.of("indicator_unknown_org_base", where=where)
         return Measure("org", column=raw["org"])
     code = str(need(raw, "return", where))
     if code not in specs:
-        raise ConfigError(f"{code} есебі жоқ.", f"нет отчёта {code}.", where=where)
+        raise ConfigError.of("indicator_unknown_return", where=where, code=code)
     spec = specs[code]
     conditions = []
     for key, values in (raw.get("where") or {}).items():
         column, _, attr = str(key).partition("@")
         if column not in spec.keys:
-            raise ConfigError(
-                f"{code} есебінде «{column}» бағаны жоқ.",
-                f"в отчёте {code} нет столбца «{column}».",
-                where=where,
-            )
+            raise ConfigError.of("indicator_unknown_column", where=where, code=code, column=column)
         conditions.append((column, attr or None, tuple(str(v) for v in values)))
     unless = raw.get("unless_in")
     unless_in = None
@@ -138,10 +134,8 @@ def _measure(raw: dict[str, Any], specs: dict[str, ReturnSpec], where: str) -> M
             unless_in = (other, columns)
     if raw.get("sum"):
         if raw["sum"] not in spec.keys:
-            raise ConfigError(
-                f"{code} есебінде «{raw['sum']}» бағаны жоқ.",
-                f"в отчёте {code} нет столбца «{raw['sum']}».",
-                where=where,
+            raise ConfigError.of(
+                "indicator_unknown_sum_column", where=where, code=code, value=raw["sum"]
             )
         return Measure("sum", code, raw["sum"], tuple(conditions), unless_in)
     return Measure("count", code, None, tuple(conditions), unless_in)
@@ -153,7 +147,7 @@ def load_indicators(path: Path, specs: dict[str, ReturnSpec]) -> list[Indicator]
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or []
     except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"оқылмады: {exc}", f"не читается: {exc}", where=str(path)) from None
+        raise ConfigError.of("indicator_unreadable", where=str(path), exc=exc) from None
     out = []
     for i, item in enumerate(raw):
         where = f"{path}: [{i}] {item.get('code', '?')}"
@@ -171,14 +165,10 @@ def load_indicators(path: Path, specs: dict[str, ReturnSpec]) -> list[Indicator]
             continue
         thresholds = need(item, "thresholds", where, list)
         if len(thresholds) != 2 or thresholds[0] > thresholds[1]:
-            raise ConfigError(
-                "thresholds [төменгі, жоғарғы] болуы керек.",
-                "thresholds должно быть [нижний, верхний].",
-                where=where,
-            )
+            raise ConfigError.of("indicator_bad_thresholds", where=where)
         area = str(need(item, "area", where))
         if area not in AREAS:
-            raise ConfigError(f"area {AREAS} ішінен.", f"area из {AREAS}.", where=where)
+            raise ConfigError.of("indicator_unknown_area", where=where, AREAS=AREAS)
         out.append(
             Indicator(
                 code=str(need(item, "code", where)),

@@ -77,16 +77,10 @@ def smtp_settings(ws: Workspace, env: dict[str, str] | None = None) -> SmtpSetti
     conf = ws.campaign.smtp
     security = env.get("ADAL_SMTP_SECURITY", str(conf.get("security", "none"))).lower()
     if security not in ("none", "starttls", "ssl"):
-        raise MailError(
-            "ADAL_SMTP_SECURITY: none, starttls немесе ssl.",
-            "ADAL_SMTP_SECURITY: none, starttls или ssl.",
-        )
+        raise MailError.of("smtp_bad_security")
     sender = env.get("ADAL_MAIL_FROM", str(conf.get("from") or ws.campaign.contact_email or ""))
     if not sender:
-        raise MailError(
-            "жіберуші мекенжайы жоқ: campaign.yaml smtp.from немесе ADAL_MAIL_FROM толтырыңыз.",
-            "нет адреса отправителя: заполните smtp.from в campaign.yaml или ADAL_MAIL_FROM.",
-        )
+        raise MailError.of("smtp_no_sender")
     return SmtpSettings(
         env.get("ADAL_SMTP_HOST", str(conf.get("host", "localhost"))),
         int(env.get("ADAL_SMTP_PORT", conf.get("port", 25))),
