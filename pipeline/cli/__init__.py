@@ -17,6 +17,7 @@ from pipeline.cli.support import BilingualGroup, friendly, progress_bar, setup_l
 from pipeline.core.errors import ConfigError
 from pipeline.core.messages import render
 from pipeline.core.numerals import MEASURE, RISK, WORKING_DAY, count
+from pipeline.specs.statuses import FileStatus, ReturnStatus
 from pipeline.specs.workspace import Paths, open_workspace
 
 TYPE_SHORT = {
@@ -251,17 +252,17 @@ def ingest(
         click.echo("inbox/ бос / inbox/ пуст.")
         return
     names = {
-        "accepted": "қабылданды/принят",
-        "partial": "ішінара/частично",
-        "rejected": "қабылданбады/отклонён",
-        "duplicate": "қайталанған/дубликат",
-        "not_read": "оқылмады/не прочитан",
-        "held": "ұсталды/задержан",
+        FileStatus.ACCEPTED: "қабылданды/принят",
+        FileStatus.PARTIAL: "ішінара/частично",
+        FileStatus.REJECTED: "қабылданбады/отклонён",
+        FileStatus.DUPLICATE: "қайталанған/дубликат",
+        FileStatus.NOT_READ: "оқылмады/не прочитан",
+        FileStatus.HELD: "ұсталды/задержан",
     }
     shown = (
         outcomes
         if len(outcomes) <= 50
-        else [o for o in outcomes if o.status in ("partial", "rejected", "not_read", "held")]
+        else [o for o in outcomes if o.status not in (FileStatus.ACCEPTED, FileStatus.DUPLICATE)]
     )
     if len(shown) < len(outcomes):
         click.echo(
@@ -325,7 +326,13 @@ def status(paths: Paths, as_json: bool, today: dt.datetime | None) -> None:
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=1))
         return
-    marks = {"accepted": "✓", "late": "К", "rejected": "✗", "missing": "·", "not_applicable": " "}
+    marks = {
+        ReturnStatus.ACCEPTED: "✓",
+        ReturnStatus.LATE: "К",
+        ReturnStatus.REJECTED: "✗",
+        ReturnStatus.MISSING: "·",
+        ReturnStatus.NOT_APPLICABLE: " ",
+    }
     codes = list(ws.collected)
     click.echo(f"{'БСН/БИН':<13} {'':<34} " + " ".join(f"{c:>4}" for c in codes))
     for org in data["organisations"]:
@@ -348,7 +355,9 @@ def status(paths: Paths, as_json: bool, today: dt.datetime | None) -> None:
             + ", ".join(f"{MEASURE_TEXT[k].both} {n}" for k, n in counts.most_common())
         )
     missing = any(
-        state == "missing" for org in data["organisations"] for state in org["returns"].values()
+        state == ReturnStatus.MISSING
+        for org in data["organisations"]
+        for state in org["returns"].values()
     )
     if not plan:
         _next("next_status_missing" if missing else "next_status_complete")
@@ -358,7 +367,7 @@ def _mark(org: dict, code: str, marks: dict[str, str]) -> str:
     """A return's mark in the status table; a nil return is «0» (late: «0К»)."""
     mark = marks[org["returns"][code]]
     if code in org["nil"]:
-        return "0К" if org["returns"][code] == "late" else "0"
+        return "0К" if org["returns"][code] == ReturnStatus.LATE else "0"
     return mark
 
 

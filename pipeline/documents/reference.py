@@ -13,6 +13,7 @@ from pipeline.core.yamlio import load_yaml
 from pipeline.documents.findings import Finding, by_area, capitalised, number
 from pipeline.documents.measures import Measure
 from pipeline.files import docxio
+from pipeline.specs.statuses import ReturnStatus
 from pipeline.specs.workspace import Workspace
 from pipeline.workbooks.indicators import LEVEL_TEXT, Indicator
 from pipeline.workbooks.status import summary
@@ -265,7 +266,7 @@ def _missing_by_area(ws: Workspace, findings_of, states) -> dict[str, tuple[list
             org
             for org in ws.organisations
             if any(
-                states[org.bin][code].state in ("missing", "rejected")
+                states[org.bin][code].state in (ReturnStatus.MISSING, ReturnStatus.REJECTED)
                 for code in codes
                 if code in states[org.bin]
             )
@@ -347,7 +348,10 @@ def write_reference(
     incomplete = [
         t(org.name)
         for org in ws.organisations
-        if any(st.state in ("missing", "rejected") for st in states[org.bin].values())
+        if any(
+            st.state in (ReturnStatus.MISSING, ReturnStatus.REJECTED)
+            for st in states[org.bin].values()
+        )
     ]
     if incomplete:
         docxio.para(doc, word("missing", lang, orgs=", ".join(incomplete)))

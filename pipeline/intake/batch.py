@@ -23,6 +23,7 @@ from pipeline.specs.campaign import Period
 from pipeline.specs.organisations import Organisation
 from pipeline.specs.problems import Problem
 from pipeline.specs.returns import ReturnSpec
+from pipeline.specs.statuses import SheetStatus
 from pipeline.specs.workspace import Workspace
 
 
@@ -60,7 +61,7 @@ def check_batch(ctx: BatchContext, parsed: list[ParsedFile]) -> None:
     groups: dict[tuple[str, str], list[ParsedSheet]] = defaultdict(list)
     for pf in parsed:
         for sheet in pf.sheets:
-            if sheet.status == "pending":
+            if sheet.status == SheetStatus.PENDING:
                 groups[(sheet.spec_code, pf.org_type)].append(sheet)
     for (code, org_type), sheets in groups.items():
         _check_group(ctx.specs[code], ctx.periods.get((code, org_type)), sheets)
@@ -71,7 +72,7 @@ def check_batch(ctx: BatchContext, parsed: list[ParsedFile]) -> None:
             _cap(sheet.rows)
         if (
             pf.org_type
-            and not any(s.status in ("accepted", "rejected") for s in pf.sheets)
+            and not any(s.status in (SheetStatus.ACCEPTED, SheetStatus.REJECTED) for s in pf.sheets)
             and not pf.errors
         ):
             message = render("nothing_filled")
@@ -125,7 +126,7 @@ def _check_group(spec: ReturnSpec, period: Period | None, sheets: list[ParsedShe
             _check_alone(spec, period, one)
     for sheet in sheets:
         errors = any(p.severity == "error" for p in sheet.rows.problems)
-        sheet.status = "rejected" if errors else "accepted"
+        sheet.status = SheetStatus.REJECTED if errors else SheetStatus.ACCEPTED
 
 
 def _check_alone(spec: ReturnSpec, period: Period | None, rows: SheetRows) -> None:
@@ -144,7 +145,7 @@ def seal(parsed: list[ParsedFile]) -> None:
     for pf in parsed:
         for sheet in pf.sheets:
             rows = sheet.rows
-            if sheet.status == "accepted" and rows.typed is not None:
+            if sheet.status == SheetStatus.ACCEPTED and rows.typed is not None:
                 try:
                     rows.stored = ledger.encode_rows(rows.excel_rows, rows.typed)
                 except Exception as exc:  # a value JSON cannot hold: this sheet, not the chunk
@@ -153,7 +154,7 @@ def seal(parsed: list[ParsedFile]) -> None:
                     rows.problems.append(
                         Problem(message.code, message.kk, message.ru, sheet=rows.sheet)
                     )
-                    sheet.status = "rejected"
+                    sheet.status = SheetStatus.REJECTED
             rows.typed = None
 
 

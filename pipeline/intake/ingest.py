@@ -36,16 +36,17 @@ from pipeline.intake.inbox import (
 from pipeline.intake.outcome import FileOutcome
 from pipeline.intake.parse import ParsedFile
 from pipeline.specs.problems import Problem
+from pipeline.specs.statuses import FileStatus, SheetStatus
 from pipeline.specs.workspace import Workspace
 
 Reader = Callable[[list[Item]], Iterable[list[ParsedFile]]]
 
 
-def _file_status(parsed: ParsedFile) -> str:
+def _file_status(parsed: ParsedFile) -> FileStatus:
     statuses = [s.status for s in parsed.sheets]
-    if "accepted" in statuses or "superseded" in statuses:
-        return "partial" if "rejected" in statuses else "accepted"
-    return "rejected"
+    if SheetStatus.ACCEPTED in statuses or SheetStatus.SUPERSEDED in statuses:
+        return FileStatus.PARTIAL if SheetStatus.REJECTED in statuses else FileStatus.ACCEPTED
+    return FileStatus.REJECTED
 
 
 def _record(
@@ -87,7 +88,11 @@ def _record(
         )
         sheet_ids: dict[str, int] = {}
         for sheet in pf.sheets:
-            if sheet.status not in ("accepted", "rejected", "superseded"):
+            if sheet.status not in (
+                SheetStatus.ACCEPTED,
+                SheetStatus.REJECTED,
+                SheetStatus.SUPERSEDED,
+            ):
                 continue
             spec = ws.specs[sheet.spec_code]
             sub = {
@@ -102,7 +107,10 @@ def _record(
             }
             sub["row_count"] = len(sheet.rows.excel_rows)
             sheet_ids[sheet.rows.sheet] = ledger.insert_submission(
-                conn, file_id, sub, sheet.rows.stored if sheet.status == "accepted" else None
+                conn,
+                file_id,
+                sub,
+                sheet.rows.stored if sheet.status == SheetStatus.ACCEPTED else None,
             )
             sheet.status = ledger.submission_status(conn, sheet_ids[sheet.rows.sheet])
         ledger.insert_problems(conn, file_id, problems, sheet_ids)
@@ -110,7 +118,7 @@ def _record(
             conn, item.sha256, item.name, now.isoformat(timespec="seconds"), "new", str(target)
         )
     returns = {s.spec_code: s.status for s in pf.sheets}
-    nil = [s.spec_code for s in pf.sheets if s.nil and s.status == "accepted"]
+    nil = [s.spec_code for s in pf.sheets if s.nil and s.status == SheetStatus.ACCEPTED]
     outcome = FileOutcome(
         item.name,
         item.sha256,
@@ -156,8 +164,8 @@ def _keep_earlier_data(conn: sqlite3.Connection, pf: ParsedFile) -> None:
         if sheet.rows.excel_rows or sheet.marked:
             continue
         errors = [p.code for p in sheet.rows.problems if p.severity == "error"]
-        left_empty = (sheet.status == "accepted" and sheet.nil) or (
-            sheet.status == "rejected" and errors and set(errors) == {"empty_sheet"}
+        left_empty = (sheet.status == SheetStatus.ACCEPTED and sheet.nil) or (
+            sheet.status == SheetStatus.REJECTED and errors and set(errors) == {"empty_sheet"}
         )
         earlier = left_empty and ledger.accepted_with_rows(conn, pf.bin, sheet.spec_code, received)
         if earlier:
@@ -166,7 +174,7 @@ def _keep_earlier_data(conn: sqlite3.Connection, pf: ParsedFile) -> None:
             notice.sheet = sheet.rows.sheet
             sheet.rows.problems = [p for p in sheet.rows.problems if p.code != "empty_sheet"]
             sheet.rows.problems.append(notice)
-            sheet.status, sheet.nil = "superseded", False
+            sheet.status, sheet.nil = SheetStatus.SUPERSEDED, False
 
 
 def stored_problems(conn: sqlite3.Connection, file_id: int) -> list[Problem]:
@@ -226,14 +234,19 @@ def _known(
     )
     not_moved = _move(item.path, target, item.name)
     ledger.record_arrival(
-        conn, item.sha256, item.name, now.isoformat(timespec="seconds"), "duplicate", str(target)
+        conn,
+        item.sha256,
+        item.name,
+        now.isoformat(timespec="seconds"),
+        FileStatus.DUPLICATE,
+        str(target),
     )
     message = render("duplicate_file", received=row["received_at"])
     problem = Problem(message.code, message.kk, message.ru, item.name)
     return FileOutcome(
         item.name,
         item.sha256,
-        "duplicate",
+        FileStatus.DUPLICATE,
         item.received_at.isoformat(timespec="seconds"),
         row["bin"],
         {},
@@ -363,7 +376,7 @@ def _not_read(name: str, reason: str, now: dt.datetime) -> FileOutcome:
     """A file that could not be read this time: not recorded, left in place, read next run."""
     problem = _problem("not_read", name, detail=reason)
     stamp = now.isoformat(timespec="seconds")
-    return FileOutcome(name, "", "not_read", stamp, problems=[problem])
+    return FileOutcome(name, "", FileStatus.NOT_READ, stamp, problems=[problem])
 
 
 def _read_again(
@@ -374,7 +387,7 @@ def _read_again(
     if not rows:
         problem = _problem("again_not_found", which, wanted=which)
         return FileOutcome(
-            which, "", "not_read", now.isoformat(timespec="seconds"), problems=[problem]
+            which, "", FileStatus.NOT_READ, now.isoformat(timespec="seconds"), problems=[problem]
         )
     for row in rows:
         name = Path(safe_name(row["original_name"]))
@@ -405,7 +418,7 @@ def _held(ws: Workspace, pf: ParsedFile, now: dt.datetime) -> FileOutcome:
     return FileOutcome(
         pf.item.name,
         pf.item.sha256,
-        "held",
+        FileStatus.HELD,
         now.isoformat(timespec="seconds"),
         pf.bin,
         problems=[problem],

@@ -26,6 +26,7 @@ from pipeline.specs.nil_rule import RULE
 from pipeline.specs.organisations import Organisation
 from pipeline.specs.problems import Problem, cell_problem
 from pipeline.specs.returns import Column, ReturnSpec
+from pipeline.specs.statuses import SheetStatus
 
 BIN_COLUMN = Column("bin", L.BIN_LABEL, "bin")
 """The BIN the template (or a re-typed sheet) names, checked like any BIN cell."""
@@ -161,13 +162,13 @@ def parse_file(
                     org_type=type_labels.get(org.type, org.type),
                 )
             )
-            sheet.status = "not_applicable"
+            sheet.status = SheetStatus.NOT_APPLICABLE
             continue
         if match.bin and match.bin != bin_:
             rows.problems.append(
                 _problem("bin_mismatch", match.sheet.name, found=match.bin, expected=bin_)
             )
-            sheet.status = "rejected"
+            sheet.status = SheetStatus.REJECTED
             continue
         if match.version is not None and match.version != spec.version:
             rows.problems.append(
@@ -185,7 +186,7 @@ def parse_file(
                     column.key,
                 )
                 rows.problems.append(problem)
-            sheet.status = "rejected"
+            sheet.status = SheetStatus.REJECTED
             continue
         rows.rows, rows.excel_rows, totals = extract(
             match.sheet.rows, match.header_row, match.positions, spec
@@ -195,7 +196,7 @@ def parse_file(
             problem.row = number
             rows.problems.append(problem)
         if not rows.rows:
-            sheet.status = "empty"
+            sheet.status = SheetStatus.EMPTY
             first_rows[spec.code] = match.header_row + 1
         normalise_sheet(spec, rows)  # in the reader's process: only typed columns travel back
     _one_sheet_per_return(parsed)
@@ -213,8 +214,10 @@ def _one_sheet_per_return(parsed: ParsedFile) -> None:
     for sheets in by_code.values():
         if len(sheets) < 2:
             continue
-        filled = [s for s in sheets if s.status != "empty"]
-        for empty in (s for s in sheets if s.status == "empty" and (filled or s is not sheets[0])):
+        filled = [s for s in sheets if s.status != SheetStatus.EMPTY]
+        for empty in (
+            s for s in sheets if s.status == SheetStatus.EMPTY and (filled or s is not sheets[0])
+        ):
             parsed.sheets.remove(empty)
         if len(filled) < 2:
             continue
@@ -223,7 +226,7 @@ def _one_sheet_per_return(parsed: ParsedFile) -> None:
             sheet.rows.problems.append(
                 _problem("several_sheets", sheet.rows.sheet, code=sheet.spec_code, sheets=names)
             )
-            sheet.status = "rejected"
+            sheet.status = SheetStatus.REJECTED
 
 
 MAX_MERGED = 10_000
@@ -249,9 +252,11 @@ def _settle_empty_sheets(
     """An empty sheet means what its spec's `nil:` says (worded in `nil_rule`), once the file
     shows it was filled at all: a blank template sent back by mistake is "nothing filled",
     not a handful of nil returns."""
-    filled = any(s.status in ("pending", "rejected") or s.nil for s in parsed.sheets)
+    filled = any(
+        s.status in (SheetStatus.PENDING, SheetStatus.REJECTED) or s.nil for s in parsed.sheets
+    )
     for sheet in parsed.sheets:
-        if sheet.status != "empty":
+        if sheet.status != SheetStatus.EMPTY:
             if sheet.nil and sheet.rows.excel_rows:  # «no data» chosen, rows typed: rows count
                 sheet.rows.problems.append(_problem("nil_with_rows", sheet.rows.sheet))
             sheet.nil = False
@@ -261,7 +266,7 @@ def _settle_empty_sheets(
         if not filled:
             continue
         if (marked and spec.nil != "never") or spec.nil == "empty_sheet":
-            sheet.status, sheet.nil, sheet.marked = "accepted", True, marked
+            sheet.status, sheet.nil, sheet.marked = SheetStatus.ACCEPTED, True, marked
             continue
         rule = RULE[spec.nil]
         problem = _problem(
@@ -276,4 +281,4 @@ def _settle_empty_sheets(
         problem.row = first_rows[spec.code]
         problem.cell = f"A{problem.row}"
         sheet.rows.problems.append(problem)
-        sheet.status = "rejected"
+        sheet.status = SheetStatus.REJECTED

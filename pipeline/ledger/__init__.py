@@ -26,6 +26,7 @@ from pipeline.ledger.records import (  # noqa: F401  the ledger's API, one impor
     stored_problems,
     submissions_in_order,
 )
+from pipeline.specs.statuses import SheetStatus
 
 Migration = str | Callable[[sqlite3.Connection], None]
 
@@ -351,13 +352,13 @@ def insert_submission(
     `stored` is the sheet's rows from `encode_rows` (None for a rejected sheet).
     """
     status = sub["status"]
-    if status == "accepted":
+    if status == SheetStatus.ACCEPTED:
         latest = conn.execute(
             "SELECT MAX(received_at) FROM submissions WHERE bin = ? AND return_code = ? AND status = 'accepted'",
             (sub["bin"], sub["return_code"]),
         ).fetchone()[0]
         if latest is not None and latest > sub["received_at"]:
-            status = "superseded"
+            status = SheetStatus.SUPERSEDED
         elif latest is not None:
             conn.execute(
                 "UPDATE submissions SET status = 'superseded' WHERE bin = ? AND return_code = ? AND status = 'accepted'",
@@ -380,7 +381,7 @@ def insert_submission(
         ),
     )
     submission_id = cur.lastrowid
-    if stored is not None and sub["status"] == "accepted":
+    if stored is not None and sub["status"] == SheetStatus.ACCEPTED:
         conn.execute("INSERT INTO sheet_rows VALUES (?,?,?)", (submission_id, *stored))
     return submission_id
 

@@ -31,7 +31,7 @@ def write_charts(
     for i, state in enumerate(STATES[:4]):
         chart.add_series(
             {
-                "name": STATE_TEXT[state],
+                "name": STATE_TEXT[state].both,
                 "categories": [complete, complete_top + 1, 0, complete_top + types, 0],
                 "values": [
                     complete,

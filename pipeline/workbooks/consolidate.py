@@ -20,6 +20,7 @@ from pipeline.files.xlsxout import Writer as _Writer
 from pipeline.specs import layout as L
 from pipeline.specs.plan import read_plan
 from pipeline.specs.returns import ReturnSpec
+from pipeline.specs.statuses import ReturnStatus
 from pipeline.specs.workspace import Workspace
 from pipeline.workbooks.charts import write_charts
 from pipeline.workbooks.frames import Consolidated
@@ -45,12 +46,12 @@ def output_path(ws: Workspace, with_personal_data: bool) -> Path:
 
 # the colour of each state of a return, by its code: rewording a state keeps its colour
 STATE_COLOUR = {
-    "missing": "#F8CBAD",
-    "rejected": "#FFC7CE",
-    "late": "#FFEB9C",
-    "accepted": "#C6EFCE",
+    ReturnStatus.MISSING: "#F8CBAD",
+    ReturnStatus.REJECTED: "#FFC7CE",
+    ReturnStatus.LATE: "#FFEB9C",
+    ReturnStatus.ACCEPTED: "#C6EFCE",
 }
-NIL_COLOUR = {"accepted": "#DDEBF7", "late": "#FFEB9C"}
+NIL_COLOUR = {ReturnStatus.ACCEPTED: "#DDEBF7", ReturnStatus.LATE: "#FFEB9C"}
 
 KIND = {"integer": "num", "decimal": "num", "date": "date"}
 
@@ -172,9 +173,11 @@ def _completeness(w: _Writer, ws: Workspace, data: Consolidated) -> int:
     rows = []
     for org in ws.organisations:
         per = data.states[org.bin]
-        applicable = [s for s in per.values() if s.state != "not_applicable"]
+        applicable = [s for s in per.values() if s.state != ReturnStatus.NOT_APPLICABLE]
         on_time = (
-            sum(s.state == "accepted" for s in applicable) / len(applicable) if applicable else 0
+            sum(s.state == ReturnStatus.ACCEPTED for s in applicable) / len(applicable)
+            if applicable
+            else 0
         )
         rows.append(
             [org.bin, org.name.ru, ws.campaign.org_types[org.type].ru]
@@ -185,14 +188,14 @@ def _completeness(w: _Writer, ws: Workspace, data: Consolidated) -> int:
     widths = [14, 34, 26] + [16] * len(codes) + [12]
     sheet = w.table(SHEETS["complete"], headers, rows, widths, kinds)
     last = len(rows)
-    colours = {STATE_TEXT[s]: c for s, c in STATE_COLOUR.items()}  # keyed by state code
-    colours |= {NIL_TEXT[s]: c for s, c in NIL_COLOUR.items()}
+    colours = {STATE_TEXT[s].both: c for s, c in STATE_COLOUR.items()}  # keyed by state code
+    colours |= {NIL_TEXT[s].both: c for s, c in NIL_COLOUR.items()}
     w.colour_text(sheet, 1, 3, last, 2 + len(codes), colours)
     top = last + 3
     stats = summary(ws, data.states)
     heads = (
         ["Ұйым түрі / Тип организации"]
-        + [STATE_TEXT[s] for s in STATES]
+        + [STATE_TEXT[s].both for s in STATES]
         + ["оның ішінде нөлдік есептер / в т.ч. нулевые отчёты", "Тапсыру деңгейі / Уровень сдачи"]
     )
     w.heads(sheet, top, heads, widths[: len(heads)] + [16] * max(0, len(heads) - len(widths)))
@@ -281,8 +284,10 @@ def _indicators_sheet(
 def _risk_map(w: _Writer, ws: Workspace, wide: pd.DataFrame, data: Consolidated) -> None:
     availability = {}
     for org in ws.organisations:
-        per = [s for s in data.states[org.bin].values() if s.state != "not_applicable"]
-        got = sum(s.state in ("accepted", "late") for s in per)  # timeliness has its own sheet
+        per = [s for s in data.states[org.bin].values() if s.state != ReturnStatus.NOT_APPLICABLE]
+        got = sum(
+            s.state in (ReturnStatus.ACCEPTED, ReturnStatus.LATE) for s in per
+        )  # timeliness has its own sheet
         availability[org.bin] = round(got / len(per), 4) if per else None
     headers = (
         [L.BIN_LABEL.both, L.ORG_LABEL.both, "Түрі / Тип"]

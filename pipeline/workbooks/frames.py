@@ -9,6 +9,7 @@ import pandas as pd
 
 from pipeline import ledger
 from pipeline.specs.returns import ReturnSpec
+from pipeline.specs.statuses import ReturnStatus
 from pipeline.specs.workspace import Workspace
 from pipeline.workbooks.status import ReturnState, return_states
 
@@ -35,7 +36,7 @@ class Consolidated:
             (b, c)
             for b, per in self.states.items()
             for c, s in per.items()
-            if s.state in ("accepted", "late")
+            if s.state in (ReturnStatus.ACCEPTED, ReturnStatus.LATE)
         }
 
 

@@ -31,6 +31,7 @@ from pipeline.core.errors import MailError
 from pipeline.core.messages import render
 from pipeline.core.progress import Progress, silent
 from pipeline.core.translit import to_ascii
+from pipeline.specs.statuses import ReturnStatus
 from pipeline.specs.workspace import Workspace
 from pipeline.workbooks.status import return_states
 from pipeline.workbooks.templates import template_name
@@ -148,7 +149,7 @@ def plan_reminders(ws: Workspace, conn: sqlite3.Connection, today: dt.date) -> l
         pending = [
             (code, s.state)
             for code, s in states[org.bin].items()
-            if s.state in ("missing", "rejected")
+            if s.state in (ReturnStatus.MISSING, ReturnStatus.REJECTED)
         ]
         if not pending or not org.email:
             continue

@@ -12,22 +12,24 @@ from collections import Counter
 from dataclasses import dataclass
 
 from pipeline import ledger
+from pipeline.core.text import Text
 from pipeline.specs.nil_rule import NIL_STATE
+from pipeline.specs.statuses import ReturnStatus, SheetStatus
 from pipeline.specs.workspace import Workspace
 
-STATES = ("accepted", "late", "rejected", "missing", "not_applicable")
+STATES = tuple(ReturnStatus)
 STATE_TEXT = {
-    "accepted": "уақытында / в срок",
-    "late": "кешікті / с опозданием",
-    "rejected": "қатемен / с ошибками",
-    "missing": "жоқ / нет",
-    "not_applicable": "—",
+    ReturnStatus.ACCEPTED: Text("уақытында", "в срок"),
+    ReturnStatus.LATE: Text("кешікті", "с опозданием"),
+    ReturnStatus.REJECTED: Text("қатемен", "с ошибками"),
+    ReturnStatus.MISSING: Text("жоқ", "нет"),
+    ReturnStatus.NOT_APPLICABLE: Text("—", "—"),
 }
 
 # a nil return accepted on time or late, as people read it
 NIL_TEXT = {
-    "accepted": f"{NIL_STATE.kk} / {NIL_STATE.ru}",
-    "late": f"кешікті, {NIL_STATE.kk} / с опозданием, {NIL_STATE.ru}",
+    ReturnStatus.ACCEPTED: NIL_STATE,
+    ReturnStatus.LATE: Text(f"кешікті, {NIL_STATE.kk}", f"с опозданием, {NIL_STATE.ru}"),
 }
 
 
@@ -45,8 +47,8 @@ class ReturnState:
     def text(self) -> str:
         """The state as people read it, a nil return named as such (status, workbook)."""
         if self.nil and self.state in NIL_TEXT:
-            return NIL_TEXT[self.state]
-        return STATE_TEXT[self.state]
+            return NIL_TEXT[self.state].both
+        return STATE_TEXT[self.state].both
 
 
 def return_states(conn: sqlite3.Connection, ws: Workspace) -> dict[str, dict[str, ReturnState]]:
@@ -58,9 +60,9 @@ def return_states(conn: sqlite3.Connection, ws: Workspace) -> dict[str, dict[str
     for sub in subs:
         key = (sub["bin"], sub["return_code"])
         first.setdefault(key, sub)
-        if sub["status"] == "accepted":
+        if sub["status"] == SheetStatus.ACCEPTED:
             current[key] = sub
-        elif sub["status"] == "rejected":
+        elif sub["status"] == SheetStatus.REJECTED:
             rejected[key] = sub
     out: dict[str, dict[str, ReturnState]] = {}
     for org in ws.organisations:
@@ -68,14 +70,14 @@ def return_states(conn: sqlite3.Connection, ws: Workspace) -> dict[str, dict[str
         for code, spec in ws.collected.items():
             key = (org.bin, code)
             if org.type not in spec.applies_to:
-                states[code] = ReturnState("not_applicable")
+                states[code] = ReturnState(ReturnStatus.NOT_APPLICABLE)
             elif key in current:
                 sub = current[key]
                 late = dt.datetime.fromisoformat(
                     first[key]["received_at"]
                 ).date() > ws.campaign.deadline(code)
                 states[code] = ReturnState(
-                    "late" if late else "accepted",
+                    ReturnStatus.LATE if late else ReturnStatus.ACCEPTED,
                     sub["received_at"],
                     sub["original_name"],
                     sub["sha256"],
@@ -86,7 +88,7 @@ def return_states(conn: sqlite3.Connection, ws: Workspace) -> dict[str, dict[str
             elif key in rejected:
                 sub = rejected[key]
                 states[code] = ReturnState(
-                    "rejected",
+                    ReturnStatus.REJECTED,
                     sub["received_at"],
                     sub["original_name"],
                     sub["sha256"],
@@ -94,7 +96,7 @@ def return_states(conn: sqlite3.Connection, ws: Workspace) -> dict[str, dict[str
                     sub["error_count"],
                 )
             else:
-                states[code] = ReturnState("missing")
+                states[code] = ReturnState(ReturnStatus.MISSING)
         out[org.bin] = states
     return out
 
@@ -109,8 +111,8 @@ def summary(
         for org in ws.organisations:
             if org.type == org_type:
                 counts.update(s.state for s in states[org.bin].values())
-        applicable = sum(counts[s] for s in STATES if s != "not_applicable")
-        received = counts["accepted"] + counts["late"]
+        applicable = sum(counts[s] for s in STATES if s != ReturnStatus.NOT_APPLICABLE)
+        received = counts[ReturnStatus.ACCEPTED] + counts[ReturnStatus.LATE]
         nil = sum(
             s.nil
             for org in ws.organisations
@@ -122,7 +124,9 @@ def summary(
             "nil": nil,
             "applicable": applicable,
             "rate": round(received / applicable, 4) if applicable else 0.0,
-            "on_time_rate": round(counts["accepted"] / applicable, 4) if applicable else 0.0,
+            "on_time_rate": round(counts[ReturnStatus.ACCEPTED] / applicable, 4)
+            if applicable
+            else 0.0,
         }
     return result
 
