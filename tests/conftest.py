@@ -58,7 +58,7 @@ def orgs() -> list[Organisation]:
 
 
 @pytest.fixture
-def ws(tmp_path: Path, orgs) -> Workspace:
+def workspace(tmp_path: Path, orgs) -> Workspace:
     paths = Paths(tmp_path)
     paths.campaign_dir.mkdir()
     shutil.copy(shipped_schemas() / "campaign-2023.yaml", paths.campaign_file)

@@ -27,15 +27,15 @@ def make_bin(serial: int) -> str:
     raise AssertionError("no valid BIN")
 
 
-def template_for(ws: Workspace, org: Organisation) -> Path:
-    path = ws.paths.outbox / "templates" / template_name(org, ws.campaign)
+def template_for(workspace: Workspace, org: Organisation) -> Path:
+    path = workspace.paths.outbox / "templates" / template_name(org, workspace.campaign)
     if not path.exists():
-        write_template(path, org, ws.campaign, ws.specs)
+        write_template(path, org, workspace.campaign, workspace.specs)
     return path
 
 
 def fill(
-    ws: Workspace,
+    workspace: Workspace,
     org: Organisation,
     rows: dict[str, list[dict]],
     name: str,
@@ -49,26 +49,29 @@ def fill(
     (`nil: never`: the staff list and the checklists) get plain valid answers, and those
     whose nil return is the yellow mark (`nil: mark`) get the mark, unless `rows` names them.
     """
-    book = openpyxl.load_workbook(template_for(ws, org))
+    book = openpyxl.load_workbook(template_for(workspace, org))
     if complete:
-        rows = {**required_answers(ws, org), **rows}
-        nil = (*nil, *(c for c, s in ws.collected.items() if s.nil == "mark" and c not in rows))
+        rows = {**required_answers(workspace, org), **rows}
+        nil = (
+            *nil,
+            *(c for c, s in workspace.collected.items() if s.nil == "mark" and c not in rows),
+        )
     for code, items in rows.items():
-        spec = ws.specs[code]
+        spec = workspace.specs[code]
         sheet = book[spec.sheet]
         for r, row in enumerate(items):
             for c, key in enumerate(spec.keys, start=1):
                 if key in row and row[key] is not None:
                     sheet.cell(L.FIRST_DATA_ROW + r, c).value = row[key]
     for code in nil:
-        book[ws.specs[code].sheet].cell(L.NIL_ROW, 2).value = L.NIL_YES.both
-    target = ws.paths.inbox / name
+        book[workspace.specs[code].sheet].cell(L.NIL_ROW, 2).value = L.NIL_YES.both
+    target = workspace.paths.inbox / name
     book.save(target)
     os.utime(target, (received.timestamp(), received.timestamp()))
     return target
 
 
-def required_answers(ws: Workspace, org: Organisation) -> dict[str, list[dict]]:
+def required_answers(workspace: Workspace, org: Organisation) -> dict[str, list[dict]]:
     """Plain valid answers, of an organisation with no finding, for every sheet of its
     template that cannot be empty."""
     checklist = {
@@ -80,7 +83,7 @@ def required_answers(ws: Workspace, org: Organisation) -> dict[str, list[dict]]:
         },
     }
     out = {}
-    for code, spec in ws.collected.items():
+    for code, spec in workspace.collected.items():
         if spec.nil != "never" or org.type not in spec.applies_to:
             continue
         if code == "1.1":
@@ -158,8 +161,8 @@ def by_name(outcomes):
     return {o.name: o for o in outcomes}
 
 
-def db(ws):
+def db(workspace):
     """The ledger opened as a plain SQLite file, as a person inspecting it would."""
-    conn = sqlite3.connect(ws.paths.ledger)
+    conn = sqlite3.connect(workspace.paths.ledger)
     conn.row_factory = sqlite3.Row
     return conn

@@ -41,20 +41,20 @@ pytestmark = pytest.mark.slow  # end to end: commands, workbooks read back, Libr
 NOV_10 = dt.datetime(2023, 11, 10, 10, 0)
 
 
-def states_of(ws, bin_):
-    conn = sqlite3.connect(ws.paths.ledger)
+def states_of(workspace, bin_):
+    conn = sqlite3.connect(workspace.paths.ledger)
     conn.row_factory = sqlite3.Row
     try:
-        return return_states(conn, ws)[bin_]
+        return return_states(conn, workspace)[bin_]
     finally:
         conn.close()
 
 
-def reminder_for(ws, org, today=dt.date(2023, 11, 20)):
-    conn = sqlite3.connect(ws.paths.ledger)
+def reminder_for(workspace, org, today=dt.date(2023, 11, 20)):
+    conn = sqlite3.connect(workspace.paths.ledger)
     conn.row_factory = sqlite3.Row
     try:
-        return next((m for m in plan_reminders(ws, conn, today) if m.bin == org.bin), None)
+        return next((m for m in plan_reminders(workspace, conn, today) if m.bin == org.bin), None)
     finally:
         conn.close()
 
@@ -62,32 +62,34 @@ def reminder_for(ws, org, today=dt.date(2023, 11, 20)):
 # --- 1. nil returns --------------------------------------------------------------------
 
 
-def test_sheet_left_empty_as_its_note_says_is_a_nil_return_not_missing(ws, orgs):
+def test_sheet_left_empty_as_its_note_says_is_a_nil_return_not_missing(workspace, orgs):
     school = orgs[0]
-    fill(ws, school, {"1.4": [good_14()]}, "school.xlsx", received=NOV_10)
-    [outcome] = ingest(ws)
+    fill(workspace, school, {"1.4": [good_14()]}, "school.xlsx", received=NOV_10)
+    [outcome] = ingest(workspace)
     assert outcome.status == "accepted" and outcome.errors == 0
     assert set(outcome.nil) == {"1.2", "1.3", "1.5", "1.6", "1.7"}
     assert outcome.as_json()["nil"] == outcome.nil
     assert [p for p in outcome.problems if p.severity == "warning"] == []  # no noise
-    state = states_of(ws, school.bin)["1.2"]
+    state = states_of(workspace, school.bin)["1.2"]
     assert (state.state, state.nil, state.rows) == ("accepted", True, 0)
     assert state.text == "нөлдік есеп / нулевой отчёт"
-    data = status_json(ws, {school.bin: states_of(ws, school.bin)} | _others(ws, orgs[1:]))
+    data = status_json(
+        workspace, {school.bin: states_of(workspace, school.bin)} | _others(workspace, orgs[1:])
+    )
     mine = next(o for o in data["organisations"] if o["bin"] == school.bin)
     assert mine["returns"]["1.2"] == "accepted" and "1.2" in mine["nil"]
     assert data["summary"]["general_secondary"]["nil"] == 5
-    assert reminder_for(ws, school) is None  # nothing missing: no reminder
+    assert reminder_for(workspace, school) is None  # nothing missing: no reminder
 
 
-def _others(ws, orgs):
-    return {o.bin: states_of(ws, o.bin) for o in orgs}
+def _others(workspace, orgs):
+    return {o.bin: states_of(workspace, o.bin) for o in orgs}
 
 
-def test_nil_return_is_named_in_status_workbook_and_reference(ws, orgs):
-    fill(ws, orgs[0], {"1.4": [good_14()]}, "school.xlsx", received=NOV_10)
+def test_nil_return_is_named_in_status_workbook_and_reference(workspace, orgs):
+    fill(workspace, orgs[0], {"1.4": [good_14()]}, "school.xlsx", received=NOV_10)
     runner = CliRunner()
-    root = ["--root", str(ws.paths.root)]
+    root = ["--root", str(workspace.paths.root)]
     said = runner.invoke(main, [*root, "ingest"]).output
     assert (
         "Нөлдік есеп (кезеңде деректер жоқ) ретінде қабылданды: 1.2, 1.3, 1.5, 1.6, 1.7. / "
@@ -99,7 +101,7 @@ def test_nil_return_is_named_in_status_workbook_and_reference(ws, orgs):
     assert line.split()[-9:] == ["✓", "0", "0", "✓", "0", "0", "0", "✓", "✓"]
     result = runner.invoke(main, [*root, "consolidate"])
     assert result.exit_code == 0, result.output
-    book = openpyxl.load_workbook(next(ws.paths.outbox.glob("consolidated-*.xlsx")))
+    book = openpyxl.load_workbook(next(workspace.paths.outbox.glob("consolidated-*.xlsx")))
     cells = {c.value for row in book["Толықтық-Полнота"].iter_rows() for c in row if c.value}
     assert "нөлдік есеп / нулевой отчёт" in cells
     assert "оның ішінде нөлдік есептер / в т.ч. нулевые отчёты" in cells
@@ -108,7 +110,7 @@ def test_nil_return_is_named_in_status_workbook_and_reference(ws, orgs):
     text = {
         lang: "\n".join(p.text for p in Document(path).paragraphs)
         for lang in ("kk", "ru")
-        for path in (ws.paths.outbox / "report").glob(f"3.1-*{lang}.docx")
+        for path in (workspace.paths.outbox / "report").glob(f"3.1-*{lang}.docx")
     }
     assert (
         "Нулевые отчёты (данных за период нет) представили: по пункту 1.2 — 1 организация"
@@ -119,10 +121,10 @@ def test_nil_return_is_named_in_status_workbook_and_reference(ws, orgs):
     )
 
 
-def test_empty_staff_list_is_an_error_that_says_what_to_fill(ws, orgs):
+def test_empty_staff_list_is_an_error_that_says_what_to_fill(workspace, orgs):
     school = orgs[0]
-    fill(ws, school, {"1.1": [], "1.4": [good_14()]}, "school.xlsx", received=NOV_10)
-    [outcome] = ingest(ws)
+    fill(workspace, school, {"1.1": [], "1.4": [good_14()]}, "school.xlsx", received=NOV_10)
+    [outcome] = ingest(workspace)
     assert outcome.returns["1.1"] == "rejected" and outcome.status == "partial"
     [problem] = [p for p in outcome.problems if p.code == "empty_sheet"]
     assert problem.ru == (
@@ -132,57 +134,63 @@ def test_empty_staff_list_is_an_error_that_says_what_to_fill(ws, orgs):
     assert problem.kk.startswith("«1.1» парағы бос. Кезеңде жұмыс істеген әр қызметкерге")
     assert (problem.sheet, problem.cell) == ("1.1", "A10")
     assert outcome.feedback and Path(outcome.feedback).exists()  # the school is told
-    assert states_of(ws, school.bin)["1.1"].state == "rejected"
-    reminder = reminder_for(ws, school)
+    assert states_of(workspace, school.bin)["1.1"].state == "rejected"
+    reminder = reminder_for(workspace, school)
     assert "1.1 " in reminder.body and "с ошибками, нужно исправить" in reminder.body
     assert "1.2 " not in reminder.body
 
 
-def test_empty_checklist_is_an_error_too(ws, orgs):
-    fill(ws, orgs[0], {"2": []}, "school.xlsx", received=NOV_10)
-    [outcome] = ingest(ws)
+def test_empty_checklist_is_an_error_too(workspace, orgs):
+    fill(workspace, orgs[0], {"2": []}, "school.xlsx", received=NOV_10)
+    [outcome] = ingest(workspace)
     assert outcome.returns["2"] == "rejected"
     assert any(p.code == "empty_sheet" and p.sheet == "2.1-2.5" for p in outcome.problems)
 
 
-def test_return_whose_rule_is_the_yellow_mark_needs_it(ws, orgs):
-    fill(ws, orgs[0], {"1.4": []}, "unmarked.xlsx", received=NOV_10)
-    fill(ws, orgs[1], {}, "marked.xlsx", received=NOV_10, nil=("1.4",))
-    out = {o.name: o for o in ingest(ws)}
+def test_return_whose_rule_is_the_yellow_mark_needs_it(workspace, orgs):
+    fill(workspace, orgs[0], {"1.4": []}, "unmarked.xlsx", received=NOV_10)
+    fill(workspace, orgs[1], {}, "marked.xlsx", received=NOV_10, nil=("1.4",))
+    out = {o.name: o for o in ingest(workspace)}
     assert out["unmarked.xlsx"].returns["1.4"] == "rejected"
     [problem] = [p for p in out["unmarked.xlsx"].problems if p.code == "empty_sheet"]
     assert RULE["mark"].ru in problem.ru and "«Да, данных нет»" in problem.ru
     assert out["marked.xlsx"].returns["1.4"] == "accepted" and "1.4" in out["marked.xlsx"].nil
-    assert states_of(ws, orgs[0].bin)["1.4"].state == "rejected"
-    assert states_of(ws, orgs[1].bin)["1.4"].nil
-    assert "1.4 " in reminder_for(ws, orgs[0]).body
-    assert reminder_for(ws, orgs[1]) is None
+    assert states_of(workspace, orgs[0].bin)["1.4"].state == "rejected"
+    assert states_of(workspace, orgs[1].bin)["1.4"].nil
+    assert "1.4 " in reminder_for(workspace, orgs[0]).body
+    assert reminder_for(workspace, orgs[1]) is None
 
 
-def test_blank_template_sent_by_mistake_is_not_five_nil_returns(ws, orgs):
-    fill(ws, orgs[0], {}, "blank.xlsx", complete=False)
-    [outcome] = ingest(ws)
+def test_blank_template_sent_by_mistake_is_not_five_nil_returns(workspace, orgs):
+    fill(workspace, orgs[0], {}, "blank.xlsx", complete=False)
+    [outcome] = ingest(workspace)
     assert outcome.status == "rejected" and outcome.nil == []
     assert [p.code for p in outcome.problems] == ["nothing_filled"]
-    assert states_of(ws, orgs[0].bin)["1.2"].state == "missing"
+    assert states_of(workspace, orgs[0].bin)["1.2"].state == "missing"
 
 
-def test_empty_sheet_in_a_later_file_does_not_wipe_out_rows_sent_before(ws, orgs):
+def test_empty_sheet_in_a_later_file_does_not_wipe_out_rows_sent_before(workspace, orgs):
     measure = good_12()
-    fill(ws, orgs[0], {"1.2": [measure]}, "first.xlsx", received=NOV_10)
-    ingest(ws)
-    fill(ws, orgs[0], {"1.1": [good_11()]}, "second.xlsx", received=NOV_10 + dt.timedelta(days=2))
-    [outcome] = ingest(ws)
+    fill(workspace, orgs[0], {"1.2": [measure]}, "first.xlsx", received=NOV_10)
+    ingest(workspace)
+    fill(
+        workspace,
+        orgs[0],
+        {"1.1": [good_11()]},
+        "second.xlsx",
+        received=NOV_10 + dt.timedelta(days=2),
+    )
+    [outcome] = ingest(workspace)
     assert "1.2" not in outcome.nil
     [notice] = [p for p in outcome.problems if p.code == "nil_kept_earlier"]
     assert "10.11.2023" in notice.ru and "сохранены" in notice.ru
-    state = states_of(ws, orgs[0].bin)["1.2"]
+    state = states_of(workspace, orgs[0].bin)["1.2"]
     assert (state.rows, state.nil, state.file) == (1, False, "first.xlsx")
 
 
-def test_the_rule_reads_the_same_on_the_sheet_the_instruction_and_the_message(ws, orgs):
-    book = openpyxl.load_workbook(template_for(ws, orgs[0]))
-    for spec in ws.collected.values():
+def test_the_rule_reads_the_same_on_the_sheet_the_instruction_and_the_message(workspace, orgs):
+    book = openpyxl.load_workbook(template_for(workspace, orgs[0]))
+    for spec in workspace.collected.values():
         sheet = book[spec.sheet]
         note = sheet.cell(L.DESCRIPTION_ROW, 1).value
         assert RULE[spec.nil].kk in note and RULE[spec.nil].ru in note, spec.code
@@ -204,19 +212,19 @@ def test_the_rule_reads_the_same_on_the_sheet_the_instruction_and_the_message(ws
     assert "Листы 1.1, 1.8, 2.1-2.5: заполнение обязательно, пустой лист не принимается." in (
         instruction
     )
-    assert "Если мер не было" not in "".join(s.description.ru for s in ws.specs.values())
+    assert "Если мер не было" not in "".join(s.description.ru for s in workspace.specs.values())
 
 
 # --- 2. date windows -------------------------------------------------------------------
 
 
-def test_check_date_after_the_period_is_accepted_up_to_the_day_the_file_was_sent(ws, orgs):
+def test_check_date_after_the_period_is_accepted_up_to_the_day_the_file_was_sent(workspace, orgs):
     rows = [
         {**good_11(make_iin(1)), "checked_on": dt.datetime(2023, 11, 10)},
         {**good_11(make_iin(2)), "checked_on": dt.datetime(2023, 11, 20)},
     ]
-    fill(ws, orgs[0], {"1.1": rows}, "staff.xlsx", received=dt.datetime(2023, 11, 12, 9, 0))
-    [outcome] = ingest(ws)
+    fill(workspace, orgs[0], {"1.1": rows}, "staff.xlsx", received=dt.datetime(2023, 11, 12, 9, 0))
+    [outcome] = ingest(workspace)
     [problem] = [p for p in outcome.problems if p.severity == "error"]
     assert (problem.code, problem.cell) == ("date_after_received", "E11")
     assert problem.ru == (
@@ -226,15 +234,15 @@ def test_check_date_after_the_period_is_accepted_up_to_the_day_the_file_was_sent
     assert problem.kk.startswith("20.11.2023 күні файл жіберілген күннен (12.11.2023) кейін")
 
 
-def test_check_date_before_the_period_and_event_dates_outside_it_are_errors(ws, orgs):
+def test_check_date_before_the_period_and_event_dates_outside_it_are_errors(workspace, orgs):
     measure = {**good_12(), "order_date": dt.datetime(2023, 11, 5)}  # after the school year
     early = {
         **good_11(),
         "checked_on": dt.datetime(2022, 5, 1),
         "hired_on": dt.datetime(2030, 1, 1),
     }
-    fill(ws, orgs[0], {"1.1": [early], "1.2": [measure]}, "a.xlsx", received=NOV_10)
-    [outcome] = ingest(ws)
+    fill(workspace, orgs[0], {"1.1": [early], "1.2": [measure]}, "a.xlsx", received=NOV_10)
+    [outcome] = ingest(workspace)
     codes = {(p.sheet, p.column_key): p.code for p in outcome.problems if p.severity == "error"}
     assert codes == {
         ("1.1", "checked_on"): "date_before_period",
@@ -243,8 +251,8 @@ def test_check_date_before_the_period_and_event_dates_outside_it_are_errors(ws, 
     }
 
 
-def test_template_validation_uses_the_same_window(ws, orgs):
-    book = openpyxl.load_workbook(template_for(ws, orgs[0]))
+def test_template_validation_uses_the_same_window(workspace, orgs):
+    book = openpyxl.load_workbook(template_for(workspace, orgs[0]))
     rules = {str(v.sqref).split(":")[0]: v for v in book["1.1"].data_validations.dataValidation}
     checked = rules["E10"]  # 1.1 checked_on: from the period start up to today
     assert checked.type == "date" and checked.formula2 == "TODAY()"
@@ -266,36 +274,36 @@ def test_template_validation_uses_the_same_window(ws, orgs):
         (complete_id("99124000001"), "bin_not_iin", "это БИН, а не ИИН"),
     ],
 )
-def test_iin_that_encodes_no_possible_employee_is_a_cell_error(ws, orgs, iin, code, words):
+def test_iin_that_encodes_no_possible_employee_is_a_cell_error(workspace, orgs, iin, code, words):
     assert iin is not None
-    fill(ws, orgs[0], {"1.1": [good_11(iin)]}, "staff.xlsx", received=NOV_10)
-    [outcome] = ingest(ws)
+    fill(workspace, orgs[0], {"1.1": [good_11(iin)]}, "staff.xlsx", received=NOV_10)
+    [outcome] = ingest(workspace)
     [problem] = [p for p in outcome.problems if p.severity == "error"]
     assert (problem.code, problem.cell) == (code, "A10")
     assert words in problem.ru and iin in problem.ru and "ЖСН" in problem.kk
 
 
-def test_bin_structure_in_the_registry(ws, orgs, tmp_path):
+def test_bin_structure_in_the_registry(workspace, orgs, tmp_path):
     iin = make_iin(3)
     wrong = complete_id("99120000001")  # a valid checksum, 5th digit 0: no legal entity
     path = tmp_path / "organisations.xlsx"
     bad = [dataclasses.replace(orgs[0], bin=iin), dataclasses.replace(orgs[1], bin=wrong)]
-    write_registry(path, bad, ws.campaign.org_types)
+    write_registry(path, bad, workspace.campaign.org_types)
     with pytest.raises(ConfigError) as caught:
-        load_registry(path, ws.campaign.org_types)
+        load_registry(path, workspace.campaign.org_types)
     text = str(caught.value)
     assert "это ИИН, а не БИН" in text and "бұл БСН емес, ЖСН" in text
     assert "5-я цифра БИН (вид юридического лица) должна быть 4, 5 или 6" in text
 
 
-def test_iin_where_the_template_names_the_bin_is_said_so(ws, orgs):
-    path = fill(ws, orgs[0], {"1.4": [good_14()]}, "school.xlsx", received=NOV_10)
+def test_iin_where_the_template_names_the_bin_is_said_so(workspace, orgs):
+    path = fill(workspace, orgs[0], {"1.4": [good_14()]}, "school.xlsx", received=NOV_10)
     book = openpyxl.load_workbook(path)
     del book[IDENTITY_SHEET]  # no hidden witness: the sheets' BIN cells decide
-    for spec in ws.collected.values():
+    for spec in workspace.collected.values():
         book[spec.sheet].cell(L.BIN_ROW, 2).value = make_iin(4)
     book.save(path)
-    [outcome] = ingest(ws)
+    [outcome] = ingest(workspace)
     codes = [p.code for p in outcome.problems]
     assert "iin_not_bin" in codes and "unknown_organisation" in codes
 
@@ -318,56 +326,58 @@ def test_vectorised_structure_check_agrees_with_the_one_value_check():
 # --- 4. mail says only what is still true ----------------------------------------------
 
 
-def test_no_correction_mail_for_a_return_accepted_since(ws, orgs):
+def test_no_correction_mail_for_a_return_accepted_since(workspace, orgs):
     first = {**good_11(), "position": None}
     fill(
-        ws,
+        workspace,
         orgs[0],
         {"1.1": [first], "1.4": [{**good_14(), "late": 99}]},
         "v1.xlsx",
         received=NOV_10,
     )
-    ingest(ws)
+    ingest(workspace)
     fill(
-        ws,
+        workspace,
         orgs[0],
         {"1.1": [good_11()]},
         "v2.xlsx",
         received=NOV_10 + dt.timedelta(days=1),
         complete=False,  # 1.1 corrected alone; 1.4 left as it was
     )
-    ingest(ws)
-    conn = sqlite3.connect(ws.paths.ledger)
+    ingest(workspace)
+    conn = sqlite3.connect(workspace.paths.ledger)
     conn.row_factory = sqlite3.Row
-    [only] = [m for m in plan_feedback(ws, conn) if "v1.xlsx" in m.body]
+    [only] = [m for m in plan_feedback(workspace, conn) if "v1.xlsx" in m.body]
     assert "; ещё нужно исправить отчёт: 1.4." in only.body and "1.1" not in only.body
     assert "; әлі түзетілуі керек есеп: 1.4." in only.body
-    fill(ws, orgs[0], {"1.4": [good_14()]}, "v3.xlsx", received=NOV_10 + dt.timedelta(days=2))
-    ingest(ws)
-    assert [m.body for m in plan_feedback(ws, conn) if "v1.xlsx" in m.body] == []
+    fill(
+        workspace, orgs[0], {"1.4": [good_14()]}, "v3.xlsx", received=NOV_10 + dt.timedelta(days=2)
+    )
+    ingest(workspace)
+    assert [m.body for m in plan_feedback(workspace, conn) if "v1.xlsx" in m.body] == []
     conn.close()
 
 
-def test_dry_run_replaces_the_drafts_of_its_kind_and_keeps_the_earlier_set(ws, orgs):
-    fill(ws, orgs[0], {"1.1": [good_11()]}, "a.xlsx", received=NOV_10, complete=False)
-    ingest(ws)  # 1.4 left empty without its mark, checklists empty: rejected
-    run_mail(ws, "reminders", today=dt.date(2023, 11, 14))
-    folder = ws.paths.outbox / "mail" / "reminders"
+def test_dry_run_replaces_the_drafts_of_its_kind_and_keeps_the_earlier_set(workspace, orgs):
+    fill(workspace, orgs[0], {"1.1": [good_11()]}, "a.xlsx", received=NOV_10, complete=False)
+    ingest(workspace)  # 1.4 left empty without its mark, checklists empty: rejected
+    run_mail(workspace, "reminders", today=dt.date(2023, 11, 14))
+    folder = workspace.paths.outbox / "mail" / "reminders"
     before = {p.name: p.read_bytes() for p in folder.glob("*.eml")}
     assert len(before) == 3
     fill(
-        ws,
+        workspace,
         orgs[0],
         {"1.4": [good_14()]},
         "b.xlsx",
         received=NOV_10 + dt.timedelta(days=1),
         complete=False,
     )
-    ingest(ws)
-    run_mail(ws, "reminders", today=dt.date(2023, 11, 20))
+    ingest(workspace)
+    run_mail(workspace, "reminders", today=dt.date(2023, 11, 20))
     drafts = list(folder.glob("*.eml"))
     assert len(drafts) == 3 and not set(before) & {p.name for p in drafts}
-    [earlier] = list((ws.paths.outbox / "mail" / "earlier").iterdir())
+    [earlier] = list((workspace.paths.outbox / "mail" / "earlier").iterdir())
     assert earlier.name.startswith("reminders-")
     assert {p.name: p.read_bytes() for p in earlier.glob("*.eml")} == before
     school = next(
@@ -379,16 +389,16 @@ def test_dry_run_replaces_the_drafts_of_its_kind_and_keeps_the_earlier_set(ws, o
     assert "1.8 " in body and "1.4 " not in body and "1.1 " not in body and "1.2 " not in body
 
 
-def test_template_mail_says_which_return_is_due_when_and_names_the_campaign(ws, orgs):
-    CliRunner().invoke(main, ["--root", str(ws.paths.root), "templates"])
-    message = next(m for m in plan_templates(ws) if m.bin == orgs[0].bin)
-    assert ws.campaign.code not in message.subject
+def test_template_mail_says_which_return_is_due_when_and_names_the_campaign(workspace, orgs):
+    CliRunner().invoke(main, ["--root", str(workspace.paths.root), "templates"])
+    message = next(m for m in plan_templates(workspace) if m.bin == orgs[0].bin)
+    assert workspace.campaign.code not in message.subject
     assert "Шаблон: внутренний анализ коррупционных рисков 2023 года" in message.subject
     assert "Үлгі: 2023 жылғы сыбайлас жемқорлық тәуекелдеріне ішкі талдау" in message.subject
-    title = ws.specs["1.1"].title.ru
+    title = workspace.specs["1.1"].title.ru
     assert f"  • 1.1. {title} — срок 15.11.2023" in message.body
-    assert f"  • 2. {ws.specs['2'].title.ru} — срок 30.11.2023" in message.body
-    assert f"  • 1.1. {ws.specs['1.1'].title.kk} — мерзімі 15.11.2023" in message.body
+    assert f"  • 2. {workspace.specs['2'].title.ru} — срок 30.11.2023" in message.body
+    assert f"  • 1.1. {workspace.specs['1.1'].title.kk} — мерзімі 15.11.2023" in message.body
 
 
 # --- 5. no command destroys a campaign ------------------------------------------------
@@ -417,16 +427,16 @@ def kept(before: dict[str, object], now: dict[str, object]) -> bool:
     )
 
 
-def test_demo_refuses_a_real_campaign_folder_and_deletes_nothing(ws, orgs):
-    fill(ws, orgs[0], {"1.4": [good_14()]}, "a.xlsx", received=NOV_10)
-    ingest(ws)
-    before = snapshot(ws.paths.root)
-    result = CliRunner().invoke(main, ["--root", str(ws.paths.root), "demo"])
+def test_demo_refuses_a_real_campaign_folder_and_deletes_nothing(workspace, orgs):
+    fill(workspace, orgs[0], {"1.4": [good_14()]}, "a.xlsx", received=NOV_10)
+    ingest(workspace)
+    before = snapshot(workspace.paths.root)
+    result = CliRunner().invoke(main, ["--root", str(workspace.paths.root), "demo"])
     assert result.exit_code == 2, result.output
     assert "здесь ничего удалять не будет" in result.output and "ештеңе өшірмейді" in result.output
     assert "Traceback" not in result.output
-    assert snapshot(ws.paths.root) == before
-    assert not (ws.paths.root / ".adal-made").exists()
+    assert snapshot(workspace.paths.root) == before
+    assert not (workspace.paths.root / ".adal-made").exists()
 
 
 def test_demo_refuses_a_ledger_elsewhere(tmp_path):
@@ -449,12 +459,12 @@ def test_demo_rebuilds_only_the_folder_it_made(tmp_path):
     assert "Листы 1.2, 1.3, 1.5, 1.6, 1.7: если данных за период нет, оставьте" in result.output
 
 
-def test_every_command_in_an_ingested_campaign_keeps_its_archive_and_ledger(ws, orgs):
-    fill(ws, orgs[0], {"1.1": [{**good_11(), "position": None}]}, "a.xlsx", received=NOV_10)
-    fill(ws, orgs[1], {"1.4": [good_14()]}, "b.xlsx", received=NOV_10)
-    ingest(ws)
-    root = ["--root", str(ws.paths.root)]
-    before = snapshot(ws.paths.root)
+def test_every_command_in_an_ingested_campaign_keeps_its_archive_and_ledger(workspace, orgs):
+    fill(workspace, orgs[0], {"1.1": [{**good_11(), "position": None}]}, "a.xlsx", received=NOV_10)
+    fill(workspace, orgs[1], {"1.4": [good_14()]}, "b.xlsx", received=NOV_10)
+    ingest(workspace)
+    root = ["--root", str(workspace.paths.root)]
+    before = snapshot(workspace.paths.root)
     runner = CliRunner()
     calls = [
         ["init"],
@@ -476,14 +486,14 @@ def test_every_command_in_an_ingested_campaign_keeps_its_archive_and_ledger(ws, 
     for call in calls:
         result = runner.invoke(main, [*root, *call])
         assert result.exit_code in (0, 2), (call, result.output)
-        assert kept(before, snapshot(ws.paths.root)), call
+        assert kept(before, snapshot(workspace.paths.root)), call
 
 
-def test_long_cyrillic_subject_keeps_its_spaces_in_the_mail(ws, orgs):
+def test_long_cyrillic_subject_keeps_its_spaces_in_the_mail(workspace, orgs):
     """Folded by the modern email API, «сыбайлас жемқорлық» arrived as «сыбайласжемқорлық»."""
-    CliRunner().invoke(main, ["--root", str(ws.paths.root), "templates"])
-    run_mail(ws, "templates")
-    for path in (ws.paths.outbox / "mail" / "templates").glob("*.eml"):
+    CliRunner().invoke(main, ["--root", str(workspace.paths.root), "templates"])
+    run_mail(workspace, "templates")
+    for path in (workspace.paths.outbox / "mail" / "templates").glob("*.eml"):
         parsed = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
         assert parsed["Subject"] == (
             "Үлгі: 2023 жылғы сыбайлас жемқорлық тәуекелдеріне ішкі талдау / "

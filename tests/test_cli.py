@@ -42,14 +42,14 @@ def test_init_then_templates_asks_to_fill_the_registry(tmp_path):
     )  # empty registry: say what to fill
 
 
-def test_ingest_and_status_json(ws, orgs):
-    fill(ws, orgs[0], {"1.4": [good_14()]}, "a.xlsx")
+def test_ingest_and_status_json(workspace, orgs):
+    fill(workspace, orgs[0], {"1.4": [good_14()]}, "a.xlsx")
     runner = CliRunner()
-    result = runner.invoke(main, ["--root", str(ws.paths.root), "ingest", "--json"])
+    result = runner.invoke(main, ["--root", str(workspace.paths.root), "ingest", "--json"])
     assert result.exit_code == 0, result.output
     files = json.loads(result.output)["files"]
     assert [(f["file"], f["status"], f["errors"]) for f in files] == [("a.xlsx", "accepted", 0)]
-    result = runner.invoke(main, ["--root", str(ws.paths.root), "status", "--json"])
+    result = runner.invoke(main, ["--root", str(workspace.paths.root), "status", "--json"])
     data = json.loads(result.output)
     school = next(o for o in data["organisations"] if o["bin"] == orgs[0].bin)
     assert school["type"] == "general_secondary"
@@ -66,12 +66,12 @@ def test_ingest_and_status_json(ws, orgs):
     }
 
 
-def test_received_option_judges_lateness(ws, orgs):
-    fill(ws, orgs[0], {"1.4": [good_14()]}, "a.xlsx")
+def test_received_option_judges_lateness(workspace, orgs):
+    fill(workspace, orgs[0], {"1.4": [good_14()]}, "a.xlsx")
     runner = CliRunner()
-    runner.invoke(main, ["--root", str(ws.paths.root), "ingest", "--received", "2023-11-20"])
+    runner.invoke(main, ["--root", str(workspace.paths.root), "ingest", "--received", "2023-11-20"])
     data = json.loads(
-        runner.invoke(main, ["--root", str(ws.paths.root), "status", "--json"]).output
+        runner.invoke(main, ["--root", str(workspace.paths.root), "status", "--json"]).output
     )
     school = next(o for o in data["organisations"] if o["bin"] == orgs[0].bin)
     assert school["returns"]["1.4"] == "late"
@@ -87,23 +87,23 @@ def test_demo_inbox_only_leaves_a_realistic_inbox(tmp_path):
     shutil.rmtree(tmp_path / "inbox")
 
 
-def test_unexpected_error_is_logged_not_dumped(ws, monkeypatch):
+def test_unexpected_error_is_logged_not_dumped(workspace, monkeypatch):
     from pipeline.workbooks import status as status_module
 
-    def broken(conn, ws):
+    def broken(conn, workspace):
         raise RuntimeError("boom")
 
     monkeypatch.setattr(status_module, "return_states", broken)
-    result = CliRunner().invoke(main, ["--root", str(ws.paths.root), "status"])
+    result = CliRunner().invoke(main, ["--root", str(workspace.paths.root), "status"])
     assert result.exit_code == 2
     assert "Traceback" not in result.output and "boom" not in result.output
     assert "outbox/logs" in result.output
-    logs = list((ws.paths.outbox / "logs").glob("adal-*.log"))
+    logs = list((workspace.paths.outbox / "logs").glob("adal-*.log"))
     assert logs and "boom" in logs[0].read_text(encoding="utf-8")
 
 
-def test_report_requires_the_signing_date(ws):
-    result = CliRunner().invoke(main, ["--root", str(ws.paths.root), "report"])
+def test_report_requires_the_signing_date(workspace):
+    result = CliRunner().invoke(main, ["--root", str(workspace.paths.root), "report"])
     assert result.exit_code == 2 and "--signed" in result.output
 
 
@@ -128,17 +128,17 @@ def test_full_demo_runs_the_whole_plan(tmp_path):
     assert "Исполнение рекомендаций (5.1)" in result.output and "исполнено" in result.output
 
 
-def test_output_that_cannot_be_written_gets_a_message_not_a_traceback(ws):
+def test_output_that_cannot_be_written_gets_a_message_not_a_traceback(workspace):
     """A consolidated workbook left open in Excel (on a Windows share) cannot be replaced."""
-    target = ws.paths.outbox / f"consolidated-{ws.campaign.code}.xlsx"
+    target = workspace.paths.outbox / f"consolidated-{workspace.campaign.code}.xlsx"
     target.mkdir(parents=True)  # as unwritable as a file Excel holds open
-    result = CliRunner().invoke(main, ["--root", str(ws.paths.root), "consolidate"])
+    result = CliRunner().invoke(main, ["--root", str(workspace.paths.root), "consolidate"])
     assert result.exit_code == 1
     assert "Excel-де ашық па" in result.output and "открыт ли он в Excel" in result.output
     assert "Traceback" not in result.output
 
 
-def test_locked_ledger_gets_a_message_not_a_traceback(ws, monkeypatch):
+def test_locked_ledger_gets_a_message_not_a_traceback(workspace, monkeypatch):
     import sqlite3
 
     from pipeline import ledger
@@ -147,7 +147,7 @@ def test_locked_ledger_gets_a_message_not_a_traceback(ws, monkeypatch):
         raise sqlite3.OperationalError("database is locked")
 
     monkeypatch.setattr(ledger, "connect", locked)
-    result = CliRunner().invoke(main, ["--root", str(ws.paths.root), "status"])
+    result = CliRunner().invoke(main, ["--root", str(workspace.paths.root), "status"])
     assert result.exit_code == 1
     assert "adal.sqlite" in result.output and "закройте его" in result.output
 
@@ -165,9 +165,9 @@ def test_fresh_campaign_without_organisations_says_to_fill_the_registry(tmp_path
     assert "Заполните таблицу organisations.xlsx" in result.output
 
 
-def test_consolidate_and_report_before_any_return_arrives(ws):
+def test_consolidate_and_report_before_any_return_arrives(workspace):
     runner = CliRunner()
-    root = ["--root", str(ws.paths.root)]
+    root = ["--root", str(workspace.paths.root)]
     result = runner.invoke(main, [*root, "consolidate"])
     assert result.exit_code == 0, result.output
     result = runner.invoke(main, [*root, "report", "--signed", "2023-12-08"])
@@ -281,10 +281,10 @@ def _run_on_terminal(root, *args):
     return out.decode(), seen.decode(errors="replace")
 
 
-def test_long_commands_show_progress_to_a_person_at_a_terminal_only(ws):
+def test_long_commands_show_progress_to_a_person_at_a_terminal_only(workspace):
     """Only `ingest` showed progress; `templates`, `consolidate`, `report` and `mail` were
     silent for minutes at a large district."""
-    root = ws.paths.root
+    root = workspace.paths.root
     out, terminal = _run_on_terminal(root, "templates")
     assert "Үлгілер / Шаблоны" in terminal and "100%" in terminal
     assert "100%" not in out  # the bar goes to stderr, the summary to stdout
@@ -298,10 +298,10 @@ def test_long_commands_show_progress_to_a_person_at_a_terminal_only(ws):
     assert piped.exit_code == 0 and "100%" not in piped.output  # not a terminal: no bar
 
 
-def test_every_step_of_the_campaign_names_the_next_one(ws, orgs):
+def test_every_step_of_the_campaign_names_the_next_one(workspace, orgs):
     """`init` printed «Дайын / Готово» and nothing else; no command said what comes next."""
     runner = CliRunner()
-    root = ["--root", str(ws.paths.root)]
+    root = ["--root", str(workspace.paths.root)]
 
     def last_lines(*args):
         result = runner.invoke(main, [*root, *args])
@@ -312,27 +312,27 @@ def test_every_step_of_the_campaign_names_the_next_one(ws, orgs):
 
     assert "adal mail templates" in last_lines("templates")
     assert "adal mail templates --send" in last_lines("mail", "templates")
-    fill(ws, orgs[0], {"1.4": [good_14()]}, "a.xlsx")
+    fill(workspace, orgs[0], {"1.4": [good_14()]}, "a.xlsx")
     assert "adal status" in last_lines("ingest")
     assert "adal mail reminders" in last_lines("status")
     assert "adal report --signed" in last_lines("consolidate")
     assert "adal ingest" in last_lines("report", "--signed", "2023-12-08")
 
 
-def test_a_campaign_without_contact_details_is_told_not_printed_blank(ws, orgs):
+def test_a_campaign_without_contact_details_is_told_not_printed_blank(workspace, orgs):
     """Templates, letters and the reference printed «По вопросам: Кадровая служба» with no
     e-mail or phone, and letters went from adal@localhost, without a word to the officer."""
     runner = CliRunner()
-    root = ["--root", str(ws.paths.root)]
+    root = ["--root", str(workspace.paths.root)]
     result = runner.invoke(main, [*root, "templates"])
     assert result.exit_code == 0
     assert "не заполнены контактные данные (e-mail, телефон)" in result.output
     result = runner.invoke(main, [*root, "mail", "templates"])
     assert "Нет адреса отправителя" in result.output
-    text = ws.paths.campaign_file.read_text(encoding="utf-8")
+    text = workspace.paths.campaign_file.read_text(encoding="utf-8")
     text = text.replace(
         '  email: ""\n  phone: ""', '  email: "hr@edu.example"\n  phone: "8 7212 00 00 00"'
     )
-    ws.paths.campaign_file.write_text(text, encoding="utf-8")
+    workspace.paths.campaign_file.write_text(text, encoding="utf-8")
     result = runner.invoke(main, [*root, "mail", "templates"])
     assert "контактные данные" not in result.output and "отправителя" not in result.output

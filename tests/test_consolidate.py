@@ -16,9 +16,9 @@ from pipeline.workbooks.indicators import load_indicators, scores
 from tests.helpers import make_iin
 
 
-def add(ws, org, code, rows, received="2023-11-10T10:00:00", nil=False):
+def add(workspace, org, code, rows, received="2023-11-10T10:00:00", nil=False):
     """Put an accepted submission straight into a real ledger, as ingest would."""
-    conn = ledger.connect(ws.paths.ledger)
+    conn = ledger.connect(workspace.paths.ledger)
     sha = f"{org.bin}{code}{received}{len(rows)}".ljust(64, "0")[:64]
     with ledger.transaction(conn):
         file_id = conn.execute(
@@ -83,10 +83,10 @@ def values(table, code):
     return part
 
 
-def test_known_answers_zero_denominators_and_missing_returns(ws, orgs, indicators):
+def test_known_answers_zero_denominators_and_missing_returns(workspace, orgs, indicators):
     school, kindergarten, extra = orgs
     add(
-        ws,
+        workspace,
         school,
         "1.4",
         [
@@ -94,10 +94,10 @@ def test_known_answers_zero_denominators_and_missing_returns(ws, orgs, indicator
             row14(month="2023-02-15", applications=10, on_time=9, late=1, electronic=10),
         ],
     )
-    add(ws, kindergarten, "1.4", [], nil=True)  # nil return: in, but zero applications
-    add(ws, school, "1.1", [row11(1), row11(2, "yes", "yes"), row11(3), row11(4)])
+    add(workspace, kindergarten, "1.4", [], nil=True)  # nil return: in, but zero applications
+    add(workspace, school, "1.1", [row11(1), row11(2, "yes", "yes"), row11(3), row11(4)])
     add(
-        ws,
+        workspace,
         school,
         "1.2",
         [
@@ -113,10 +113,12 @@ def test_known_answers_zero_denominators_and_missing_returns(ws, orgs, indicator
         ]
         * 2,
     )
-    data = frames.load(ws)
+    data = frames.load(workspace)
     from pipeline.workbooks.indicators import compute
 
-    table = compute(indicators, ws.organisations, data.frames, ws.specs, data.available)
+    table = compute(
+        indicators, workspace.organisations, data.frames, workspace.specs, data.available
+    )
     late = values(table, "I14_late")
     assert late.loc[school.bin, "value"] == 10.0  # (4 + 1) / (40 + 10) × 100
     assert (late.loc[school.bin, "numerator"], late.loc[school.bin, "denominator"]) == (5.0, 50.0)
@@ -134,13 +136,17 @@ def test_known_answers_zero_denominators_and_missing_returns(ws, orgs, indicator
     assert discipline.loc[school.bin, "median"] == 5.0
 
 
-def test_scores_show_their_components(ws, orgs, indicators):
+def test_scores_show_their_components(workspace, orgs, indicators):
     school = orgs[0]
-    add(ws, school, "1.4", [row14(applications=10, on_time=5, late=5, electronic=2, paper=8)])
-    data = frames.load(ws)
+    add(
+        workspace, school, "1.4", [row14(applications=10, on_time=5, late=5, electronic=2, paper=8)]
+    )
+    data = frames.load(workspace)
     from pipeline.workbooks.indicators import compute
 
-    table = compute(indicators, ws.organisations, data.frames, ws.specs, data.available)
+    table = compute(
+        indicators, workspace.organisations, data.frames, workspace.specs, data.available
+    )
     wide = scores(table)
     # area 2.3: late high (2×2), refused low (0×1), paper high (2×1) → 6 of 8 possible
     assert wide.loc[school.bin, "2.3"] == 75.0
@@ -149,7 +155,7 @@ def test_scores_show_their_components(ws, orgs, indicators):
     assert pd.isna(wide.loc[school.bin, "overall"])
 
 
-def test_checklist_area_filter(ws, orgs, indicators, specs):
+def test_checklist_area_filter(workspace, orgs, indicators, specs):
     items = specs["2"].column("item").choices
     rows = [
         {
@@ -162,21 +168,25 @@ def test_checklist_area_filter(ws, orgs, indicators, specs):
         }
         for c in items
     ]
-    add(ws, orgs[0], "2", rows)
-    data = frames.load(ws)
+    add(workspace, orgs[0], "2", rows)
+    data = frames.load(workspace)
     from pipeline.workbooks.indicators import compute
 
-    table = compute(indicators, ws.organisations, data.frames, ws.specs, data.available)
+    table = compute(
+        indicators, workspace.organisations, data.frames, workspace.specs, data.available
+    )
     assert values(table, "I21_acts").loc[orgs[0].bin, "value"] == 20.0  # 1 of 5 items of area 2.1
     assert values(table, "I22_acts").loc[orgs[0].bin, "value"] == 0.0
 
 
-def build(ws, orgs, indicators, personal=False):
-    if ws.paths.ledger.exists():
-        return write_consolidated(ws, frames.load(ws), indicators, with_personal_data=personal)
-    add(ws, orgs[0], "1.1", [row11(1), row11(2, "yes", "no")])
+def build(workspace, orgs, indicators, personal=False):
+    if workspace.paths.ledger.exists():
+        return write_consolidated(
+            workspace, frames.load(workspace), indicators, with_personal_data=personal
+        )
+    add(workspace, orgs[0], "1.1", [row11(1), row11(2, "yes", "no")])
     add(
-        ws,
+        workspace,
         orgs[0],
         "1.7",
         [
@@ -192,23 +202,23 @@ def build(ws, orgs, indicators, personal=False):
         ],
     )
     add(
-        ws,
+        workspace,
         orgs[1],
         "1.4",
         [row14(month="2023-03-15", late=2, on_time=8)],
         received="2023-11-20T09:00:00",
     )
     return write_consolidated(
-        ws,
-        frames.load(ws),
+        workspace,
+        frames.load(workspace),
         indicators,
         with_personal_data=personal,
         now=dt.datetime(2023, 11, 21, 12, 0),
     )
 
 
-def test_default_workbook_has_no_full_iin(ws, orgs, indicators):
-    path, _ = build(ws, orgs, indicators)
+def test_default_workbook_has_no_full_iin(workspace, orgs, indicators):
+    path, _ = build(workspace, orgs, indicators)
     with zipfile.ZipFile(path) as archive:
         text = " ".join(
             archive.read(n).decode("utf-8", "ignore")
@@ -219,14 +229,14 @@ def test_default_workbook_has_no_full_iin(ws, orgs, indicators):
     assert not any(i in text for i in iins)
     assert mask_id(row11(1)["iin"]) in text
     assert not re.search(r"(?<!\d)0[0-9]{11}(?!\d)", text)
-    personal, _ = build(ws, orgs, indicators, personal=True)
+    personal, _ = build(workspace, orgs, indicators, personal=True)
     assert personal.name.endswith("-personal.xlsx")
     sheet = openpyxl.load_workbook(personal)["1.1"]
     assert row11(1)["iin"] in [c.value for c in sheet["D"]]
 
 
-def test_injection_strings_stay_text(ws, orgs, indicators):
-    path, _ = build(ws, orgs, indicators)
+def test_injection_strings_stay_text(workspace, orgs, indicators):
+    path, _ = build(workspace, orgs, indicators)
     sheet = openpyxl.load_workbook(path)["1.7"]
     cells = [c for row in sheet.iter_rows(min_row=2) for c in row if isinstance(c.value, str)]
     title = next(c for c in cells if c.value.startswith("=HYPERLINK"))
@@ -235,11 +245,11 @@ def test_injection_strings_stay_text(ws, orgs, indicators):
 
 
 def test_every_sheet_reads_back_and_indicators_recompute_from_return_sheets(
-    ws, orgs, indicators, specs
+    workspace, orgs, indicators, specs
 ):
-    path, table = build(ws, orgs, indicators)
+    path, table = build(workspace, orgs, indicators)
     book = pd.read_excel(path, sheet_name=None, engine="calamine")
-    assert set(SHEETS.values()) | {s.sheet for s in ws.collected.values()} <= set(book)
+    assert set(SHEETS.values()) | {s.sheet for s in workspace.collected.values()} <= set(book)
     shown = book[SHEETS["ind"]]
     late = shown[
         (shown["Код"] == "I14_late") & (shown["БСН / БИН"].astype(str) == orgs[1].bin)
@@ -263,8 +273,8 @@ def test_every_sheet_reads_back_and_indicators_recompute_from_return_sheets(
     assert isinstance(dates.iloc[0], pd.Timestamp | dt.datetime)
 
 
-def test_charts_and_heat_map_are_native(ws, orgs, indicators):
-    path, _ = build(ws, orgs, indicators)
+def test_charts_and_heat_map_are_native(workspace, orgs, indicators):
+    path, _ = build(workspace, orgs, indicators)
     with zipfile.ZipFile(path) as archive:
         names = archive.namelist()
     assert sum(n.startswith("xl/charts/chart") for n in names) == 3
@@ -273,15 +283,15 @@ def test_charts_and_heat_map_are_native(ws, orgs, indicators):
 
 
 def test_large_data_switches_to_constant_memory_with_the_same_values(
-    ws, orgs, indicators, specs, monkeypatch
+    workspace, orgs, indicators, specs, monkeypatch
 ):
     from pipeline.workbooks import consolidate
 
-    small, _ = build(ws, orgs, indicators)
+    small, _ = build(workspace, orgs, indicators)
     expected = pd.read_excel(small, sheet_name=None, engine="calamine")
     monkeypatch.setattr(consolidate, "LARGE", 0)
-    large, _ = build(ws, orgs, indicators)
+    large, _ = build(workspace, orgs, indicators)
     got = pd.read_excel(large, sheet_name=None, engine="calamine")
-    for name in [s.sheet for s in ws.collected.values()] + [SHEETS["ind"], SHEETS["map"]]:
+    for name in [s.sheet for s in workspace.collected.values()] + [SHEETS["ind"], SHEETS["map"]]:
         pd.testing.assert_frame_equal(got[name], expected[name])
     assert openpyxl.load_workbook(large)["1.4"].auto_filter.ref

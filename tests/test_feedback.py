@@ -13,9 +13,9 @@ def _problem(sheet: str, cell: str, row: int) -> Problem:
                    "date", cell, "31.02.2023")  # fmt: skip
 
 
-def test_the_cell_is_marked_and_the_list_comes_first(ws, orgs, tmp_path):
-    original = fill(ws, orgs[0], {"1.4": [good_14()]}, "a.xlsx")
-    sheet = ws.specs["1.4"].sheet
+def test_the_cell_is_marked_and_the_list_comes_first(workspace, orgs, tmp_path):
+    original = fill(workspace, orgs[0], {"1.4": [good_14()]}, "a.xlsx")
+    sheet = workspace.specs["1.4"].sheet
     target = write_feedback(original, [_problem(sheet, "B10", 10)], tmp_path, "a.xlsx")
     assert target.name == "a-qateler-oshibki.xlsx"
     book = openpyxl.load_workbook(target)
@@ -29,9 +29,11 @@ def test_the_cell_is_marked_and_the_list_comes_first(ws, orgs, tmp_path):
     assert errors.page_setup.paperSize == 9 and errors.print_title_rows == "$1:$1"
 
 
-def test_a_correction_workbook_sent_back_keeps_its_name_and_loses_old_marks(ws, orgs, tmp_path):
-    original = fill(ws, orgs[0], {"1.4": [good_14()]}, "a.xlsx")
-    sheet = ws.specs["1.4"].sheet
+def test_a_correction_workbook_sent_back_keeps_its_name_and_loses_old_marks(
+    workspace, orgs, tmp_path
+):
+    original = fill(workspace, orgs[0], {"1.4": [good_14()]}, "a.xlsx")
+    sheet = workspace.specs["1.4"].sheet
     first = write_feedback(original, [_problem(sheet, "B10", 10)], tmp_path, "a.xlsx")
     second = write_feedback(first, [_problem(sheet, "C11", 11)], tmp_path, first.name)
     assert second.name == "a-qateler-oshibki-2.xlsx"  # the earlier round is kept

@@ -57,7 +57,7 @@ def test_enrolment_and_hiring_appeals_are_not_counted_as_corruption(specs, orgs)
     assert "прием" not in topics.title.ru.lower() and "приём" not in topics.title.ru.lower()
 
 
-def test_a_finding_names_each_level_apart(ws, specs, orgs):
+def test_a_finding_names_each_level_apart(workspace, specs, orgs):
     """«В 3 организациях высокий уровень…» over a table of one high and two medium."""
     [late] = _indicators(specs, "I14_late")
     table = pd.DataFrame(
@@ -69,7 +69,7 @@ def test_a_finding_names_each_level_apart(ws, specs, orgs):
             "district_median": 4.0,
         }
     )
-    [finding] = find(ws, table, [late])
+    [finding] = find(workspace, table, [late])
     ru, kk = finding.text.ru, finding.text.kk
     assert (
         f"уровень риска высокий — в 1 организации ({orgs[0].name.ru}); средний — в 2 "

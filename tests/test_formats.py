@@ -48,14 +48,16 @@ def convert(source: Path, fmt: str, outdir: Path) -> Path:
 
 
 @pytest.mark.parametrize("suffix", ["xls", "ods"])
-def test_libreoffice_saved_returns_are_read(ws, orgs, suffix):
-    shutil.copy(FIXTURES / f"school1-libreoffice.{suffix}", ws.paths.inbox / f"return.{suffix}")
-    [outcome] = ingest(ws)
+def test_libreoffice_saved_returns_are_read(workspace, orgs, suffix):
+    shutil.copy(
+        FIXTURES / f"school1-libreoffice.{suffix}", workspace.paths.inbox / f"return.{suffix}"
+    )
+    [outcome] = ingest(workspace)
     assert outcome.returns["1.1"] == "accepted", outcome.problems
     errors = {(p.sheet, p.code) for p in outcome.problems if p.severity == "error"}
     assert errors <= {("1.8", "empty_sheet"), ("2.1-2.5", "empty_sheet")}  # left unfilled
     assert outcome.bin == orgs[0].bin
-    conn = sqlite3.connect(ws.paths.ledger)
+    conn = sqlite3.connect(workspace.paths.ledger)
     rows = [
         json.loads(r[0])
         for r in conn.execute(
@@ -67,14 +69,14 @@ def test_libreoffice_saved_returns_are_read(ws, orgs, suffix):
     assert rows[0]["checked_on"] == "2023-03-01"
 
 
-def test_feedback_for_an_ods_is_an_xlsx_with_the_same_values(ws, orgs, tmp_path):
+def test_feedback_for_an_ods_is_an_xlsx_with_the_same_values(workspace, orgs, tmp_path):
     source = FIXTURES / "school1-libreoffice.ods"
     # the department narrows the period after the school filled it: checked_on 01.03.2023 falls outside
-    ws.campaign.returns["1.1"].periods["general_secondary"] = Period(
+    workspace.campaign.returns["1.1"].periods["general_secondary"] = Period(
         dt.date(2023, 6, 1), dt.date(2023, 10, 31)
     )
-    shutil.copy(source, ws.paths.inbox / "return.ods")
-    [outcome] = ingest(ws)
+    shutil.copy(source, workspace.paths.inbox / "return.ods")
+    [outcome] = ingest(workspace)
     assert outcome.status == "partial"
     book = openpyxl.load_workbook(outcome.feedback)
     assert book.sheetnames[0] == ERRORS_SHEET
@@ -82,7 +84,7 @@ def test_feedback_for_an_ods_is_an_xlsx_with_the_same_values(ws, orgs, tmp_path)
 
 
 @needs_office
-def test_libreoffice_opens_what_adal_writes(ws, orgs, tmp_path):
+def test_libreoffice_opens_what_adal_writes(workspace, orgs, tmp_path):
     """Template, feedback, consolidated workbook, reference and action plan all open."""
     import datetime as dt
 
@@ -91,9 +93,9 @@ def test_libreoffice_opens_what_adal_writes(ws, orgs, tmp_path):
     from pipeline.workbooks.consolidate import write_consolidated
     from pipeline.workbooks.indicators import load_indicators
 
-    template = template_for(ws, orgs[1])
+    template = template_for(workspace, orgs[1])
     fill(
-        ws,
+        workspace,
         orgs[0],
         {
             "1.4": [{**good_14(), "late": 5, "on_time": 4, "refused": 1}],
@@ -101,11 +103,11 @@ def test_libreoffice_opens_what_adal_writes(ws, orgs, tmp_path):
         },
         "a.xlsx",
     )
-    [outcome] = ingest(ws)
-    build_report(ws, dt.date(2023, 12, 8))
-    indicators = load_indicators(ws.paths.schemas / "indicators.yaml", ws.specs)
-    consolidated, _ = write_consolidated(ws, frames.load(ws), indicators)
-    report = ws.paths.outbox / "report"
+    [outcome] = ingest(workspace)
+    build_report(workspace, dt.date(2023, 12, 8))
+    indicators = load_indicators(workspace.paths.schemas / "indicators.yaml", workspace.specs)
+    consolidated, _ = write_consolidated(workspace, frames.load(workspace), indicators)
+    report = workspace.paths.outbox / "report"
     files = [
         template,
         Path(outcome.feedback),
@@ -139,17 +141,17 @@ def test_libreoffice_opens_what_adal_writes(ws, orgs, tmp_path):
 
 @needs_office
 @pytest.mark.parametrize("fmt", ["xls:MS Excel 97", "ods", "xlsx:Calc MS Excel 2007 XML"])
-def test_fresh_libreoffice_conversion_round_trips(ws, orgs, tmp_path, fmt):
+def test_fresh_libreoffice_conversion_round_trips(workspace, orgs, tmp_path, fmt):
     source = fill(
-        ws,
+        workspace,
         orgs[2],
         {"1.4": [{**good_14(), "service": "Иная услуга"}], "1.1": [good_11()]},
         "src.xlsx",
     )
     converted = convert(source, fmt, tmp_path / "lo")
     source.unlink()
-    shutil.move(converted, ws.paths.inbox / converted.name)
-    [outcome] = ingest(ws)
+    shutil.move(converted, workspace.paths.inbox / converted.name)
+    [outcome] = ingest(workspace)
     assert outcome.status == "accepted", outcome.problems
     assert outcome.returns["1.4"] == "accepted"
 

@@ -49,14 +49,14 @@ def _mess_up(book: openpyxl.Workbook, sheet, spec, rnd: random.Random) -> None:
 
 
 @pytest.mark.parametrize(("seed", "workers"), [(1, 0), (2, 0), (12, 0), (3, 2)])
-def test_anything_typed_gets_an_answer_never_an_internal_error(ws, orgs, seed, workers):
+def test_anything_typed_gets_an_answer_never_an_internal_error(workspace, orgs, seed, workers):
     """In process, and (workers=2) through reader processes, whose results must travel."""
     from pipeline.intake.parallel import parallel_reader
 
     rnd = random.Random(seed)
     for n in range(4):
-        book = openpyxl.load_workbook(template_for(ws, orgs[n % 3]))
-        for spec in ws.specs.values():
+        book = openpyxl.load_workbook(template_for(workspace, orgs[n % 3]))
+        for spec in workspace.specs.values():
             if spec.sheet not in book.sheetnames:
                 continue
             sheet = book[spec.sheet]
@@ -69,9 +69,9 @@ def test_anything_typed_gets_an_answer_never_an_internal_error(ws, orgs, seed, w
                         if isinstance(value, str) and not value.startswith("="):
                             cell.data_type = "s"
             _mess_up(book, sheet, spec, rnd)
-        book.save(ws.paths.inbox / f"f{n}.xlsx")
-    reader = parallel_reader(ws, workers, chunk=1) if workers else None
-    outcomes = ingest(ws, reader=reader, jobs=max(workers, 1))
+        book.save(workspace.paths.inbox / f"f{n}.xlsx")
+    reader = parallel_reader(workspace, workers, chunk=1) if workers else None
+    outcomes = ingest(workspace, reader=reader, jobs=max(workers, 1))
     assert len(outcomes) == 4
     problems = [p for o in outcomes for p in o.problems]
     assert problems, "the values above are mostly wrong: they must be reported"
@@ -82,71 +82,71 @@ def test_anything_typed_gets_an_answer_never_an_internal_error(ws, orgs, seed, w
             assert p.sheet and p.row, p
     for o in outcomes:  # and the sender gets their workbook back with the cells marked
         assert not (o.errors and o.bin) or o.feedback, o.name
-    assert list(ws.paths.inbox.iterdir()) == []
+    assert list(workspace.paths.inbox.iterdir()) == []
 
 
-def test_nan_typed_in_the_first_row_is_a_cell_error_not_an_internal_error(ws, orgs):
+def test_nan_typed_in_the_first_row_is_a_cell_error_not_an_internal_error(workspace, orgs):
     """ "nan" or "inf" in the first data row once crashed the check for a numbering row."""
-    book = openpyxl.load_workbook(template_for(ws, orgs[0]))
-    sheet = book[ws.specs["1.4"].sheet]
+    book = openpyxl.load_workbook(template_for(workspace, orgs[0]))
+    sheet = book[workspace.specs["1.4"].sheet]
     for c, value in enumerate(["nan", "inf", "1", "2"], start=1):
         sheet.cell(L.FIRST_DATA_ROW, c).value = value
-    book.save(ws.paths.inbox / "a.xlsx")
-    [outcome] = ingest(ws)
+    book.save(workspace.paths.inbox / "a.xlsx")
+    [outcome] = ingest(workspace)
     assert "internal_error" not in [p.code for p in outcome.problems]
     assert outcome.returns["1.4"] == "rejected"
 
 
-def test_error_in_a_merged_cell_is_marked_on_the_cell_people_see(ws, orgs):
+def test_error_in_a_merged_cell_is_marked_on_the_cell_people_see(workspace, orgs):
     """A comment on a cell hidden under a merge once failed the whole correction workbook."""
-    book = openpyxl.load_workbook(template_for(ws, orgs[0]))
-    sheet = book[ws.specs["1.4"].sheet]
+    book = openpyxl.load_workbook(template_for(workspace, orgs[0]))
+    sheet = book[workspace.specs["1.4"].sheet]
     row = L.FIRST_DATA_ROW
     sheet.cell(row, 1).value = "Мектепке қабылдау"
     sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=3)
-    book.save(ws.paths.inbox / "a.xlsx")
-    [outcome] = ingest(ws)
+    book.save(workspace.paths.inbox / "a.xlsx")
+    [outcome] = ingest(workspace)
     assert outcome.feedback
-    marked = openpyxl.load_workbook(outcome.feedback)[ws.specs["1.4"].sheet]
+    marked = openpyxl.load_workbook(outcome.feedback)[workspace.specs["1.4"].sheet]
     first = marked.cell(row, 1)
     assert first.comment is not None and first.fill.fgColor.rgb.endswith("FFC7CE")
     assert "•" in first.comment.text
 
 
-def test_edited_identity_sheet_falls_back_to_the_headers(ws, orgs):
+def test_edited_identity_sheet_falls_back_to_the_headers(workspace, orgs):
     """Text where the hidden identity sheet keeps a number once crashed identification."""
     from pipeline.files.reader import IDENTITY_SHEET
     from tests.helpers import good_14
 
-    book = openpyxl.load_workbook(template_for(ws, orgs[0]))
+    book = openpyxl.load_workbook(template_for(workspace, orgs[0]))
     identity = book[IDENTITY_SHEET]
     for row in identity.iter_rows():
         if row[0].value == "sheet":
             row[3].value, row[4].value = "a\r\nb", "nan"
-    sheet = book[ws.specs["1.4"].sheet]
-    for c, key in enumerate(ws.specs["1.4"].keys, start=1):
+    sheet = book[workspace.specs["1.4"].sheet]
+    for c, key in enumerate(workspace.specs["1.4"].keys, start=1):
         sheet.cell(L.FIRST_DATA_ROW, c).value = good_14().get(key)
-    book.save(ws.paths.inbox / "a.xlsx")
-    [outcome] = ingest(ws)
+    book.save(workspace.paths.inbox / "a.xlsx")
+    [outcome] = ingest(workspace)
     assert outcome.returns["1.4"] == "accepted", outcome.problems
     assert "internal_error" not in [p.code for p in outcome.problems]
 
 
 @pytest.mark.parametrize("value", [-850102300012, -1e308])
-def test_huge_negative_number_in_a_date_cell_is_a_cell_error(ws, orgs, value):
+def test_huge_negative_number_in_a_date_cell_is_a_cell_error(workspace, orgs, value):
     """calamine panics (a BaseException) on a huge negative number in a date-formatted
     cell; it once stopped the whole ingest. Now the cell is read another way and reported."""
     from tests.helpers import good_14
 
-    book = openpyxl.load_workbook(template_for(ws, orgs[0]))
-    sheet = book[ws.specs["1.4"].sheet]
-    for c, key in enumerate(ws.specs["1.4"].keys, start=1):
+    book = openpyxl.load_workbook(template_for(workspace, orgs[0]))
+    sheet = book[workspace.specs["1.4"].sheet]
+    for c, key in enumerate(workspace.specs["1.4"].keys, start=1):
         sheet.cell(L.FIRST_DATA_ROW, c).value = good_14().get(key)
-    month = ws.specs["1.4"].keys.index("month") + 1
+    month = workspace.specs["1.4"].keys.index("month") + 1
     sheet.cell(L.FIRST_DATA_ROW, month).value = value
     sheet.cell(L.FIRST_DATA_ROW, month).number_format = "DD.MM.YYYY"
-    book.save(ws.paths.inbox / "a.xlsx")
-    [outcome] = ingest(ws)
+    book.save(workspace.paths.inbox / "a.xlsx")
+    [outcome] = ingest(workspace)
     on_14 = [(p.code, p.column_key) for p in outcome.problems if p.sheet == "1.4"]
     assert on_14 == [("not_a_date", "month")]
     assert outcome.feedback
@@ -182,7 +182,7 @@ def test_the_fallback_reader_ignores_a_declared_extent(tmp_path):
     assert [len(row) for row in grid] == [3, 3, 3]
 
 
-def test_control_characters_pasted_into_text_are_dropped(ws, orgs):
+def test_control_characters_pasted_into_text_are_dropped(workspace, orgs):
     """Control characters (stored by Excel as _x0007_) once made the correction workbook
     fail: openpyxl refuses them. They carry no meaning in a return and are dropped."""
     import json
@@ -190,21 +190,21 @@ def test_control_characters_pasted_into_text_are_dropped(ws, orgs):
 
     from tests.helpers import good_11, good_14
 
-    book = openpyxl.load_workbook(template_for(ws, orgs[0]))
+    book = openpyxl.load_workbook(template_for(workspace, orgs[0]))
     rows = {
         "1.4": {**good_14(), "responsible": "Ахметова_x0007_ А._x000B_"},
         "1.1": {**good_11(), "has_record": "мүмкін_x001F_"},
     }
     for code, row in rows.items():
-        sheet = book[ws.specs[code].sheet]
-        for c, key in enumerate(ws.specs[code].keys, start=1):
+        sheet = book[workspace.specs[code].sheet]
+        for c, key in enumerate(workspace.specs[code].keys, start=1):
             sheet.cell(L.FIRST_DATA_ROW, c).value = row.get(key)
-    book.save(ws.paths.inbox / "a.xlsx")
-    [outcome] = ingest(ws)
+    book.save(workspace.paths.inbox / "a.xlsx")
+    [outcome] = ingest(workspace)
     assert outcome.returns == {**outcome.returns, "1.4": "accepted", "1.1": "rejected"}
     [problem] = [p for p in outcome.problems if p.code != "empty_sheet"]  # checklists unfilled
     assert problem.code == "bad_choice" and problem.value == "мүмкін"
     assert outcome.feedback
-    conn = sqlite3.connect(ws.paths.ledger)
+    conn = sqlite3.connect(workspace.paths.ledger)
     [data] = conn.execute("SELECT data FROM rows").fetchone()
     assert json.loads(data)["responsible"] == "Ахметова А."

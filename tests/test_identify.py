@@ -27,17 +27,17 @@ def test_a_workbook_that_is_not_ours_has_no_identity():
     assert read_identity([["something else"]]) is None
 
 
-def test_every_sheet_of_a_template_is_found_and_so_is_a_renamed_one(ws, orgs, tmp_path):
-    path = template_for(ws, orgs[0])
-    _, matches, problems = identify_sheets(read_workbook(path), ws.specs)
-    applicable = {c for c, s in ws.collected.items() if orgs[0].type in s.applies_to}
+def test_every_sheet_of_a_template_is_found_and_so_is_a_renamed_one(workspace, orgs, tmp_path):
+    path = template_for(workspace, orgs[0])
+    _, matches, problems = identify_sheets(read_workbook(path), workspace.specs)
+    applicable = {c for c, s in workspace.collected.items() if orgs[0].type in s.applies_to}
     assert {m.spec.code for m in matches} >= applicable and not problems
     # a school renames a sheet and deletes the hidden one: its headers still name it
     book = openpyxl.load_workbook(path)
-    book[ws.specs["1.4"].sheet].title = "Қызметтер"
+    book[workspace.specs["1.4"].sheet].title = "Қызметтер"
     del book[IDENTITY_SHEET]
     copy = tmp_path / "renamed.xlsx"
     book.save(copy)
-    identity, matches, _ = identify_sheets(read_workbook(copy), ws.specs)
+    identity, matches, _ = identify_sheets(read_workbook(copy), workspace.specs)
     assert identity is None
     assert next(m.spec.code for m in matches if m.sheet.name == "Қызметтер") == "1.4"

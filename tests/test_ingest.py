@@ -18,16 +18,16 @@ from tests.helpers import by_name, db, fill, good_11, good_14, make_iin, templat
 pytestmark = pytest.mark.slow  # end to end: commands, workbooks read back, LibreOffice
 
 
-def test_filled_template_is_accepted_stored_and_archived(ws, orgs):
-    fill(ws, orgs[0], {"1.1": [good_11()], "1.4": [good_14()]}, "школа1.xlsx")
-    [outcome] = ingest(ws)
+def test_filled_template_is_accepted_stored_and_archived(workspace, orgs):
+    fill(workspace, orgs[0], {"1.1": [good_11()], "1.4": [good_14()]}, "школа1.xlsx")
+    [outcome] = ingest(workspace)
     assert outcome.status == "accepted" and outcome.errors == 0
     assert outcome.returns["1.1"] == "accepted" and outcome.returns["1.2"] == "accepted"
     assert "1.2" in outcome.nil  # left empty, as its note says when there were no measures
-    assert not (ws.paths.inbox / "школа1.xlsx").exists()
+    assert not (workspace.paths.inbox / "школа1.xlsx").exists()
     assert os.path.exists(outcome.archive)
     rows = (
-        db(ws)
+        db(workspace)
         .execute(
             "SELECT data FROM rows JOIN submissions s ON s.id = submission_id"
             " WHERE s.return_code = '1.4'"
@@ -37,25 +37,25 @@ def test_filled_template_is_accepted_stored_and_archived(ws, orgs):
     assert [json.loads(r["data"]) for r in rows] == [
         {**good_14(), "service": "school_enrolment", "month": "2023-02-15", "responsible": None}
     ]
-    states = return_states(db(ws), ws)[orgs[0].bin]
+    states = return_states(db(workspace), workspace)[orgs[0].bin]
     assert states["1.1"].state == "accepted" and (states["1.2"].state, states["1.2"].nil) == (
         "accepted",
         True,
     )
 
 
-def test_json_contract(ws, orgs):
-    fill(ws, orgs[0], {"1.1": [good_11()]}, "a.xlsx")
-    data = ingest(ws)[0].as_json()
+def test_json_contract(workspace, orgs):
+    fill(workspace, orgs[0], {"1.1": [good_11()]}, "a.xlsx")
+    data = ingest(workspace)[0].as_json()
     assert {"file", "sha256", "status", "errors", "messages"} <= set(data)
     assert data["file"] == "a.xlsx" and len(data["sha256"]) == 64
     json.dumps(data, ensure_ascii=False)
 
 
-def test_mistakes_give_a_feedback_copy_of_the_senders_file(ws, orgs):
+def test_mistakes_give_a_feedback_copy_of_the_senders_file(workspace, orgs):
     bad = {**good_11(make_iin(2)), "checked_on": dt.datetime(2021, 1, 5)}
-    fill(ws, orgs[0], {"1.1": [good_11(), bad], "1.4": [good_14()]}, "s.xlsx")
-    [outcome] = ingest(ws)
+    fill(workspace, orgs[0], {"1.1": [good_11(), bad], "1.4": [good_14()]}, "s.xlsx")
+    [outcome] = ingest(workspace)
     assert outcome.status == "partial"
     assert outcome.returns == {**outcome.returns, "1.1": "rejected", "1.4": "accepted"}
     [problem] = outcome.problems
@@ -80,134 +80,141 @@ def test_mistakes_give_a_feedback_copy_of_the_senders_file(ws, orgs):
     assert problem.code not in listed[0]
 
 
-def test_feedback_file_sent_back_corrected_is_accepted(ws, orgs):
+def test_feedback_file_sent_back_corrected_is_accepted(workspace, orgs):
     bad = {**good_11(), "position": None}
-    fill(ws, orgs[0], {"1.1": [bad]}, "s.xlsx")
-    [first] = ingest(ws)
+    fill(workspace, orgs[0], {"1.1": [bad]}, "s.xlsx")
+    [first] = ingest(workspace)
     book = openpyxl.load_workbook(first.feedback)
     book["1.1"]["C10"] = "Мұғалім / Учитель"
     # the errors sheet stays in: people send the corrected file back as it is
-    book.save(ws.paths.inbox / "s-fixed.xlsx")
-    [second] = ingest(ws)
+    book.save(workspace.paths.inbox / "s-fixed.xlsx")
+    [second] = ingest(workspace)
     assert second.status == "accepted"
-    assert return_states(db(ws), ws)[orgs[0].bin]["1.1"].state == "accepted"
+    assert return_states(db(workspace), workspace)[orgs[0].bin]["1.1"].state == "accepted"
 
 
-def test_newer_submission_supersedes_older_and_history_stays(ws, orgs):
-    fill(ws, orgs[0], {"1.4": [good_14()]}, "v1.xlsx", received=dt.datetime(2023, 11, 1))
-    ingest(ws)
+def test_newer_submission_supersedes_older_and_history_stays(workspace, orgs):
+    fill(workspace, orgs[0], {"1.4": [good_14()]}, "v1.xlsx", received=dt.datetime(2023, 11, 1))
+    ingest(workspace)
     fill(
-        ws,
+        workspace,
         orgs[0],
         {"1.4": [good_14(), {**good_14(), "month": dt.datetime(2023, 3, 15)}]},
         "v2.xlsx",
         received=dt.datetime(2023, 11, 5),
     )
-    ingest(ws)
+    ingest(workspace)
     subs = (
-        db(ws)
+        db(workspace)
         .execute("SELECT status, row_count FROM submissions WHERE return_code='1.4' ORDER BY id")
         .fetchall()
     )
     assert [tuple(s) for s in subs] == [("superseded", 1), ("accepted", 2)]
 
 
-def test_older_file_arriving_later_does_not_supersede(ws, orgs):
-    fill(ws, orgs[0], {"1.4": [good_14()]}, "new.xlsx", received=dt.datetime(2023, 11, 5))
-    ingest(ws)
+def test_older_file_arriving_later_does_not_supersede(workspace, orgs):
+    fill(workspace, orgs[0], {"1.4": [good_14()]}, "new.xlsx", received=dt.datetime(2023, 11, 5))
+    ingest(workspace)
     fill(
-        ws,
+        workspace,
         orgs[0],
         {"1.4": [good_14(), {**good_14(), "month": dt.datetime(2023, 3, 15)}]},
         "old.xlsx",
         received=dt.datetime(2023, 11, 1),
     )
-    ingest(ws)
+    ingest(workspace)
     subs = (
-        db(ws)
+        db(workspace)
         .execute("SELECT status, row_count FROM submissions WHERE return_code='1.4' ORDER BY id")
         .fetchall()
     )
     assert [tuple(s) for s in subs] == [("accepted", 1), ("superseded", 2)]
 
 
-def test_same_file_twice_is_recorded_once(ws, orgs):
-    path = fill(ws, orgs[0], {"1.4": [good_14()]}, "a.xlsx")
-    shutil.copy2(path, ws.paths.inbox / "a (1).xlsx")
-    outcomes = ingest(ws)
+def test_same_file_twice_is_recorded_once(workspace, orgs):
+    path = fill(workspace, orgs[0], {"1.4": [good_14()]}, "a.xlsx")
+    shutil.copy2(path, workspace.paths.inbox / "a (1).xlsx")
+    outcomes = ingest(workspace)
     assert sorted(o.status for o in outcomes) == ["accepted", "duplicate"]
-    shutil.copy2(outcomes[0].archive, ws.paths.inbox / "again.xlsx")
-    [again] = ingest(ws)
+    shutil.copy2(outcomes[0].archive, workspace.paths.inbox / "again.xlsx")
+    [again] = ingest(workspace)
     assert again.status == "duplicate"
-    assert db(ws).execute("SELECT COUNT(*) FROM files").fetchone()[0] == 1
+    assert db(workspace).execute("SELECT COUNT(*) FROM files").fetchone()[0] == 1
     assert (
-        db(ws).execute("SELECT COUNT(*) FROM arrivals WHERE outcome='duplicate'").fetchone()[0] == 2
+        db(workspace)
+        .execute("SELECT COUNT(*) FROM arrivals WHERE outcome='duplicate'")
+        .fetchone()[0]
+        == 2
     )
-    assert list(ws.paths.inbox.iterdir()) == []
+    assert list(workspace.paths.inbox.iterdir()) == []
 
 
-def test_nil_return_is_accepted_and_empty_sheet_follows_its_rule(ws, orgs):
-    fill(ws, orgs[0], {"1.1": [good_11()], "1.4": []}, "a.xlsx", nil=("1.2", "1.3"))
-    [outcome] = ingest(ws)
+def test_nil_return_is_accepted_and_empty_sheet_follows_its_rule(workspace, orgs):
+    fill(workspace, orgs[0], {"1.1": [good_11()], "1.4": []}, "a.xlsx", nil=("1.2", "1.3"))
+    [outcome] = ingest(workspace)
     assert outcome.returns["1.2"] == "accepted" and outcome.returns["1.5"] == "accepted"
     assert outcome.returns["1.4"] == "rejected"  # its rule is the yellow mark, not left empty
-    states = return_states(db(ws), ws)[orgs[0].bin]
+    states = return_states(db(workspace), workspace)[orgs[0].bin]
     assert states["1.3"].state == "accepted" and states["1.5"].nil
     assert states["1.4"].state == "rejected"
 
 
-def test_blank_template_sent_back_is_nothing_filled(ws, orgs):
-    fill(ws, orgs[0], {}, "blank.xlsx", complete=False)
-    [outcome] = ingest(ws)
+def test_blank_template_sent_back_is_nothing_filled(workspace, orgs):
+    fill(workspace, orgs[0], {}, "blank.xlsx", complete=False)
+    [outcome] = ingest(workspace)
     assert outcome.status == "rejected"
     assert [p.code for p in outcome.problems] == ["nothing_filled"]
 
 
-def test_return_not_applicable_to_the_type_is_a_warning(ws, orgs):
-    template_for(ws, orgs[1])  # a template made before the department narrowed the return
-    ws.specs["1.3"] = dataclasses.replace(ws.specs["1.3"], applies_to=("general_secondary",))
-    fill(ws, orgs[1], {"1.1": [good_11()]}, "b.xlsx")
+def test_return_not_applicable_to_the_type_is_a_warning(workspace, orgs):
+    template_for(workspace, orgs[1])  # a template made before the department narrowed the return
+    workspace.specs["1.3"] = dataclasses.replace(
+        workspace.specs["1.3"], applies_to=("general_secondary",)
+    )
+    fill(workspace, orgs[1], {"1.1": [good_11()]}, "b.xlsx")
     fill(
-        ws,
+        workspace,
         orgs[1],
         {"1.1": [good_11()], "1.3": [{"full_name": "X"}]},
         "b2.xlsx",
         received=dt.datetime(2023, 11, 11),
     )
-    outcomes = by_name(ingest(ws))
+    outcomes = by_name(ingest(workspace))
     assert outcomes["b2.xlsx"].returns["1.3"] == "not_applicable"
     assert [p.severity for p in outcomes["b2.xlsx"].problems] == ["warning"]
 
 
-def test_a_date_typo_in_one_file_leaves_the_others_accepted(ws, orgs):
+def test_a_date_typo_in_one_file_leaves_the_others_accepted(workspace, orgs):
     """Same return, same organisation type, one batch: the typo once failed them all."""
-    fill(ws, orgs[0], {"1.4": [{**good_14(), "month": "15.02.3023"}]}, "a.xlsx")
-    fill(ws, orgs[0], {"1.4": [good_14()]}, "b.xlsx", received=dt.datetime(2023, 11, 11, 9, 0))
-    out = by_name(ingest(ws))
+    fill(workspace, orgs[0], {"1.4": [{**good_14(), "month": "15.02.3023"}]}, "a.xlsx")
+    fill(
+        workspace, orgs[0], {"1.4": [good_14()]}, "b.xlsx", received=dt.datetime(2023, 11, 11, 9, 0)
+    )
+    out = by_name(ingest(workspace))
     assert [(p.code, p.cell) for p in out["a.xlsx"].problems] == [("date_implausible", "B10")]
     assert out["b.xlsx"].status == "accepted"
 
 
-def test_correction_workbook_sent_back_half_fixed_loses_the_old_marks(ws, orgs):
+def test_correction_workbook_sent_back_half_fixed_loses_the_old_marks(workspace, orgs):
     """The sender fixes one of two errors in the correction workbook and sends it back: the
     fixed cell must not stay red with last round's comment."""
     from pipeline.intake.feedback import BAD_FILL
 
-    spec = ws.specs["1.4"]
+    spec = workspace.specs["1.4"]
     rows = [
         {**good_14(), "applications": -1},
         {**good_14(), "month": dt.datetime(2023, 3, 15), "refused": -2},
     ]
-    fill(ws, orgs[0], {"1.4": rows}, "a.xlsx")
-    [first] = ingest(ws)
+    fill(workspace, orgs[0], {"1.4": rows}, "a.xlsx")
+    [first] = ingest(workspace)
     marked = {p.cell for p in first.problems}
     assert len(marked) == 2
     book = openpyxl.load_workbook(first.feedback)
     sheet = book[spec.sheet]
     fixed = next(c for c in sorted(marked) if sheet[c].value == -1)
     sheet[fixed].value = 10
-    book.save(ws.paths.inbox / os.path.basename(first.feedback))  # sent back as it came
-    [second] = ingest(ws, received=dt.datetime(2023, 11, 12, 9, 0))
+    book.save(workspace.paths.inbox / os.path.basename(first.feedback))  # sent back as it came
+    [second] = ingest(workspace, received=dt.datetime(2023, 11, 12, 9, 0))
     assert {p.cell for p in second.problems} == marked - {fixed}, second.problems
     again = openpyxl.load_workbook(second.feedback)[spec.sheet]
     assert again[fixed].comment is None and again[fixed].fill != BAD_FILL
@@ -215,8 +222,8 @@ def test_correction_workbook_sent_back_half_fixed_loses_the_old_marks(ws, orgs):
     assert again[still].comment is not None and again[still].fill == BAD_FILL
     book = openpyxl.load_workbook(second.feedback)
     book[spec.sheet][still].value = 0  # all fixed now: accepted, no error about our own sheet
-    book.save(ws.paths.inbox / os.path.basename(second.feedback))
-    [third] = ingest(ws, received=dt.datetime(2023, 11, 13, 9, 0))
+    book.save(workspace.paths.inbox / os.path.basename(second.feedback))
+    [third] = ingest(workspace, received=dt.datetime(2023, 11, 13, 9, 0))
     assert third.status == "accepted" and third.problems == [] and third.feedback is None
     names = sorted(os.listdir(os.path.dirname(first.feedback)))
     assert names == ["a-qateler-oshibki-2.xlsx", "a-qateler-oshibki.xlsx"]

@@ -15,8 +15,8 @@ from tests.helpers import by_name, db, fill, good_14
 pytestmark = pytest.mark.slow  # end to end: commands, workbooks read back, LibreOffice
 
 
-def test_saved_email_attachments_are_ingested_with_the_message_date(ws, orgs):
-    path = fill(ws, orgs[0], {"1.4": [good_14()]}, "x.xlsx")
+def test_saved_email_attachments_are_ingested_with_the_message_date(workspace, orgs):
+    path = fill(workspace, orgs[0], {"1.4": [good_14()]}, "x.xlsx")
     message = EmailMessage()
     message["From"] = "someone@else.example"
     message["To"] = "dept@x.example"
@@ -29,73 +29,75 @@ def test_saved_email_attachments_are_ingested_with_the_message_date(ws, orgs):
         subtype="octet-stream",
         filename="Отчёт школы №1.xlsx",
     )
-    (ws.paths.inbox / "mail.eml").write_bytes(bytes(message))
+    (workspace.paths.inbox / "mail.eml").write_bytes(bytes(message))
     path.unlink()
-    [outcome] = ingest(ws)
+    [outcome] = ingest(workspace)
     assert outcome.name == "Отчёт школы №1.xlsx" and outcome.status == "accepted"
     assert outcome.received_at == "2023-11-20T09:30:00"
     assert [p.code for p in outcome.problems] == ["sender_mismatch"]
-    assert list(ws.paths.inbox.iterdir()) == []
-    assert return_states(db(ws), ws)[orgs[0].bin]["1.4"].state == "late"
+    assert list(workspace.paths.inbox.iterdir()) == []
+    assert return_states(db(workspace), workspace)[orgs[0].bin]["1.4"].state == "late"
 
 
-def test_email_without_workbook_is_answered(ws):
+def test_email_without_workbook_is_answered(workspace):
     message = EmailMessage()
     message["From"] = "a@b.example"
     message.set_content("забыл вложение")
-    (ws.paths.inbox / "m.eml").write_bytes(bytes(message))
-    [outcome] = ingest(ws)
+    (workspace.paths.inbox / "m.eml").write_bytes(bytes(message))
+    [outcome] = ingest(workspace)
     assert outcome.status == "rejected" and outcome.problems[0].code == "no_attachment"
 
 
-def test_zip_of_workbooks_and_files_in_subfolders(ws, orgs):
-    a = fill(ws, orgs[0], {"1.4": [good_14()]}, "a.xlsx")
-    b = fill(ws, orgs[1], {"1.4": [{**good_14(), "service": "Иная услуга"}]}, "b.xlsx")
-    with zipfile.ZipFile(ws.paths.inbox / "отчёты.zip", "w") as archive:
+def test_zip_of_workbooks_and_files_in_subfolders(workspace, orgs):
+    a = fill(workspace, orgs[0], {"1.4": [good_14()]}, "a.xlsx")
+    b = fill(workspace, orgs[1], {"1.4": [{**good_14(), "service": "Иная услуга"}]}, "b.xlsx")
+    with zipfile.ZipFile(workspace.paths.inbox / "отчёты.zip", "w") as archive:
         archive.write(a, "Отчёт школы.xlsx")
         archive.write(b, "папка/Отчёт сада.xlsx")
         archive.writestr("readme.txt", "см. вложения")
     a.unlink()
-    folder = ws.paths.inbox / "от доп. образования"
+    folder = workspace.paths.inbox / "от доп. образования"
     folder.mkdir()
     b.rename(folder / "b.xlsx")
-    fill(ws, orgs[2], {"1.4": [{**good_14(), "service": "Иная услуга"}]}, "c.xlsx").rename(
+    fill(workspace, orgs[2], {"1.4": [{**good_14(), "service": "Иная услуга"}]}, "c.xlsx").rename(
         folder / "c.xlsx"
     )
-    with zipfile.ZipFile(ws.paths.inbox / "empty.zip", "w") as archive:
+    with zipfile.ZipFile(workspace.paths.inbox / "empty.zip", "w") as archive:
         archive.writestr("note.txt", "забыли файл")
-    out = by_name(ingest(ws))
+    out = by_name(ingest(workspace))
     assert out["Отчёт школы.xlsx"].status == "accepted"
     assert out["от доп. образования/c.xlsx"].status == "accepted"
     same_bytes = {out["Отчёт сада.xlsx"].status, out["от доп. образования/b.xlsx"].status}
     assert same_bytes == {"accepted", "duplicate"}
     assert [p.code for p in out["empty.zip"].problems] == ["empty_archive"]
-    assert list(ws.paths.inbox.iterdir()) == []
-    assert list((ws.paths.archive / ws.campaign.code / "_zip").glob("*отчёты.zip"))
+    assert list(workspace.paths.inbox.iterdir()) == []
+    assert list((workspace.paths.archive / workspace.campaign.code / "_zip").glob("*отчёты.zip"))
 
 
 @pytest.mark.parametrize("container", ["", ".zip"])
-def test_file_name_in_windows_cp1251_bytes_is_read_not_a_crash(ws, orgs, container):
+def test_file_name_in_windows_cp1251_bytes_is_read_not_a_crash(workspace, orgs, container):
     """A name copied from Windows media as cp1251 bytes once crashed the whole ingest
     (SQLite refuses the surrogates Python keeps for such bytes)."""
-    good = fill(ws, orgs[0], {"1.4": [good_14()]}, "a.xlsx")
+    good = fill(workspace, orgs[0], {"1.4": [good_14()]}, "a.xlsx")
     if container:
-        with zipfile.ZipFile(ws.paths.inbox / os.fsdecode("Школа.zip".encode("cp1251")), "w") as z:
+        with zipfile.ZipFile(
+            workspace.paths.inbox / os.fsdecode("Школа.zip".encode("cp1251")), "w"
+        ) as z:
             z.write(good, "a.xlsx")
         good.unlink()
     else:
-        good.rename(ws.paths.inbox / os.fsdecode("Школа.xlsx".encode("cp1251")))
-    [outcome] = ingest(ws)
+        good.rename(workspace.paths.inbox / os.fsdecode("Школа.xlsx".encode("cp1251")))
+    [outcome] = ingest(workspace)
     assert outcome.status == "accepted", outcome.problems
     assert outcome.name == ("a.xlsx" if container else "Школа.xlsx")
-    assert os.listdir(bytes(ws.paths.inbox)) == []
-    stored = db(ws).execute("SELECT original_name, container FROM files").fetchone()
+    assert os.listdir(bytes(workspace.paths.inbox)) == []
+    stored = db(workspace).execute("SELECT original_name, container FROM files").fetchone()
     assert tuple(stored) == (("a.xlsx", "Школа.zip") if container else ("Школа.xlsx", None))
 
 
-def test_workbook_in_a_forwarded_email_is_found(ws, orgs):
+def test_workbook_in_a_forwarded_email_is_found(workspace, orgs):
     """ "Forward as attachment" nests the school's e-mail, workbook and all, in another."""
-    path = fill(ws, orgs[0], {"1.4": [good_14()]}, "x.xlsx")
+    path = fill(workspace, orgs[0], {"1.4": [good_14()]}, "x.xlsx")
     inner = EmailMessage()
     inner["From"] = orgs[0].email
     inner["Subject"] = "Есеп"
@@ -108,23 +110,23 @@ def test_workbook_in_a_forwarded_email_is_found(ws, orgs):
     outer["Date"] = format_datetime(dt.datetime(2023, 11, 20, 9, 30).astimezone())
     outer.set_content("Пересылаю")
     outer.add_attachment(inner)
-    (ws.paths.inbox / "fwd.eml").write_bytes(bytes(outer))
+    (workspace.paths.inbox / "fwd.eml").write_bytes(bytes(outer))
     path.unlink()
-    [outcome] = ingest(ws)
+    [outcome] = ingest(workspace)
     assert outcome.name == "есеп.xlsx" and outcome.status == "accepted"
-    assert list(ws.paths.inbox.iterdir()) == []
+    assert list(workspace.paths.inbox.iterdir()) == []
 
 
-def test_email_that_cannot_be_opened_is_answered_and_the_rest_go_on(ws, orgs, monkeypatch):
+def test_email_that_cannot_be_opened_is_answered_and_the_rest_go_on(workspace, orgs, monkeypatch):
     def broken(*args):
         raise RecursionError("maximum recursion depth exceeded")
 
     from pipeline.intake import inbox
 
     monkeypatch.setattr(inbox, "expand_email", broken)
-    (ws.paths.inbox / "deep.eml").write_bytes(b"From: a@b.example\\n\\nnested")
-    fill(ws, orgs[0], {"1.4": [good_14()]}, "a.xlsx")
-    out = by_name(ingest(ws))
+    (workspace.paths.inbox / "deep.eml").write_bytes(b"From: a@b.example\\n\\nnested")
+    fill(workspace, orgs[0], {"1.4": [good_14()]}, "a.xlsx")
+    out = by_name(ingest(workspace))
     assert out["a.xlsx"].status == "accepted"
     assert [p.code for p in out["deep.eml"].problems] == ["unreadable_email"]
-    assert list(ws.paths.inbox.iterdir()) == []
+    assert list(workspace.paths.inbox.iterdir()) == []

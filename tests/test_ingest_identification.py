@@ -12,7 +12,7 @@ from tests.helpers import by_name, db, fill, good_11, good_14
 pytestmark = pytest.mark.slow  # end to end: commands, workbooks read back, LibreOffice
 
 
-def test_sheet_copied_into_a_fresh_workbook_is_identified(ws, orgs, specs):
+def test_sheet_copied_into_a_fresh_workbook_is_identified(workspace, orgs, specs):
     spec = specs["1.4"]
     book = openpyxl.Workbook()
     sheet = book.active
@@ -24,13 +24,13 @@ def test_sheet_copied_into_a_fresh_workbook_is_identified(ws, orgs, specs):
     for c, key in enumerate(reversed(spec.keys), start=1):  # columns in another order
         sheet.cell(4, c).value = spec.column(key).label.ru
         sheet.cell(5, c).value = row.get(key)
-    book.save(ws.paths.inbox / "copy.xlsx")
-    [outcome] = ingest(ws)
+    book.save(workspace.paths.inbox / "copy.xlsx")
+    [outcome] = ingest(workspace)
     assert outcome.status == "accepted", outcome.problems
     assert outcome.bin == orgs[1].bin and outcome.returns == {"1.4": "accepted"}
 
 
-def test_headers_in_two_rows_kazakh_then_russian(ws, orgs, specs):
+def test_headers_in_two_rows_kazakh_then_russian(workspace, orgs, specs):
     spec = specs["1.4"]
     book = openpyxl.Workbook()
     sheet = book.active
@@ -40,32 +40,32 @@ def test_headers_in_two_rows_kazakh_then_russian(ws, orgs, specs):
         sheet.cell(4, c).value = column.label.ru
     for c, key in enumerate(spec.keys, start=1):
         sheet.cell(5, c).value = {**good_14(), "late": "–", "on_time": 9}.get(key)
-    book.save(ws.paths.inbox / "two-rows.xlsx")
-    [outcome] = ingest(ws)
+    book.save(workspace.paths.inbox / "two-rows.xlsx")
+    [outcome] = ingest(workspace)
     assert outcome.status == "accepted", outcome.problems
 
 
-def test_unknown_bin_and_unrecognisable_sheets_are_rejected_with_reason(ws, orgs, specs):
+def test_unknown_bin_and_unrecognisable_sheets_are_rejected_with_reason(workspace, orgs, specs):
     book = openpyxl.Workbook()
     book.active["A1"] = "Просто таблица"
     book.active["A2"] = "ничего общего"
-    book.save(ws.paths.inbox / "junk.xlsx")
+    book.save(workspace.paths.inbox / "junk.xlsx")
     book = openpyxl.Workbook()
     for c, column in enumerate(specs["1.4"].columns, start=1):
         book.active.cell(1, c).value = column.label.kk
     book.active["A2"] = "x"
-    book.save(ws.paths.inbox / "nobin.xlsx")
-    out = by_name(ingest(ws))
+    book.save(workspace.paths.inbox / "nobin.xlsx")
+    out = by_name(ingest(workspace))
     assert out["junk.xlsx"].status == "rejected"
     assert [p.code for p in out["junk.xlsx"].problems] == ["no_return_sheets"]
     assert [p.code for p in out["nobin.xlsx"].problems] == ["unknown_organisation"]
 
 
-def test_files_as_schools_really_make_them(ws, orgs, specs):
+def test_files_as_schools_really_make_them(workspace, orgs, specs):
     """Rows inserted above the header, a numbering row, a total row, notes in headers,
     a renamed and hidden sheet, "Да." with a dot: all read; the total row is a warning."""
     path = fill(
-        ws,
+        workspace,
         orgs[0],
         {"1.4": [good_14(), {**good_14(), "month": dt.datetime(2023, 3, 15)}]},
         "real.xlsx",
@@ -90,12 +90,12 @@ def test_files_as_schools_really_make_them(ws, orgs, specs):
     b11.cell(10, 3).value, b11.cell(10, 5).value = "Учитель", dt.datetime(2023, 3, 1)
     b11.cell(10, 7).value = "Нет."
     book.save(path)
-    [outcome] = ingest(ws)
+    [outcome] = ingest(workspace)
     assert outcome.status == "accepted", outcome.problems
     assert outcome.returns["1.4"] == "accepted" and outcome.returns["1.1"] == "accepted"
     assert [(p.code, p.row) for p in outcome.problems] == [("total_row_ignored", header + 4)]
     rows = (
-        db(ws)
+        db(workspace)
         .execute(
             "SELECT COUNT(*) FROM rows JOIN submissions s ON s.id = submission_id"
             " WHERE s.return_code = '1.4'"
@@ -105,10 +105,12 @@ def test_files_as_schools_really_make_them(ws, orgs, specs):
     assert rows == 2
 
 
-def test_sheet_copied_without_its_bin_is_identified_by_the_senders_address(ws, orgs, tmp_path):
+def test_sheet_copied_without_its_bin_is_identified_by_the_senders_address(
+    workspace, orgs, tmp_path
+):
     """A secretary copies the sheet into a new workbook and loses the BIN with it; by e-mail
     from the registry's address the organisation is still known."""
-    spec = ws.specs["1.4"]
+    spec = workspace.specs["1.4"]
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.title = "Лист1"
@@ -126,13 +128,13 @@ def test_sheet_copied_without_its_bin_is_identified_by_the_senders_address(ws, o
         message.add_attachment(
             path.read_bytes(), maintype="application", subtype="octet-stream", filename=name
         )
-        (ws.paths.inbox / f"{name}.eml").write_bytes(bytes(message))
+        (workspace.paths.inbox / f"{name}.eml").write_bytes(bytes(message))
 
     mail(orgs[0].email, "a.xlsx")
     sheet.cell(2, 3).value = 11  # other bytes: not a duplicate of the first
     book.save(path)
     mail("stranger@x.example", "b.xlsx")
-    out = by_name(ingest(ws))
+    out = by_name(ingest(workspace))
     assert out["a.xlsx"].status == "accepted", out["a.xlsx"].problems
     assert [p.code for p in out["a.xlsx"].problems] == ["identified_by_sender"]
     assert [p.code for p in out["b.xlsx"].problems] == ["unknown_organisation"]

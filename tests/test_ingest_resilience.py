@@ -81,33 +81,36 @@ def _entities(path, good):
         ("photo.jpg", lambda p, g: p.write_bytes(b"\xff\xd8\xff"), "unsupported_format"),
     ],
 )
-def test_hostile_file_is_rejected_and_the_batch_goes_on(ws, orgs, name, make, code):
-    good = fill(ws, orgs[0], {"1.4": [good_14()]}, "good.xlsx")
-    make(ws.paths.inbox / name, good)
-    out = by_name(ingest(ws))
+def test_hostile_file_is_rejected_and_the_batch_goes_on(workspace, orgs, name, make, code):
+    good = fill(workspace, orgs[0], {"1.4": [good_14()]}, "good.xlsx")
+    make(workspace.paths.inbox / name, good)
+    out = by_name(ingest(workspace))
     assert out["good.xlsx"].status == "accepted"
     assert out[name].status == "rejected"
     assert [p.code for p in out[name].problems] == [code]
     assert out[name].problems[0].kk and out[name].problems[0].ru
     assert os.path.exists(out[name].archive)
-    assert list(ws.paths.inbox.iterdir()) == []
+    assert list(workspace.paths.inbox.iterdir()) == []
 
 
-def test_macros_are_noted_not_run(ws, orgs):
-    good = fill(ws, orgs[0], {"1.4": [good_14()]}, "g.xlsx")
-    with zipfile.ZipFile(good) as src, zipfile.ZipFile(ws.paths.inbox / "m.xlsm", "w") as dst:
+def test_macros_are_noted_not_run(workspace, orgs):
+    good = fill(workspace, orgs[0], {"1.4": [good_14()]}, "g.xlsx")
+    with (
+        zipfile.ZipFile(good) as src,
+        zipfile.ZipFile(workspace.paths.inbox / "m.xlsm", "w") as dst,
+    ):
         for item in src.infolist():
             dst.writestr(item, src.read(item.filename))
         dst.writestr("xl/vbaProject.bin", b'Attribute VB_Name = "Module1"')
     good.unlink()
-    [outcome] = ingest(ws)
+    [outcome] = ingest(workspace)
     assert outcome.status == "accepted"
     assert [p.code for p in outcome.problems] == ["macros_ignored"]
 
 
-def test_crash_between_commit_and_move_is_completed_by_the_next_run(ws, orgs, monkeypatch):
-    fill(ws, orgs[0], {"1.1": [{**good_11(), "position": None}]}, "a.xlsx")
-    fill(ws, orgs[1], {"1.4": [good_14()]}, "b.xlsx")
+def test_crash_between_commit_and_move_is_completed_by_the_next_run(workspace, orgs, monkeypatch):
+    fill(workspace, orgs[0], {"1.1": [{**good_11(), "position": None}]}, "a.xlsx")
+    fill(workspace, orgs[1], {"1.4": [good_14()]}, "b.xlsx")
     real_move = ingest_module.move_into
 
     def killed(source, target):
@@ -115,37 +118,42 @@ def test_crash_between_commit_and_move_is_completed_by_the_next_run(ws, orgs, mo
 
     monkeypatch.setattr(ingest_module, "move_into", killed)
     with pytest.raises(KeyboardInterrupt):
-        ingest(ws)
+        ingest(workspace)
     monkeypatch.setattr(ingest_module, "move_into", real_move)
-    assert db(ws).execute("SELECT COUNT(*) FROM files WHERE archived = 0").fetchone()[0] == 1
-    outcomes = by_name(ingest(ws))
+    assert db(workspace).execute("SELECT COUNT(*) FROM files WHERE archived = 0").fetchone()[0] == 1
+    outcomes = by_name(ingest(workspace))
     assert outcomes["a.xlsx"].status == "partial" and outcomes["a.xlsx"].feedback
     assert outcomes["b.xlsx"].status == "accepted"
-    conn = db(ws)
+    conn = db(workspace)
     assert conn.execute("SELECT COUNT(*) FROM files").fetchone()[0] == 2
     assert conn.execute("SELECT COUNT(*) FROM files WHERE archived = 0").fetchone()[0] == 0
-    assert conn.execute("SELECT COUNT(*) FROM submissions").fetchone()[0] == 2 * len(ws.collected)
-    assert list(ws.paths.inbox.iterdir()) == []
-    assert ingest(ws) == []
+    assert conn.execute("SELECT COUNT(*) FROM submissions").fetchone()[0] == 2 * len(
+        workspace.collected
+    )
+    assert list(workspace.paths.inbox.iterdir()) == []
+    assert ingest(workspace) == []
 
 
-def test_crash_after_move_before_mark_is_repaired(ws, orgs, monkeypatch):
-    fill(ws, orgs[0], {"1.4": [good_14()]}, "a.xlsx")
+def test_crash_after_move_before_mark_is_repaired(workspace, orgs, monkeypatch):
+    fill(workspace, orgs[0], {"1.4": [good_14()]}, "a.xlsx")
     monkeypatch.setattr(
         ingest_module.ledger,
         "mark_archived",
         lambda *a, **k: (_ for _ in ()).throw(OSError("disk")),
     )
     with pytest.raises(OSError):
-        ingest(ws)
+        ingest(workspace)
     monkeypatch.undo()
-    assert ingest(ws) == []
-    assert db(ws).execute("SELECT archived FROM files").fetchone()[0] == 1
+    assert ingest(workspace) == []
+    assert db(workspace).execute("SELECT archived FROM files").fetchone()[0] == 1
 
 
-def test_dtd_hidden_behind_a_long_comment_is_still_refused(ws, orgs):
-    good = fill(ws, orgs[0], {"1.4": [good_14()]}, "good.xlsx")
-    with zipfile.ZipFile(good) as src, zipfile.ZipFile(ws.paths.inbox / "sly.xlsx", "w") as dst:
+def test_dtd_hidden_behind_a_long_comment_is_still_refused(workspace, orgs):
+    good = fill(workspace, orgs[0], {"1.4": [good_14()]}, "good.xlsx")
+    with (
+        zipfile.ZipFile(good) as src,
+        zipfile.ZipFile(workspace.paths.inbox / "sly.xlsx", "w") as dst,
+    ):
         for item in src.infolist():
             data = src.read(item.filename)
             if item.filename == "xl/workbook.xml":
@@ -157,15 +165,15 @@ def test_dtd_hidden_behind_a_long_comment_is_still_refused(ws, orgs):
                     + body
                 )
             dst.writestr(item, data)
-    out = by_name(ingest(ws))
+    out = by_name(ingest(workspace))
     assert [p.code for p in out["sly.xlsx"].problems] == ["unsafe_xml"]
 
 
-def test_an_unforeseen_failure_stays_with_its_file(ws, orgs, monkeypatch):
+def test_an_unforeseen_failure_stays_with_its_file(workspace, orgs, monkeypatch):
     from pipeline.intake import parse
 
-    fill(ws, orgs[0], {"1.4": [good_14()]}, "good.xlsx")
-    fill(ws, orgs[1], {"1.4": [good_14()]}, "cursed.xlsx")
+    fill(workspace, orgs[0], {"1.4": [good_14()]}, "good.xlsx")
+    fill(workspace, orgs[1], {"1.4": [good_14()]}, "cursed.xlsx")
     real = parse.identify_sheets
 
     def cursed(book, specs):
@@ -174,17 +182,19 @@ def test_an_unforeseen_failure_stays_with_its_file(ws, orgs, monkeypatch):
         return real(book, specs)
 
     monkeypatch.setattr(parse, "identify_sheets", cursed)
-    out = by_name(ingest(ws))
+    out = by_name(ingest(workspace))
     assert out["good.xlsx"].status == "accepted"
     assert out["cursed.xlsx"].status == "rejected"
     assert [p.code for p in out["cursed.xlsx"].problems] == ["internal_error"]
-    assert list(ws.paths.inbox.iterdir()) == [] and os.path.exists(out["cursed.xlsx"].archive)
+    assert list(workspace.paths.inbox.iterdir()) == [] and os.path.exists(
+        out["cursed.xlsx"].archive
+    )
 
 
-def test_a_failing_validation_group_does_not_stop_the_others(ws, orgs, monkeypatch):
+def test_a_failing_validation_group_does_not_stop_the_others(workspace, orgs, monkeypatch):
     from pipeline.intake import batch
 
-    fill(ws, orgs[0], {"1.4": [good_14()], "1.1": [good_11()]}, "a.xlsx")
+    fill(workspace, orgs[0], {"1.4": [good_14()], "1.1": [good_11()]}, "a.xlsx")
     real = batch.check_sheets
 
     def flaky(spec, period, sheets):
@@ -193,19 +203,21 @@ def test_a_failing_validation_group_does_not_stop_the_others(ws, orgs, monkeypat
         return real(spec, period, sheets)
 
     monkeypatch.setattr(batch, "check_sheets", flaky)
-    [outcome] = ingest(ws)
+    [outcome] = ingest(workspace)
     assert outcome.status == "partial"
     assert outcome.returns["1.4"] == "accepted" and outcome.returns["1.1"] == "rejected"
     assert [p.code for p in outcome.problems] == ["internal_error"]
 
 
-def test_one_sheet_that_breaks_validation_does_not_reject_the_others(ws, orgs, monkeypatch):
+def test_one_sheet_that_breaks_validation_does_not_reject_the_others(workspace, orgs, monkeypatch):
     """A failure in a stacked pandera call once gave every file of that return an internal
     error; each sheet is now retried alone and only the culprit is answered so."""
     from pipeline.intake import batch
 
-    fill(ws, orgs[0], {"1.4": [{**good_14(), "responsible": "BOOM"}]}, "a.xlsx")
-    fill(ws, orgs[0], {"1.4": [good_14()]}, "b.xlsx", received=dt.datetime(2023, 11, 11, 9, 0))
+    fill(workspace, orgs[0], {"1.4": [{**good_14(), "responsible": "BOOM"}]}, "a.xlsx")
+    fill(
+        workspace, orgs[0], {"1.4": [good_14()]}, "b.xlsx", received=dt.datetime(2023, 11, 11, 9, 0)
+    )
     real = batch.check_sheets
 
     def flaky(spec, period, sheets):
@@ -214,16 +226,16 @@ def test_one_sheet_that_breaks_validation_does_not_reject_the_others(ws, orgs, m
         return real(spec, period, sheets)
 
     monkeypatch.setattr(batch, "check_sheets", flaky)
-    out = by_name(ingest(ws))
+    out = by_name(ingest(workspace))
     assert out["a.xlsx"].returns["1.4"] == "rejected"
     assert [p.code for p in out["a.xlsx"].problems] == ["internal_error"]
     assert out["b.xlsx"].status == "accepted" and out["b.xlsx"].problems == []
 
 
-def test_file_that_cannot_be_moved_is_recorded_and_moved_next_run(ws, orgs, monkeypatch):
+def test_file_that_cannot_be_moved_is_recorded_and_moved_next_run(workspace, orgs, monkeypatch):
     """A file open in Excel on a Windows share cannot be moved; that once stopped the batch."""
-    fill(ws, orgs[0], {"1.4": [{**good_14(), "late": 50}]}, "open.xlsx")
-    fill(ws, orgs[1], {"1.4": [good_14()]}, "b.xlsx")
+    fill(workspace, orgs[0], {"1.4": [{**good_14(), "late": 50}]}, "open.xlsx")
+    fill(workspace, orgs[1], {"1.4": [good_14()]}, "b.xlsx")
     real_move = ingest_module.move_into
 
     def locked(source, target):
@@ -232,20 +244,22 @@ def test_file_that_cannot_be_moved_is_recorded_and_moved_next_run(ws, orgs, monk
         real_move(source, target)
 
     monkeypatch.setattr(ingest_module, "move_into", locked)
-    out = by_name(ingest(ws))
+    out = by_name(ingest(workspace))
     assert out["b.xlsx"].status == "accepted"
     assert "not_moved" in [p.code for p in out["open.xlsx"].problems]
-    assert [p.name for p in ws.paths.inbox.iterdir()] == ["open.xlsx"]
-    [still] = ingest(ws)  # still open: the same answer, nothing stops
+    assert [p.name for p in workspace.paths.inbox.iterdir()] == ["open.xlsx"]
+    [still] = ingest(workspace)  # still open: the same answer, nothing stops
     assert still.status == "partial" and "not_moved" in [p.code for p in still.problems]
     monkeypatch.setattr(ingest_module, "move_into", real_move)
-    [again] = ingest(ws)
+    [again] = ingest(workspace)
     assert again.status == "partial" and again.feedback
-    assert list(ws.paths.inbox.iterdir()) == []
-    assert db(ws).execute("SELECT COUNT(*) FROM files WHERE archived = 0").fetchone()[0] == 0
+    assert list(workspace.paths.inbox.iterdir()) == []
+    assert db(workspace).execute("SELECT COUNT(*) FROM files WHERE archived = 0").fetchone()[0] == 0
 
 
-def test_workbook_openpyxl_cannot_edit_still_gets_a_correction_workbook(ws, orgs, monkeypatch):
+def test_workbook_openpyxl_cannot_edit_still_gets_a_correction_workbook(
+    workspace, orgs, monkeypatch
+):
     """Files from other programs can load in calamine and not in openpyxl (any exception,
     not only the few once expected); the sender then gets their values rebuilt and marked."""
     from pipeline.intake import feedback
@@ -258,15 +272,15 @@ def test_workbook_openpyxl_cannot_edit_still_gets_a_correction_workbook(ws, orgs
         return real(path, *args, **kwargs)
 
     monkeypatch.setattr(feedback.openpyxl, "load_workbook", picky)
-    fill(ws, orgs[0], {"1.4": [{**good_14(), "late": 50}]}, "a.xlsx")
-    [outcome] = ingest(ws)
+    fill(workspace, orgs[0], {"1.4": [{**good_14(), "late": 50}]}, "a.xlsx")
+    [outcome] = ingest(workspace)
     monkeypatch.undo()
     assert outcome.feedback
     book = openpyxl.load_workbook(outcome.feedback)
-    assert book.sheetnames[0] == ERRORS_SHEET and ws.specs["1.4"].sheet in book.sheetnames
+    assert book.sheetnames[0] == ERRORS_SHEET and workspace.specs["1.4"].sheet in book.sheetnames
 
 
-def test_sheet_that_cannot_be_stored_is_answered_and_the_rest_stored(ws, orgs, monkeypatch):
+def test_sheet_that_cannot_be_stored_is_answered_and_the_rest_stored(workspace, orgs, monkeypatch):
     from pipeline.intake import batch
 
     real = batch.ledger.encode_rows
@@ -277,8 +291,8 @@ def test_sheet_that_cannot_be_stored_is_answered_and_the_rest_stored(ws, orgs, m
         return real(excel_rows, columns)
 
     monkeypatch.setattr(batch.ledger, "encode_rows", picky)
-    fill(ws, orgs[0], {"1.4": [good_14()], "1.1": [good_11()]}, "a.xlsx")
-    [outcome] = ingest(ws)
+    fill(workspace, orgs[0], {"1.4": [good_14()], "1.1": [good_11()]}, "a.xlsx")
+    [outcome] = ingest(workspace)
     assert outcome.status == "partial"
     assert outcome.returns["1.4"] == "accepted" and outcome.returns["1.1"] == "rejected"
     assert [p.code for p in outcome.problems] == ["internal_error"]

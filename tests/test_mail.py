@@ -58,19 +58,24 @@ def smtp():
         controller.stop()
 
 
-def templates(ws):
-    write_templates(ws.paths.outbox / "templates", ws.organisations, ws.campaign, ws.specs)
+def templates(workspace):
+    write_templates(
+        workspace.paths.outbox / "templates",
+        workspace.organisations,
+        workspace.campaign,
+        workspace.specs,
+    )
 
 
 def text_of(message):
     return message.get_body(("plain",)).get_content()
 
 
-def test_templates_arrive_bilingual_with_identical_attachments(ws, orgs, smtp):
-    templates(ws)
+def test_templates_arrive_bilingual_with_identical_attachments(workspace, orgs, smtp):
+    templates(workspace)
     handler = Collector()
     env = smtp(handler)
-    report = run_mail(ws, "templates", send=True, env=env, sleep=lambda s: None)
+    report = run_mail(workspace, "templates", send=True, env=env, sleep=lambda s: None)
     assert report.sent == 3 and report.failed == []
     got = {tuple(rcpt): msg for rcpt, msg in handler.messages}
     assert set(got) == {(o.email,) for o in orgs}
@@ -82,38 +87,44 @@ def test_templates_arrive_bilingual_with_identical_attachments(ws, orgs, smtp):
     body = text_of(message)
     assert "Уважаемые коллеги" in body and "Құрметті әріптестер" in body and orgs[1].name.ru in body
     [attachment] = list(message.iter_attachments())
-    path = ws.paths.outbox / "templates" / attachment.get_filename()
+    path = workspace.paths.outbox / "templates" / attachment.get_filename()
     assert attachment.get_content() == path.read_bytes()
-    again = run_mail(ws, "templates", send=True, env=env, sleep=lambda s: None)
+    again = run_mail(workspace, "templates", send=True, env=env, sleep=lambda s: None)
     assert again.sent == 0 and again.skipped == 3
     assert len(handler.messages) == 3
 
 
-def test_interrupted_batch_resumes_where_it_stopped(ws, orgs, smtp):
-    templates(ws)
+def test_interrupted_batch_resumes_where_it_stopped(workspace, orgs, smtp):
+    templates(workspace)
     flaky = Collector(fail_after=1)
-    report = run_mail(ws, "templates", send=True, env=smtp(flaky), sleep=lambda s: None)
+    report = run_mail(workspace, "templates", send=True, env=smtp(flaky), sleep=lambda s: None)
     assert report.sent == 1 and len(report.failed) == 2
     good = Collector()
-    resumed = run_mail(ws, "templates", send=True, env=smtp(good), sleep=lambda s: None)
+    resumed = run_mail(workspace, "templates", send=True, env=smtp(good), sleep=lambda s: None)
     assert resumed.sent == 2 and resumed.skipped == 1
     assert {r[0] for r, _ in flaky.messages} | {r[0] for r, _ in good.messages} == {
         o.email for o in orgs
     }
 
 
-def test_limit_and_pause(ws, smtp):
-    templates(ws)
+def test_limit_and_pause(workspace, smtp):
+    templates(workspace)
     pauses = []
     handler = Collector()
     report = run_mail(
-        ws, "templates", send=True, limit=2, pause=1.5, env=smtp(handler), sleep=pauses.append
+        workspace,
+        "templates",
+        send=True,
+        limit=2,
+        pause=1.5,
+        env=smtp(handler),
+        sleep=pauses.append,
     )
     assert report.sent == 2 and pauses == [1.5]
 
 
-def test_authentication_failure_is_reported_clearly(ws, smtp):
-    templates(ws)
+def test_authentication_failure_is_reported_clearly(workspace, smtp):
+    templates(workspace)
 
     def deny(server, session, envelope, mechanism, auth_data):
         return AuthResult(success=False, handled=False)
@@ -121,38 +132,38 @@ def test_authentication_failure_is_reported_clearly(ws, smtp):
     env = smtp(Collector(), authenticator=deny, auth_required=True, auth_require_tls=False)
     env.update(ADAL_SMTP_USER="kadr", ADAL_SMTP_PASSWORD="wrong")
     with pytest.raises(MailError) as info:
-        run_mail(ws, "templates", send=True, env=env, sleep=lambda s: None)
+        run_mail(workspace, "templates", send=True, env=env, sleep=lambda s: None)
     assert "ADAL_SMTP_PASSWORD" in str(info.value) and "kadr" in str(info.value)
 
 
-def test_unreachable_server_is_a_message(ws):
-    templates(ws)
+def test_unreachable_server_is_a_message(workspace):
+    templates(workspace)
     env = {
         "ADAL_SMTP_HOST": "127.0.0.1",
         "ADAL_SMTP_PORT": str(free_port()),
         "ADAL_MAIL_FROM": "a@b.example",
     }
     with pytest.raises(MailError, match="порт"):
-        run_mail(ws, "templates", send=True, env=env, sleep=lambda s: None, timeout=2)
+        run_mail(workspace, "templates", send=True, env=env, sleep=lambda s: None, timeout=2)
 
 
-def test_reminders_only_to_organisations_with_something_pending(ws, orgs, smtp):
+def test_reminders_only_to_organisations_with_something_pending(workspace, orgs, smtp):
     import datetime as dt
 
-    templates(ws)
-    full = {code: [] for code in ws.collected}
+    templates(workspace)
+    full = {code: [] for code in workspace.collected}
     fill(
-        ws,
+        workspace,
         orgs[0],
         {"1.1": [good_11()], "1.4": [good_14()]},
         "a.xlsx",
         nil=tuple(c for c in full if c not in ("1.1", "1.4", "1.8", "2")),
         complete=False,  # the checklists 1.8 and 2.1-2.5 left empty: rejected, reminded
     )
-    ingest(ws)
+    ingest(workspace)
     handler = Collector()
     run_mail(
-        ws,
+        workspace,
         "reminders",
         send=True,
         env=smtp(handler),
@@ -167,25 +178,27 @@ def test_reminders_only_to_organisations_with_something_pending(ws, orgs, smtp):
     assert "15.11.2023" in body
 
 
-def test_no_reminder_once_everything_is_accepted(ws, orgs, smtp, monkeypatch):
+def test_no_reminder_once_everything_is_accepted(workspace, orgs, smtp, monkeypatch):
     from pipeline.workbooks import mail as mail_module
     from pipeline.workbooks.status import ReturnState
 
     monkeypatch.setattr(
         mail_module,
         "return_states",
-        lambda conn, ws: {o.bin: {c: ReturnState("accepted") for c in ws.specs} for o in orgs},
+        lambda conn, workspace: {
+            o.bin: {c: ReturnState("accepted") for c in workspace.specs} for o in orgs
+        },
     )
     handler = Collector()
-    report = run_mail(ws, "reminders", send=True, env=smtp(handler), sleep=lambda s: None)
+    report = run_mail(workspace, "reminders", send=True, env=smtp(handler), sleep=lambda s: None)
     assert report.sent == 0 and handler.messages == []
 
 
-def test_feedback_goes_to_the_sender_with_the_correction_workbook(ws, orgs, smtp):
-    fill(ws, orgs[1], {"1.1": [{**good_11(), "position": None}]}, "Отчёт Балапан.xlsx")
-    [outcome] = ingest(ws)
+def test_feedback_goes_to_the_sender_with_the_correction_workbook(workspace, orgs, smtp):
+    fill(workspace, orgs[1], {"1.1": [{**good_11(), "position": None}]}, "Отчёт Балапан.xlsx")
+    [outcome] = ingest(workspace)
     handler = Collector()
-    run_mail(ws, "feedback", send=True, env=smtp(handler), sleep=lambda s: None)
+    run_mail(workspace, "feedback", send=True, env=smtp(handler), sleep=lambda s: None)
     [(rcpt, message)] = handler.messages
     assert rcpt == [orgs[1].email]
     [attachment] = list(message.iter_attachments())
@@ -194,11 +207,11 @@ def test_feedback_goes_to_the_sender_with_the_correction_workbook(ws, orgs, smtp
     assert "Отчёт Балапан.xlsx" in text_of(message)
 
 
-def test_dry_run_writes_eml_files(ws, orgs):
-    templates(ws)
-    report = run_mail(ws, "templates")
+def test_dry_run_writes_eml_files(workspace, orgs):
+    templates(workspace)
+    report = run_mail(workspace, "templates")
     assert report.written == 3
-    files = sorted((ws.paths.outbox / "mail" / "templates").glob("*.eml"))
+    files = sorted((workspace.paths.outbox / "mail" / "templates").glob("*.eml"))
     assert len(files) == 3
     parsed = email.message_from_bytes(files[0].read_bytes(), policy=email.policy.default)
     assert parsed["To"] in {o.email for o in orgs}
@@ -239,7 +252,9 @@ def certificate(tmp_path):
 
 
 @pytest.mark.parametrize("security", ["starttls", "ssl"])
-def test_encrypted_connections_with_the_departments_own_ca(ws, orgs, smtp, certificate, security):
+def test_encrypted_connections_with_the_departments_own_ca(
+    workspace, orgs, smtp, certificate, security
+):
     import ssl
 
     key, cert = certificate
@@ -253,13 +268,13 @@ def test_encrypted_connections_with_the_departments_own_ca(ws, orgs, smtp, certi
     )
     env = smtp(handler, **kwargs)
     env.update(ADAL_SMTP_SECURITY=security, ADAL_SMTP_CAFILE=str(cert))
-    templates(ws)
-    report = run_mail(ws, "templates", send=True, env=env, sleep=lambda s: None, timeout=5)
+    templates(workspace)
+    report = run_mail(workspace, "templates", send=True, env=env, sleep=lambda s: None, timeout=5)
     assert report.sent == 3 and report.failed == []
     assert {r[0] for r, _ in handler.messages} == {o.email for o in orgs}
 
 
-def test_untrusted_certificate_is_reported_not_ignored(ws, smtp, certificate):
+def test_untrusted_certificate_is_reported_not_ignored(workspace, smtp, certificate):
     import ssl
 
     key, cert = certificate
@@ -267,9 +282,9 @@ def test_untrusted_certificate_is_reported_not_ignored(ws, smtp, certificate):
     server.load_cert_chain(cert, key)
     env = smtp(Collector(), tls_context=server, require_starttls=True)
     env.update(ADAL_SMTP_SECURITY="starttls")
-    templates(ws)
+    templates(workspace)
     with pytest.raises(MailError, match="SMTP"):
-        run_mail(ws, "templates", send=True, env=env, sleep=lambda s: None, timeout=5)
+        run_mail(workspace, "templates", send=True, env=env, sleep=lambda s: None, timeout=5)
 
 
 def test_a_refused_login_stops_the_retries_by_its_code_not_its_wording(monkeypatch):

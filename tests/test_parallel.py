@@ -15,7 +15,7 @@ pytestmark = pytest.mark.slow  # end to end: commands, workbooks read back, Libr
 
 
 @pytest.mark.parametrize("workers", [0, 2])
-def test_a_file_in_a_batch_gets_the_errors_it_gets_alone(ws, orgs, workers):
+def test_a_file_in_a_batch_gets_the_errors_it_gets_alone(workspace, orgs, workers):
     """In process, and in worker processes with a chunk per file (each chunk validated on
     its own, the ledger written while the next is read): the same errors, the same rows."""
     bad = {
@@ -39,7 +39,7 @@ def test_a_file_in_a_batch_gets_the_errors_it_gets_alone(ws, orgs, workers):
         return sorted((p.sheet, p.cell, p.code, p.ru) for p in outcome.problems)
 
     def stored():
-        conn = sqlite3.connect(ws.paths.ledger)
+        conn = sqlite3.connect(workspace.paths.ledger)
         rows = conn.execute(
             "SELECT f.original_name, s.return_code, s.status, r.excel_row, r.data FROM rows r"
             " JOIN submissions s ON s.id = r.submission_id JOIN files f ON f.id = s.file_id"
@@ -50,22 +50,24 @@ def test_a_file_in_a_batch_gets_the_errors_it_gets_alone(ws, orgs, workers):
 
     alone = {}
     for name, (org, rows) in files.items():
-        fill(ws, org, rows, name)
-        [outcome] = ingest(ws)
+        fill(workspace, org, rows, name)
+        [outcome] = ingest(workspace)
         alone[name] = problems(outcome)
     alone_rows = stored()
-    shutil.rmtree(ws.paths.archive)
-    ws.paths.ledger.unlink()
+    shutil.rmtree(workspace.paths.archive)
+    workspace.paths.ledger.unlink()
     for name, (org, rows) in files.items():
-        fill(ws, org, rows, name)
-    reader = parallel_reader(ws, workers, min_batch=1, chunk=1) if workers else None
-    together = {o.name: problems(o) for o in ingest(ws, reader=reader, jobs=max(workers, 1))}
+        fill(workspace, org, rows, name)
+    reader = parallel_reader(workspace, workers, min_batch=1, chunk=1) if workers else None
+    together = {o.name: problems(o) for o in ingest(workspace, reader=reader, jobs=max(workers, 1))}
     assert together == alone
     assert stored() == alone_rows and {r[0] for r in alone_rows} == {"c.xlsx"}
     assert alone["a.xlsx"] and alone["b.xlsx"] and alone["c.xlsx"] == []
 
 
-def test_a_file_that_kills_its_reader_process_is_answered_and_the_rest_go_on(ws, orgs, monkeypatch):
+def test_a_file_that_kills_its_reader_process_is_answered_and_the_rest_go_on(
+    workspace, orgs, monkeypatch
+):
     """A reader process that dies (killed, or crashed in compiled code) once broke the pool
     and the whole ingest, on every rerun. Now the rest is read one file per process."""
     import multiprocessing
@@ -84,19 +86,21 @@ def test_a_file_that_kills_its_reader_process_is_answered_and_the_rest_go_on(ws,
         return real(items, context)
 
     monkeypatch.setattr(parallel, "read_and_check", deadly)
-    fill(ws, orgs[0], {"1.4": [good_14()]}, "a.xlsx")
-    fill(ws, orgs[1], {"1.4": [good_14()]}, "poison.xlsx")
-    fill(ws, orgs[2], {"1.4": [{**good_14(), "service": "Иная услуга"}]}, "c.xlsx")
-    reader = parallel_reader(ws, 2, min_batch=1, chunk=1)
-    out = {o.name: o for o in ingest(ws, reader=reader, jobs=2)}
+    fill(workspace, orgs[0], {"1.4": [good_14()]}, "a.xlsx")
+    fill(workspace, orgs[1], {"1.4": [good_14()]}, "poison.xlsx")
+    fill(workspace, orgs[2], {"1.4": [{**good_14(), "service": "Иная услуга"}]}, "c.xlsx")
+    reader = parallel_reader(workspace, 2, min_batch=1, chunk=1)
+    out = {o.name: o for o in ingest(workspace, reader=reader, jobs=2)}
     assert out["a.xlsx"].status == "accepted" and out["c.xlsx"].status == "accepted"
     assert out["poison.xlsx"].status == "rejected"
     assert [p.code for p in out["poison.xlsx"].problems] == ["internal_error"]
-    assert list(ws.paths.inbox.iterdir()) == []
+    assert list(workspace.paths.inbox.iterdir()) == []
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
-def test_workbook_lying_about_its_size_is_contained_in_its_reader_process(ws, orgs, tmp_path, jobs):
+def test_workbook_lying_about_its_size_is_contained_in_its_reader_process(
+    workspace, orgs, tmp_path, jobs
+):
     """A sheet that declares itself one cell but fills XFD1048576 once got past the
     precheck; calamine then aborted its process. The precheck now counts the cells, so it
     is given limits that let the file through, to keep a real crash of compiled code in
@@ -106,17 +110,19 @@ def test_workbook_lying_about_its_size_is_contained_in_its_reader_process(ws, or
     from tests.helpers import far_cell
 
     liar = far_cell(tmp_path / "liar.xlsx", b'<dimension ref="A1"/>')
-    liar.rename(ws.paths.inbox / "liar.xlsx")
-    fill(ws, orgs[0], {"1.4": [good_14()]}, "good.xlsx")
-    reader = parallel_reader(ws, jobs, Limits(max_cells=10**13))
-    out = {o.name: o for o in ingest(ws, reader=reader, jobs=jobs)}
+    liar.rename(workspace.paths.inbox / "liar.xlsx")
+    fill(workspace, orgs[0], {"1.4": [good_14()]}, "good.xlsx")
+    reader = parallel_reader(workspace, jobs, Limits(max_cells=10**13))
+    out = {o.name: o for o in ingest(workspace, reader=reader, jobs=jobs)}
     assert out["good.xlsx"].status == "accepted"
     assert out["liar.xlsx"].status == "rejected"
     assert [p.code for p in out["liar.xlsx"].problems] == ["internal_error"]
-    assert list(ws.paths.inbox.iterdir()) == []
+    assert list(workspace.paths.inbox.iterdir()) == []
 
 
-def test_a_correction_workbook_writer_that_dies_does_not_stop_the_ingest(ws, orgs, monkeypatch):
+def test_a_correction_workbook_writer_that_dies_does_not_stop_the_ingest(
+    workspace, orgs, monkeypatch
+):
     import multiprocessing
     import os as _os
 
@@ -133,8 +139,8 @@ def test_a_correction_workbook_writer_that_dies_does_not_stop_the_ingest(ws, org
 
     monkeypatch.setattr(feedback, "write_feedback", deadly)
     for org, name in zip(orgs, ["a.xlsx", "poison.xlsx", "c.xlsx"], strict=True):
-        fill(ws, org, {"1.4": [{**good_14(), "late": 50}]}, name)
-    out = {o.name: o for o in ingest(ws, jobs=2)}
+        fill(workspace, org, {"1.4": [{**good_14(), "late": 50}]}, name)
+    out = {o.name: o for o in ingest(workspace, jobs=2)}
     assert {o.status for o in out.values()} == {"partial"}  # 1.4 rejected, the rest accepted
     assert out["poison.xlsx"].feedback is None
-    assert list(ws.paths.inbox.iterdir()) == []
+    assert list(workspace.paths.inbox.iterdir()) == []

@@ -28,10 +28,10 @@ pytestmark = pytest.mark.slow  # end to end: commands, workbooks read back, Libr
 SIGNED = dt.date(2023, 12, 8)
 
 
-def risky_district(ws, orgs):
+def risky_district(workspace, orgs):
     school, kindergarten, extra = orgs
     fill(
-        ws,
+        workspace,
         school,
         {
             "1.4": [
@@ -61,25 +61,25 @@ def risky_district(ws, orgs):
         "school.xlsx",
     )
     calm = {**good_14(), "service": "Приём в дошкольную организацию", "late": 0, "on_time": 9}
-    fill(ws, kindergarten, {"1.4": [calm]}, "kg.xlsx")
-    ingest(ws)
+    fill(workspace, kindergarten, {"1.4": [calm]}, "kg.xlsx")
+    ingest(workspace)
 
 
-def test_reference_figures_equal_the_consolidated_workbook(ws, orgs, specs):
-    risky_district(ws, orgs)
-    outcome = build_report(ws, SIGNED)
+def test_reference_figures_equal_the_consolidated_workbook(workspace, orgs, specs):
+    risky_district(workspace, orgs)
+    outcome = build_report(workspace, SIGNED)
     indicators = load_indicators(shipped_schemas() / "indicators.yaml", specs)
-    path, _ = write_consolidated(ws, frames.load(ws), indicators)
+    path, _ = write_consolidated(workspace, frames.load(workspace), indicators)
     shown = pd.read_excel(path, sheet_name=SHEETS["ind"], engine="calamine")
     late = shown[
         (shown["Код"] == "I14_late") & (shown["БСН / БИН"].astype(str) == orgs[0].bin)
     ].iloc[0]
     assert late["Мәні / Значение"] == 30.0
-    text = text_of(ws.paths.outbox / "report" / "3.1-reference-ru.docx")
+    text = text_of(workspace.paths.outbox / "report" / "3.1-reference-ru.docx")
     assert "30 %" in text and orgs[0].name.ru in text
     title = "«Доля государственных услуг, оказанных с нарушением срока»"
     assert f"Источник: пункт 1.4 плана работ; показатель: {title}." in text
-    kk = text_of(ws.paths.outbox / "report" / "3.1-reference-kk.docx")
+    kk = text_of(workspace.paths.outbox / "report" / "3.1-reference-kk.docx")
     assert "30 %" in kk and "Дереккөз: жұмыс жоспарының 1.4-тармағы" in kk
     finding = next(f for f in outcome.findings if f.indicator.code == "I14_late")
     assert [h.bin for h in finding.hits] == [orgs[0].bin]
@@ -95,23 +95,25 @@ def test_reference_figures_equal_the_consolidated_workbook(ws, orgs, specs):
     assert "Не представили информацию в полном объёме:" in text and orgs[2].name.ru in text
 
 
-def test_deadlines_in_working_days(ws, orgs):
-    risky_district(ws, orgs)
-    plan = build_report(ws, SIGNED).plan
+def test_deadlines_in_working_days(workspace, orgs):
+    risky_district(workspace, orgs)
+    plan = build_report(workspace, SIGNED).plan
     assert plan.plan_due == dt.date(2023, 12, 25)  # 18.12 is a day off (Independence Day, observed)
     assert plan.publication_due == dt.date(2023, 12, 28)
     assert plan.monitoring_end == dt.date(2024, 12, 9)  # 08.12.2024 is a Sunday
-    sheet = openpyxl.load_workbook(ws.paths.outbox / "report" / "4.1-action-plan.xlsx")["4.1"]
+    sheet = openpyxl.load_workbook(workspace.paths.outbox / "report" / "4.1-action-plan.xlsx")[
+        "4.1"
+    ]
     assert "25.12.2023" in sheet["A4"].value and "28.12.2023" in sheet["A4"].value
-    plan2 = build_report(ws, SIGNED, approved=dt.date(2023, 12, 20)).plan
+    plan2 = build_report(workspace, SIGNED, approved=dt.date(2023, 12, 20)).plan
     assert plan2.publication_due == dt.date(2023, 12, 25)
     high = next(m for m in plan2.measures if m.indicator == "I14_late")
     assert high.deadline == dt.date(2024, 1, 19)  # 20 working days after 20.12.2023 (1–2.01 off)
 
 
-def test_publication_holds_no_personal_data(ws, orgs):
-    risky_district(ws, orgs)
-    outcome = build_report(ws, SIGNED)
+def test_publication_holds_no_personal_data(workspace, orgs):
+    risky_district(workspace, orgs)
+    outcome = build_report(workspace, SIGNED)
     public = [p for p in outcome.files if "3.2-publication" in str(p) and p.suffix == ".docx"]
     assert len(public) == 4
     names = {"Сейтқали Айгүл", "Омарова Жанар", "Ахметов Ерлан"}
@@ -128,8 +130,8 @@ def test_scan_finds_what_must_not_be_published():
     assert kinds == ["email", "iin", "name", "phone"]
 
 
-def test_publication_is_refused_when_a_name_slips_in(ws, orgs, monkeypatch):
-    risky_district(ws, orgs)
+def test_publication_is_refused_when_a_name_slips_in(workspace, orgs, monkeypatch):
+    risky_district(workspace, orgs)
     from pipeline.documents import reference
 
     real = reference.write_reference
@@ -145,12 +147,12 @@ def test_publication_is_refused_when_a_name_slips_in(ws, orgs, monkeypatch):
 
     monkeypatch.setattr(reference, "write_reference", leaky)
     with pytest.raises(AdalError, match="Омарова Жанар"):
-        build_report(ws, SIGNED)
-    assert not list((ws.paths.outbox / "report" / "3.2-publication").glob("*.docx"))
+        build_report(workspace, SIGNED)
+    assert not list((workspace.paths.outbox / "report" / "3.2-publication").glob("*.docx"))
 
 
-def _register(ws):
-    book = openpyxl.load_workbook(ws.paths.outbox / "report" / "6.1-register.xlsx")
+def _register(workspace):
+    book = openpyxl.load_workbook(workspace.paths.outbox / "report" / "6.1-register.xlsx")
     rows = [[c.value for c in row] for row in book["6.1"].iter_rows(min_row=5)]
     review = (
         [[c.value for c in row] for row in book["Қарау-Проверка"].iter_rows(min_row=2)]
@@ -160,10 +162,10 @@ def _register(ws):
     return rows, review
 
 
-def test_register_lists_positions_with_their_sources(ws, orgs):
-    risky_district(ws, orgs)
-    plan = build_report(ws, SIGNED).plan
-    rows, review = _register(ws)
+def test_register_lists_positions_with_their_sources(workspace, orgs):
+    risky_district(workspace, orgs)
+    plan = build_report(workspace, SIGNED).plan
+    rows, review = _register(workspace)
     by_position = {r[1]: r for r in rows}
     teacher = by_position["Мұғалім"]
     assert teacher[2] == "Учитель"  # KZ and RU apart, never the bilingual blob
@@ -178,17 +180,19 @@ def test_register_lists_positions_with_their_sources(ws, orgs):
     assert review == []
 
 
-def test_register_takes_only_corruption_risks_and_sends_unknown_positions_to_review(ws, orgs):
+def test_register_takes_only_corruption_risks_and_sends_unknown_positions_to_review(
+    workspace, orgs
+):
     """A cook, a watchman and a librarian were listed as exposed to corruption risk for
     labour-discipline reprimands; «Директор» and «Директор / Директор» were two positions."""
-    risky_district(ws, orgs)
+    risky_district(workspace, orgs)
     reprimands = [
         {**good_12(), "position": position, "order_no": f"{n}-к"}
         for n, position in enumerate(("Аспаз / Повар", "Күзетші / Сторож", "Кітапханашы"), 1)
     ]
     corrupt = {**good_12(), "ground": "Коррупционное правонарушение"}
     fill(
-        ws,
+        workspace,
         orgs[1],
         {
             "1.2": [
@@ -200,10 +204,10 @@ def test_register_takes_only_corruption_risks_and_sends_unknown_positions_to_rev
         },
         "kg-12.xlsx",
     )
-    [outcome] = ingest(ws)
+    [outcome] = ingest(workspace)
     assert outcome.returns["1.2"] == "accepted", outcome.problems
-    build_report(ws, SIGNED)
-    rows, review = _register(ws)
+    build_report(workspace, SIGNED)
+    rows, review = _register(workspace)
     kk = [r[1] for r in rows]
     assert not {"Аспаз", "Күзетші", "Кітапханашы"} & set(kk)
     assert kk.count("Директор") == 1
@@ -213,13 +217,16 @@ def test_register_takes_only_corruption_risks_and_sends_unknown_positions_to_rev
     assert "Водитель" not in " ".join(str(c) for r in rows for c in r)
 
 
-def test_monitoring_templates_ingest_and_states(ws, orgs, specs):
-    risky_district(ws, orgs)
-    plan = build_report(ws, SIGNED).plan
+def test_monitoring_templates_ingest_and_states(workspace, orgs, specs):
+    risky_district(workspace, orgs)
+    plan = build_report(workspace, SIGNED).plan
     mine = plan.for_org(orgs[0].bin)
     assert mine
     template = (
-        ws.paths.outbox / "report" / "5.1-monitoring" / f"{orgs[0].bin}_{ws.campaign.code}_5.1.xlsx"
+        workspace.paths.outbox
+        / "report"
+        / "5.1-monitoring"
+        / f"{orgs[0].bin}_{workspace.campaign.code}_5.1.xlsx"
     )
     book = openpyxl.load_workbook(template)
     sheet = book["5.1"]
@@ -229,68 +236,81 @@ def test_monitoring_templates_ingest_and_states(ws, orgs, specs):
     sheet.cell(10, 6).value = "Приказ №5 от 10.01.2024"
     for row in range(11, 10 + len(mine)):
         sheet.cell(row, 4).value = "В работе"
-    book.save(ws.paths.inbox / "5.1.xlsx")
+    book.save(workspace.paths.inbox / "5.1.xlsx")
     sent = dt.datetime(2024, 1, 15, 10, 0).timestamp()  # before the measures' deadlines
-    os.utime(ws.paths.inbox / "5.1.xlsx", (sent, sent))
-    [outcome] = ingest(ws)
+    os.utime(workspace.paths.inbox / "5.1.xlsx", (sent, sent))
+    [outcome] = ingest(workspace)
     assert outcome.returns == {"5.1": "accepted"}, outcome.problems
-    reports = frames.load(ws).frames["5.1"]
+    reports = frames.load(workspace).frames["5.1"]
     early = {
-        (s.bin, s.no): s.state for s in measure_states(ws, plan, reports, dt.date(2024, 1, 15))
+        (s.bin, s.no): s.state
+        for s in measure_states(workspace, plan, reports, dt.date(2024, 1, 15))
     }
     assert early[(orgs[0].bin, mine[0].no)] == "done"
     if len(mine) > 1:
         assert early[(orgs[0].bin, mine[1].no)] in ("in_progress", "overdue")
-    late = {(s.bin, s.no): s.state for s in measure_states(ws, plan, reports, dt.date(2024, 12, 9))}
+    late = {
+        (s.bin, s.no): s.state
+        for s in measure_states(workspace, plan, reports, dt.date(2024, 12, 9))
+    }
     assert late[(orgs[0].bin, mine[0].no)] == "done"
     assert {v for k, v in late.items() if k != (orgs[0].bin, mine[0].no)} == {"overdue"}
-    assert "5.1" not in return_states(ledger.connect(ws.paths.ledger), ws)[orgs[0].bin]
+    assert (
+        "5.1" not in return_states(ledger.connect(workspace.paths.ledger), workspace)[orgs[0].bin]
+    )
 
 
-def test_monitoring_report_outside_the_year_is_an_error(ws, orgs):
-    risky_district(ws, orgs)
-    build_report(ws, SIGNED)
+def test_monitoring_report_outside_the_year_is_an_error(workspace, orgs):
+    risky_district(workspace, orgs)
+    build_report(workspace, SIGNED)
     template = (
-        ws.paths.outbox / "report" / "5.1-monitoring" / f"{orgs[0].bin}_{ws.campaign.code}_5.1.xlsx"
+        workspace.paths.outbox
+        / "report"
+        / "5.1-monitoring"
+        / f"{orgs[0].bin}_{workspace.campaign.code}_5.1.xlsx"
     )
     book = openpyxl.load_workbook(template)
     book["5.1"].cell(10, 4).value = "Исполнено"
     book["5.1"].cell(10, 5).value = dt.datetime(2023, 1, 10)
     book["5.1"].cell(10, 6).value = "Приказ"
-    for row in range(11, 10 + len(read_plan(ws.paths.outbox).for_org(orgs[0].bin))):
+    for row in range(11, 10 + len(read_plan(workspace.paths.outbox).for_org(orgs[0].bin))):
         book["5.1"].cell(row, 4).value = "Орындалуда"
-    book.save(ws.paths.inbox / "5.1.xlsx")
-    [outcome] = ingest(ws)
+    book.save(workspace.paths.inbox / "5.1.xlsx")
+    [outcome] = ingest(workspace)
     assert [p.code for p in outcome.problems] == ["date_out_of_period"]
     assert "08.12.2023" in outcome.problems[0].ru
 
 
-def test_plan_file_round_trips(ws, orgs):
-    risky_district(ws, orgs)
-    plan = build_report(ws, SIGNED).plan
-    again = read_plan(ws.paths.outbox)
+def test_plan_file_round_trips(workspace, orgs):
+    risky_district(workspace, orgs)
+    plan = build_report(workspace, SIGNED).plan
+    again = read_plan(workspace.paths.outbox)
     assert again == plan
     assert (
-        json.loads((ws.paths.outbox / "report" / "plan.json").read_text(encoding="utf-8"))["signed"]
+        json.loads((workspace.paths.outbox / "report" / "plan.json").read_text(encoding="utf-8"))[
+            "signed"
+        ]
         == "2023-12-08"
     )
 
 
-def test_status_and_consolidated_workbook_show_measures(ws, orgs, specs):
+def test_status_and_consolidated_workbook_show_measures(workspace, orgs, specs):
     from click.testing import CliRunner
 
     from pipeline.cli import main
 
-    risky_district(ws, orgs)
-    plan = build_report(ws, SIGNED).plan
+    risky_district(workspace, orgs)
+    plan = build_report(workspace, SIGNED).plan
     result = CliRunner().invoke(
-        main, ["--root", str(ws.paths.root), "status", "--json", "--today", "2025-01-01"]
+        main, ["--root", str(workspace.paths.root), "status", "--json", "--today", "2025-01-01"]
     )
     monitoring = json.loads(result.output)["monitoring"]
     assert {m["state"] for m in monitoring} == {"overdue"}
     assert len(monitoring) == sum(len(m.orgs) for m in plan.measures)
     indicators = load_indicators(shipped_schemas() / "indicators.yaml", specs)
-    path, _ = write_consolidated(ws, frames.load(ws), indicators, now=dt.datetime(2023, 12, 20))
+    path, _ = write_consolidated(
+        workspace, frames.load(workspace), indicators, now=dt.datetime(2023, 12, 20)
+    )
     sheet = pd.read_excel(path, sheet_name="5.1 Мониторинг", engine="calamine")
     assert len(sheet) == len(monitoring)
     assert set(sheet["Жағдайы / Состояние"]) <= {
@@ -315,54 +335,61 @@ def test_a_campaign_collecting_only_some_returns_runs_end_to_end(tmp_path, orgs)
     shutil.copy(shipped_schemas() / "campaign-2023.yaml", paths.campaign_file)
     write_registry(paths.registry_file, orgs, load_campaign(paths.campaign_file).org_types)
     paths.inbox.mkdir()
-    ws = open_workspace(paths)
-    fill(ws, orgs[0], {"1.4": [{**good_14(), "late": 5, "on_time": 4, "refused": 1}]}, "a.xlsx")
-    [outcome] = ingest(ws)
+    workspace = open_workspace(paths)
+    fill(
+        workspace,
+        orgs[0],
+        {"1.4": [{**good_14(), "late": 5, "on_time": 4, "refused": 1}]},
+        "a.xlsx",
+    )
+    [outcome] = ingest(workspace)
     assert outcome.status == "accepted"
-    outcome = build_report(ws, SIGNED)
+    outcome = build_report(workspace, SIGNED)
     assert sorted(f.indicator.code for f in outcome.findings) == [
         "I14_late",
         "I14_paper",
         "I14_refused",
     ]
-    indicators = load_indicators(paths.schema_file("indicators.yaml"), ws.specs)
-    path, _ = write_consolidated(ws, frames.load(ws), indicators)
+    indicators = load_indicators(paths.schema_file("indicators.yaml"), workspace.specs)
+    path, _ = write_consolidated(workspace, frames.load(workspace), indicators)
     assert path.exists()
 
 
-def test_report_refuses_dates_that_cannot_be_true(ws, orgs):
+def test_report_refuses_dates_that_cannot_be_true(workspace, orgs):
     """A reference signed inside the analysed period, or a plan approved before the
     reference it follows, is refused with exit code 2 and nothing is written."""
     from pipeline.core.errors import ImpossibleDateError
 
-    risky_district(ws, orgs)
+    risky_district(workspace, orgs)
     for signed, approved in (
         (dt.date(2023, 10, 15), None),  # the period runs to 31.10.2023
         (SIGNED, dt.date(2023, 12, 1)),  # approved before signing
     ):
         with pytest.raises(ImpossibleDateError) as caught:
-            build_report(ws, signed, approved)
+            build_report(workspace, signed, approved)
         assert caught.value.exit_code == 2
         assert "--signed" in caught.value.ru or "--approved" in caught.value.ru
-    assert not (ws.paths.outbox / "report" / "3.1-reference-ru.docx").exists()
+    assert not (workspace.paths.outbox / "report" / "3.1-reference-ru.docx").exists()
 
 
-def test_a_late_approval_is_written_into_the_plan(ws, orgs):
-    risky_district(ws, orgs)
-    plan = build_report(ws, SIGNED, approved=dt.date(2024, 1, 15)).plan
-    assert plan.late_approval and read_plan(ws.paths.outbox).late_approval
-    sheet = openpyxl.load_workbook(ws.paths.outbox / "report" / "4.1-action-plan.xlsx")["4.1"]
+def test_a_late_approval_is_written_into_the_plan(workspace, orgs):
+    risky_district(workspace, orgs)
+    plan = build_report(workspace, SIGNED, approved=dt.date(2024, 1, 15)).plan
+    assert plan.late_approval and read_plan(workspace.paths.outbox).late_approval
+    sheet = openpyxl.load_workbook(workspace.paths.outbox / "report" / "4.1-action-plan.xlsx")[
+        "4.1"
+    ]
     assert "позже установленного срока" in sheet["A4"].value
-    kk = text_of(ws.paths.outbox / "report" / "4.1-action-plan-kk.docx")
+    kk = text_of(workspace.paths.outbox / "report" / "4.1-action-plan-kk.docx")
     assert "2024 жылғы 15 қаңтарда бекітілді — белгіленген мерзімнен кеш" in kk
 
 
-def test_a_measure_done_after_its_deadline_is_done_late(ws, orgs):
+def test_a_measure_done_after_its_deadline_is_done_late(workspace, orgs):
     """«исполнено» was shown for a measure done weeks after its deadline."""
     from pipeline.workbooks.monitoring import STATE_TEXT
 
-    risky_district(ws, orgs)
-    plan = build_report(ws, SIGNED).plan
+    risky_district(workspace, orgs)
+    plan = build_report(workspace, SIGNED).plan
     first = plan.for_org(orgs[0].bin)[0]
     reports = pd.DataFrame(
         [
@@ -377,17 +404,17 @@ def test_a_measure_done_after_its_deadline_is_done_late(ws, orgs):
     )
     [state] = [
         s
-        for s in measure_states(ws, plan, reports, dt.date(2024, 6, 1))
+        for s in measure_states(workspace, plan, reports, dt.date(2024, 6, 1))
         if (s.bin, s.no) == (orgs[0].bin, first.no)
     ]
     assert state.state == "done_late"
     assert STATE_TEXT["done_late"].ru == "исполнено с нарушением срока"
 
 
-def test_who_answers_for_a_measure_follows_the_work_plan(ws, orgs):
+def test_who_answers_for_a_measure_follows_the_work_plan(workspace, orgs):
     """Every measure was the HR service's, and heads were to brief themselves."""
-    risky_district(ws, orgs)
-    plan = build_report(ws, SIGNED).plan
+    risky_district(workspace, orgs)
+    plan = build_report(workspace, SIGNED).plan
     by_indicator = {m.indicator: m for m in plan.measures}
     late = by_indicator["I14_late"].responsible.ru
     assert late.startswith("Руководители организаций (Школа №1)")

@@ -70,19 +70,23 @@ def rows_11(draw, specs):
     return rows
 
 
-def test_fill_ingest_same_rows(ws, orgs, specs):
+def test_fill_ingest_same_rows(workspace, orgs, specs):
     @settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
     @given(rows_11(specs))
     def check(rows):
-        for folder in (ws.paths.inbox, ws.paths.archive, ws.paths.outbox / "feedback"):
+        for folder in (
+            workspace.paths.inbox,
+            workspace.paths.archive,
+            workspace.paths.outbox / "feedback",
+        ):
             shutil.rmtree(folder, ignore_errors=True)
-        ws.paths.inbox.mkdir()
-        ws.paths.ledger.unlink(missing_ok=True)
+        workspace.paths.inbox.mkdir()
+        workspace.paths.ledger.unlink(missing_ok=True)
         typed = [{k: v for k, v in r.items() if not k.startswith("_")} for r in rows]
-        fill(ws, orgs[0], {"1.1": typed}, "r.xlsx")
-        [outcome] = ingest(ws)
+        fill(workspace, orgs[0], {"1.1": typed}, "r.xlsx")
+        [outcome] = ingest(workspace)
         assert outcome.status == "accepted", outcome.problems
-        conn = sqlite3.connect(ws.paths.ledger)
+        conn = sqlite3.connect(workspace.paths.ledger)
         stored = [
             json.loads(r[0])
             for r in conn.execute(

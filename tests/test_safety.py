@@ -23,8 +23,8 @@ def _rezip(source, target, compression, workbook_prefix=b""):
 
 
 @pytest.mark.parametrize("compression", [zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED])
-def test_raw_reading_of_parts_agrees_with_zipfile(ws, orgs, tmp_path, compression):
-    good = fill(ws, orgs[0], {"1.4": [good_14()]}, "good.xlsx")
+def test_raw_reading_of_parts_agrees_with_zipfile(workspace, orgs, tmp_path, compression):
+    good = fill(workspace, orgs[0], {"1.4": [good_14()]}, "good.xlsx")
     path = _rezip(good, tmp_path / "copy.xlsx", compression)
     limits = Limits()
     data = path.read_bytes()
@@ -38,8 +38,8 @@ def test_raw_reading_of_parts_agrees_with_zipfile(ws, orgs, tmp_path, compressio
 
 @pytest.mark.parametrize("compression", [zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED])
 @pytest.mark.parametrize("padding", [0, 3000, 60_000])
-def test_dtd_is_refused_however_the_part_is_stored(ws, orgs, tmp_path, compression, padding):
-    good = fill(ws, orgs[0], {"1.4": [good_14()]}, "good.xlsx")
+def test_dtd_is_refused_however_the_part_is_stored(workspace, orgs, tmp_path, compression, padding):
+    good = fill(workspace, orgs[0], {"1.4": [good_14()]}, "good.xlsx")
     prefix = b'<?xml version="1.0"?><!--' + b"x" * padding + b'--><!DOCTYPE a [<!ENTITY b "c">]>'
     path = _rezip(good, tmp_path / "sly.xlsx", compression, prefix)
     with pytest.raises(WorkbookError) as caught:

@@ -103,15 +103,15 @@ def test_instructions_are_bilingual(tmp_path, specs, campaign, orgs):
     assert "Период: 01.06.2022–31.10.2023. Срок: 15.11.2023." in text
 
 
-def test_positions_are_offered_from_the_declared_list_but_may_be_typed(ws, orgs):
+def test_positions_are_offered_from_the_declared_list_but_may_be_typed(workspace, orgs):
     """The register needs positions it can recognise: the template offers the declared list
     with «Басқа — жазыңыз / Другое — укажите», and a position not on it may still be typed."""
     from pipeline.intake.ingest import ingest
     from tests.helpers import fill, good_12, template_for
 
-    book = openpyxl.load_workbook(template_for(ws, orgs[0]))
-    sheet = book[ws.specs["1.2"].sheet]
-    column = openpyxl.utils.get_column_letter(ws.specs["1.2"].keys.index("position") + 1)
+    book = openpyxl.load_workbook(template_for(workspace, orgs[0]))
+    sheet = book[workspace.specs["1.2"].sheet]
+    column = openpyxl.utils.get_column_letter(workspace.specs["1.2"].keys.index("position") + 1)
     [rule] = [v for v in sheet.data_validations.dataValidation if str(v.sqref).startswith(column)]
     assert rule.type == "list" and rule.errorStyle == "information"
     offered = [
@@ -123,7 +123,7 @@ def test_positions_are_offered_from_the_declared_list_but_may_be_typed(ws, orgs)
         {**good_12(), "position": "Жүргізуші / Водитель", "order_no": "1-к"},
         {**good_12(), "position": "Басқа — жазыңыз / Другое — укажите", "order_no": "2-к"},
     ]
-    fill(ws, orgs[0], {"1.2": rows}, "typed.xlsx")
-    [outcome] = ingest(ws)
+    fill(workspace, orgs[0], {"1.2": rows}, "typed.xlsx")
+    [outcome] = ingest(workspace)
     on_12 = [(p.code, p.column_key, p.row) for p in outcome.problems if p.sheet == "1.2"]
     assert on_12 == [("required", "position", L.FIRST_DATA_ROW + 1)]

@@ -131,10 +131,10 @@ def _next(code: str, **fields: object) -> None:
     click.echo(f"{message.kk}\n{message.ru}")
 
 
-def _warn_missing_contact(ws, mail: bool = False) -> None:
+def _warn_missing_contact(workspace, mail: bool = False) -> None:
     """Templates, letters and the reference print the department's contact: say what the
     campaign lacks instead of printing blanks."""
-    campaign = ws.campaign
+    campaign = workspace.campaign
     missing = [name for name, value in (("e-mail", campaign.contact_email),
                ("телефон", campaign.contact_phone)) if not value]  # fmt: skip
     if missing:
@@ -147,18 +147,18 @@ def _echo_nil_rule(paths: Paths) -> None:
     """What an empty sheet means in this campaign, as the templates' instruction says it."""
     from pipeline.specs.nil_rule import instruction_lines
 
-    ws = open_workspace(paths)
+    workspace = open_workspace(paths)
     click.echo("Бос парақтар / Пустые листы:")
-    for line in instruction_lines(list(ws.collected.values())):
+    for line in instruction_lines(list(workspace.collected.values())):
         click.echo(f"  {line.kk}\n  {line.ru}")
 
 
 def _with_organisations(paths: Paths):
     """The workspace of a command that needs organisations: a fresh `init` has none yet."""
-    ws = open_workspace(paths)
-    if not ws.organisations:
+    workspace = open_workspace(paths)
+    if not workspace.organisations:
         raise ConfigError.of("registry_no_organisations", where=str(paths.registry_file))
-    return ws
+    return workspace
 
 
 @main.command()
@@ -172,11 +172,15 @@ def templates(paths: Paths) -> None:
     """
     from pipeline.workbooks.templates import write_templates
 
-    ws = _with_organisations(paths)
-    _warn_missing_contact(ws)
+    workspace = _with_organisations(paths)
+    _warn_missing_contact(workspace)
     with progress_bar("Үлгілер / Шаблоны") as progress:
         written = write_templates(
-            paths.outbox / "templates", ws.organisations, ws.campaign, ws.specs, progress
+            paths.outbox / "templates",
+            workspace.organisations,
+            workspace.campaign,
+            workspace.specs,
+            progress,
         )
     click.echo(f"Үлгілер / Шаблоны: {len(written)} → {paths.outbox / 'templates'}")
     _next("next_templates")
@@ -230,14 +234,14 @@ def ingest(
     from pipeline.intake.ingest import ingest as run_ingest
     from pipeline.intake.parallel import parallel_reader
 
-    ws = open_workspace(paths)
+    workspace = open_workspace(paths)
     workers = jobs or os.cpu_count() or 1
     with progress_bar("Өңдеу / Обработка", quiet=as_json) as progress:
         outcomes = run_ingest(
-            ws,
+            workspace,
             received=received,
             progress=progress,
-            reader=parallel_reader(ws, workers),
+            reader=parallel_reader(workspace, workers),
             jobs=workers,
             accept_from=frozenset(a.lower() for a in accept_from),
             again=again,
@@ -307,18 +311,18 @@ def status(paths: Paths, as_json: bool, today: dt.datetime | None) -> None:
     from pipeline.workbooks.monitoring import states as measure_states
     from pipeline.workbooks.status import return_states, status_json
 
-    ws = open_workspace(paths)
+    workspace = open_workspace(paths)
     conn = ledger.connect(paths.ledger)
     try:
-        states = return_states(conn, ws)
+        states = return_states(conn, workspace)
     finally:
         conn.close()
-    data = status_json(ws, states)
+    data = status_json(workspace, states)
     plan = read_plan(paths.outbox)
     measures = []
     if plan:
         day = today.date() if today else dt.date.today()
-        measures = measure_states(ws, plan, frames.load(ws).frame("5.1"), day)
+        measures = measure_states(workspace, plan, frames.load(workspace).frame("5.1"), day)
         data["monitoring"] = [
             {"bin": m.bin, "measure": m.no, "deadline": m.deadline.isoformat(), "state": m.state}
             for m in measures
@@ -333,7 +337,7 @@ def status(paths: Paths, as_json: bool, today: dt.datetime | None) -> None:
         ReturnStatus.MISSING: "·",
         ReturnStatus.NOT_APPLICABLE: " ",
     }
-    codes = list(ws.collected)
+    codes = list(workspace.collected)
     click.echo(f"{'БСН/БИН':<13} {'':<34} " + " ".join(f"{c:>4}" for c in codes))
     for org in data["organisations"]:
         line = " ".join(f"{_mark(org, c, marks):>4}" for c in codes)
@@ -400,12 +404,12 @@ def consolidate(
     from pipeline.workbooks.consolidate import write_consolidated
     from pipeline.workbooks.indicators import load_indicators, scores
 
-    ws = _with_organisations(paths)
-    indicators = load_indicators(paths.schema_file("indicators.yaml"), ws.specs)
+    workspace = _with_organisations(paths)
+    indicators = load_indicators(paths.schema_file("indicators.yaml"), workspace.specs)
     with progress_bar("Жиынтық / Свод", quiet=as_json) as progress:
-        data = frames.load(ws)
+        data = frames.load(workspace)
         path, table = write_consolidated(
-            ws,
+            workspace,
             data,
             indicators,
             with_personal_data=with_personal_data,
@@ -422,7 +426,7 @@ def consolidate(
         return
     click.echo(f"Жиынтық / Свод: {path}")
     top = wide["overall"].dropna().sort_values(ascending=False).head(5)
-    names = ws.by_bin
+    names = workspace.by_bin
     for bin_, value in top.items():
         click.echo(f"  {value:5.1f}  {names[bin_].name.ru}")
     if not read_plan(paths.outbox):
@@ -468,12 +472,12 @@ def mail(
     """
     from pipeline.workbooks.mail import KINDS, run_mail
 
-    ws = _with_organisations(paths)
-    _warn_missing_contact(ws, mail=not send)
+    workspace = _with_organisations(paths)
+    _warn_missing_contact(workspace, mail=not send)
     for one in KINDS if kind == "all" else (kind,):
         with progress_bar(MAIL_KIND[one]) as progress:
             report = run_mail(
-                ws,
+                workspace,
                 one,
                 send=send,
                 limit=limit,
@@ -524,18 +528,20 @@ def report(paths: Paths, signed: dt.datetime, approved: dt.datetime | None) -> N
     """
     from pipeline.documents.report import build_report
 
-    ws = _with_organisations(paths)
-    _warn_missing_contact(ws)
+    workspace = _with_organisations(paths)
+    _warn_missing_contact(workspace)
     with progress_bar("Анықтама / Справка") as progress:
-        outcome = build_report(ws, signed.date(), approved.date() if approved else None, progress)
+        outcome = build_report(
+            workspace, signed.date(), approved.date() if approved else None, progress
+        )
     plan = outcome.plan
     found, measures = len(outcome.findings), len(plan.measures)
     click.echo(
         f"Анықтама / Справка: {count(found, RISK, 'kk')}, {count(measures, MEASURE, 'kk')} / "
         f"{count(found, RISK, 'ru')}, {count(measures, MEASURE, 'ru')}"
     )
-    days = ws.campaign.report.get("action_plan_working_days", 10)
-    pub = ws.campaign.report.get("publication_working_days", 3)
+    days = workspace.campaign.report.get("action_plan_working_days", 10)
+    pub = workspace.campaign.report.get("publication_working_days", 3)
     click.echo(
         f"  Жоспар мерзімі / Срок плана ({days} жұмыс күні / {count(days, WORKING_DAY, 'ru')}): "
         f"{plan.plan_due:%d.%m.%Y}"
@@ -552,9 +558,9 @@ def report(paths: Paths, signed: dt.datetime, approved: dt.datetime | None) -> N
             "отмечено в плане"
         )
     click.echo(f"  {len(outcome.files)} файл → {paths.outbox / 'report'}")
-    floor = ws.campaign.report.get("min_completeness", 0)
+    floor = workspace.campaign.report.get("min_completeness", 0)
     for org_type, rate in outcome.low:
-        name = ws.campaign.org_types[org_type]
+        name = workspace.campaign.org_types[org_type]
         click.echo(
             f"  Ескерту: {name.kk} — есептердің {round(rate * 100)}%-ы ғана қабылданды "
             f"(кемінде {floor}% керек) / Внимание: {name.ru} — принято лишь {round(rate * 100)} % "

@@ -53,8 +53,8 @@ def ingest_stage(root: Path, jobs: int) -> dict:
     from pipeline.specs.workspace import Paths, open_workspace
 
     start = time.perf_counter()
-    ws = open_workspace(Paths(root))
-    outcomes = ingest(ws, reader=parallel_reader(ws, jobs), jobs=jobs)
+    workspace = open_workspace(Paths(root))
+    outcomes = ingest(workspace, reader=parallel_reader(workspace, jobs), jobs=jobs)
     seconds = time.perf_counter() - start
     statuses: dict[str, int] = {}
     for o in outcomes:
@@ -76,14 +76,14 @@ def baseline(root: Path, files: list[str]) -> dict:
     from pipeline.specs.headers import header_positions, label_index
     from pipeline.specs.workspace import Paths, open_workspace
 
-    ws = open_workspace(Paths(root))
-    orgs = ws.by_bin
+    workspace = open_workspace(Paths(root))
+    orgs = workspace.by_bin
     start = time.perf_counter()
     rows = failures = 0
     for file in files:
         org = orgs[Path(file).stem]
         sheets = pd.read_excel(file, sheet_name=None, engine="openpyxl", header=L.HEADER_ROW - 1)
-        for spec in ws.collected.values():
+        for spec in workspace.collected.values():
             if spec.sheet not in sheets:
                 continue
             frame = sheets[spec.sheet]
@@ -102,7 +102,7 @@ def baseline(root: Path, files: list[str]) -> dict:
                     frame[column.key] = (
                         frame[column.key].astype(object).where(frame[column.key].notna(), None)
                     )
-            schema = compile_schema(spec, ws.period(spec.code, org.type)).schema
+            schema = compile_schema(spec, workspace.period(spec.code, org.type)).schema
             try:
                 schema.validate(frame, lazy=True)
             except Exception as exc:  # the naive loop only counts failures
@@ -123,10 +123,10 @@ def consolidate_stage(root: Path) -> dict:
     from pipeline.workbooks.indicators import load_indicators
 
     start = time.perf_counter()
-    ws = open_workspace(Paths(root))
-    data = frames.load(ws)
-    indicators = load_indicators(ws.paths.schema_file("indicators.yaml"), ws.specs)
-    path, _ = write_consolidated(ws, data, indicators)
+    workspace = open_workspace(Paths(root))
+    data = frames.load(workspace)
+    indicators = load_indicators(workspace.paths.schema_file("indicators.yaml"), workspace.specs)
+    path, _ = write_consolidated(workspace, data, indicators)
     cells = sum(f.size for f in data.frames.values())
     return {
         "seconds": time.perf_counter() - start,
@@ -142,8 +142,8 @@ def write_floor(root: Path) -> dict:
     from pipeline.specs.workspace import Paths, open_workspace
     from pipeline.workbooks import frames
 
-    ws = open_workspace(Paths(root))
-    data = frames.load(ws)
+    workspace = open_workspace(Paths(root))
+    data = frames.load(workspace)
     start = time.perf_counter()
     book = xlsxwriter.Workbook(
         str(root / "outbox" / "bench" / "floor.xlsx"), {"constant_memory": True}

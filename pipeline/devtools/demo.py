@@ -260,16 +260,16 @@ def fill_monitoring(paths: Paths, seed: int = 51) -> int:
 
     require_own(paths.root, "demo")  # made-up reports never go into a real inbox
     rng = random.Random(seed)
-    ws = open_workspace(paths)
+    workspace = open_workspace(paths)
     plan = read_plan(paths.outbox)
-    spec = ws.specs["5.1"]
+    spec = workspace.specs["5.1"]
     keys = spec.keys
     sent = 0
-    for org in ws.organisations:
+    for org in workspace.organisations:
         measures = plan.for_org(org.bin) if plan else []
         if not measures or rng.random() > 0.66:
             continue
-        book = openpyxl.load_workbook(template_path(ws, org.bin))
+        book = openpyxl.load_workbook(template_path(workspace, org.bin))
         sheet = book[spec.sheet]
         for r, _measure in enumerate(measures, start=L.FIRST_DATA_ROW):
             done = rng.random() < 0.7

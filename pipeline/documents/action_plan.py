@@ -44,10 +44,10 @@ LATE = {
 }
 
 
-def _due(plan: Plan, ws: Workspace, lang: str, numeric: bool = False) -> str:
+def _due(plan: Plan, workspace: Workspace, lang: str, numeric: bool = False) -> str:
     """The plan's own deadlines, in words the work plan uses («не позднее 10 рабочих дней»
     / «10 жұмыс күнінен кешіктірмей»); the day counts come from the campaign."""
-    settings = ws.campaign.report
+    settings = workspace.campaign.report
     days = settings.get("action_plan_working_days", 10)
     pub_days = settings.get("publication_working_days", 3)
     if lang == "kk":
@@ -78,18 +78,18 @@ def _due(plan: Plan, ws: Workspace, lang: str, numeric: bool = False) -> str:
     return text
 
 
-def _area(ws: Workspace, area: str, lang: str) -> str:
+def _area(workspace: Workspace, area: str, lang: str) -> str:
     """«2.1 Управление персоналом»: the area as the plan names it, not its number alone."""
-    titles = ws.specs["2"].areas if "2" in ws.specs else {}
+    titles = workspace.specs["2"].areas if "2" in workspace.specs else {}
     return f"{area} {titles[area].get(lang)}" if area in titles else area
 
 
-def _row(ws: Workspace, m: Measure, lang: str) -> list[str]:
-    return [m.no, _area(ws, m.area, lang), capitalised(m.text.get(lang)),
+def _row(workspace: Workspace, m: Measure, lang: str) -> list[str]:
+    return [m.no, _area(workspace, m.area, lang), capitalised(m.text.get(lang)),
             m.responsible.get(lang), f"{m.deadline:%d.%m.%Y}"]  # fmt: skip
 
 
-def write_xlsx(path: Path, ws: Workspace, plan: Plan, indicators: list[Indicator]) -> Path:
+def write_xlsx(path: Path, workspace: Workspace, plan: Plan, indicators: list[Indicator]) -> Path:
     book = xlsxwriter.Workbook(str(path), SAFE_OPTIONS)
     sheet = book.add_worksheet("4.1")
     bold = book.add_format({"bold": True, "text_wrap": True, "valign": "top"})
@@ -101,7 +101,12 @@ def write_xlsx(path: Path, ws: Workspace, plan: Plan, indicators: list[Indicator
     widths = (5, 22, 50, 50, 35, 35, 12, 30, 24)
     for c, width in enumerate(widths):
         sheet.set_column(c, c, width)
-    lead = [TITLE["kk"], TITLE["ru"], _due(plan, ws, "kk"), _due(plan, ws, "ru", numeric=True)]
+    lead = [
+        TITLE["kk"],
+        TITLE["ru"],
+        _due(plan, workspace, "kk"),
+        _due(plan, workspace, "ru", numeric=True),
+    ]
     for r, text in enumerate(lead):
         sheet.merge_range(r, 0, r, 8, text, bold)
         sheet.set_row(r, textfit.row_height([(text, sum(widths), True)]))
@@ -122,11 +127,11 @@ def write_xlsx(path: Path, ws: Workspace, plan: Plan, indicators: list[Indicator
         5, textfit.row_height([(h, w, True) for h, w in zip(headers, widths, strict=True)])
     )
     titles = {i.code: i.title.both for i in indicators}
-    names = ws.by_bin
+    names = workspace.by_bin
     for r, m in enumerate(plan.measures, start=6):
         texts = [
             m.no,
-            f"{_area(ws, m.area, 'kk')}\n{_area(ws, m.area, 'ru')}",
+            f"{_area(workspace, m.area, 'kk')}\n{_area(workspace, m.area, 'ru')}",
             capitalised(m.text.kk),
             capitalised(m.text.ru),
             m.responsible.kk,
@@ -142,18 +147,18 @@ def write_xlsx(path: Path, ws: Workspace, plan: Plan, indicators: list[Indicator
         cells = [*zip(texts, widths[:6], strict=True), (orgs, widths[7]), (title, widths[8])]
         sheet.set_row(r, textfit.row_height([(t, w, False) for t, w in cells]))
     sheet.freeze_panes(6, 0)
-    page_setup(sheet, 300, header_rows=1, footer=ws.campaign.subject.ru, header_at=5)
+    page_setup(sheet, 300, header_rows=1, footer=workspace.campaign.subject.ru, header_at=5)
     book.close()
     return path
 
 
-def write_docx(path: Path, ws: Workspace, plan: Plan, lang: str) -> Path:
-    c = ws.campaign
+def write_docx(path: Path, workspace: Workspace, plan: Plan, lang: str) -> Path:
+    c = workspace.campaign
     doc = docxio.new_document(author=c.subject.get(lang), title=TITLE[lang], landscape=True)
     docxio.approval_block(doc, approval_lines(c, lang))
     docxio.title(doc, TITLE[lang])
-    docxio.para(doc, _due(plan, ws, lang), italic=True, justify=False)
-    rows = [_row(ws, m, lang) for m in plan.measures]
+    docxio.para(doc, _due(plan, workspace, lang), italic=True, justify=False)
+    rows = [_row(workspace, m, lang) for m in plan.measures]
     docxio.table(doc, HEAD[lang], rows, [1.3, 3.0, 11.0, 7.5, 2.9])  # № narrow, the measure wide
     path.parent.mkdir(parents=True, exist_ok=True)
     doc.save(str(path))

@@ -73,12 +73,15 @@ LANGS = ("kk", "ru")
 
 
 def find(
-    ws: Workspace, table: pd.DataFrame, indicators: list[Indicator], wording: dict | None = None
+    workspace: Workspace,
+    table: pd.DataFrame,
+    indicators: list[Indicator],
+    wording: dict | None = None,
 ) -> list[Finding]:
     """A finding per indicator that reached medium or high somewhere. Its sentence says how
     many organisations are at each level and which: the level follows each table row."""
-    wording = wording or load_yaml(ws.paths.schema_file("report.yaml"))
-    names = ws.by_bin
+    wording = wording or load_yaml(workspace.paths.schema_file("report.yaml"))
+    names = workspace.by_bin
     out = []
     for ind in indicators:
         rows = table[table["indicator"] == ind.code]

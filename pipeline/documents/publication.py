@@ -31,10 +31,10 @@ class Hit:
     where: str
 
 
-def person_names(ws: Workspace, data: Consolidated) -> set[str]:
+def person_names(workspace: Workspace, data: Consolidated) -> set[str]:
     """Names of people Adal knows of: full names in the returns, directors in the registry."""
-    names = {o.director for o in ws.organisations if o.director}
-    for code, spec in ws.specs.items():
+    names = {o.director for o in workspace.organisations if o.director}
+    for code, spec in workspace.specs.items():
         for column in spec.columns:
             if column.personal and column.type == "text" and column.key in data.frames[code]:
                 names.update(str(v) for v in data.frames[code][column.key].dropna())

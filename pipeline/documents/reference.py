@@ -256,15 +256,19 @@ def _sources(codes: list[str], lang: str) -> str:
     return "; ".join(named)
 
 
-def _missing_by_area(ws: Workspace, findings_of, states) -> dict[str, tuple[list[str], list]]:
+def _missing_by_area(
+    workspace: Workspace, findings_of, states
+) -> dict[str, tuple[list[str], list]]:
     """Per area: the returns its indicators read, and the organisations that owe one of them
     (nothing received, or rejected): the area's findings cannot speak for those."""
     out = {}
     for area, indicators in findings_of.items():
-        codes = sorted({code for ind in indicators for code in ind.returns if code in ws.collected})
+        codes = sorted(
+            {code for ind in indicators for code in ind.returns if code in workspace.collected}
+        )
         owing = [
             org
-            for org in ws.organisations
+            for org in workspace.organisations
             if any(
                 states[org.bin][code].state in (ReturnStatus.MISSING, ReturnStatus.REJECTED)
                 for code in codes
@@ -277,7 +281,7 @@ def _missing_by_area(ws: Workspace, findings_of, states) -> dict[str, tuple[list
 
 def write_reference(
     path: Path,
-    ws: Workspace,
+    workspace: Workspace,
     lang: str,
     findings: list[Finding],
     measures: list[Measure],
@@ -290,8 +294,8 @@ def write_reference(
     plan_due: dt.date | None = None,
 ) -> Path:
     """Write the reference in one language; `public` leaves out the executor's contacts."""
-    texts = wording or load_yaml(ws.paths.schema_file("report.yaml"))
-    c = ws.campaign
+    texts = wording or load_yaml(workspace.paths.schema_file("report.yaml"))
+    c = workspace.campaign
 
     def t(text):
         return text.get(lang)
@@ -303,14 +307,14 @@ def write_reference(
     basis = texts["basis"][lang].format(approved_on=official_date(c.approved_on, lang, "locative"))
     docxio.para(doc, basis)
     docxio.para(doc, word("subject", lang, s=t(c.subject)))
-    counts = {k: sum(o.type == k for o in ws.organisations) for k in c.org_types}
+    counts = {k: sum(o.type == k for o in workspace.organisations) for k in c.org_types}
     parts = "; ".join(f"{_type_many(c, k, lang)} — {n}" for k, n in counts.items() if n)
-    n = len(ws.organisations)
+    n = len(workspace.organisations)
     docxio.para(
         doc,
         word("objects", lang, n=n if lang == "kk" else count(n, ORGANISATION, lang), parts=parts),
     )
-    first = next(iter(ws.collected))
+    first = next(iter(workspace.collected))
     periods = "; ".join(_period_part(c, k, c.period(first, k), lang) for k in c.org_types)
     docxio.para(doc, word("period", lang, parts=periods))
     group = c.working_group
@@ -318,11 +322,11 @@ def write_reference(
         doc, word("group", lang, order=_order(group, lang), dates=_analysis_dates(group, lang))
     )
     docxio.para(doc, word("sources", lang))
-    for spec in ws.collected.values():
+    for spec in workspace.collected.values():
         item = "2.1–2.5" if spec.code == "2" else spec.code
         docxio.para(doc, f"{item}. {t(spec.title)}")
     docxio.para(doc, word("completeness", lang))
-    for org_type, s in summary(ws, states).items():
+    for org_type, s in summary(workspace, states).items():
         if s["applicable"]:
             docxio.para(
                 doc,
@@ -335,7 +339,8 @@ def write_reference(
                 ),
             )
     nil = {
-        code: sum(states[org.bin][code].nil for org in ws.organisations) for code in ws.collected
+        code: sum(states[org.bin][code].nil for org in workspace.organisations)
+        for code in workspace.collected
     }
     if any(nil.values()):
         where = {"kk": "{code}-тармақ бойынша — {n}", "ru": "по пункту {code} — {n}"}[lang]
@@ -347,7 +352,7 @@ def write_reference(
         docxio.para(doc, word("nil", lang, parts=parts))
     incomplete = [
         t(org.name)
-        for org in ws.organisations
+        for org in workspace.organisations
         if any(
             st.state in (ReturnStatus.MISSING, ReturnStatus.REJECTED)
             for st in states[org.bin].values()
@@ -357,9 +362,9 @@ def write_reference(
         docxio.para(doc, word("missing", lang, orgs=", ".join(incomplete)))
     docxio.heading(doc, word("results", lang))
     areas = by_area(findings)
-    area_titles = ws.specs["2"].areas if "2" in ws.specs else {}
+    area_titles = workspace.specs["2"].areas if "2" in workspace.specs else {}
     indicators_of = {a: [i for i in indicators if i.area == a] for a in areas}
-    missing = _missing_by_area(ws, indicators_of, states)
+    missing = _missing_by_area(workspace, indicators_of, states)
     for area, found in areas.items():
         docxio.heading(doc, f"{area}. {t(area_titles[area]) if area in area_titles else ''}")
         codes, owing = missing[area]

@@ -114,10 +114,10 @@ class Register:
     review: list[dict]
 
 
-def _facts(ws: Workspace, data: Consolidated):
+def _facts(workspace: Workspace, data: Consolidated):
     """(basis, risk, text naming positions, organisation) for every fact pointing to a
     corruption risk; a labour-discipline reprimand alone is not one."""
-    topics = {c.code: c.corruption for c in _choices(ws, "1.6", "topic")}
+    topics = {c.code: c.corruption for c in _choices(workspace, "1.6", "topic")}
     for rec in data.rows("1.1"):
         if rec.get("has_record") == "yes" and rec.get("corruption") == "yes":
             yield BASES["1.1"], BASES["1.1"].risk, rec.get("position"), rec["bin"]
@@ -132,19 +132,21 @@ def _facts(ws: Workspace, data: Consolidated):
     for rec in data.rows("1.6"):
         if rec.get("substantiated") == "yes" and topics.get(rec.get("topic")):
             yield BASES["1.6"], BASES["1.6"].risk, rec.get("position"), rec["bin"]
-    items = {c.code: c for c in _choices(ws, "2", "item")}
+    items = {c.code: c for c in _choices(workspace, "2", "item")}
     for rec in data.rows("2"):
         item = items.get(rec.get("item"))
         if rec.get("risk_found") == "yes" and item is not None:
-            basis = Basis(item.area, _factor(ws, item), f"I{item.area.replace('.', '')}_acts")
+            basis = Basis(
+                item.area, _factor(workspace, item), f"I{item.area.replace('.', '')}_acts"
+            )
             yield basis, basis.risk, rec.get("positions"), rec["bin"]
 
 
-def _factor(ws: Workspace, item) -> Text:
+def _factor(workspace: Workspace, item) -> Text:
     """A checklist item names a requirement; where a risk factor was found against it, the
     risk is a factor in the internal acts of that area, named as the plan names the area
     (one line per area, not one per checklist item)."""
-    titles = ws.specs["2"].areas if "2" in ws.specs else {}
+    titles = workspace.specs["2"].areas if "2" in workspace.specs else {}
     area = titles.get(item.area, Text(item.area, item.area))
     return Text(
         f"«{area.kk}» бағыты бойынша ішкі актілердегі сыбайлас жемқорлық тәуекелінің факторлары",
@@ -152,8 +154,8 @@ def _factor(ws: Workspace, item) -> Text:
     )
 
 
-def _choices(ws: Workspace, code: str, column: str):
-    spec = ws.specs.get(code)
+def _choices(workspace: Workspace, code: str, column: str):
+    spec = workspace.specs.get(code)
     if spec is None or column not in spec.keys:
         return ()
     return spec.column(column).choices
@@ -166,15 +168,15 @@ def _number(value) -> float:
         return 0.0
 
 
-def derive(ws: Workspace, data: Consolidated, measures=()) -> Register:
+def derive(workspace: Workspace, data: Consolidated, measures=()) -> Register:
     """One row per position: its risks, the bases (returns, organisations, cases) and the
     measures of the action plan that address them. Text that names no declared position
     goes to the review list for the officer."""
-    positions = Positions.load(ws.paths.schema_file("choices.yaml"))
-    names = ws.by_bin
+    positions = Positions.load(workspace.paths.schema_file("choices.yaml"))
+    names = workspace.by_bin
     entries: dict[str, dict] = {}
     review: list[dict] = []
-    for basis, risk, text, bin_ in _facts(ws, data):
+    for basis, risk, text, bin_ in _facts(workspace, data):
         if is_blank(text):
             continue
         codes, whole = positions.match(text)
@@ -228,9 +230,9 @@ def derive(ws: Workspace, data: Consolidated, measures=()) -> Register:
     return Register(rows, review)
 
 
-def additions(ws: Workspace) -> list[dict]:
+def additions(workspace: Workspace) -> list[dict]:
     """Positions the working group typed into campaign/register-additions.xlsx."""
-    path = ws.paths.campaign_dir / ADDITIONS
+    path = workspace.paths.campaign_dir / ADDITIONS
     if not path.exists():
         return []
     sheet = read_workbook(path).sheets[0]
@@ -255,8 +257,8 @@ def additions(ws: Workspace) -> list[dict]:
     return out
 
 
-def write_additions_template(ws: Workspace) -> Path:
-    path = ws.paths.campaign_dir / ADDITIONS
+def write_additions_template(workspace: Workspace) -> Path:
+    path = workspace.paths.campaign_dir / ADDITIONS
     if not path.exists():
         book = xlsxwriter.Workbook(str(path), SAFE_OPTIONS)
         sheet = book.add_worksheet("6.1")

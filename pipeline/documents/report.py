@@ -41,21 +41,26 @@ class ReportOutcome:
 
 
 def build_report(
-    ws: Workspace, signed: dt.date, approved: dt.date | None = None, progress: Progress = silent
+    workspace: Workspace,
+    signed: dt.date,
+    approved: dt.date | None = None,
+    progress: Progress = silent,
 ) -> ReportOutcome:
-    steps = Steps(progress, 7 + len(ws.organisations))
-    calendar = calendar_for(ws.campaign)
-    settings = ws.campaign.report
-    _check_dates(ws, signed, approved)
+    steps = Steps(progress, 7 + len(workspace.organisations))
+    calendar = calendar_for(workspace.campaign)
+    settings = workspace.campaign.report
+    _check_dates(workspace, signed, approved)
     plan_due = calendar.add(signed, settings.get("action_plan_working_days", 10))
     approved = approved or plan_due
     publication_due = calendar.add(approved, settings.get("publication_working_days", 3))
-    data = frames.load(ws)
+    data = frames.load(workspace)
     steps.advance()
-    indicators = load_indicators(ws.paths.schema_file("indicators.yaml"), ws.specs)
-    table = compute(indicators, ws.organisations, data.frames, ws.specs, data.available)
-    wording = load_yaml(ws.paths.schema_file("report.yaml"))  # read once for every document
-    findings = find(ws, table, indicators, wording)
+    indicators = load_indicators(workspace.paths.schema_file("indicators.yaml"), workspace.specs)
+    table = compute(
+        indicators, workspace.organisations, data.frames, workspace.specs, data.available
+    )
+    wording = load_yaml(workspace.paths.schema_file("report.yaml"))  # read once for every document
+    findings = find(workspace, table, indicators, wording)
     steps.advance()
     measures = measures_from(findings, approved, calendar, wording)
     plan = Plan(
@@ -63,14 +68,14 @@ def build_report(
     )
     plan.end = _working_day_from(calendar, plan.year_after)
     plan.late_approval = approved > plan_due
-    out = ws.paths.outbox / "report"
+    out = workspace.paths.outbox / "report"
     out.mkdir(parents=True, exist_ok=True)
-    files = [write_plan(ws.paths.outbox, plan)]
+    files = [write_plan(workspace.paths.outbox, plan)]
     for lang in ("kk", "ru"):
         files.append(
             reference.write_reference(
                 out / f"3.1-reference-{lang}.docx",
-                ws,
+                workspace,
                 lang,
                 findings,
                 measures,
@@ -81,39 +86,47 @@ def build_report(
                 plan_due=plan.plan_due,
             )
         )
-        files.append(action_plan.write_docx(out / f"4.1-action-plan-{lang}.docx", ws, plan, lang))
+        files.append(
+            action_plan.write_docx(out / f"4.1-action-plan-{lang}.docx", workspace, plan, lang)
+        )
         steps.advance()
-    files.append(action_plan.write_xlsx(out / "4.1-action-plan.xlsx", ws, plan, indicators))
+    files.append(action_plan.write_xlsx(out / "4.1-action-plan.xlsx", workspace, plan, indicators))
     steps.advance()
-    files += _publication(ws, out / "3.2-publication", findings, plan, data, indicators, wording)
+    files += _publication(
+        workspace, out / "3.2-publication", findings, plan, data, indicators, wording
+    )
     steps.advance()
-    register.write_additions_template(ws)
-    positions = register.derive(ws, data, plan.measures)
+    register.write_additions_template(workspace)
+    positions = register.derive(workspace, data, plan.measures)
     files.append(
-        register.write_register(out / "6.1-register.xlsx", positions, register.additions(ws))
+        register.write_register(out / "6.1-register.xlsx", positions, register.additions(workspace))
     )
     steps.advance()
-    files += monitoring.write_templates(ws, plan, steps.part(steps.done))
+    files += monitoring.write_templates(workspace, plan, steps.part(steps.done))
     return ReportOutcome(
-        plan, findings, files, reference.missing_fields(ws.campaign), _low_completeness(ws, data)
+        plan,
+        findings,
+        files,
+        reference.missing_fields(workspace.campaign),
+        _low_completeness(workspace, data),
     )
 
 
-def _low_completeness(ws: Workspace, data) -> list[tuple[str, float]]:
+def _low_completeness(workspace: Workspace, data) -> list[tuple[str, float]]:
     """Organisation types whose share of returns received (late ones included) is below
     what the campaign sets: the reference's findings cannot speak for what is missing."""
-    floor = ws.campaign.report.get("min_completeness", 0) / 100
+    floor = workspace.campaign.report.get("min_completeness", 0) / 100
     return [
         (org_type, s["rate"])
-        for org_type, s in summary(ws, data.states).items()
+        for org_type, s in summary(workspace, data.states).items()
         if s["applicable"] and s["rate"] < floor
     ]
 
 
-def _check_dates(ws: Workspace, signed: dt.date, approved: dt.date | None) -> None:
+def _check_dates(workspace: Workspace, signed: dt.date, approved: dt.date | None) -> None:
     """Refuse dates no official could sign: the reference before the analysed period ends
     or before the work plan was approved; the action plan before the reference."""
-    c = ws.campaign
+    c = workspace.campaign
     period_end = max(p.end for r in c.returns.values() for p in r.periods.values())
     day = "%d.%m.%Y"
     if signed <= period_end:
@@ -137,7 +150,13 @@ def _working_day_from(calendar, day: dt.date) -> dt.date:
 
 
 def _publication(
-    ws: Workspace, folder: Path, findings: list[Finding], plan: Plan, data, indicators, wording
+    workspace: Workspace,
+    folder: Path,
+    findings: list[Finding],
+    plan: Plan,
+    data,
+    indicators,
+    wording,
 ) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     docs = []
@@ -145,7 +164,7 @@ def _publication(
         docs.append(
             reference.write_reference(
                 folder / f"3.1-reference-{lang}.docx",
-                ws,
+                workspace,
                 lang,
                 findings,
                 plan.measures,
@@ -157,8 +176,10 @@ def _publication(
                 plan_due=plan.plan_due,
             )
         )
-        docs.append(action_plan.write_docx(folder / f"4.1-action-plan-{lang}.docx", ws, plan, lang))
-    hits = publication.check_package(docs, publication.person_names(ws, data), text_of)
+        docs.append(
+            action_plan.write_docx(folder / f"4.1-action-plan-{lang}.docx", workspace, plan, lang)
+        )
+    hits = publication.check_package(docs, publication.person_names(workspace, data), text_of)
     if hits:
         for path in docs:
             path.unlink()

@@ -39,15 +39,15 @@ class BatchContext:
     campaign: str = ""
 
     @classmethod
-    def of(cls, ws: Workspace, limits: Limits | None = None) -> BatchContext:
-        types = ws.campaign.org_types
+    def of(cls, workspace: Workspace, limits: Limits | None = None) -> BatchContext:
+        types = workspace.campaign.org_types
         return cls(
-            ws.specs,
-            ws.by_bin,
+            workspace.specs,
+            workspace.by_bin,
             {k: v.both for k, v in types.items()},
             limits or Limits(),
-            {(code, t): ws.period(code, t) for code in ws.specs for t in types},
-            ws.campaign.code,
+            {(code, t): workspace.period(code, t) for code in workspace.specs for t in types},
+            workspace.campaign.code,
         )
 
 

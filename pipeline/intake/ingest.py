@@ -50,12 +50,12 @@ def _file_status(parsed: ParsedFile) -> FileStatus:
 
 
 def _record(
-    conn: sqlite3.Connection, ws: Workspace, pf: ParsedFile, now: dt.datetime
+    conn: sqlite3.Connection, workspace: Workspace, pf: ParsedFile, now: dt.datetime
 ) -> tuple[int, FileOutcome]:
     item = pf.item
     target = archive_path(
-        ws.paths.archive,
-        ws.campaign.code,
+        workspace.paths.archive,
+        workspace.campaign.code,
         pf.bin if pf.org_type else None,
         item.received_at,
         item.sha256,
@@ -94,7 +94,7 @@ def _record(
                 SheetStatus.SUPERSEDED,
             ):
                 continue
-            spec = ws.specs[sheet.spec_code]
+            spec = workspace.specs[sheet.spec_code]
             sub = {
                 "bin": pf.bin,
                 "return_code": spec.code,
@@ -183,7 +183,7 @@ def stored_problems(conn: sqlite3.Connection, file_id: int) -> list[Problem]:
 
 
 def _finish(
-    conn: sqlite3.Connection, ws: Workspace, row: sqlite3.Row, source: Path | None
+    conn: sqlite3.Connection, workspace: Workspace, row: sqlite3.Row, source: Path | None
 ) -> str | None:
     """Move the original into the archive, write its feedback, mark it done (idempotent)."""
     target = Path(row["archive_path"])
@@ -194,7 +194,10 @@ def _finish(
     if target.exists() and any(p.severity == "error" for p in problems) and row["bin"]:
         try:
             feedback = write_feedback(
-                target, problems, ws.paths.outbox / "feedback" / row["bin"], row["original_name"]
+                target,
+                problems,
+                workspace.paths.outbox / "feedback" / row["bin"],
+                row["original_name"],
             )
         except OSError:  # one file's trouble stays its own: it is tried again next run
             logger.exception("could not write the correction workbook for {}", row["original_name"])
@@ -205,11 +208,11 @@ def _finish(
 
 
 def _known(
-    conn: sqlite3.Connection, ws: Workspace, item: Item, row: sqlite3.Row, now: dt.datetime
+    conn: sqlite3.Connection, workspace: Workspace, item: Item, row: sqlite3.Row, now: dt.datetime
 ) -> FileOutcome:
     """A file whose hash the ledger knows: finish an interrupted run, or record a duplicate."""
     if not row["archived"]:
-        feedback = _finish(conn, ws, row, item.path)
+        feedback = _finish(conn, workspace, row, item.path)
         problems = stored_problems(conn, row["id"])
         if not Path(row["archive_path"]).exists():  # still could not be moved
             problems.append(_not_moved(item.name))
@@ -227,8 +230,8 @@ def _known(
         )
     stamp = now.strftime("%Y%m%dT%H%M%S")
     target = (
-        ws.paths.archive
-        / ws.campaign.code
+        workspace.paths.archive
+        / workspace.campaign.code
         / "_duplicates"
         / f"{stamp}-{item.sha256[:12]}-{Path(item.path).name}"
     )
@@ -256,15 +259,15 @@ def _known(
     )
 
 
-def repair(conn: sqlite3.Connection, ws: Workspace) -> None:
+def repair(conn: sqlite3.Connection, workspace: Workspace) -> None:
     """Complete what a killed run left half done: archived files not yet marked as such."""
     for row in ledger.unarchived(conn):
         if Path(row["archive_path"]).exists():
-            _finish(conn, ws, row, None)
+            _finish(conn, workspace, row, None)
 
 
 def ingest(
-    ws: Workspace,
+    workspace: Workspace,
     *,
     received: dt.datetime | None = None,
     limits: Limits | None = None,
@@ -290,13 +293,13 @@ def ingest(
     """
     now = now or dt.datetime.now().replace(microsecond=0)
     limits = limits or Limits()
-    ws.paths.ledger.parent.mkdir(parents=True, exist_ok=True)
-    with ledger.one_writer(ws.paths.ledger):
-        return _ingest(ws, received, limits, now, progress, reader, jobs, accept_from, again)
+    workspace.paths.ledger.parent.mkdir(parents=True, exist_ok=True)
+    with ledger.one_writer(workspace.paths.ledger):
+        return _ingest(workspace, received, limits, now, progress, reader, jobs, accept_from, again)
 
 
 def _ingest(
-    ws: Workspace,
+    workspace: Workspace,
     received: dt.datetime | None,
     limits: Limits,
     now: dt.datetime,
@@ -306,37 +309,39 @@ def _ingest(
     accept_from: frozenset[str],
     again: tuple[str, ...] = (),
 ) -> list[FileOutcome]:
-    conn = ledger.connect(ws.paths.ledger)
+    conn = ledger.connect(workspace.paths.ledger)
     try:
-        repair(conn, ws)
-        unknown = [_read_again(conn, ws, which, now) for which in again]
-        staging = ws.paths.archive / ".staging"
-        items, containers, not_read = collect(ws.paths.inbox, staging, received, limits)
+        repair(conn, workspace)
+        unknown = [_read_again(conn, workspace, which, now) for which in again]
+        staging = workspace.paths.archive / ".staging"
+        items, containers, not_read = collect(workspace.paths.inbox, staging, received, limits)
         outcomes: list[FileOutcome] = [o for o in unknown if o is not None]
         outcomes += [_not_read(n.name, n.reason, now) for n in not_read]
         fresh, copies, seen = [], [], set()
         for item in items:
             row = ledger.file_by_sha(conn, item.sha256)
             if row is not None:
-                outcomes.append(_known(conn, ws, item, row, now))
+                outcomes.append(_known(conn, workspace, item, row, now))
             elif item.sha256 in seen:
                 copies.append(item)  # a second copy in this batch: a duplicate once the first is in
             else:
                 seen.add(item.sha256)
                 fresh.append(item)
         fresh = _in_arrival_order(fresh)
-        chunks = reader(fresh) if reader else [read_and_check(fresh, BatchContext.of(ws, limits))]
+        chunks = (
+            reader(fresh) if reader else [read_and_check(fresh, BatchContext.of(workspace, limits))]
+        )
         recorded = []
-        with FeedbackWriter(ws.paths.outbox, jobs) as feedback:
+        with FeedbackWriter(workspace.paths.outbox, jobs) as feedback:
             for chunk in chunks:
                 for pf in chunk:
                     if not pf.item.still_as_listed():  # gone or still being copied: next run
                         outcomes.append(_not_read(pf.item.name, "changed", now))
                         continue
                     if pf.sent_for and pf.item.sender.lower() not in accept_from:
-                        outcomes.append(_held(ws, pf, now))
+                        outcomes.append(_held(workspace, pf, now))
                         continue
-                    file_id, outcome = _record(conn, ws, pf, now)
+                    file_id, outcome = _record(conn, workspace, pf, now)
                     _archive(pf.item.path, outcome)  # only after its commit
                     feedback.submit(outcome)  # other processes write while the ledger goes on
                     recorded.append((file_id, outcome))
@@ -349,8 +354,10 @@ def _ingest(
             outcome.returns.update(ledger.returns_of_file(conn, file_id))
         outcomes += [o for _, o in recorded]
         for item in copies:
-            outcomes.append(_known(conn, ws, item, ledger.file_by_sha(conn, item.sha256), now))
-        _archive_containers(ws, containers)
+            outcomes.append(
+                _known(conn, workspace, item, ledger.file_by_sha(conn, item.sha256), now)
+            )
+        _archive_containers(workspace, containers)
         return outcomes
     finally:
         conn.close()
@@ -380,7 +387,7 @@ def _not_read(name: str, reason: str, now: dt.datetime) -> FileOutcome:
 
 
 def _read_again(
-    conn: sqlite3.Connection, ws: Workspace, which: str, now: dt.datetime
+    conn: sqlite3.Connection, workspace: Workspace, which: str, now: dt.datetime
 ) -> FileOutcome | None:
     """Put an archived original back into the inbox to be read anew; None when done."""
     rows = [r for r in ledger.files_named(conn, which) if Path(r["archive_path"]).exists()]
@@ -391,10 +398,10 @@ def _read_again(
         )
     for row in rows:
         name = Path(safe_name(row["original_name"]))
-        copy, n = ws.paths.inbox / name, 2
+        copy, n = workspace.paths.inbox / name, 2
         while copy.exists():
-            copy, n = ws.paths.inbox / f"{name.stem} ({n}){name.suffix}", n + 1
-        ws.paths.inbox.mkdir(parents=True, exist_ok=True)
+            copy, n = workspace.paths.inbox / f"{name.stem} ({n}){name.suffix}", n + 1
+        workspace.paths.inbox.mkdir(parents=True, exist_ok=True)
         shutil.copy2(row["archive_path"], copy)
         when = dt.datetime.fromisoformat(row["received_at"]).timestamp()
         os.utime(copy, (when, when))  # received when it first arrived, not today
@@ -403,9 +410,9 @@ def _read_again(
     return None
 
 
-def _held(ws: Workspace, pf: ParsedFile, now: dt.datetime) -> FileOutcome:
+def _held(workspace: Workspace, pf: ParsedFile, now: dt.datetime) -> FileOutcome:
     """Kept in the inbox, not recorded: the officer decides (`ingest --accept-from`)."""
-    names = ws.by_bin
+    names = workspace.by_bin
     problem = _problem(
         "held_sender",
         pf.item.name,
@@ -436,7 +443,7 @@ def _archive(source: Path, outcome: FileOutcome) -> None:
         outcome.problems.append(problem)
 
 
-def _archive_containers(ws: Workspace, containers: dict[Path, list[Item]]) -> None:
+def _archive_containers(workspace: Workspace, containers: dict[Path, list[Item]]) -> None:
     """Saved e-mails and zips go to the archive once all their workbooks are in; empty
     subfolders of the inbox are removed (never a file)."""
     for container, items in containers.items():
@@ -444,16 +451,16 @@ def _archive_containers(ws: Workspace, containers: dict[Path, list[Item]]) -> No
             received = items[0].received_at if items else dt.datetime.now()
             kind = "_mail" if container.suffix.lower() == ".eml" else "_zip"
             target = (
-                ws.paths.archive
-                / ws.campaign.code
+                workspace.paths.archive
+                / workspace.campaign.code
                 / kind
                 / f"{received:%Y%m%dT%H%M%S}-{container.name}"
             )
             _move(container, target, container.name)
-    staging = ws.paths.archive / ".staging"
+    staging = workspace.paths.archive / ".staging"
     if staging.exists() and not any(p.is_file() for p in staging.rglob("*")):
         shutil.rmtree(staging, ignore_errors=True)
-    for folder in sorted((p for p in ws.paths.inbox.rglob("*") if p.is_dir()), reverse=True):
+    for folder in sorted((p for p in workspace.paths.inbox.rglob("*") if p.is_dir()), reverse=True):
         if folder.is_symlink():  # a link to a folder elsewhere: not ours to remove
             continue
         try:

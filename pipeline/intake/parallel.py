@@ -42,7 +42,7 @@ def _chunk(items: list[Item]) -> list[ParsedFile]:
 
 
 def parallel_reader(
-    ws: Workspace,
+    workspace: Workspace,
     jobs: int | None,
     limits: Limits | None = None,
     *,
@@ -51,7 +51,7 @@ def parallel_reader(
 ) -> Callable[[list[Item]], Iterator[list[ParsedFile]]]:
     """A reader for `ingest`: in-process for small batches (starting processes would cost
     more), a process pool otherwise, handing over chunks of `chunk` files as they are done."""
-    context = BatchContext.of(ws, limits)
+    context = BatchContext.of(workspace, limits)
     workers = max(jobs or os.cpu_count() or 1, 1)  # one core still reads in a process of its own
 
     def read(items: list[Item]) -> Iterator[list[ParsedFile]]:

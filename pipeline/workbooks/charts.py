@@ -13,7 +13,7 @@ from pipeline.workbooks.status import STATE_TEXT, STATES
 
 def write_charts(
     w,
-    ws: Workspace,
+    workspace: Workspace,
     table: pd.DataFrame,
     wide: pd.DataFrame,
     complete_top: int,
@@ -26,7 +26,7 @@ def write_charts(
     w.page(sheet, 200)
     book = w.book
     chart = book.add_chart({"type": "column", "subtype": "stacked"})
-    types = len(ws.campaign.org_types)
+    types = len(workspace.campaign.org_types)
     colours = ["#70AD47", "#FFC000", "#FF0000", "#A5A5A5"]
     for i, state in enumerate(STATES[:4]):
         chart.add_series(
@@ -49,7 +49,7 @@ def write_charts(
     top = wide["overall"].dropna().sort_values(ascending=False).head(10)
     base = 40
     w.heads(sheet, base, [L.ORG_LABEL.both, "Жалпы тәуекел / Общий риск"], [36, 16])
-    names = ws.by_bin
+    names = workspace.by_bin
     for r, (bin_, value) in enumerate(top.items(), start=base + 1):
         w.cell(sheet, r, 0, names[bin_].name.ru)
         w.cell(sheet, r, 1, float(value))

@@ -39,9 +39,9 @@ SHEETS = {
 }
 
 
-def output_path(ws: Workspace, with_personal_data: bool) -> Path:
+def output_path(workspace: Workspace, with_personal_data: bool) -> Path:
     suffix = "-personal" if with_personal_data else ""
-    return ws.paths.outbox / f"consolidated-{ws.campaign.code}{suffix}.xlsx"
+    return workspace.paths.outbox / f"consolidated-{workspace.campaign.code}{suffix}.xlsx"
 
 
 # the colour of each state of a return, by its code: rewording a state keeps its colour
@@ -57,16 +57,16 @@ KIND = {"integer": "num", "decimal": "num", "date": "date"}
 
 
 def _return_sheet(
-    w: _Writer, ws: Workspace, spec: ReturnSpec, frame: pd.DataFrame, personal: bool
+    w: _Writer, workspace: Workspace, spec: ReturnSpec, frame: pd.DataFrame, personal: bool
 ) -> None:
     """The rows of every organisation's current accepted submission, organisation columns first."""
-    orgs = ws.by_bin
+    orgs = workspace.by_bin
     out = pd.DataFrame(
         {
             "bin": frame["bin"],
             "name": frame["bin"].map({b: o.name.ru for b, o in orgs.items()}),
             "type": frame["bin"].map(
-                {b: ws.campaign.org_types[o.type].ru for b, o in orgs.items()}
+                {b: workspace.campaign.org_types[o.type].ru for b, o in orgs.items()}
             ),
         }
     )
@@ -95,10 +95,12 @@ def _return_sheet(
     sheet.set_tab_color("#5B9BD5")
 
 
-def _cover(w: _Writer, ws: Workspace, data: Consolidated, now: dt.datetime, personal: bool) -> None:
+def _cover(
+    w: _Writer, workspace: Workspace, data: Consolidated, now: dt.datetime, personal: bool
+) -> None:
     sheet = w.book.add_worksheet(SHEETS["cover"])
     w.page(sheet, 198)  # the sources table below is 198 characters wide
-    c = ws.campaign
+    c = workspace.campaign
     lines = [
         (c.subject.kk, c.subject.ru),
         (
@@ -107,7 +109,10 @@ def _cover(w: _Writer, ws: Workspace, data: Consolidated, now: dt.datetime, pers
         ),
         (f"Науқан: {c.code}", f"Кампания: {c.code}"),
         (f"Жасалған уақыты: {now:%d.%m.%Y %H:%M}", f"Сформировано: {now:%d.%m.%Y %H:%M}"),
-        (f"Ұйымдар: {len(ws.organisations)}", f"Организаций: {len(ws.organisations)}"),
+        (
+            f"Ұйымдар: {len(workspace.organisations)}",
+            f"Организаций: {len(workspace.organisations)}",
+        ),
     ]
     for org_type, label in c.org_types.items():
         period = c.period("1.1", org_type) if "1.1" in c.returns else None
@@ -143,7 +148,7 @@ def _cover(w: _Writer, ws: Workspace, data: Consolidated, now: dt.datetime, pers
         start, textfit.row_height([(h, wd, True) for h, wd in zip(headers, widths, strict=True)])
     )
     r = start + 1
-    names = ws.by_bin
+    names = workspace.by_bin
     for bin_, per in data.states.items():
         for code, state in per.items():
             if state.file:
@@ -165,13 +170,13 @@ def _cover(w: _Writer, ws: Workspace, data: Consolidated, now: dt.datetime, pers
     sheet.activate()
 
 
-def _completeness(w: _Writer, ws: Workspace, data: Consolidated) -> int:
-    codes = list(ws.collected)
+def _completeness(w: _Writer, workspace: Workspace, data: Consolidated) -> int:
+    codes = list(workspace.collected)
     headers = (
         [L.BIN_LABEL.both, L.ORG_LABEL.both, "Түрі / Тип"] + codes + ["Уақытында % / В срок %"]
     )
     rows = []
-    for org in ws.organisations:
+    for org in workspace.organisations:
         per = data.states[org.bin]
         applicable = [s for s in per.values() if s.state != ReturnStatus.NOT_APPLICABLE]
         on_time = (
@@ -180,7 +185,7 @@ def _completeness(w: _Writer, ws: Workspace, data: Consolidated) -> int:
             else 0
         )
         rows.append(
-            [org.bin, org.name.ru, ws.campaign.org_types[org.type].ru]
+            [org.bin, org.name.ru, workspace.campaign.org_types[org.type].ru]
             + [per[c].text for c in codes]
             + [round(on_time, 4)]
         )
@@ -192,7 +197,7 @@ def _completeness(w: _Writer, ws: Workspace, data: Consolidated) -> int:
     colours |= {NIL_TEXT[s].both: c for s, c in NIL_COLOUR.items()}
     w.colour_text(sheet, 1, 3, last, 2 + len(codes), colours)
     top = last + 3
-    stats = summary(ws, data.states)
+    stats = summary(workspace, data.states)
     heads = (
         ["Ұйым түрі / Тип организации"]
         + [STATE_TEXT[s].both for s in STATES]
@@ -200,7 +205,7 @@ def _completeness(w: _Writer, ws: Workspace, data: Consolidated) -> int:
     )
     w.heads(sheet, top, heads, widths[: len(heads)] + [16] * max(0, len(heads) - len(widths)))
     for r, (org_type, s) in enumerate(stats.items(), start=top + 1):
-        name = ws.campaign.org_types[org_type].both
+        name = workspace.campaign.org_types[org_type].both
         w.cell(sheet, r, 0, name, w.wrap)
         sheet.set_row(r, textfit.height(name, widths[0]))
         for col, state in enumerate(STATES, start=1):
@@ -211,10 +216,10 @@ def _completeness(w: _Writer, ws: Workspace, data: Consolidated) -> int:
 
 
 def _indicators_sheet(
-    w: _Writer, ws: Workspace, table: pd.DataFrame, indicators: list[Indicator]
+    w: _Writer, workspace: Workspace, table: pd.DataFrame, indicators: list[Indicator]
 ) -> None:
     by_code = {i.code: i for i in indicators}
-    names = ws.by_bin
+    names = workspace.by_bin
     headers = [
         L.BIN_LABEL.both,
         L.ORG_LABEL.both,
@@ -237,12 +242,12 @@ def _indicators_sheet(
     rows = []
     for rec in table.to_dict("records"):
         ind = by_code[rec["indicator"]]
-        formula = explain(ind, ws.specs)
+        formula = explain(ind, workspace.specs)
         rows.append(
             [
                 rec["bin"],
                 names[rec["bin"]].name.ru,
-                ws.campaign.org_types[rec["type"]].ru,
+                workspace.campaign.org_types[rec["type"]].ru,
                 ind.code,
                 ind.area,
                 ind.title.both,
@@ -281,9 +286,9 @@ def _indicators_sheet(
     w.colour_text(sheet, 1, 13, len(rows), 13, colours)
 
 
-def _risk_map(w: _Writer, ws: Workspace, wide: pd.DataFrame, data: Consolidated) -> None:
+def _risk_map(w: _Writer, workspace: Workspace, wide: pd.DataFrame, data: Consolidated) -> None:
     availability = {}
-    for org in ws.organisations:
+    for org in workspace.organisations:
         per = [s for s in data.states[org.bin].values() if s.state != ReturnStatus.NOT_APPLICABLE]
         got = sum(
             s.state in (ReturnStatus.ACCEPTED, ReturnStatus.LATE) for s in per
@@ -295,10 +300,10 @@ def _risk_map(w: _Writer, ws: Workspace, wide: pd.DataFrame, data: Consolidated)
         + ["Жалпы тәуекел / Общий риск", "Деректердің толықтығы / Полнота данных"]
     )
     rows = []
-    for org in ws.organisations:
+    for org in workspace.organisations:
         scores_row = wide.loc[org.bin] if org.bin in wide.index else pd.Series(dtype=float)
         rows.append(
-            [org.bin, org.name.ru, ws.campaign.org_types[org.type].ru]
+            [org.bin, org.name.ru, workspace.campaign.org_types[org.type].ru]
             + [None if pd.isna(scores_row.get(a)) else float(scores_row.get(a)) for a in AREAS]
             + [
                 None if pd.isna(scores_row.get("overall")) else float(scores_row.get("overall")),
@@ -337,7 +342,7 @@ def _risk_map(w: _Writer, ws: Workspace, wide: pd.DataFrame, data: Consolidated)
     sheet.set_row(note, textfit.height(explained, sum(widths)))
 
 
-def _registry_sheet(w: _Writer, ws: Workspace) -> None:
+def _registry_sheet(w: _Writer, workspace: Workspace) -> None:
     headers = [
         L.BIN_LABEL.both,
         "Атауы / Наименование (KZ)",
@@ -347,19 +352,19 @@ def _registry_sheet(w: _Writer, ws: Workspace) -> None:
         "Оқушылар / Обучающиеся",
     ]
     rows = [
-        [o.bin, o.name.kk, o.name.ru, ws.campaign.org_types[o.type].ru, o.staff, o.pupils]
-        for o in ws.organisations
+        [o.bin, o.name.kk, o.name.ru, workspace.campaign.org_types[o.type].ru, o.staff, o.pupils]
+        for o in workspace.organisations
     ]
     w.table(SHEETS["orgs"], headers, rows, [14, 40, 40, 18, 12, 12])
 
 
-def _monitoring_sheet(w: _Writer, ws: Workspace, data: Consolidated, today: dt.date) -> None:
+def _monitoring_sheet(w: _Writer, workspace: Workspace, data: Consolidated, today: dt.date) -> None:
     """5.1: each measure of the signed plan, per organisation, done / in progress / overdue."""
-    plan = read_plan(ws.paths.outbox)
+    plan = read_plan(workspace.paths.outbox)
     if plan is None:
         return
     texts = {m.no: m for m in plan.measures}
-    names = ws.by_bin
+    names = workspace.by_bin
     headers = [
         L.BIN_LABEL.both,
         L.ORG_LABEL.both,
@@ -381,7 +386,7 @@ def _monitoring_sheet(w: _Writer, ws: Workspace, data: Consolidated, today: dt.d
             s.done_on,
             s.evidence,
         ]
-        for s in measure_states(ws, plan, data.frame("5.1"), today)
+        for s in measure_states(workspace, plan, data.frame("5.1"), today)
     ]
     kinds = ["any", "any", "any", "wrap", "any", "any", "any", "wrap"]
     widths = [14, 30, 5, 60, 12, 18, 14, 30]
@@ -399,7 +404,7 @@ def _monitoring_sheet(w: _Writer, ws: Workspace, data: Consolidated, today: dt.d
 
 
 def write_consolidated(
-    ws: Workspace,
+    workspace: Workspace,
     data: Consolidated,
     indicators: list[Indicator],
     *,
@@ -410,33 +415,35 @@ def write_consolidated(
 ) -> tuple[Path, pd.DataFrame]:
     """Write the consolidated workbook; returns its path and the indicator table it shows."""
     now = now or dt.datetime.now()
-    path = output_path(ws, with_personal_data)
+    path = output_path(workspace, with_personal_data)
     path.parent.mkdir(parents=True, exist_ok=True)
-    steps = Steps(progress, len(ws.collected) + 5)
-    table = compute(indicators, ws.organisations, data.frames, ws.specs, data.available)
+    steps = Steps(progress, len(workspace.collected) + 5)
+    table = compute(
+        indicators, workspace.organisations, data.frames, workspace.specs, data.available
+    )
     wide = scores(table)
     steps.advance()
     w = _Writer(
         path,
         constant_memory=sum(len(f) for f in data.frames.values()) > LARGE,
-        footer=f"{ws.campaign.subject.ru} — {ws.campaign.name.ru}",
+        footer=f"{workspace.campaign.subject.ru} — {workspace.campaign.name.ru}",
     )
-    _cover(w, ws, data, now, with_personal_data)
-    top = _completeness(w, ws, data)
-    _registry_sheet(w, ws)
-    for code, spec in ws.collected.items():
-        _return_sheet(w, ws, spec, data.frames[code], with_personal_data)
+    _cover(w, workspace, data, now, with_personal_data)
+    top = _completeness(w, workspace, data)
+    _registry_sheet(w, workspace)
+    for code, spec in workspace.collected.items():
+        _return_sheet(w, workspace, spec, data.frames[code], with_personal_data)
         steps.advance()
-    _indicators_sheet(w, ws, table, indicators)
-    _risk_map(w, ws, wide, data)
-    write_charts(w, ws, table, wide, top, SHEETS, {i.code: i.title.ru for i in indicators})
-    _monitoring_sheet(w, ws, data, today or now.date())
+    _indicators_sheet(w, workspace, table, indicators)
+    _risk_map(w, workspace, wide, data)
+    write_charts(w, workspace, table, wide, top, SHEETS, {i.code: i.title.ru for i in indicators})
+    _monitoring_sheet(w, workspace, data, today or now.date())
     steps.advance()
     w.book.set_properties(
         {
-            "title": f"{ws.campaign.name.ru}: свод",
-            "author": ws.campaign.subject.ru,
-            "company": ws.campaign.subject.ru,
+            "title": f"{workspace.campaign.name.ru}: свод",
+            "author": workspace.campaign.subject.ru,
+            "company": workspace.campaign.subject.ru,
         }
     )
     w.book.close()

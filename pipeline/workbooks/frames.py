@@ -59,11 +59,11 @@ def _frame(conn: sqlite3.Connection, spec: ReturnSpec) -> pd.DataFrame:
     return frame
 
 
-def load(ws: Workspace) -> Consolidated:
-    conn = ledger.connect(ws.paths.ledger)
+def load(workspace: Workspace) -> Consolidated:
+    conn = ledger.connect(workspace.paths.ledger)
     try:
-        frames = {code: _frame(conn, spec) for code, spec in ws.specs.items()}
-        states = return_states(conn, ws)
+        frames = {code: _frame(conn, spec) for code, spec in workspace.specs.items()}
+        states = return_states(conn, workspace)
     finally:
         conn.close()
     return Consolidated(frames, states)

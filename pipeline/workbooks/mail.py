@@ -72,14 +72,16 @@ class SmtpSettings:
         return ssl.create_default_context(cafile=self.cafile or None)
 
 
-def smtp_settings(ws: Workspace, env: dict[str, str] | None = None) -> SmtpSettings:
+def smtp_settings(workspace: Workspace, env: dict[str, str] | None = None) -> SmtpSettings:
     """campaign.yaml's smtp section, each key overridden by ADAL_SMTP_* / ADAL_MAIL_FROM."""
     env = dict(os.environ) if env is None else env
-    conf = ws.campaign.smtp
+    conf = workspace.campaign.smtp
     security = env.get("ADAL_SMTP_SECURITY", str(conf.get("security", "none"))).lower()
     if security not in ("none", "starttls", "ssl"):
         raise MailError.of("smtp_bad_security")
-    sender = env.get("ADAL_MAIL_FROM", str(conf.get("from") or ws.campaign.contact_email or ""))
+    sender = env.get(
+        "ADAL_MAIL_FROM", str(conf.get("from") or workspace.campaign.contact_email or "")
+    )
     if not sender:
         raise MailError.of("smtp_no_sender")
     return SmtpSettings(
@@ -93,24 +95,24 @@ def smtp_settings(ws: Workspace, env: dict[str, str] | None = None) -> SmtpSetti
     )
 
 
-def _signature(ws: Workspace) -> str:
-    c = ws.campaign
+def _signature(workspace: Workspace) -> str:
+    c = workspace.campaign
     contact = " ".join(x for x in (c.contact_email, c.contact_phone) if x)
     return f"\n--\n{c.subject.kk}\n{c.subject.ru}\n{c.contact_name.kk} / {c.contact_name.ru} {contact}\n"
 
 
-def plan_templates(ws: Workspace) -> list[Outgoing]:
+def plan_templates(workspace: Workspace) -> list[Outgoing]:
     """One message per organisation with its template, naming each return and its due date."""
     out = []
-    name = ws.campaign.name
-    for org in ws.organisations:
-        path = ws.paths.outbox / "templates" / template_name(org, ws.campaign)
+    name = workspace.campaign.name
+    for org in workspace.organisations:
+        path = workspace.paths.outbox / "templates" / template_name(org, workspace.campaign)
         if not org.email or not path.exists():
             continue
         digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
         due = [
-            (spec, ws.campaign.deadline(code))
-            for code, spec in ws.collected.items()
+            (spec, workspace.campaign.deadline(code))
+            for code, spec in workspace.collected.items()
             if org.type in spec.applies_to
         ]
         lines_kk = "\n".join(f"  • {s.code}. {s.title.kk} — мерзімі {d:%d.%m.%Y}" for s, d in due)
@@ -125,7 +127,7 @@ def plan_templates(ws: Workspace) -> list[Outgoing]:
             f"анализа коррупционных рисков направляем шаблон для организации «{org.name.ru}». "
             f"Заполните листы, как сказано на листе «Нұсқаулық-Инструкция», и отправьте файл ответом на это "
             f"письмо.\n\n"
-            f"Отчёты и сроки сдачи:\n{lines_ru}\n" + _signature(ws)
+            f"Отчёты и сроки сдачи:\n{lines_ru}\n" + _signature(workspace)
         )
         out.append(
             Outgoing(
@@ -141,11 +143,13 @@ def plan_templates(ws: Workspace) -> list[Outgoing]:
     return out
 
 
-def plan_reminders(ws: Workspace, conn: sqlite3.Connection, today: dt.date) -> list[Outgoing]:
+def plan_reminders(
+    workspace: Workspace, conn: sqlite3.Connection, today: dt.date
+) -> list[Outgoing]:
     """Only organisations with something missing or rejected; nothing once all is accepted."""
-    states = return_states(conn, ws)
+    states = return_states(conn, workspace)
     out = []
-    for org in ws.organisations:
+    for org in workspace.organisations:
         pending = [
             (code, s.state)
             for code, s in states[org.bin].items()
@@ -155,7 +159,7 @@ def plan_reminders(ws: Workspace, conn: sqlite3.Connection, today: dt.date) -> l
             continue
         lines_kk, lines_ru = [], []
         for code, state in pending:
-            spec, due = ws.specs[code], ws.campaign.deadline(code)
+            spec, due = workspace.specs[code], workspace.campaign.deadline(code)
             overdue = today > due
             lines_kk.append(
                 f"  • {code} {spec.title.kk} — {'қатемен, түзету керек' if state == 'rejected' else 'жоқ'}; "
@@ -171,17 +175,17 @@ def plan_reminders(ws: Workspace, conn: sqlite3.Connection, today: dt.date) -> l
             + "\n\nУважаемые коллеги!\n\nЕщё не приняты следующие отчёты:\n"
             + "\n".join(lines_ru)
             + "\n"
-            + _signature(ws)
+            + _signature(workspace)
         )
         digest = hashlib.sha256("|".join(f"{c}:{s}" for c, s in pending).encode()).hexdigest()[:12]
-        template = ws.paths.outbox / "templates" / template_name(org, ws.campaign)
+        template = workspace.paths.outbox / "templates" / template_name(org, workspace.campaign)
         out.append(
             Outgoing(
                 f"reminders:{org.bin}:{today:%Y-%m-%d}:{digest}",
                 "reminders",
                 org.bin,
                 org.email,
-                f"Еске салу: {ws.campaign.name.kk} / Напоминание: {ws.campaign.name.ru}",
+                f"Еске салу: {workspace.campaign.name.kk} / Напоминание: {workspace.campaign.name.ru}",
                 body,
                 template if template.exists() else None,
             )
@@ -189,12 +193,12 @@ def plan_reminders(ws: Workspace, conn: sqlite3.Connection, today: dt.date) -> l
     return out
 
 
-def plan_feedback(ws: Workspace, conn: sqlite3.Connection) -> list[Outgoing]:
+def plan_feedback(workspace: Workspace, conn: sqlite3.Connection) -> list[Outgoing]:
     """A correction file is mailed only while it is still needed: not for a file whose
     rejected returns the organisation has since sent again and had accepted. A file that
     could not be read at all (encrypted, broken, an unknown BIN) has no correction workbook:
     its sender, known from the e-mail it came in, gets the messages in the letter itself."""
-    orgs = ws.by_bin
+    orgs = workspace.by_bin
     out = []
     for row in ledger.files_with_errors(conn):
         org = orgs.get(row["bin"])
@@ -213,7 +217,7 @@ def plan_feedback(ws: Workspace, conn: sqlite3.Connection) -> list[Outgoing]:
                 row["bin"] or "",
                 to,
                 f"Есепті түзету керек / Требуется исправить отчёт — {row['original_name']}",
-                body + _signature(ws),
+                body + _signature(workspace),
                 path,
             )
         )
@@ -327,7 +331,7 @@ class MailReport:
 
 
 def run_mail(
-    ws: Workspace,
+    workspace: Workspace,
     kind: str,
     *,
     send: bool = False,
@@ -341,28 +345,32 @@ def run_mail(
 ) -> MailReport:
     """Plan the messages of one kind, then write them as .eml or send those not yet sent."""
     today = today or dt.date.today()
-    conn = ledger.connect(ws.paths.ledger)
+    conn = ledger.connect(workspace.paths.ledger)
     report = MailReport(failed=[])
     try:
         items = {
-            "templates": lambda: plan_templates(ws),
-            "reminders": lambda: plan_reminders(ws, conn, today),
-            "feedback": lambda: plan_feedback(ws, conn),
+            "templates": lambda: plan_templates(workspace),
+            "reminders": lambda: plan_reminders(workspace, conn, today),
+            "feedback": lambda: plan_feedback(workspace, conn),
         }[kind]()
         sent_keys = ledger.sent_message_keys(conn)
         todo = [i for i in items if i.key not in sent_keys]
         report.skipped = len(items) - len(todo)
         if limit is not None:
             todo = todo[:limit]
-        settings = smtp_settings(ws, env) if send else None
+        settings = smtp_settings(workspace, env) if send else None
         sender = (
             settings.sender
             if settings
-            else (ws.campaign.smtp.get("from") or ws.campaign.contact_email or "adal@localhost")
+            else (
+                workspace.campaign.smtp.get("from")
+                or workspace.campaign.contact_email
+                or "adal@localhost"
+            )
         )
-        folder = ws.paths.outbox / "mail" / kind
+        folder = workspace.paths.outbox / "mail" / kind
         if not send:
-            set_aside_drafts(folder, ws.paths.outbox / "mail" / "earlier", kind)
+            set_aside_drafts(folder, workspace.paths.outbox / "mail" / "earlier", kind)
         client = None
         try:
             for n, item in enumerate(todo):

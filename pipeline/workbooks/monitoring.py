@@ -38,18 +38,23 @@ class MeasureState:
     evidence: str = ""
 
 
-def template_path(ws: Workspace, bin_: str) -> Path:
-    return ws.paths.outbox / "report" / "5.1-monitoring" / f"{bin_}_{ws.campaign.code}_5.1.xlsx"
+def template_path(workspace: Workspace, bin_: str) -> Path:
+    return (
+        workspace.paths.outbox
+        / "report"
+        / "5.1-monitoring"
+        / f"{bin_}_{workspace.campaign.code}_5.1.xlsx"
+    )
 
 
-def write_templates(ws: Workspace, plan: Plan, progress: Progress = silent) -> list[Path]:
-    if MONITORING not in ws.specs:  # a campaign without the monitoring return
+def write_templates(workspace: Workspace, plan: Plan, progress: Progress = silent) -> list[Path]:
+    if MONITORING not in workspace.specs:  # a campaign without the monitoring return
         return []
-    spec = ws.specs[MONITORING]
+    spec = workspace.specs[MONITORING]
     due = Due(plan.monitoring_period, plan.monitoring_end)
     paths = []
-    for n, org in enumerate(ws.organisations, start=1):
-        progress(n, len(ws.organisations))
+    for n, org in enumerate(workspace.organisations, start=1):
+        progress(n, len(workspace.organisations))
         measures = plan.for_org(org.bin)
         if not measures:
             continue
@@ -57,11 +62,17 @@ def write_templates(ws: Workspace, plan: Plan, progress: Progress = silent) -> l
             {"measure_no": m.no, "measure": f"{m.text.kk}\n{m.text.ru}", "deadline": m.deadline}
             for m in measures
         ]
-        paths.append(write_prefilled(template_path(ws, org.bin), org, ws.campaign, spec, due, rows))
+        paths.append(
+            write_prefilled(
+                template_path(workspace, org.bin), org, workspace.campaign, spec, due, rows
+            )
+        )
     return paths
 
 
-def states(ws: Workspace, plan: Plan, reports: pd.DataFrame, today: dt.date) -> list[MeasureState]:
+def states(
+    workspace: Workspace, plan: Plan, reports: pd.DataFrame, today: dt.date
+) -> list[MeasureState]:
     """done if reported done by its deadline, done_late if after it; otherwise overdue once the
     deadline (or the monitoring year) passed."""
     latest = (

@@ -51,7 +51,9 @@ class ReturnState:
         return STATE_TEXT[self.state].both
 
 
-def return_states(conn: sqlite3.Connection, ws: Workspace) -> dict[str, dict[str, ReturnState]]:
+def return_states(
+    conn: sqlite3.Connection, workspace: Workspace
+) -> dict[str, dict[str, ReturnState]]:
     """{bin: {return code: state}} for every organisation in the registry."""
     subs = ledger.submissions_in_order(conn)
     first: dict[tuple[str, str], sqlite3.Row] = {}
@@ -65,9 +67,9 @@ def return_states(conn: sqlite3.Connection, ws: Workspace) -> dict[str, dict[str
         elif sub["status"] == SheetStatus.REJECTED:
             rejected[key] = sub
     out: dict[str, dict[str, ReturnState]] = {}
-    for org in ws.organisations:
+    for org in workspace.organisations:
         states = {}
-        for code, spec in ws.collected.items():
+        for code, spec in workspace.collected.items():
             key = (org.bin, code)
             if org.type not in spec.applies_to:
                 states[code] = ReturnState(ReturnStatus.NOT_APPLICABLE)
@@ -75,7 +77,7 @@ def return_states(conn: sqlite3.Connection, ws: Workspace) -> dict[str, dict[str
                 sub = current[key]
                 late = dt.datetime.fromisoformat(
                     first[key]["received_at"]
-                ).date() > ws.campaign.deadline(code)
+                ).date() > workspace.campaign.deadline(code)
                 states[code] = ReturnState(
                     ReturnStatus.LATE if late else ReturnStatus.ACCEPTED,
                     sub["received_at"],
@@ -102,20 +104,20 @@ def return_states(conn: sqlite3.Connection, ws: Workspace) -> dict[str, dict[str
 
 
 def summary(
-    ws: Workspace, states: dict[str, dict[str, ReturnState]]
+    workspace: Workspace, states: dict[str, dict[str, ReturnState]]
 ) -> dict[str, dict[str, float]]:
     """Counts per organisation type and the reporting rate (accepted + late over applicable)."""
     result = {}
-    for org_type in ws.campaign.org_types:
+    for org_type in workspace.campaign.org_types:
         counts: Counter[str] = Counter()
-        for org in ws.organisations:
+        for org in workspace.organisations:
             if org.type == org_type:
                 counts.update(s.state for s in states[org.bin].values())
         applicable = sum(counts[s] for s in STATES if s != ReturnStatus.NOT_APPLICABLE)
         received = counts[ReturnStatus.ACCEPTED] + counts[ReturnStatus.LATE]
         nil = sum(
             s.nil
-            for org in ws.organisations
+            for org in workspace.organisations
             if org.type == org_type
             for s in states[org.bin].values()
         )
@@ -131,7 +133,7 @@ def summary(
     return result
 
 
-def status_json(ws: Workspace, states: dict[str, dict[str, ReturnState]]) -> dict:
+def status_json(workspace: Workspace, states: dict[str, dict[str, ReturnState]]) -> dict:
     orgs = [
         {
             "bin": o.bin,
@@ -141,6 +143,10 @@ def status_json(ws: Workspace, states: dict[str, dict[str, ReturnState]]) -> dic
             "returns": {c: s.state for c, s in states[o.bin].items()},
             "nil": [c for c, s in states[o.bin].items() if s.nil],
         }
-        for o in ws.organisations
+        for o in workspace.organisations
     ]
-    return {"campaign": ws.campaign.code, "organisations": orgs, "summary": summary(ws, states)}
+    return {
+        "campaign": workspace.campaign.code,
+        "organisations": orgs,
+        "summary": summary(workspace, states),
+    }
