@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 from functools import cache, lru_cache
+from itertools import repeat
 from pathlib import Path
 
 FONT = "Calibri"  # the font every cell Adal writes uses, and the one measured here
@@ -37,6 +38,7 @@ _FONT_DIRS = (
     Path("/Library/Fonts"),
 )
 SIZE_PX = 11 * 96 / 72  # Calibri 11 at 96 dpi
+_MISSING_PX = 9.0  # a character the font has no glyph for: counted wide
 
 
 @cache
@@ -85,7 +87,11 @@ def _estimate_px(char: str, bold: bool = False) -> float:
 
 
 def text_px(text: str, bold: bool = False) -> float:
-    return sum(char_px(c, bold) for c in text)
+    advances = _advances(bold)
+    if advances is None:
+        return sum(_estimate_px(c, bold) for c in text)
+    # one C-level pass: a character the font lacks counts as a wide one
+    return sum(map(advances.get, map(ord, text), repeat(_MISSING_PX)))
 
 
 def room_px(width: float) -> float:
@@ -93,11 +99,27 @@ def room_px(width: float) -> float:
     return max(width * COLUMN_PX + 5 - PADDING_PX, 20)
 
 
-@lru_cache(maxsize=65536)
+@cache
+def _widest_px(bold: bool) -> float:
+    """The widest letter, digit or sign a cell is likely to hold: a text this many pixels
+    per character wide fits on one line without measuring it."""
+    return max(char_px(c, bold) for c in "WMЖШЩЮМЫФДҚҢӨҰ@%—mwжшщюыфдқңөұ")
+
+
 def lines(text: str, width: float, bold: bool = False) -> int:
     """Lines `text` takes in a column `width` units wide, wrapped at spaces; a word longer
-    than the line is broken where it runs out, as viewers do. Cached: a consolidated sheet
-    repeats the same choice labels and names thousands of times."""
+    than the line is broken where it runs out, as viewers do. A short text is known to fit
+    without measuring: a consolidated sheet has hundreds of thousands of such cells."""
+    if "\n" not in text:
+        room = room_px(width)
+        if len(text) * _widest_px(bold) <= room or text_px(text, bold) <= room:
+            return 1
+    return _measured_lines(text, width, bold)
+
+
+@lru_cache(maxsize=65536)
+def _measured_lines(text: str, width: float, bold: bool) -> int:
+    """Cached: the same choice labels and names repeat thousands of times."""
     room = room_px(width)
     space = char_px(" ", bold)
     total = 0
@@ -120,6 +142,11 @@ def width_for_words(text: str, width: float, bold: bool = True) -> float:
     wraps between words, never inside one («Направле-ние»)."""
     longest = max((text_px(word, bold) for word in str(text).split()), default=0.0)
     return max(width, -(-(longest + PADDING_PX - 5 + 2) // COLUMN_PX))
+
+
+def one_line_width(text: str, bold: bool = False) -> float:
+    """The column width, in Excel's units, that shows `text` on one line."""
+    return -(-(text_px(text, bold) + PADDING_PX - 5 + 2) // COLUMN_PX)
 
 
 def height(text: str, width: float, bold: bool = False, line: float = LINE_PT) -> float:

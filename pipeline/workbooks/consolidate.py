@@ -89,7 +89,12 @@ def _return_sheet(
     )
     kinds = ["str"] + ["wrap"] * 2 + [KIND.get(c.type, "wrap") for c in spec.columns]
     kinds += ["wrap", "num"]
-    widths = [14, 34, 16] + [max(12, min(c.width or 18, 40)) for c in spec.columns] + [30, 8]
+    # the type column as wide as the longest type's name: one line per row, so a sheet of
+    # hundreds of thousands of rows keeps rows one line tall where nothing else wraps
+    type_width = max(textfit.one_line_width(t.ru) for t in workspace.campaign.org_types.values())
+    widths = (
+        [14, 34, type_width] + [max(12, min(c.width or 18, 40)) for c in spec.columns] + [30, 8]
+    )
     rows = out.itertuples(index=False, name=None)
     sheet = w.table(spec.sheet, headers, rows, widths, kinds)
     sheet.set_tab_color("#5B9BD5")
