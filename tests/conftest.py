@@ -4,7 +4,9 @@ Helpers that tests call (filling a template, valid rows) live in `tests/helpers.
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,7 @@ from pipeline.specs.campaign import load_campaign
 from pipeline.specs.organisations import Organisation, write_registry
 from pipeline.specs.returns import load_specs, shipped_schemas
 from pipeline.specs.workspace import Paths, Workspace, open_workspace
+from tests import pg
 from tests.helpers import make_bin
 
 
@@ -57,9 +60,50 @@ def orgs() -> list[Organisation]:
     ]
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Tests marked `both_ledgers` run once on a SQLite file and once on a PostgreSQL server."""
+    marked = metafunc.definition.get_closest_marker
+    if (
+        "ledger_backend" in metafunc.fixturenames
+        and marked("both_ledgers")
+        and not marked("sqlite_only")
+    ):
+        metafunc.parametrize("ledger_backend", ["sqlite", "postgresql"], indirect=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A real PostgreSQL cluster of the session's own (initdb, a unix socket, no network)."""
+    try:
+        server = pg.Server()
+    except (RuntimeError, OSError, subprocess.CalledProcessError) as exc:
+        if os.environ.get("ADAL_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"PostgreSQL is required here and could not start: {exc}")
+        pytest.skip(f"no PostgreSQL server to test against: {exc}")
+    yield server
+    server.stop()
+
+
 @pytest.fixture
-def workspace(tmp_path: Path, orgs) -> Workspace:
-    paths = Paths(tmp_path)
+def ledger_backend(request) -> str:
+    return getattr(request, "param", "sqlite")
+
+
+@pytest.fixture
+def ledger_target(request, tmp_path: Path, ledger_backend: str) -> Path | str:
+    """Where a test's ledger lives: the campaign folder's SQLite file, or a fresh database."""
+    if ledger_backend == "postgresql":
+        return request.getfixturevalue("postgres_server").new_database()
+    return tmp_path / "adal.sqlite"
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, orgs, ledger_backend: str, request, monkeypatch) -> Workspace:
+    db = None
+    if ledger_backend == "postgresql":
+        db = request.getfixturevalue("ledger_target")
+        monkeypatch.setenv("ADAL_DB", db)  # the commands a test runs use it too
+    paths = Paths(tmp_path, db)
     paths.campaign_dir.mkdir()
     shutil.copy(shipped_schemas() / "campaign-2023.yaml", paths.campaign_file)
     campaign = load_campaign(paths.campaign_file)

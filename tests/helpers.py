@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
-import sqlite3
 import zipfile
 from pathlib import Path
 
@@ -162,7 +161,8 @@ def by_name(outcomes):
 
 
 def db(workspace):
-    """The ledger opened as a plain SQLite file, as a person inspecting it would."""
-    conn = sqlite3.connect(workspace.paths.ledger)
-    conn.row_factory = sqlite3.Row
-    return conn
+    """The ledger opened for reading what a test checks (a SQLite file or a server's
+    database: rows read by name or position on both)."""
+    from pipeline import ledger
+
+    return ledger.connect(workspace.paths.ledger)

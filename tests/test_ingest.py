@@ -15,7 +15,7 @@ from pipeline.intake.ingest import ingest
 from pipeline.workbooks.status import return_states
 from tests.helpers import by_name, db, fill, good_11, good_14, make_iin, template_for
 
-pytestmark = pytest.mark.slow  # end to end: commands, workbooks read back, LibreOffice
+pytestmark = [pytest.mark.slow, pytest.mark.both_ledgers]  # end to end, on both ledgers
 
 
 def test_filled_template_is_accepted_stored_and_archived(workspace, orgs):

@@ -12,7 +12,7 @@ from pipeline.intake.ingest import ingest
 from pipeline.workbooks.status import return_states
 from tests.helpers import by_name, db, fill, good_14
 
-pytestmark = pytest.mark.slow  # end to end: commands, workbooks read back, LibreOffice
+pytestmark = [pytest.mark.slow, pytest.mark.both_ledgers]  # end to end, on both ledgers
 
 
 def test_saved_email_attachments_are_ingested_with_the_message_date(workspace, orgs):

@@ -9,7 +9,7 @@ import pytest
 from pipeline.intake.ingest import ingest
 from tests.helpers import by_name, db, fill, good_11, good_14
 
-pytestmark = pytest.mark.slow  # end to end: commands, workbooks read back, LibreOffice
+pytestmark = [pytest.mark.slow, pytest.mark.both_ledgers]  # end to end, on both ledgers
 
 
 def test_sheet_copied_into_a_fresh_workbook_is_identified(workspace, orgs, specs):

@@ -12,7 +12,7 @@ from pipeline.intake.feedback import ERRORS_SHEET
 from pipeline.intake.ingest import ingest
 from tests.helpers import by_name, db, fill, good_11, good_14
 
-pytestmark = pytest.mark.slow  # end to end: commands, workbooks read back, LibreOffice
+pytestmark = [pytest.mark.slow, pytest.mark.both_ledgers]  # end to end, on both ledgers
 
 
 def _bomb(path):

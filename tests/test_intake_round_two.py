@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -21,9 +20,9 @@ from pipeline import ledger
 from pipeline.cli import main
 from pipeline.intake import inbox as inbox_module
 from pipeline.intake.ingest import ingest
-from tests.helpers import fill, good_11, good_12, good_14
+from tests.helpers import db, fill, good_11, good_12, good_14
 
-pytestmark = pytest.mark.slow  # end to end: commands, workbooks read back, LibreOffice
+pytestmark = [pytest.mark.slow, pytest.mark.both_ledgers]  # end to end, on both ledgers
 
 NOV_10 = dt.datetime(2023, 11, 10, 10, 0)
 LONG = (
@@ -109,6 +108,7 @@ def test_symlinked_folder_in_the_inbox_does_not_stop_the_run(workspace, orgs, tm
     assert elsewhere.is_dir() and empty.is_dir()
 
 
+@pytest.mark.sqlite_only  # on a server officers ingest at once: tests/test_postgres.py
 def test_a_second_ingest_on_the_same_ledger_is_told_to_wait(workspace, orgs):
     fill(workspace, orgs[0], {"1.4": [good_14()]}, "a.xlsx")
     with ledger.one_writer(workspace.paths.ledger):
@@ -133,7 +133,7 @@ def test_two_ingests_started_at_once_answer_every_file_once(workspace, orgs):
     results = [(r.wait(timeout=300), r.stderr.read().decode()) for r in runs]
     assert sorted(rc for rc, _ in results) in ([0, 0], [0, 3]), results
     assert all("Traceback" not in err for _, err in results)
-    conn = sqlite3.connect(workspace.paths.ledger)
+    conn = db(workspace)
     names = [r[0] for r in conn.execute("SELECT original_name FROM files ORDER BY 1")]
     conn.close()
     assert names == ["f0.xlsx", "f1.xlsx", "f2.xlsx"]
@@ -169,7 +169,7 @@ def test_two_digit_year_is_read_as_excel_reads_it(workspace, orgs):
     fill(workspace, orgs[0], {"1.1": [{**good_11(), "hired_on": "01.09.99"}]}, "a.xlsx")
     [outcome] = ingest(workspace)
     assert outcome.errors == 0, outcome.problems
-    conn = sqlite3.connect(workspace.paths.ledger)
+    conn = db(workspace)
     [data] = conn.execute(
         "SELECT data FROM rows JOIN submissions s ON s.id = submission_id"
         " WHERE s.return_code = '1.1'"
@@ -405,7 +405,7 @@ def test_another_schools_address_cannot_replace_a_schools_data_without_the_offic
     assert f"adal ingest --accept-from {other.email}" in held.problems[0].ru
     assert other.name.ru in held.problems[0].ru and school.name.ru in held.problems[0].ru
     assert (workspace.paths.inbox / "m.eml").exists()
-    conn = sqlite3.connect(workspace.paths.ledger)
+    conn = db(workspace)
     assert conn.execute("SELECT COUNT(*) FROM files").fetchone()[0] == 1
     conn.close()
     result = CliRunner().invoke(
@@ -483,7 +483,7 @@ def test_officer_reads_a_file_again_after_fixing_the_registry(workspace, orgs):
     assert answer["status"] == "accepted" and answer["bin"] == newcomer.bin
     assert answer["received_at"] == "2023-11-10T10:00:00"  # when it first arrived
     assert Path(first.archive).exists()  # the archive keeps the first copy
-    conn = sqlite3.connect(workspace.paths.ledger)
+    conn = db(workspace)
     assert conn.execute("SELECT COUNT(*), SUM(retired) FROM files").fetchone() == (2, 1)
     conn.close()
     missing = CliRunner().invoke(main, [*root, "ingest", "--json", "--again", "nothing.xlsx"])
@@ -540,8 +540,7 @@ def test_blank_sheets_in_a_later_correction_keep_what_was_accepted_and_ask_nothi
     [second] = ingest(workspace)
     assert second.errors == 0 and second.status == "accepted"
     assert {second.returns[c] for c in ("1.4", "1.8", "2")} == {"superseded"}
-    conn = sqlite3.connect(workspace.paths.ledger)
-    conn.row_factory = sqlite3.Row
+    conn = db(workspace)
     from pipeline.workbooks.mail import plan_feedback
 
     assert plan_feedback(workspace, conn) == []  # v1's 1.1 is corrected, v2 has nothing to fix
@@ -575,7 +574,7 @@ def test_file_still_being_copied_is_left_for_the_next_run(workspace, orgs, monke
     monkeypatch.setattr(batch, "parse_file", growing)
     [busy] = ingest(workspace)
     assert busy.status == "not_read" and path.exists()
-    conn = sqlite3.connect(workspace.paths.ledger)
+    conn = db(workspace)
     assert conn.execute("SELECT COUNT(*) FROM files").fetchone()[0] == 0
     conn.close()
 

@@ -4,6 +4,8 @@ import datetime as dt
 import json
 import sqlite3
 
+import pytest
+
 from pipeline import ledger
 
 
@@ -52,8 +54,9 @@ def test_version_2_ledger_keeps_its_rows_after_migration(tmp_path):
     ]
 
 
-def test_stored_rows_read_back_with_their_types(tmp_path):
-    conn = ledger.connect(tmp_path / "adal.sqlite")
+@pytest.mark.both_ledgers
+def test_stored_rows_read_back_with_their_types(ledger_target):
+    conn = ledger.connect(ledger_target)
     columns = {
         "month": [dt.date(2023, 2, 15), None],
         "applications": [10, 0],

@@ -43,20 +43,26 @@ MAIL_KIND = {
 )
 @click.option(
     "--db",
-    type=click.Path(dir_okay=False, path_type=Path),
-    metavar="ФАЙЛ",
+    envvar="ADAL_DB",
+    metavar="ФАЙЛ/URL",
     default=None,
-    help="Журнал файлы / Файл журнала (әдепкісі / по умолчанию: ҚАЛТА/ПАПКА/adal.sqlite).",
+    help="Журнал: файл немесе PostgreSQL сервері (postgresql://хост/дерекқор; құпиясөз"
+    " PGPASSWORD немесе .pgpass арқылы) / Журнал: файл или сервер PostgreSQL"
+    " (postgresql://хост/база; пароль через PGPASSWORD или .pgpass). Әдепкісі / По умолчанию:"
+    " ҚАЛТА/ПАПКА/adal.sqlite; ADAL_DB.",
 )
 @click.option("-v", "--verbose", is_flag=True, help="Толық хабарлар / Подробные сообщения.")
 @click.pass_context
-def main(ctx: click.Context, root: Path, db: Path | None, verbose: bool) -> None:
+def main(ctx: click.Context, root: Path, db: str | None, verbose: bool) -> None:
     """Adal — сыбайлас жемқорлық тәуекелдеріне ішкі талдау / внутренний анализ коррупционных рисков.
 
     Жұмыс реті / Порядок работы: init → templates → mail templates → ingest → status →
     mail reminders, mail feedback → consolidate → report → ingest (5.1) → status.
     """
-    paths = Paths(root.resolve(), db.resolve() if db else None)
+    where: Path | str | None = None
+    if db:
+        where = db if ledger.is_server(db) else Path(db).resolve()
+    paths = Paths(root.resolve(), where)
     ctx.obj = paths
     setup_logging(paths, verbose)
 
@@ -109,7 +115,8 @@ def demo(ctx: click.Context, inbox_only: bool, seed: int) -> None:
     """
     from pipeline.devtools.demo import build_demo
 
-    paths: Paths = ctx.obj
+    paths: Paths = ctx.obj.local  # the demo is the district's own: it never uses a server
+    ctx.obj = paths
     counts = build_demo(paths, seed)
     click.echo(
         f"Демо аудан / Демо-район: {counts['organisations']} ұйым/организаций, "
@@ -314,7 +321,8 @@ def status(paths: Paths, as_json: bool, today: dt.datetime | None) -> None:
     workspace = open_workspace(paths)
     conn = ledger.connect(paths.ledger)
     try:
-        states = return_states(conn, workspace)
+        with ledger.snapshot(conn):
+            states = return_states(conn, workspace)
     finally:
         conn.close()
     data = status_json(workspace, states)
@@ -592,7 +600,7 @@ def bench(paths: Paths, orgs: int, jobs: int | None, baseline_sample: int, seed:
     """Measure ingest and consolidation against a naive baseline and a floor (Markdown table)."""
     from pipeline.devtools.bench import run_bench
 
-    run_bench(paths.outbox / "bench", orgs, seed, jobs, baseline_sample, echo=click.echo)
+    run_bench(paths.local.outbox / "bench", orgs, seed, jobs, baseline_sample, echo=click.echo)
 
 
 _DEMO_SIGNED = dt.datetime(2023, 12, 8)  # the demo's reference is signed after all deadlines

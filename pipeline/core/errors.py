@@ -74,3 +74,11 @@ class BusyError(AdalError):
 
     code = "busy"
     exit_code = 3
+
+
+class LedgerError(AdalError):
+    """The ledger's server cannot be reached or refuses the connection (exit 4): nothing
+    was read or written."""
+
+    code = "ledger"
+    exit_code = 4

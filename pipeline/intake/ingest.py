@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
-import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -50,7 +49,7 @@ def _file_status(parsed: ParsedFile) -> FileStatus:
 
 
 def _record(
-    conn: sqlite3.Connection, workspace: Workspace, pf: ParsedFile, now: dt.datetime
+    conn: ledger.Connection, workspace: Workspace, pf: ParsedFile, now: dt.datetime
 ) -> tuple[int, FileOutcome]:
     item = pf.item
     target = archive_path(
@@ -156,7 +155,7 @@ def _arrival_order(item: Item) -> tuple:
     return (item.received_at, saved or dt.datetime.min, item.name)
 
 
-def _keep_earlier_data(conn: sqlite3.Connection, pf: ParsedFile) -> None:
+def _keep_earlier_data(conn: ledger.Connection, pf: ParsedFile) -> None:
     """A sheet merely left empty (no yellow mark) never wipes out rows accepted before: it
     is recorded as superseded, and the sender is told the earlier data stand."""
     received = pf.item.received_at.isoformat(timespec="seconds")
@@ -177,13 +176,13 @@ def _keep_earlier_data(conn: sqlite3.Connection, pf: ParsedFile) -> None:
             sheet.status, sheet.nil = SheetStatus.SUPERSEDED, False
 
 
-def stored_problems(conn: sqlite3.Connection, file_id: int) -> list[Problem]:
+def stored_problems(conn: ledger.Connection, file_id: int) -> list[Problem]:
     """A file's problems as recorded (an earlier round's file read again: `--again`)."""
     return ledger.stored_problems(conn, file_id)
 
 
 def _finish(
-    conn: sqlite3.Connection, workspace: Workspace, row: sqlite3.Row, source: Path | None
+    conn: ledger.Connection, workspace: Workspace, row: ledger.Row, source: Path | None
 ) -> str | None:
     """Move the original into the archive, write its feedback, mark it done (idempotent)."""
     target = Path(row["archive_path"])
@@ -208,10 +207,10 @@ def _finish(
 
 
 def _known(
-    conn: sqlite3.Connection, workspace: Workspace, item: Item, row: sqlite3.Row, now: dt.datetime
+    conn: ledger.Connection, workspace: Workspace, item: Item, row: ledger.Row, now: dt.datetime
 ) -> FileOutcome:
     """A file whose hash the ledger knows: finish an interrupted run, or record a duplicate."""
-    if not row["archived"]:
+    if not row["archived"] and _ours(workspace, row):
         feedback = _finish(conn, workspace, row, item.path)
         problems = stored_problems(conn, row["id"])
         if not Path(row["archive_path"]).exists():  # still could not be moved
@@ -259,11 +258,43 @@ def _known(
     )
 
 
-def repair(conn: sqlite3.Connection, workspace: Workspace) -> None:
-    """Complete what a killed run left half done: archived files not yet marked as such."""
+def repair(conn: ledger.Connection, workspace: Workspace) -> None:
+    """Complete what a killed run left half done: archived files not yet marked as such.
+    On a shared server only this folder's files, and only those no other run is finishing."""
     for row in ledger.unarchived(conn):
-        if Path(row["archive_path"]).exists():
+        if (
+            _ours(workspace, row)
+            and Path(row["archive_path"]).exists()
+            and ledger.claim(conn, row["sha256"])
+        ):
             _finish(conn, workspace, row, None)
+
+
+def _ours(workspace: Workspace, row: ledger.Row) -> bool:
+    """A record archived into this campaign folder (officers sharing a server ledger each
+    have their own folder; one never moves files into another's)."""
+    return Path(row["archive_path"]).is_relative_to(workspace.paths.archive)
+
+
+def _claimed(conn: ledger.Connection, workspace: Workspace, items: list[Item]) -> list[Item]:
+    """The files this run takes. On a shared server ledger another officer's run may be on
+    the same inbox: a file it holds is left to it, and one it finished meanwhile (gone from
+    the inbox) is not answered twice."""
+    if not ledger.is_server(workspace.paths.ledger):
+        return items
+    taken = []
+    for item in items:
+        if not ledger.claim(conn, item.sha256):
+            logger.info("{} is being read by another run", item.name)
+        elif _still_there(item):
+            taken.append(item)
+    return taken
+
+
+def _still_there(item: Item) -> bool:
+    if item.container is not None and not item.container.exists():
+        return False
+    return item.path.exists() and item.still_as_listed()
 
 
 def ingest(
@@ -293,7 +324,8 @@ def ingest(
     """
     now = now or dt.datetime.now().replace(microsecond=0)
     limits = limits or Limits()
-    workspace.paths.ledger.parent.mkdir(parents=True, exist_ok=True)
+    if not ledger.is_server(workspace.paths.ledger):
+        Path(workspace.paths.ledger).parent.mkdir(parents=True, exist_ok=True)
     with ledger.one_writer(workspace.paths.ledger):
         return _ingest(workspace, received, limits, now, progress, reader, jobs, accept_from, again)
 
@@ -318,7 +350,7 @@ def _ingest(
         outcomes: list[FileOutcome] = [o for o in unknown if o is not None]
         outcomes += [_not_read(n.name, n.reason, now) for n in not_read]
         fresh, copies, seen = [], [], set()
-        for item in items:
+        for item in _claimed(conn, workspace, items):
             row = ledger.file_by_sha(conn, item.sha256)
             if row is not None:
                 outcomes.append(_known(conn, workspace, item, row, now))
@@ -341,7 +373,12 @@ def _ingest(
                     if pf.sent_for and pf.item.sender.lower() not in accept_from:
                         outcomes.append(_held(workspace, pf, now))
                         continue
-                    file_id, outcome = _record(conn, workspace, pf, now)
+                    try:
+                        file_id, outcome = _record(conn, workspace, pf, now)
+                    except ledger.AlreadyRecorded:  # another run was first: its record stands
+                        row = ledger.file_by_sha(conn, pf.item.sha256)
+                        outcomes.append(_known(conn, workspace, pf.item, row, now))
+                        continue
                     _archive(pf.item.path, outcome)  # only after its commit
                     feedback.submit(outcome)  # other processes write while the ledger goes on
                     recorded.append((file_id, outcome))
@@ -387,7 +424,7 @@ def _not_read(name: str, reason: str, now: dt.datetime) -> FileOutcome:
 
 
 def _read_again(
-    conn: sqlite3.Connection, workspace: Workspace, which: str, now: dt.datetime
+    conn: ledger.Connection, workspace: Workspace, which: str, now: dt.datetime
 ) -> FileOutcome | None:
     """Put an archived original back into the inbox to be read anew; None when done."""
     rows = [r for r in ledger.files_named(conn, which) if Path(r["archive_path"]).exists()]

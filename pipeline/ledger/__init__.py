@@ -1,7 +1,12 @@
-"""The ledger: one SQLite file that remembers every file, submission, row and problem.
+"""The ledger: the one store that remembers every file, submission, row and problem.
 
-Schema changes are numbered migrations applied in order and recorded in `user_version`,
-so a ledger from an older Adal opens in a newer one without losing anything.
+By default a SQLite file in the campaign folder; given a `postgresql://` URL (`--db`,
+`ADAL_DB`), a PostgreSQL server shared by several officers (`pipeline.ledger.postgres`).
+Every other stage reads and writes it through the functions here, in one dialect.
+
+Schema changes are numbered migrations applied in order and recorded in `user_version`
+(on a server, in `adal_schema`), so a ledger from an older Adal opens in a newer one
+without losing anything.
 """
 
 from __future__ import annotations
@@ -12,13 +17,17 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from filelock import FileLock, Timeout
 
 from pipeline.core.errors import BusyError
 from pipeline.ledger.records import (  # noqa: F401  the ledger's API, one import away
+    AlreadyRecorded,
+    Connection,
     FileRecord,
     MailRecord,
+    Submission,
     insert_file,
     insert_problems,
     log_mail,
@@ -198,8 +207,37 @@ MIGRATIONS: tuple[Migration, ...] = (
 )
 
 
-def connect(path: Path) -> sqlite3.Connection:
+Row = Any
+"""A row read by column name or by position (`sqlite3.Row`, or `postgres.Row`)."""
+
+Target = Path | str
+"""Where the ledger is: a SQLite file's path, or a `postgresql://` URL."""
+
+
+def is_server(target: Target) -> bool:
+    return isinstance(target, str) and target.startswith(("postgresql://", "postgres://"))
+
+
+def shown(target: Target) -> str:
+    """The ledger's place as it may be printed: a server's URL without its password."""
+    if is_server(target):
+        from pipeline.ledger.postgres import safe_url
+
+        return safe_url(str(target))
+    return str(target)
+
+
+def _on_server(conn: Connection) -> bool:
+    return getattr(conn, "backend", "sqlite") == "postgresql"
+
+
+def connect(target: Target) -> Connection:
     """Open (or create) the ledger and bring its schema up to date."""
+    if is_server(target):
+        from pipeline.ledger import postgres  # psycopg only for those who use a server
+
+        return postgres.connect(str(target))
+    path = Path(target)
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(str(path), isolation_level=None, timeout=30)
     conn.row_factory = sqlite3.Row
@@ -244,9 +282,14 @@ def _apply(conn: sqlite3.Connection, current: int) -> None:
 
 
 @contextmanager
-def one_writer(path: Path) -> Iterator[None]:
-    """One ingest at a time per ledger: a second one is told so instead of colliding with the
-    first on the same files. The lock is the operating system's, so a killed run leaves none."""
+def one_writer(target: Target) -> Iterator[None]:
+    """One ingest at a time per SQLite ledger: a second one is told so instead of colliding
+    with the first on the same files. The lock is the operating system's, so a killed run
+    leaves none. On a server, officers ingest at once and each file is claimed (`claim`)."""
+    if is_server(target):
+        yield
+        return
+    path = Path(target)
     lock = FileLock(f"{path}.lock", timeout=0)
     try:
         lock.acquire()
@@ -259,7 +302,14 @@ def one_writer(path: Path) -> Iterator[None]:
 
 
 @contextmanager
-def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+def transaction(conn: Connection) -> Iterator[Connection]:
+    """One writer at a time, all or nothing."""
+    if _on_server(conn):
+        from pipeline.ledger import postgres
+
+        with postgres.transaction(conn) as inside:  # type: ignore[arg-type]
+            yield inside
+        return
     conn.execute("BEGIN IMMEDIATE")
     try:
         yield conn
@@ -269,36 +319,67 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     conn.execute("COMMIT")
 
 
-def file_by_sha(conn: sqlite3.Connection, sha256: str) -> sqlite3.Row | None:
+@contextmanager
+def snapshot(conn: Connection) -> Iterator[Connection]:
+    """Reads that see one state of the ledger, whatever others write meanwhile: a status or a
+    consolidation never mixes a file's first return with another's second."""
+    if _on_server(conn):
+        from pipeline.ledger import postgres
+
+        with postgres.snapshot(conn) as inside:  # type: ignore[arg-type]
+            yield inside
+        return
+    conn.execute("BEGIN")  # deferred: in WAL mode the snapshot is taken at the first read
+    try:
+        yield conn
+    finally:
+        conn.execute("COMMIT")
+
+
+def claim(conn: Connection, sha256: str) -> bool:
+    """Take a file's bytes for this run. On SQLite the run already holds the ledger
+    (`one_writer`); on a server another officer's run may hold them: then False."""
+    if _on_server(conn):
+        from pipeline.ledger import postgres
+
+        return postgres.claim(conn, sha256)  # type: ignore[arg-type]
+    return True
+
+
+def file_by_sha(conn: Connection, sha256: str) -> Row | None:
     """The record in force for these bytes (a file read again has a retired earlier one)."""
     return conn.execute(
         "SELECT * FROM files WHERE sha256 = ? AND retired = 0", (sha256,)
     ).fetchone()
 
 
-def files_named(conn: sqlite3.Connection, which: str) -> list[sqlite3.Row]:
+def files_named(conn: Connection, which: str) -> list[Row]:
     """Records in force whose original name is `which`, or whose hash begins with it."""
     prefix = (
         which.lower()
         if len(which) >= 8 and all(c in "0123456789abcdef" for c in which.lower())
         else None
     )
+    if prefix is None:
+        return conn.execute(
+            "SELECT * FROM files WHERE retired = 0 AND original_name = ? ORDER BY id", (which,)
+        ).fetchall()
     return conn.execute(
-        "SELECT * FROM files WHERE retired = 0 AND (original_name = ? OR (? IS NOT NULL AND"
-        " sha256 LIKE ? || '%')) ORDER BY id",
-        (which, prefix, prefix),
+        "SELECT * FROM files WHERE retired = 0 AND (original_name = ? OR sha256 LIKE ?)"
+        " ORDER BY id",
+        (which, prefix + "%"),
     ).fetchall()
 
 
-def retire(conn: sqlite3.Connection, file_id: int) -> None:
+def retire(conn: Connection, file_id: int) -> None:
     conn.execute("UPDATE files SET retired = 1 WHERE id = ?", (file_id,))
 
 
-def unarchived(conn: sqlite3.Connection) -> list[sqlite3.Row]:
+def unarchived(conn: Connection) -> list[Row]:
     return conn.execute("SELECT * FROM files WHERE archived = 0").fetchall()
 
 
-def mark_archived(conn: sqlite3.Connection, file_id: int, feedback: str | None = None) -> None:
+def mark_archived(conn: Connection, file_id: int, feedback: str | None = None) -> None:
     conn.execute(
         "UPDATE files SET archived = 1, feedback_path = COALESCE(?, feedback_path) WHERE id = ?",
         (feedback, file_id),
@@ -306,7 +387,7 @@ def mark_archived(conn: sqlite3.Connection, file_id: int, feedback: str | None =
 
 
 def record_arrival(
-    conn: sqlite3.Connection,
+    conn: Connection,
     sha256: str,
     name: str,
     seen_at: str,
@@ -345,7 +426,7 @@ def decode_rows(excel_rows: str, columns: str) -> list[dict]:
 
 
 def insert_submission(
-    conn: sqlite3.Connection, file_id: int, sub: dict, stored: tuple[str, str] | None
+    conn: Connection, file_id: int, sub: dict, stored: tuple[str, str] | None
 ) -> int:
     """Insert one sheet's outcome; an accepted one supersedes older accepted ones, never newer.
 
@@ -366,7 +447,7 @@ def insert_submission(
             )
     cur = conn.execute(
         "INSERT INTO submissions (file_id, bin, return_code, spec_version, sheet, received_at, status, row_count,"
-        " error_count, nil) VALUES (?,?,?,?,?,?,?,?,?,?)",
+        " error_count, nil) VALUES (?,?,?,?,?,?,?,?,?,?) RETURNING id",
         (
             file_id,
             sub["bin"],
@@ -380,13 +461,13 @@ def insert_submission(
             int(sub.get("nil", False)),
         ),
     )
-    submission_id = cur.lastrowid
+    submission_id = int(cur.fetchone()[0])
     if stored is not None and sub["status"] == SheetStatus.ACCEPTED:
         conn.execute("INSERT INTO sheet_rows VALUES (?,?,?)", (submission_id, *stored))
     return submission_id
 
 
-def returns_of_file(conn: sqlite3.Connection, file_id: int) -> dict[str, str]:
+def returns_of_file(conn: Connection, file_id: int) -> dict[str, str]:
     """What the ledger holds now for each return a file carried."""
     return dict(
         conn.execute(
@@ -396,7 +477,7 @@ def returns_of_file(conn: sqlite3.Connection, file_id: int) -> dict[str, str]:
     )
 
 
-def submission_status(conn: sqlite3.Connection, submission_id: int) -> str:
+def submission_status(conn: Connection, submission_id: int) -> str:
     """What the ledger holds for a sheet just recorded: accepted, or superseded on arrival
     by a later one already there, or rejected."""
     return conn.execute("SELECT status FROM submissions WHERE id = ?", (submission_id,)).fetchone()[
@@ -404,9 +485,7 @@ def submission_status(conn: sqlite3.Connection, submission_id: int) -> str:
     ]
 
 
-def accepted_with_rows(
-    conn: sqlite3.Connection, bin_: str, return_code: str, until: str
-) -> str | None:
+def accepted_with_rows(conn: Connection, bin_: str, return_code: str, until: str) -> str | None:
     """When the current accepted submission of a return holds rows and was received no
     later than `until`: its received time."""
     row = conn.execute(
@@ -417,7 +496,7 @@ def accepted_with_rows(
     return row[0] if row else None
 
 
-def accepted_sheets(conn: sqlite3.Connection, return_code: str) -> list[sqlite3.Row]:
+def accepted_sheets(conn: Connection, return_code: str) -> list[Row]:
     """The stored rows of the current accepted submission of every organisation for a return."""
     return conn.execute(
         "SELECT s.bin, s.id AS submission_id, s.received_at, f.original_name, f.sha256,"
@@ -428,7 +507,7 @@ def accepted_sheets(conn: sqlite3.Connection, return_code: str) -> list[sqlite3.
     ).fetchall()
 
 
-def files_with_errors(conn: sqlite3.Connection) -> list[sqlite3.Row]:
+def files_with_errors(conn: Connection) -> list[Row]:
     """Files answered with errors: with a correction workbook, or refused as a whole."""
     return conn.execute(
         "SELECT * FROM files WHERE feedback_path IS NOT NULL"
@@ -436,7 +515,7 @@ def files_with_errors(conn: sqlite3.Connection) -> list[sqlite3.Row]:
     ).fetchall()
 
 
-def file_errors(conn: sqlite3.Connection, file_id: int) -> list[sqlite3.Row]:
+def file_errors(conn: Connection, file_id: int) -> list[Row]:
     return conn.execute(
         "SELECT message_kk, message_ru FROM problems WHERE file_id = ? AND severity = 'error'"
         " ORDER BY id",
@@ -444,7 +523,7 @@ def file_errors(conn: sqlite3.Connection, file_id: int) -> list[sqlite3.Row]:
     ).fetchall()
 
 
-def still_to_correct(conn: sqlite3.Connection, file_id: int) -> list[str] | None:
+def still_to_correct(conn: Connection, file_id: int) -> list[str] | None:
     """The returns rejected in a file that its organisation has not sent again and had
     accepted since; None when the file was refused as a whole (no return in it was read),
     unless a later file of that organisation was accepted, which answers it: then []."""

@@ -4,9 +4,27 @@ sent letter and a submission are, written and read here so that no SQL lives els
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import astuple, dataclass
+from typing import Any, Protocol
 
 from pipeline.specs.problems import Problem
+from pipeline.specs.statuses import SheetStatus
+
+
+class Connection(Protocol):
+    """A ledger connection: a SQLite file's, or a PostgreSQL server's with the same face
+    (`pipeline.ledger.postgres.Connection`)."""
+
+    def execute(self, sql: str, parameters: Sequence[Any] = ..., /) -> Any: ...
+
+    def executemany(self, sql: str, rows: Any, /) -> Any: ...
+
+    def close(self) -> None: ...
+
+
+class AlreadyRecorded(Exception):
+    """The database refused a second record of the same bytes: another run has them."""
 
 
 @dataclass(frozen=True)
@@ -27,18 +45,23 @@ class FileRecord:
     archive_path: str
 
 
-def insert_file(conn: sqlite3.Connection, record: FileRecord) -> int:
-    cur = conn.execute(
-        "INSERT INTO files (sha256, original_name, size, received_at, ingested_at, bin, sender,"
-        " container, status, error_count, warning_count, archive_path)"
-        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-        astuple(record),
-    )
-    return int(cur.lastrowid)
+def insert_file(conn: Connection, record: FileRecord) -> int:
+    """Record a file; its bytes are unique among the records in force, which the database
+    itself enforces (`AlreadyRecorded` when another run was first)."""
+    try:
+        cur = conn.execute(
+            "INSERT INTO files (sha256, original_name, size, received_at, ingested_at, bin,"
+            " sender, container, status, error_count, warning_count, archive_path)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
+            astuple(record),
+        )
+    except sqlite3.IntegrityError as exc:
+        raise AlreadyRecorded(str(exc)) from exc
+    return int(cur.fetchone()[0])
 
 
 def insert_problems(
-    conn: sqlite3.Connection, file_id: int, problems: list[Problem], sheet_ids: dict[str, int]
+    conn: Connection, file_id: int, problems: list[Problem], sheet_ids: dict[str, int]
 ) -> None:
     """Every problem of a file, tied to the submission of its sheet where there is one."""
     conn.executemany(
@@ -65,7 +88,7 @@ def insert_problems(
     )
 
 
-def stored_problems(conn: sqlite3.Connection, file_id: int) -> list[Problem]:
+def stored_problems(conn: Connection, file_id: int) -> list[Problem]:
     """A file's problems as they were recorded, in the order they were found."""
     rows = conn.execute("SELECT * FROM problems WHERE file_id = ? ORDER BY id", (file_id,))
     name = conn.execute("SELECT original_name FROM files WHERE id = ?", (file_id,)).fetchone()[0]
@@ -93,7 +116,7 @@ class MailRecord:
     updated_at: str
 
 
-def log_mail(conn: sqlite3.Connection, record: MailRecord) -> None:
+def log_mail(conn: Connection, record: MailRecord) -> None:
     """Record a letter; a later attempt updates the same row and adds to its attempts."""
     conn.execute(
         "INSERT INTO mail_log (message_key, kind, bin, recipient, subject, status, attempts,"
@@ -105,14 +128,38 @@ def log_mail(conn: sqlite3.Connection, record: MailRecord) -> None:
     )
 
 
-def sent_message_keys(conn: sqlite3.Connection) -> set[str]:
+def sent_message_keys(conn: Connection) -> set[str]:
     return {r[0] for r in conn.execute("SELECT message_key FROM mail_log WHERE status = 'sent'")}
 
 
-def submissions_in_order(conn: sqlite3.Connection) -> list[sqlite3.Row]:
+@dataclass(frozen=True)
+class Submission:
+    """One sheet of one file as the ledger holds it: which return of which organisation,
+    when it came, what became of it, and the file it came in."""
+
+    id: int
+    file_id: int
+    bin: str
+    return_code: str
+    received_at: str
+    status: SheetStatus
+    row_count: int
+    error_count: int
+    nil: bool
+    original_name: str
+    sha256: str
+
+
+def submissions_in_order(conn: Connection) -> list[Submission]:
     """Every submission with its file's name and hash, oldest first: the history from which
     the state of each return is read."""
-    return conn.execute(
-        "SELECT s.*, f.original_name, f.sha256 FROM submissions s JOIN files f ON f.id = s.file_id"
-        " ORDER BY s.received_at, s.id"
+    rows = conn.execute(
+        "SELECT s.id, s.file_id, s.bin, s.return_code, s.received_at, s.status, s.row_count,"
+        " s.error_count, s.nil, f.original_name, f.sha256"
+        " FROM submissions s JOIN files f ON f.id = s.file_id ORDER BY s.received_at, s.id"
     ).fetchall()
+    return [
+        Submission(r[0], r[1], r[2], r[3], r[4], SheetStatus(r[5]), r[6], r[7], bool(r[8]),
+                   r[9], r[10])
+        for r in rows
+    ]  # fmt: skip

@@ -15,7 +15,8 @@ from pipeline.specs.returns import ReturnSpec, load_specs, schemas_dir, shipped_
 @dataclass(frozen=True)
 class Paths:
     root: Path
-    db: Path | None = None
+    db: Path | str | None = None
+    """The ledger elsewhere than the campaign folder: a SQLite file, or a `postgresql://` URL."""
 
     @property
     def campaign_dir(self) -> Path:
@@ -42,8 +43,13 @@ class Paths:
         return self.root / "archive"
 
     @property
-    def ledger(self) -> Path:
+    def ledger(self) -> Path | str:
         return self.db or (self.root / "adal.sqlite")
+
+    @property
+    def local(self) -> Paths:
+        """The same folder with its own SQLite ledger (the demo and the bench need no server)."""
+        return self if not isinstance(self.db, str) else Paths(self.root)
 
     @property
     def schemas(self) -> Path:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 
 import pandas as pd
@@ -40,7 +39,7 @@ class Consolidated:
         }
 
 
-def _frame(conn: sqlite3.Connection, spec: ReturnSpec) -> pd.DataFrame:
+def _frame(conn: ledger.Connection, spec: ReturnSpec) -> pd.DataFrame:
     """One frame per return, built column by column from every organisation's stored sheet."""
     keys = ["bin", "_file", "_row", *spec.keys]
     columns: dict[str, list] = {k: [] for k in keys}
@@ -62,8 +61,9 @@ def _frame(conn: sqlite3.Connection, spec: ReturnSpec) -> pd.DataFrame:
 def load(workspace: Workspace) -> Consolidated:
     conn = ledger.connect(workspace.paths.ledger)
     try:
-        frames = {code: _frame(conn, spec) for code, spec in workspace.specs.items()}
-        states = return_states(conn, workspace)
+        with ledger.snapshot(conn):  # one state of the ledger, while others may ingest
+            frames = {code: _frame(conn, spec) for code, spec in workspace.specs.items()}
+            states = return_states(conn, workspace)
     finally:
         conn.close()
     return Consolidated(frames, states)

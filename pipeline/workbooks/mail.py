@@ -15,7 +15,6 @@ import mimetypes
 import os
 import smtplib
 import socket
-import sqlite3
 import ssl
 import time
 from collections.abc import Callable
@@ -143,9 +142,7 @@ def plan_templates(workspace: Workspace) -> list[Outgoing]:
     return out
 
 
-def plan_reminders(
-    workspace: Workspace, conn: sqlite3.Connection, today: dt.date
-) -> list[Outgoing]:
+def plan_reminders(workspace: Workspace, conn: ledger.Connection, today: dt.date) -> list[Outgoing]:
     """Only organisations with something missing or rejected; nothing once all is accepted."""
     states = return_states(conn, workspace)
     out = []
@@ -193,7 +190,7 @@ def plan_reminders(
     return out
 
 
-def plan_feedback(workspace: Workspace, conn: sqlite3.Connection) -> list[Outgoing]:
+def plan_feedback(workspace: Workspace, conn: ledger.Connection) -> list[Outgoing]:
     """A correction file is mailed only while it is still needed: not for a file whose
     rejected returns the organisation has since sent again and had accepted. A file that
     could not be read at all (encrypted, broken, an unknown BIN) has no correction workbook:
@@ -224,7 +221,7 @@ def plan_feedback(workspace: Workspace, conn: sqlite3.Connection) -> list[Outgoi
     return out
 
 
-def _feedback_body(row: sqlite3.Row, pending: list[str] | None) -> str:
+def _feedback_body(row: ledger.Row, pending: list[str] | None) -> str:
     errors = row["error_count"]
     which_kk = which_ru = ""
     if pending:
@@ -241,7 +238,7 @@ def _feedback_body(row: sqlite3.Row, pending: list[str] | None) -> str:
     )
 
 
-def _refusal_body(conn: sqlite3.Connection, row: sqlite3.Row) -> str:
+def _refusal_body(conn: ledger.Connection, row: ledger.Row) -> str:
     problems = ledger.file_errors(conn, row["id"])[:10]
     kk = "\n".join(f"  • {p['message_kk']}" for p in problems)
     ru = "\n".join(f"  • {p['message_ru']}" for p in problems)
@@ -283,7 +280,7 @@ def build_message(item: Outgoing, sender: str, now: dt.datetime) -> EmailMessage
 
 
 def _log(
-    conn: sqlite3.Connection,
+    conn: ledger.Connection,
     item: Outgoing,
     status: str,
     attempts: int,

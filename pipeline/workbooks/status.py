@@ -7,7 +7,6 @@ sent on time and corrected later did report on time. The deadline is the campaig
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from collections import Counter
 from dataclasses import dataclass
 
@@ -52,19 +51,19 @@ class ReturnState:
 
 
 def return_states(
-    conn: sqlite3.Connection, workspace: Workspace
+    conn: ledger.Connection, workspace: Workspace
 ) -> dict[str, dict[str, ReturnState]]:
     """{bin: {return code: state}} for every organisation in the registry."""
     subs = ledger.submissions_in_order(conn)
-    first: dict[tuple[str, str], sqlite3.Row] = {}
-    current: dict[tuple[str, str], sqlite3.Row] = {}
-    rejected: dict[tuple[str, str], sqlite3.Row] = {}
+    first: dict[tuple[str, str], ledger.Submission] = {}
+    current: dict[tuple[str, str], ledger.Submission] = {}
+    rejected: dict[tuple[str, str], ledger.Submission] = {}
     for sub in subs:
-        key = (sub["bin"], sub["return_code"])
+        key = (sub.bin, sub.return_code)
         first.setdefault(key, sub)
-        if sub["status"] == SheetStatus.ACCEPTED:
+        if sub.status == SheetStatus.ACCEPTED:
             current[key] = sub
-        elif sub["status"] == SheetStatus.REJECTED:
+        elif sub.status == SheetStatus.REJECTED:
             rejected[key] = sub
     out: dict[str, dict[str, ReturnState]] = {}
     for org in workspace.organisations:
@@ -76,26 +75,26 @@ def return_states(
             elif key in current:
                 sub = current[key]
                 late = dt.datetime.fromisoformat(
-                    first[key]["received_at"]
+                    first[key].received_at
                 ).date() > workspace.campaign.deadline(code)
                 states[code] = ReturnState(
                     ReturnStatus.LATE if late else ReturnStatus.ACCEPTED,
-                    sub["received_at"],
-                    sub["original_name"],
-                    sub["sha256"],
-                    sub["row_count"],
+                    sub.received_at,
+                    sub.original_name,
+                    sub.sha256,
+                    sub.row_count,
                     0,
-                    bool(sub["nil"]),
+                    sub.nil,
                 )
             elif key in rejected:
                 sub = rejected[key]
                 states[code] = ReturnState(
                     ReturnStatus.REJECTED,
-                    sub["received_at"],
-                    sub["original_name"],
-                    sub["sha256"],
+                    sub.received_at,
+                    sub.original_name,
+                    sub.sha256,
                     0,
-                    sub["error_count"],
+                    sub.error_count,
                 )
             else:
                 states[code] = ReturnState(ReturnStatus.MISSING)

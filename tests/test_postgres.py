@@ -1,0 +1,190 @@
+"""The ledger on a real PostgreSQL server (tests/pg.py starts one): the same schema and
+guarantees as the SQLite file, officers ingesting at once, a server out of reach."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from pipeline import ledger
+from pipeline.cli import main
+from pipeline.specs.workspace import Paths, open_workspace
+from tests.helpers import fill, good_14
+
+pytestmark = pytest.mark.slow
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _columns(conn, backend: str) -> dict[str, list[str]]:
+    if backend == "sqlite":
+        tables = [
+            r[0]
+            for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type IN ('table', 'view')"
+                " AND name NOT LIKE 'sqlite_%'"
+            )
+        ]
+        return {t: [c[1] for c in conn.execute(f"PRAGMA table_info({t})")] for t in tables}
+    rows = conn.execute(
+        "SELECT table_name, column_name FROM information_schema.columns"
+        " WHERE table_schema = 'public' AND table_name != 'adal_schema'"
+        " ORDER BY table_name, ordinal_position"
+    ).fetchall()
+    out: dict[str, list[str]] = {}
+    for table, column in rows:
+        out.setdefault(table, []).append(column)
+    return out
+
+
+def test_a_server_ledger_has_the_sqlite_ledgers_tables_columns_and_version(
+    postgres_server, tmp_path
+):
+    on_file = ledger.connect(tmp_path / "adal.sqlite")
+    on_server = ledger.connect(postgres_server.new_database())
+    assert _columns(on_server, "postgresql") == _columns(on_file, "sqlite")
+    version = on_server.execute("SELECT version FROM adal_schema").fetchone()[0]
+    assert version == on_file.execute("PRAGMA user_version").fetchone()[0]
+    assert version == len(ledger.MIGRATIONS)
+
+
+def test_the_same_bytes_are_recorded_once_by_the_database_itself(postgres_server):
+    """Not a check-then-insert: two connections that both found no record, and both insert."""
+    url = postgres_server.new_database()
+    first, second = ledger.connect(url), ledger.connect(url)
+    record = ledger.FileRecord(
+        "ab" * 32, "a.xlsx", 1, "2023-11-10T10:00:00", "2023-11-10T10:00:00", None, None,
+        None, "rejected", 1, 0, "/archive/a.xlsx",
+    )  # fmt: skip
+    assert ledger.file_by_sha(first, record.sha256) is None
+    assert ledger.file_by_sha(second, record.sha256) is None
+    with ledger.transaction(first):
+        ledger.insert_file(first, record)
+    with pytest.raises(ledger.AlreadyRecorded), ledger.transaction(second):
+        ledger.insert_file(second, record)
+    assert second.execute("SELECT COUNT(*) FROM files").fetchone()[0] == 1
+
+
+def test_status_reads_one_snapshot_while_another_officer_ingests(postgres_server):
+    url = postgres_server.new_database()
+    reader, writer = ledger.connect(url), ledger.connect(url)
+
+    def count() -> int:
+        return reader.execute("SELECT COUNT(*) FROM files").fetchone()[0]
+
+    with ledger.snapshot(reader):
+        before = count()
+        with ledger.transaction(writer):
+            ledger.insert_file(
+                writer,
+                ledger.FileRecord(
+                    "cd" * 32, "b.xlsx", 1, "r", "i", None, None, None, "rejected", 1, 0, "/b"
+                ),
+            )
+        assert count() == before  # what status and consolidate see inside: one moment
+    assert count() == before + 1
+
+
+def test_a_file_held_by_another_run_is_not_claimed_twice(postgres_server):
+    url = postgres_server.new_database()
+    one, other = ledger.connect(url), ledger.connect(url)
+    assert ledger.claim(one, "ef" * 32)
+    assert not ledger.claim(other, "ef" * 32)
+    one.close()  # a run that ends, or is killed, lets go of its files
+    assert ledger.claim(other, "ef" * 32)
+
+
+def test_server_out_of_reach_is_named_in_both_languages_without_its_password(workspace, tmp_path):
+    url = f"postgresql://officer:s3cret@/adal_district?host={tmp_path}&connect_timeout=2"
+    root = str(workspace.paths.root)
+    result = CliRunner().invoke(main, ["--root", root, "--db", url, "status"])
+    assert result.exit_code == 4, result.output
+    assert "Не удалось подключиться к серверу журнала" in result.output
+    assert "Журнал серверіне қосылу мүмкін болмады" in result.output
+    assert "adal_district" in result.output and str(tmp_path) in result.output
+    assert "s3cret" not in result.output and "Traceback" not in result.output
+
+
+def _second_folder(workspace, root: Path):
+    """Another officer's campaign folder: the same campaign and registry, its own inbox."""
+    shutil.copytree(workspace.paths.campaign_dir, root / "campaign")
+    (root / "inbox").mkdir()
+    return open_workspace(Paths(root, workspace.paths.db))
+
+
+def _ingest_at_once(*roots: Path, url: str) -> list[dict]:
+    """`adal ingest --json` started at the same moment in each folder; their answers."""
+    env = {**os.environ, "PYTHONPATH": str(REPO), "ADAL_DB": url}
+    command = [sys.executable, "-c", "from pipeline.cli import main; main()"]
+    runs = [
+        subprocess.Popen(
+            [*command, "--root", str(root), "ingest", "--json"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+        )
+        for root in roots
+    ]
+    answers = []
+    for run in runs:
+        out, err = run.communicate(timeout=600)
+        assert run.returncode == 0, err.decode()
+        assert "Traceback" not in err.decode()
+        answers.append(json.loads(out))
+    return answers
+
+
+@pytest.mark.parametrize("ledger_backend", ["postgresql"], indirect=True)
+def test_two_officers_on_one_inbox_answer_and_record_every_file_once(workspace, orgs):
+    names = []
+    for n in range(8):
+        org = orgs[n % len(orgs)]
+        received = dt.datetime(2023, 11, 10, 9, n)
+        row = {**good_14(), "applications": 10 + n, "paper": 3 + n}  # each file its own bytes
+        names.append(fill(workspace, org, {"1.4": [row]}, f"f{n}.xlsx", received).name)
+    answers = _ingest_at_once(workspace.paths.root, workspace.paths.root, url=workspace.paths.db)
+    answered = sorted(f["file"] for a in answers for f in a["files"])
+    assert answered == sorted(names)  # each file answered by one of the two runs, once
+    conn = ledger.connect(workspace.paths.db)
+    recorded = sorted(r[0] for r in conn.execute("SELECT original_name FROM files"))
+    assert recorded == sorted(names)
+    accepted = conn.execute(
+        "SELECT bin, COUNT(*) FROM submissions WHERE return_code = '1.4' AND status = 'accepted'"
+        " GROUP BY bin"
+    ).fetchall()
+    assert sorted(n for _, n in accepted) == [1, 1, 1]  # the latest of each, superseding the rest
+    assert list(workspace.paths.inbox.iterdir()) == []
+
+
+@pytest.mark.parametrize("ledger_backend", ["postgresql"], indirect=True)
+def test_two_officers_on_two_inboxes_record_shared_bytes_once(workspace, orgs, tmp_path):
+    other = _second_folder(workspace, tmp_path / "officer-2")
+    own = [fill(workspace, orgs[0], {"1.4": [good_14()]}, "mine.xlsx")]
+    theirs = [fill(other, orgs[1], {"1.4": [good_14()]}, "theirs.xlsx")]
+    shared = fill(workspace, orgs[2], {"1.4": [good_14()]}, "both.xlsx")
+    shutil.copy2(shared, other.paths.inbox / "both.xlsx")  # one e-mail saved by both officers
+    first = _ingest_at_once(workspace.paths.root, other.paths.root, url=workspace.paths.db)
+    second = _ingest_at_once(workspace.paths.root, other.paths.root, url=workspace.paths.db)
+    statuses = [
+        (f["file"], f["status"])
+        for run in first + second
+        for run_f in [run]
+        for f in run_f["files"]
+    ]
+    conn = ledger.connect(workspace.paths.db)
+    recorded = sorted(r[0] for r in conn.execute("SELECT original_name FROM files"))
+    assert recorded == sorted(["mine.xlsx", "theirs.xlsx", "both.xlsx"])
+    assert sorted(n for n, _ in statuses) == sorted(
+        ["mine.xlsx", "theirs.xlsx", "both.xlsx", "both.xlsx"]
+    )  # every arrival answered once, across the two rounds
+    assert sorted(s for n, s in statuses if n == "both.xlsx") == ["accepted", "duplicate"]
+    assert [p.name for p in own + theirs if p.exists()] == []
+    assert list(workspace.paths.inbox.iterdir()) == list(other.paths.inbox.iterdir()) == []
