@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 
 from pipeline.core.text import Text
+from pipeline.devtools import pgserver as pg
 from pipeline.specs.campaign import load_campaign
 from pipeline.specs.organisations import Organisation, write_registry
 from pipeline.specs.returns import load_specs, shipped_schemas
 from pipeline.specs.workspace import Paths, Workspace, open_workspace
-from tests import pg
 from tests.helpers import make_bin
 
 

@@ -15,4 +15,6 @@ def test_bench_smoke_run_writes_the_table(tmp_path):
         and "| consolidate/floor |" in table
     )
     assert "adal re-ingest, unchanged inbox" in table and "{'duplicate': 5}" in table
+    assert "| adal rollup: 1 departments × 5 organisations |" in table
+    assert "| adal ingest, PostgreSQL ledger |" in table
     assert list((tmp_path / "bench").glob("bench-5-*.md"))

@@ -305,6 +305,25 @@ def test_no_label_of_the_templates_and_documents_is_clipped(demo):
     assert not found, found[:10]
 
 
+def test_the_regional_workbook_reads_whole(demo, tmp_path):
+    """The region's roll-up of the demo district and a copy of it under another name."""
+    from pipeline.devtools.benchrollup import clone_export
+
+    root = demo.parent
+    export = CliRunner().invoke(
+        main, ["--root", str(root), "export", "--parquet", str(tmp_path / "x")]
+    )
+    assert export.exit_code == 0, export.output
+    other = clone_export(tmp_path / "x", tmp_path / "y", 1)
+    out = tmp_path / "region.xlsx"
+    result = CliRunner().invoke(
+        main, ["rollup", str(tmp_path / "x"), str(other), "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    found = list(_clipped(out))
+    assert not found, found[:10]
+
+
 def test_correction_workbooks_read_whole_where_adal_laid_them_out(demo):
     """A correction workbook is the school's own file with Adal's error list in front: the
     list is checked in every one, the data sheets where the school typed into Adal's template

@@ -484,7 +484,7 @@ def test_officer_reads_a_file_again_after_fixing_the_registry(workspace, orgs):
     assert answer["received_at"] == "2023-11-10T10:00:00"  # when it first arrived
     assert Path(first.archive).exists()  # the archive keeps the first copy
     conn = db(workspace)
-    assert conn.execute("SELECT COUNT(*), SUM(retired) FROM files").fetchone() == (2, 1)
+    assert tuple(conn.execute("SELECT COUNT(*), SUM(retired) FROM files").fetchone()) == (2, 1)
     conn.close()
     missing = CliRunner().invoke(main, [*root, "ingest", "--json", "--again", "nothing.xlsx"])
     [none] = json.loads(missing.output)["files"]

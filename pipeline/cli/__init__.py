@@ -16,7 +16,17 @@ from pipeline import ledger
 from pipeline.cli.support import BilingualGroup, friendly, progress_bar, setup_logging
 from pipeline.core.errors import ConfigError
 from pipeline.core.messages import render
-from pipeline.core.numerals import MEASURE, RISK, WORKING_DAY, count
+from pipeline.core.numerals import (
+    DEPARTMENT,
+    FILE,
+    MEASURE,
+    ORGANISATION,
+    RISK,
+    ROW,
+    SHEET,
+    WORKING_DAY,
+    count,
+)
 from pipeline.specs.statuses import FileStatus, ReturnStatus
 from pipeline.specs.workspace import Paths, open_workspace
 
@@ -583,6 +593,109 @@ def report(paths: Paths, signed: dt.datetime, approved: dt.datetime | None) -> N
         for key in outcome.blanks:
             click.echo(f"    {key}")
     _next("next_report", folder=paths.outbox / "report")
+
+
+@main.command()
+@click.option(
+    "--parquet",
+    "folder",
+    type=click.Path(file_okay=False, path_type=Path),
+    metavar="ҚАЛТА/ПАПКА",
+    required=True,
+    help="Parquet файлдарының қалтасы / Папка для файлов Parquet.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Нәтиже JSON түрінде / Итог в JSON.")
+@click.pass_obj
+@friendly
+def export(paths: Paths, folder: Path, as_json: bool) -> None:
+    """Облысқа экспорт / Выгрузка для области.
+
+    Әр есептің қабылданған жолдары, ұйымдар, есептердің күйі, көрсеткіштер мен тәуекел
+    балдары Parquet түрінде; әр жолда бөлім, науқан және ұйым / Принятые строки каждого
+    отчёта, организации, состояние отчётов, показатели и баллы риска в Parquet; в каждой
+    строке отдел, кампания и организация.
+    """
+    from pipeline.workbooks import frames
+    from pipeline.workbooks.export import export_parquet
+    from pipeline.workbooks.indicators import load_indicators
+
+    workspace = _with_organisations(paths)
+    indicators = load_indicators(paths.schema_file("indicators.yaml"), workspace.specs)
+    with progress_bar("Экспорт / Выгрузка", quiet=as_json) as progress:
+        data = frames.load(workspace)
+        done = export_parquet(workspace, data, indicators, folder.resolve(), progress=progress)
+    if as_json:
+        click.echo(json.dumps({"folder": str(done.folder), "files": done.files}, indent=1))
+        return
+    rows = sum(n for name, n in done.files.items() if name.startswith("return-"))
+    files = len(done.files)
+    click.echo(
+        f"Экспорт / Выгрузка: {count(files, FILE, 'kk')}, {count(rows, ROW, 'kk')} / "
+        f"{count(files, FILE, 'ru')}, {count(rows, ROW, 'ru')} → {done.folder}"
+    )
+    _next("next_export", folder=done.folder)
+
+
+@main.command()
+@click.argument(
+    "folders",
+    nargs=-1,
+    required=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    metavar="ҚАЛТА/ПАПКА...",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="ФАЙЛ.xlsx",
+    required=True,
+    help="Өңірлік жиынтық файлы / Файл регионального свода.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Нәтиже JSON түрінде / Итог в JSON.")
+@friendly
+def rollup(folders: tuple[Path, ...], out: Path, as_json: bool) -> None:
+    """Өңірлік жиынтық / Региональный свод.
+
+    Аудандық бөлімдердің экспорттарынан (adal export --parquet): бөлімдер мен ұйым түрлері
+    бойынша толықтық пен уақытылық, бөлім және өңір медианалары бар көрсеткіштер, өңірлік
+    тәуекел картасы / Из выгрузок районных отделов: полнота и своевременность по отделам и
+    типам организаций, показатели с медианами отдела и региона, региональная карта рисков.
+    """
+    from pipeline.workbooks.rollup import rollup as write_rollup
+
+    with progress_bar("Өңірлік жиынтық / Региональный свод", quiet=as_json) as progress:
+        done = write_rollup([f.resolve() for f in folders], out.resolve(), progress=progress)
+    if as_json:
+        data = {
+            "workbook": str(done.path),
+            "departments": [d.name.ru for d in done.departments],
+            "organisations": done.organisations,
+            "rows": done.rows,
+            "sheets": done.sheets,
+            "parquet": {code: str(p) for code, p in done.left_in_parquet.items()},
+        }
+        click.echo(json.dumps(data, ensure_ascii=False, indent=1))
+        return
+    departments, orgs = len(done.departments), done.organisations
+    click.echo(
+        f"Өңірлік жиынтық / Региональный свод: {count(departments, DEPARTMENT, 'kk')}, "
+        f"{count(orgs, ORGANISATION, 'kk')} / {count(departments, DEPARTMENT, 'ru')}, "
+        f"{count(orgs, ORGANISATION, 'ru')} → {done.path}"
+    )
+    for code, sheets in done.sheets.items():
+        rows, parts = done.rows[code], len(sheets)
+        if parts > 1:
+            click.echo(
+                f"  {code}: {count(rows, ROW, 'kk')} бір параққа сыймайды, "
+                f"{count(parts, SHEET, 'kk')}қа бөлінді / {count(rows, ROW, 'ru')} не "
+                f"помещаются на один лист, разделены на {count(parts, SHEET, 'ru')}"
+            )
+    for code, path in done.left_in_parquet.items():
+        rows = done.rows[code]
+        click.echo(
+            f"  {code}: {count(rows, ROW, 'kk')} Excel файлына сыймайды, Parquet файлында / "
+            f"{count(rows, ROW, 'ru')} не помещаются в файл Excel, оставлены в Parquet: {path}"
+        )
 
 
 @main.command(hidden=True)  # a developer tool: `make bench`

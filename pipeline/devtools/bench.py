@@ -36,6 +36,36 @@ def _stage(name: str, root: Path, *args: object, echo=None) -> dict:
     return data
 
 
+REGION = 20  # departments a regional roll-up is measured on
+
+
+def _on_server(root: Path, jobs: int, echo) -> dict | None:
+    """Ingest again, into a throwaway PostgreSQL server's ledger (none installed: skipped)."""
+    from pipeline.devtools.pgserver import Server
+
+    try:
+        server = Server()
+    except (RuntimeError, OSError, subprocess.CalledProcessError) as exc:
+        echo(f"  PostgreSQL: not measured ({exc})")
+        return None
+    try:
+        _reset_ledger(root)
+        _fill_inbox(root)
+        return _stage("ingest", root, jobs, server.new_database(), echo=echo)
+    finally:
+        server.stop()
+
+
+def _server_line(server: dict | None, counts: dict, rows: int) -> str:
+    if server is None:
+        return "| adal ingest, PostgreSQL ledger | | | | | no server installed: not measured |"
+    return (
+        f"| adal ingest, PostgreSQL ledger | {server['seconds']:.2f} | "
+        f"{counts['files'] / server['seconds']:.0f} | {rows / server['seconds']:.0f} | "
+        f"{server['peak_mb']} | {server['statuses']}; a local server on a unix socket |"
+    )
+
+
 def _fill_inbox(root: Path) -> None:
     inbox = root / "inbox"
     shutil.rmtree(inbox, ignore_errors=True)
@@ -92,6 +122,10 @@ def run_bench(
     again = _stage("ingest", root, jobs, echo=echo)
     cons = _stage("consolidate", root, echo=echo)
     wfloor = _stage("write-floor", root, echo=echo)
+    _stage("export", root, echo=echo)
+    departments = max(1, min(REGION, orgs // 10))  # districts of at least 10 organisations
+    region = _stage("rollup", root, departments, echo=echo)
+    server = _on_server(root, jobs, echo)  # last: it empties the SQLite ledger first
     rows = counts["rows"]
     lines = [
         f"# adal bench — {dt.datetime.now():%Y-%m-%d %H:%M}, {counts['files']} workbooks, {rows} rows, "
@@ -112,6 +146,11 @@ def run_bench(
         f"| adal consolidate | {cons['seconds']:.2f} | | {rows / cons['seconds']:.0f} | {cons['peak_mb']} | "
         f"{cons['cells']} cells |",
         f"| floor: same cells, xlsxwriter alone | {wfloor['seconds']:.2f} | | | {wfloor['peak_mb']} | constant_memory |",
+        _server_line(server, counts, rows),
+        f"| adal rollup: {departments} departments × {region['organisations'] // departments} "
+        "organisations | "
+        f"{region['seconds']:.2f} | | {region['rows'] / region['seconds']:.0f} | {region['peak_mb']} | "
+        f"{region['rows']} rows, {region['bytes'] // 1_000_000} MB workbook |",
         "",
         "| ratio | value | target |",
         "|---|---:|---:|",

@@ -47,13 +47,14 @@ def floor(files: list[str], jobs: int) -> dict:
     return {"seconds": time.perf_counter() - start, "values": values}
 
 
-def ingest_stage(root: Path, jobs: int) -> dict:
+def ingest_stage(root: Path, jobs: int, db: str | None = None) -> dict:
+    """Ingest the inbox into the campaign folder's SQLite ledger, or into a server's (`db`)."""
     from pipeline.intake.ingest import ingest
     from pipeline.intake.parallel import parallel_reader
     from pipeline.specs.workspace import Paths, open_workspace
 
     start = time.perf_counter()
-    workspace = open_workspace(Paths(root))
+    workspace = open_workspace(Paths(root, db))
     outcomes = ingest(workspace, reader=parallel_reader(workspace, jobs), jobs=jobs)
     seconds = time.perf_counter() - start
     statuses: dict[str, int] = {}
@@ -135,6 +136,35 @@ def consolidate_stage(root: Path) -> dict:
     }
 
 
+def export_stage(root: Path) -> dict:
+    from pipeline.specs.workspace import Paths, open_workspace
+    from pipeline.workbooks import frames
+    from pipeline.workbooks.export import export_parquet
+    from pipeline.workbooks.indicators import load_indicators
+
+    start = time.perf_counter()
+    workspace = open_workspace(Paths(root))
+    indicators = load_indicators(workspace.paths.schema_file("indicators.yaml"), workspace.specs)
+    done = export_parquet(workspace, frames.load(workspace), indicators, root / "outbox" / "export")
+    return {"seconds": time.perf_counter() - start, "files": len(done.files)}
+
+
+def rollup_stage(root: Path, departments: int) -> dict:
+    """The export dealt into a region's districts, then rolled up (only the roll-up timed)."""
+    from pipeline.devtools.benchrollup import split_export
+    from pipeline.workbooks.rollup import rollup
+
+    folders = split_export(root / "outbox" / "export", root / "outbox" / "region", departments)
+    start = time.perf_counter()
+    done = rollup(folders, root / "outbox" / "bench" / "region.xlsx")
+    return {
+        "seconds": time.perf_counter() - start,
+        "organisations": done.organisations,
+        "rows": sum(done.rows.values()),
+        "bytes": done.path.stat().st_size,
+    }
+
+
 def write_floor(root: Path) -> dict:
     """The floor of consolidation: the same return cells written by xlsxwriter alone."""
     import xlsxwriter
@@ -162,7 +192,11 @@ def main(argv: list[str]) -> None:
     jobs = int(argv[2]) if len(argv) > 2 else 1
     files = sorted(str(p) for p in (root / "bench-files").glob("*.xlsx"))
     if stage == "ingest":
-        result = ingest_stage(root, jobs)
+        result = ingest_stage(root, jobs, argv[3] if len(argv) > 3 else None)
+    elif stage == "export":
+        result = export_stage(root)
+    elif stage == "rollup":
+        result = rollup_stage(root, jobs)
     elif stage == "baseline":
         result = baseline(root, files[: int(argv[3])] if len(argv) > 3 else files)
     elif stage == "floor":

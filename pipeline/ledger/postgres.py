@@ -25,6 +25,7 @@ from functools import lru_cache
 from typing import Any
 
 import psycopg
+import psycopg.sql
 from psycopg import errors as pg_errors
 
 from pipeline.core.errors import LedgerError
@@ -279,3 +280,10 @@ def claim(conn: Connection, sha256: str) -> bool:
     connection closes, which the server does itself for a process that was killed."""
     key = int(sha256[:15], 16)
     return bool(conn.raw.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()[0])
+
+
+def create_database(admin_url: str, name: str) -> None:
+    """A new, empty database on the server of `admin_url` (a department's first ledger,
+    or a test's); its schema is made at the first `connect`."""
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(psycopg.sql.SQL("CREATE DATABASE {}").format(psycopg.sql.Identifier(name)))

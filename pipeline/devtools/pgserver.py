@@ -1,5 +1,5 @@
-"""A real PostgreSQL server for the tests: its own cluster in a temporary folder, reached
-through a unix socket only (no network), stopped at the end of the session.
+"""A throwaway PostgreSQL server for the tests and `make bench`: its own cluster in a
+temporary folder, reached through a unix socket only (no network), removed when stopped.
 
 `.ci/run` installs the distribution's server; on a machine without one the tests that need it
 are skipped and say so, unless ADAL_REQUIRE_POSTGRES=1 (as in CI), which makes it a failure.
@@ -74,11 +74,10 @@ class Server:
 
     def new_database(self) -> str:
         """A fresh, empty database for one test; its URL."""
-        import psycopg
+        from pipeline.ledger.postgres import create_database
 
         name = f"t{os.getpid()}_{next(self._names)}"
-        with psycopg.connect(self.url(), autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
+        create_database(self.url(), name)
         return self.url(name)
 
     def stop(self) -> None:

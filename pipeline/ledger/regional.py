@@ -1,0 +1,141 @@
+"""A region's store: its departments' exports (`adal export --parquet`) read with DuckDB.
+
+A department's ledger is SQLite or PostgreSQL; a region's is the Parquet folders its
+departments send. DuckDB reads any number of them at once, past Excel's row limit and in
+little memory, and every query over them is written here, as the ledger's are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+
+from pipeline.specs.statuses import ReturnStatus
+
+FORMAT = 1
+"""The export's layout; a rollup refuses a folder of another (both sides update Adal)."""
+MANIFEST = "adal-export.json"
+TABLES = ("organisations", "returns", "indicators", "scores")
+JUDGED = "level IN ('low', 'medium', 'high')"  # values with a level: enough data for a median
+BATCH = 50_000
+
+_RECEIVED = f"state IN ('{ReturnStatus.ACCEPTED}', '{ReturnStatus.LATE}')"
+_COUNTS = f"""
+    COUNT(*),
+    COUNT(*) FILTER (WHERE {_RECEIVED}),
+    COUNT(*) FILTER (WHERE state = '{ReturnStatus.ACCEPTED}'),
+    COUNT(*) FILTER (WHERE state = '{ReturnStatus.LATE}'),
+    COUNT(*) FILTER (WHERE state = '{ReturnStatus.REJECTED}'),
+    COUNT(*) FILTER (WHERE state = '{ReturnStatus.MISSING}')"""
+"""Returns due, received, on time, late, refused, not sent."""
+
+
+def _listed(files: list[Path]) -> str:
+    return ", ".join("'" + str(p).replace("'", "''") + "'" for p in files)
+
+
+class Region:
+    """The departments' exports as one set of tables (`organisations`, `returns`,
+    `indicators`, `scores` and one per return), joined by department, campaign and BIN."""
+
+    def __init__(self, folders: list[Path]) -> None:
+        self.folders = folders
+        self.db = duckdb.connect()
+        for table in TABLES:
+            self._view(table, [f / f"{table}.parquet" for f in folders])
+
+    def _view(self, name: str, files: list[Path]) -> bool:
+        files = [f for f in files if f.exists()]
+        if not files:
+            return False
+        self.db.execute(
+            f"CREATE VIEW {name} AS SELECT * FROM read_parquet([{_listed(files)}],"
+            " union_by_name = true)"
+        )
+        return True
+
+    def count(self, table: str) -> int:
+        return self.db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+
+    def completeness(self) -> list[tuple]:
+        """Per department and organisation type: its name, organisations, then `_COUNTS`."""
+        return self.db.execute(
+            f"""
+            SELECT r.department, COALESCE(o.org_type_name, r.org_type),
+                   COUNT(DISTINCT r.bin), {_COUNTS}
+              FROM returns r LEFT JOIN organisations o USING (department, campaign, bin)
+             GROUP BY ALL ORDER BY 1, 2
+            """
+        ).fetchall()
+
+    def region_totals(self) -> tuple:
+        """The region's organisations, then `_COUNTS`."""
+        return self.db.execute(
+            f"SELECT COUNT(DISTINCT department || '|' || bin), {_COUNTS} FROM returns"
+        ).fetchone()
+
+    def indicators(self) -> Iterator[tuple]:
+        """Each organisation's indicators beside its department's median and the region's:
+        department, BIN, organisation, type, area, title (KZ / RU), numerator, denominator,
+        value, unit, department median, regional median, level."""
+        return self._rows(
+            f"""
+            WITH dm AS (SELECT department, indicator, MEDIAN(value) AS m FROM indicators
+                         WHERE {JUDGED} GROUP BY ALL),
+                 rm AS (SELECT indicator, MEDIAN(value) AS m FROM indicators
+                         WHERE {JUDGED} GROUP BY ALL)
+            SELECT i.department, i.bin, i.organisation, COALESCE(o.org_type_name, i.org_type),
+                   i.area, i.title_kk || ' / ' || i.title, i.numerator, i.denominator, i.value,
+                   CASE WHEN i.unit_kk = i.unit THEN i.unit ELSE i.unit_kk || ' / ' || i.unit END,
+                   ROUND(dm.m, 2), ROUND(rm.m, 2), i.level
+              FROM indicators i
+              LEFT JOIN organisations o USING (department, campaign, bin)
+              LEFT JOIN dm USING (department, indicator)
+              LEFT JOIN rm USING (indicator)
+             ORDER BY i.department, i.bin, i.area, i.indicator
+            """
+        )
+
+    def risk_map(self, areas: tuple[str, ...]) -> Iterator[tuple]:
+        """Department, BIN, organisation, type, a score per area, overall; highest first."""
+        listed = ", ".join(f's."{a}"' for a in areas)
+        return self._rows(
+            f"""
+            SELECT s.department, s.bin, s.organisation, COALESCE(o.org_type_name, s.org_type),
+                   {listed}, s.overall
+              FROM scores s LEFT JOIN organisations o USING (department, campaign, bin)
+             ORDER BY s.overall DESC NULLS LAST, s.department, s.bin
+            """
+        )
+
+    def open_return(self, code: str) -> str | None:
+        """The view of one return's rows across the departments that exported it."""
+        view = "r_" + code.replace(".", "_")
+        files = [f / f"return-{code}.parquet" for f in self.folders]
+        return view if self._view(view, files) else None
+
+    def _return_query(self, view: str, keys: list[str]) -> str:
+        columns = ", ".join(f'"{k}"' for k in ["department", "bin", "organisation", *keys,
+                                                "file", "row"])  # fmt: skip
+        return f"SELECT {columns} FROM {view} ORDER BY department, bin, file, row"
+
+    def return_rows(self, view: str, keys: list[str]) -> Iterator[tuple]:
+        """Department, BIN, organisation, the return's columns, file and row, in order."""
+        return self._rows(self._return_query(view, keys))
+
+    def return_to_parquet(self, view: str, keys: list[str], target: Path) -> None:
+        """A return too large for a workbook, whole, in one Parquet file."""
+        where = str(target).replace("'", "''")
+        query = self._return_query(view, keys)
+        self.db.execute(f"COPY ({query}) TO '{where}' (FORMAT parquet, COMPRESSION zstd)")
+
+    def _rows(self, query: str) -> Iterator[tuple]:
+        """A query's rows a batch at a time: a national return need not fit in memory."""
+        cursor = self.db.execute(query)
+        while batch := cursor.fetchmany(BATCH):
+            yield from batch
+
+    def close(self) -> None:
+        self.db.close()

@@ -1,0 +1,302 @@
+"""`adal rollup`: a region's consolidated workbook from its departments' exports.
+
+A regional department collects `adal export --parquet` folders from its 10–20 district
+departments; DuckDB reads them all at once (any number of rows, little memory) and this
+module writes what the region reads: completeness and timeliness per department and
+organisation type, every indicator per organisation beside its department's and the
+region's medians, the regional risk map, and every return's rows.
+
+One sheet holds 1,048,576 rows. A return larger than that is split across numbered sheets
+(«1.1», «1.1 (2)», …); one too large even for `MAX_PARTS` sheets stays in a Parquet file
+beside the workbook. Either way the cover and the sheet say so: no row is cut silently.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline.core import textfit
+from pipeline.core.errors import ConfigError
+from pipeline.core.progress import Progress, Steps, silent
+from pipeline.core.text import Text
+from pipeline.files.xlsxout import Writer
+from pipeline.ledger.regional import FORMAT, MANIFEST, Region
+from pipeline.specs import layout as L
+from pipeline.workbooks.indicators import AREAS, LEVEL_TEXT
+
+ROW_LIMIT = 1_048_576 - 1
+"""Data rows one sheet holds below its header (Excel's limit); tests lower it."""
+MAX_PARTS = 8
+"""Sheets one return may take; past that its rows stay in Parquet (8 sheets ≈ 8.4 M rows)."""
+
+SHEETS = {
+    "cover": "Мұқаба-Обложка",
+    "complete": "Толықтық-Полнота",
+    "ind": "Көрсеткіштер-Показатели",
+    "map": "Тәуекел картасы-Карта рисков",
+}
+DEPARTMENT = Text("Білім бөлімі", "Отдел образования")
+TYPE = Text("Ұйым түрі", "Тип организации")
+
+
+@dataclass
+class Department:
+    folder: Path
+    name: Text
+    campaign: str
+    exported_at: str
+    manifest: dict
+
+
+@dataclass
+class RolledUp:
+    path: Path
+    departments: list[Department]
+    organisations: int
+    rows: dict[str, int]  # return → rows
+    sheets: dict[str, list[str]]  # return → the sheets that hold it
+    left_in_parquet: dict[str, Path] = field(default_factory=dict)
+
+
+def read_exports(folders: list[Path]) -> list[Department]:
+    """Each folder's manifest, checked: an Adal export, of a format this Adal reads, and no
+    department's campaign twice (it would be counted twice)."""
+    departments: list[Department] = []
+    seen: dict[tuple[str, str], Path] = {}
+    for folder in folders:
+        path = folder / MANIFEST
+        if not path.is_file():
+            raise ConfigError.of("rollup_not_an_export", where=str(folder))
+        try:
+            manifest = json.loads(path.read_text("utf-8"))
+        except (ValueError, OSError):
+            raise ConfigError.of("rollup_not_an_export", where=str(folder)) from None
+        if manifest.get("format") != FORMAT:
+            raise ConfigError.of(
+                "rollup_format", where=str(path), found=manifest.get("format"), expected=FORMAT
+            )
+        name = Text(manifest["department"]["kk"], manifest["department"]["ru"])
+        key = (name.ru, manifest["campaign"])
+        if key in seen:
+            raise ConfigError.of("rollup_twice", where=str(folder), other=str(seen[key]))
+        seen[key] = folder
+        departments.append(
+            Department(folder, name, manifest["campaign"], manifest["exported_at"], manifest)
+        )
+    return departments
+
+
+def rollup(
+    folders: list[Path], out: Path, *, now: dt.datetime | None = None, progress: Progress = silent
+) -> RolledUp:
+    """Write the regional workbook `out` from the export folders."""
+    now = now or dt.datetime.now().replace(microsecond=0)
+    departments = read_exports(folders)
+    returns = _returns(departments)
+    steps = Steps(progress, len(returns) + 4)
+    region = Region([d.folder for d in departments])
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        w = Writer(out, constant_memory=True, footer="Өңірлік жиынтық / Региональный свод")
+        cover = w.book.add_worksheet(SHEETS["cover"])
+        result = RolledUp(out, departments, region.count("organisations"), {}, {})
+        _completeness(w, region)
+        steps.advance()
+        _indicators(w, region)
+        steps.advance()
+        _risk_map(w, region)
+        steps.advance()
+        for code, info in returns.items():
+            _return_sheets(w, region, code, info, out, result)
+            steps.advance()
+        _cover(w, cover, result, now)
+        w.book.set_properties({"title": "Өңірлік жиынтық / Региональный свод"})
+        w.book.close()
+    finally:
+        region.close()
+    steps.advance(steps.total)
+    return result
+
+
+def _returns(departments: list[Department]) -> dict[str, dict]:
+    """Every return some department exported, in the plan's order, with its column labels
+    (the newest department's, should two differ)."""
+    returns: dict[str, dict] = {}
+    for d in sorted(departments, key=lambda d: d.exported_at):
+        returns.update(d.manifest["returns"])
+    return dict(sorted(returns.items(), key=lambda kv: [int(p) for p in kv[0].split(".")]))
+
+
+def _completeness(w: Writer, region: Region) -> None:
+    """Per department and organisation type: received, on time, late, refused, not sent."""
+    headers = [
+        DEPARTMENT.both,
+        TYPE.both,
+        "Ұйымдар / Организаций",
+        "Тапсырылуға тиіс есептер / Отчётов к сдаче",
+        "Қабылданды / Принято",
+        "оның ішінде уақытында / в т.ч. в срок",
+        "мерзімі өтіп / с\u00a0опозданием",
+        "Қабылданбады / Отклонено",
+        "Тапсырылмады / Не сдано",
+        "Толықтық / Полнота",
+        "Уақытылық / Своевременность",
+    ]
+    total = ("Өңір бойынша / По региону", "", *region.region_totals())
+    table = [
+        [*row, _share(row[4], row[3]), _share(row[5], row[3])]
+        for row in [*region.completeness(), total]
+    ]
+    kinds = ["wrap", "wrap"] + ["num"] * 7 + ["pct", "pct"]
+    sheet = w.table(SHEETS["complete"], headers, table, [40, 30] + [13] * 7 + [12, 14], kinds)
+    sheet.conditional_format(1, 9, len(table), 10, {"type": "data_bar", "bar_color": "#9BC2E6"})
+
+
+def _share(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _indicators(w: Writer, region: Region) -> None:
+    """Each organisation's value of each indicator beside its department's median and the
+    region's (medians of the values with a level, as in a department's workbook)."""
+    headers = [
+        DEPARTMENT.both,
+        L.BIN_LABEL.both,
+        L.ORG_LABEL.both,
+        TYPE.both,
+        "Бағыт / Направление",
+        "Көрсеткіш / Показатель",
+        "Алымы / Числитель",
+        "Бөлімі / Знаменатель",
+        "Мәні / Значение",
+        "Өлшем / Единица",
+        "Бөлім медианасы / Медиана по отделу",
+        "Өңірлік медиана / Медиана по региону",
+        "Деңгей / Уровень",
+    ]
+    levels = {code: text.both for code, text in LEVEL_TEXT.items()}
+    table = ([*r[:12], levels.get(r[12], r[12])] for r in region.indicators())
+    kinds = ["wrap"] * 4 + ["str", "wrap"] + ["num"] * 3 + ["wrap"] + ["num"] * 2 + ["wrap"]
+    widths = [30, 14, 30, 20, 12, 50, 11, 13, 10, 14, 14, 14, 16]
+    sheet = w.table(SHEETS["ind"], headers, table, widths, kinds)
+    count = region.count("indicators")
+    for level, colour in (("high", "#FFC7CE"), ("medium", "#FFEB9C"), ("low", "#C6EFCE")):
+        w.colour_text(sheet, 1, 12, count, 12, {levels[level]: colour})
+
+
+def _risk_map(w: Writer, region: Region) -> None:
+    """Every organisation of the region by its overall risk score, highest first."""
+    headers = [DEPARTMENT.both, L.BIN_LABEL.both, L.ORG_LABEL.both, TYPE.both, *AREAS,
+               "Жалпы тәуекел / Общий риск"]  # fmt: skip
+    kinds = ["wrap", "str", "wrap", "wrap"] + ["num"] * 6
+    widths = [30, 14, 34, 22] + [10] * 5 + [14]
+    sheet = w.table(SHEETS["map"], headers, region.risk_map(AREAS), widths, kinds)
+    scale = {
+        "type": "3_color_scale",
+        "min_type": "num", "min_value": 0, "mid_type": "num", "mid_value": 50,
+        "max_type": "num", "max_value": 100,
+        "min_color": "#63BE7B", "mid_color": "#FFEB84", "max_color": "#F8696B",
+    }  # fmt: skip
+    sheet.conditional_format(1, 4, max(region.count("scores"), 1), 9, scale)
+
+
+def _return_sheets(
+    w: Writer, region: Region, code: str, info: dict, out: Path, result: RolledUp
+) -> None:
+    """A return's rows on its sheet, on numbered sheets past one sheet's rows, or in a
+    Parquet file beside the workbook past `MAX_PARTS` sheets."""
+    view = region.open_return(code)
+    if view is None:
+        return
+    total = region.count(view)
+    result.rows[code] = total
+    keys = [c["key"] for c in info["columns"]]
+    parts = max(1, -(-total // ROW_LIMIT))
+    if parts > MAX_PARTS:
+        target = out.with_name(f"{out.stem}-{code}.parquet")
+        region.return_to_parquet(view, keys, target)
+        result.left_in_parquet[code] = target
+        result.sheets[code] = []
+        return
+    headers = [DEPARTMENT.both, L.BIN_LABEL.both, L.ORG_LABEL.both,
+               *[f"{c['kk']} / {c['ru']}" for c in info["columns"]],
+               "Файл / Файл", "Жол / Строка"]  # fmt: skip
+    kinds = ["wrap", "str", "wrap"] + [_kind(c["type"]) for c in info["columns"]] + ["wrap", "num"]
+    widths = [30, 14, 30] + [18] * len(keys) + [24, 8]
+    rows = _for_sheet(region.return_rows(view, keys))
+    names = []
+    for part in range(1, parts + 1):
+        name = code if part == 1 else f"{code} ({part})"
+        names.append(name)
+        sheet = w.table(name, headers, _take(rows, ROW_LIMIT), widths, kinds)
+        sheet.set_tab_color("#5B9BD5")
+    result.sheets[code] = names
+
+
+def _kind(column_type: str) -> str:
+    return {"integer": "num", "decimal": "num", "date": "date"}.get(column_type, "wrap")
+
+
+def _for_sheet(rows):
+    """Dates as the pandas timestamps the writer expects."""
+    for row in rows:
+        yield [pd.Timestamp(v) if isinstance(v, dt.datetime | dt.date) else v for v in row]
+
+
+def _take(rows, limit: int):
+    for n, row in enumerate(rows, start=1):
+        yield row
+        if n >= limit:
+            return
+
+
+def _cover(w: Writer, sheet, result: RolledUp, now: dt.datetime) -> None:
+    """What the region's workbook holds: its departments, and where each return's rows are,
+    saying so when they take several sheets or stay in Parquet."""
+    widths = [44, 22, 18, 50]
+    for col, width in enumerate(widths):
+        sheet.set_column(col, col, width)
+    w.page(sheet, sum(widths))
+    sheet.write_string(0, 0, "Өңірлік жиынтық / Региональный свод", w.title)
+    sheet.write_string(
+        1,
+        0,
+        f"Жасалды / Сформировано: {now:%d.%m.%Y %H:%M}; бөлімдер / отделов: "
+        f"{len(result.departments)}; ұйымдар / организаций: {result.organisations}",
+    )
+    w.heads(sheet, 3, [DEPARTMENT.both, "Науқан / Кампания", "Жүктелді / Выгружено",
+                       "Қалта / Папка"], widths)  # fmt: skip
+    r = 4
+    for d in result.departments:
+        texts = [d.name.both, d.campaign, d.exported_at.replace("T", " "), str(d.folder)]
+        for col, text in enumerate(texts):
+            sheet.write_string(r, col, text, w.wrap)
+        sheet.set_row(r, textfit.row_height([(t, widths[c], False) for c, t in enumerate(texts)]))
+        r += 1
+    r += 1
+    w.heads(sheet, r, ["Есеп / Отчёт", "Жолдар / Строк", "", "Қайда / Где"], widths)
+    for code, rows in result.rows.items():
+        r += 1
+        if code in result.left_in_parquet:
+            where = (
+                f"Бір Excel файлына сыймайды; барлық жолдар Parquet файлында / Не помещается в "
+                f"один файл Excel; все строки в файле Parquet: {result.left_in_parquet[code].name}"
+            )
+        elif len(result.sheets.get(code, [])) > 1:
+            listed = ", ".join(f"«{s}»" for s in result.sheets[code])
+            where = (
+                f"Бір параққа сыймайды, {len(result.sheets[code])} параққа бөлінді / Не "
+                f"помещается на один лист, разделён на листы: {listed}"
+            )
+        else:
+            where = f"«{code}» парағы / лист «{code}»"
+        sheet.write_string(r, 0, code, w.wrap)
+        sheet.write_number(r, 1, rows, w.num)
+        sheet.write_string(r, 3, where, w.wrap)
+        sheet.set_row(r, textfit.row_height([(where, widths[3], False)]))
+    sheet.activate()

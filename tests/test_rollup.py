@@ -1,0 +1,168 @@
+"""A department's export and a region's roll-up: every row carries its department,
+campaign and organisation; the region's figures are the departments' own; nothing past
+Excel's row limit is cut silently."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+import statistics
+
+import openpyxl
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+from click.testing import CliRunner
+
+from pipeline.cli import main
+from pipeline.intake.ingest import ingest
+from pipeline.specs.workspace import Paths, open_workspace
+from pipeline.workbooks import rollup as rollup_module
+from pipeline.workbooks.rollup import SHEETS
+from tests.helpers import fill, good_11, good_14, make_iin
+
+pytestmark = pytest.mark.slow
+
+
+def _department(workspace, root, subject_ru: str, subject_kk: str):
+    """Another district: the same campaign under its own department's name."""
+    (root / "campaign").mkdir(parents=True)
+    text = workspace.paths.campaign_file.read_text("utf-8")
+    campaign = workspace.campaign
+    text = text.replace(campaign.subject.ru, subject_ru).replace(campaign.subject.kk, subject_kk)
+    (root / "campaign" / "campaign.yaml").write_text(text, "utf-8")
+    shutil.copy(workspace.paths.registry_file, root / "campaign")
+    (root / "inbox").mkdir()
+    return open_workspace(Paths(root))
+
+
+def _export(workspace, folder) -> dict:
+    result = CliRunner().invoke(
+        main, ["--root", str(workspace.paths.root), "export", "--parquet", str(folder), "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+@pytest.fixture
+def region(workspace, orgs, tmp_path):
+    """Two departments: the first with a staff list, 1.4 and a late return, the second
+    with 1.4 only; both exported."""
+    staff = [good_11()]
+    months = [{**good_14(), "month": dt.datetime(2023, m, 15)} for m in (2, 3, 4)]
+    fill(workspace, orgs[0], {"1.1": staff, "1.4": months[:2]}, "a.xlsx")
+    fill(workspace, orgs[1], {"1.4": [good_14()]}, "b.xlsx")
+    ingest(workspace)
+    other = _department(
+        workspace,
+        tmp_path / "other",
+        "ГУ «Отдел образования района Б»",
+        "«Б ауданының білім бөлімі» ММ",
+    )
+    fill(other, orgs[0], {"1.4": months}, "c.xlsx")
+    ingest(other)
+    return [workspace, other], [
+        _export(workspace, tmp_path / "x1"),
+        _export(other, tmp_path / "x2"),
+    ]
+
+
+def test_export_carries_department_campaign_and_organisation_on_every_row(region, tmp_path):
+    (first, _), (exported, _) = region
+    folder = tmp_path / "x1"
+    manifest = json.loads((folder / "adal-export.json").read_text("utf-8"))
+    assert manifest["department"]["ru"] == first.campaign.subject.ru
+    assert manifest["files"] == exported["files"]
+    for name in exported["files"]:
+        table = pq.read_table(folder / name).to_pandas()
+        assert {"department", "campaign", "bin"} <= set(table.columns), name
+        assert set(table["department"]) <= {first.campaign.subject.ru}, name
+        assert set(table["campaign"]) <= {first.campaign.code}, name
+    rows = pq.read_table(folder / "return-1.4.parquet").to_pandas()
+    assert len(rows) == 3 and rows["organisation"].notna().all()
+    staff = pq.read_table(folder / "return-1.1.parquet").to_pandas()
+    assert len(staff) == 2 and make_iin(1) not in staff.to_string()  # it leaves the department
+    assert all(len(i) == 12 and "********" in i for i in staff["iin"])
+
+
+def test_region_counts_each_department_as_its_own_workbook_does(region, tmp_path):
+    workspaces, _ = region
+    out = tmp_path / "region.xlsx"
+    result = CliRunner().invoke(
+        main, ["rollup", str(tmp_path / "x1"), str(tmp_path / "x2"), "--out", str(out), "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    answer = json.loads(result.output)
+    assert answer["organisations"] == 6 and answer["rows"]["1.4"] == 6
+    book = openpyxl.load_workbook(out)
+    assert book.sheetnames[:4] == [SHEETS[k] for k in ("cover", "complete", "ind", "map")]
+    complete = pd.DataFrame(list(book[SHEETS["complete"]].values)[1:])
+    states = pd.concat(
+        pq.read_table(tmp_path / x / "returns.parquet").to_pandas() for x in ("x1", "x2")
+    )
+    for department, group in states.groupby("department"):
+        mine = complete[complete[0] == department]
+        assert mine[3].sum() == len(group)  # returns due
+        received = group["state"].isin(["accepted", "late"]).sum()
+        assert mine[4].sum() == received
+    last = complete.iloc[-1]
+    assert last[0] == "Өңір бойынша / По региону" and last[3] == len(states)
+    # medians: the department's and the region's, of values with a level
+    indicators = pd.concat(
+        pq.read_table(tmp_path / x / "indicators.parquet").to_pandas() for x in ("x1", "x2")
+    )
+    judged = indicators[indicators["level"].isin(["low", "medium", "high"])]
+    sheet = pd.DataFrame(list(book[SHEETS["ind"]].values)[1:])
+    some = judged.iloc[0]
+    row = sheet[(sheet[1] == some["bin"]) & (sheet[0] == some["department"])
+                & sheet[5].str.startswith(some["title_kk"])].iloc[0]  # fmt: skip
+    same = judged[judged["indicator"] == some["indicator"]]
+    assert row[11] == pytest.approx(round(statistics.median(same["value"]), 2))
+    own = same[same["department"] == some["department"]]
+    assert row[10] == pytest.approx(round(statistics.median(own["value"]), 2))
+    scores = [r[9] for r in list(book[SHEETS["map"]].values)[1:] if r[9] is not None]
+    assert scores == sorted(scores, reverse=True)  # the riskiest organisations first
+
+
+def test_a_return_past_the_row_limit_is_split_or_left_in_parquet_never_cut(
+    region, tmp_path, monkeypatch
+):
+    """The limit is lowered: 6 rows of 1.4 over sheets of 4 rows take two sheets; with one
+    sheet allowed they stay in Parquet, and the cover says where."""
+    monkeypatch.setattr(rollup_module, "ROW_LIMIT", 4)
+    folders = [tmp_path / "x1", tmp_path / "x2"]
+    split = rollup_module.rollup(folders, tmp_path / "split.xlsx")
+    assert split.sheets["1.4"] == ["1.4", "1.4 (2)"]
+    book = openpyxl.load_workbook(tmp_path / "split.xlsx")
+    rows = [r for name in ("1.4", "1.4 (2)") for r in list(book[name].values)[1:]]
+    assert len(rows) == 6 and len({(r[0], r[1], r[-2], r[-1]) for r in rows}) == 6
+    cover = " ".join(str(c) for r in book[SHEETS["cover"]].values for c in r if c)
+    assert "разделён на листы: «1.4», «1.4 (2)»" in cover
+
+    monkeypatch.setattr(rollup_module, "MAX_PARTS", 1)
+    kept = rollup_module.rollup(folders, tmp_path / "kept.xlsx")
+    parquet = kept.left_in_parquet["1.4"]
+    assert len(pq.read_table(parquet)) == 6
+    book = openpyxl.load_workbook(tmp_path / "kept.xlsx")
+    assert "1.4" not in book.sheetnames
+    cover = " ".join(str(c) for r in book[SHEETS["cover"]].values for c in r if c)
+    assert f"все строки в файле Parquet: {parquet.name}" in cover
+
+
+def test_rollup_refuses_a_folder_that_is_not_an_export_and_a_department_given_twice(
+    region, tmp_path
+):
+    runner = CliRunner()
+    out = str(tmp_path / "r.xlsx")
+    stray = tmp_path / "stray"
+    stray.mkdir()
+    result = runner.invoke(main, ["rollup", str(stray), "--out", out])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "не создана командой «adal export --parquet»" in result.output
+    assert "«adal export --parquet» жасаған қалта емес" in result.output
+    shutil.copytree(tmp_path / "x1", tmp_path / "x1-copy")
+    twice = runner.invoke(main, ["rollup", str(tmp_path / "x1"), str(tmp_path / "x1-copy"),
+                                 "--out", out])  # fmt: skip
+    assert twice.exit_code == 1 and "посчитаны дважды" in twice.output
+    assert not (tmp_path / "r.xlsx").exists()
