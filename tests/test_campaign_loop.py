@@ -476,6 +476,13 @@ def test_every_command_in_an_ingested_campaign_keeps_its_archive_and_ledger(work
         ["report", "--signed", "2023-12-08"],
         ["mail"],
         ["mail", "reminders"],
+        ["export", "--parquet", str(workspace.paths.outbox / "export")],
+        [
+            "rollup",
+            str(workspace.paths.outbox / "export"),
+            "--out",
+            str(workspace.paths.outbox / "r.xlsx"),
+        ],
         ["demo"],
         ["demo", "--inbox-only"],
         ["demo-monitoring"],
