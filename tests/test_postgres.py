@@ -188,3 +188,57 @@ def test_two_officers_on_two_inboxes_record_shared_bytes_once(workspace, orgs, t
     assert sorted(s for n, s in statuses if n == "both.xlsx") == ["accepted", "duplicate"]
     assert [p.name for p in own + theirs if p.exists()] == []
     assert list(workspace.paths.inbox.iterdir()) == list(other.paths.inbox.iterdir()) == []
+
+
+@pytest.mark.both_ledgers
+def test_an_ingest_killed_midway_loses_nothing_and_the_next_run_completes_it(workspace, orgs):
+    """SIGKILL, not an exception: the process dies between two files' transactions (or in
+    one); the next run records every file once and answers each."""
+    import signal
+    import time
+
+    names = []
+    for n in range(12):
+        row = {**good_14(), "applications": 20 + n, "paper": 3 + n}
+        received = dt.datetime(2023, 11, 10, 9, n)
+        names.append(fill(workspace, orgs[n % 3], {"1.4": [row]}, f"k{n}.xlsx", received).name)
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    command = [sys.executable, "-c", "from pipeline.cli import main; main()",
+               "--root", str(workspace.paths.root), "ingest", "--jobs", "1"]  # fmt: skip
+    run = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, start_new_session=True
+    )
+    deadline = time.monotonic() + 120
+    recorded = 0
+    while recorded < 3 and run.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+        try:
+            conn = ledger.connect(workspace.paths.ledger)
+            recorded = conn.execute("SELECT COUNT(*) FROM files").fetchone()[0]
+            conn.close()
+        except Exception:  # the ledger is being created: look again
+            continue
+    os.killpg(run.pid, signal.SIGKILL)  # the whole program, its reader processes too
+    run.communicate(timeout=60)
+    result = CliRunner().invoke(main, ["--root", str(workspace.paths.root), "ingest", "--json"])
+    assert result.exit_code == 0, result.output
+    conn = ledger.connect(workspace.paths.ledger)
+    stored = sorted(r[0] for r in conn.execute("SELECT original_name FROM files"))
+    unarchived = conn.execute("SELECT COUNT(*) FROM files WHERE archived = 0").fetchone()[0]
+    conn.close()
+    assert stored == sorted(names) and unarchived == 0
+    assert list(workspace.paths.inbox.iterdir()) == []
+
+
+def test_officers_opening_a_new_server_ledger_at_once_make_its_schema_once(postgres_server):
+    """Two first runs at the same moment: the second waited for the first's migration and
+    then, from a stale catalogue cache, tried to create the schema again."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    url = postgres_server.new_database()
+    with ThreadPoolExecutor(6) as pool:
+        connections = list(pool.map(lambda _: ledger.connect(url), range(6)))
+    versions = {c.execute("SELECT version FROM adal_schema").fetchone()[0] for c in connections}
+    assert versions == {len(ledger.MIGRATIONS)}
+    for conn in connections:
+        conn.close()

@@ -228,8 +228,13 @@ def _first_line(exc: BaseException) -> str:
 
 
 def schema_version(conn: Connection) -> int:
-    row = conn.execute("SELECT to_regclass('adal_schema')").fetchone()
-    if row[0] is None:
+    # pg_tables, not to_regclass(): the catalogue cache may not yet know a table another
+    # process committed while this one waited for the migration lock; a query sees it
+    row = conn.execute(
+        "SELECT COUNT(*) FROM pg_catalog.pg_tables WHERE tablename = 'adal_schema'"
+        " AND schemaname = current_schema()"
+    ).fetchone()
+    if row[0] == 0:
         return 0
     return conn.execute("SELECT version FROM adal_schema").fetchone()[0]
 

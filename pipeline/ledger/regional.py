@@ -20,6 +20,7 @@ MANIFEST = "adal-export.json"
 TABLES = ("organisations", "returns", "indicators", "scores")
 JUDGED = "level IN ('low', 'medium', 'high')"  # values with a level: enough data for a median
 BATCH = 50_000
+MEMORY = "512MB"
 
 _RECEIVED = f"state IN ('{ReturnStatus.ACCEPTED}', '{ReturnStatus.LATE}')"
 _COUNTS = f"""
@@ -42,7 +43,8 @@ class Region:
 
     def __init__(self, folders: list[Path]) -> None:
         self.folders = folders
-        self.db = duckdb.connect()
+        # bounded, spilling to disk past it: a country's returns on an office PC
+        self.db = duckdb.connect(config={"memory_limit": MEMORY, "threads": 2})
         for table in TABLES:
             self._view(table, [f / f"{table}.parquet" for f in folders])
 
