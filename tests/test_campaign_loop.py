@@ -26,6 +26,7 @@ from docx import Document
 from pipeline.cli import main
 from pipeline.core.errors import ConfigError
 from pipeline.core.ids import complete_id, id_problem, id_problems
+from pipeline.core.numerals import FILE, count
 from pipeline.files.reader import IDENTITY_SHEET
 from pipeline.intake.ingest import ingest
 from pipeline.specs import layout as L
@@ -107,6 +108,9 @@ def test_nil_return_is_named_in_status_workbook_and_reference(workspace, orgs):
     assert "оның ішінде нөлдік есептер / в т.ч. нулевые отчёты" in cells
     result = runner.invoke(main, [*root, "report", "--signed", "2023-12-08"])
     assert result.exit_code == 0, result.output
+    files = len([p for p in (workspace.paths.outbox / "report").rglob("*") if p.is_file()])
+    written = f"{count(files, FILE, 'kk')} / {count(files, FILE, 'ru')} →"
+    assert written in result.output  # the Russian noun agrees: «5 файлов», «3 файла»
     text = {
         lang: "\n".join(p.text for p in Document(path).paragraphs)
         for lang in ("kk", "ru")

@@ -138,7 +138,8 @@ def test_a_return_past_the_row_limit_is_split_or_left_in_parquet_never_cut(
     rows = [r for name in ("1.4", "1.4 (2)") for r in list(book[name].values)[1:]]
     assert len(rows) == 6 and len({(r[0], r[1], r[-2], r[-1]) for r in rows}) == 6
     cover = " ".join(str(c) for r in book[SHEETS["cover"]].values for c in r if c)
-    assert "разделён на листы: «1.4», «1.4 (2)»" in cover
+    assert "разделён на 2 листа: «1.4», «1.4 (2)»" in cover
+    assert "2 параққа бөлінді: «1.4», «1.4 (2)»" in cover
 
     monkeypatch.setattr(rollup_module, "MAX_PARTS", 1)
     kept = rollup_module.rollup(folders, tmp_path / "kept.xlsx")
@@ -147,7 +148,7 @@ def test_a_return_past_the_row_limit_is_split_or_left_in_parquet_never_cut(
     book = openpyxl.load_workbook(tmp_path / "kept.xlsx")
     assert "1.4" not in book.sheetnames
     cover = " ".join(str(c) for r in book[SHEETS["cover"]].values for c in r if c)
-    assert f"все строки в файле Parquet: {parquet.name}" in cover
+    assert f"все строки — в файле Parquet {parquet.name}" in cover
 
 
 def test_rollup_refuses_a_folder_that_is_not_an_export_and_a_department_given_twice(
@@ -160,9 +161,9 @@ def test_rollup_refuses_a_folder_that_is_not_an_export_and_a_department_given_tw
     result = runner.invoke(main, ["rollup", str(stray), "--out", out])
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert "не создана командой «adal export --parquet»" in result.output
-    assert "«adal export --parquet» жасаған қалта емес" in result.output
+    assert "«adal export --parquet» командасы жасаған қалта емес" in result.output
     shutil.copytree(tmp_path / "x1", tmp_path / "x1-copy")
     twice = runner.invoke(main, ["rollup", str(tmp_path / "x1"), str(tmp_path / "x1-copy"),
                                  "--out", out])  # fmt: skip
-    assert twice.exit_code == 1 and "посчитаны дважды" in twice.output
+    assert twice.exit_code == 1 and "учтены дважды" in twice.output
     assert not (tmp_path / "r.xlsx").exists()

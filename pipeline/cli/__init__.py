@@ -15,6 +15,7 @@ from loguru import logger
 from pipeline import ledger
 from pipeline.cli.support import BilingualGroup, friendly, progress_bar, setup_logging
 from pipeline.core.errors import ConfigError
+from pipeline.core.kazakh import word_ending
 from pipeline.core.messages import render
 from pipeline.core.numerals import (
     DEPARTMENT,
@@ -59,7 +60,8 @@ MAIL_KIND = {
     help="Журнал: файл немесе PostgreSQL сервері (postgresql://хост/дерекқор; құпиясөз"
     " PGPASSWORD немесе .pgpass арқылы) / Журнал: файл или сервер PostgreSQL"
     " (postgresql://хост/база; пароль через PGPASSWORD или .pgpass). Әдепкісі / По умолчанию:"
-    " ҚАЛТА/ПАПКА/adal.sqlite; ADAL_DB.",
+    " ҚАЛТА/ПАПКА/adal.sqlite. ADAL_DB орта айнымалысы арқылы да беріледі / Можно задать"
+    " переменной окружения ADAL_DB.",
 )
 @click.option("-v", "--verbose", is_flag=True, help="Толық хабарлар / Подробные сообщения.")
 @click.pass_context
@@ -128,9 +130,11 @@ def demo(ctx: click.Context, inbox_only: bool, seed: int) -> None:
     paths: Paths = ctx.obj.local  # the demo is the district's own: it never uses a server
     ctx.obj = paths
     counts = build_demo(paths, seed)
+    orgs, files = counts["organisations"], counts["files"]
     click.echo(
-        f"Демо аудан / Демо-район: {counts['organisations']} ұйым/организаций, "
-        f"{counts['files']} файл inbox/ ішінде / в inbox/ → {paths.root}"
+        f"Демо аудан: {count(orgs, ORGANISATION, 'kk')}, inbox/ ішінде {count(files, FILE, 'kk')}"
+        f" / Демо-район: {count(orgs, ORGANISATION, 'ru')}, в inbox/ {count(files, FILE, 'ru')}"
+        f" → {paths.root}"
     )
     _echo_nil_rule(paths)
     if inbox_only:
@@ -287,10 +291,11 @@ def ingest(
     )
     if len(shown) < len(outcomes):
         click.echo(
-            f"  … {len(outcomes) - len(shown)} файл қабылданды немесе қайталанды / файлов принято или повторно"
+            "  … қабылданған және қайталанған файлдар көрсетілмеді / не показаны принятые и "
+            f"повторные файлы: {len(outcomes) - len(shown)}"
         )
     for o in shown:
-        click.echo(f"  {names[o.status]:<24} {o.errors:>4} қате/ошибок  {o.name}")
+        click.echo(f"  {names[o.status]:<24} қате/ошибок: {o.errors:<4} {o.name}")
         if o.nil:
             click.echo(f"      {render('nil_return', codes=', '.join(o.nil)).text}")
         for p in [p for p in o.problems if not p.cell][:3]:
@@ -575,7 +580,10 @@ def report(paths: Paths, signed: dt.datetime, approved: dt.datetime | None) -> N
             f"жазылды / Внимание: план утверждён позже срока ({plan.plan_due:%d.%m.%Y}), это "
             "отмечено в плане"
         )
-    click.echo(f"  {len(outcome.files)} файл → {paths.outbox / 'report'}")
+    files = len(outcome.files)
+    click.echo(
+        f"  {count(files, FILE, 'kk')} / {count(files, FILE, 'ru')} → {paths.outbox / 'report'}"
+    )
     floor = workspace.campaign.report.get("min_completeness", 0)
     for org_type, rate in outcome.low:
         name = workspace.campaign.org_types[org_type]
@@ -611,9 +619,9 @@ def export(paths: Paths, folder: Path, as_json: bool) -> None:
     """Облысқа экспорт / Выгрузка для области.
 
     Әр есептің қабылданған жолдары, ұйымдар, есептердің күйі, көрсеткіштер мен тәуекел
-    балдары Parquet түрінде; әр жолда бөлім, науқан және ұйым / Принятые строки каждого
-    отчёта, организации, состояние отчётов, показатели и баллы риска в Parquet; в каждой
-    строке отдел, кампания и организация.
+    балдары Parquet форматында; әр жолда бөлім, науқан және ұйым / Принятые строки каждого
+    отчёта, организации, состояние отчётов, показатели и баллы риска в формате Parquet; в
+    каждой строке отдел, кампания и организация.
     """
     from pipeline.workbooks import frames
     from pipeline.workbooks.export import export_parquet
@@ -656,10 +664,11 @@ def export(paths: Paths, folder: Path, as_json: bool) -> None:
 def rollup(folders: tuple[Path, ...], out: Path, as_json: bool) -> None:
     """Өңірлік жиынтық / Региональный свод.
 
-    Аудандық бөлімдердің экспорттарынан (adal export --parquet): бөлімдер мен ұйым түрлері
-    бойынша толықтық пен уақытылық, бөлім және өңір медианалары бар көрсеткіштер, өңірлік
-    тәуекел картасы / Из выгрузок районных отделов: полнота и своевременность по отделам и
-    типам организаций, показатели с медианами отдела и региона, региональная карта рисков.
+    Аудандық (қалалық) білім бөлімдерінің экспорттарынан (adal export --parquet): бөлімдер
+    мен ұйым түрлері бойынша толықтық пен уақытылық, бөлім және өңір медианалары бар
+    көрсеткіштер, өңірлік тәуекел картасы / Из выгрузок районных (городских) отделов
+    образования (adal export --parquet): полнота и своевременность по отделам и типам
+    организаций, показатели с медианами отдела и региона, региональная карта рисков.
     """
     from pipeline.workbooks.rollup import rollup as write_rollup
 
@@ -686,15 +695,17 @@ def rollup(folders: tuple[Path, ...], out: Path, as_json: bool) -> None:
         rows, parts = done.rows[code], len(sheets)
         if parts > 1:
             click.echo(
-                f"  {code}: {count(rows, ROW, 'kk')} бір параққа сыймайды, "
-                f"{count(parts, SHEET, 'kk')}қа бөлінді / {count(rows, ROW, 'ru')} не "
-                f"помещаются на один лист, разделены на {count(parts, SHEET, 'ru')}"
+                f"  {code} есебі ({count(rows, ROW, 'kk')}) бір параққа сыймайды, "
+                f"{count(parts, SHEET, 'kk')}{word_ending(SHEET.kk, 'dative')} бөлінді / отчёт {code} "
+                f"({count(rows, ROW, 'ru')}) не помещается на один лист, разделён на "
+                f"{count(parts, SHEET, 'ru')}"
             )
     for code, path in done.left_in_parquet.items():
         rows = done.rows[code]
         click.echo(
-            f"  {code}: {count(rows, ROW, 'kk')} Excel файлына сыймайды, Parquet файлында / "
-            f"{count(rows, ROW, 'ru')} не помещаются в файл Excel, оставлены в Parquet: {path}"
+            f"  {code} есебі ({count(rows, ROW, 'kk')}) Excel файлына сыймайды, Parquet "
+            f"файлында қалдырылды / отчёт {code} ({count(rows, ROW, 'ru')}) не помещается в "
+            f"файл Excel, оставлен в файле Parquet: {path}"
         )
 
 

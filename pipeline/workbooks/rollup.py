@@ -22,6 +22,9 @@ import pandas as pd
 
 from pipeline.core import textfit
 from pipeline.core.errors import ConfigError
+from pipeline.core.kazakh import word_ending
+from pipeline.core.numerals import DEPARTMENT as DEPARTMENT_NOUN
+from pipeline.core.numerals import ORGANISATION, SHEET, count, counted
 from pipeline.core.progress import Progress, Steps, silent
 from pipeline.core.text import Text
 from pipeline.files.xlsxout import Writer
@@ -137,11 +140,11 @@ def _completeness(w: Writer, region: Region) -> None:
     headers = [
         DEPARTMENT.both,
         TYPE.both,
-        "Ұйымдар / Организаций",
-        "Тапсырылуға тиіс есептер / Отчётов к сдаче",
+        "Ұйымдар саны / Число организаций",
+        "Тапсырылуы тиіс есептер саны / Число отчётов к сдаче",
         "Қабылданды / Принято",
         "оның ішінде уақытында / в т.ч. в срок",
-        "мерзімі өтіп / с\u00a0опозданием",
+        "кешігіп / с\u00a0опозданием",
         "Қабылданбады / Отклонено",
         "Тапсырылмады / Не сдано",
         "Толықтық / Полнота",
@@ -175,8 +178,8 @@ def _indicators(w: Writer, region: Region) -> None:
         "Бөлімі / Знаменатель",
         "Мәні / Значение",
         "Өлшем / Единица",
-        "Бөлім медианасы / Медиана по отделу",
-        "Өңірлік медиана / Медиана по региону",
+        "Бөлім бойынша медиана / Медиана по отделу",
+        "Өңір бойынша медиана / Медиана по региону",
         "Деңгей / Уровень",
     ]
     levels = {code: text.both for code, text in LEVEL_TEXT.items()}
@@ -266,32 +269,43 @@ def _cover(w: Writer, sheet, result: RolledUp, now: dt.datetime) -> None:
     sheet.write_string(
         1,
         0,
-        f"Жасалды / Сформировано: {now:%d.%m.%Y %H:%M}; бөлімдер / отделов: "
-        f"{len(result.departments)}; ұйымдар / организаций: {result.organisations}",
+        f"Жасалған уақыты / Сформировано: {now:%d.%m.%Y %H:%M}; "
+        f"{counted(len(result.departments), DEPARTMENT_NOUN).both}, "
+        f"{counted(result.organisations, ORGANISATION).both}",
     )
-    w.heads(sheet, 3, [DEPARTMENT.both, "Науқан / Кампания", "Жүктелді / Выгружено",
+    w.heads(sheet, 3, [DEPARTMENT.both, "Жыл / Год", "Экспорт күні / Дата выгрузки",
                        "Қалта / Папка"], widths)  # fmt: skip
     r = 4
     for d in result.departments:
-        texts = [d.name.both, d.campaign, d.exported_at.replace("T", " "), str(d.folder)]
+        when = dt.datetime.fromisoformat(d.exported_at)
+        year = str(d.manifest.get("year", ""))
+        texts = [d.name.both, year, f"{when:%d.%m.%Y %H:%M}", str(d.folder)]
         for col, text in enumerate(texts):
             sheet.write_string(r, col, text, w.wrap)
         sheet.set_row(r, textfit.row_height([(t, widths[c], False) for c, t in enumerate(texts)]))
         r += 1
     r += 1
-    w.heads(sheet, r, ["Есеп / Отчёт", "Жолдар / Строк", "", "Қайда / Где"], widths)
+    w.heads(
+        sheet,
+        r,
+        ["Есеп / Отчёт", "Жолдар саны / Число строк", "", "Орналасқан жері / Расположение"],
+        widths,
+    )
     for code, rows in result.rows.items():
         r += 1
         if code in result.left_in_parquet:
+            name = result.left_in_parquet[code].name
             where = (
-                f"Бір Excel файлына сыймайды; барлық жолдар Parquet файлында / Не помещается в "
-                f"один файл Excel; все строки в файле Parquet: {result.left_in_parquet[code].name}"
+                f"Бір Excel файлына сыймайды; барлық жолдары {name} Parquet файлында / Не "
+                f"помещается в один файл Excel; все строки — в файле Parquet {name}"
             )
         elif len(result.sheets.get(code, [])) > 1:
             listed = ", ".join(f"«{s}»" for s in result.sheets[code])
+            parts = len(result.sheets[code])
             where = (
-                f"Бір параққа сыймайды, {len(result.sheets[code])} параққа бөлінді / Не "
-                f"помещается на один лист, разделён на листы: {listed}"
+                f"Бір параққа сыймайды, {count(parts, SHEET, 'kk')}{word_ending(SHEET.kk, 'dative')} бөлінді: "
+                f"{listed} / Не помещается на один лист, разделён на "
+                f"{count(parts, SHEET, 'ru')}: {listed}"
             )
         else:
             where = f"«{code}» парағы / лист «{code}»"
