@@ -49,7 +49,7 @@ def test_version_2_ledger_keeps_its_rows_after_migration(tmp_path):
     ).fetchall()
     assert [(r[0], json.loads(r[1])) for r in viewed] == old
     [sheet] = ledger.accepted_sheets(conn, "1.4")
-    assert ledger.decode_rows(sheet["excel_rows"], sheet["columns"]) == [
+    assert ledger.decode_rows(sheet.excel_rows, sheet.columns) == [
         {"_row": n, **data} for n, data in old
     ]
 

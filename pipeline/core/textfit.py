@@ -141,12 +141,18 @@ def width_for_words(text: str, width: float, bold: bool = True) -> float:
     """`width`, or more where a word of `text` would not fit on one line of it: a header
     wraps between words, never inside one («Направле-ние»)."""
     longest = max((text_px(word, bold) for word in str(text).split()), default=0.0)
-    return max(width, -(-(longest + PADDING_PX - 5 + 2) // COLUMN_PX))
+    return max(width, _units(longest))
 
 
 def one_line_width(text: str, bold: bool = False) -> float:
     """The column width, in Excel's units, that shows `text` on one line."""
-    return -(-(text_px(text, bold) + PADDING_PX - 5 + 2) // COLUMN_PX)
+    return _units(text_px(text, bold))
+
+
+def _units(px: float) -> float:
+    """The whole column width, in Excel's units, whose room holds `px` pixels of text (the
+    cell's padding, less the 5 px Excel adds to every width, plus 2 px of slack)."""
+    return -(-(px + PADDING_PX - 5 + 2) // COLUMN_PX)
 
 
 def height(text: str, width: float, bold: bool = False, line: float = LINE_PT) -> float:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
@@ -15,6 +16,7 @@ import xlsxwriter
 
 from pipeline.core import textfit
 from pipeline.core.ids import looks_like_bin
+from pipeline.core.text import Text
 
 
 def mask_id(value: str) -> str:
@@ -147,6 +149,21 @@ class Writer:
                     "format": self.book.add_format({"bg_color": colour}),
                 },
             )
+
+    def colour_by_code(
+        self,
+        sheet,
+        first_row: int,
+        first_col: int,
+        last_row: int,
+        last_col: int,
+        texts: Mapping[str, Text],
+        colours: Mapping[str, str],
+    ) -> None:
+        """Colour states and levels by their code: `texts` says how each code is shown,
+        `colours` which colour it takes, so rewording a label never drops its colour."""
+        shown = {texts[code].both: colour for code, colour in colours.items() if code in texts}
+        self.colour_text(sheet, first_row, first_col, last_row, last_col, shown)
 
     def _writers(self, sheet, kinds: list[str] | None, width: int):
         """One write function per column: typed writes without an isinstance chain per cell."""

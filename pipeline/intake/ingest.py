@@ -182,50 +182,54 @@ def stored_problems(conn: ledger.Connection, file_id: int) -> list[Problem]:
 
 
 def _finish(
-    conn: ledger.Connection, workspace: Workspace, row: ledger.Row, source: Path | None
+    conn: ledger.Connection, workspace: Workspace, row: ledger.StoredFile, source: Path | None
 ) -> str | None:
     """Move the original into the archive, write its feedback, mark it done (idempotent)."""
-    target = Path(row["archive_path"])
+    target = Path(row.archive_path)
     if source is not None and source.exists():
-        _move(source, target, row["original_name"])
+        _move(source, target, row.original_name)
     feedback, failed = None, False
-    problems = stored_problems(conn, row["id"])
-    if target.exists() and any(p.severity == "error" for p in problems) and row["bin"]:
+    problems = stored_problems(conn, row.id)
+    if target.exists() and any(p.severity == "error" for p in problems) and row.bin:
         try:
             feedback = write_feedback(
                 target,
                 problems,
-                workspace.paths.outbox / "feedback" / row["bin"],
-                row["original_name"],
+                workspace.paths.outbox / "feedback" / row.bin,
+                row.original_name,
             )
         except OSError:  # one file's trouble stays its own: it is tried again next run
-            logger.exception("could not write the correction workbook for {}", row["original_name"])
+            logger.exception("could not write the correction workbook for {}", row.original_name)
             failed = True
     if target.exists() and not failed:
-        ledger.mark_archived(conn, row["id"], str(feedback) if feedback else None)
+        ledger.mark_archived(conn, row.id, str(feedback) if feedback else None)
     return str(feedback) if feedback else None
 
 
 def _known(
-    conn: ledger.Connection, workspace: Workspace, item: Item, row: ledger.Row, now: dt.datetime
+    conn: ledger.Connection,
+    workspace: Workspace,
+    item: Item,
+    row: ledger.StoredFile,
+    now: dt.datetime,
 ) -> FileOutcome:
     """A file whose hash the ledger knows: finish an interrupted run, or record a duplicate."""
-    if not row["archived"] and _ours(workspace, row):
+    if not row.archived and _ours(workspace, row):
         feedback = _finish(conn, workspace, row, item.path)
-        problems = stored_problems(conn, row["id"])
-        if not Path(row["archive_path"]).exists():  # still could not be moved
+        problems = stored_problems(conn, row.id)
+        if not Path(row.archive_path).exists():  # still could not be moved
             problems.append(_not_moved(item.name))
-        returns = ledger.returns_of_file(conn, row["id"])
+        returns = ledger.returns_of_file(conn, row.id)
         return FileOutcome(
             item.name,
             item.sha256,
-            row["status"],
-            row["received_at"],
-            row["bin"],
+            row.status,
+            row.received_at,
+            row.bin,
             returns,
             problems,
             feedback,
-            row["archive_path"],
+            row.archive_path,
         )
     stamp = now.strftime("%Y%m%dT%H%M%S")
     target = (
@@ -243,14 +247,14 @@ def _known(
         FileStatus.DUPLICATE,
         str(target),
     )
-    message = render("duplicate_file", received=row["received_at"])
+    message = render("duplicate_file", received=row.received_at)
     problem = Problem(message.code, message.kk, message.ru, item.name)
     return FileOutcome(
         item.name,
         item.sha256,
         FileStatus.DUPLICATE,
         item.received_at.isoformat(timespec="seconds"),
-        row["bin"],
+        row.bin,
         {},
         [problem, *([not_moved] if not_moved else [])],
         None,
@@ -264,16 +268,16 @@ def repair(conn: ledger.Connection, workspace: Workspace) -> None:
     for row in ledger.unarchived(conn):
         if (
             _ours(workspace, row)
-            and Path(row["archive_path"]).exists()
-            and ledger.claim(conn, row["sha256"])
+            and Path(row.archive_path).exists()
+            and ledger.claim(conn, row.sha256)
         ):
             _finish(conn, workspace, row, None)
 
 
-def _ours(workspace: Workspace, row: ledger.Row) -> bool:
+def _ours(workspace: Workspace, row: ledger.StoredFile) -> bool:
     """A record archived into this campaign folder (officers sharing a server ledger each
     have their own folder; one never moves files into another's)."""
-    return Path(row["archive_path"]).is_relative_to(workspace.paths.archive)
+    return Path(row.archive_path).is_relative_to(workspace.paths.archive)
 
 
 def _claimed(conn: ledger.Connection, workspace: Workspace, items: list[Item]) -> list[Item]:
@@ -427,23 +431,23 @@ def _read_again(
     conn: ledger.Connection, workspace: Workspace, which: str, now: dt.datetime
 ) -> FileOutcome | None:
     """Put an archived original back into the inbox to be read anew; None when done."""
-    rows = [r for r in ledger.files_named(conn, which) if Path(r["archive_path"]).exists()]
+    rows = [r for r in ledger.files_named(conn, which) if Path(r.archive_path).exists()]
     if not rows:
         problem = _problem("again_not_found", which, wanted=which)
         return FileOutcome(
             which, "", FileStatus.NOT_READ, now.isoformat(timespec="seconds"), problems=[problem]
         )
     for row in rows:
-        name = Path(safe_name(row["original_name"]))
+        name = Path(safe_name(row.original_name))
         copy, n = workspace.paths.inbox / name, 2
         while copy.exists():
             copy, n = workspace.paths.inbox / f"{name.stem} ({n}){name.suffix}", n + 1
         workspace.paths.inbox.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(row["archive_path"], copy)
-        when = dt.datetime.fromisoformat(row["received_at"]).timestamp()
+        shutil.copy2(row.archive_path, copy)
+        when = dt.datetime.fromisoformat(row.received_at).timestamp()
         os.utime(copy, (when, when))  # received when it first arrived, not today
         with ledger.transaction(conn):
-            ledger.retire(conn, row["id"])
+            ledger.retire(conn, row.id)
     return None
 
 

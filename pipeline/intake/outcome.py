@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from pipeline.specs.problems import Problem
+from pipeline.specs.statuses import FileStatus, SheetStatus
 
 
 @dataclass
@@ -14,10 +15,10 @@ class FileOutcome:
 
     name: str
     sha256: str
-    status: str
+    status: FileStatus
     received_at: str
     bin: str | None = None
-    returns: dict[str, str] = field(default_factory=dict)
+    returns: dict[str, SheetStatus] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     feedback: str | None = None
     archive: str | None = None

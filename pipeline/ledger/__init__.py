@@ -16,22 +16,26 @@ import json
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from filelock import FileLock, Timeout
 
 from pipeline.core.errors import BusyError
+from pipeline.core.text import Text
 from pipeline.ledger.records import (  # noqa: F401  the ledger's API, one import away
+    FILE_COLUMNS,
     AlreadyRecorded,
     Connection,
     FileRecord,
     MailRecord,
+    StoredFile,
     Submission,
     insert_file,
     insert_problems,
     log_mail,
     sent_message_keys,
+    stored_file,
     stored_problems,
     submissions_in_order,
 )
@@ -207,9 +211,6 @@ MIGRATIONS: tuple[Migration, ...] = (
 )
 
 
-Row = Any
-"""A row read by column name or by position (`sqlite3.Row`, or `postgres.Row`)."""
-
 Target = Path | str
 """Where the ledger is: a SQLite file's path, or a `postgresql://` URL."""
 
@@ -346,14 +347,15 @@ def claim(conn: Connection, sha256: str) -> bool:
     return True
 
 
-def file_by_sha(conn: Connection, sha256: str) -> Row | None:
+def file_by_sha(conn: Connection, sha256: str) -> StoredFile | None:
     """The record in force for these bytes (a file read again has a retired earlier one)."""
-    return conn.execute(
-        "SELECT * FROM files WHERE sha256 = ? AND retired = 0", (sha256,)
+    row = conn.execute(
+        f"SELECT {FILE_COLUMNS} FROM files WHERE sha256 = ? AND retired = 0", (sha256,)
     ).fetchone()
+    return stored_file(row) if row is not None else None
 
 
-def files_named(conn: Connection, which: str) -> list[Row]:
+def files_named(conn: Connection, which: str) -> list[StoredFile]:
     """Records in force whose original name is `which`, or whose hash begins with it."""
     prefix = (
         which.lower()
@@ -361,22 +363,26 @@ def files_named(conn: Connection, which: str) -> list[Row]:
         else None
     )
     if prefix is None:
-        return conn.execute(
-            "SELECT * FROM files WHERE retired = 0 AND original_name = ? ORDER BY id", (which,)
+        rows = conn.execute(
+            f"SELECT {FILE_COLUMNS} FROM files WHERE retired = 0 AND original_name = ? ORDER BY id",
+            (which,),
         ).fetchall()
-    return conn.execute(
-        "SELECT * FROM files WHERE retired = 0 AND (original_name = ? OR sha256 LIKE ?)"
-        " ORDER BY id",
-        (which, prefix + "%"),
-    ).fetchall()
+    else:
+        rows = conn.execute(
+            f"SELECT {FILE_COLUMNS} FROM files WHERE retired = 0 AND (original_name = ?"
+            " OR sha256 LIKE ?) ORDER BY id",
+            (which, prefix + "%"),
+        ).fetchall()
+    return [stored_file(r) for r in rows]
 
 
 def retire(conn: Connection, file_id: int) -> None:
     conn.execute("UPDATE files SET retired = 1 WHERE id = ?", (file_id,))
 
 
-def unarchived(conn: Connection) -> list[Row]:
-    return conn.execute("SELECT * FROM files WHERE archived = 0").fetchall()
+def unarchived(conn: Connection) -> list[StoredFile]:
+    rows = conn.execute(f"SELECT {FILE_COLUMNS} FROM files WHERE archived = 0").fetchall()
+    return [stored_file(r) for r in rows]
 
 
 def mark_archived(conn: Connection, file_id: int, feedback: str | None = None) -> None:
@@ -467,22 +473,19 @@ def insert_submission(
     return submission_id
 
 
-def returns_of_file(conn: Connection, file_id: int) -> dict[str, str]:
+def returns_of_file(conn: Connection, file_id: int) -> dict[str, SheetStatus]:
     """What the ledger holds now for each return a file carried."""
-    return dict(
-        conn.execute(
-            "SELECT return_code, status FROM submissions WHERE file_id = ? ORDER BY id",
-            (file_id,),
-        ).fetchall()
-    )
+    rows = conn.execute(
+        "SELECT return_code, status FROM submissions WHERE file_id = ? ORDER BY id", (file_id,)
+    ).fetchall()
+    return {code: SheetStatus(status) for code, status in rows}
 
 
-def submission_status(conn: Connection, submission_id: int) -> str:
+def submission_status(conn: Connection, submission_id: int) -> SheetStatus:
     """What the ledger holds for a sheet just recorded: accepted, or superseded on arrival
     by a later one already there, or rejected."""
-    return conn.execute("SELECT status FROM submissions WHERE id = ?", (submission_id,)).fetchone()[
-        0
-    ]
+    row = conn.execute("SELECT status FROM submissions WHERE id = ?", (submission_id,)).fetchone()
+    return SheetStatus(row[0])
 
 
 def accepted_with_rows(conn: Connection, bin_: str, return_code: str, until: str) -> str | None:
@@ -496,31 +499,49 @@ def accepted_with_rows(conn: Connection, bin_: str, return_code: str, until: str
     return row[0] if row else None
 
 
-def accepted_sheets(conn: Connection, return_code: str) -> list[Row]:
+@dataclass(frozen=True)
+class StoredSheet:
+    """The current accepted sheet of one organisation for a return: its rows as stored
+    (`decode_columns` reads them) and the file they came in."""
+
+    bin: str
+    submission_id: int
+    received_at: str
+    original_name: str
+    sha256: str
+    excel_rows: str
+    columns: str
+
+
+def accepted_sheets(conn: Connection, return_code: str) -> list[StoredSheet]:
     """The stored rows of the current accepted submission of every organisation for a return."""
-    return conn.execute(
-        "SELECT s.bin, s.id AS submission_id, s.received_at, f.original_name, f.sha256,"
-        " d.excel_rows, d.columns"
-        " FROM submissions s JOIN files f ON f.id = s.file_id JOIN sheet_rows d ON d.submission_id = s.id"
+    rows = conn.execute(
+        "SELECT s.bin, s.id, s.received_at, f.original_name, f.sha256, d.excel_rows, d.columns"
+        " FROM submissions s JOIN files f ON f.id = s.file_id"
+        " JOIN sheet_rows d ON d.submission_id = s.id"
         " WHERE s.return_code = ? AND s.status = 'accepted' ORDER BY s.bin",
         (return_code,),
     ).fetchall()
+    return [StoredSheet(*r) for r in rows]
 
 
-def files_with_errors(conn: Connection) -> list[Row]:
+def files_with_errors(conn: Connection) -> list[StoredFile]:
     """Files answered with errors: with a correction workbook, or refused as a whole."""
-    return conn.execute(
-        "SELECT * FROM files WHERE feedback_path IS NOT NULL"
+    rows = conn.execute(
+        f"SELECT {FILE_COLUMNS} FROM files WHERE feedback_path IS NOT NULL"
         " OR (error_count > 0 AND status = 'rejected') ORDER BY id"
     ).fetchall()
+    return [stored_file(r) for r in rows]
 
 
-def file_errors(conn: Connection, file_id: int) -> list[Row]:
-    return conn.execute(
+def file_errors(conn: Connection, file_id: int) -> list[Text]:
+    """The errors recorded for a file, in the order they were found, in both languages."""
+    rows = conn.execute(
         "SELECT message_kk, message_ru FROM problems WHERE file_id = ? AND severity = 'error'"
         " ORDER BY id",
         (file_id,),
     ).fetchall()
+    return [Text(kk, ru) for kk, ru in rows]
 
 
 def still_to_correct(conn: Connection, file_id: int) -> list[str] | None:

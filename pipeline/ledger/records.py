@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import astuple, dataclass
+from dataclasses import astuple, dataclass, fields
 from typing import Any, Protocol
 
 from pipeline.specs.problems import Problem
-from pipeline.specs.statuses import SheetStatus
+from pipeline.specs.statuses import FileStatus, SheetStatus
 
 
 class Connection(Protocol):
@@ -43,6 +43,38 @@ class FileRecord:
     error_count: int
     warning_count: int
     archive_path: str
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """A received file as the ledger holds it, with what became of it since."""
+
+    id: int
+    sha256: str
+    original_name: str
+    size: int
+    received_at: str
+    ingested_at: str
+    bin: str | None
+    sender: str | None
+    container: str | None
+    status: FileStatus
+    error_count: int
+    warning_count: int
+    archive_path: str
+    archived: bool
+    feedback_path: str | None
+    retired: bool
+
+
+FILE_COLUMNS = ", ".join(f.name for f in fields(StoredFile))
+
+
+def stored_file(row: Any) -> StoredFile:
+    """A `files` row selected with FILE_COLUMNS, typed."""
+    values = list(row)
+    values[9], values[13], values[15] = FileStatus(values[9]), bool(values[13]), bool(values[15])
+    return StoredFile(*values)
 
 
 def insert_file(conn: Connection, record: FileRecord) -> int:

@@ -24,7 +24,16 @@ from pipeline.specs.statuses import ReturnStatus
 from pipeline.specs.workspace import Workspace
 from pipeline.workbooks.charts import write_charts
 from pipeline.workbooks.frames import Consolidated
-from pipeline.workbooks.indicators import AREAS, LEVEL_TEXT, Indicator, compute, explain, scores
+from pipeline.workbooks.indicators import (
+    AREAS,
+    LEVEL_COLOUR,
+    LEVEL_TEXT,
+    Indicator,
+    compute,
+    explain,
+    scores,
+)
+from pipeline.workbooks.monitoring import STATE_COLOUR as MEASURE_COLOUR
 from pipeline.workbooks.monitoring import STATE_TEXT as MEASURE_TEXT
 from pipeline.workbooks.monitoring import states as measure_states
 from pipeline.workbooks.status import NIL_TEXT, STATE_TEXT, STATES, summary
@@ -198,9 +207,8 @@ def _completeness(w: _Writer, workspace: Workspace, data: Consolidated) -> int:
     widths = [14, 34, 26] + [16] * len(codes) + [12]
     sheet = w.table(SHEETS["complete"], headers, rows, widths, kinds)
     last = len(rows)
-    colours = {STATE_TEXT[s].both: c for s, c in STATE_COLOUR.items()}  # keyed by state code
-    colours |= {NIL_TEXT[s].both: c for s, c in NIL_COLOUR.items()}
-    w.colour_text(sheet, 1, 3, last, 2 + len(codes), colours)
+    w.colour_by_code(sheet, 1, 3, last, 2 + len(codes), STATE_TEXT, STATE_COLOUR)
+    w.colour_by_code(sheet, 1, 3, last, 2 + len(codes), NIL_TEXT, NIL_COLOUR)
     top = last + 3
     stats = summary(workspace, data.states)
     heads = (
@@ -279,16 +287,7 @@ def _indicators_sheet(
         kinds,
     )
     sheet.set_column(3, 3, 18, None, {"hidden": True})  # the indicator's code: for scripts
-    colours = {  # keyed by level, so rewording a level keeps its colour
-        LEVEL_TEXT[level].both: colour
-        for level, colour in (
-            ("high", "#FFC7CE"),
-            ("medium", "#FFEB9C"),
-            ("low", "#C6EFCE"),
-            ("insufficient", "#EDEDED"),
-        )
-    }
-    w.colour_text(sheet, 1, 13, len(rows), 13, colours)
+    w.colour_by_code(sheet, 1, 13, len(rows), 13, LEVEL_TEXT, LEVEL_COLOUR)
 
 
 def _risk_map(w: _Writer, workspace: Workspace, wide: pd.DataFrame, data: Consolidated) -> None:
@@ -396,16 +395,7 @@ def _monitoring_sheet(w: _Writer, workspace: Workspace, data: Consolidated, toda
     kinds = ["any", "any", "any", "wrap", "any", "any", "any", "wrap"]
     widths = [14, 30, 5, 60, 12, 18, 14, 30]
     sheet = w.table("5.1 Мониторинг", headers, rows, widths, kinds)
-    colours = {  # keyed by state, so rewording a state keeps its colour
-        MEASURE_TEXT[state].both: colour
-        for state, colour in (
-            ("done", "#C6EFCE"),
-            ("done_late", "#FCE4D6"),
-            ("overdue", "#FFC7CE"),
-            ("in_progress", "#FFEB9C"),
-        )
-    }
-    w.colour_text(sheet, 1, 5, max(len(rows), 1), 5, colours)
+    w.colour_by_code(sheet, 1, 5, max(len(rows), 1), 5, MEASURE_TEXT, MEASURE_COLOUR)
 
 
 def write_consolidated(

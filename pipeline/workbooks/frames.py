@@ -44,10 +44,10 @@ def _frame(conn: ledger.Connection, spec: ReturnSpec) -> pd.DataFrame:
     keys = ["bin", "_file", "_row", *spec.keys]
     columns: dict[str, list] = {k: [] for k in keys}
     for sheet in ledger.accepted_sheets(conn, spec.code):
-        numbers, stored = ledger.decode_columns(sheet["excel_rows"], sheet["columns"])
+        numbers, stored = ledger.decode_columns(sheet.excel_rows, sheet.columns)
         count = len(numbers)
-        columns["bin"] += [sheet["bin"]] * count
-        columns["_file"] += [sheet["original_name"]] * count
+        columns["bin"] += [sheet.bin] * count
+        columns["_file"] += [sheet.original_name] * count
         columns["_row"] += numbers
         for key in spec.keys:
             columns[key] += stored.get(key) or [None] * count

@@ -30,6 +30,12 @@ LEVEL_TEXT = {
     "no_data": Text("деректер жоқ", "нет данных"),
     "insufficient": Text("бағалау үшін деректер жеткіліксіз", "недостаточно данных для оценки"),
 }
+LEVEL_COLOUR = {
+    "high": "#FFC7CE",
+    "medium": "#FFEB9C",
+    "low": "#C6EFCE",
+    "insufficient": "#EDEDED",
+}
 POINTS = {"low": 0, "medium": 1, "high": 2}
 AREAS = ("2.1", "2.2", "2.3", "2.4", "2.5")
 

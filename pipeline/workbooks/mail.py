@@ -198,22 +198,22 @@ def plan_feedback(workspace: Workspace, conn: ledger.Connection) -> list[Outgoin
     orgs = workspace.by_bin
     out = []
     for row in ledger.files_with_errors(conn):
-        org = orgs.get(row["bin"])
-        to = (org.email if org else "") or row["sender"] or ""
-        path = Path(row["feedback_path"]) if row["feedback_path"] else None
+        org = orgs.get(row.bin)
+        to = (org.email if org else "") or row.sender or ""
+        path = Path(row.feedback_path) if row.feedback_path else None
         if not to or (path is not None and not path.exists()):
             continue
-        pending = ledger.still_to_correct(conn, row["id"])
+        pending = ledger.still_to_correct(conn, row.id)
         if pending is not None and not pending:
             continue
         body = _feedback_body(row, pending) if path else _refusal_body(conn, row)
         out.append(
             Outgoing(
-                f"feedback:{row['sha256']}",
+                f"feedback:{row.sha256}",
                 "feedback",
-                row["bin"] or "",
+                row.bin or "",
                 to,
-                f"Есепті түзету керек / Требуется исправить отчёт — {row['original_name']}",
+                f"Есепті түзету керек / Требуется исправить отчёт — {row.original_name}",
                 body + _signature(workspace),
                 path,
             )
@@ -221,30 +221,30 @@ def plan_feedback(workspace: Workspace, conn: ledger.Connection) -> list[Outgoin
     return out
 
 
-def _feedback_body(row: ledger.Row, pending: list[str] | None) -> str:
-    errors = row["error_count"]
+def _feedback_body(row: ledger.StoredFile, pending: list[str] | None) -> str:
+    errors = row.error_count
     which_kk = which_ru = ""
     if pending:
         codes, many = ", ".join(pending), len(pending) > 1
         which_kk = f"; әлі түзетілуі керек {'есептер' if many else 'есеп'}: {codes}"
         which_ru = f"; ещё нужно исправить {'отчёты' if many else 'отчёт'}: {codes}"
     return (
-        f"Құрметті әріптестер!\n\n«{row['original_name']}» файлында {errors} қате "
+        f"Құрметті әріптестер!\n\n«{row.original_name}» файлында {errors} қате "
         f"табылды{which_kk}. Тіркелген файлда қате ұяшықтар қызылмен белгіленген, тізім "
         f"«Қателер-Ошибки» парағында. Сол файлды түзетіп, қайта жіберіңіз.\n\n"
-        f"Уважаемые коллеги!\n\nВ файле «{row['original_name']}» найдено ошибок: "
+        f"Уважаемые коллеги!\n\nВ файле «{row.original_name}» найдено ошибок: "
         f"{errors}{which_ru}. В приложенном файле ошибочные ячейки выделены красным, список — "
         f"на листе «Қателер-Ошибки». Исправьте этот файл и отправьте снова.\n"
     )
 
 
-def _refusal_body(conn: ledger.Connection, row: ledger.Row) -> str:
-    problems = ledger.file_errors(conn, row["id"])[:10]
-    kk = "\n".join(f"  • {p['message_kk']}" for p in problems)
-    ru = "\n".join(f"  • {p['message_ru']}" for p in problems)
+def _refusal_body(conn: ledger.Connection, row: ledger.StoredFile) -> str:
+    problems = ledger.file_errors(conn, row.id)[:10]
+    kk = "\n".join(f"  • {p.kk}" for p in problems)
+    ru = "\n".join(f"  • {p.ru}" for p in problems)
     return (
-        f"Құрметті әріптестер!\n\n«{row['original_name']}» файлы қабылданбады:\n{kk}\n\n"
-        f"Уважаемые коллеги!\n\nФайл «{row['original_name']}» не принят:\n{ru}\n"
+        f"Құрметті әріптестер!\n\n«{row.original_name}» файлы қабылданбады:\n{kk}\n\n"
+        f"Уважаемые коллеги!\n\nФайл «{row.original_name}» не принят:\n{ru}\n"
     )
 
 

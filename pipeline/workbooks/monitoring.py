@@ -26,6 +26,12 @@ STATE_TEXT = {
     "overdue": Text("мерзімі өтті", "просрочено"),
     "not_reported": Text("есеп жоқ", "нет отчёта"),
 }
+STATE_COLOUR = {
+    "done": "#C6EFCE",
+    "done_late": "#FCE4D6",
+    "overdue": "#FFC7CE",
+    "in_progress": "#FFEB9C",
+}
 
 
 @dataclass

@@ -30,7 +30,7 @@ from pipeline.core.text import Text
 from pipeline.files.xlsxout import Writer
 from pipeline.ledger.regional import FORMAT, MANIFEST, Region
 from pipeline.specs import layout as L
-from pipeline.workbooks.indicators import AREAS, LEVEL_TEXT
+from pipeline.workbooks.indicators import AREAS, LEVEL_COLOUR, LEVEL_TEXT
 
 ROW_LIMIT = 1_048_576 - 1
 """Data rows one sheet holds below its header (Excel's limit); tests lower it."""
@@ -183,13 +183,11 @@ def _indicators(w: Writer, region: Region) -> None:
         "Деңгей / Уровень",
     ]
     levels = {code: text.both for code, text in LEVEL_TEXT.items()}
-    table = ([*r[:12], levels.get(r[12], r[12])] for r in region.indicators())
+    table = ([*r[:12], levels.get(r[12], "")] for r in region.indicators())
     kinds = ["wrap"] * 4 + ["str", "wrap"] + ["num"] * 3 + ["wrap"] + ["num"] * 2 + ["wrap"]
     widths = [30, 14, 30, 20, 12, 50, 11, 13, 10, 14, 14, 14, 16]
     sheet = w.table(SHEETS["ind"], headers, table, widths, kinds)
-    count = region.count("indicators")
-    for level, colour in (("high", "#FFC7CE"), ("medium", "#FFEB9C"), ("low", "#C6EFCE")):
-        w.colour_text(sheet, 1, 12, count, 12, {levels[level]: colour})
+    w.colour_by_code(sheet, 1, 12, region.count("indicators"), 12, LEVEL_TEXT, LEVEL_COLOUR)
 
 
 def _risk_map(w: Writer, region: Region) -> None:

@@ -34,7 +34,7 @@ NIL_TEXT = {
 
 @dataclass
 class ReturnState:
-    state: str
+    state: ReturnStatus
     received_at: str | None = None
     file: str | None = None
     sha256: str | None = None
