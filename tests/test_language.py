@@ -2,6 +2,7 @@
 
 import importlib
 import re
+from pathlib import Path
 
 import pytest
 
@@ -207,3 +208,26 @@ def test_no_error_is_raised_with_inline_text():
                     and isinstance(node.args[0], ast.Constant | ast.JoinedStr)):  # fmt: skip
                 inline.append(f"{path.relative_to(root)}:{node.lineno}")
     assert not inline, inline
+
+
+def test_the_references_fixed_words_are_declared_in_both_languages_with_the_same_fields():
+    """The reference's and the action plan's headings and fixed sentences moved from code to
+    `report.yaml: words`; a key the code asks for, or a field, missing there is caught."""
+    import re
+
+    from pipeline.core.yamlio import load_yaml
+    from pipeline.specs.returns import shipped_schemas
+
+    declared = load_yaml(shipped_schemas() / "report.yaml")["words"]
+    source = "".join(
+        p.read_text(encoding="utf-8")
+        for p in (Path(__file__).resolve().parent.parent / "pipeline" / "documents").glob("*.py")
+    )
+    asked = set(re.findall(r'\bwords?\("(\w+)"', source))
+    assert asked and asked <= set(declared), asked - set(declared)
+    for key, texts in declared.items():
+        assert set(texts) == {"kk", "ru"}, key
+        if isinstance(texts["kk"], str):
+            assert _fields(texts["kk"]) == _fields(texts["ru"]), key
+        else:
+            assert len(texts["kk"]) == len(texts["ru"]), key  # a header row: one word per column

@@ -11,37 +11,12 @@ from pipeline.core import kazakh, textfit
 from pipeline.core.numerals import WORKING_DAY, count_in
 from pipeline.documents.findings import capitalised
 from pipeline.documents.measures import Measure
-from pipeline.documents.reference import approval_lines, official_date
+from pipeline.documents.reference import approval_lines, official_date, word, words
 from pipeline.files import docxio
 from pipeline.files.xlsxout import SAFE_OPTIONS, page_setup
 from pipeline.specs.plan import Plan
 from pipeline.specs.workspace import Workspace
 from pipeline.workbooks.indicators import Indicator
-
-HEAD = {
-    "kk": ["№", "Бағыт", "Іс-шара", "Жауапты орындаушылар", "Мерзімі"],
-    "ru": ["№ п/п", "Направление", "Мероприятие", "Ответственные", "Срок"],
-}
-TITLE = {
-    "kk": "Сыбайлас жемқорлық тәуекелдеріне ішкі талдау нәтижелері бойынша анықталған сыбайлас жемқорлық құқық "
-    "бұзушылықтар жасауға ықпал ететін себептер мен жағдайларды жою жөніндегі іс-шаралар жоспары",
-    "ru": "План мероприятий по устранению причин и условий, способствующих совершению коррупционных "
-    "правонарушений, выявленных по результатам внутреннего анализа коррупционных рисков",
-}
-DUE = {
-    "kk": "Талдамалық анықтамаға {signed} қол қойылды. Іс-шаралар жоспары анықтамаға қол "
-    "қойылған күннен бастап {days} жұмыс күнінен, яғни {due} кешіктірмей бекітіледі және "
-    "бекітілген күннен бастап {pub_days} жұмыс күні ішінде, яғни {pub} кешіктірмей "
-    "талдамалық анықтамамен бірге интернет-ресурста орналастырылады.",
-    "ru": "Аналитическая справка подписана {signed}. План мероприятий утверждается не позднее "
-    "{days} со дня её подписания, то есть не позднее {due}, и вместе с аналитической справкой "
-    "размещается на интернет-ресурсе в течение {pub_days} со дня утверждения, то есть не "
-    "позднее {pub}.",
-}
-LATE = {
-    "kk": " Жоспар {approved} бекітілді — белгіленген мерзімнен кеш.",
-    "ru": " План утверждён {approved} — позже установленного срока.",
-}
 
 
 def _due(plan: Plan, workspace: Workspace, lang: str, numeric: bool = False) -> str:
@@ -67,14 +42,14 @@ def _due(plan: Plan, workspace: Workspace, lang: str, numeric: bool = False) -> 
             "days": count_in(days, WORKING_DAY, "ru", "genitive"),
             "pub_days": count_in(pub_days, WORKING_DAY, "ru", "genitive"),
         }
-    text = DUE[lang].format(**fields)
+    text = word("plan_due", lang, **fields)
     if plan.late_approval:
         approved = (
             kazakh.date(plan.approved, "locative")
             if lang == "kk"
             else (f"{plan.approved:%d.%m.%Y}" if numeric else official_date(plan.approved, "ru"))
         )
-        text += LATE[lang].format(approved=approved)
+        text += word("plan_late", lang, approved=approved)
     return text
 
 
@@ -102,8 +77,8 @@ def write_xlsx(path: Path, workspace: Workspace, plan: Plan, indicators: list[In
     for c, width in enumerate(widths):
         sheet.set_column(c, c, width)
     lead = [
-        TITLE["kk"],
-        TITLE["ru"],
+        word("plan_title", "kk"),
+        word("plan_title", "ru"),
         _due(plan, workspace, "kk"),
         _due(plan, workspace, "ru", numeric=True),
     ]
@@ -154,12 +129,16 @@ def write_xlsx(path: Path, workspace: Workspace, plan: Plan, indicators: list[In
 
 def write_docx(path: Path, workspace: Workspace, plan: Plan, lang: str) -> Path:
     c = workspace.campaign
-    doc = docxio.new_document(author=c.subject.get(lang), title=TITLE[lang], landscape=True)
+    doc = docxio.new_document(
+        author=c.subject.get(lang), title=word("plan_title", lang), landscape=True
+    )
     docxio.approval_block(doc, approval_lines(c, lang))
-    docxio.title(doc, TITLE[lang])
+    docxio.title(doc, word("plan_title", lang))
     docxio.para(doc, _due(plan, workspace, lang), italic=True, justify=False)
     rows = [_row(workspace, m, lang) for m in plan.measures]
-    docxio.table(doc, HEAD[lang], rows, [1.3, 3.0, 11.0, 7.5, 2.9])  # № narrow, the measure wide
+    docxio.table(
+        doc, words("plan_head", lang), rows, [1.3, 3.0, 11.0, 7.5, 2.9]
+    )  # № narrow, the measure wide
     path.parent.mkdir(parents=True, exist_ok=True)
     doc.save(str(path))
     return path
