@@ -16,31 +16,46 @@ from pipeline import ledger
 from pipeline.cli.support import BilingualGroup, friendly, progress_bar, setup_logging
 from pipeline.core.errors import ConfigError
 from pipeline.core.kazakh import word_ending
-from pipeline.core.messages import render
+from pipeline.core.messages import CATALOG, render
 from pipeline.core.numerals import (
     DEPARTMENT,
     FILE,
     MEASURE,
     ORGANISATION,
+    REPORT,
     RISK,
     ROW,
     SHEET,
     WORKING_DAY,
     count,
+    counted,
 )
+from pipeline.core.text import Text
+from pipeline.specs import layout as L
 from pipeline.specs.statuses import FileStatus, ReturnStatus
 from pipeline.specs.workspace import Paths, open_workspace
 
-TYPE_SHORT = {
-    "general_secondary": "Мектеп/Школа",
-    "preschool": "Балабақша/Детсад",
-    "additional": "Қосымша/Доп.",
-}
 MAIL_KIND = {
-    "templates": "Үлгілер / Шаблоны",
-    "reminders": "Еске салу хаттары / Напоминания",
-    "feedback": "Түзету файлдары / Файлы для исправления",
+    "templates": "say_templates",
+    "reminders": "say_reminders",
+    "feedback": "say_corrections",
 }
+
+
+def _label(code: str) -> str:
+    """A label from the message catalogue as the console shows it: «Жиынтық / Свод»."""
+    return render(code).text
+
+
+def _compact(code: str) -> str:
+    """A label for a narrow console column: «Мектеп/Школа»."""
+    message = render(code)
+    return f"{message.kk}/{message.ru}"
+
+
+def _say(code: str, err: bool = False, **fields: object) -> None:
+    """One line from the message catalogue, Kazakh then Russian."""
+    click.echo(render(code, **fields).text, err=err)
 
 
 @click.group(cls=BilingualGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -100,7 +115,7 @@ def init(paths: Paths) -> None:
         write_registry(paths.registry_file, [], campaign.org_types)
     for folder in (paths.inbox, paths.outbox):
         folder.mkdir(parents=True, exist_ok=True)
-    click.echo(f"Дайын / Готово: {paths.campaign_file}\n  {paths.registry_file}")
+    click.echo(f"{_label('say_ready')}: {paths.campaign_file}\n  {paths.registry_file}")
     _next("next_init")
 
 
@@ -131,11 +146,10 @@ def demo(ctx: click.Context, inbox_only: bool, seed: int) -> None:
     ctx.obj = paths
     counts = build_demo(paths, seed)
     orgs, files = counts["organisations"], counts["files"]
-    click.echo(
-        f"Демо аудан: {count(orgs, ORGANISATION, 'kk')}, inbox/ ішінде {count(files, FILE, 'kk')}"
-        f" / Демо-район: {count(orgs, ORGANISATION, 'ru')}, в inbox/ {count(files, FILE, 'ru')}"
-        f" → {paths.root}"
-    )
+    demo_line = render(
+        "say_demo", orgs=counted(orgs, ORGANISATION), files=counted(files, FILE)
+    ).text
+    click.echo(f"{demo_line} → {paths.root}")
     _echo_nil_rule(paths)
     if inbox_only:
         return
@@ -169,7 +183,7 @@ def _echo_nil_rule(paths: Paths) -> None:
     from pipeline.specs.nil_rule import instruction_lines
 
     workspace = open_workspace(paths)
-    click.echo("Бос парақтар / Пустые листы:")
+    click.echo(f"{_label('say_empty_sheets')}:")
     for line in instruction_lines(list(workspace.collected.values())):
         click.echo(f"  {line.kk}\n  {line.ru}")
 
@@ -195,7 +209,7 @@ def templates(paths: Paths) -> None:
 
     workspace = _with_organisations(paths)
     _warn_missing_contact(workspace)
-    with progress_bar("Үлгілер / Шаблоны") as progress:
+    with progress_bar(_label("say_templates")) as progress:
         written = write_templates(
             paths.outbox / "templates",
             workspace.organisations,
@@ -203,7 +217,7 @@ def templates(paths: Paths) -> None:
             workspace.specs,
             progress,
         )
-    click.echo(f"Үлгілер / Шаблоны: {len(written)} → {paths.outbox / 'templates'}")
+    click.echo(f"{_label('say_templates')}: {len(written)} → {paths.outbox / 'templates'}")
     _next("next_templates")
 
 
@@ -257,7 +271,7 @@ def ingest(
 
     workspace = open_workspace(paths)
     workers = jobs or os.cpu_count() or 1
-    with progress_bar("Өңдеу / Обработка", quiet=as_json) as progress:
+    with progress_bar(_label("say_reading"), quiet=as_json) as progress:
         outcomes = run_ingest(
             workspace,
             received=received,
@@ -274,39 +288,32 @@ def ingest(
         )
         return
     if not outcomes:
-        click.echo("inbox/ бос / inbox/ пуст.")
+        _say("say_inbox_empty")
         return
-    names = {
-        FileStatus.ACCEPTED: "қабылданды/принят",
-        FileStatus.PARTIAL: "ішінара/частично",
-        FileStatus.REJECTED: "қабылданбады/отклонён",
-        FileStatus.DUPLICATE: "қайталанған/дубликат",
-        FileStatus.NOT_READ: "оқылмады/не прочитан",
-        FileStatus.HELD: "ұсталды/задержан",
-    }
+    names = {status: _compact(f"say_file_{status}") for status in (
+        FileStatus.ACCEPTED, FileStatus.PARTIAL, FileStatus.REJECTED, FileStatus.DUPLICATE,
+        FileStatus.NOT_READ, FileStatus.HELD,
+    )}  # fmt: skip
     shown = (
         outcomes
         if len(outcomes) <= 50
         else [o for o in outcomes if o.status not in (FileStatus.ACCEPTED, FileStatus.DUPLICATE)]
     )
     if len(shown) < len(outcomes):
-        click.echo(
-            "  … қабылданған және қайталанған файлдар көрсетілмеді / не показаны принятые и "
-            f"повторные файлы: {len(outcomes) - len(shown)}"
-        )
+        click.echo(f"  {_label('say_not_shown')}: {len(outcomes) - len(shown)}")
     for o in shown:
-        click.echo(f"  {names[o.status]:<24} қате/ошибок: {o.errors:<4} {o.name}")
+        click.echo(f"  {names[o.status]:<24} {_compact('say_errors')}: {o.errors:<4} {o.name}")
         if o.nil:
             click.echo(f"      {render('nil_return', codes=', '.join(o.nil)).text}")
         for p in [p for p in o.problems if not p.cell][:3]:
             click.echo(f"      {p.kk} / {p.ru}")
     totals = {s: sum(o.status == s for o in outcomes) for s in names}
-    click.echo("Барлығы / Итого: " + ", ".join(f"{names[s]} {n}" for s, n in totals.items() if n))
+    click.echo(
+        f"{_label('say_total')}: " + ", ".join(f"{names[s]}: {n}" for s, n in totals.items() if n)
+    )
     fb = [o.feedback for o in outcomes if o.feedback]
     if fb:
-        click.echo(
-            f"Түзету файлдары / Файлы для исправления: {len(fb)} → {paths.outbox / 'feedback'}"
-        )
+        click.echo(f"{_label('say_corrections')}: {len(fb)} → {paths.outbox / 'feedback'}")
     _next("next_ingest_feedback" if fb else "next_ingest")
 
 
@@ -361,25 +368,24 @@ def status(paths: Paths, as_json: bool, today: dt.datetime | None) -> None:
         ReturnStatus.NOT_APPLICABLE: " ",
     }
     codes = list(workspace.collected)
-    click.echo(f"{'БСН/БИН':<13} {'':<34} " + " ".join(f"{c:>4}" for c in codes))
+    click.echo(
+        f"{L.BIN_LABEL.kk + '/' + L.BIN_LABEL.ru:<13} {'':<34} "
+        + " ".join(f"{c:>4}" for c in codes)
+    )
     for org in data["organisations"]:
         line = " ".join(f"{_mark(org, c, marks):>4}" for c in codes)
         click.echo(f"{org['bin']:<13} {org['name_ru'][:34]:<34} {line}")
-    click.echo(
-        "✓ уақытында/в срок  К кешікті/с опозданием  ✗ қатемен/с ошибками  · жоқ/нет  "
-        "0 нөлдік есеп (деректер жоқ)/нулевой отчёт (данных нет)  "
-        "0К кешікті нөлдік есеп/нулевой отчёт с опозданием"
-    )
+    marks_line = render("say_marks")
+    click.echo(f"{marks_line.kk}\n{marks_line.ru}")
     for org_type, s in data["summary"].items():
-        click.echo(
-            f"  {TYPE_SHORT[org_type]:<18} тапсыру деңгейі / уровень сдачи: {s['rate']:.0%} "
-            f"(уақытында / в срок {s['on_time_rate']:.0%})"
-        )
+        short = _compact(f"say_short_{org_type}") if f"say_short_{org_type}" in CATALOG else ""
+        rate = render("say_rate", rate=f"{s['rate']:.0%}", on_time=f"{s['on_time_rate']:.0%}")
+        click.echo(f"  {short or org_type:<18} {rate.text}")
     if measures:
         counts = Counter(m.state for m in measures)
         click.echo(
-            "Ұсынымдардың орындалуы / Исполнение рекомендаций (5.1): "
-            + ", ".join(f"{MEASURE_TEXT[k].both} {n}" for k, n in counts.most_common())
+            f"{_label('say_measures')}: "
+            + ", ".join(f"{MEASURE_TEXT[k].both}: {n}" for k, n in counts.most_common())
         )
     missing = any(
         state == ReturnStatus.MISSING
@@ -429,7 +435,7 @@ def consolidate(
 
     workspace = _with_organisations(paths)
     indicators = load_indicators(paths.schema_file("indicators.yaml"), workspace.specs)
-    with progress_bar("Жиынтық / Свод", quiet=as_json) as progress:
+    with progress_bar(_label("say_consolidated"), quiet=as_json) as progress:
         data = frames.load(workspace)
         path, table = write_consolidated(
             workspace,
@@ -447,7 +453,7 @@ def consolidate(
         }
         click.echo(json.dumps({"workbook": str(path), "scores": out}, ensure_ascii=False, indent=1))
         return
-    click.echo(f"Жиынтық / Свод: {path}")
+    click.echo(f"{_label('say_consolidated')}: {path}")
     top = wide["overall"].dropna().sort_values(ascending=False).head(5)
     names = workspace.by_bin
     for bin_, value in top.items():
@@ -498,7 +504,7 @@ def mail(
     workspace = _with_organisations(paths)
     _warn_missing_contact(workspace, mail=not send)
     for one in KINDS if kind == "all" else (kind,):
-        with progress_bar(MAIL_KIND[one]) as progress:
+        with progress_bar(_label(MAIL_KIND[one])) as progress:
             report = run_mail(
                 workspace,
                 one,
@@ -509,17 +515,16 @@ def mail(
                 progress=progress,
             )
         done = (
-            f"жіберілді / отправлено {report.sent}"
+            render("say_mail_sent", n=report.sent)
             if send
-            else f"жазылды / записано {report.written} .eml"
+            else render("say_mail_written", n=report.written)
         )
-        click.echo(
-            f"{MAIL_KIND[one]}: {done}; бұрын жіберілген / отправлены ранее {report.skipped}"
-        )
+        earlier = render("say_mail_earlier", n=report.skipped)
+        click.echo(f"{_label(MAIL_KIND[one])}: {done.text}; {earlier.text}")
         for to, error in report.failed or []:
             click.echo(f"  ✗ {to}: {error}", err=True)
     if not send:
-        click.echo(f"Қарап шығыңыз / Просмотрите: {paths.outbox / 'mail'}")
+        click.echo(f"{_label('say_look')}: {paths.outbox / 'mail'}")
         command = "adal mail --send" if kind == "all" else f"adal mail {kind} --send"
         _next("next_mail_preview", folder=paths.outbox / "mail", command=command)
     else:
@@ -553,33 +558,32 @@ def report(paths: Paths, signed: dt.datetime, approved: dt.datetime | None) -> N
 
     workspace = _with_organisations(paths)
     _warn_missing_contact(workspace)
-    with progress_bar("Анықтама / Справка") as progress:
+    with progress_bar(_label("say_reference")) as progress:
         outcome = build_report(
             workspace, signed.date(), approved.date() if approved else None, progress
         )
     plan = outcome.plan
     found, measures = len(outcome.findings), len(plan.measures)
-    click.echo(
-        f"Анықтама / Справка: {count(found, RISK, 'kk')}, {count(measures, MEASURE, 'kk')} / "
-        f"{count(found, RISK, 'ru')}, {count(measures, MEASURE, 'ru')}"
+    found_line = render(
+        "say_reference_found", risks=counted(found, RISK), measures=counted(measures, MEASURE)
     )
+    click.echo(f"{_label('say_reference')}: {found_line.text}")
     days = workspace.campaign.report.get("action_plan_working_days", 10)
     pub = workspace.campaign.report.get("publication_working_days", 3)
-    click.echo(
-        f"  Жоспар мерзімі / Срок плана ({days} жұмыс күні / {count(days, WORKING_DAY, 'ru')}): "
-        f"{plan.plan_due:%d.%m.%Y}"
+    due = render("say_plan_due", days=counted(days, WORKING_DAY), due=f"{plan.plan_due:%d.%m.%Y}")
+    click.echo(f"  {due.text}")
+    published = render(
+        "say_publication_due",
+        days=counted(pub, WORKING_DAY),
+        due=f"{plan.publication_due:%d.%m.%Y}",
     )
-    click.echo(
-        f"  Жариялау / Публикация ({pub} жұмыс күні / {count(pub, WORKING_DAY, 'ru')}): "
-        f"{plan.publication_due:%d.%m.%Y}"
+    click.echo(f"  {published.text}")
+    monitoring = render(
+        "say_monitoring", start=f"{plan.signed:%d.%m.%Y}", end=f"{plan.monitoring_end:%d.%m.%Y}"
     )
-    click.echo(f"  Мониторинг / Мониторинг: {plan.signed:%d.%m.%Y}–{plan.monitoring_end:%d.%m.%Y}")
+    click.echo(f"  {monitoring.kk}")  # the same words in both languages
     if plan.late_approval:
-        click.echo(
-            f"  Ескерту: жоспар мерзімнен ({plan.plan_due:%d.%m.%Y}) кеш бекітілді, бұл жоспарда "
-            f"жазылды / Внимание: план утверждён позже срока ({plan.plan_due:%d.%m.%Y}), это "
-            "отмечено в плане"
-        )
+        click.echo(f"  {render('say_late_approval', due=f'{plan.plan_due:%d.%m.%Y}').text}")
     files = len(outcome.files)
     click.echo(
         f"  {count(files, FILE, 'kk')} / {count(files, FILE, 'ru')} → {paths.outbox / 'report'}"
@@ -587,17 +591,10 @@ def report(paths: Paths, signed: dt.datetime, approved: dt.datetime | None) -> N
     floor = workspace.campaign.report.get("min_completeness", 0)
     for org_type, rate in outcome.low:
         name = workspace.campaign.org_types[org_type]
-        click.echo(
-            f"  Ескерту: {name.kk} — есептердің {round(rate * 100)}%-ы ғана қабылданды "
-            f"(кемінде {floor}% керек) / Внимание: {name.ru} — принято лишь {round(rate * 100)} % "
-            f"отчётов (нужно не менее {floor} %); анықтамада толық емес деп көрсетілді / в "
-            "справке отмечено как неполное"
-        )
+        low = render("say_low_completeness", type=name, rate=round(rate * 100), floor=floor)
+        click.echo(f"  {low.text}")
     if outcome.blanks:
-        click.echo(
-            "  Анықтамада қолмен толтыруға жол қалдырылды, campaign.yaml ішінде толтырыңыз / "
-            "В справке оставлены строки для заполнения вручную, заполните в campaign.yaml:"
-        )
+        click.echo(f"  {_label('say_blanks')}")
         for key in outcome.blanks:
             click.echo(f"    {key}")
     _next("next_report", folder=paths.outbox / "report")
@@ -629,7 +626,7 @@ def export(paths: Paths, folder: Path, as_json: bool) -> None:
 
     workspace = _with_organisations(paths)
     indicators = load_indicators(paths.schema_file("indicators.yaml"), workspace.specs)
-    with progress_bar("Экспорт / Выгрузка", quiet=as_json) as progress:
+    with progress_bar(_label("say_export"), quiet=as_json) as progress:
         data = frames.load(workspace)
         done = export_parquet(workspace, data, indicators, folder.resolve(), progress=progress)
     if as_json:
@@ -638,7 +635,7 @@ def export(paths: Paths, folder: Path, as_json: bool) -> None:
     rows = sum(n for name, n in done.files.items() if name.startswith("return-"))
     files = len(done.files)
     click.echo(
-        f"Экспорт / Выгрузка: {count(files, FILE, 'kk')}, {count(rows, ROW, 'kk')} / "
+        f"{_label('say_export')}: {count(files, FILE, 'kk')}, {count(rows, ROW, 'kk')} / "
         f"{count(files, FILE, 'ru')}, {count(rows, ROW, 'ru')} → {done.folder}"
     )
     _next("next_export", folder=done.folder)
@@ -672,7 +669,7 @@ def rollup(folders: tuple[Path, ...], out: Path, as_json: bool) -> None:
     """
     from pipeline.workbooks.rollup import rollup as write_rollup
 
-    with progress_bar("Өңірлік жиынтық / Региональный свод", quiet=as_json) as progress:
+    with progress_bar(_label("say_regional"), quiet=as_json) as progress:
         done = write_rollup([f.resolve() for f in folders], out.resolve(), progress=progress)
     if as_json:
         data = {
@@ -687,26 +684,24 @@ def rollup(folders: tuple[Path, ...], out: Path, as_json: bool) -> None:
         return
     departments, orgs = len(done.departments), done.organisations
     click.echo(
-        f"Өңірлік жиынтық / Региональный свод: {count(departments, DEPARTMENT, 'kk')}, "
+        f"{_label('say_regional')}: {count(departments, DEPARTMENT, 'kk')}, "
         f"{count(orgs, ORGANISATION, 'kk')} / {count(departments, DEPARTMENT, 'ru')}, "
         f"{count(orgs, ORGANISATION, 'ru')} → {done.path}"
     )
     for code, sheets in done.sheets.items():
         rows, parts = done.rows[code], len(sheets)
         if parts > 1:
+            into = Text(
+                f"{count(parts, SHEET, 'kk')}{word_ending(SHEET.kk, 'dative')}",
+                count(parts, SHEET, "ru"),
+            )
             click.echo(
-                f"  {code} есебі ({count(rows, ROW, 'kk')}) бір параққа сыймайды, "
-                f"{count(parts, SHEET, 'kk')}{word_ending(SHEET.kk, 'dative')} бөлінді / отчёт {code} "
-                f"({count(rows, ROW, 'ru')}) не помещается на один лист, разделён на "
-                f"{count(parts, SHEET, 'ru')}"
+                f"  {render('say_split', code=code, rows=counted(rows, ROW), sheets=into).text}"
             )
     for code, path in done.left_in_parquet.items():
         rows = done.rows[code]
-        click.echo(
-            f"  {code} есебі ({count(rows, ROW, 'kk')}) Excel файлына сыймайды, Parquet "
-            f"файлында қалдырылды / отчёт {code} ({count(rows, ROW, 'ru')}) не помещается в "
-            f"файл Excel, оставлен в файле Parquet: {path}"
-        )
+        left = render("say_left_in_parquet", code=code, rows=counted(rows, ROW), path=path)
+        click.echo(f"  {left.text}")
 
 
 @main.command(hidden=True)  # a developer tool: `make bench`
@@ -738,7 +733,7 @@ def demo_monitoring(paths: Paths) -> None:
     """Drop the demo's returned 5.1 execution reports into the inbox."""
     from pipeline.devtools.demo import fill_monitoring
 
-    click.echo(f"5.1: {fill_monitoring(paths)} есеп inbox/ ішінде / отчётов в inbox/")
+    _say("say_demo_monitoring", reports=counted(fill_monitoring(paths), REPORT))
 
 
 _DEMO_STEPS = [
