@@ -227,3 +227,15 @@ def test_correction_workbook_sent_back_half_fixed_loses_the_old_marks(workspace,
     assert third.status == "accepted" and third.problems == [] and third.feedback is None
     names = sorted(os.listdir(os.path.dirname(first.feedback)))
     assert names == ["a-qateler-oshibki-2.xlsx", "a-qateler-oshibki.xlsx"]
+
+
+def test_duplicate_says_when_the_first_copy_came_as_people_write_dates(workspace, orgs):
+    """It said «бұрын алынған (2023-11-10T10:00:00)»: a machine's timestamp in a letter."""
+    path = fill(workspace, orgs[0], {"1.4": [good_14()]}, "a.xlsx")
+    copy = path.read_bytes()
+    ingest(workspace)
+    (workspace.paths.inbox / "again.xlsx").write_bytes(copy)
+    [outcome] = ingest(workspace)
+    [problem] = outcome.problems
+    assert "(10.11.2023 10:00)" in problem.ru and "(10.11.2023 10:00)" in problem.kk
+    assert "T10:00" not in problem.ru

@@ -247,7 +247,8 @@ def _known(
         FileStatus.DUPLICATE,
         str(target),
     )
-    message = render("duplicate_file", received=row.received_at)
+    first = dt.datetime.fromisoformat(row.received_at)
+    message = render("duplicate_file", received=f"{first:%d.%m.%Y %H:%M}")
     problem = Problem(message.code, message.kk, message.ru, item.name)
     return FileOutcome(
         item.name,
