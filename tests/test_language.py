@@ -255,3 +255,17 @@ def test_the_commands_print_only_words_from_the_message_catalogue():
         and cyrillic.search(node.value) and id(node) not in skip
     }  # fmt: skip
     assert inline <= {"К", "0К", "телефон"}, inline
+
+
+def test_the_registers_bases_are_declared_in_both_languages_with_a_known_indicator():
+    import yaml
+
+    from pipeline.documents.register import bases
+    from pipeline.specs.returns import shipped_schemas
+
+    text = (shipped_schemas() / "indicators.yaml").read_text(encoding="utf-8")
+    declared = {i["code"] for i in yaml.safe_load(text)}
+    assert set(bases()) == {"1.1", "1.2", "1.3", "1.4", "1.6"}
+    for basis in bases().values():
+        assert basis.risk.kk and basis.risk.ru and basis.risk.kk != basis.risk.ru
+        assert basis.indicator in declared, basis

@@ -12,6 +12,7 @@ never a person's name.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import xlsxwriter
@@ -19,11 +20,13 @@ import xlsxwriter
 from pipeline.core import textfit
 from pipeline.core.numerals import ORGANISATION, count
 from pipeline.core.text import Text
+from pipeline.core.yamlio import load_yaml
 from pipeline.documents.positions import Positions
 from pipeline.files.reader import read_workbook
 from pipeline.files.xlsxout import SAFE_OPTIONS, page_setup
 from pipeline.specs import layout as L
 from pipeline.specs.normalise import is_blank
+from pipeline.specs.returns import shipped_schemas
 from pipeline.specs.workspace import Workspace
 from pipeline.workbooks.frames import Consolidated
 
@@ -40,48 +43,16 @@ class Basis:
     indicator: str
 
 
-BASES = {
-    "1.1": Basis(
-        "1.1",
-        Text(
-            "Сыбайлас жемқорлық қылмысы үшін соттылығы бар (болған) қызметкер",
-            "Работник, имеющий (имевший) судимость за коррупционное преступление",
-        ),
-        "I11_corruption",
-    ),
-    "1.2": Basis(
-        "1.2",
-        Text(
-            "Сыбайлас жемқорлық құқық бұзушылығы үшін тәртіптік жаза",
-            "Дисциплинарное взыскание за коррупционное правонарушение",
-        ),
-        "I12_corruption",
-    ),
-    "1.3": Basis(
-        "1.3",
-        Text(
-            "Сыбайлас жемқорлық құқық бұзушылығы үшін жауапқа тартылу",
-            "Привлечение к ответственности за коррупционное правонарушение",
-        ),
-        "I13_liable",
-    ),
-    "1.4": Basis(
-        "1.4",
-        Text(
-            "Мемлекеттік қызмет көрсету мерзімін бұзу (өтініш берушілермен тікелей байланыс)",
-            "Нарушение сроков оказания государственных услуг (прямой контакт с заявителями)",
-        ),
-        "I14_late",
-    ),
-    "1.6": Basis(
-        "1.6",
-        Text(
-            "Сыбайлас жемқорлық сипатындағы расталған шағым",
-            "Подтвердившаяся жалоба коррупционного характера",
-        ),
-        "I16_complaints",
-    ),
-}
+@cache
+def bases() -> dict[str, Basis]:
+    """The register's bases, declared in the shipped `report.yaml` (`register_bases:`)."""
+    declared = load_yaml(shipped_schemas() / "report.yaml")["register_bases"]
+    return {
+        str(code): Basis(str(code), Text(item["kk"], item["ru"]), item["indicator"])
+        for code, item in declared.items()
+    }
+
+
 HEADERS = [
     "№",
     "Лауазым",
@@ -120,18 +91,18 @@ def _facts(workspace: Workspace, data: Consolidated):
     topics = {c.code: c.corruption for c in _choices(workspace, "1.6", "topic")}
     for rec in data.rows("1.1"):
         if rec.get("has_record") == "yes" and rec.get("corruption") == "yes":
-            yield BASES["1.1"], BASES["1.1"].risk, rec.get("position"), rec["bin"]
+            yield bases()["1.1"], bases()["1.1"].risk, rec.get("position"), rec["bin"]
     for rec in data.rows("1.2"):
         if rec.get("ground") == "corruption":
-            yield BASES["1.2"], BASES["1.2"].risk, rec.get("position"), rec["bin"]
+            yield bases()["1.2"], bases()["1.2"].risk, rec.get("position"), rec["bin"]
     for rec in data.rows("1.3"):
-        yield BASES["1.3"], BASES["1.3"].risk, rec.get("position"), rec["bin"]
+        yield bases()["1.3"], bases()["1.3"].risk, rec.get("position"), rec["bin"]
     for rec in data.rows("1.4"):
         if _number(rec.get("late")) > 0:
-            yield BASES["1.4"], BASES["1.4"].risk, rec.get("responsible"), rec["bin"]
+            yield bases()["1.4"], bases()["1.4"].risk, rec.get("responsible"), rec["bin"]
     for rec in data.rows("1.6"):
         if rec.get("substantiated") == "yes" and topics.get(rec.get("topic")):
-            yield BASES["1.6"], BASES["1.6"].risk, rec.get("position"), rec["bin"]
+            yield bases()["1.6"], bases()["1.6"].risk, rec.get("position"), rec["bin"]
     items = {c.code: c for c in _choices(workspace, "2", "item")}
     for rec in data.rows("2"):
         item = items.get(rec.get("item"))
