@@ -242,3 +242,20 @@ def test_officers_opening_a_new_server_ledger_at_once_make_its_schema_once(postg
     assert versions == {len(ledger.MIGRATIONS)}
     for conn in connections:
         conn.close()
+
+
+def test_a_server_lost_midway_is_a_bilingual_message_not_an_internal_error(workspace, monkeypatch):
+    """psycopg's OperationalError (the server stopped, the network dropped) fell to the last
+    guard: «Внутренняя ошибка»."""
+    import psycopg
+
+    import pipeline.workbooks.status as status_module
+
+    def lost(*_a, **_k):
+        raise psycopg.OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(status_module, "return_states", lost)
+    result = CliRunner().invoke(main, ["--root", str(workspace.paths.root), "status"])
+    assert result.exit_code == 4, result.output
+    assert "Связь с сервером журнала прервалась (server closed the connection" in result.output
+    assert "Журнал серверімен байланыс үзілді" in result.output

@@ -15,6 +15,7 @@ from xlsxwriter.exceptions import FileCreateError
 
 from pipeline.cli.click_words import speak_kazakh_and_russian
 from pipeline.core.errors import AdalError
+from pipeline.core.messages import render
 from pipeline.core.progress import Progress
 from pipeline.specs.workspace import Paths
 
@@ -68,47 +69,43 @@ def friendly(func):
         except (click.exceptions.Exit, click.ClickException, SystemExit):
             raise
         except KeyboardInterrupt:
-            click.echo(
-                "\nТоқтатылды; қайта іске қосыңыз — жұмыс тоқтаған жерінен жалғасады. / "
-                "Остановлено; запустите снова — работа продолжится с места остановки.",
-                err=True,
-            )
+            click.echo("\n" + render("interrupted").text, err=True)
             sys.exit(130)
         except sqlite3.OperationalError as exc:
             logger.exception("ledger error")
             if "locked" in str(exc) or "busy" in str(exc):
-                click.echo(
-                    "Журнал (adal.sqlite) басқа бағдарламада ашық; оны жауып, қайта іске "
-                    "қосыңыз. / Журнал (adal.sqlite) открыт в другой программе; закройте его "
-                    "и запустите снова.",
-                    err=True,
-                )
+                click.echo(render("ledger_locked").text, err=True)
             else:
-                click.echo(
-                    f"Журналға (adal.sqlite) жазу мүмкін болмады: {exc}. Диск толы емес пе? / "
-                    f"Не удалось записать в журнал (adal.sqlite): {exc}. Не заполнен ли диск?",
-                    err=True,
-                )
+                click.echo(render("ledger_write_failed", detail=exc).text, err=True)
             sys.exit(1)
         except (OSError, FileCreateError) as exc:  # an output open in Excel, a full disk
             logger.exception("could not write")
             where = getattr(exc, "filename", None) or str(exc)
-            click.echo(
-                f"Файлды жазу мүмкін емес: {where}. Ол Excel-де ашық па, диск толы емес пе? "
-                "Тексеріп, қайта іске қосыңыз. / Не удалось записать файл: "
-                f"{where}. Не открыт ли он в Excel, не заполнен ли диск? Проверьте и запустите снова.",
-                err=True,
-            )
+            click.echo(render("file_write_failed", where=where).text, err=True)
             sys.exit(1)
-        except Exception:  # the last guard of a user-facing command
+        except Exception as exc:  # the last guard of a user-facing command
+            if _server_gone(exc):  # a shared ledger's server stopped or the network dropped
+                logger.exception("ledger server lost")
+                click.echo(render("ledger_server_lost", detail=_first_line(exc)).text, err=True)
+                sys.exit(4)
             logger.exception("unexpected error")
-            click.echo(
-                "Ішкі қате; толығы outbox/logs ішінде. / Внутренняя ошибка; подробности в outbox/logs.",
-                err=True,
-            )
+            click.echo(render("command_failed").text, err=True)
             sys.exit(2)
 
     return wrapper
+
+
+def _server_gone(exc: BaseException) -> bool:
+    """psycopg's OperationalError, recognised without importing psycopg for SQLite users."""
+    return any(
+        c.__name__ == "OperationalError" and c.__module__.startswith("psycopg")
+        for c in type(exc).__mro__
+    )
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
 
 
 def _tolerant_console() -> None:
@@ -158,13 +155,9 @@ class BilingualGroup(click.Group):
                 click.echo(exc.format_message())
                 sys.exit(0)
             command = exc.ctx.command_path if exc.ctx else "adal"
-            click.echo(
-                "Команда дұрыс берілмеген / Команда задана неверно: "
-                f"{exc.format_message()}\n"
-                f"Анықтама / Справка: {command} --help",
-                err=True,
-            )
+            wrong = render("command_wrong", detail=exc.format_message())
+            click.echo(f"{wrong.text}\n{render('say_help').text}: {command} --help", err=True)
             sys.exit(exc.exit_code)
         except click.Abort:
-            click.echo("Тоқтатылды / Остановлено.", err=True)
+            click.echo(render("aborted").text, err=True)
             sys.exit(1)
