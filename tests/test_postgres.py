@@ -259,3 +259,30 @@ def test_a_server_lost_midway_is_a_bilingual_message_not_an_internal_error(works
     assert result.exit_code == 4, result.output
     assert "Связь с сервером журнала прервалась (server closed the connection" in result.output
     assert "Журнал серверімен байланыс үзілді" in result.output
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        "postgresql://officer:S3CRET@/adal_district?host={sock}",
+        "postgresql://officer@/adal_district?host={sock}&password=S3CRET",
+        "postgresql://:S3CRET@/adal_district?host={sock}",
+        "postgresql://officer:p@S3CRET@/adal_district?host={sock}",  # an «@» left unescaped
+        "PostgreSQL://officer:S3CRET@/adal_district?host={sock}",  # the scheme as typed
+        "postgresql://officer:S3CRET@[::1/adal_district",  # a URL psycopg cannot read
+    ],
+)
+def test_a_servers_password_is_never_shown_nor_logged_however_the_url_carries_it(
+    workspace, tmp_path, form
+):
+    """The red team found it in clear: in the query, after an empty user, after an
+    unescaped «@», in the log's traceback variables; a capitalised scheme made a SQLite file
+    named after the URL."""
+    url = form.format(sock=tmp_path)
+    root = workspace.paths.root
+    result = CliRunner().invoke(main, ["--root", str(root), "--db", url, "status"])
+    assert result.exit_code == 4, result.output
+    assert "S3CRET" not in result.output and "Не удалось подключиться" in result.output
+    logs = " ".join(p.read_text("utf-8") for p in (root / "outbox").rglob("*.log"))
+    assert "S3CRET" not in logs
+    assert not (Path.cwd() / "PostgreSQL:").exists()  # no SQLite file made of the URL

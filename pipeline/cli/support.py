@@ -30,7 +30,15 @@ def setup_logging(paths: Paths, verbose: bool) -> None:
     )
     logs = paths.outbox / "logs"
     # opened on the first message only: a command that refuses a folder leaves no trace in it
-    logger.add(logs / "adal-{time:YYYY-MM-DD}.log", level="DEBUG", encoding="utf-8", delay=True)
+    # tracebacks without the values of variables: a log holds no IIN a sheet carried and no
+    # password a server URL did
+    logger.add(
+        logs / "adal-{time:YYYY-MM-DD}.log",
+        level="DEBUG",
+        encoding="utf-8",
+        delay=True,
+        diagnose=False,
+    )
 
 
 @contextlib.contextmanager

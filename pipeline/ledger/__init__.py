@@ -216,7 +216,8 @@ Target = Path | str
 
 
 def is_server(target: Target) -> bool:
-    return isinstance(target, str) and target.startswith(("postgresql://", "postgres://"))
+    """A `postgresql://` (or `postgres://`) URL, the scheme in any case."""
+    return isinstance(target, str) and target.lower().startswith(("postgresql://", "postgres://"))
 
 
 def shown(target: Target) -> str:

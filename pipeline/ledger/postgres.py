@@ -29,6 +29,7 @@ import psycopg.sql
 from psycopg import errors as pg_errors
 
 from pipeline.core.errors import LedgerError
+from pipeline.core.text import Text
 from pipeline.ledger.records import AlreadyRecorded
 
 WRITE_LOCK = 0x61_64_61_6C  # "adal": the one lock every writing transaction takes
@@ -127,12 +128,24 @@ MIGRATIONS: tuple[str, ...] = ("", "", "", SCHEMA_4)
 
 
 def is_url(target: object) -> bool:
-    return isinstance(target, str) and target.startswith(("postgresql://", "postgres://"))
+    return isinstance(target, str) and target.lower().startswith(("postgresql://", "postgres://"))
 
 
 def safe_url(url: str) -> str:
-    """The URL as it may be shown or logged: never with its password."""
-    return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)
+    """The URL as it may be shown or logged: never with its password, wherever it is written
+    (`user:password@`, an `@` left unescaped inside it, or `?password=` in the query)."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return "***"
+    authority, slash, tail = rest.partition("/")
+    if "@" in authority:
+        user, _, host = authority.rpartition("@")
+        name = user.split(":", 1)[0]
+        authority = f"{name}:***@{host}" if ":" in user else f"{user}@{host}"
+    elif "@" in tail.split("?", 1)[0]:  # an unescaped «/» or «@» in the password
+        return f"{scheme}://***"
+    tail = re.sub(r"(?i)(password=)[^&]*", r"\1***", tail)
+    return f"{scheme}://{authority}{slash}{tail}"
 
 
 class Row(tuple):
@@ -197,14 +210,18 @@ def connect(url: str) -> Connection:
     from a file of Adal's, and is never shown)."""
     try:
         raw = psycopg.connect(url, autocommit=True, connect_timeout=10)
-    except psycopg.OperationalError as exc:
+    except psycopg.Error as exc:  # out of reach, refused, or a URL it cannot read
         info = _where(url)
         raise LedgerError.of(
             "ledger_unreachable",
             where=safe_url(url),
             host=info["host"],
             database=info["dbname"],
-            detail=_first_line(exc),
+            detail=(
+                Text("мекенжай оқылмады", "адрес не прочитан")
+                if isinstance(exc, psycopg.ProgrammingError)
+                else _first_line(exc)
+            ),
         ) from None
     conn = Connection(raw, url)
     migrate(conn)

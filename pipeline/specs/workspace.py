@@ -15,7 +15,7 @@ from pipeline.specs.returns import ReturnSpec, load_specs, schemas_dir, shipped_
 @dataclass(frozen=True)
 class Paths:
     root: Path
-    db: Path | str | None = None
+    db: Path | str | None = field(default=None, repr=False)  # a URL may carry a password
     """The ledger elsewhere than the campaign folder: a SQLite file, or a `postgresql://` URL."""
 
     @property
