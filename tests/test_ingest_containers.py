@@ -130,3 +130,38 @@ def test_email_that_cannot_be_opened_is_answered_and_the_rest_go_on(workspace, o
     assert out["a.xlsx"].status == "accepted"
     assert [p.code for p in out["deep.eml"].problems] == ["unreadable_email"]
     assert list(workspace.paths.inbox.iterdir()) == []
+
+
+def test_attachments_of_a_zip_left_by_a_killed_run_are_answered_as_recorded(
+    workspace, orgs, monkeypatch
+):
+    """A run killed after recording a zip's workbooks, before moving the zip: the next run
+    unpacked it again and answered its workbooks «duplicate», so their senders never
+    learnt their real state (the red team's SIGKILL)."""
+    from pipeline.intake import ingest as ingest_module
+
+    a = fill(workspace, orgs[0], {"1.4": [good_14()]}, "a.xlsx")
+    b = fill(workspace, orgs[1], {"1.4": [{**good_14(), "service": "Иная услуга"}]}, "b.xlsx")
+    with zipfile.ZipFile(workspace.paths.inbox / "отчёты.zip", "w") as archive:
+        archive.write(a, "Отчёт школы.xlsx")
+        archive.write(b, "Отчёт сада.xlsx")
+    a.unlink()
+    b.unlink()
+
+    def killed(*_args, **_kwargs):
+        raise KeyboardInterrupt("killed before the zip was moved")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(ingest_module, "_archive_containers", killed)
+        with pytest.raises(KeyboardInterrupt):
+            ingest(workspace)
+    assert (workspace.paths.inbox / "отчёты.zip").exists()
+    outcomes = by_name(ingest(workspace))
+    assert {n: o.status for n, o in outcomes.items()} == {
+        "Отчёт школы.xlsx": "accepted",
+        "Отчёт сада.xlsx": "accepted",
+    }
+    assert list(workspace.paths.inbox.iterdir()) == []
+    conn = db(workspace)
+    assert conn.execute("SELECT COUNT(*) FROM files").fetchone()[0] == 2
+    conn.close()

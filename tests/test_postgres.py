@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -150,6 +151,11 @@ def test_two_officers_on_one_inbox_answer_and_record_every_file_once(workspace, 
         received = dt.datetime(2023, 11, 10, 9, n)
         row = {**good_14(), "applications": 10 + n, "paper": 3 + n}  # each file its own bytes
         names.append(fill(workspace, org, {"1.4": [row]}, f"f{n}.xlsx", received).name)
+    packed = names[-2:]  # two of them arrive in one zip
+    with zipfile.ZipFile(workspace.paths.inbox / "пакет.zip", "w") as archive:
+        for name in packed:
+            archive.write(workspace.paths.inbox / name, name)
+            (workspace.paths.inbox / name).unlink()
     answers = _ingest_at_once(workspace.paths.root, workspace.paths.root, url=workspace.paths.db)
     answered = sorted(f["file"] for a in answers for f in a["files"])
     assert answered == sorted(names)  # each file answered by one of the two runs, once

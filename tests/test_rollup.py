@@ -167,3 +167,38 @@ def test_rollup_refuses_a_folder_that_is_not_an_export_and_a_department_given_tw
                                  "--out", out])  # fmt: skip
     assert twice.exit_code == 1 and "учтены дважды" in twice.output
     assert not (tmp_path / "r.xlsx").exists()
+
+
+def test_a_department_median_reads_as_in_the_departments_own_workbook():
+    """DuckDB's ROUND gave 3.63 where the department's workbook (pandas) shows 3.64."""
+    assert rollup_module._rounded(3.635) == 3.64 == pd.Series([3.635]).round(2).iloc[0]
+    assert rollup_module._rounded(None) is None
+
+
+@pytest.mark.parametrize(
+    ("damage", "said"),
+    [
+        (lambda f: (f / "scores.parquet").unlink(), "нет файла scores.parquet"),
+        (lambda f: (f / "return-1.4.parquet").unlink(), "нет файла return-1.4.parquet"),
+        (lambda f: (f / "organisations.parquet").write_bytes(b""), "organisations.parquet"),
+        (
+            lambda f: (f / "indicators.parquet").write_bytes(
+                (f / "indicators.parquet").read_bytes()[:200]
+            ),
+            "Файл indicators.parquet в папке выгрузки повреждён",
+        ),
+    ],
+)
+def test_an_export_missing_or_broken_file_is_refused_not_rolled_up_short(
+    region, tmp_path, damage, said
+):
+    """A missing scores file dropped a department from the risk map without a word; a
+    truncated one was an internal error (the red team)."""
+    damage(tmp_path / "x1")
+    out = tmp_path / "r.xlsx"
+    result = CliRunner().invoke(
+        main, ["rollup", str(tmp_path / "x1"), str(tmp_path / "x2"), "--out", str(out)]
+    )
+    assert result.exit_code == 1, result.output
+    assert said in result.output and str(tmp_path / "x1") in result.output
+    assert "Traceback" not in result.output and not out.exists()

@@ -8,6 +8,7 @@ archived; the next chunk is read meanwhile.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import shutil
@@ -25,6 +26,7 @@ from pipeline.intake.batch import BatchContext, read_and_check
 from pipeline.intake.feedback import FeedbackWriter, write_feedback
 from pipeline.intake.inbox import (
     Item,
+    NotRead,
     archive_path,
     collect,
     move_into,
@@ -214,6 +216,8 @@ def _known(
     now: dt.datetime,
 ) -> FileOutcome:
     """A file whose hash the ledger knows: finish an interrupted run, or record a duplicate."""
+    if row.archived and _same_arrival(row, item):
+        return _left_in_its_container(conn, item, row)
     if not row.archived and _ours(workspace, row):
         feedback = _finish(conn, workspace, row, item.path)
         problems = stored_problems(conn, row.id)
@@ -260,6 +264,35 @@ def _known(
         [problem, *([not_moved] if not_moved else [])],
         None,
         str(target),
+    )
+
+
+def _same_arrival(row: ledger.StoredFile, item: Item) -> bool:
+    """The recorded file is this very attachment: a run killed after recording it, before
+    moving its e-mail or zip out of the inbox, left the container to be unpacked again."""
+    return (
+        item.container is not None
+        and row.container == readable(item.container.name)
+        and row.received_at == item.received_at.isoformat(timespec="seconds")
+    )
+
+
+def _left_in_its_container(
+    conn: ledger.Connection, item: Item, row: ledger.StoredFile
+) -> FileOutcome:
+    """Answered as recorded (never «duplicate»: its sender's answer was not yet given); the
+    unpacked copy is Adal's own, so it goes, and the container follows into the archive."""
+    item.path.unlink(missing_ok=True)
+    return FileOutcome(
+        item.name,
+        item.sha256,
+        row.status,
+        row.received_at,
+        row.bin,
+        ledger.returns_of_file(conn, row.id),
+        stored_problems(conn, row.id),
+        row.feedback_path,
+        row.archive_path,
     )
 
 
@@ -350,10 +383,12 @@ def _ingest(
     try:
         repair(conn, workspace)
         unknown = [_read_again(conn, workspace, which, now) for which in again]
-        staging = workspace.paths.archive / ".staging"
+        staging = _staging(workspace)
         items, containers, not_read = collect(workspace.paths.inbox, staging, received, limits)
         outcomes: list[FileOutcome] = [o for o in unknown if o is not None]
-        outcomes += [_not_read(n.name, n.reason, now) for n in not_read]
+        outcomes += [
+            _not_read(n.name, n.reason, now) for n in not_read if _still_ours(workspace, n)
+        ]
         fresh, copies, seen = [], [], set()
         for item in _claimed(conn, workspace, items):
             row = ledger.file_by_sha(conn, item.sha256)
@@ -485,6 +520,26 @@ def _archive(source: Path, outcome: FileOutcome) -> None:
         outcome.problems.append(problem)
 
 
+def _empty(folder: Path) -> bool:
+    try:
+        return folder.is_dir() and not any(folder.iterdir())
+    except OSError:
+        return False
+
+
+def _staging(workspace: Workspace) -> Path:
+    """Where saved e-mails and zips are unpacked. On a shared server ledger each run has its
+    own folder: a second run on the same inbox must not unpack over the first one's copies."""
+    staging = workspace.paths.archive / ".staging"
+    return staging / str(os.getpid()) if ledger.is_server(workspace.paths.ledger) else staging
+
+
+def _still_ours(workspace: Workspace, not_read: NotRead) -> bool:
+    """A file that vanished while this run listed the inbox was taken by another officer's
+    run on a shared ledger, which answers it; on a file ledger it is answered here."""
+    return not ledger.is_server(workspace.paths.ledger) or not_read.path.exists()
+
+
 def _archive_containers(workspace: Workspace, containers: dict[Path, list[Item]]) -> None:
     """Saved e-mails and zips go to the archive once all their workbooks are in; empty
     subfolders of the inbox are removed (never a file)."""
@@ -499,8 +554,15 @@ def _archive_containers(workspace: Workspace, containers: dict[Path, list[Item]]
                 / f"{received:%Y%m%dT%H%M%S}-{container.name}"
             )
             _move(container, target, container.name)
-    staging = workspace.paths.archive / ".staging"
-    if staging.exists() and not any(p.is_file() for p in staging.rglob("*")):
+    staging = _staging(workspace)
+    if ledger.is_server(workspace.paths.ledger):
+        # this run's own unpacked copies: what it did not take another run holds, and the
+        # containers they came from stay in the inbox to be unpacked again
+        shutil.rmtree(staging, ignore_errors=True)
+        if _empty(staging.parent):
+            with contextlib.suppress(OSError):  # another run has just made its own
+                staging.parent.rmdir()
+    elif staging.exists() and not any(p.is_file() for p in staging.rglob("*")):
         shutil.rmtree(staging, ignore_errors=True)
     for folder in sorted((p for p in workspace.paths.inbox.rglob("*") if p.is_dir()), reverse=True):
         if folder.is_symlink():  # a link to a folder elsewhere: not ours to remove

@@ -91,7 +91,7 @@ class Region:
             SELECT i.department, i.bin, i.organisation, COALESCE(o.org_type_name, i.org_type),
                    i.area, i.title_kk || ' / ' || i.title, i.numerator, i.denominator, i.value,
                    CASE WHEN i.unit_kk = i.unit THEN i.unit ELSE i.unit_kk || ' / ' || i.unit END,
-                   ROUND(dm.m, 2), ROUND(rm.m, 2), i.level
+                   dm.m, rm.m, i.level
               FROM indicators i
               LEFT JOIN organisations o USING (department, campaign, bin)
               LEFT JOIN dm USING (department, indicator)

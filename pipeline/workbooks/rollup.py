@@ -18,7 +18,10 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from pipeline.core import textfit
 from pipeline.core.errors import ConfigError
@@ -28,7 +31,7 @@ from pipeline.core.numerals import ORGANISATION, SHEET, count, counted
 from pipeline.core.progress import Progress, Steps, silent
 from pipeline.core.text import Text
 from pipeline.files.xlsxout import Writer
-from pipeline.ledger.regional import FORMAT, MANIFEST, Region
+from pipeline.ledger.regional import FORMAT, MANIFEST, TABLES, Region
 from pipeline.specs import layout as L
 from pipeline.workbooks.indicators import AREAS, LEVEL_COLOUR, LEVEL_TEXT
 
@@ -83,6 +86,7 @@ def read_exports(folders: list[Path]) -> list[Department]:
             raise ConfigError.of(
                 "rollup_format", where=str(path), found=manifest.get("format"), expected=FORMAT
             )
+        _check_files(folder, manifest)
         name = Text(manifest["department"]["kk"], manifest["department"]["ru"])
         key = (name.ru, manifest["campaign"])
         if key in seen:
@@ -92,6 +96,22 @@ def read_exports(folders: list[Path]) -> list[Department]:
             Department(folder, name, manifest["campaign"], manifest["exported_at"], manifest)
         )
     return departments
+
+
+def _check_files(folder: Path, manifest: dict) -> None:
+    """Every file the manifest lists is there, readable, with its rows: a missing or broken
+    one would drop a department's organisations or rows from the region without a word."""
+    listed = manifest.get("files") or {}
+    for name in (*(f"{t}.parquet" for t in TABLES), *listed):
+        path = folder / name
+        if name not in listed or not path.is_file():
+            raise ConfigError.of("rollup_file_missing", where=str(folder), file=name)
+        try:
+            rows = pq.read_metadata(path).num_rows
+        except (OSError, ValueError, pa.ArrowException):
+            raise ConfigError.of("rollup_file_broken", where=str(folder), file=name) from None
+        if rows != listed[name]:
+            raise ConfigError.of("rollup_file_broken", where=str(folder), file=name)
 
 
 def rollup(
@@ -160,6 +180,12 @@ def _completeness(w: Writer, region: Region) -> None:
     sheet.conditional_format(1, 9, len(table), 10, {"type": "data_bar", "bar_color": "#9BC2E6"})
 
 
+def _rounded(median: float | None) -> float | None:
+    """Rounded as a department's own workbook rounds its district median (pandas, to even
+    on the binary value): the same median reads the same in both."""
+    return None if median is None else float(np.round(median, 2))
+
+
 def _share(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
@@ -183,7 +209,10 @@ def _indicators(w: Writer, region: Region) -> None:
         "Деңгей / Уровень",
     ]
     levels = {code: text.both for code, text in LEVEL_TEXT.items()}
-    table = ([*r[:12], levels.get(r[12], "")] for r in region.indicators())
+    table = (
+        [*r[:10], _rounded(r[10]), _rounded(r[11]), levels.get(r[12], "")]
+        for r in region.indicators()
+    )
     kinds = ["wrap"] * 4 + ["str", "wrap"] + ["num"] * 3 + ["wrap"] + ["num"] * 2 + ["wrap"]
     widths = [30, 14, 30, 20, 12, 50, 11, 13, 10, 14, 14, 14, 16]
     sheet = w.table(SHEETS["ind"], headers, table, widths, kinds)
