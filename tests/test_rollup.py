@@ -138,6 +138,7 @@ def test_a_return_past_the_row_limit_is_split_or_left_in_parquet_never_cut(
     rows = [r for name in ("1.4", "1.4 (2)") for r in list(book[name].values)[1:]]
     assert len(rows) == 6 and len({(r[0], r[1], r[-2], r[-1]) for r in rows}) == 6
     cover = " ".join(str(c) for r in book[SHEETS["cover"]].values for c in r if c)
+    assert "1.4. " in cover and "/ " in cover  # each return named by its title, not its code
     assert "разделён на 2 листа: «1.4», «1.4 (2)»" in cover
     assert "2 параққа бөлінді: «1.4», «1.4 (2)»" in cover
 
@@ -166,6 +167,8 @@ def test_rollup_refuses_a_folder_that_is_not_an_export_and_a_department_given_tw
     twice = runner.invoke(main, ["rollup", str(tmp_path / "x1"), str(tmp_path / "x1-copy"),
                                  "--out", out])  # fmt: skip
     assert twice.exit_code == 1 and "учтены дважды" in twice.output
+    xls = runner.invoke(main, ["rollup", str(tmp_path / "x1"), "--out", str(tmp_path / "r.xls")])
+    assert xls.exit_code == 1 and "оканчиваться на .xlsx" in xls.output
     assert not (tmp_path / "r.xlsx").exists()
 
 

@@ -67,6 +67,7 @@ class RolledUp:
     rows: dict[str, int]  # return → rows
     sheets: dict[str, list[str]]  # return → the sheets that hold it
     left_in_parquet: dict[str, Path] = field(default_factory=dict)
+    titles: dict[str, Text] = field(default_factory=dict)  # return → its title
 
 
 def read_exports(folders: list[Path]) -> list[Department]:
@@ -119,6 +120,8 @@ def rollup(
 ) -> RolledUp:
     """Write the regional workbook `out` from the export folders."""
     now = now or dt.datetime.now().replace(microsecond=0)
+    if out.suffix.lower() != ".xlsx":  # Excel would warn that the file is not what it says
+        raise ConfigError.of("rollup_not_xlsx", where=str(out))
     departments = read_exports(folders)
     returns = _returns(departments)
     steps = Steps(progress, len(returns) + 4)
@@ -128,6 +131,9 @@ def rollup(
         w = Writer(out, constant_memory=True, footer="Өңірлік жиынтық / Региональный свод")
         cover = w.book.add_worksheet(SHEETS["cover"])
         result = RolledUp(out, departments, region.count("organisations"), {}, {})
+        result.titles = {
+            code: Text(info["title"]["kk"], info["title"]["ru"]) for code, info in returns.items()
+        }
         _completeness(w, region)
         steps.advance()
         _indicators(w, region)
@@ -336,8 +342,10 @@ def _cover(w: Writer, sheet, result: RolledUp, now: dt.datetime) -> None:
             )
         else:
             where = f"«{code}» парағы / лист «{code}»"
-        sheet.write_string(r, 0, code, w.wrap)
+        title = result.titles.get(code)
+        named = f"{code}. {title.kk} / {title.ru}" if title else code
+        sheet.write_string(r, 0, named, w.wrap)
         sheet.write_number(r, 1, rows, w.num)
         sheet.write_string(r, 3, where, w.wrap)
-        sheet.set_row(r, textfit.row_height([(where, widths[3], False)]))
+        sheet.set_row(r, textfit.row_height([(named, widths[0], False), (where, widths[3], False)]))
     sheet.activate()
