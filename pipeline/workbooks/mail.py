@@ -29,6 +29,7 @@ from pipeline.core.chars import UNSEEN
 from pipeline.core.errors import MailError
 from pipeline.core.messages import render
 from pipeline.core.progress import Progress, silent
+from pipeline.core.text import Text
 from pipeline.core.translit import to_ascii
 from pipeline.specs.statuses import ReturnStatus
 from pipeline.specs.workspace import Workspace
@@ -114,27 +115,19 @@ def plan_templates(workspace: Workspace) -> list[Outgoing]:
             for code, spec in workspace.collected.items()
             if org.type in spec.applies_to
         ]
-        lines_kk = "\n".join(f"  • {s.code}. {s.title.kk} — мерзімі {d:%d.%m.%Y}" for s, d in due)
-        lines_ru = "\n".join(f"  • {s.code}. {s.title.ru} — срок {d:%d.%m.%Y}" for s, d in due)
-        body = (
-            f"Құрметті әріптестер!\n\nСыбайлас жемқорлық тәуекелдеріне ішкі талдау жүргізу жөніндегі "
-            f"жұмыс жоспарына сәйкес «{org.name.kk}» үшін дайындалған үлгі тіркелген. Парақтарды "
-            f"«Нұсқаулық-Инструкция» парағында айтылғандай толтырып, файлды осы хатқа жауап ретінде "
-            f"жіберіңіз.\n\n"
-            f"Есептер және тапсыру мерзімдері:\n{lines_kk}\n\n"
-            f"Уважаемые коллеги!\n\nВ соответствии с Планом работ по проведению внутреннего "
-            f"анализа коррупционных рисков направляем шаблон для организации «{org.name.ru}». "
-            f"Заполните листы, как сказано на листе «Нұсқаулық-Инструкция», и отправьте файл ответом на это "
-            f"письмо.\n\n"
-            f"Отчёты и сроки сдачи:\n{lines_ru}\n" + _signature(workspace)
+        lines = _lines(
+            render("mail_templates_line", code=s.code, title=s.title, due=f"{d:%d.%m.%Y}")
+            for s, d in due
         )
+        body = _letter(render("mail_templates_body", org=org.name, lines=lines))
+        body += _signature(workspace)
         out.append(
             Outgoing(
                 f"templates:{org.bin}:{digest}",
                 "templates",
                 org.bin,
                 org.email,
-                f"Үлгі: {name.kk} / Шаблон: {name.ru}",
+                render("mail_templates_subject", name=name).text,
                 body,
                 path,
             )
@@ -154,26 +147,20 @@ def plan_reminders(workspace: Workspace, conn: ledger.Connection, today: dt.date
         ]
         if not pending or not org.email:
             continue
-        lines_kk, lines_ru = [], []
+        lines = []
         for code, state in pending:
             spec, due = workspace.specs[code], workspace.campaign.deadline(code)
-            overdue = today > due
-            lines_kk.append(
-                f"  • {code} {spec.title.kk} — {'қатемен, түзету керек' if state == 'rejected' else 'жоқ'}; "
-                f"мерзімі {due:%d.%m.%Y}{' (өтіп кетті)' if overdue else ''}"
+            said = render(
+                "mail_reminders_line",
+                code=code,
+                title=spec.title,
+                state=_text(f"mail_state_{state}"),
+                due=f"{due:%d.%m.%Y}",
+                overdue=_text("mail_overdue") if today > due else "",
             )
-            lines_ru.append(
-                f"  • {code} {spec.title.ru} — {'с ошибками, нужно исправить' if state == 'rejected' else 'не получен'}; "
-                f"срок {due:%d.%m.%Y}{' (истёк)' if overdue else ''}"
-            )
-        body = (
-            "Құрметті әріптестер!\n\nМына есептер әлі қабылданбаған:\n"
-            + "\n".join(lines_kk)
-            + "\n\nУважаемые коллеги!\n\nЕщё не приняты следующие отчёты:\n"
-            + "\n".join(lines_ru)
-            + "\n"
-            + _signature(workspace)
-        )
+            lines.append(said)
+        body = _letter(render("mail_reminders_body", lines=_lines(lines)))
+        body += _signature(workspace)
         digest = hashlib.sha256("|".join(f"{c}:{s}" for c, s in pending).encode()).hexdigest()[:12]
         template = workspace.paths.outbox / "templates" / template_name(org, workspace.campaign)
         out.append(
@@ -182,7 +169,7 @@ def plan_reminders(workspace: Workspace, conn: ledger.Connection, today: dt.date
                 "reminders",
                 org.bin,
                 org.email,
-                f"Еске салу: {workspace.campaign.name.kk} / Напоминание: {workspace.campaign.name.ru}",
+                render("mail_reminders_subject", name=workspace.campaign.name).text,
                 body,
                 template if template.exists() else None,
             )
@@ -213,7 +200,7 @@ def plan_feedback(workspace: Workspace, conn: ledger.Connection) -> list[Outgoin
                 "feedback",
                 row.bin or "",
                 to,
-                f"Есепті түзету керек / Требуется исправить отчёт — {row.original_name}",
+                f"{render('mail_feedback_subject').text} — {row.original_name}",
                 body + _signature(workspace),
                 path,
             )
@@ -222,30 +209,36 @@ def plan_feedback(workspace: Workspace, conn: ledger.Connection) -> list[Outgoin
 
 
 def _feedback_body(row: ledger.StoredFile, pending: list[str] | None) -> str:
-    errors = row.error_count
-    which_kk = which_ru = ""
+    still: Text | str = ""
     if pending:
-        codes, many = ", ".join(pending), len(pending) > 1
-        which_kk = f"; әлі түзетілуі керек {'есептер' if many else 'есеп'}: {codes}"
-        which_ru = f"; ещё нужно исправить {'отчёты' if many else 'отчёт'}: {codes}"
-    return (
-        f"Құрметті әріптестер!\n\n«{row.original_name}» файлында {errors} қате "
-        f"табылды{which_kk}. Тіркелген файлда қате ұяшықтар қызылмен белгіленген, тізім "
-        f"«Қателер-Ошибки» парағында. Сол файлды түзетіп, қайта жіберіңіз.\n\n"
-        f"Уважаемые коллеги!\n\nВ файле «{row.original_name}» найдено ошибок: "
-        f"{errors}{which_ru}. В приложенном файле ошибочные ячейки выделены красным, список — "
-        f"на листе «Қателер-Ошибки». Исправьте этот файл и отправьте снова.\n"
-    )
+        which = "mail_still_many" if len(pending) > 1 else "mail_still_one"
+        still = _text(which, codes=", ".join(pending))
+    body = render("mail_feedback_body", file=row.original_name, errors=row.error_count, still=still)
+    return _letter(body)
 
 
 def _refusal_body(conn: ledger.Connection, row: ledger.StoredFile) -> str:
     problems = ledger.file_errors(conn, row.id)[:10]
-    kk = "\n".join(f"  • {p.kk}" for p in problems)
-    ru = "\n".join(f"  • {p.ru}" for p in problems)
-    return (
-        f"Құрметті әріптестер!\n\n«{row.original_name}» файлы қабылданбады:\n{kk}\n\n"
-        f"Уважаемые коллеги!\n\nФайл «{row.original_name}» не принят:\n{ru}\n"
+    lines = Text(
+        "\n".join(f"  • {p.kk}" for p in problems), "\n".join(f"  • {p.ru}" for p in problems)
     )
+    return _letter(render("mail_refusal_body", file=row.original_name, lines=lines))
+
+
+def _text(code: str, **fields: object) -> Text:
+    message = render(code, **fields)
+    return Text(message.kk, message.ru)
+
+
+def _lines(messages) -> Text:
+    """Rendered lines of a letter, one per item, in each language."""
+    messages = list(messages)
+    return Text("\n".join(m.kk for m in messages), "\n".join(m.ru for m in messages))
+
+
+def _letter(message) -> str:
+    """A letter's body: the Kazakh text, then the Russian one."""
+    return f"{message.kk}\n\n{message.ru}\n"
 
 
 def encoded_subject(subject: str) -> str:
