@@ -269,3 +269,34 @@ def test_the_registers_bases_are_declared_in_both_languages_with_a_known_indicat
     for basis in bases().values():
         assert basis.risk.kk and basis.risk.ru and basis.risk.kk != basis.risk.ru
         assert basis.indicator in declared, basis
+
+
+def test_the_workbooks_and_documents_take_their_labels_from_the_catalogue():
+    """Headers were typed «Түрі / Тип» in each module (the same label in several); they are
+    catalogue labels now, so a wording is changed once and both languages stay paired."""
+    import ast
+
+    root = Path(__file__).resolve().parent.parent / "pipeline"
+    cyrillic = re.compile("[А-Яа-яӘәҒғҚқҢңӨөҰұҮүІіҺһЁё]")
+    found = []
+    for folder in ("workbooks", "documents", "intake"):
+        for path in sorted((root / folder).glob("*.py")):
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            docs = {
+                id(n.body[0].value)
+                for n in ast.walk(tree)
+                if isinstance(n, ast.Module | ast.FunctionDef | ast.ClassDef)
+                and ast.get_docstring(n)
+            }
+            words = path.name == "validate.py"  # words a secretary types, read, not shown
+            for node in ast.walk(tree):
+                value = node.value if isinstance(node, ast.Constant) else None
+                if id(node) in docs or words:
+                    continue
+                if (
+                    isinstance(value, str) and value.count(" / ") == 1 and "{" not in value
+                    and "\n" not in value and cyrillic.search(value)
+                    and all(part.strip() == part and part for part in value.split(" / "))
+                ):  # fmt: skip
+                    found.append(f"{path.name}:{node.lineno} {value}")
+    assert not found, found

@@ -8,6 +8,7 @@ from pathlib import Path
 import xlsxwriter
 
 from pipeline.core import kazakh, textfit
+from pipeline.core.messages import label as label_text
 from pipeline.core.numerals import WORKING_DAY, count_in
 from pipeline.documents.findings import capitalised
 from pipeline.documents.measures import Measure
@@ -87,14 +88,14 @@ def write_xlsx(path: Path, workspace: Workspace, plan: Plan, indicators: list[In
         sheet.set_row(r, textfit.row_height([(text, sum(widths), True)]))
     headers = [
         "№",
-        "Бағыт / Направление",
+        label_text("label_napravlenie"),
         "Іс-шара",
         "Мероприятие",
         "Жауапты орындаушылар",
         "Ответственные",
-        "Мерзімі / Срок",
-        "Ұйымдар / Организации",
-        "Көрсеткіш / Показатель",
+        label_text("label_srok"),
+        label_text("label_organizatsii"),
+        label_text("label_pokazatel"),
     ]
     for c, h in enumerate(headers):
         sheet.write_string(5, c, h, head)

@@ -18,6 +18,7 @@ from pathlib import Path
 import xlsxwriter
 
 from pipeline.core import textfit
+from pipeline.core.messages import label as label_text
 from pipeline.core.numerals import ORGANISATION, count
 from pipeline.core.text import Text
 from pipeline.core.yamlio import load_yaml
@@ -59,24 +60,20 @@ HEADERS = [
     "Должность",
     "Сыбайлас жемқорлық тәуекелі",
     "Коррупционный риск",
-    "Негіз / Основание",
-    "Ұйымдар саны / Число организаций",
-    "Жағдайлар саны / Число случаев",
-    "Ішкі актілердегі факторлар / Факторы во внутренних актах",
-    "Іс-шаралар (4.1) / Мероприятия (4.1)",
-    "Ұйымдар / Организации",
+    label_text("label_osnovanie"),
+    label_text("label_chislo_organizatsii"),
+    label_text("label_chislo_sluchaev"),
+    label_text("label_faktory_vo_vnutrennikh_aktakh"),
+    label_text("label_meropriyatiya_4_1"),
+    label_text("label_organizatsii"),
 ]
 REVIEW_HEADERS = [
     L.ORG_LABEL.both,
-    "Есеп / Отчёт",
-    "Жазылғаны / Указано",
-    "Не істеу керек / Что сделать",
+    label_text("label_otchet"),
+    label_text("label_ukazano"),
+    label_text("label_chto_sdelat"),
 ]
-REVIEW_NOTE = (
-    "Тізімнен табылмады: choices.yaml ішіндегі positions тізіміне қосыңыз немесе "
-    "register-additions.xlsx арқылы енгізіңіз / Не найдено в перечне: добавьте в список "
-    "positions в choices.yaml или внесите через register-additions.xlsx"
-)
+REVIEW_NOTE = label_text("label_position_to_review")
 
 
 @dataclass
@@ -217,7 +214,7 @@ def additions(workspace: Workspace) -> list[dict]:
                     "position_ru": cells[1] or cells[0],
                     "risk_kk": cells[2],
                     "risk_ru": cells[3] or cells[2],
-                    "basis": "жұмыс тобы / рабочая группа",
+                    "basis": label_text("label_rabochaya_gruppa"),
                     "count": 0,
                     "cases": 0,
                     "factors": 0,

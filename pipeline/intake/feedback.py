@@ -22,6 +22,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.hyperlink import Hyperlink
 
 from pipeline.core import textfit
+from pipeline.core.messages import label as label_text
 from pipeline.files.reader import ERRORS_SHEET, IDENTITY_SHEET, read_workbook
 from pipeline.files.xlsxout import page_setup_openpyxl
 from pipeline.intake.inbox import safe_name
@@ -32,16 +33,16 @@ if TYPE_CHECKING:
 
 # The author of the comments on marked cells, as Excel shows it to the sender; a later round
 # knows its own marks by it (and by the name earlier rounds used).
-AUTHOR = "Білім бөлімі / Отдел образования"
+AUTHOR = label_text("label_otdel_obrazovaniya")
 OUR_AUTHORS = frozenset({AUTHOR, "Adal"})
 BAD_FILL = PatternFill("solid", fgColor="FFC7CE")
 HEADERS = (
     "№",
-    "Парақ / Лист",
-    "Жол / Строка",
-    "Ұяшық / Ячейка",
-    "Баған / Столбец",
-    "Мән / Значение",
+    label_text("label_list"),
+    label_text("label_stroka"),
+    label_text("label_yacheika"),
+    label_text("label_stolbets"),
+    label_text("label_znachenie_2"),
     "Нені түзету керек",
     "Что исправить",
 )  # the problem's code stays in the ledger and `--json`: a secretary reads words

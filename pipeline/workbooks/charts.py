@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from pipeline.core import textfit
+from pipeline.core.messages import label as label_text
 from pipeline.specs import layout as L
 from pipeline.specs.workspace import Workspace
 from pipeline.workbooks.indicators import LEVEL_TEXT
@@ -43,12 +44,12 @@ def write_charts(
                 "fill": {"color": colours[i]},
             }
         )
-    chart.set_title({"name": "Толықтық / Полнота по типам организаций"})
+    chart.set_title({"name": label_text("label_polnota_po_tipam_organizatsii")})
     chart.set_size({"width": 720, "height": 360})
     sheet.insert_chart("A1", chart)
     top = wide["overall"].dropna().sort_values(ascending=False).head(10)
     base = 40
-    w.heads(sheet, base, [L.ORG_LABEL.both, "Жалпы тәуекел / Общий риск"], [36, 16])
+    w.heads(sheet, base, [L.ORG_LABEL.both, label_text("label_obshchii_risk")], [36, 16])
     names = workspace.by_bin
     for r, (bin_, value) in enumerate(top.items(), start=base + 1):
         w.cell(sheet, r, 0, names[bin_].name.ru)
@@ -56,15 +57,13 @@ def write_charts(
     bar = book.add_chart({"type": "bar"})
     bar.add_series(
         {
-            "name": "Жалпы тәуекел / Общий риск",
+            "name": label_text("label_obshchii_risk"),
             "categories": [sheet.name, base + 1, 0, base + len(top), 0],
             "values": [sheet.name, base + 1, 1, base + len(top), 1],
             "fill": {"color": "#C00000"},
         }
     )
-    bar.set_title(
-        {"name": "Тәуекел балы ең жоғары ұйымдар / Организации с наибольшим баллом риска"}
-    )
+    bar.set_title({"name": label_text("label_organizatsii_s_naibolshim_ballom_riska")})
     bar.set_y_axis({"reverse": True})
     bar.set_legend({"none": True})
     bar.set_size({"width": 720, "height": 400})
@@ -72,7 +71,7 @@ def write_charts(
     dist = table.groupby(["indicator", "level"]).size().unstack(fill_value=0)
     base2 = base + 14
     levels = ["low", "medium", "high", "insufficient", "no_data"]
-    heads = ["Көрсеткіш / Показатель"] + [LEVEL_TEXT[level].both for level in levels]
+    heads = [label_text("label_pokazatel")] + [LEVEL_TEXT[level].both for level in levels]
     w.heads(sheet, base2, heads, [36] + [16] * len(levels))
     for r, (code, counts) in enumerate(dist.iterrows(), start=base2 + 1):
         w.cell(sheet, r, 0, titles.get(code, code), w.wrap)
@@ -91,7 +90,7 @@ def write_charts(
                 "fill": {"color": colour},
             }
         )
-    stacked.set_title({"name": "Көрсеткіштердің таралуы / Распределение показателей"})
+    stacked.set_title({"name": label_text("label_raspredelenie_pokazatelei")})
     stacked.set_size({"width": 720, "height": 640})
     stacked.set_y_axis({"reverse": True})
     sheet.insert_chart("M1", stacked)

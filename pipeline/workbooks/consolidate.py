@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.core import textfit
+from pipeline.core.messages import label as label_text
 from pipeline.core.progress import Progress, Steps, silent
 from pipeline.files.xlsxout import LARGE, mask_id, mask_ids_in_text
 from pipeline.files.xlsxout import Writer as _Writer
@@ -92,9 +93,9 @@ def _return_sheet(
     files = frame["_file"] if personal else frame["_file"].map(mask_ids_in_text)
     out["_file"], out["_row"] = files, frame["_row"]
     headers = (
-        [L.BIN_LABEL.both, L.ORG_LABEL.both, "Түрі / Тип"]
+        [L.BIN_LABEL.both, L.ORG_LABEL.both, label_text("label_tip")]
         + [c.label.both for c in spec.columns]
-        + ["Файл / Файл", "Жол / Строка"]
+        + [label_text("label_fail"), label_text("label_stroka")]
     )
     kinds = ["str"] + ["wrap"] * 2 + [KIND.get(c.type, "wrap") for c in spec.columns]
     kinds += ["wrap", "num"]
@@ -128,12 +129,12 @@ def _cover(
             f"Организаций: {len(workspace.organisations)}",
         ),
     ]
-    for org_type, label in c.org_types.items():
+    for org_type, type_name in c.org_types.items():
         period = c.period("1.1", org_type) if "1.1" in c.returns else None
         lines.append(
             (
-                f"{label.kk}: кезең {period.label if period else ''}",
-                f"{label.ru}: период {period.label if period else ''}",
+                f"{type_name.kk}: кезең {period.label if period else ''}",
+                f"{type_name.ru}: период {period.label if period else ''}",
             )
         )
     for r, (kk, ru) in enumerate(lines):
@@ -150,9 +151,9 @@ def _cover(
     headers = [
         L.BIN_LABEL.both,
         L.ORG_LABEL.both,
-        "Есеп / Отчёт",
-        "Файл / Файл",
-        "Алынды / Получен",
+        label_text("label_otchet"),
+        label_text("label_fail"),
+        label_text("label_poluchen"),
         "SHA-256",
     ]
     widths = (14, 36, 26, 40, 16, 66)
@@ -187,7 +188,9 @@ def _cover(
 def _completeness(w: _Writer, workspace: Workspace, data: Consolidated) -> int:
     codes = list(workspace.collected)
     headers = (
-        [L.BIN_LABEL.both, L.ORG_LABEL.both, "Түрі / Тип"] + codes + ["Уақытында % / В срок %"]
+        [L.BIN_LABEL.both, L.ORG_LABEL.both, label_text("label_tip")]
+        + codes
+        + [label_text("label_v_srok")]
     )
     rows = []
     for org in workspace.organisations:
@@ -212,9 +215,9 @@ def _completeness(w: _Writer, workspace: Workspace, data: Consolidated) -> int:
     top = last + 3
     stats = summary(workspace, data.states)
     heads = (
-        ["Ұйым түрі / Тип организации"]
+        [label_text("label_tip_organizatsii")]
         + [STATE_TEXT[s].both for s in STATES]
-        + ["оның ішінде нөлдік есептер / в т.ч. нулевые отчёты", "Тапсыру деңгейі / Уровень сдачи"]
+        + [label_text("label_v_t_ch_nulevye_otchety"), label_text("label_uroven_sdachi")]
     )
     w.heads(sheet, top, heads, widths[: len(heads)] + [16] * max(0, len(heads) - len(widths)))
     for r, (org_type, s) in enumerate(stats.items(), start=top + 1):
@@ -236,21 +239,21 @@ def _indicators_sheet(
     headers = [
         L.BIN_LABEL.both,
         L.ORG_LABEL.both,
-        "Түрі / Тип",
+        label_text("label_tip"),
         "Код",
-        "Бағыт / Направление",
-        "Көрсеткіш / Показатель",
-        "Алымы / Числитель",
-        "Бөлімі / Знаменатель",
-        "Мәні / Значение",
-        "Өлшем / Единица",
-        "Түр бойынша медиана / Медиана по типу",
-        "Аудандық медиана / Медиана по району",
-        "Шектер / Пороги",
-        "Деңгей / Уровень",
-        "Салмақ / Вес",
+        label_text("label_napravlenie"),
+        label_text("label_pokazatel"),
+        label_text("label_chislitel"),
+        label_text("label_znamenatel"),
+        label_text("label_znachenie"),
+        label_text("label_edinitsa"),
+        label_text("label_mediana_po_tipu"),
+        label_text("label_mediana_po_raionu"),
+        label_text("label_porogi"),
+        label_text("label_uroven"),
+        label_text("label_ves"),
         "Балл",
-        "Есептеу / Расчёт",
+        label_text("label_raschet"),
     ]
     rows = []
     for rec in table.to_dict("records"):
@@ -299,9 +302,9 @@ def _risk_map(w: _Writer, workspace: Workspace, wide: pd.DataFrame, data: Consol
         )  # timeliness has its own sheet
         availability[org.bin] = round(got / len(per), 4) if per else None
     headers = (
-        [L.BIN_LABEL.both, L.ORG_LABEL.both, "Түрі / Тип"]
+        [L.BIN_LABEL.both, L.ORG_LABEL.both, label_text("label_tip")]
         + list(AREAS)
-        + ["Жалпы тәуекел / Общий риск", "Деректердің толықтығы / Полнота данных"]
+        + [label_text("label_obshchii_risk"), label_text("label_polnota_dannykh")]
     )
     rows = []
     for org in workspace.organisations:
@@ -349,11 +352,11 @@ def _risk_map(w: _Writer, workspace: Workspace, wide: pd.DataFrame, data: Consol
 def _registry_sheet(w: _Writer, workspace: Workspace) -> None:
     headers = [
         L.BIN_LABEL.both,
-        "Атауы / Наименование (KZ)",
-        "Атауы / Наименование (RU)",
-        "Түрі / Тип",
-        "Қызметкерлер / Работники",
-        "Оқушылар / Обучающиеся",
+        label_text("label_naimenovanie_kz"),
+        label_text("label_naimenovanie_ru"),
+        label_text("label_tip"),
+        label_text("label_rabotniki"),
+        label_text("label_obuchayushchiesya"),
     ]
     rows = [
         [o.bin, o.name.kk, o.name.ru, workspace.campaign.org_types[o.type].ru, o.staff, o.pupils]
@@ -373,11 +376,11 @@ def _monitoring_sheet(w: _Writer, workspace: Workspace, data: Consolidated, toda
         L.BIN_LABEL.both,
         L.ORG_LABEL.both,
         "№",
-        "Іс-шара / Мероприятие",
-        "Мерзімі / Срок",
-        "Жағдайы / Состояние",
-        "Орындалған күні / Дата исполнения",
-        "Растайтын құжат / Подтверждение",
+        label_text("label_meropriyatie"),
+        label_text("label_srok"),
+        label_text("label_sostoyanie"),
+        label_text("label_data_ispolneniya"),
+        label_text("label_podtverzhdenie"),
     ]
     rows = [
         [

@@ -26,6 +26,8 @@ import pyarrow.parquet as pq
 from pipeline.core import textfit
 from pipeline.core.errors import ConfigError
 from pipeline.core.kazakh import word_ending
+from pipeline.core.messages import label as label_text
+from pipeline.core.messages import render
 from pipeline.core.numerals import DEPARTMENT as DEPARTMENT_NOUN
 from pipeline.core.numerals import ORGANISATION, SHEET, count, counted
 from pipeline.core.progress import Progress, Steps, silent
@@ -128,7 +130,7 @@ def rollup(
     region = Region([d.folder for d in departments])
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        w = Writer(out, constant_memory=True, footer="Өңірлік жиынтық / Региональный свод")
+        w = Writer(out, constant_memory=True, footer=label_text("label_regionalnyi_svod"))
         cover = w.book.add_worksheet(SHEETS["cover"])
         result = RolledUp(out, departments, region.count("organisations"), {}, {})
         result.titles = {
@@ -144,7 +146,7 @@ def rollup(
             _return_sheets(w, region, code, info, out, result)
             steps.advance()
         _cover(w, cover, result, now)
-        w.book.set_properties({"title": "Өңірлік жиынтық / Региональный свод"})
+        w.book.set_properties({"title": label_text("label_regionalnyi_svod")})
         w.book.close()
     finally:
         region.close()
@@ -166,17 +168,17 @@ def _completeness(w: Writer, region: Region) -> None:
     headers = [
         DEPARTMENT.both,
         TYPE.both,
-        "Ұйымдар саны / Число организаций",
-        "Тапсырылуы тиіс есептер саны / Число отчётов к сдаче",
-        "Қабылданды / Принято",
-        "оның ішінде уақытында / в т.ч. в срок",
-        "кешігіп / с\u00a0опозданием",
-        "Қабылданбады / Отклонено",
-        "Тапсырылмады / Не сдано",
-        "Толықтық / Полнота",
-        "Уақытылық / Своевременность",
+        label_text("label_chislo_organizatsii"),
+        label_text("label_chislo_otchetov_k_sdache"),
+        label_text("label_prinyato"),
+        label_text("label_v_t_ch_v_srok"),
+        label_text("label_s_opozdaniem"),
+        label_text("label_otkloneno"),
+        label_text("label_ne_sdano"),
+        label_text("label_polnota"),
+        label_text("label_svoevremennost"),
     ]
-    total = ("Өңір бойынша / По региону", "", *region.region_totals())
+    total = (label_text("label_po_regionu"), "", *region.region_totals())
     table = [
         [*row, _share(row[4], row[3]), _share(row[5], row[3])]
         for row in [*region.completeness(), total]
@@ -204,15 +206,15 @@ def _indicators(w: Writer, region: Region) -> None:
         L.BIN_LABEL.both,
         L.ORG_LABEL.both,
         TYPE.both,
-        "Бағыт / Направление",
-        "Көрсеткіш / Показатель",
-        "Алымы / Числитель",
-        "Бөлімі / Знаменатель",
-        "Мәні / Значение",
-        "Өлшем / Единица",
-        "Бөлім бойынша медиана / Медиана по отделу",
-        "Өңір бойынша медиана / Медиана по региону",
-        "Деңгей / Уровень",
+        label_text("label_napravlenie"),
+        label_text("label_pokazatel"),
+        label_text("label_chislitel"),
+        label_text("label_znamenatel"),
+        label_text("label_znachenie"),
+        label_text("label_edinitsa"),
+        label_text("label_mediana_po_otdelu"),
+        label_text("label_mediana_po_regionu"),
+        label_text("label_uroven"),
     ]
     levels = {code: text.both for code, text in LEVEL_TEXT.items()}
     table = (
@@ -228,7 +230,7 @@ def _indicators(w: Writer, region: Region) -> None:
 def _risk_map(w: Writer, region: Region) -> None:
     """Every organisation of the region by its overall risk score, highest first."""
     headers = [DEPARTMENT.both, L.BIN_LABEL.both, L.ORG_LABEL.both, TYPE.both, *AREAS,
-               "Жалпы тәуекел / Общий риск"]  # fmt: skip
+               label_text("label_obshchii_risk")]  # fmt: skip
     kinds = ["wrap", "str", "wrap", "wrap"] + ["num"] * 6
     widths = [30, 14, 34, 22] + [10] * 5 + [14]
     sheet = w.table(SHEETS["map"], headers, region.risk_map(AREAS), widths, kinds)
@@ -261,7 +263,7 @@ def _return_sheets(
         return
     headers = [DEPARTMENT.both, L.BIN_LABEL.both, L.ORG_LABEL.both,
                *[f"{c['kk']} / {c['ru']}" for c in info["columns"]],
-               "Файл / Файл", "Жол / Строка"]  # fmt: skip
+               label_text("label_fail"), label_text("label_stroka")]  # fmt: skip
     kinds = ["wrap", "str", "wrap"] + [_kind(c["type"]) for c in info["columns"]] + ["wrap", "num"]
     widths = [30, 14, 30] + [18] * len(keys) + [24, 8]
     rows = _for_sheet(region.return_rows(view, keys))
@@ -298,7 +300,7 @@ def _cover(w: Writer, sheet, result: RolledUp, now: dt.datetime) -> None:
     for col, width in enumerate(widths):
         sheet.set_column(col, col, width)
     w.page(sheet, sum(widths))
-    sheet.write_string(0, 0, "Өңірлік жиынтық / Региональный свод", w.title)
+    sheet.write_string(0, 0, label_text("label_regionalnyi_svod"), w.title)
     sheet.write_string(
         1,
         0,
@@ -306,8 +308,8 @@ def _cover(w: Writer, sheet, result: RolledUp, now: dt.datetime) -> None:
         f"{counted(len(result.departments), DEPARTMENT_NOUN).both}, "
         f"{counted(result.organisations, ORGANISATION).both}",
     )
-    w.heads(sheet, 3, [DEPARTMENT.both, "Жыл / Год", "Экспорт күні / Дата выгрузки",
-                       "Қалта / Папка"], widths)  # fmt: skip
+    w.heads(sheet, 3, [DEPARTMENT.both, label_text("label_god"), label_text("label_data_vygruzki"),
+                       label_text("label_papka")], widths)  # fmt: skip
     r = 4
     for d in result.departments:
         when = dt.datetime.fromisoformat(d.exported_at)
@@ -321,27 +323,29 @@ def _cover(w: Writer, sheet, result: RolledUp, now: dt.datetime) -> None:
     w.heads(
         sheet,
         r,
-        ["Есеп / Отчёт", "Жолдар саны / Число строк", "", "Орналасқан жері / Расположение"],
+        [
+            label_text("label_otchet"),
+            label_text("label_chislo_strok"),
+            "",
+            label_text("label_raspolozhenie"),
+        ],
         widths,
     )
     for code, rows in result.rows.items():
         r += 1
         if code in result.left_in_parquet:
             name = result.left_in_parquet[code].name
-            where = (
-                f"Бір Excel файлына сыймайды; барлық жолдары {name} Parquet файлында / Не "
-                f"помещается в один файл Excel; все строки — в файле Parquet {name}"
-            )
+            where = render("rollup_in_parquet", name=name).text
         elif len(result.sheets.get(code, [])) > 1:
             listed = ", ".join(f"«{s}»" for s in result.sheets[code])
             parts = len(result.sheets[code])
-            where = (
-                f"Бір параққа сыймайды, {count(parts, SHEET, 'kk')}{word_ending(SHEET.kk, 'dative')} бөлінді: "
-                f"{listed} / Не помещается на один лист, разделён на "
-                f"{count(parts, SHEET, 'ru')}: {listed}"
+            into = Text(
+                f"{count(parts, SHEET, 'kk')}{word_ending(SHEET.kk, 'dative')}",
+                count(parts, SHEET, "ru"),
             )
+            where = render("rollup_split", sheets=into, listed=listed).text
         else:
-            where = f"«{code}» парағы / лист «{code}»"
+            where = render("rollup_on_sheet", code=code).text
         title = result.titles.get(code)
         named = f"{code}. {title.kk} / {title.ru}" if title else code
         sheet.write_string(r, 0, named, w.wrap)

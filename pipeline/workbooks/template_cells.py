@@ -11,6 +11,7 @@ import datetime as dt
 
 import xlsxwriter
 
+from pipeline.core.messages import label as label_text
 from pipeline.core.text import Text
 from pipeline.specs.campaign import date_window
 from pipeline.specs.returns import Column
@@ -85,7 +86,7 @@ def validation(column: Column, first: str, period, list_ref: str | None) -> dict
     common = {
         "input_title": short(column.label.kk, 32),
         "input_message": short(help_text, 255),
-        "error_title": short("Қате / Ошибка", 32),
+        "error_title": short(label_text("label_oshibka"), 32),
         "error_type": "stop",
     }
     if column.type == "choice":
@@ -93,7 +94,7 @@ def validation(column: Column, first: str, period, list_ref: str | None) -> dict
             **common,
             "validate": "list",
             "source": list_ref,
-            "error_message": "Тізімнен таңдаңыз. / Выберите из списка.",
+            "error_message": label_text("label_vyberite_iz_spiska"),
         }
     if column.suggest:  # offered, not imposed: Excel only informs, the typed text stays
         return {
@@ -106,11 +107,7 @@ def validation(column: Column, first: str, period, list_ref: str | None) -> dict
                 "или впишите сами.",
                 255,
             ),
-            "error_message": short(
-                "Тізімде жоқ лауазым жазылды: дұрыс болса, «OK» басыңыз. / Должности нет в "
-                "списке: если она указана верно, нажмите «OK».",
-                255,
-            ),
+            "error_message": short(label_text("label_position_not_listed"), 255),
         }
     if column.type == "date":
         return {**common, **_date_rule(column, period, help_text)}
@@ -123,7 +120,7 @@ def validation(column: Column, first: str, period, list_ref: str | None) -> dict
             "criteria": "between",
             "minimum": low,
             "maximum": high,
-            "error_message": "Сан енгізіңіз (теріс емес). / Введите число (не отрицательное).",
+            "error_message": label_text("label_vvedite_chislo_ne_otritsatelnoe"),
         }
     if column.type in ("iin", "bin"):
         return {
@@ -131,7 +128,7 @@ def validation(column: Column, first: str, period, list_ref: str | None) -> dict
             "validate": "custom",
             "value": f"=AND(LEN({first})=12,ISNUMBER(--{first}))",
             "input_message": short(f"{help_text}\n12 сан / 12 цифр", 255),
-            "error_message": "12 сан, мәтін ретінде. / 12 цифр, как текст.",
+            "error_message": label_text("label_12_tsifr_kak_tekst"),
         }
     if column.max_length:
         return {

@@ -14,6 +14,7 @@ import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
 from pipeline.core import textfit
+from pipeline.core.messages import label as label_text
 from pipeline.core.progress import Progress, silent
 from pipeline.files.reader import IDENTITY_SHEET, LISTS_SHEET
 from pipeline.files.xlsxout import SAFE_OPTIONS
@@ -99,8 +100,8 @@ def _write_return_sheet(
             {
                 "validate": "list",
                 "source": [L.NIL_YES.both],
-                "input_title": "Нөлдік есеп / Нулевой отчёт",
-                "input_message": "Кезеңде деректер болмаса ғана таңдаңыз. / Выберите, только если данных за период нет.",
+                "input_title": label_text("label_nulevoi_otchet"),
+                "input_message": label_text("label_vyberite_tolko_esli_dannykh_za_period_ne"),
             },
         )
         label_height = textfit.height(L.NIL_LABEL.both, first_width, bold=True)
