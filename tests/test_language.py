@@ -300,3 +300,15 @@ def test_the_workbooks_and_documents_take_their_labels_from_the_catalogue():
                 ):  # fmt: skip
                     found.append(f"{path.name}:{node.lineno} {value}")
     assert not found, found
+
+
+@pytest.mark.parametrize(
+    ("n", "said"), [(1, "1 символа"), (21, "21 символа"), (255, "255 символов")]
+)
+def test_a_cells_length_limit_agrees_with_its_number(n, said):
+    """«Не более {n} символов» said «Не более 21 символов»."""
+    from pipeline.core.messages import render
+    from pipeline.workbooks.template_cells import _at_most
+
+    message = render("cell_max_length", most=_at_most(n))
+    assert message.ru == f"Не более {said}." and message.kk == f"Ең көбі {n} таңба."

@@ -772,6 +772,7 @@ CATALOG: dict[str, tuple[str, str]] = {
         "Не помещается на один лист, разделён на {sheets}: {listed}",
     ),
     "rollup_on_sheet": ("«{code}» парағы", "лист «{code}»"),
+    "cell_max_length": ("Ең көбі {most}.", "Не более {most}."),
     "label_otchet": ("Есеп", "Отчёт"),
     "label_fail": ("Файл", "Файл"),
     "label_poluchen": ("Алынды", "Получен"),

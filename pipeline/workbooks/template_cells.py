@@ -12,6 +12,8 @@ import datetime as dt
 import xlsxwriter
 
 from pipeline.core.messages import label as label_text
+from pipeline.core.messages import render
+from pipeline.core.numerals import CHARACTER, count, count_in
 from pipeline.core.text import Text
 from pipeline.specs.campaign import date_window
 from pipeline.specs.returns import Column
@@ -137,7 +139,7 @@ def validation(column: Column, first: str, period, list_ref: str | None) -> dict
             "criteria": "<=",
             "value": column.max_length,
             "error_message": short(
-                f"Ең көбі {column.max_length} таңба. / Не более {column.max_length} символов.", 255
+                render("cell_max_length", most=_at_most(column.max_length)).text, 255
             ),
         }
     return {}
@@ -179,3 +181,9 @@ def _date_rule(column: Column, period, help_text: str) -> dict:
         "input_message": short(f"{help_text}\nКК.АА.ЖЖЖЖ / ДД.ММ.ГГГГ{where}", 255),
         "error_message": short(f"{error.kk} / {error.ru}", 255),
     }
+
+
+def _at_most(n: int) -> Text:
+    """«255 таңба» / «255 символов», «21 символа»: after «не более» Russian takes the
+    genitive, by the number's CLDR category."""
+    return Text(count(n, CHARACTER, "kk"), count_in(n, CHARACTER, "ru", "genitive"))
