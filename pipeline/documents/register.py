@@ -19,6 +19,7 @@ import xlsxwriter
 
 from pipeline.core import textfit
 from pipeline.core.messages import label as label_text
+from pipeline.core.messages import render, sheet_name
 from pipeline.core.numerals import ORGANISATION, count
 from pipeline.core.text import Text
 from pipeline.core.yamlio import load_yaml
@@ -54,12 +55,16 @@ def bases() -> dict[str, Basis]:
     }
 
 
+def _pair(which: str) -> tuple[str, str]:
+    """A label whose two languages stand in two columns."""
+    message = render(which)
+    return message.kk, message.ru
+
+
 HEADERS = [
     "№",
-    "Лауазым",
-    "Должность",
-    "Сыбайлас жемқорлық тәуекелі",
-    "Коррупционный риск",
+    *_pair("register_position"),
+    *_pair("register_risk"),
     label_text("label_osnovanie"),
     label_text("label_chislo_organizatsii"),
     label_text("label_chislo_sluchaev"),
@@ -116,10 +121,8 @@ def _factor(workspace: Workspace, item) -> Text:
     (one line per area, not one per checklist item)."""
     titles = workspace.specs["2"].areas if "2" in workspace.specs else {}
     area = titles.get(item.area, Text(item.area, item.area))
-    return Text(
-        f"«{area.kk}» бағыты бойынша ішкі актілердегі сыбайлас жемқорлық тәуекелінің факторлары",
-        f"Факторы коррупционного риска во внутренних актах по направлению «{area.ru}»",
-    )
+    factors = render("register_factors", area=area)
+    return Text(factors.kk, factors.ru)
 
 
 def _choices(workspace: Workspace, code: str, column: str):
@@ -230,7 +233,7 @@ def write_additions_template(workspace: Workspace) -> Path:
     if not path.exists():
         book = xlsxwriter.Workbook(str(path), SAFE_OPTIONS)
         sheet = book.add_worksheet("6.1")
-        for c, h in enumerate(["Лауазым", "Должность", "Тәуекел", "Риск"]):
+        for c, h in enumerate([*_pair("register_position"), *_pair("register_risk_short")]):
             sheet.write_string(0, c, h)
             sheet.set_column(c, c, 40)
         book.close()
@@ -246,10 +249,9 @@ def write_register(path: Path, register: Register, extra: list[dict] = ()) -> Pa
     )
     wrap = book.add_format({"text_wrap": True, "valign": "top"})
     title = book.add_format({"bold": True, "font_size": 13})
-    sheet.write_string(
-        0, 0, "Сыбайлас жемқорлық тәуекелдеріне ұшыраған лауазымдардың тізбесі", title
-    )
-    sheet.write_string(1, 0, "Перечень должностей, подверженных коррупционным рискам", title)
+    name = render("register_title")
+    sheet.write_string(0, 0, name.kk, title)
+    sheet.write_string(1, 0, name.ru, title)
     keys = ("position_kk", "position_ru", "risk_kk", "risk_ru", "basis", "count", "cases",
             "factors", "measures", "orgs")  # fmt: skip
     table = [[str(i), *(r[k] for k in keys)] for i, r in enumerate([*register.rows, *extra], 1)]
@@ -284,7 +286,7 @@ def write_register(path: Path, register: Register, extra: list[dict] = ()) -> Pa
     sheet.freeze_panes(4, 0)
     page_setup(sheet, sum(widths), header_rows=1, header_at=3)
     if register.review:
-        review = book.add_worksheet("Қарау-Проверка")
+        review = book.add_worksheet(sheet_name("sheet_review"))
         for c, h in enumerate(REVIEW_HEADERS):
             review.write_string(0, c, h, head)
         for r, row in enumerate(register.review, start=1):

@@ -23,6 +23,7 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 
 from pipeline.core import textfit
 from pipeline.core.messages import label as label_text
+from pipeline.core.messages import render
 from pipeline.files.reader import ERRORS_SHEET, IDENTITY_SHEET, read_workbook
 from pipeline.files.xlsxout import page_setup_openpyxl
 from pipeline.intake.inbox import safe_name
@@ -43,8 +44,8 @@ HEADERS = (
     label_text("label_yacheika"),
     label_text("label_stolbets"),
     label_text("label_znachenie_2"),
-    "Нені түзету керек",
-    "Что исправить",
+    render("feedback_what_to_fix").kk,
+    render("feedback_what_to_fix").ru,
 )  # the problem's code stays in the ledger and `--json`: a secretary reads words
 
 

@@ -15,6 +15,7 @@ import pandas as pd
 
 from pipeline.core import textfit
 from pipeline.core.messages import label as label_text
+from pipeline.core.messages import render, sheet_name
 from pipeline.core.progress import Progress, Steps, silent
 from pipeline.files.xlsxout import LARGE, mask_id, mask_ids_in_text
 from pipeline.files.xlsxout import Writer as _Writer
@@ -40,12 +41,7 @@ from pipeline.workbooks.monitoring import states as measure_states
 from pipeline.workbooks.status import NIL_TEXT, STATE_TEXT, STATES, summary
 
 SHEETS = {
-    "cover": "Мұқаба-Обложка",
-    "complete": "Толықтық-Полнота",
-    "orgs": "Ұйымдар-Организации",
-    "ind": "Көрсеткіштер-Показатели",
-    "map": "Тәуекел картасы-Карта рисков",
-    "charts": "Диаграммалар-Диаграммы",
+    key: sheet_name(f"sheet_{key}") for key in ("cover", "complete", "orgs", "ind", "map", "charts")
 }
 
 
@@ -116,27 +112,16 @@ def _cover(
     sheet = w.book.add_worksheet(SHEETS["cover"])
     w.page(sheet, 198)  # the sources table below is 198 characters wide
     c = workspace.campaign
-    lines = [
-        (c.subject.kk, c.subject.ru),
-        (
-            "Сыбайлас жемқорлық тәуекелдеріне ішкі талдау — жиынтық",
-            "Внутренний анализ коррупционных рисков — свод",
-        ),
-        (f"Науқан: {c.code}", f"Кампания: {c.code}"),
-        (f"Жасалған уақыты: {now:%d.%m.%Y %H:%M}", f"Сформировано: {now:%d.%m.%Y %H:%M}"),
-        (
-            f"Ұйымдар: {len(workspace.organisations)}",
-            f"Организаций: {len(workspace.organisations)}",
-        ),
+    said = [
+        render("cover_title"),
+        render("cover_year", year=c.year),
+        render("cover_made", when=f"{now:%d.%m.%Y %H:%M}"),
+        render("cover_organisations", n=len(workspace.organisations)),
     ]
     for org_type, type_name in c.org_types.items():
         period = c.period("1.1", org_type) if "1.1" in c.returns else None
-        lines.append(
-            (
-                f"{type_name.kk}: кезең {period.label if period else ''}",
-                f"{type_name.ru}: период {period.label if period else ''}",
-            )
-        )
+        said.append(render("cover_period", type=type_name, period=period.label if period else ""))
+    lines = [(c.subject.kk, c.subject.ru), *((m.kk, m.ru) for m in said)]
     for r, (kk, ru) in enumerate(lines):
         w.cell(sheet, r, 0, kk, w.title if r < 2 else None)
         w.cell(sheet, r, 3, ru, w.title if r < 2 else None)
@@ -145,7 +130,7 @@ def _cover(
         sheet,
         start - 1,
         0,
-        "Дереккөздер / Источники (әр сан осы файлдардан / каждая цифра из этих файлов)",
+        render("cover_sources").text,
         w.bold,
     )
     headers = [
@@ -334,16 +319,7 @@ def _risk_map(w: _Writer, workspace: Workspace, wide: pd.DataFrame, data: Consol
     sheet.conditional_format(1, 3, len(rows), 8, scale)
     sheet.conditional_format(1, 9, len(rows), 9, {"type": "data_bar", "bar_color": "#5B9BD5"})
     note = len(rows) + 2
-    explained = (
-        "Балл = Σ(деңгей балы × салмақ) / Σ(2 × салмақ) × 100; деңгей: төмен 0, орташа 1, жоғары 2; "
-        "«бағалау үшін деректер жеткіліксіз» және «деректер жоқ» балл алмайды. Деректердің "
-        "толықтығы — ұйымға қолданылатын есептердің қабылданған (мерзімі өтіп қабылданғанын қоса) "
-        "үлесі; уақытында ұсыну «Толықтық-Полнота» парағында. Толықтық тәуекелге кірмейді. / "
-        "Балл = Σ(балл уровня × вес) / Σ(2 × вес) × 100; уровень: низкий 0, средний 1, высокий 2; "
-        "«недостаточно данных для оценки» и «нет данных» баллов не получают. Полнота данных — доля "
-        "принятых отчётов (включая принятые с опозданием) из относящихся к организации; "
-        "своевременность — на листе «Толықтық-Полнота». Полнота данных в риск не входит."
-    )
+    explained = render("risk_map_note", completeness=SHEETS["complete"]).text
     widths = [14, 34, 26] + [10] * 5 + [14, 16]
     sheet.merge_range(note, 0, note, len(widths) - 1, explained, w.wrap)
     sheet.set_row(note, textfit.height(explained, sum(widths)))

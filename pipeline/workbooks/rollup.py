@@ -27,7 +27,7 @@ from pipeline.core import textfit
 from pipeline.core.errors import ConfigError
 from pipeline.core.kazakh import word_ending
 from pipeline.core.messages import label as label_text
-from pipeline.core.messages import render
+from pipeline.core.messages import render, sheet_name
 from pipeline.core.numerals import DEPARTMENT as DEPARTMENT_NOUN
 from pipeline.core.numerals import ORGANISATION, SHEET, count, counted
 from pipeline.core.progress import Progress, Steps, silent
@@ -42,14 +42,7 @@ ROW_LIMIT = 1_048_576 - 1
 MAX_PARTS = 8
 """Sheets one return may take; past that its rows stay in Parquet (8 sheets ≈ 8.4 M rows)."""
 
-SHEETS = {
-    "cover": "Мұқаба-Обложка",
-    "complete": "Толықтық-Полнота",
-    "ind": "Көрсеткіштер-Показатели",
-    "map": "Тәуекел картасы-Карта рисков",
-}
-DEPARTMENT = Text("Білім бөлімі", "Отдел образования")
-TYPE = Text("Ұйым түрі", "Тип организации")
+SHEETS = {key: sheet_name(f"sheet_{key}") for key in ("cover", "complete", "ind", "map")}
 
 
 @dataclass
@@ -166,8 +159,8 @@ def _returns(departments: list[Department]) -> dict[str, dict]:
 def _completeness(w: Writer, region: Region) -> None:
     """Per department and organisation type: received, on time, late, refused, not sent."""
     headers = [
-        DEPARTMENT.both,
-        TYPE.both,
+        label_text("label_otdel_obrazovaniya"),
+        label_text("label_tip_organizatsii"),
         label_text("label_chislo_organizatsii"),
         label_text("label_chislo_otchetov_k_sdache"),
         label_text("label_prinyato"),
@@ -202,10 +195,10 @@ def _indicators(w: Writer, region: Region) -> None:
     """Each organisation's value of each indicator beside its department's median and the
     region's (medians of the values with a level, as in a department's workbook)."""
     headers = [
-        DEPARTMENT.both,
+        label_text("label_otdel_obrazovaniya"),
         L.BIN_LABEL.both,
         L.ORG_LABEL.both,
-        TYPE.both,
+        label_text("label_tip_organizatsii"),
         label_text("label_napravlenie"),
         label_text("label_pokazatel"),
         label_text("label_chislitel"),
@@ -229,7 +222,7 @@ def _indicators(w: Writer, region: Region) -> None:
 
 def _risk_map(w: Writer, region: Region) -> None:
     """Every organisation of the region by its overall risk score, highest first."""
-    headers = [DEPARTMENT.both, L.BIN_LABEL.both, L.ORG_LABEL.both, TYPE.both, *AREAS,
+    headers = [label_text("label_otdel_obrazovaniya"), L.BIN_LABEL.both, L.ORG_LABEL.both, label_text("label_tip_organizatsii"), *AREAS,
                label_text("label_obshchii_risk")]  # fmt: skip
     kinds = ["wrap", "str", "wrap", "wrap"] + ["num"] * 6
     widths = [30, 14, 34, 22] + [10] * 5 + [14]
@@ -261,7 +254,7 @@ def _return_sheets(
         result.left_in_parquet[code] = target
         result.sheets[code] = []
         return
-    headers = [DEPARTMENT.both, L.BIN_LABEL.both, L.ORG_LABEL.both,
+    headers = [label_text("label_otdel_obrazovaniya"), L.BIN_LABEL.both, L.ORG_LABEL.both,
                *[f"{c['kk']} / {c['ru']}" for c in info["columns"]],
                label_text("label_fail"), label_text("label_stroka")]  # fmt: skip
     kinds = ["wrap", "str", "wrap"] + [_kind(c["type"]) for c in info["columns"]] + ["wrap", "num"]
@@ -304,11 +297,11 @@ def _cover(w: Writer, sheet, result: RolledUp, now: dt.datetime) -> None:
     sheet.write_string(
         1,
         0,
-        f"Жасалған уақыты / Сформировано: {now:%d.%m.%Y %H:%M}; "
+        f"{label_text('label_made')}: {now:%d.%m.%Y %H:%M}; "
         f"{counted(len(result.departments), DEPARTMENT_NOUN).both}, "
         f"{counted(result.organisations, ORGANISATION).both}",
     )
-    w.heads(sheet, 3, [DEPARTMENT.both, label_text("label_god"), label_text("label_data_vygruzki"),
+    w.heads(sheet, 3, [label_text("label_otdel_obrazovaniya"), label_text("label_god"), label_text("label_data_vygruzki"),
                        label_text("label_papka")], widths)  # fmt: skip
     r = 4
     for d in result.departments:

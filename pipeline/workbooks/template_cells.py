@@ -104,11 +104,7 @@ def validation(column: Column, first: str, period, list_ref: str | None) -> dict
             "validate": "list",
             "source": list_ref,
             "error_type": "information",
-            "input_message": short(
-                f"{help_text}\nТізімнен таңдаңыз немесе өзіңіз жазыңыз. / Выберите из списка "
-                "или впишите сами.",
-                255,
-            ),
+            "input_message": short(f"{help_text}\n{label_text('label_choose_or_type')}", 255),
             "error_message": short(label_text("label_position_not_listed"), 255),
         }
     if column.type == "date":
@@ -129,7 +125,7 @@ def validation(column: Column, first: str, period, list_ref: str | None) -> dict
             **common,
             "validate": "custom",
             "value": f"=AND(LEN({first})=12,ISNUMBER(--{first}))",
-            "input_message": short(f"{help_text}\n12 сан / 12 цифр", 255),
+            "input_message": short(f"{help_text}\n{label_text('label_12_digits')}", 255),
             "error_message": label_text("label_12_tsifr_kak_tekst"),
         }
     if column.max_length:
@@ -154,32 +150,26 @@ def _date_rule(column: Column, period, help_text: str) -> dict:
     if column.window == "planned":
         maximum = dt.datetime(2100, 12, 31)
         span = None
-        error = Text("Күнді КК.АА.ЖЖЖЖ түрінде жазыңыз.", "Укажите дату в виде ДД.ММ.ГГГГ.")
+        error = render("date_as_typed")
     elif end:
         maximum = dt.datetime.combine(end, dt.time())
-        span = Text(f"{low:%d.%m.%Y}–{end:%d.%m.%Y}", f"с {low:%d.%m.%Y} по {end:%d.%m.%Y}")
-        error = Text(f"{span.kk} аралығындағы күнді жазыңыз.", f"Укажите дату {span.ru}.")
+        first, last = f"{low:%d.%m.%Y}", f"{end:%d.%m.%Y}"
+        span = render("date_span", first=first, last=last)
+        error = render("date_in_span", first=first, last=last)
     elif start:
-        span = Text(
-            f"{low:%d.%m.%Y} күннен бастап бүгінге дейін", f"с {low:%d.%m.%Y} по сегодняшний день"
-        )
-        error = Text(
-            f"{low:%d.%m.%Y} күннен бастап бүгінге дейінгі күнді жазыңыз.",
-            f"Укажите дату с {low:%d.%m.%Y} по сегодняшний день.",
-        )
+        span = render("date_since", first=f"{low:%d.%m.%Y}")
+        error = render("date_since_error", first=f"{low:%d.%m.%Y}")
     else:
-        span = Text("бүгінге дейін", "не позднее сегодняшнего дня")
-        error = Text(
-            "Бүгінгі күннен кешіктірмей күнді жазыңыз.", "Укажите дату не позднее сегодняшнего дня."
-        )
-    where = f": {span.kk} / {span.ru}" if span else ""
+        span = render("date_until_today")
+        error = render("date_until_today_error")
+    where = f": {span.text}" if span else ""
     return {
         "validate": "date",
         "criteria": "between",
         "minimum": dt.datetime.combine(low, dt.time()),
         "maximum": maximum,
-        "input_message": short(f"{help_text}\nКК.АА.ЖЖЖЖ / ДД.ММ.ГГГГ{where}", 255),
-        "error_message": short(f"{error.kk} / {error.ru}", 255),
+        "input_message": short(f"{help_text}\n{label_text('label_date_form')}{where}", 255),
+        "error_message": short(error.text, 255),
     }
 
 
