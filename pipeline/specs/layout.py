@@ -6,7 +6,7 @@ rows): it searches for the header and the labels, and uses these as the first gu
 
 from __future__ import annotations
 
-from pipeline.core.text import Text
+from pipeline.core.messages import text
 
 TITLE_ROWS = (1, 2)
 ORG_ROW = 3
@@ -20,9 +20,9 @@ FIRST_DATA_ROW = 10
 BLANK_DATA_ROWS = 300
 SEARCH_ROWS = 40
 
-ORG_LABEL = Text("Ұйым", "Организация")
-BIN_LABEL = Text("БСН", "БИН")
-PERIOD_LABEL = Text("Есептік кезең", "Отчётный период")
-DEADLINE_LABEL = Text("Тапсыру мерзімі", "Срок сдачи")
-NIL_LABEL = Text("Кезеңде деректер жоқ (нөлдік есеп)", "Данных за период нет (нулевой отчёт)")
-NIL_YES = Text("Иә, деректер жоқ", "Да, данных нет")
+ORG_LABEL = text("layout_organisation")
+BIN_LABEL = text("layout_bin")
+PERIOD_LABEL = text("layout_period")
+DEADLINE_LABEL = text("layout_deadline")
+NIL_LABEL = text("layout_nil")
+NIL_YES = text("layout_nil_yes")

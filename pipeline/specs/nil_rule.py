@@ -7,31 +7,23 @@ never say different things again.
 
 from __future__ import annotations
 
+from pipeline.core.messages import Message, render, text
 from pipeline.core.text import Text
 from pipeline.specs.layout import NIL_YES
 from pipeline.specs.returns import ReturnSpec
 
+
+def _said(message: Message) -> Text:
+    return Text(message.kk, message.ru)
+
+
 RULE: dict[str, Text] = {
-    "empty_sheet": Text(
-        "Кезеңде деректер болмаса, парақты бос қалдырыңыз. Бос парақ нөлдік есеп "
-        "(«деректер жоқ») ретінде қабылданады.",
-        "Если данных за период нет, оставьте лист пустым. Пустой лист принимается как "
-        "нулевой отчёт («данных нет»).",
-    ),
-    "mark": Text(
-        f"Кезеңде деректер болмаса, сары ұяшықтан «{NIL_YES.kk}» мәнін таңдаңыз; "
-        "мұндай белгі қойылмаған бос парақ қабылданбайды.",
-        f"Если данных за период нет, выберите в жёлтой ячейке «{NIL_YES.ru}»; "
-        "пустой лист без этой отметки не принимается.",
-    ),
-    "never": Text(
-        "Толтыру міндетті, бос парақ қабылданбайды.",
-        "Заполнение обязательно, пустой лист не принимается.",
-    ),
+    kind: _said(render(f"nil_rule_{kind}", yes=NIL_YES))
+    for kind in ("empty_sheet", "mark", "never")
 }
 """One sentence per kind: what the school does when it has nothing to report."""
 
-NIL_STATE = Text("нөлдік есеп", "нулевой отчёт")
+NIL_STATE = text("nil_state")
 """How a nil return is named wherever a state is shown (status, workbook, reference)."""
 
 
@@ -50,12 +42,9 @@ def instruction_lines(specs: list[ReturnSpec]) -> list[Text]:
             rule = RULE[kind]
             names = ", ".join(sheets)
             many = len(sheets) > 1
-            lines.append(
-                Text(
-                    f"{names} {'парақтары' if many else 'парағы'}: {_lower(rule.kk)}",
-                    f"{'Листы' if many else 'Лист'} {names}: {_lower(rule.ru)}",
-                )
-            )
+            which = "nil_rule_sheets" if many else "nil_rule_sheet"
+            line = render(which, names=names, rule=Text(_lower(rule.kk), _lower(rule.ru)))
+            lines.append(_said(line))
     return lines
 
 

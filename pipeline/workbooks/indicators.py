@@ -15,6 +15,7 @@ import pandas as pd
 from loguru import logger
 
 from pipeline.core.errors import ConfigError
+from pipeline.core.messages import text
 from pipeline.core.numerals import Noun
 from pipeline.core.text import Text
 from pipeline.core.yamlio import need, need_text
@@ -24,11 +25,7 @@ from pipeline.specs.returns import ReturnSpec
 
 LEVELS = ("low", "medium", "high")
 LEVEL_TEXT = {
-    "low": Text("төмен", "низкий"),
-    "medium": Text("орташа", "средний"),
-    "high": Text("жоғары", "высокий"),
-    "no_data": Text("деректер жоқ", "нет данных"),
-    "insufficient": Text("бағалау үшін деректер жеткіліксіз", "недостаточно данных для оценки"),
+    level: text(f"level_{level}") for level in ("low", "medium", "high", "no_data", "insufficient")
 }
 LEVEL_COLOUR = {
     "high": "#FFC7CE",

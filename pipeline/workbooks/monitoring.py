@@ -12,19 +12,16 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipeline.core.messages import text
 from pipeline.core.progress import Progress, silent
-from pipeline.core.text import Text
 from pipeline.specs.plan import Plan
 from pipeline.specs.workspace import Workspace
 from pipeline.workbooks.templates import Due, write_prefilled
 
 MONITORING = "5.1"
 STATE_TEXT = {
-    "done": Text("орындалды", "исполнено"),
-    "done_late": Text("мерзімін бұзып орындалды", "исполнено с нарушением срока"),
-    "in_progress": Text("орындалуда", "в работе"),
-    "overdue": Text("мерзімі өтті", "просрочено"),
-    "not_reported": Text("есеп жоқ", "нет отчёта"),
+    state: text(f"measure_{state}")
+    for state in ("done", "done_late", "in_progress", "overdue", "not_reported")
 }
 STATE_COLOUR = {
     "done": "#C6EFCE",

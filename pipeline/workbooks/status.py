@@ -11,25 +11,16 @@ from collections import Counter
 from dataclasses import dataclass
 
 from pipeline import ledger
-from pipeline.core.text import Text
+from pipeline.core.messages import text
 from pipeline.specs.nil_rule import NIL_STATE
 from pipeline.specs.statuses import ReturnStatus, SheetStatus
 from pipeline.specs.workspace import Workspace
 
 STATES = tuple(ReturnStatus)
-STATE_TEXT = {
-    ReturnStatus.ACCEPTED: Text("уақытында", "в срок"),
-    ReturnStatus.LATE: Text("кешікті", "с опозданием"),
-    ReturnStatus.REJECTED: Text("қатемен", "с ошибками"),
-    ReturnStatus.MISSING: Text("жоқ", "нет"),
-    ReturnStatus.NOT_APPLICABLE: Text("—", "—"),
-}
+STATE_TEXT = {state: text(f"return_{state}") for state in ReturnStatus}
 
 # a nil return accepted on time or late, as people read it
-NIL_TEXT = {
-    ReturnStatus.ACCEPTED: NIL_STATE,
-    ReturnStatus.LATE: Text(f"кешікті, {NIL_STATE.kk}", f"с опозданием, {NIL_STATE.ru}"),
-}
+NIL_TEXT = {ReturnStatus.ACCEPTED: NIL_STATE, ReturnStatus.LATE: text("return_late_nil")}
 
 
 @dataclass

@@ -15,6 +15,7 @@ from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
 from pipeline.core import textfit
 from pipeline.core.messages import label as label_text
+from pipeline.core.messages import render, sheet_name
 from pipeline.core.progress import Progress, silent
 from pipeline.files.reader import IDENTITY_SHEET, LISTS_SHEET
 from pipeline.files.xlsxout import SAFE_OPTIONS
@@ -26,7 +27,7 @@ from pipeline.specs.returns import Column, ReturnSpec
 from pipeline.workbooks.template_cells import Formats as _Formats
 from pipeline.workbooks.template_cells import validation as _validation
 
-INSTRUCTIONS_SHEET = "Нұсқаулық-Инструкция"
+INSTRUCTIONS_SHEET = sheet_name("sheet_instructions")
 
 
 @dataclass(frozen=True)
@@ -214,50 +215,32 @@ def _write_instructions(
     sheet.set_column(1, 2, 70)
     contact = " ".join(x for x in (campaign.contact_email, campaign.contact_phone) if x)
     nil_lines = instruction_lines([spec for spec, _ in specs])
+
+    def said(number: str, which: str, **fields: object) -> tuple[str, str, str]:
+        message = render(which, **fields)
+        return number, message.kk.strip(), message.ru.strip()
+
     lines = [
         ("", f"{campaign.subject.kk}", f"{campaign.subject.ru}"),
-        (
-            "",
-            "Сыбайлас жемқорлық тәуекелдеріне ішкі талдау",
-            "Внутренний анализ коррупционных рисков",
-        ),
-        ("", f"{org.name.kk} (БСН {org.bin})", f"{org.name.ru} (БИН {org.bin})"),
-        ("", "Қалай толтыру керек", "Как заполнять"),
-        (
-            "1",
-            "Әр парақты өз кезеңі бойынша толтырыңыз. Тақырыптарды, парақ атауларын және сұр ұяшықтарды өзгертпеңіз.",
-            "Заполните каждый лист за его период. Не меняйте заголовки, названия листов и серые ячейки.",
-        ),
-        (
-            "2",
-            "ЖСН/БСН — 12 сан, мәтін ретінде. Күндер — КК.АА.ЖЖЖЖ. Мәндерді ашылмалы тізімнен таңдаңыз.",
-            "ИИН/БИН — 12 цифр, как текст. Даты — ДД.ММ.ГГГГ. Значения выбирайте из выпадающего списка.",
-        ),
+        said("", "cover_analysis"),
+        said("", "guide_organisation", name=org.name, bin=org.bin),
+        said("", "guide_how"),
+        said("1", "guide_sheets"),
+        said("2", "guide_values"),
         *(
             (f"3.{n}" if len(nil_lines) > 1 else "3", t.kk, t.ru)
             for n, t in enumerate(nil_lines, 1)
         ),
-        (
-            "4",
-            "Файлды .xlsx түрінде сақтап, осы хатқа жауап ретінде жіберіңіз. Қате болса, түзету тізімі бар файл қайтарылады.",
-            "Сохраните файл в формате .xlsx и отправьте ответом на письмо. При ошибках вернётся файл со списком исправлений.",
-        ),
-        (
-            "5",
-            f"Сұрақтар бойынша: {campaign.contact_name.kk} {contact}".strip(),
-            f"По вопросам: {campaign.contact_name.ru} {contact}".strip(),
-        ),
-        ("", "Есептер", "Отчёты"),
+        said("4", "guide_send"),
+        said("5", "guide_questions", name=campaign.contact_name, contact=contact),
+        said("", "guide_returns"),
     ]
     for spec, when in specs:
         period, due = when.period, when.deadline
         lines.append(
-            (
-                spec.code,
-                f"{spec.title.kk}. Кезең: {period.label}. Мерзімі: {due:%d.%m.%Y}.",
-                f"{spec.title.ru}. Период: {period.label}. Срок: {due:%d.%m.%Y}.",
-            )
-        )
+            said(spec.code, "guide_return", title=spec.title, period=period.label,
+                 due=f"{due:%d.%m.%Y}")
+        )  # fmt: skip
     for r, (num, kk, ru) in enumerate(lines):
         style = fmt.bold_wrap if not num else fmt.wrap
         sheet.write_string(r, 0, num, style)
