@@ -135,6 +135,19 @@ def test_registry_reports_bad_bin_and_missing_name_by_row(tmp_path, campaign, or
     assert "строка 3" in text and "Обязательное поле" in text
 
 
+def test_a_bin_given_twice_in_the_registry_says_how_many_times(tmp_path, campaign, orgs):
+    """It said «повторяется (2)»; the count is now said as a count: «2 раза», «5 раз»."""
+    path = tmp_path / "organisations.xlsx"
+    write_registry(path, [orgs[0], orgs[0], orgs[1], orgs[1], orgs[1], orgs[1], orgs[1]],
+                   campaign.org_types)  # fmt: skip
+    with pytest.raises(ConfigError) as info:
+        load_registry(path, campaign.org_types)
+    text = str(info.value)
+    assert f"БИН {orgs[0].bin}: повторяется 2 раза" in text
+    assert f"БИН {orgs[1].bin}: повторяется 5 раз" in text
+    assert f"БСН {orgs[1].bin}: 5 рет қайталанады" in text
+
+
 def test_a_campaign_may_override_only_its_returns(tmp_path, orgs):
     from pipeline.specs.workspace import Paths
 

@@ -9,6 +9,7 @@ import xlsxwriter
 
 from pipeline.core import kazakh, textfit
 from pipeline.core.messages import label as label_text
+from pipeline.core.messages import render
 from pipeline.core.numerals import WORKING_DAY, count_in
 from pipeline.documents.findings import capitalised
 from pipeline.documents.measures import Measure
@@ -18,6 +19,12 @@ from pipeline.files.xlsxout import SAFE_OPTIONS, page_setup
 from pipeline.specs.plan import Plan
 from pipeline.specs.workspace import Workspace
 from pipeline.workbooks.indicators import Indicator
+
+
+def _pair(which: str) -> tuple[str, str]:
+    """A label whose two languages stand in two columns."""
+    message = render(which)
+    return message.kk, message.ru
 
 
 def _due(plan: Plan, workspace: Workspace, lang: str, numeric: bool = False) -> str:
@@ -89,10 +96,8 @@ def write_xlsx(path: Path, workspace: Workspace, plan: Plan, indicators: list[In
     headers = [
         "№",
         label_text("label_napravlenie"),
-        "Іс-шара",
-        "Мероприятие",
-        "Жауапты орындаушылар",
-        "Ответственные",
+        *_pair("plan_measure"),
+        *_pair("plan_responsible"),
         label_text("label_srok"),
         label_text("label_organizatsii"),
         label_text("label_pokazatel"),

@@ -13,6 +13,8 @@ import xlsxwriter
 
 from pipeline.core.errors import ConfigError, WorkbookError
 from pipeline.core.ids import id_problem
+from pipeline.core.messages import render, sheet_name, text
+from pipeline.core.numerals import TIMES, counted
 from pipeline.core.text import Text
 from pipeline.files.reader import read_workbook
 from pipeline.specs.headers import header_positions, label_index
@@ -35,42 +37,46 @@ class Organisation:
     pupils: int = 0
 
 
+def _registry_line(excel_row: int, column: Column, found) -> str:
+    """One line of the list of the registry's bad rows: row, column, what is wrong."""
+    where = render("registry_row", row=excel_row, column=column.label.both)
+    return f"{where.kk} / {where.ru}: {found.kk} / {found.ru}"
+
+
 def registry_columns(type_labels: dict[str, Text]) -> tuple[Column, ...]:
     """The registry's columns, declared like a return's so the same converters apply."""
     types = tuple(Choice(t, type_labels[t]) for t in ORG_TYPES)
     return (
-        Column("bin", Text("БСН", "БИН"), "bin", required=True, width=16),
+        Column("bin", text("layout_bin"), "bin", required=True, width=16),
         Column(
             "name_kk",
-            Text("Атауы (қазақша)", "Наименование (на казахском)"),
+            text("registry_name_kk"),
             "text",
             required=True,
             width=45,
         ),
         Column(
             "name_ru",
-            Text("Атауы (орысша)", "Наименование (на русском)"),
+            text("registry_name_ru"),
             "text",
             required=True,
             width=45,
         ),
         Column(
             "type",
-            Text("Ұйым түрі", "Тип организации"),
+            text("label_tip_organizatsii"),
             "choice",
             required=True,
             choices=types,
             width=38,
         ),
-        Column("address", Text("Мекенжайы", "Адрес"), "text", width=35),
-        Column("director", Text("Басшы", "Руководитель"), "text", width=28),
-        Column("email", Text("Электрондық пошта", "Электронная почта"), "text", width=28),
-        Column(
-            "staff", Text("Қызметкерлер саны", "Численность работников"), "integer", min=0, width=14
-        ),
+        Column("address", text("registry_address"), "text", width=35),
+        Column("director", text("registry_director"), "text", width=28),
+        Column("email", text("registry_email"), "text", width=28),
+        Column("staff", text("registry_staff"), "integer", min=0, width=14),
         Column(
             "pupils",
-            Text("Оқушылар / тәрбиеленушілер саны", "Численность учащихся / воспитанников"),
+            text("registry_pupils"),
             "integer",
             min=0,
             width=16,
@@ -108,9 +114,7 @@ def load_registry(path: Path, type_labels: dict[str, Text]) -> list[Organisation
             if is_blank(value):
                 if col.required:
                     found = cell_problem("required", col, value)
-                    problems.append(
-                        f"{excel_row}-жол/строка {excel_row}, «{col.label.both}»: {found.kk} / {found.ru}"
-                    )
+                    problems.append(_registry_line(excel_row, col, found))
                 values[col.key] = None
                 continue
             typed, error = converters[col.key](value)
@@ -118,9 +122,7 @@ def load_registry(path: Path, type_labels: dict[str, Text]) -> list[Organisation
                 error = id_problem(typed, "bin")
             if error:
                 found = cell_problem(error, col, value)
-                problems.append(
-                    f"{excel_row}-жол/строка {excel_row}, «{col.label.both}»: {found.kk} / {found.ru}"
-                )
+                problems.append(_registry_line(excel_row, col, found))
             values[col.key] = typed
         if all(values[c.key] is not None for c in columns if c.required):
             organisations.append(
@@ -138,7 +140,11 @@ def load_registry(path: Path, type_labels: dict[str, Text]) -> list[Organisation
     seen: dict[str, int] = {}
     for org in organisations:
         seen[org.bin] = seen.get(org.bin, 0) + 1
-    problems += [f"БСН/БИН {b}: қайталанады / повторяется ({n})" for b, n in seen.items() if n > 1]
+    problems += [
+        render("registry_bin_twice", bin=b, times=counted(n, TIMES)).text
+        for b, n in seen.items()
+        if n > 1
+    ]
     if problems:
         listing = "\n  ".join(problems[:50])
         raise ConfigError.of(
@@ -157,7 +163,7 @@ def write_registry(
     columns = registry_columns(type_labels)
     path.parent.mkdir(parents=True, exist_ok=True)
     book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
-    sheet = book.add_worksheet("Ұйымдар-Организации")
+    sheet = book.add_worksheet(sheet_name("sheet_orgs"))
     head = book.add_format(
         {"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#DDEBF7", "border": 1}
     )
