@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.core.errors import ImpossibleDateError
+from pipeline.core.messages import render
 from pipeline.core.progress import Progress, Steps, silent
 from pipeline.core.workdays import calendar_for
 from pipeline.core.yamlio import load_yaml
@@ -23,12 +24,6 @@ from pipeline.specs.workspace import Workspace
 from pipeline.workbooks import frames, monitoring
 from pipeline.workbooks.indicators import compute, load_indicators
 from pipeline.workbooks.status import summary
-
-PUBLIC_NOTE = (
-    "Жариялау пакеті: талдамалық анықтама және іс-шаралар жоспары. Интернет-ресурста орналастыру мерзімі: {due}.\n"
-    "Пакет для публикации: аналитическая справка и план мероприятий. Срок размещения на интернет-ресурсе: {due}.\n"
-    "Дербес деректерге тексерілді / Проверено на отсутствие персональных данных: ЖСН/ИИН, e-mail, телефон, Т.А.Ә./ФИО.\n"
-)
 
 
 @dataclass
@@ -185,5 +180,6 @@ def _publication(
             path.unlink()
         publication.refuse(hits)
     note = folder / "README.txt"
-    note.write_text(PUBLIC_NOTE.format(due=f"{plan.publication_due:%d.%m.%Y}"), encoding="utf-8")
+    said = render("publication_note", due=f"{plan.publication_due:%d.%m.%Y}")
+    note.write_text(f"{said.kk}\n{said.ru}\n{render('publication_checked').text}\n", "utf-8")
     return [*docs, note]

@@ -16,12 +16,12 @@ import openpyxl
 import python_calamine as pc
 
 from pipeline.core.errors import WorkbookError
-from pipeline.core.messages import render
+from pipeline.core.messages import render, sheet_name
 from pipeline.files.safety import Limits, precheck
 
 IDENTITY_SHEET = "_adal"
 LISTS_SHEET = "_lists"
-ERRORS_SHEET = "Қателер-Ошибки"  # the list of fixes in a correction workbook sent back
+ERRORS_SHEET = sheet_name("sheet_errors")  # the list of fixes in a correction workbook sent back
 
 
 @dataclass

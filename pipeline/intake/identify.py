@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from pipeline.core.ids import is_valid_id, normalise_id
-from pipeline.core.messages import render
+from pipeline.core.messages import render, text
 from pipeline.core.text import Text
 from pipeline.files.reader import Sheet, Workbook
 from pipeline.specs import layout as L
@@ -152,7 +152,7 @@ def identify_sheets(
         tie = len(scored) > 1 and scored[1][0] == share
         if share < MIN_SHARE or tie:
             if _has_content(sheet) and share > 0:
-                detail = Text("тақырып жолы табылмады", "не найдена строка заголовков")
+                detail = text("no_header_row")
                 msg = render("unidentified_sheet", sheet=sheet.name, detail=detail.kk)
                 ru = render("unidentified_sheet", sheet=sheet.name, detail=detail.ru).ru
                 problems.append(Problem(msg.code, msg.kk, ru, sheet=sheet.name))

@@ -29,7 +29,7 @@ import psycopg.sql
 from psycopg import errors as pg_errors
 
 from pipeline.core.errors import LedgerError
-from pipeline.core.text import Text
+from pipeline.core.messages import text
 from pipeline.ledger.records import AlreadyRecorded
 
 WRITE_LOCK = 0x61_64_61_6C  # "adal": the one lock every writing transaction takes
@@ -218,7 +218,7 @@ def connect(url: str) -> Connection:
             host=info["host"],
             database=info["dbname"],
             detail=(
-                Text("мекенжай оқылмады", "адрес не прочитан")
+                text("ledger_url_unreadable")
                 if isinstance(exc, psycopg.ProgrammingError)
                 else _first_line(exc)
             ),

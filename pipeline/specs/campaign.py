@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.core.errors import ConfigError
+from pipeline.core.messages import render
 from pipeline.core.text import Text
 from pipeline.core.yamlio import load_yaml, need, need_text
 from pipeline.specs.returns import ORG_TYPES
@@ -118,10 +119,8 @@ class Campaign:
     @property
     def name(self) -> Text:
         """The campaign as people say it (mail subjects and bodies), not its file code."""
-        return Text(
-            f"{self.year} жылғы сыбайлас жемқорлық тәуекелдеріне ішкі талдау",
-            f"внутренний анализ коррупционных рисков {self.year} года",
-        )
+        name = render("campaign_name", year=self.year)
+        return Text(name.kk, name.ru)
 
     def period(self, return_code: str, org_type: str) -> Period:
         return self.returns[return_code].periods[org_type]

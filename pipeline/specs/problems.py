@@ -15,7 +15,7 @@ import pandas as pd
 
 from pipeline.core.chars import CONTROLS
 from pipeline.core.ids import birth_date
-from pipeline.core.messages import WARNINGS, render
+from pipeline.core.messages import WARNINGS, label, render
 from pipeline.specs.campaign import Period
 from pipeline.specs.normalise import MAX_YEAR, MIN_YEAR
 from pipeline.specs.returns import Column, Rule
@@ -42,7 +42,7 @@ class Problem:
     def where(self) -> str:
         parts = [self.file, self.sheet, f"{self.cell or ''}" if self.cell else ""]
         if self.row and not self.cell:
-            parts.append(f"жол / строка {self.row}")
+            parts.append(f"{label('label_row_lower')} {self.row}")
         if self.column:
             parts.append(self.column)
         return " · ".join(p for p in parts if p)

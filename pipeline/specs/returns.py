@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.core.errors import ConfigError
+from pipeline.core.messages import text
 from pipeline.core.text import Text
 from pipeline.core.yamlio import load_yaml, need, need_text
 
@@ -41,7 +42,7 @@ class Choice:
     corruption: bool = False  # a topic that is corruption-related (choices.yaml declares it)
 
 
-YES_NO = (Choice("yes", Text("Иә", "Да")), Choice("no", Text("Жоқ", "Нет")))
+YES_NO = (Choice("yes", text("choice_yes")), Choice("no", text("choice_no")))
 
 
 @dataclass(frozen=True)
@@ -182,7 +183,7 @@ def _column(raw: dict[str, Any], shared: dict[str, tuple[Choice, ...]], where: s
     )
 
 
-OTHER = Choice("other", Text("Басқа — жазыңыз", "Другое — укажите"))
+OTHER = Choice("other", text("choice_other"))
 
 
 def _suggest(raw, ctype: str, shared, where: str) -> tuple[Choice, ...]:
