@@ -15,7 +15,7 @@ import pandas as pd
 from loguru import logger
 
 from pipeline.core.errors import ConfigError
-from pipeline.core.messages import text
+from pipeline.core.messages import render, text
 from pipeline.core.numerals import Noun
 from pipeline.core.text import Text
 from pipeline.core.yamlio import need, need_text
@@ -199,45 +199,38 @@ def load_indicators(path: Path, specs: dict[str, ReturnSpec]) -> list[Indicator]
 
 def _explain_measure(m: Measure, specs: dict[str, ReturnSpec], lang: str) -> str:
     """«число строк отчёта 1.1, где «Имеет (имел) судимость» — «Да»» in words."""
+
+    def said(which: str, **fields: object) -> str:
+        message = render(which, **fields)
+        return message.kk if lang == "kk" else message.ru
+
     if m.kind == "org":
-        return {"staff": Text("қызметкерлер саны (тізілім)", "число работников (реестр)"),
-                "pupils": Text("білім алушылар саны (тізілім)", "число обучающихся (реестр)")
-                }[m.column].get(lang)  # fmt: skip
+        return said(f"explain_org_{m.column}")
     spec = specs[m.return_code]
     source = (
-        Text("тексеру парағының (2.1–2.5)", "проверочного листа (2.1–2.5)")
+        said("explain_checklist")
         if m.return_code == "2"
-        else Text(f"{m.return_code} есебінің", f"отчёта {m.return_code}")
+        else said("explain_return", code=m.return_code)
     )
     if m.kind == "count":
-        what = Text(f"{source.kk} жолдар саны", f"число строк {source.ru}")
+        what = said("explain_count", source=source)
     else:
-        label = spec.column(m.column).label
-        what = Text(f"{source.kk} «{label.kk}» сомасы", f"сумма «{label.ru}» {source.ru}")
+        what = said("explain_sum", source=source, label=spec.column(m.column).label)
     conditions = []
     for column, attr, values in m.where:
         col = spec.column(column)
-        if attr:
-            named = Text(f"«{col.label.kk}» ({attr})", f"«{col.label.ru}» ({attr})")
-            if attr == "corruption":
-                named = Text(
-                    f"«{col.label.kk}» сыбайлас жемқорлыққа қатысты",
-                    f"«{col.label.ru}» коррупционной направленности",
-                )
-                conditions.append(named.get(lang))
-                continue
-            if attr == "area":
-                named = Text(f"{', '.join(values)} бағыты", f"направление {', '.join(values)}")
-                conditions.append(named.get(lang))
-                continue
+        if attr == "corruption":
+            conditions.append(said("explain_corruption", label=col.label))
+            continue
+        if attr == "area":
+            conditions.append(said("explain_area", areas=", ".join(values)))
+            continue
         labels = {c.code: c.label.get(lang) for c in col.choices}
         chosen = ", ".join(f"«{labels.get(v, v)}»" for v in values)
         conditions.append(f"«{col.label.get(lang)}» — {chosen}")
-    text = what.get(lang)
-    if conditions:
-        text += (" (" if lang == "kk" else ", где ") + "; ".join(conditions)
-        text += ")" if lang == "kk" else ""
-    return text
+    if not conditions:
+        return what
+    return said("explain_where", what=what, conditions="; ".join(conditions))
 
 
 def explain(ind: Indicator, specs: dict[str, ReturnSpec]) -> str:
