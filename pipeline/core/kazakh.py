@@ -126,6 +126,3 @@ def date(day: dt.date, case: str | None = None) -> str:
     if case:
         month += word_ending(month, case)
     return f"{day.year} жылғы {day.day} {month}"
-
-
-BLANK_DATE = "20__ жылғы «___» ____________"

@@ -47,7 +47,7 @@ def official_date(day: dt.date, lang: str, case: str | None = None) -> str:
 
 def approval_lines(c, lang: str) -> list[str]:
     """БЕКІТЕМІН / УТВЕРЖДАЮ with the date line in each language's order."""
-    blank = kazakh.BLANK_DATE if lang == "kk" else "«___» ____________ 20___ года"
+    blank = word("blank_date", lang)
     who = [c.approver_position.get(lang), c.subject.get(lang)]
     if lang == "kk":  # «…» ММ басшысы: the body first, as the plan's own approval reads
         who.reverse()
@@ -64,11 +64,13 @@ def _order(group, lang: str) -> str:
         day = (
             kazakh.date(group.order_date, "locative_attributive")
             if group.order_date
-            else ("20__ жылғы «___» ____________")
+            else word("blank_date", lang)
         )
-        return f"{day} №{order_no}"
-    day = official_date(group.order_date, "ru") if group.order_date else "«___» ________ 20___ года"
-    return f"от {day} № {order_no}"
+    else:
+        day = (
+            official_date(group.order_date, lang) if group.order_date else word("blank_date", lang)
+        )
+    return word("order_from", lang, day=day, no=order_no)
 
 
 def _analysis_dates(group, lang: str) -> str:
@@ -116,8 +118,7 @@ def _signatures(doc, c, lang: str, signed: dt.date | None) -> None:
     docxio.signature(
         doc, word("group_members", lang), [line(m) for m in group.members] or [line(None)]
     )
-    blank = kazakh.BLANK_DATE if lang == "kk" else "«___» ____________ 20___ года"
-    day = official_date(signed, lang) if signed else blank
+    day = official_date(signed, lang) if signed else word("blank_date", lang)
     docxio.signature(doc, word("signed_on", lang, date=day), [])
 
 
@@ -246,9 +247,13 @@ def write_reference(
         for code in workspace.collected
     }
     if any(nil.values()):
-        where = {"kk": "{code}-тармақ бойынша — {n}", "ru": "по пункту {code} — {n}"}[lang]
         parts = "; ".join(
-            where.format(code=code, n=n if lang == "kk" else count(n, ORGANISATION, lang))
+            word(
+                "nil_by_item",
+                lang,
+                code=code,
+                n=n if lang == "kk" else count(n, ORGANISATION, lang),
+            )
             for code, n in nil.items()
             if n
         )
