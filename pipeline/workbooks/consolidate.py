@@ -225,7 +225,7 @@ def _indicators_sheet(
         L.BIN_LABEL.both,
         L.ORG_LABEL.both,
         label_text("label_tip"),
-        "Код",
+        label_text("label_code"),
         label_text("label_napravlenie"),
         label_text("label_pokazatel"),
         label_text("label_chislitel"),
@@ -237,7 +237,7 @@ def _indicators_sheet(
         label_text("label_porogi"),
         label_text("label_uroven"),
         label_text("label_ves"),
-        "Балл",
+        label_text("label_score"),
         label_text("label_raschet"),
     ]
     rows = []
@@ -373,7 +373,7 @@ def _monitoring_sheet(w: _Writer, workspace: Workspace, data: Consolidated, toda
     ]
     kinds = ["any", "any", "any", "wrap", "any", "any", "any", "wrap"]
     widths = [14, 30, 5, 60, 12, 18, 14, 30]
-    sheet = w.table("5.1 Мониторинг", headers, rows, widths, kinds)
+    sheet = w.table(label_text("sheet_monitoring"), headers, rows, widths, kinds)
     w.colour_by_code(sheet, 1, 5, max(len(rows), 1), 5, MEASURE_TEXT, MEASURE_COLOUR)
 
 
