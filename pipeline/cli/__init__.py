@@ -379,7 +379,7 @@ def status(paths: Paths, as_json: bool, today: dt.datetime | None) -> None:
     click.echo(f"{marks_line.kk}\n{marks_line.ru}")
     for org_type, s in data["summary"].items():
         short = _compact(f"say_short_{org_type}") if f"say_short_{org_type}" in CATALOG else ""
-        rate = render("say_rate", rate=f"{s['rate']:.0%}", on_time=f"{s['on_time_rate']:.0%}")
+        rate = render("say_rate", rate=_percent(s["rate"]), on_time=_percent(s["on_time_rate"]))
         click.echo(f"  {short or org_type:<18} {rate.text}")
     if measures:
         counts = Counter(m.state for m in measures)
@@ -394,6 +394,12 @@ def status(paths: Paths, as_json: bool, today: dt.datetime | None) -> None:
     )
     if not plan:
         _next("next_status_missing" if missing else "next_status_complete")
+
+
+def _percent(share: float) -> Text:
+    """«84%» in Kazakh, «84 %» in Russian, as each language's official texts write it."""
+    written = f"{share:.0%}"
+    return Text(written, written.replace("%", " %"))
 
 
 def _mark(org: dict, code: str, marks: dict[str, str]) -> str:
