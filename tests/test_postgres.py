@@ -292,3 +292,23 @@ def test_a_servers_password_is_never_shown_nor_logged_however_the_url_carries_it
     logs = " ".join(p.read_text("utf-8") for p in (root / "outbox").rglob("*.log"))
     assert "S3CRET" not in logs
     assert not (Path.cwd() / "PostgreSQL:").exists()  # no SQLite file made of the URL
+
+
+@pytest.mark.parametrize("ledger_backend", ["postgresql"], indirect=True)
+def test_files_another_officers_run_holds_are_named_not_called_an_empty_inbox(workspace, orgs):
+    """A second run that found every file held by the first printed «inbox/ пуст»."""
+    from pipeline.intake.inbox import collect
+
+    fill(workspace, orgs[0], {"1.4": [good_14()]}, "held.xlsx")
+    [item], _, _ = collect(workspace.paths.inbox, workspace.paths.archive / ".x", None)
+    other = ledger.connect(workspace.paths.db)
+    assert ledger.claim(other, item.sha256)  # another officer's run holds the file
+    root = ["--root", str(workspace.paths.root)]
+    result = CliRunner().invoke(main, [*root, "ingest"])
+    assert result.exit_code == 0, result.output
+    assert "Файлы, которые сейчас читает запуск другого сотрудника: 1" in result.output
+    assert "пуст" not in result.output
+    answer = json.loads(CliRunner().invoke(main, [*root, "ingest", "--json"]).output)
+    assert answer == {"files": [], "elsewhere": ["held.xlsx"]}
+    other.close()
+    assert (workspace.paths.inbox / "held.xlsx").exists()  # left to its holder, never lost

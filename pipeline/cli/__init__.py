@@ -272,6 +272,7 @@ def ingest(
     workspace = open_workspace(paths)
     workers = jobs or os.cpu_count() or 1
     with progress_bar(_label("say_reading"), quiet=as_json) as progress:
+        elsewhere: list[str] = []
         outcomes = run_ingest(
             workspace,
             received=received,
@@ -280,15 +281,23 @@ def ingest(
             jobs=workers,
             accept_from=frozenset(a.lower() for a in accept_from),
             again=again,
+            elsewhere=elsewhere,
         )
     logger.info("ingested {} files", len(outcomes))
     if as_json:
         click.echo(
-            json.dumps({"files": [o.as_json() for o in outcomes]}, ensure_ascii=False, indent=1)
+            json.dumps(
+                {"files": [o.as_json() for o in outcomes], "elsewhere": elsewhere},
+                ensure_ascii=False,
+                indent=1,
+            )
         )
         return
+    if elsewhere:
+        _say("say_elsewhere", n=len(elsewhere))
     if not outcomes:
-        _say("say_inbox_empty")
+        if not elsewhere:
+            _say("say_inbox_empty")
         return
     names = {status: _compact(f"say_file_{status}") for status in (
         FileStatus.ACCEPTED, FileStatus.PARTIAL, FileStatus.REJECTED, FileStatus.DUPLICATE,

@@ -314,16 +314,23 @@ def _ours(workspace: Workspace, row: ledger.StoredFile) -> bool:
     return Path(row.archive_path).is_relative_to(workspace.paths.archive)
 
 
-def _claimed(conn: ledger.Connection, workspace: Workspace, items: list[Item]) -> list[Item]:
+def _claimed(
+    conn: ledger.Connection,
+    workspace: Workspace,
+    items: list[Item],
+    elsewhere: list[str] | None = None,
+) -> list[Item]:
     """The files this run takes. On a shared server ledger another officer's run may be on
-    the same inbox: a file it holds is left to it, and one it finished meanwhile (gone from
-    the inbox) is not answered twice."""
+    the same inbox: a file it holds is left to it (named in `elsewhere`, so the officer is
+    told, not shown an empty inbox), and one it finished meanwhile is not answered twice."""
     if not ledger.is_server(workspace.paths.ledger):
         return items
     taken = []
     for item in items:
         if not ledger.claim(conn, item.sha256):
             logger.info("{} is being read by another run", item.name)
+            if elsewhere is not None:
+                elsewhere.append(item.name)
         elif _still_there(item):
             taken.append(item)
     return taken
@@ -346,6 +353,7 @@ def ingest(
     jobs: int = 1,
     accept_from: frozenset[str] = frozenset(),
     again: tuple[str, ...] = (),
+    elsewhere: list[str] | None = None,
 ) -> list[FileOutcome]:
     """Ingest the whole inbox and return one outcome per file found there.
 
@@ -365,7 +373,9 @@ def ingest(
     if not ledger.is_server(workspace.paths.ledger):
         Path(workspace.paths.ledger).parent.mkdir(parents=True, exist_ok=True)
     with ledger.one_writer(workspace.paths.ledger):
-        return _ingest(workspace, received, limits, now, progress, reader, jobs, accept_from, again)
+        return _ingest(
+            workspace, received, limits, now, progress, reader, jobs, accept_from, again, elsewhere
+        )
 
 
 def _ingest(
@@ -378,6 +388,7 @@ def _ingest(
     jobs: int,
     accept_from: frozenset[str],
     again: tuple[str, ...] = (),
+    elsewhere: list[str] | None = None,
 ) -> list[FileOutcome]:
     conn = ledger.connect(workspace.paths.ledger)
     try:
@@ -390,7 +401,7 @@ def _ingest(
             _not_read(n.name, n.reason, now) for n in not_read if _still_ours(workspace, n)
         ]
         fresh, copies, seen = [], [], set()
-        for item in _claimed(conn, workspace, items):
+        for item in _claimed(conn, workspace, items, elsewhere):
             row = ledger.file_by_sha(conn, item.sha256)
             if row is not None:
                 outcomes.append(_known(conn, workspace, item, row, now))
