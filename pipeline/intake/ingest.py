@@ -220,21 +220,10 @@ def _known(
         return _left_in_its_container(conn, item, row)
     if not row.archived and _ours(workspace, row):
         feedback = _finish(conn, workspace, row, item.path)
-        problems = stored_problems(conn, row.id)
+        outcome = _as_recorded(conn, item, row, feedback)
         if not Path(row.archive_path).exists():  # still could not be moved
-            problems.append(_not_moved(item.name))
-        returns = ledger.returns_of_file(conn, row.id)
-        return FileOutcome(
-            item.name,
-            item.sha256,
-            row.status,
-            row.received_at,
-            row.bin,
-            returns,
-            problems,
-            feedback,
-            row.archive_path,
-        )
+            outcome.problems.append(_not_moved(item.name))
+        return outcome
     stamp = now.strftime("%Y%m%dT%H%M%S")
     target = (
         workspace.paths.archive
@@ -283,6 +272,13 @@ def _left_in_its_container(
     """Answered as recorded (never «duplicate»: its sender's answer was not yet given); the
     unpacked copy is Adal's own, so it goes, and the container follows into the archive."""
     item.path.unlink(missing_ok=True)
+    return _as_recorded(conn, item, row, row.feedback_path)
+
+
+def _as_recorded(
+    conn: ledger.Connection, item: Item, row: ledger.StoredFile, feedback: str | None
+) -> FileOutcome:
+    """The answer the ledger holds for a recorded file: its state, returns and problems."""
     return FileOutcome(
         item.name,
         item.sha256,
@@ -291,7 +287,7 @@ def _left_in_its_container(
         row.bin,
         ledger.returns_of_file(conn, row.id),
         stored_problems(conn, row.id),
-        row.feedback_path,
+        feedback,
         row.archive_path,
     )
 

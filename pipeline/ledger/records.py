@@ -46,35 +46,26 @@ class FileRecord:
 
 
 @dataclass(frozen=True)
-class StoredFile:
+class StoredFile(FileRecord):
     """A received file as the ledger holds it, with what became of it since."""
 
+    status: FileStatus  # the base's field, typed: its place in the order stays
     id: int
-    sha256: str
-    original_name: str
-    size: int
-    received_at: str
-    ingested_at: str
-    bin: str | None
-    sender: str | None
-    container: str | None
-    status: FileStatus
-    error_count: int
-    warning_count: int
-    archive_path: str
     archived: bool
     feedback_path: str | None
     retired: bool
 
 
-FILE_COLUMNS = ", ".join(f.name for f in fields(StoredFile))
+FILE_FIELDS = tuple(f.name for f in fields(StoredFile))
+FILE_COLUMNS = ", ".join(FILE_FIELDS)
 
 
 def stored_file(row: Any) -> StoredFile:
     """A `files` row selected with FILE_COLUMNS, typed."""
-    values = list(row)
-    values[9], values[13], values[15] = FileStatus(values[9]), bool(values[13]), bool(values[15])
-    return StoredFile(*values)
+    record = dict(zip(FILE_FIELDS, row, strict=True))
+    record["status"] = FileStatus(record["status"])
+    record["archived"], record["retired"] = bool(record["archived"]), bool(record["retired"])
+    return StoredFile(**record)
 
 
 def insert_file(conn: Connection, record: FileRecord) -> int:
