@@ -201,6 +201,15 @@ class Connection:
                 cursor.executemany(_dialect(sql), rows)
 
     def close(self) -> None:
+        """Let go of this run's claims before closing: the server drops a closed session's
+        locks only when its backend ends, a moment later, and another run asking in that
+        moment would be told the files are still held."""
+        if not self.raw.closed:
+            try:
+                if self.raw.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
+                    self.raw.execute("SELECT pg_advisory_unlock_all()")
+            except psycopg.Error:  # the server is gone: it has let go of everything itself
+                pass
         self.raw.close()
 
 
