@@ -141,7 +141,7 @@ def test_pattern_check_says_what_is_expected(specs, campaign):
         "channel": "СМИ",
         "title": "x",
         "tone": "Оң",
-        "corruption": "Жоқ",
+        "topic": "Иное",
         "url": "см. сайт школы",
     }
     sheet = run(

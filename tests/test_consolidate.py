@@ -67,7 +67,8 @@ def row11(n, record="no", corruption=None):
         "checked_on": "2023-03-01",
         "certificate_no": None,
         "has_record": record,
-        "article": "190" if record == "yes" else None,
+        # the article decides (offences.yaml): 366 is a bribe, 188 a theft
+        "article": ("366 ч. 1" if corruption == "yes" else "188") if record == "yes" else None,
         "corruption": corruption,
         "measures": None,
     }
@@ -95,7 +96,10 @@ def test_known_answers_zero_denominators_and_missing_returns(workspace, orgs, in
         ],
     )
     add(workspace, kindergarten, "1.4", [], nil=True)  # nil return: in, but zero applications
-    add(workspace, school, "1.1", [row11(1), row11(2, "yes", "yes"), row11(3), row11(4)])
+    # a bribe (366) not flagged, and a theft (188) flagged as corruption: the law decides
+    bribe, theft = {**row11(2, "yes", "no"), "article": "366 ч. 1"}, row11(3, "yes", "yes")
+    theft["article"] = "ст. 188 ч. 2"
+    add(workspace, school, "1.1", [row11(1), bribe, theft, row11(4)])
     add(
         workspace,
         school,

@@ -93,7 +93,16 @@ def test_a_corruption_offence_reported_twice_is_scored_once(specs, orgs):
                 {"bin": orgs[1].bin, "full_name": "Ахметов Ерлан", "ground": "corruption"},
             ]
         ),
-        "1.3": pd.DataFrame([{"bin": orgs[0].bin, "full_name": "ахметов ерлан"}]),
+        "1.3": pd.DataFrame(
+            [
+                {
+                    "bin": orgs[0].bin,
+                    "full_name": "ахметов ерлан",
+                    "liability": "criminal",
+                    "article": "366 ч. 1",
+                }
+            ]
+        ),
     }
     available = {(o.bin, code) for o in orgs[:2] for code in ("1.2", "1.3")}
     table = compute(both, orgs, frames, specs, available).set_index(["indicator", "bin"])

@@ -90,6 +90,24 @@ POSITIONS = {
         "Концертмейстер / Концертмейстер",
     ],
 }
+CONVICTIONS = [  # (as typed, whether the law makes it corruption: offences.yaml)
+    ("ст. 188 ч. 2", "no"),  # theft
+    ("293-бап / ст. 293", "no"),  # hooliganism
+    ("ст. 296 ч. 1", "no"),  # a traffic offence
+    ("366 ч. 1 УК РК", "yes"),  # taking a bribe
+    ("ҚК 367-бабы", "yes"),  # giving a bribe
+    ("ст. 189 ч. 3 п. 2", "yes"),  # misappropriation by official position
+]
+DESCRIPTIONS = {  # what an order's description says for each ground (1.2)
+    "labour": ["Сабаққа кешігу / Опоздание на урок", "Жұмысқа келмеу / Неявка на работу"],
+    "ethics": ["Ата-анамен дөрекі сөйлесу / Грубое обращение с родителем"],
+    "duties": ["Сынып журналын толтырмау / Незаполнение классного журнала"],
+    "corruption": [
+        "Ата-анадан сыйлық қабылдау / Принятие подарка от родителя",
+        "Мүдделер қақтығысын хабарламау / Неуведомление о конфликте интересов",
+    ],
+    "other": ["Басқа / Иное"],
+}
 SERVICES = {
     "general_secondary": [
         "school_enrolment",
@@ -225,6 +243,7 @@ def rows_for(
         for _ in range(org.staff):
             born = dt.date(rng.randint(1964, 2001), rng.randint(1, 12), rng.randint(1, 28))
             record = rng.random() < 0.002 + 0.02 * risk
+            article, corrupt = rng.choice(CONVICTIONS)
             rows.append(
                 {
                     "iin": make_iin(rng, born),
@@ -238,11 +257,11 @@ def rows_for(
                     "checked_on": _day(rng, period),
                     "certificate_no": f"{rng.randint(10**7, 10**8 - 1)}",
                     "has_record": lab("1.1:has_record")["yes" if record else "no"],
-                    "article": f"{rng.choice(['190', '366', '293', '188'])}-бап/ст."
-                    if record
-                    else None,
+                    "article": article if record else None,
+                    # the flag follows the law, but now and then a secretary ticks it wrong
+                    # (a theft marked «corruption», a bribe not): Adal asks, the law decides
                     "corruption": lab("1.1:corruption")[
-                        "yes" if record and rng.random() < 0.4 else "no"
+                        corrupt if rng.random() < 0.8 else ("no" if corrupt == "yes" else "yes")
                     ]
                     if record
                     else None,
@@ -253,7 +272,7 @@ def rows_for(
             )
         return rows
     if code == "1.2":
-        return [
+        rows = [
             {
                 "full_name": person(rng),
                 "position": rng.choice(POSITIONS[org.type]),
@@ -265,10 +284,14 @@ def rows_for(
                 "ground": lab("1.2:ground")[
                     rng.choice(["labour", "ethics", "duties"] + ["corruption"] * int(risk > 0.6))
                 ],
-                "description": "Сабаққа кешігу / Опоздание на урок",
+                "description": None,
             }
             for _ in range(rng.randint(0, 2 + int(6 * risk)))
         ]
+        for row in rows:  # the description tells what the ground says
+            ground = next(k for k, v in lab("1.2:ground").items() if v == row["ground"])
+            row["description"] = rng.choice(DESCRIPTIONS[ground])
+        return rows
     if code == "1.3":
         return [
             {
@@ -338,6 +361,7 @@ def rows_for(
                         "answered_on": min(  # answered by the time the return is made
                             received + dt.timedelta(days=rng.randint(1, 15)), period.end
                         ),
+                        "measures": None,
                     }
                 )
             else:
@@ -350,32 +374,41 @@ def rows_for(
                         "measures": "Түсіндіру жұмысы / Проведена разъяснительная работа",
                     }
                 )
+            topic = next(k for k, v in lab(f"{code}:topic").items() if v == base["topic"])
+            if base["substantiated"] == lab(f"{code}:substantiated")["yes"] and topic in (
+                "extortion", "bribery", "conflict", "abuse"
+            ):  # fmt: skip
+                base["measures"] = (
+                    "Қызметтік тексеру жүргізілді, сөгіс берілді / Проведена служебная проверка, объявлен выговор"
+                )
             rows.append(base)
         return rows
     if code == "1.7":
+        published = [
+            rng.choice(
+                [
+                    ("Мектептегі жаңа жылдық іс-шара / Новогодний утренник", "other"),
+                    ("Олимпиада жеңімпаздары / Победители олимпиады", "other"),
+                    ("Ата-аналардан ақша жинау туралы / О сборе денег с родителей", "extortion"),
+                ]
+            )
+            for _ in range(rng.randint(1, 6))
+        ]
         return [
             {
                 "published_on": _day(rng, period),
                 "channel": lab("1.7:channel")[rng.choice(["media", "social", "website"])],
-                "title": rng.choice(
-                    [
-                        "Мектептегі жаңа жылдық іс-шара / Новогодний утренник",
-                        "Олимпиада жеңімпаздары / Победители олимпиады",
-                        "Ата-аналардан ақша жинау туралы / О сборе денег с родителей",
-                    ]
-                ),
+                "title": title,
                 "url": "https://news.example/kz/" + str(rng.randint(1000, 9999)),
                 "tone": lab("1.7:tone")[
-                    (
-                        "negative"
-                        if rng.random() < 0.1 + 0.3 * risk
-                        else rng.choice(["positive", "neutral"])
-                    )
+                    "negative"
+                    if topic == "extortion"
+                    else rng.choice(["positive", "positive", "neutral"])
                 ],
-                "corruption": lab("1.7:corruption")["yes" if rng.random() < 0.1 * risk else "no"],
+                "topic": lab("1.7:topic")[topic],
                 "response": None,
             }
-            for _ in range(rng.randint(1, 6))
+            for title, topic in published
         ]
     if code == "1.8":
         rows = []

@@ -28,6 +28,7 @@ from pipeline.files.reader import read_workbook
 from pipeline.files.xlsxout import SAFE_OPTIONS, page_setup
 from pipeline.specs import layout as L
 from pipeline.specs.normalise import is_blank
+from pipeline.specs.offences import YES, verdict
 from pipeline.specs.returns import shipped_schemas
 from pipeline.specs.workspace import Workspace
 from pipeline.workbooks.frames import Consolidated
@@ -92,13 +93,14 @@ def _facts(workspace: Workspace, data: Consolidated):
     corruption risk; a labour-discipline reprimand alone is not one."""
     topics = {c.code: c.corruption for c in _choices(workspace, "1.6", "topic")}
     for rec in data.rows("1.1"):
-        if rec.get("has_record") == "yes" and rec.get("corruption") == "yes":
+        if rec.get("has_record") == "yes" and _by_law(workspace, "1.1", rec):
             yield bases()["1.1"], bases()["1.1"].risk, rec.get("position"), rec["bin"]
     for rec in data.rows("1.2"):
         if rec.get("ground") == "corruption":
             yield bases()["1.2"], bases()["1.2"].risk, rec.get("position"), rec["bin"]
     for rec in data.rows("1.3"):
-        yield bases()["1.3"], bases()["1.3"].risk, rec.get("position"), rec["bin"]
+        if _by_law(workspace, "1.3", rec):
+            yield bases()["1.3"], bases()["1.3"].risk, rec.get("position"), rec["bin"]
     for rec in data.rows("1.4"):
         if _number(rec.get("late")) > 0:
             yield bases()["1.4"], bases()["1.4"].risk, rec.get("responsible"), rec["bin"]
@@ -113,6 +115,14 @@ def _facts(workspace: Workspace, data: Consolidated):
                 item.area, _factor(workspace, item), f"I{item.area.replace('.', '')}_acts"
             )
             yield basis, basis.risk, rec.get("positions"), rec["bin"]
+
+
+def _by_law(workspace: Workspace, code: str, rec: dict) -> bool:
+    """A conviction or liability is a corruption one when its article says so in the law
+    (offences.yaml), whatever flag the sender ticked; unread articles are asked about."""
+    spec = workspace.specs.get(code)
+    column = next((c for c in spec.columns if c.offences is not None), None) if spec else None
+    return column is not None and verdict(spec, column.key, rec).verdict == YES
 
 
 def _factor(workspace: Workspace, item) -> Text:

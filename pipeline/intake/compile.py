@@ -16,6 +16,7 @@ import pandera.pandas as pa
 
 from pipeline.core.ids import id_problems
 from pipeline.specs.campaign import Period, date_window
+from pipeline.specs.normalise import fold
 from pipeline.specs.returns import Column, ReturnSpec, Rule
 
 DTYPES = {
@@ -89,6 +90,14 @@ def rule_holds(rule: Rule, frame: pd.DataFrame) -> pd.Series:
         result[known] = _OPS[rule.op](left[known], right[known]).astype(bool)
         return result
     triggered = frame[rule.if_column].isin(rule.if_in)
+    for column, codes in rule.also:
+        triggered &= frame[column].isin(codes)
+    if rule.kind == "mentions":  # a text that names none of the words a condition implies
+        text = frame[rule.then[0]]
+        named = text.map(
+            lambda v: v is None or v != v or any(w in fold(str(v)) for w in rule.words)
+        )
+        return (~triggered | named.astype(bool)).astype(bool)
     filled = frame[list(rule.then)].notna().all(axis=1)
     return (~triggered | filled).astype(bool)
 

@@ -19,11 +19,14 @@ import pandera.pandas as pa
 from xlsxwriter.utility import xl_col_to_name
 
 from pipeline.core.ids import id_problem
+from pipeline.core.messages import render
+from pipeline.core.text import Text
 from pipeline.intake.compile import ID_CHECK, RULE_PREFIX, cached_schema
 from pipeline.specs.campaign import Period
 from pipeline.specs.headers import header_positions, spec_labels
 from pipeline.specs.normalise import SLOW, converter, fast_path, fold, is_blank
-from pipeline.specs.problems import Problem, cell_problem
+from pipeline.specs.offences import NO, UNKNOWN, YES, verdict
+from pipeline.specs.problems import Problem, cell_problem, shown
 from pipeline.specs.returns import ReturnSpec
 
 
@@ -228,6 +231,94 @@ def check_sheets(spec: ReturnSpec, period: Period | None, sheets: list[SheetRows
         _map_failures(exc.failure_cases, compiled, spec, frame, sheets, owner, bad_cells, period)
     _after_received(spec, frame, sheets, owner, bad_cells)
     _duplicates(spec, frame, sheets, owner, bad_cells)
+    _article_queries(spec, frame, sheets, owner, bad_cells)
+
+
+LANGS = ("kk", "ru")
+
+
+def _article_queries(
+    spec: ReturnSpec,
+    frame: pd.DataFrame,
+    sheets: list[SheetRows],
+    owner: list[tuple[int, int]],
+    bad_cells: set,
+) -> None:
+    """Ask, never guess: an article that cannot be read against the declared offences, or a
+    corruption flag the article contradicts, is a query on the article's cell. The law
+    decides what is counted; the sender is asked to confirm or correct."""
+    for column in spec.columns:
+        rule = column.offences
+        if rule is None or rule.register is None:
+            continue
+        needed = [column.key, *(k for k in (rule.law_from, rule.otherwise, rule.flag) if k)]
+        for position, row in zip(frame.index, frame[needed].to_dict("records"), strict=True):
+            if (position, column.key) in bad_cells or _nothing_to_read(row, column.key, rule):
+                continue
+            reading = verdict(spec, column.key, row)
+            problem = _article_query(spec, column, row, reading)
+            if problem is not None:
+                s, number = owner[position]
+                _add(sheets[s], problem, number)
+
+
+def _nothing_to_read(row: dict, key: str, rule) -> bool:
+    """No article and no code that needs one (no conviction, a disciplinary measure)."""
+    if not is_blank(row.get(key)):
+        return False
+    return not (rule.law_from and str(row.get(rule.law_from)) in rule.register.laws)
+
+
+def _article_query(spec: ReturnSpec, column, row: dict, reading) -> Problem | None:
+    value = row.get(column.key)
+    if reading.verdict == UNKNOWN and reading.reason:
+        register = column.offences.register
+        offences = [
+            register.laws[r.law].offences[r.article]
+            for r in reading.refs
+            if r.law in register.laws and r.article in register.laws[r.law].offences
+        ]
+        problem = cell_problem(reading.reason, column, value)
+        message = render(reading.reason, value=shown(value), parts=_parts_said(offences, register))
+        problem.kk, problem.ru = message.kk, message.ru
+        return problem
+    flag = column.offences.flag
+    said = row.get(flag) if flag else None
+    if reading.verdict == UNKNOWN or said not in (YES, NO) or said == reading.verdict:
+        return None
+    flag_column = spec.column(flag)
+    chosen = flag_column.choice(said)
+    names = Text(*("; ".join(o.name.get(lang) for o in reading.offences) for lang in LANGS))
+    said_law = (
+        render("law_is_corruption", name=names)
+        if reading.verdict == YES
+        else render("law_is_not_corruption")
+    )
+    kk, ru = said_law.kk, said_law.ru
+    message = render(
+        "corruption_flag_disagrees",
+        value=shown(value),
+        said_kk=kk,
+        said_ru=ru,
+        flag_label_kk=flag_column.label.kk,
+        flag_label_ru=flag_column.label.ru,
+        flag_kk=chosen.label.kk if chosen else said,
+        flag_ru=chosen.label.ru if chosen else said,
+    )
+    return Problem(
+        "corruption_flag_disagrees",
+        message.kk,
+        message.ru,
+        column=flag_column.label.both,
+        column_key=flag,
+        value=shown(chosen.label.both if chosen else said),
+    )
+
+
+def _parts_said(offences, register) -> Text:
+    """The parts that count of each article read, as each language cites them."""
+    cited = [o.parts_cited(register.laws[o.law]) for o in offences]
+    return Text(*("; ".join(c.get(lang) for c in cited) for lang in LANGS))
 
 
 def _add(sheet: SheetRows, problem: Problem, number: int) -> None:

@@ -118,7 +118,7 @@ def stored_problems(conn: Connection, file_id: int) -> list[Problem]:
     return [
         Problem(r["code"], r["message_kk"], r["message_ru"], name, r["sheet"] or "",
                 r["excel_row"], r["column_label"] or "", r["column_key"] or "", r["cell"] or "",
-                r["value"] or "")
+                r["value"] or "", r["severity"] if r["severity"] == "query" else "")
         for r in rows.fetchall()
     ]  # fmt: skip
 

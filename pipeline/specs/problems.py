@@ -15,7 +15,7 @@ import pandas as pd
 
 from pipeline.core.chars import CONTROLS
 from pipeline.core.ids import birth_date
-from pipeline.core.messages import WARNINGS, label, render
+from pipeline.core.messages import QUERIES, WARNINGS, label, render
 from pipeline.specs.campaign import Period
 from pipeline.specs.normalise import MAX_YEAR, MIN_YEAR
 from pipeline.specs.returns import Column, Rule
@@ -33,9 +33,14 @@ class Problem:
     column_key: str = ""
     cell: str = ""
     value: str = ""
+    level: str = ""  # "query": the data may be right but contradict themselves (a rule says)
 
     @property
     def severity(self) -> str:
+        """error: the return cannot be right and is not accepted; query: it is accepted and
+        the sender is asked to confirm or correct; warning: told, nothing to do."""
+        if self.level or self.code in QUERIES:
+            return "query"
         return "warning" if self.code in WARNINGS else "error"
 
     @property
@@ -102,5 +107,11 @@ def cell_problem(
     }
     message = render(code, **fields)
     return Problem(
-        code, message.kk, message.ru, column=column.label.both, column_key=column.key, value=text
+        code,
+        message.kk,
+        message.ru,
+        column=column.label.both,
+        column_key=column.key,
+        value=text,
+        level="query" if rule is not None and rule.severity == "query" else "",
     )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib.resources
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ from pipeline.core.errors import ConfigError
 from pipeline.core.messages import text
 from pipeline.core.text import Text
 from pipeline.core.yamlio import load_yaml, need, need_text
+from pipeline.specs.offences import Offences, fold, load_offences
 
 TYPES = ("text", "integer", "decimal", "date", "iin", "bin", "choice", "yesno")
 OPS = ("<=", "<", "==", ">=", ">")
@@ -46,6 +47,21 @@ YES_NO = (Choice("yes", text("choice_yes")), Choice("no", text("choice_no")))
 
 
 @dataclass(frozen=True)
+class ArticleOf:
+    """An article column read against the declared corruption offences (`offences:` in a
+    spec): the code a bare number belongs to is `law`, or the code named by the choice of
+    the `law_from` column (1.3: criminal → the Criminal Code); where no code applies (a
+    disciplinary measure) the `otherwise` choice column's `corruption` mark decides; the
+    `flag` column, if any, is what the sender said, to be asked about when it disagrees."""
+
+    law: str | None = None
+    law_from: str | None = None
+    otherwise: str | None = None
+    flag: str | None = None
+    register: Any = field(default=None, compare=False)  # the folder's `Offences`
+
+
+@dataclass(frozen=True)
 class Column:
     key: str
     label: Text
@@ -65,6 +81,7 @@ class Column:
     # a text column's offered list (`suggest: positions`): the template's dropdown shows it
     # with «басқа — жазыңыз / другое — укажите», and any other text may still be typed
     suggest: tuple[Choice, ...] = ()
+    offences: ArticleOf | None = None
 
     def choice(self, code: str) -> Choice | None:
         return next((c for c in self.choices if c.code == code), None)
@@ -83,10 +100,19 @@ class Rule:
     if_column: str = ""
     if_in: tuple[str, ...] = ()
     then: tuple[str, ...] = ()
+    severity: str = "error"  # error: the return is refused; query: accepted, the sender asked
+    words: tuple[str, ...] = ()  # `mentions`: what the column should name, folded
+    also: tuple[tuple[str, tuple[str, ...]], ...] = ()  # further conditions (column, codes)
 
     @property
     def columns(self) -> tuple[str, ...]:
-        return self.left + self.right + ((self.if_column,) if self.if_column else ()) + self.then
+        return (
+            self.left
+            + self.right
+            + ((self.if_column,) if self.if_column else ())
+            + tuple(c for c, _ in self.also)
+            + self.then
+        )
 
 
 @dataclass(frozen=True, eq=False)
@@ -142,7 +168,9 @@ def _choices(raw: Any, shared: dict[str, tuple[Choice, ...]], where: str) -> tup
     return tuple(out)
 
 
-def _column(raw: dict[str, Any], shared: dict[str, tuple[Choice, ...]], where: str) -> Column:
+def _column(
+    raw: dict[str, Any], shared: dict[str, tuple[Choice, ...]], where: str, register: Any = None
+) -> Column:
     key = need(raw, "key", where, str)
     where = f"{where} ({key})"
     ctype = need(raw, "type", where, str)
@@ -180,7 +208,22 @@ def _column(raw: dict[str, Any], shared: dict[str, tuple[Choice, ...]], where: s
         help=need_text(raw, "help", where) if "help" in raw else None,
         width=raw.get("width"),
         suggest=_suggest(raw, ctype, shared, where),
+        offences=_article_of(raw, ctype, where, register),
     )
+
+
+def _article_of(
+    raw: dict[str, Any], ctype: str, where: str, register: Any = None
+) -> ArticleOf | None:
+    declared = raw.get("offences")
+    if declared is None:
+        return None
+    if ctype != "text" or not isinstance(declared, dict):
+        raise ConfigError.of("spec_offences_not_text", where=where)
+    return ArticleOf(
+        declared.get("law"), declared.get("law_from"), declared.get("otherwise"),
+        declared.get("flag"), register,
+    )  # fmt: skip
 
 
 OTHER = Choice("other", text("choice_other"))
@@ -202,11 +245,54 @@ def _window(raw: dict[str, Any], where: str) -> str:
     return window
 
 
-def _rule(raw: dict[str, Any], keys: set[str], where: str) -> Rule:
+SEVERITIES = ("error", "query")
+"""A rule's `severity:` — `error`: the return cannot be right (refused until corrected);
+`query`: the data may be right but contradict themselves (accepted; the sender is asked to
+confirm or correct, and the reference says which conclusions rest on unconfirmed data)."""
+
+
+def _condition(
+    column: str, codes: Any, columns: dict[str, Column], where: str
+) -> tuple[str, tuple[str, ...]]:
+    """(column, codes) of a condition; `topic@corruption: [yes]` becomes the topic codes
+    marked corruption: true, so a rule reads plain values."""
+    key, _, attr = str(column).partition("@")
+    wanted = tuple(str(c) for c in (codes or ()))
+    if key not in columns:
+        raise ConfigError.of("spec_rule_unknown_columns", where=where, value=key)
+    if not attr:
+        return key, wanted
+    choices = columns[key].choices
+    if attr not in ("corruption", "area") or not choices:
+        raise ConfigError.of("spec_rule_unknown_columns", where=where, value=str(column))
+    marked = [
+        c.code
+        for c in choices
+        if (("yes" if c.corruption else "no") if attr == "corruption" else str(c.area)) in wanted
+    ]
+    return key, tuple(marked)
+
+
+def _folded(word: object) -> str:
+    return fold(str(word))
+
+
+def _offence_choices(register: Offences, law: str) -> tuple[Choice, ...]:
+    """The declared offences of a code as a dropdown offers them, one line per part that
+    counts; the cell reads back as its article (`offences.Offences.read`)."""
+    return tuple(Choice(code, Text(kk, ru)) for code, kk, ru in register.dropdown(law))
+
+
+def _rule(raw: dict[str, Any], columns: dict[str, Column], where: str) -> Rule:
+    keys = set(columns)
     code = need(raw, "code", where, str)
     kind = need(raw, "kind", where, str)
     where = f"{where} ({code})"
     message = need_text(raw, "message", where)
+    severity = raw.get("severity", "error")
+    if severity not in SEVERITIES:
+        raise ConfigError.of("spec_unknown_rule", where=where, kind=f"severity: {severity}")
+    also = tuple(_condition(c, v, columns, where) for c, v in (raw.get("and") or {}).items())
     if kind == "compare":
         op = need(raw, "op", where, str)
         if op not in OPS:
@@ -219,33 +305,51 @@ def _rule(raw: dict[str, Any], keys: set[str], where: str) -> Rule:
             op=op,
             right=tuple(need(raw, "right", where, list)),
         )
-    elif kind == "required_if":
+    elif kind in ("required_if", "mentions"):
         cond = need(raw, "if", where, dict)
-        rule = Rule(
-            code,
-            kind,
-            message,
-            if_column=need(cond, "column", where, str),
-            if_in=tuple(need(cond, "in", where, list)),
-            then=tuple(need(raw, "then", where, list)),
+        if_column, if_in = _condition(
+            need(cond, "column", where, str), need(cond, "in", where, list), columns, where
         )
+        then = (
+            (need(raw, "column", where, str),)
+            if kind == "mentions"
+            else tuple(need(raw, "then", where, list))
+        )
+        words = (
+            tuple(_folded(w) for w in need(raw, "words", where, list)) if kind == "mentions" else ()
+        )
+        rule = Rule(code, kind, message, if_column=if_column, if_in=if_in, then=then, words=words)
     else:
         raise ConfigError.of("spec_unknown_rule", where=where, kind=kind)
     unknown = [c for c in rule.columns if c not in keys]
     if unknown:
         raise ConfigError.of("spec_rule_unknown_columns", where=where, value=", ".join(unknown))
-    return rule
+    return replace(rule, severity=severity, also=also)
 
 
-def load_spec(path: Path, shared: dict[str, tuple[Choice, ...]]) -> ReturnSpec:
-    """Load and check one spec file; every mistake names the file and the key."""
+def load_spec(
+    path: Path, shared: dict[str, tuple[Choice, ...]], register: Any = None
+) -> ReturnSpec:
+    """Load and check one spec file; every mistake names the file and the key.
+    `register` is the folder's declared corruption offences (`offences.yaml`)."""
     data = load_yaml(path)
     where = str(path)
     columns_raw = need(data, "columns", where, list)
-    columns = tuple(_column(c, shared, f"{where}: columns[{i}]") for i, c in enumerate(columns_raw))
+    columns = tuple(
+        _column(c, shared, f"{where}: columns[{i}]", register) for i, c in enumerate(columns_raw)
+    )
     keys = [c.key for c in columns]
     if len(set(keys)) != len(keys):
         raise ConfigError.of("spec_column_keys_repeat", where=where)
+    for column in columns:
+        declared = column.offences
+        if declared is None:
+            continue
+        named = [k for k in (declared.law_from, declared.otherwise, declared.flag) if k]
+        if any(k not in keys for k in named) or (
+            declared.law is not None and register is not None and declared.law not in register.laws
+        ):
+            raise ConfigError.of("spec_offences_not_text", where=f"{where} ({column.key})")
     applies = tuple(need(data, "applies_to", where, list))
     bad = [t for t in applies if t not in ORG_TYPES]
     if bad:
@@ -270,7 +374,7 @@ def load_spec(path: Path, shared: dict[str, tuple[Choice, ...]]) -> ReturnSpec:
         description=need_text(data, "description", where),
         columns=columns,
         rules=tuple(
-            _rule(r, set(keys), f"{where}: rules[{i}]")
+            _rule(r, {c.key: c for c in columns}, f"{where}: rules[{i}]")
             for i, r in enumerate(data.get("rules") or [])
         ),
         unique=unique,
@@ -311,9 +415,13 @@ def load_specs(folder: Path) -> dict[str, ReturnSpec]:
         name: _choices(items, {}, f"{folder / 'choices.yaml'}: {name}")
         for name, items in shared_raw.items()
     }
+    own = folder / "offences.yaml"
+    register = load_offences(own if own.exists() else shipped_schemas() / "offences.yaml")
+    for law in register.laws.values():  # a dropdown of the declared offences (`suggest:`)
+        shared.setdefault(f"offences_{law.code}", _offence_choices(register, law.code))
     specs: dict[str, ReturnSpec] = {}
     for path in sorted((folder / "returns").glob("*.yaml")):
-        spec = load_spec(path, shared)
+        spec = load_spec(path, shared, register)
         if spec.code in specs:
             raise ConfigError.of("spec_code_repeats", where=str(path), code=spec.code)
         specs[spec.code] = spec

@@ -20,6 +20,7 @@ from pipeline.core.numerals import Noun
 from pipeline.core.text import Text
 from pipeline.core.yamlio import need, need_text
 from pipeline.specs.normalise import fold
+from pipeline.specs.offences import verdict
 from pipeline.specs.organisations import Organisation
 from pipeline.specs.returns import ReturnSpec
 
@@ -97,6 +98,10 @@ class Indicator:
     min_base: float | None = None  # a ratio on fewer cases than this gets no level
     responsible: Text | None = None  # the department's side, if not the area's default
     heads: bool = True  # the organisations' heads answer for the measure too
+    # a part of the numerator shown beside it, not scored (of the complaints received, how
+    # many were confirmed): what was alleged stays visible with what was established
+    detail: Measure | None = None
+    detail_label: Text | None = None
 
     @property
     def returns(self) -> set[str]:
@@ -192,6 +197,8 @@ def load_indicators(path: Path, specs: dict[str, ReturnSpec]) -> list[Indicator]
                 if item.get("responsible")
                 else None,
                 heads=bool(item.get("heads", True)),
+                detail=_measure(item["detail"], specs, where) if item.get("detail") else None,
+                detail_label=need_text(item, "detail_label", where) if item.get("detail") else None,
             )
         )
     return out
@@ -219,6 +226,10 @@ def _explain_measure(m: Measure, specs: dict[str, ReturnSpec], lang: str) -> str
     conditions = []
     for column, attr, values in m.where:
         col = spec.column(column)
+        if attr == "corruption" and col.offences is not None:
+            which = "explain_law_corruption" if values == ("yes",) else "explain_law_other"
+            conditions.append(said(which, label=col.label))
+            continue
         if attr == "corruption":
             conditions.append(said("explain_corruption", label=col.label))
             continue
@@ -256,12 +267,26 @@ def _attribute(value: object) -> str:
 def _filtered(frame: pd.DataFrame, measure: Measure, spec: ReturnSpec) -> pd.DataFrame:
     mask = pd.Series(True, index=frame.index)
     for column, attr, values in measure.where:
+        if attr == "corruption" and spec.column(column).offences is not None:
+            mask &= law_says(frame, spec, column).isin(values)
+            continue
         series = frame[column]
         if attr:
             lookup = {c.code: _attribute(getattr(c, attr)) for c in spec.column(column).choices}
             series = series.map(lookup)
         mask &= series.isin(values)
     return frame[mask]
+
+
+def law_says(frame: pd.DataFrame, spec: ReturnSpec, column: str) -> pd.Series:
+    """Per row, whether the law makes its offence a corruption one: yes, no or unknown
+    (read from the article, never from the flag the sender ticked)."""
+    if frame.empty:
+        return pd.Series([], index=frame.index, dtype=object)
+    records = frame.to_dict("records")
+    return pd.Series(
+        [verdict(spec, column, row).verdict for row in records], index=frame.index, dtype=object
+    )
 
 
 def _keys(frame: pd.DataFrame, columns: tuple[str, ...]) -> list[tuple]:
@@ -304,7 +329,7 @@ def _value_of(
 
 TABLE_COLUMNS = (
     "bin", "type", "indicator", "area", "numerator", "denominator", "value", "level",
-    "points", "weight",
+    "points", "weight", "detail",
 )  # fmt: skip
 
 
@@ -324,6 +349,9 @@ def compute(
         den = ind.denominator
         den_series = (
             measure_by_org(den, frames, specs) if den is not None and den.kind != "org" else None
+        )
+        detail_series = (
+            measure_by_org(ind.detail, frames, specs) if ind.detail is not None else None
         )
         for org in orgs:
             num = _value_of(ind.numerator, num_series, org, available)
@@ -347,6 +375,9 @@ def compute(
                     "level": level,
                     "points": POINTS.get(level),
                     "weight": ind.weight,
+                    "detail": _value_of(ind.detail, detail_series, org, available)
+                    if ind.detail is not None
+                    else None,
                 }
             )
     table = pd.DataFrame.from_records(records, columns=TABLE_COLUMNS)

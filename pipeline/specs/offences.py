@@ -1,0 +1,309 @@
+"""Whether an offence is a corruption one, read from the article as people type it.
+
+The law decides, not a flag a secretary ticks: a theft conviction (art. 188 of the Criminal
+Code) is not corruption whatever the «Коррупционное преступление» cell says, and a bribe
+(art. 366) is corruption even where it says «Нет». The corruption offences are declared
+once, with their source and edition, in `schemas/offences.yaml`; this module reads an
+article cell («188», «ст. 188 ч. 2», «366 ч.1 УК РК», «ҚК 366-бабы», «189-баптың
+3-бөлігінің 2-тармағы») against them. What cannot be read, or is in neither code, or
+counts only in some parts that the cell does not name, is `unknown`: asked about, never
+guessed.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from pipeline.core.errors import ConfigError
+from pipeline.core.text import Text
+from pipeline.core.yamlio import load_yaml, need, need_text
+
+YES, NO, UNKNOWN = "yes", "no", "unknown"
+
+
+def fold(value: object) -> str:
+    """A cell as compared: Unicode composed, case and «ё» ignored, spacing collapsed (the
+    same folding as the returns' reader, kept here so the specs can read offences)."""
+    text = unicodedata.normalize("NFC", str(value)).casefold().replace("ё", "е")
+    return " ".join(text.split())
+
+
+def is_blank(value: object) -> bool:
+    """None, NaN, NaT (each unequal to itself) or only spaces."""
+    return value is None or value != value or str(value).strip() == ""
+
+
+@dataclass(frozen=True)
+class Offence:
+    """An article of a code that defines a corruption offence, in the parts that count
+    (none listed: the whole article)."""
+
+    law: str
+    article: str
+    name: Text
+    parts: tuple[tuple[int, int | None], ...] = ()  # (part, point or None for the whole part)
+
+    def counts(self, part: int | None, point: int | None) -> str:
+        if not self.parts:
+            return YES
+        if part is None:
+            return UNKNOWN
+        wanted = [p for p in self.parts if p[0] == part]
+        if not wanted:
+            return NO
+        if any(p[1] is None for p in wanted):
+            return YES
+        if point is None:
+            return UNKNOWN
+        return YES if any(p[1] == point for p in wanted) else NO
+
+    def cited(self, law: Law, part: int | None = None, point: int | None = None) -> Text:
+        """«ҚК 189-бап 3-бөлік 2-тармақ» / «УК ст. 189 ч. 3 п. 2», as each language cites."""
+        kk = f" {part}-бөлік" + (f" {point}-тармақ" if point else "") if part else ""
+        ru = f" ч. {part}" + (f" п. {point}" if point else "") if part else ""
+        return Text(
+            f"{law.name.kk} {self.article}-бап{kk}", f"{law.name.ru} ст. {self.article}{ru}"
+        )
+
+    def parts_cited(self, law: Law) -> Text:
+        """Every part that counts: «ҚК 189-бап 3-бөлік 2-тармақ» (several joined by «; »)."""
+        cited = [self.cited(law, p, q) for p, q in self.parts] or [self.cited(law)]
+        return Text("; ".join(c.kk for c in cited), "; ".join(c.ru for c in cited))
+
+    @property
+    def where(self) -> str:
+        """«366», «189 (3.2)»: the article with the parts that count, for a dropdown."""
+        if not self.parts:
+            return self.article
+        parts = ", ".join(f"{p}" if q is None else f"{p}.{q}" for p, q in self.parts)
+        return f"{self.article} ({parts})"
+
+
+@dataclass(frozen=True)
+class Law:
+    code: str
+    name: Text  # «ҚК» / «УК»
+    title: Text
+    source: str  # where the list is taken from, and its edition
+    articles: tuple[int, int]  # the code's article numbers: outside, a number names nothing
+    markers: tuple[str, ...]  # folded spellings that name the code in a cell
+    offences: dict[str, Offence]
+
+
+@dataclass(frozen=True)
+class Ref:
+    law: str | None
+    article: str
+    part: int | None = None
+    point: int | None = None
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What an article cell says: the articles read and whether they are corruption."""
+
+    refs: tuple[Ref, ...]
+    verdict: str  # YES | NO | UNKNOWN
+    reason: str = ""  # why unknown: article_unreadable | article_not_in_code | article_part_needed
+    offences: tuple[Offence, ...] = ()
+
+
+@dataclass(frozen=True)
+class Offences:
+    laws: dict[str, Law]
+    other_markers: tuple[str, ...]  # «закон*», «заң*»: an act that is not one of the codes
+
+    def read(self, cell: object, default_law: str | None) -> Reading:
+        """Read an article cell; `default_law` is the code a bare number belongs to."""
+        if is_blank(cell):
+            return Reading((), UNKNOWN, "article_unreadable")
+        text = fold(str(cell))
+        law = self._law_named(text)
+        if law is None and any(
+            _names(m, re.findall(r"[^\W\d_]+", text)) for m in self.other_markers
+        ):
+            return Reading((), UNKNOWN, "article_not_in_code")
+        law = law or default_law
+        refs = tuple(Ref(law, *found) for found in _articles(text))
+        if not refs:
+            return Reading((), UNKNOWN, "article_unreadable")
+        if law is None or law not in self.laws:
+            return Reading(refs, UNKNOWN, "article_not_in_code")
+        return self._judge(refs, self.laws[law])
+
+    def _law_named(self, text: str) -> str | None:
+        words = re.findall(r"[^\W\d_]+", text)
+        for code, law in self.laws.items():
+            if any(_names(m, words) for m in law.markers):
+                return code
+        return None
+
+    def _judge(self, refs: tuple[Ref, ...], law: Law) -> Reading:
+        verdicts, reasons, found = [], [], []
+        low, high = law.articles
+        for ref in refs:
+            number = int(ref.article.split("-")[0])
+            offence = law.offences.get(ref.article)
+            if offence is not None:
+                verdict = offence.counts(ref.part, ref.point)
+                if verdict == YES:
+                    found.append(offence)
+                elif verdict == UNKNOWN:
+                    reasons.append("article_part_needed")
+                verdicts.append(verdict)
+            elif low <= number <= high:
+                verdicts.append(NO)
+            else:
+                verdicts.append(UNKNOWN)
+                reasons.append("article_not_in_code")
+        if YES in verdicts:
+            return Reading(refs, YES, "", tuple(found))
+        if UNKNOWN in verdicts:
+            return Reading(refs, UNKNOWN, reasons[0])
+        return Reading(refs, NO)
+
+    def dropdown(self, law: str) -> list[tuple[str, str, str]]:
+        """(code, kk, ru) for each declared offence of a code and each part that counts:
+        «ҚК 366-бап – Пара алу» / «УК ст. 366 – Получение взятки»."""
+        code = self.laws[law]
+        out = []
+        for o in code.offences.values():
+            for part, point in o.parts or ((None, None),):
+                cited = o.cited(code, part, point)
+                out.append(
+                    (
+                        f"{law}:{o.article}:{part or ''}:{point or ''}",
+                        f"{cited.kk} – {o.name.kk}",
+                        f"{cited.ru} – {o.name.ru}",
+                    )
+                )
+        return out
+
+
+_NOT_LETTER = r"(?![^\W\d_])"  # «ч1», «ч.1», «ч 1», but not «член»
+_PART = re.compile(rf"(?:\bч{_NOT_LETTER}\.?|\bчаст\w*)\s*(\d+)|(\d+)\s*-?\s*(?:бөл\w*)")
+_POINT = re.compile(
+    rf"(?:\bп{_NOT_LETTER}\.?|\bпп{_NOT_LETTER}\.?|\bпункт\w*|\bподпункт\w*)\s*(\d+)\)?"
+    r"|(\d+)\s*\)?\s*-?\s*(?:тарма[қғ]\w*)"
+)
+_ARTICLE = re.compile(
+    rf"(?:\bст{_NOT_LETTER}\.?|\bстать\w*)\s*(\d+(?:-\d+)?)"
+    r"|(\d+(?:-\d+)?)\s*-?\s*(?:бап\w*|баб\w*|б\b\.?)"
+)
+_NUMBER = re.compile(r"(?<![\d.,])(\d{1,3}(?:-\d)?)(?![\d.,]\d)")
+
+
+def _names(marker: str, words: list[str]) -> bool:
+    """A marker is a whole word («ук», «қк», «коап»), or a word's beginning when it ends in
+    «*» («уголовн*», «қылмыстық*»)."""
+    if marker.endswith("*"):
+        return any(w.startswith(marker[:-1]) for w in words)
+    return marker in words
+
+
+def _first(match: re.Match) -> str:
+    return next(g for g in match.groups() if g is not None)
+
+
+def _articles(text: str) -> list[tuple[str, int | None, int | None]]:
+    """(article, part, point) for each article a cell names. A part or point applies to the
+    article it stands beside; a cell names one article far more often than several."""
+    part = _PART.search(text)
+    point = _POINT.search(text)
+    rest = text
+    for found in (part, point):
+        if found:
+            rest = rest.replace(found.group(0), " ")
+    for extra in _PART.finditer(rest):  # a second «ч.» of another article: not one we can pair
+        rest = rest.replace(extra.group(0), " ")
+    marked = [_first(m) for m in _ARTICLE.finditer(rest)]
+    numbers = marked or [m.group(1) for m in _NUMBER.finditer(rest)]
+    seen: list[str] = []
+    for number in numbers:
+        number = number.lstrip("0") or "0"
+        if number not in seen:
+            seen.append(number)
+    part_no = int(_first(part)) if part else None
+    point_no = int(_first(point)) if point else None
+    if len(seen) > 1:  # «190, 366»: which article a part belongs to is not said
+        part_no = point_no = None
+    return [(a, part_no, point_no) for a in seen]
+
+
+def _parts(raw: object, where: str) -> tuple[tuple[int, int | None], ...]:
+    out = []
+    for item in raw or []:
+        if isinstance(item, dict):
+            out.append((int(need(item, "part", where)), item.get("point")))
+        else:
+            out.append((int(item), None))
+    return tuple((p, int(q) if q is not None else None) for p, q in out)
+
+
+def load_offences(path: Path) -> Offences:
+    """Read `offences.yaml`; a mistake names the key."""
+    data = load_yaml(path)
+    where = str(path)
+    laws = {}
+    for code, raw in need(data, "laws", where, dict).items():
+        here = f"{where}: laws.{code}"
+        span = need(raw, "articles", here, list)
+        offences = {}
+        for i, item in enumerate(need(raw, "corruption", here, list)):
+            at = f"{here}.corruption[{i}]"
+            article = str(need(item, "article", at))
+            if article in offences:
+                raise ConfigError.of("config_wrong_type", where=at, key="article",
+                                     names="unique", value=article)  # fmt: skip
+            offences[article] = Offence(
+                code, article, need_text(item, "name", at), _parts(item.get("parts"), at)
+            )
+        laws[code] = Law(
+            code,
+            need_text(raw, "name", here),
+            need_text(raw, "title", here),
+            str(need(raw, "source", here)),
+            (int(span[0]), int(span[1])),
+            tuple(fold(m) for m in need(raw, "markers", here, list)),
+            offences,
+        )
+    return Offences(laws, tuple(fold(m) for m in data.get("other_acts") or ()))
+
+
+@cache
+def offences_of(folder: Path) -> Offences:
+    return load_offences(folder / "offences.yaml")
+
+
+def verdict(spec, key: str, row) -> Reading:
+    """Whether one row's offence is a corruption one, as its return declares the article
+    column (`ArticleOf`): the article read in its code; where no code applies and nothing
+    in the cell names one, the `otherwise` choice's mark. `row` maps keys to values."""
+    column = spec.column(key)
+    rule = column.offences
+    register: Offences = rule.register
+    law = rule.law
+    if rule.law_from:
+        law = _law_of_choice(row.get(rule.law_from), register)
+    cell = row.get(key)
+    if law is None and rule.otherwise:
+        reading = register.read(cell, None) if not is_blank(cell) else None
+        if reading is not None and reading.verdict != UNKNOWN:
+            return reading
+        chosen = spec.column(rule.otherwise).choice(str(row.get(rule.otherwise)))
+        if chosen is None:
+            return Reading((), UNKNOWN, "article_unreadable")
+        return Reading((), YES if chosen.corruption else NO)
+    if is_blank(cell):
+        return Reading((), UNKNOWN, "article_missing")
+    return register.read(cell, law)
+
+
+def _law_of_choice(code: object, register: Offences) -> str | None:
+    """A liability's code names its law when the register declares one of that name
+    (criminal → the Criminal Code, administrative → the Code of Administrative Offences)."""
+    return str(code) if code is not None and str(code) in register.laws else None
