@@ -22,6 +22,7 @@ from pipeline.core.numerals import (
     FILE,
     MEASURE,
     ORGANISATION,
+    QUERY,
     REPORT,
     RISK,
     ROW,
@@ -354,9 +355,15 @@ def status(paths: Paths, as_json: bool, today: dt.datetime | None) -> None:
     try:
         with ledger.snapshot(conn):
             states = return_states(conn, workspace)
+            queries = ledger.open_queries(conn)
     finally:
         conn.close()
     data = status_json(workspace, states)
+    data["queries"] = [
+        {"bin": q.bin, "return": q.return_code, "file": q.file, "cell": q.cell,
+         "code": q.code, "message_kk": q.message.kk, "message_ru": q.message.ru}
+        for q in queries
+    ]  # fmt: skip
     plan = read_plan(paths.outbox)
     measures = []
     if plan:
@@ -390,6 +397,13 @@ def status(paths: Paths, as_json: bool, today: dt.datetime | None) -> None:
         short = _compact(f"say_short_{org_type}") if f"say_short_{org_type}" in CATALOG else ""
         rate = render("say_rate", rate=_percent(s["rate"]), on_time=_percent(s["on_time_rate"]))
         click.echo(f"  {short or org_type:<18} {rate.text}")
+    if queries:
+        asked = render(
+            "say_open_queries",
+            n=counted(len(queries), QUERY),
+            orgs=counted(len({q.bin for q in queries}), ORGANISATION),
+        )
+        click.echo(f"{asked.kk}\n{asked.ru}")
     if measures:
         counts = Counter(m.state for m in measures)
         click.echo(

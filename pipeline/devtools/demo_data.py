@@ -91,11 +91,10 @@ POSITIONS = {
     ],
 }
 CONVICTIONS = [  # (as typed, whether the law makes it corruption: offences.yaml)
-    ("ст. 188 ч. 2", "no"),  # theft
-    ("293-бап / ст. 293", "no"),  # hooliganism
-    ("ст. 296 ч. 1", "no"),  # a traffic offence
+    *[("ст. 188 ч. 2", "no")] * 4,  # theft
+    *[("293-бап / ст. 293", "no")] * 3,  # hooliganism
+    *[("ст. 345 ч. 1", "no")] * 3,  # a traffic offence
     ("366 ч. 1 УК РК", "yes"),  # taking a bribe
-    ("ҚК 367-бабы", "yes"),  # giving a bribe
     ("ст. 189 ч. 3 п. 2", "yes"),  # misappropriation by official position
 ]
 DESCRIPTIONS = {  # what an order's description says for each ground (1.2)
@@ -341,9 +340,7 @@ def rows_for(
                 "reg_no": f"{'ЖТ' if code == '1.5' else 'Ш'}-{received:%y}-{i + 1:03d}",
                 "received_on": received,
                 "topic": lab(f"{code}:topic")[rng.choice(topics)],
-                "substantiated": lab(f"{code}:substantiated")[
-                    "yes" if rng.random() < 0.15 + 0.4 * risk else "no"
-                ],
+                "substantiated": lab(f"{code}:substantiated")["no"],
             }
             if code == "1.5":
                 base.update(
@@ -375,6 +372,9 @@ def rows_for(
                     }
                 )
             topic = next(k for k, v in lab(f"{code}:topic").items() if v == base["topic"])
+            corrupt = topic in ("extortion", "bribery", "conflict", "abuse")
+            if rng.random() < (0.05 + 0.15 * risk if corrupt else 0.15 + 0.4 * risk):
+                base["substantiated"] = lab(f"{code}:substantiated")["yes"]
             if base["substantiated"] == lab(f"{code}:substantiated")["yes"] and topic in (
                 "extortion", "bribery", "conflict", "abuse"
             ):  # fmt: skip

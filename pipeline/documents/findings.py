@@ -25,6 +25,7 @@ class Hit:
     name: Text
     value: float
     level: str
+    detail: float | None = None  # the part shown beside the value (of them, confirmed)
 
 
 @dataclass
@@ -90,7 +91,14 @@ def find(
         if flagged.empty:
             continue
         hits = [
-            Hit(r.bin, names[r.bin].name, float(r.value), r.level) for r in flagged.itertuples()
+            Hit(
+                r.bin,
+                names[r.bin].name,
+                float(r.value),
+                r.level,
+                None if pd.isna(getattr(r, "detail", None)) else float(r.detail),
+            )
+            for r in flagged.itertuples()
         ]
         median = rows["district_median"].iloc[0]
         median = None if pd.isna(median) else float(median)

@@ -26,10 +26,67 @@ def _responsible(finding: Finding, wording: dict, lang: str) -> str:
 
 
 def measures_from(
-    findings: list[Finding], approved: dt.date, calendar: WorkCalendar, wording: dict
+    findings: list[Finding],
+    approved: dt.date,
+    calendar: WorkCalendar,
+    wording: dict,
+    nothing_sent: list | None = None,
 ) -> list[Measure]:
     """One measure per finding, numbered by area; high risks get the shorter deadline.
-    Who answers for it follows the work plan's items (`report.yaml: responsible`)."""
+    Who answers for it follows the work plan's items (`report.yaml: responsible`). Then
+    the measures that follow from facts (`report.yaml: follow_up`): the steps the law asks
+    for after a confirmed corruption fact, and a check of each organisation that sent
+    nothing."""
+    out = _by_finding(findings, approved, calendar, wording)
+    follow = wording.get("follow_up") or {}
+    facts = follow.get("corruption_facts")
+    if facts:
+        hit = [f for f in findings if f.indicator.code in facts["indicators"]]
+        bins = list(dict.fromkeys(h.bin for f in hit for h in f.hits))
+        names = {h.bin: h.name for f in hit for h in f.hits}
+        for declared in facts["measures"] if bins else []:
+            out.append(
+                _declared(declared, len(out) + 1, approved, calendar, bins, names, wording,
+                          hit[0].indicator.code)
+            )  # fmt: skip
+    check = follow.get("nothing_sent")
+    if check and nothing_sent:
+        bins = [o.bin for o in nothing_sent]
+        names = {o.bin: o.name for o in nothing_sent}
+        out.append(
+            _declared({**check, "heads": False}, len(out) + 1, approved, calendar, bins, names,
+                      wording, "")
+        )  # fmt: skip
+    return out
+
+
+def _declared(
+    declared: dict, n: int, approved, calendar, bins, names, wording, indicator: str
+) -> Measure:
+    """A measure declared in `report.yaml: follow_up`, for the organisations named."""
+
+    def who(lang: str) -> str:
+        side = declared["responsible"][lang]
+        if not declared.get("heads", True):
+            return side[:1].upper() + side[1:]
+        heads = wording["heads"][lang].format(orgs=", ".join(names[b].get(lang) for b in bins))
+        return f"{heads}; {side}"
+
+    return Measure(
+        str(n),
+        "2.5",
+        indicator,
+        Text(declared["kk"], declared["ru"]),
+        Text(who("kk"), who("ru")),
+        calendar.add(approved, int(declared["days"])),
+        list(bins),
+        "high",
+    )
+
+
+def _by_finding(
+    findings: list[Finding], approved: dt.date, calendar: WorkCalendar, wording: dict
+) -> list[Measure]:
     out = []
     for n, finding in enumerate(
         sorted(findings, key=lambda f: (f.area, f.indicator.code)), start=1

@@ -6,6 +6,7 @@ import datetime as dt
 from functools import cache
 from pathlib import Path
 
+import pandas as pd
 from babel.dates import format_date
 
 from pipeline.core import kazakh
@@ -183,6 +184,66 @@ def _missing_by_area(
     return out
 
 
+def senders(workspace: Workspace, states) -> tuple[list, list]:
+    """Who sent nothing at all (every collected return missing), and who missed some items,
+    with the items: the reference names them apart, and only the first get a check."""
+    nothing, partly = [], []
+    for org in workspace.organisations:
+        owed = {
+            code: st.state
+            for code, st in states[org.bin].items()
+            if code in workspace.collected and st.state != ReturnStatus.NOT_APPLICABLE
+        }
+        missing = [c for c, s in owed.items() if s in (ReturnStatus.MISSING, ReturnStatus.REJECTED)]
+        if owed and all(s == ReturnStatus.MISSING for s in owed.values()):
+            nothing.append(org)
+        elif missing:
+            partly.append((org, missing))
+    return nothing, partly
+
+
+def _items(codes: list[str]) -> str:
+    return ", ".join("2.1–2.5" if code == "2" else code for code in codes)
+
+
+def _top_areas(areas: dict[str, list[Finding]], titles: dict, lang: str) -> str:
+    """The area(s) with the most organisations at a high level, ties named; where no high
+    level was found, the area(s) with the most organisations at any level, said so."""
+
+    def orgs(area: str, levels: tuple[str, ...]) -> int:
+        return len({h.bin for f in areas[area] for h in f.hits if h.level in levels})
+
+    high = {a: orgs(a, ("high",)) for a in areas}
+    levels, key = (("high",), "top_high") if any(high.values()) else (("high", "medium"), "top_any")
+    counts = {a: orgs(a, levels) for a in areas}
+    best = max(counts.values(), default=0)
+    if not best:
+        return ""
+    tied = [a for a, n in counts.items() if n == best]
+    named = ", ".join(f"{a} {titles[a].get(lang) if a in titles else ''}".strip() for a in tied)
+    return word(key if len(tied) == 1 else f"{key}_many", lang, n=best, areas=named)
+
+
+def _allegations(doc, workspace: Workspace, table, lang: str) -> None:
+    """Corruption-topic appeals (1.5) and complaints (1.6) per organisation, received and
+    confirmed: what was alleged is seen even where nothing was confirmed."""
+    names = workspace.by_bin
+    rows = table[table["indicator"].isin(["I15_corrupt_topics", "I16_alleged"])]
+    rows = rows[rows["numerator"].fillna(0) > 0]
+    docxio.para(doc, word("alleged_head", lang) if len(rows) else word("alleged_none", lang))
+    for bin_, group in rows.groupby("bin", sort=False):
+        parts = []
+        for r in group.itertuples():
+            key = "alleged_appeals" if r.indicator == "I15_corrupt_topics" else "alleged_complaints"
+            parts.append(
+                word(
+                    key, lang, n=number(r.numerator), m=number(0 if pd.isna(r.detail) else r.detail)
+                )
+            )
+        name = names[bin_].name.get(lang) if bin_ in names else bin_
+        docxio.para(doc, f"{name}: {'; '.join(parts)}.")
+
+
 def write_reference(
     path: Path,
     workspace: Workspace,
@@ -196,10 +257,13 @@ def write_reference(
     signed: dt.date | None = None,
     public: bool = False,
     plan_due: dt.date | None = None,
+    queried: set[tuple[str, str]] | None = None,
+    table=None,
 ) -> Path:
     """Write the reference in one language; `public` leaves out the executor's contacts."""
     texts = wording or load_yaml(workspace.paths.schema_file("report.yaml"))
     c = workspace.campaign
+    queried = queried or set()
 
     def t(text):
         return text.get(lang)
@@ -258,16 +322,12 @@ def write_reference(
             if n
         )
         docxio.para(doc, word("nil", lang, parts=parts))
-    incomplete = [
-        t(org.name)
-        for org in workspace.organisations
-        if any(
-            st.state in (ReturnStatus.MISSING, ReturnStatus.REJECTED)
-            for st in states[org.bin].values()
-        )
-    ]
-    if incomplete:
-        docxio.para(doc, word("missing", lang, orgs=", ".join(incomplete)))
+    nothing, partly = senders(workspace, states)
+    if nothing:
+        docxio.para(doc, word("nothing_sent", lang, orgs=", ".join(t(o.name) for o in nothing)))
+    if partly:
+        named = ", ".join(f"{t(o.name)} ({_items(codes)})" for o, codes in partly)
+        docxio.para(doc, word("missing", lang, orgs=named))
     docxio.heading(doc, word("results", lang))
     areas = by_area(findings)
     area_titles = workspace.specs["2"].areas if "2" in workspace.specs else {}
@@ -282,14 +342,25 @@ def write_reference(
             )
         for finding in found:
             docxio.para(doc, t(finding.text))
-            unit = finding.indicator.unit
+            ind = finding.indicator
+            unit = ind.unit
             rows = [
-                [t(h.name), unit.format(number(h.value), lang, h.value), t(LEVEL_TEXT[h.level])]
+                [t(h.name), unit.format(number(h.value), lang, h.value)]
+                + ([number(h.detail)] if ind.detail_label else [])
+                + [t(LEVEL_TEXT[h.level])]
                 for h in finding.hits
             ]
-            docxio.table(
-                doc, [word("org", lang), word("value", lang), word("level", lang)], rows, [9, 4, 3]
-            )
+            head = [word("org", lang), word("value", lang)]
+            head += [t(ind.detail_label)] if ind.detail_label else []
+            widths = [8, 4, 3, 3] if ind.detail_label else [9, 4, 3]
+            docxio.table(doc, [*head, word("level", lang)], rows, widths)
+            asked = [h for h in finding.hits if any((h.bin, c) in queried for c in ind.returns)]
+            if asked:
+                docxio.para(
+                    doc,
+                    word("queried", lang, orgs=", ".join(t(h.name) for h in asked)),
+                    italic=True,
+                )
             docxio.para(
                 doc,
                 word(
@@ -310,6 +381,8 @@ def write_reference(
                     orgs=", ".join(t(org.name) for org in owing),
                 ),
             )
+    if table is not None:
+        _allegations(doc, workspace, table, lang)
     docxio.heading(doc, word("causes", lang))
     found_codes = {f.indicator.code for f in findings}
     if found_codes:
@@ -333,15 +406,7 @@ def write_reference(
         )
     docxio.heading(doc, word("summary_head", lang))
     if findings:
-
-        def weight(area: str) -> tuple[int, int]:  # high hits first, then all hits
-            hits = [h for f in areas[area] for h in f.hits]
-            return sum(h.level == "high" for h in hits), len(hits)
-
-        ranked = sorted((a for a, f in areas.items() if f), key=weight, reverse=True)
-        top = ", ".join(
-            f"{a} {t(area_titles[a]) if a in area_titles else ''}".strip() for a in ranked[:2]
-        )
+        top = _top_areas(areas, area_titles, lang)
         due = official_date(plan_due, lang, "ablative") if plan_due else "—"
         found_areas = sum(1 for f in areas.values() if f)
         high = sum(f.severity == "high" for f in findings)

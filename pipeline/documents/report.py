@@ -57,7 +57,8 @@ def build_report(
     wording = load_yaml(workspace.paths.schema_file("report.yaml"))  # read once for every document
     findings = find(workspace, table, indicators, wording)
     steps.advance()
-    measures = measures_from(findings, approved, calendar, wording)
+    nothing_sent, _ = reference.senders(workspace, data.states)
+    measures = measures_from(findings, approved, calendar, wording, nothing_sent)
     plan = Plan(
         signed, approved, plan_due, publication_due, measures, settings.get("monitoring_months", 12)
     )
@@ -79,6 +80,8 @@ def build_report(
                 wording=wording,
                 signed=plan.signed,
                 plan_due=plan.plan_due,
+                queried=data.queried(),
+                table=table,
             )
         )
         files.append(

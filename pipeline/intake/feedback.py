@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 AUTHOR = label_text("label_otdel_obrazovaniya")
 OUR_AUTHORS = frozenset({AUTHOR, "Adal"})
 BAD_FILL = PatternFill("solid", fgColor="FFC7CE")
+QUERY_FILL = PatternFill("solid", fgColor="FFEB9C")  # accepted, asked to confirm or correct
 HEADERS = (
     "№",
     label_text("label_list"),
@@ -132,7 +133,7 @@ def _mark_cells(book: openpyxl.Workbook, problems: list[Problem]) -> None:
             by_cell.setdefault((p.sheet, ref), []).append(p)
     for (sheet, ref), found in by_cell.items():
         cell = book[sheet][ref]
-        cell.fill = BAD_FILL
+        cell.fill = QUERY_FILL if all(p.severity == "query" for p in found) else BAD_FILL
         text = "\n".join(f"• {p.kk}\n• {p.ru}" for p in found)
         cell.comment = Comment(_safe(text)[:2000], AUTHOR, width=320, height=140)
 
@@ -266,7 +267,9 @@ class FeedbackWriter:
 
     def submit(self, outcome: FileOutcome) -> None:
         """Write (or queue) the correction workbook of one recorded, archived file."""
-        if not (outcome.errors and outcome.bin and Path(outcome.archive).exists()):
+        if not (
+            (outcome.errors or outcome.queries) and outcome.bin and Path(outcome.archive).exists()
+        ):
             return
         job = (
             outcome.archive,

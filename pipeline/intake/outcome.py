@@ -28,6 +28,11 @@ class FileOutcome:
     def errors(self) -> int:
         return sum(p.severity == "error" for p in self.problems)
 
+    @property
+    def queries(self) -> int:
+        """Questions on accepted data: the sender is asked to confirm or correct."""
+        return sum(p.severity == "query" for p in self.problems)
+
     def as_json(self) -> dict:
         return {
             "file": self.name,
@@ -35,6 +40,7 @@ class FileOutcome:
             "status": self.status,
             "errors": self.errors,
             "warnings": sum(p.severity == "warning" for p in self.problems),
+            "queries": self.queries,
             "bin": self.bin,
             "received_at": self.received_at,
             "returns": self.returns,

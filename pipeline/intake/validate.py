@@ -278,10 +278,15 @@ def _article_query(spec: ReturnSpec, column, row: dict, reading) -> Problem | No
             for r in reading.refs
             if r.law in register.laws and r.article in register.laws[r.law].offences
         ]
-        problem = cell_problem(reading.reason, column, value)
         message = render(reading.reason, value=shown(value), parts=_parts_said(offences, register))
-        problem.kk, problem.ru = message.kk, message.ru
-        return problem
+        return Problem(
+            reading.reason,
+            message.kk,
+            message.ru,
+            column=column.label.both,
+            column_key=column.key,
+            value=shown(value),
+        )
     flag = column.offences.flag
     said = row.get(flag) if flag else None
     if reading.verdict == UNKNOWN or said not in (YES, NO) or said == reading.verdict:

@@ -535,6 +535,43 @@ def files_with_errors(conn: Connection) -> list[StoredFile]:
     return [stored_file(r) for r in rows]
 
 
+@dataclass(frozen=True)
+class OpenQuery:
+    """A question asked of an organisation about a return in force: the data may be right
+    but contradict themselves. A later submission of the return supersedes it and so
+    closes the query (answered by confirming the same data or by correcting them)."""
+
+    bin: str
+    return_code: str
+    file: str
+    sheet: str
+    cell: str
+    column: str
+    value: str
+    code: str
+    message: Text
+
+
+def open_queries(conn: Connection, file_id: int | None = None) -> list[OpenQuery]:
+    """The queries on accepted submissions still in force (of one file, or all)."""
+    sql = (
+        "SELECT s.bin, s.return_code, f.original_name, p.sheet, p.cell, p.column_label,"
+        " p.value, p.code, p.message_kk, p.message_ru FROM problems p"
+        " JOIN submissions s ON s.id = p.submission_id JOIN files f ON f.id = p.file_id"
+        " WHERE p.severity = 'query' AND s.status = 'accepted' AND f.retired = 0"
+    )
+    params: tuple = ()
+    if file_id is not None:
+        sql += " AND p.file_id = ?"
+        params = (file_id,)
+    rows = conn.execute(sql + " ORDER BY s.bin, s.return_code, p.id", params).fetchall()
+    return [
+        OpenQuery(r[0], r[1], r[2], r[3] or "", r[4] or "", r[5] or "", r[6] or "", r[7],
+                  Text(r[8], r[9]))
+        for r in rows
+    ]  # fmt: skip
+
+
 def file_errors(conn: Connection, file_id: int) -> list[Text]:
     """The errors recorded for a file, in the order they were found, in both languages."""
     rows = conn.execute(

@@ -377,6 +377,37 @@ def _monitoring_sheet(w: _Writer, workspace: Workspace, data: Consolidated, toda
     w.colour_by_code(sheet, 1, 5, max(len(rows), 1), 5, MEASURE_TEXT, MEASURE_COLOUR)
 
 
+def _queries_sheet(w: _Writer, workspace: Workspace, data: Consolidated) -> None:
+    """Open queries, each on its own row: accepted data the organisation is asked to confirm
+    or correct. The conclusions that rest on them are named in the reference."""
+    if not data.queries:
+        return
+    names = workspace.by_bin
+    headers = [
+        L.BIN_LABEL.both,
+        L.ORG_LABEL.both,
+        label_text("label_query_return"),
+        label_text("label_query_cell"),
+        label_text("label_query_value"),
+        label_text("label_query_kk"),
+        label_text("label_query_ru"),
+    ]
+    rows = [
+        [
+            q.bin,
+            names[q.bin].name.ru if q.bin in names else "",
+            q.return_code,
+            f"{q.file} · {q.sheet}!{q.cell}" if q.cell else f"{q.file} · {q.sheet}",
+            q.value,
+            q.message.kk,
+            q.message.ru,
+        ]
+        for q in data.queries
+    ]
+    kinds = ["any", "wrap", "any", "wrap", "wrap", "wrap", "wrap"]
+    w.table(sheet_name("sheet_queries"), headers, rows, [14, 28, 8, 24, 20, 45, 45], kinds)
+
+
 def write_consolidated(
     workspace: Workspace,
     data: Consolidated,
@@ -412,6 +443,7 @@ def write_consolidated(
     _risk_map(w, workspace, wide, data)
     write_charts(w, workspace, table, wide, top, SHEETS, {i.code: i.title.ru for i in indicators})
     _monitoring_sheet(w, workspace, data, today or now.date())
+    _queries_sheet(w, workspace, data)
     steps.advance()
     w.book.set_properties(
         {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -19,6 +19,11 @@ class Consolidated:
 
     frames: dict[str, pd.DataFrame]
     states: dict[str, dict[str, ReturnState]]
+    queries: list = field(default_factory=list)  # open queries (`ledger.OpenQuery`)
+
+    def queried(self) -> set[tuple[str, str]]:
+        """(bin, return) pairs whose accepted data the organisation is asked to confirm."""
+        return {(q.bin, q.return_code) for q in self.queries}
 
     def rows(self, code: str) -> list[dict]:
         """Records of a return; none when the campaign does not collect it."""
@@ -64,6 +69,7 @@ def load(workspace: Workspace) -> Consolidated:
         with ledger.snapshot(conn):  # one state of the ledger, while others may ingest
             frames = {code: _frame(conn, spec) for code, spec in workspace.specs.items()}
             states = return_states(conn, workspace)
+            queries = ledger.open_queries(conn)
     finally:
         conn.close()
-    return Consolidated(frames, states)
+    return Consolidated(frames, states, queries)

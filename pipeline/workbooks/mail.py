@@ -28,6 +28,7 @@ from pipeline import ledger
 from pipeline.core.chars import UNSEEN
 from pipeline.core.errors import MailError
 from pipeline.core.messages import render
+from pipeline.core.numerals import QUERY, counted
 from pipeline.core.progress import Progress, silent
 from pipeline.core.text import Text
 from pipeline.core.translit import to_ascii
@@ -191,9 +192,15 @@ def plan_feedback(workspace: Workspace, conn: ledger.Connection) -> list[Outgoin
         if not to or (path is not None and not path.exists()):
             continue
         pending = ledger.still_to_correct(conn, row.id)
-        if pending is not None and not pending:
+        queries = ledger.open_queries(conn, row.id) if path else []
+        if pending is not None and not pending and not queries:
             continue
-        body = _feedback_body(row, pending) if path else _refusal_body(conn, row)
+        if path and not row.error_count:
+            body = _letter(
+                render("mail_query_body", file=row.original_name, n=counted(len(queries), QUERY))
+            )
+        else:
+            body = _feedback_body(row, pending) if path else _refusal_body(conn, row)
         out.append(
             Outgoing(
                 f"feedback:{row.sha256}",
