@@ -139,6 +139,37 @@ def _mistakes(data: dict[str, list[dict]], kind: str) -> None:
         data["1.1"][3]["full_name"] = "'" + data["1.1"][3]["full_name"] + "  "
 
 
+CONTRADICTIONS = {2: "flag", 10: "ground", 16: "unmeasured"}
+"""Organisations whose returns are accepted but contradict themselves on purpose: Adal asks
+them to confirm or correct (queries), and the law, not the flag, decides what is counted."""
+
+
+def _contradictions(data: dict[str, list[dict]], kind: str | None, labels) -> None:
+    yes, no = labels["1.1:has_record"]["yes"], labels["1.1:has_record"]["no"]
+    if kind == "flag" and data.get("1.1"):  # a theft ticked «corruption», a bribe not
+        data["1.1"][0].update(has_record=yes, article="ст. 188 ч. 2", corruption=yes)
+        data["1.1"][1].update(has_record=yes, article="366 ч. 1 УК РК", corruption=no)
+    # a lateness under a corruption ground
+    if kind == "ground" and data.get("1.2") is not None and data.get("1.5"):
+        data["1.2"].append(
+            {
+                "full_name": "Серікова Айгүл Маратқызы",
+                "position": "Мұғалім / Учитель",
+                "order_no": "41-ж/л",
+                "order_date": data["1.5"][0]["received_on"],  # within the same period
+                "measure": labels["1.2:measure"]["remark"],
+                "ground": labels["1.2:ground"]["corruption"],
+                "description": "Сабаққа кешігу / Опоздание на урок",
+            }
+        )
+    if kind == "unmeasured" and data.get("1.6"):  # a confirmed bribe with no measure taken
+        data["1.6"][0].update(
+            topic=labels["1.6:topic"]["bribery"],
+            substantiated=labels["1.6:substantiated"]["yes"],
+            measures=None,
+        )
+
+
 def _copied_sheet(target: Path, org: Organisation, spec: ReturnSpec, rows: list[dict]) -> None:
     """A sheet re-typed into a fresh workbook: no identity sheet, just the BIN and headers."""
     book = openpyxl.Workbook()
@@ -236,6 +267,7 @@ def build_demo(paths: Paths, seed: int = 2023) -> dict[str, int]:
             _stamp(first, when - dt.timedelta(days=2))
             counts["files"] += 1
         _mistakes(data, kind)
+        _contradictions(data, CONTRADICTIONS.get(index), labels)
         _fill(templates / template_name(org, campaign), target, data, specs, nil)
         _stamp(target, when)
         counts["files"] += 1
