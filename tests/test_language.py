@@ -318,7 +318,7 @@ def test_a_cells_length_limit_agrees_with_its_number(n, said):
 # metrics, the words people type that are read back, click's own words, the developer tools
 LANGUAGE_DATA = {
     "core/messages.py", "core/kazakh.py", "core/numerals.py", "core/translit.py",
-    "core/textfit.py", "specs/normalise.py", "specs/offences.py", "cli/click_words.py", "intake/validate.py",
+    "core/textfit.py", "core/folding.py", "specs/normalise.py", "specs/offences.py", "cli/click_words.py", "intake/validate.py",
     "intake/identify.py",
 }  # fmt: skip
 STILL_INLINE = {"К", "0К", "телефон", " года", ": свод", "[ПАРАМЕТРЛЕР/ПАРАМЕТРЫ]", "КОМАНДА ..."}

@@ -6,7 +6,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline.specs.normalise import SLOW, clean_text, converter, fast_path, fold, parse_date
+from pipeline.core.folding import clean_text, fold
+from pipeline.specs.normalise import SLOW, converter, fast_path, parse_date
 
 
 @pytest.mark.parametrize(

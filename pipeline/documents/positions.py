@@ -13,9 +13,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.core.folding import fold, is_blank
 from pipeline.core.text import Text
 from pipeline.core.yamlio import load_yaml
-from pipeline.specs.normalise import fold, is_blank
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.core.errors import AdalError
-from pipeline.specs.normalise import fold
+from pipeline.core.folding import fold
 from pipeline.specs.workspace import Workspace
 from pipeline.workbooks.frames import Consolidated
 

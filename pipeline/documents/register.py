@@ -18,6 +18,7 @@ from pathlib import Path
 import xlsxwriter
 
 from pipeline.core import textfit
+from pipeline.core.folding import is_blank
 from pipeline.core.messages import label as label_text
 from pipeline.core.messages import render, sheet_name
 from pipeline.core.numerals import ORGANISATION, count
@@ -27,7 +28,6 @@ from pipeline.documents.positions import Positions
 from pipeline.files.reader import read_workbook
 from pipeline.files.xlsxout import SAFE_OPTIONS, page_setup
 from pipeline.specs import layout as L
-from pipeline.specs.normalise import is_blank
 from pipeline.specs.offences import YES, verdict
 from pipeline.specs.returns import shipped_schemas
 from pipeline.specs.workspace import Workspace

@@ -14,9 +14,9 @@ from functools import lru_cache
 import pandas as pd
 import pandera.pandas as pa
 
+from pipeline.core.folding import fold
 from pipeline.core.ids import id_problems
 from pipeline.specs.campaign import Period, date_window
-from pipeline.specs.normalise import fold
 from pipeline.specs.returns import Column, ReturnSpec, Rule
 
 DTYPES = {

@@ -11,13 +11,13 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from pipeline.core.folding import fold, is_blank
 from pipeline.core.ids import is_valid_id, normalise_id
 from pipeline.core.messages import render, text
 from pipeline.core.text import Text
 from pipeline.files.reader import Sheet, Workbook
 from pipeline.specs import layout as L
 from pipeline.specs.headers import header_positions, spec_labels
-from pipeline.specs.normalise import fold, is_blank
 from pipeline.specs.problems import Problem
 from pipeline.specs.returns import ReturnSpec
 

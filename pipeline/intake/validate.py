@@ -18,13 +18,14 @@ import pandas as pd
 import pandera.pandas as pa
 from xlsxwriter.utility import xl_col_to_name
 
+from pipeline.core.folding import fold, is_blank
 from pipeline.core.ids import id_problem
 from pipeline.core.messages import render
 from pipeline.core.text import Text
 from pipeline.intake.compile import ID_CHECK, RULE_PREFIX, cached_schema
 from pipeline.specs.campaign import Period
 from pipeline.specs.headers import header_positions, spec_labels
-from pipeline.specs.normalise import SLOW, converter, fast_path, fold, is_blank
+from pipeline.specs.normalise import SLOW, converter, fast_path
 from pipeline.specs.offences import NO, UNKNOWN, YES, verdict
 from pipeline.specs.problems import Problem, cell_problem, shown
 from pipeline.specs.returns import ReturnSpec
@@ -270,7 +271,9 @@ def _nothing_to_read(row: dict, key: str, rule) -> bool:
 
 
 def _article_query(spec: ReturnSpec, column, row: dict, reading) -> Problem | None:
-    value = row.get(column.key)
+    """The query one row's article asks, if any: the article unread, or the flag beside it
+    contradicting it (the law decides; the sender confirms or corrects)."""
+    value = shown(row.get(column.key))
     if reading.verdict == UNKNOWN and reading.reason:
         register = column.offences.register
         offences = [
@@ -278,15 +281,8 @@ def _article_query(spec: ReturnSpec, column, row: dict, reading) -> Problem | No
             for r in reading.refs
             if r.law in register.laws and r.article in register.laws[r.law].offences
         ]
-        message = render(reading.reason, value=shown(value), parts=_parts_said(offences, register))
-        return Problem(
-            reading.reason,
-            message.kk,
-            message.ru,
-            column=column.label.both,
-            column_key=column.key,
-            value=shown(value),
-        )
+        parts = _parts_said(offences, register)
+        return _query(reading.reason, column, value, value=value, parts=parts)
     flag = column.offences.flag
     said = row.get(flag) if flag else None
     if reading.verdict == UNKNOWN or said not in (YES, NO) or said == reading.verdict:
@@ -294,29 +290,32 @@ def _article_query(spec: ReturnSpec, column, row: dict, reading) -> Problem | No
     flag_column = spec.column(flag)
     chosen = flag_column.choice(said)
     names = Text(*("; ".join(o.name.get(lang) for o in reading.offences) for lang in LANGS))
-    said_law = (
+    law = (
         render("law_is_corruption", name=names)
         if reading.verdict == YES
         else render("law_is_not_corruption")
     )
-    kk, ru = said_law.kk, said_law.ru
-    message = render(
+    ticked = chosen.label if chosen else Text(said, said)
+    return _query(
         "corruption_flag_disagrees",
-        value=shown(value),
-        said_kk=kk,
-        said_ru=ru,
-        flag_label_kk=flag_column.label.kk,
-        flag_label_ru=flag_column.label.ru,
-        flag_kk=chosen.label.kk if chosen else said,
-        flag_ru=chosen.label.ru if chosen else said,
+        flag_column,
+        shown(ticked.both),
+        value=value,
+        law=Text(law.kk, law.ru),
+        flag_label=flag_column.label,
+        flag=ticked,
     )
+
+
+def _query(code: str, column, shown_value: str, **fields) -> Problem:
+    message = render(code, **fields)
     return Problem(
-        "corruption_flag_disagrees",
+        code,
         message.kk,
         message.ru,
-        column=flag_column.label.both,
-        column_key=flag,
-        value=shown(chosen.label.both if chosen else said),
+        column=column.label.both,
+        column_key=column.key,
+        value=shown_value,
     )
 
 

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
-from pipeline.specs.normalise import fold, is_blank
+from pipeline.core.folding import fold, is_blank
 from pipeline.specs.returns import Column, ReturnSpec
 
 _NOTES = re.compile(r"\s*\([^)]*\)|[¹²³⁴⁵*]+")

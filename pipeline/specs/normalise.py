@@ -10,12 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-import unicodedata
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
-from pipeline.core.chars import CONTROL, INVISIBLE, UNSEEN
+from pipeline.core.folding import _SPACES, clean_text, fold
 from pipeline.core.ids import normalise_id
 from pipeline.specs.returns import OTHER, Column
 
@@ -23,9 +22,6 @@ Result = tuple[Any, str | None]
 """(typed value, None) or (what to show the person, error code). Ranges, lengths and
 checksums are not judged here: they are declared checks that pandera runs."""
 
-# Latin letters that look like Cyrillic ones, as they end up in typed Cyrillic words.
-_LOOKALIKES = str.maketrans("aceopxyiABCEHKMOPTXY", "асеорхуіАВСЕНКМОРТХУ")
-_SPACES = re.compile(r"[\s\u00a0\u202f\u2009]+")
 _DATE_PATTERNS = (
     (re.compile(r"^(\d{1,2})[./,-](\d{1,2})[./,-](\d{4})$"), "dmy"),
     (re.compile(r"^(\d{1,2})[./,-](\d{1,2})[./,-](\d{2})$"), "dmy2"),
@@ -37,49 +33,6 @@ _TIME_OF_DAY = re.compile(r"[\sT]+\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$")
 _DASHES = {"-", "–", "—"}
 _YES = {"да", "иә", "иа", "ия", "yes", "+", "1", "true", "бар", "есть"}
 _NO = {"нет", "жоқ", "жок", "no", "-", "0", "false"}
-
-
-def is_blank(value: Any) -> bool:
-    """Empty cell, spaces, a lone apostrophe, NaN. Called for every cell: cheap cases first."""
-    if value is None or value == "":
-        return True
-    kind = type(value)
-    if kind is str:
-        return not value.strip().lstrip("'").strip()
-    if kind is float:
-        return math.isnan(value)
-    return False
-
-
-_NEEDS_CLEANING = re.compile(rf"^[\s']|\s$|\s\s|[\u00a0\u202f\u2009\t\r\n{CONTROL}{INVISIBLE}]")
-
-
-def clean_text(value: Any) -> str:
-    """Text as the person meant it: no leading apostrophe, no stray or doubled spaces."""
-    if isinstance(value, str) and not _NEEDS_CLEANING.search(value):
-        return value  # the common case, checked with one regex instead of four passes
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, dt.datetime):
-        value = value.date() if value.time() == dt.time() else value
-    if isinstance(value, dt.date):
-        return f"{value:%d.%m.%Y}"
-    text = UNSEEN.sub("", str(value).replace("\r\n", "\n"))
-    text = text.strip()
-    if text.startswith("'"):
-        text = text[1:].strip()
-    return _SPACES.sub(" ", text) if "\n" not in text else text
-
-
-def fold(value: Any) -> str:
-    """A comparison key: case, spacing and Latin look-alikes ignored."""
-    return _fold(value) if isinstance(value, str) else _fold(clean_text(value))
-
-
-@lru_cache(maxsize=65536)
-def _fold(text: str) -> str:
-    text = unicodedata.normalize("NFC", _SPACES.sub(" ", clean_text(text))).rstrip(".,;:")
-    return text.translate(_LOOKALIKES).casefold().replace("ё", "е")
 
 
 def to_text(value: Any, column: Column) -> Result:

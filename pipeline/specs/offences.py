@@ -13,28 +13,16 @@ guessed.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 from pipeline.core.errors import ConfigError
+from pipeline.core.folding import fold, is_blank
 from pipeline.core.text import Text
 from pipeline.core.yamlio import load_yaml, need, need_text
 
 YES, NO, UNKNOWN = "yes", "no", "unknown"
-
-
-def fold(value: object) -> str:
-    """A cell as compared: Unicode composed, case and «ё» ignored, spacing collapsed (the
-    same folding as the returns' reader, kept here so the specs can read offences)."""
-    text = unicodedata.normalize("NFC", str(value)).casefold().replace("ё", "е")
-    return " ".join(text.split())
-
-
-def is_blank(value: object) -> bool:
-    """None, NaN, NaT (each unequal to itself) or only spaces."""
-    return value is None or value != value or str(value).strip() == ""
 
 
 @dataclass(frozen=True)

@@ -12,13 +12,14 @@ from pathlib import Path
 import xlsxwriter
 
 from pipeline.core.errors import ConfigError, WorkbookError
+from pipeline.core.folding import is_blank
 from pipeline.core.ids import id_problem
 from pipeline.core.messages import render, sheet_name, text
 from pipeline.core.numerals import TIMES, counted
 from pipeline.core.text import Text
 from pipeline.files.reader import read_workbook
 from pipeline.specs.headers import header_positions, label_index
-from pipeline.specs.normalise import converter, is_blank
+from pipeline.specs.normalise import converter
 from pipeline.specs.problems import cell_problem
 from pipeline.specs.returns import ORG_TYPES, Choice, Column
 

@@ -13,10 +13,11 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.core.errors import ConfigError
+from pipeline.core.folding import fold
 from pipeline.core.messages import text
 from pipeline.core.text import Text
 from pipeline.core.yamlio import load_yaml, need, need_text
-from pipeline.specs.offences import Offences, fold, load_offences
+from pipeline.specs.offences import Offences, load_offences
 
 TYPES = ("text", "integer", "decimal", "date", "iin", "bin", "choice", "yesno")
 OPS = ("<=", "<", "==", ">=", ">")

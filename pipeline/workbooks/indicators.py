@@ -15,11 +15,12 @@ import pandas as pd
 from loguru import logger
 
 from pipeline.core.errors import ConfigError
+from pipeline.core.folding import fold
 from pipeline.core.messages import render, text
 from pipeline.core.numerals import Noun
 from pipeline.core.text import Text
 from pipeline.core.yamlio import need, need_text
-from pipeline.specs.normalise import fold
+from pipeline.specs.offences import UNKNOWN as UNKNOWN_VERDICT
 from pipeline.specs.offences import verdict
 from pipeline.specs.organisations import Organisation
 from pipeline.specs.returns import ReturnSpec
@@ -280,13 +281,19 @@ def _filtered(frame: pd.DataFrame, measure: Measure, spec: ReturnSpec) -> pd.Dat
 
 def law_says(frame: pd.DataFrame, spec: ReturnSpec, column: str) -> pd.Series:
     """Per row, whether the law makes its offence a corruption one: yes, no or unknown
-    (read from the article, never from the flag the sender ticked)."""
-    if frame.empty:
-        return pd.Series([], index=frame.index, dtype=object)
-    records = frame.to_dict("records")
-    return pd.Series(
-        [verdict(spec, column, row).verdict for row in records], index=frame.index, dtype=object
-    )
+    (read from the article, never from the flag the sender ticked). Each distinct
+    combination of the cells the reading needs is read once: a staff list repeats them."""
+    rule = spec.column(column).offences
+    needed = [k for k in (column, rule.law_from, rule.otherwise) if k and k in frame.columns]
+    if frame.empty or not needed:
+        return pd.Series(UNKNOWN_VERDICT, index=frame.index, dtype=object)
+    cells = frame[needed].astype(object).where(frame[needed].notna(), None)
+    keys = list(cells.itertuples(index=False, name=None))
+    read = {
+        key: verdict(spec, column, dict(zip(needed, key, strict=False))).verdict
+        for key in set(keys)
+    }
+    return pd.Series([read[key] for key in keys], index=frame.index, dtype=object)
 
 
 def _keys(frame: pd.DataFrame, columns: tuple[str, ...]) -> list[tuple]:
