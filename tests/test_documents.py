@@ -384,3 +384,60 @@ def test_every_path_the_demo_writes_is_legal_on_windows(demo):
             ):
                 bad.append(str(path.relative_to(root)))
     assert not bad, bad[:10]
+
+
+def _text(path) -> str:
+    return "\n".join(t if k == "p" else "" for k, t in _paragraphs_and_tables(path))
+
+
+def test_the_approver_signs_in_one_line_and_the_executor_is_a_person(demo):
+    """Seen: «Руководитель отдела образования / ГУ «Отдел образования…»» on two lines, and
+    an executor line naming a service, not someone to call."""
+    ru = _text(demo / "report" / "3.1-reference-ru.docx")
+    kk = _text(demo / "report" / "3.1-reference-kk.docx")
+    assert "Руководитель ГУ «Отдел образования Коктерекского района»\n" in ru
+    assert "«Көктерек ауданының білім бөлімі» ММ басшысы\n" in kk
+    assert "Исполнитель: Д.М. Аскарова (кадровая служба отдела образования), тел. " in ru
+    assert "Орындаған: Д.М. Асқарова (білім бөлімінің кадр қызметі), тел. " in kk
+
+
+def test_completeness_names_the_types_in_the_plural(demo):
+    """Seen: «Организация общего среднего образования: принято 84 % отчётов»."""
+    ru = _text(demo / "report" / "3.1-reference-ru.docx")
+    kk = _text(demo / "report" / "3.1-reference-kk.docx")
+    assert re.search(r"Отчёты организаций общего среднего образования: принято \d+ % \(в срок", ru)
+    assert re.search(r"Жалпы орта білім беру ұйымдары: есептердің \d+%-ы қабылданды", kk)
+
+
+def test_the_reference_says_who_sent_nothing_and_what_1_7_showed(demo):
+    ru = _text(demo / "report" / "3.1-reference-ru.docx")
+    kk = _text(demo / "report" / "3.1-reference-kk.docx")
+    assert (
+        "Не представили ни одного отчёта: Общеобразовательная школа №14, Ясли-сад «Карлыгаш»." in ru
+    )
+    assert "Бірде-бір есеп ұсынбаған ұйымдар:" in kk
+    assert re.search(
+        r"По пункту 1\.7 плана работ представлено публикаций об организациях — \d+", ru
+    )
+    assert re.search(r"1\.7-тармағы бойынша ұйымдар туралы \d+ жарияланым ұсынылды", kk)
+    assert "Обращения и жалобы коррупционной направленности (независимо от подтверждения):" in ru
+    # a confirmed complaint about conduct is reported as what it is, with no risk level
+    assert "Подтвердившиеся жалобы не коррупционной направленности (уровень коррупционного" in ru
+    plan = _text(demo / "report" / "4.1-action-plan-ru.docx") + "\n".join(
+        " | ".join(r) for k, t in _paragraphs_and_tables(demo / "report" / "4.1-action-plan-ru.docx")
+        if k == "t" for r in t
+    )  # fmt: skip
+    assert "не представившей ни одного отчёта" in plan
+
+
+def test_the_register_is_approved_and_signed_like_the_reference(demo):
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(demo / "report" / "6.1-register.xlsx")["6.1"]
+    cells = [str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None]
+    assert "УТВЕРЖДАЮ" in cells and "БЕКІТЕМІН" in cells
+    assert "Руководитель ГУ «Отдел образования Коктерекского района»" in cells
+    assert "Председатель рабочей группы:" in cells and "Жұмыс тобының төрағасы:" in cells
+    assert "Дата подписания: 8 декабря 2023 года" in cells
+    measures = [c.value for c in sheet[10]]  # the header row, then a position per row
+    assert any("(4.1)" in str(v) for v in measures)

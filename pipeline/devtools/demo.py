@@ -44,6 +44,7 @@ def write_demo_campaign(paths: Paths) -> None:
     data["approved"]["by"] = {"kk": "А.Б. Сәрсенов", "ru": "А.Б. Сарсенов"}
     data["contact"] = {
         "name": {"kk": "Білім бөлімінің кадр қызметі", "ru": "Кадровая служба отдела образования"},
+        "person": {"kk": "Д.М. Асқарова", "ru": "Д.М. Аскарова"},
         "email": "kadr@bilim-koktrk.example",
         "phone": "8 (72156) 5-12-34",
     }

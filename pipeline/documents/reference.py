@@ -49,10 +49,10 @@ def official_date(day: dt.date, lang: str, case: str | None = None) -> str:
 def approval_lines(c, lang: str) -> list[str]:
     """БЕКІТЕМІН / УТВЕРЖДАЮ with the date line in each language's order."""
     blank = word("blank_date", lang)
-    who = [c.approver_position.get(lang), c.subject.get(lang)]
-    if lang == "kk":  # «…» ММ басшысы: the body first, as the plan's own approval reads
-        who.reverse()
-    return [word("approve", lang), *who, "", f"__________ {c.approved_by.get(lang)}", blank]
+    who = word(
+        "approver", lang, position=c.approver_position.get(lang), subject=c.subject.get(lang)
+    )
+    return [word("approve", lang), who, "", f"__________ {c.approved_by.get(lang)}", blank]
 
 
 LINE = "____________________"
@@ -105,8 +105,9 @@ def missing_fields(c) -> list[str]:
     return missing
 
 
-def _signatures(doc, c, lang: str, signed: dt.date | None) -> None:
-    """The working group signs: its chair, then its members, each with a line to sign."""
+def signature_blocks(c, lang: str, signed: dt.date | None) -> list[tuple[str, list[str]]]:
+    """The working group signs: its chair, then its members, each with a line to sign, then
+    the date (a heading and its lines); the reference and the register sign the same way."""
     group = c.working_group
 
     def line(person) -> str:
@@ -114,13 +115,18 @@ def _signatures(doc, c, lang: str, signed: dt.date | None) -> None:
         name = person.name.get(lang) if person and person.name else LINE
         return f"{position}  __________  {name}"
 
-    docxio.para(doc, "")
-    docxio.signature(doc, word("group_chair", lang), [line(group.chair)])
-    docxio.signature(
-        doc, word("group_members", lang), [line(m) for m in group.members] or [line(None)]
-    )
     day = official_date(signed, lang) if signed else word("blank_date", lang)
-    docxio.signature(doc, word("signed_on", lang, date=day), [])
+    return [
+        (word("group_chair", lang), [line(group.chair)]),
+        (word("group_members", lang), [line(m) for m in group.members] or [line(None)]),
+        (word("signed_on", lang, date=day), []),
+    ]
+
+
+def _signatures(doc, c, lang: str, signed: dt.date | None) -> None:
+    docxio.para(doc, "")
+    for heading, lines in signature_blocks(c, lang, signed):
+        docxio.signature(doc, heading, lines)
 
 
 def _type_many(c, org_type: str, lang: str) -> str:
@@ -244,6 +250,68 @@ def _allegations(doc, workspace: Workspace, table, lang: str) -> None:
         docxio.para(doc, f"{name}: {'; '.join(parts)}.")
 
 
+def _marked(spec, column: str, attr: str = "corruption") -> set[str]:
+    """Codes of a choice column whose declared mark is set (the corruption topics)."""
+    if spec is None or column not in spec.keys:
+        return set()
+    return {c.code for c in spec.column(column).choices if getattr(c, attr)}
+
+
+def _other_complaints(doc, workspace: Workspace, frame, lang: str) -> None:
+    """Confirmed complaints on other topics, reported as what they are, with no corruption
+    risk level: a cook's manners are not a corruption risk, but the head should know."""
+    if frame is None or frame.empty:
+        return
+    corrupt = _marked(workspace.specs.get("1.6"), "topic")
+    other = frame[(frame["substantiated"] == "yes") & ~frame["topic"].isin(corrupt)]
+    if other.empty:
+        return
+    topics = {c.code: c.label for c in workspace.specs["1.6"].column("topic").choices}
+    names = workspace.by_bin
+    parts = []
+    for bin_, group in other.groupby("bin", sort=False):
+        said = ", ".join(topics[t].get(lang).lower() for t in dict.fromkeys(group["topic"]))
+        name = names[bin_].name.get(lang) if bin_ in names else bin_
+        parts.append(f"{name} — {len(group)} ({said})")
+    docxio.para(doc, word("other_complaints", lang, orgs="; ".join(parts)))
+
+
+def _publications(doc, workspace: Workspace, frame, lang: str) -> None:
+    """What 1.7 showed, even when it showed nothing: how many publications, how many
+    negative, how many negative on a corruption topic and about whom."""
+    if frame is None or "1.7" not in workspace.collected:
+        return
+    if frame.empty:
+        docxio.para(doc, word("publications_none", lang))
+        return
+    corrupt = _marked(workspace.specs["1.7"], "topic")
+    negative = frame[frame["tone"] == "negative"]
+    flagged = negative[negative["topic"].isin(corrupt)]
+    names = workspace.by_bin
+    orgs = ", ".join(names[b].name.get(lang) for b in dict.fromkeys(flagged["bin"]) if b in names)
+    docxio.para(
+        doc,
+        word(
+            "publications",
+            lang,
+            n=len(frame),
+            negative=len(negative),
+            corrupt=len(flagged),
+            orgs=f" ({orgs})" if orgs else "",
+        ),
+    )
+
+
+def executor_line(c, lang: str) -> str:
+    """«Исполнитель: Д.М. Аскарова (кадровая служба отдела образования), тел. …, e-mail»: a
+    person to call, where `campaign.yaml` names one, else the service."""
+    who = c.contact_name.get(lang)
+    if c.contact_person is not None:
+        who = f"{c.contact_person.get(lang)} ({who[:1].lower() + who[1:]})"
+    phone = word("phone", lang, phone=c.contact_phone) if c.contact_phone else ""
+    return word("executor", lang, n=", ".join(x for x in (who, phone, c.contact_email) if x))
+
+
 def write_reference(
     path: Path,
     workspace: Workspace,
@@ -259,6 +327,7 @@ def write_reference(
     plan_due: dt.date | None = None,
     queried: set[tuple[str, str]] | None = None,
     table=None,
+    frames: dict | None = None,
 ) -> Path:
     """Write the reference in one language; `public` leaves out the executor's contacts."""
     texts = wording or load_yaml(workspace.paths.schema_file("report.yaml"))
@@ -301,7 +370,9 @@ def write_reference(
                 word(
                     "type_rate",
                     lang,
-                    t=t(c.org_types[org_type]),
+                    t=capitalised(_type_many(c, org_type, lang))
+                    if lang == "kk"
+                    else _type_many(c, org_type, lang),
                     r=_percent(s["rate"], lang),
                     o=_percent(s["on_time_rate"], lang),
                 ),
@@ -381,8 +452,13 @@ def write_reference(
                     orgs=", ".join(t(org.name) for org in owing),
                 ),
             )
+    if table is not None or frames is not None:
+        docxio.heading(doc, word("signals_head", lang))
     if table is not None:
         _allegations(doc, workspace, table, lang)
+    if frames is not None:
+        _other_complaints(doc, workspace, frames.get("1.6"), lang)
+        _publications(doc, workspace, frames.get("1.7"), lang)
     docxio.heading(doc, word("causes", lang))
     found_codes = {f.indicator.code for f in findings}
     if found_codes:
@@ -451,10 +527,7 @@ def write_reference(
         docxio.para(doc, word("summary_none", lang))
     _signatures(doc, c, lang, signed)
     if not public:
-        contact = " ".join(x for x in (c.contact_email, c.contact_phone) if x)
-        docxio.para(
-            doc, word("executor", lang, n=f"{t(c.contact_name)} {contact}".strip()), italic=True
-        )
+        docxio.para(doc, executor_line(c, lang), italic=True)
     path.parent.mkdir(parents=True, exist_ok=True)
     doc.save(str(path))
     return path

@@ -11,6 +11,7 @@ never a person's name.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -25,6 +26,7 @@ from pipeline.core.numerals import ORGANISATION, count
 from pipeline.core.text import Text
 from pipeline.core.yamlio import load_yaml
 from pipeline.documents.positions import Positions
+from pipeline.documents.reference import approval_lines, signature_blocks
 from pipeline.files.reader import read_workbook
 from pipeline.files.xlsxout import SAFE_OPTIONS, page_setup
 from pipeline.specs import layout as L
@@ -204,11 +206,28 @@ def derive(workspace: Workspace, data: Consolidated, measures=()) -> Register:
                 "count": len(e["orgs"]),
                 "cases": e["cases"],
                 "factors": e["factors"],
-                "measures": ", ".join(numbers),
+                "measures": ", ".join(numbers) or label_text("register_no_measure"),
                 "orgs": "; ".join(sorted(names[b].name.ru for b in e["orgs"] if b in names)),
             }
         )
     return Register(rows, review)
+
+
+def _approval(campaign) -> tuple[list[str], list[str]]:
+    """БЕКІТЕМІН / УТВЕРЖДАЮ as the reference writes it, one column per language."""
+    return approval_lines(campaign, "kk"), approval_lines(campaign, "ru")
+
+
+def _sign(sheet, campaign, signed: dt.date | None, row: int, plain) -> None:
+    """The working group's signatures and the date under the table, Kazakh then Russian."""
+    for lang, column in (("kk", 1), ("ru", 4)):
+        r = row
+        for heading, lines in signature_blocks(campaign, lang, signed):
+            sheet.write_string(r, column, heading, plain)
+            for line in lines:
+                r += 1
+                sheet.write_string(r, column, line, plain)
+            r += 2
 
 
 def additions(workspace: Workspace) -> list[dict]:
@@ -250,8 +269,20 @@ def write_additions_template(workspace: Workspace) -> Path:
     return path
 
 
-def write_register(path: Path, register: Register, extra: list[dict] = ()) -> Path:
-    """The register, and a review sheet of what named no declared position."""
+TOP = 8  # rows above the table: the approval block, then the title
+
+
+def write_register(
+    path: Path,
+    register: Register,
+    extra: list[dict] = (),
+    *,
+    campaign=None,
+    signed: dt.date | None = None,
+) -> Path:
+    """The register, approved and signed as the reference is (the approval block above, the
+    working group's signatures and the date below), and a review sheet of what named no
+    declared position."""
     book = xlsxwriter.Workbook(str(path), SAFE_OPTIONS)
     sheet = book.add_worksheet("6.1")
     head = book.add_format(
@@ -259,17 +290,23 @@ def write_register(path: Path, register: Register, extra: list[dict] = ()) -> Pa
     )
     wrap = book.add_format({"text_wrap": True, "valign": "top"})
     title = book.add_format({"bold": True, "font_size": 13})
+    plain = book.add_format({"valign": "top"})
+    if campaign is not None:
+        for r, (kk, ru) in enumerate(zip(*_approval(campaign), strict=True)):
+            sheet.write_string(r, len(HEADERS) - 5, kk, plain)
+            sheet.write_string(r, len(HEADERS) - 1, ru, plain)
     name = render("register_title")
-    sheet.write_string(0, 0, name.kk, title)
-    sheet.write_string(1, 0, name.ru, title)
+    sheet.write_string(TOP - 2, 0, name.kk, title)
+    sheet.write_string(TOP - 1, 0, name.ru, title)
     keys = ("position_kk", "position_ru", "risk_kk", "risk_ru", "basis", "count", "cases",
             "factors", "measures", "orgs")  # fmt: skip
     table = [[str(i), *(r[k] for k in keys)] for i, r in enumerate([*register.rows, *extra], 1)]
+    top = TOP + 1  # the header row
     widths = [
         textfit.width_for_words(h, w)
         for h, w in zip(HEADERS, (5, 22, 22, 34, 34, 24, 11, 11, 12, 12, 30), strict=True)
     ]
-    for r, row in enumerate(table, start=4):
+    for r, row in enumerate(table, start=top + 1):
         for c, value in enumerate(row):
             if isinstance(value, int):
                 sheet.write_number(r, c, value, wrap)
@@ -279,9 +316,9 @@ def write_register(path: Path, register: Register, extra: list[dict] = ()) -> Pa
             r, textfit.row_height([(str(v), w, False) for v, w in zip(row, widths, strict=True)])
         )
     sheet.add_table(
-        3,
+        top,
         0,
-        3 + max(len(table), 1),
+        top + max(len(table), 1),
         len(HEADERS) - 1,
         {
             "columns": [{"header": h, "header_format": head} for h in HEADERS],
@@ -291,10 +328,12 @@ def write_register(path: Path, register: Register, extra: list[dict] = ()) -> Pa
     for c, width in enumerate(widths):
         sheet.set_column(c, c, width)
     sheet.set_row(
-        3, textfit.row_height([(h, w, True) for h, w in zip(HEADERS, widths, strict=True)])
+        top, textfit.row_height([(h, w, True) for h, w in zip(HEADERS, widths, strict=True)])
     )
-    sheet.freeze_panes(4, 0)
-    page_setup(sheet, sum(widths), header_rows=1, header_at=3)
+    if campaign is not None:
+        _sign(sheet, campaign, signed, top + max(len(table), 1) + 2, plain)
+    sheet.freeze_panes(top + 1, 0)
+    page_setup(sheet, sum(widths), header_rows=1, header_at=top)
     if register.review:
         review = book.add_worksheet(sheet_name("sheet_review"))
         for c, h in enumerate(REVIEW_HEADERS):

@@ -82,6 +82,7 @@ def build_report(
                 plan_due=plan.plan_due,
                 queried=data.queried(),
                 table=table,
+                frames=data.frames,
             )
         )
         files.append(
@@ -97,7 +98,13 @@ def build_report(
     register.write_additions_template(workspace)
     positions = register.derive(workspace, data, plan.measures)
     files.append(
-        register.write_register(out / "6.1-register.xlsx", positions, register.additions(workspace))
+        register.write_register(
+            out / "6.1-register.xlsx",
+            positions,
+            register.additions(workspace),
+            campaign=workspace.campaign,
+            signed=plan.signed,
+        )
     )
     steps.advance()
     files += monitoring.write_templates(workspace, plan, steps.part(steps.done))

@@ -115,6 +115,7 @@ class Campaign:
     working_group: WorkingGroup = field(default_factory=WorkingGroup)
     # a type named in the plural, as a list reads: «организаций дошкольного образования — 7»
     org_types_many: dict[str, Text] = field(default_factory=dict)
+    contact_person: Text | None = None  # who answers the phone: the reference's executor
 
     @property
     def name(self) -> Text:
@@ -197,6 +198,9 @@ def load_campaign(path: Path) -> Campaign:
         else Text("—", "—"),
         contact_email=str(contact.get("email") or ""),
         contact_phone=str(contact.get("phone") or ""),
+        contact_person=need_text(contact, "person", f"{where}: contact")
+        if contact.get("person")
+        else None,
         org_types=org_types,
         returns=returns,
         report={k: int(v) for k, v in (data.get("report") or {}).items()},
