@@ -18,3 +18,14 @@ class Text:
 
     def get(self, lang: str) -> str:
         return self.kk if lang == "kk" else self.ru
+
+
+def capitalised(text: str) -> str:
+    """The first letter up, also behind an opening quote («Персоналды басқару» бағыты…); a
+    sentence that opens with a figure stays as written."""
+    for i, char in enumerate(text):
+        if char.isalpha():
+            return text[:i] + char.upper() + text[i + 1 :]
+        if char.isdigit():
+            return text
+    return text

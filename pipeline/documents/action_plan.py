@@ -11,7 +11,7 @@ from pipeline.core import kazakh, textfit
 from pipeline.core.messages import label as label_text
 from pipeline.core.messages import render
 from pipeline.core.numerals import WORKING_DAY, count_in
-from pipeline.documents.findings import capitalised
+from pipeline.core.text import capitalised
 from pipeline.documents.measures import Measure
 from pipeline.documents.reference import approval_lines, official_date, word, words
 from pipeline.files import docxio

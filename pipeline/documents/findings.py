@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from pipeline.core.numerals import ORGANISATION, count, count_in
-from pipeline.core.text import Text
+from pipeline.core.text import Text, capitalised
 from pipeline.core.yamlio import load_yaml
 from pipeline.specs.workspace import Workspace
 from pipeline.workbooks.indicators import AREAS, LEVEL_TEXT, Indicator
@@ -47,17 +47,6 @@ class Finding:
     @property
     def sources(self) -> list[str]:
         return sorted(self.indicator.returns)
-
-
-def capitalised(text: str) -> str:
-    """The first letter up, also behind an opening quote («Персоналды басқару» бағыты…); a
-    sentence that opens with a figure stays as written."""
-    for i, char in enumerate(text):
-        if char.isalpha():
-            return text[:i] + char.upper() + text[i + 1 :]
-        if char.isdigit():
-            return text
-    return text
 
 
 def number(value: float | None) -> str:

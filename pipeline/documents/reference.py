@@ -11,8 +11,9 @@ from babel.dates import format_date
 
 from pipeline.core import kazakh
 from pipeline.core.numerals import AREA, INDICATOR, MEASURE, ORGANISATION, count, count_in
+from pipeline.core.text import capitalised
 from pipeline.core.yamlio import load_yaml
-from pipeline.documents.findings import Finding, by_area, capitalised, number
+from pipeline.documents.findings import Finding, by_area, number
 from pipeline.documents.measures import Measure
 from pipeline.files import docxio
 from pipeline.specs.returns import shipped_schemas
@@ -124,7 +125,10 @@ def signature_blocks(c, lang: str, signed: dt.date | None) -> list[tuple[str, li
 
 
 def _signatures(doc, c, lang: str, signed: dt.date | None) -> None:
+    """The signatures, never alone on a page: the conclusion before them moves with them."""
+    doc.paragraphs[-1].paragraph_format.keep_with_next = True
     docxio.para(doc, "")
+    doc.paragraphs[-1].paragraph_format.keep_with_next = True
     for heading, lines in signature_blocks(c, lang, signed):
         docxio.signature(doc, heading, lines)
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from pipeline.core.errors import ImpossibleDateError
 from pipeline.core.messages import render
+from pipeline.core.numerals import WORKING_DAY, counted
 from pipeline.core.progress import Progress, Steps, silent
 from pipeline.core.workdays import calendar_for
 from pipeline.core.yamlio import load_yaml
@@ -46,6 +47,7 @@ def build_report(
     settings = workspace.campaign.report
     _check_dates(workspace, signed, approved)
     plan_due = calendar.add(signed, settings.get("action_plan_working_days", 10))
+    approval_known = approved is not None
     approved = approved or plan_due
     publication_due = calendar.add(approved, settings.get("publication_working_days", 3))
     data = frames.load(workspace)
@@ -64,6 +66,7 @@ def build_report(
     )
     plan.end = _working_day_from(calendar, plan.year_after)
     plan.late_approval = approved > plan_due
+    plan.approval_known = approval_known
     out = workspace.paths.outbox / "report"
     out.mkdir(parents=True, exist_ok=True)
     files = [write_plan(workspace.paths.outbox, plan)]
@@ -92,7 +95,7 @@ def build_report(
     files.append(action_plan.write_xlsx(out / "4.1-action-plan.xlsx", workspace, plan, indicators))
     steps.advance()
     files += _publication(
-        workspace, out / "3.2-publication", findings, plan, data, indicators, wording
+        workspace, out / "3.2-publication", findings, plan, data, indicators, wording, table
     )
     steps.advance()
     register.write_additions_template(workspace)
@@ -162,6 +165,7 @@ def _publication(
     data,
     indicators,
     wording,
+    table,
 ) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     docs = []
@@ -179,6 +183,9 @@ def _publication(
                 signed=plan.signed,
                 public=True,
                 plan_due=plan.plan_due,
+                queried=data.queried(),
+                table=table,
+                frames=data.frames,
             )
         )
         docs.append(
@@ -190,6 +197,12 @@ def _publication(
             path.unlink()
         publication.refuse(hits)
     note = folder / "README.txt"
-    said = render("publication_note", due=f"{plan.publication_due:%d.%m.%Y}")
+    days = counted(workspace.campaign.report.get("publication_working_days", 3), WORKING_DAY)
+    said = render(
+        "publication_note" if plan.approval_known else "publication_note_unknown",
+        due=f"{plan.publication_due:%d.%m.%Y}",
+        approved=f"{plan.approved:%d.%m.%Y}",
+        days=days,
+    )
     note.write_text(f"{said.kk}\n{said.ru}\n{render('publication_checked').text}\n", "utf-8")
     return [*docs, note]

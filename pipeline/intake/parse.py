@@ -177,7 +177,10 @@ def parse_file(
                 )
             )
         missing = [c for c in spec.columns if c.required and c.key not in match.positions]
-        if missing:
+        rows.rows, rows.excel_rows, totals = extract(
+            match.sheet.rows, match.header_row, match.positions, spec
+        )
+        if missing and rows.rows:  # an empty sheet of an older template needs no new column
             for column in missing:
                 problem = _problem("missing_column", match.sheet.name, label=column.label.both)
                 problem.row, problem.column, problem.column_key = (
@@ -188,9 +191,6 @@ def parse_file(
                 rows.problems.append(problem)
             sheet.status = SheetStatus.REJECTED
             continue
-        rows.rows, rows.excel_rows, totals = extract(
-            match.sheet.rows, match.header_row, match.positions, spec
-        )
         for number in totals:
             problem = _problem("total_row_ignored", match.sheet.name)
             problem.row = number

@@ -67,6 +67,7 @@ class Plan:
     months: int = 12
     end: dt.date | None = None  # the monitoring end moved to a working day (set by `report`)
     late_approval: bool = False  # approved after the plan's own due date
+    approval_known: bool = True  # False: `approved` is the due date, assumed until it is known
 
     @property
     def year_after(self) -> dt.date:
@@ -99,6 +100,7 @@ def write_plan(outbox: Path, plan: Plan) -> Path:
         "months": plan.months,
         "monitoring_end": plan.monitoring_end.isoformat(),
         "late_approval": plan.late_approval,
+        "approval_known": plan.approval_known,
         "measures": [m.as_json() for m in plan.measures],
     }
     path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -120,4 +122,5 @@ def read_plan(outbox: Path) -> Plan | None:
         int(data.get("months", 12)),
         day(data["monitoring_end"]) if data.get("monitoring_end") else None,
         bool(data.get("late_approval", False)),
+        bool(data.get("approval_known", True)),
     )

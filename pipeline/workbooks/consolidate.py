@@ -17,6 +17,7 @@ from pipeline.core import textfit
 from pipeline.core.messages import label as label_text
 from pipeline.core.messages import render, sheet_name
 from pipeline.core.progress import Progress, Steps, silent
+from pipeline.core.text import capitalised
 from pipeline.files.xlsxout import LARGE, mask_id, mask_ids_in_text
 from pipeline.files.xlsxout import Writer as _Writer
 from pipeline.specs import layout as L
@@ -363,7 +364,7 @@ def _monitoring_sheet(w: _Writer, workspace: Workspace, data: Consolidated, toda
             s.bin,
             names[s.bin].name.ru if s.bin in names else "",
             s.no,
-            f"{texts[s.no].text.kk}\n{texts[s.no].text.ru}",
+            f"{capitalised(texts[s.no].text.kk)}\n{capitalised(texts[s.no].text.ru)}",
             s.deadline,
             MEASURE_TEXT[s.state].both,
             s.done_on,

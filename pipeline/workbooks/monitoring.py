@@ -14,6 +14,7 @@ import pandas as pd
 
 from pipeline.core.messages import text
 from pipeline.core.progress import Progress, silent
+from pipeline.core.text import capitalised
 from pipeline.specs.plan import Plan
 from pipeline.specs.workspace import Workspace
 from pipeline.workbooks.templates import Due, write_prefilled
@@ -62,7 +63,11 @@ def write_templates(workspace: Workspace, plan: Plan, progress: Progress = silen
         if not measures:
             continue
         rows = [
-            {"measure_no": m.no, "measure": f"{m.text.kk}\n{m.text.ru}", "deadline": m.deadline}
+            {
+                "measure_no": m.no,
+                "measure": f"{capitalised(m.text.kk)}\n{capitalised(m.text.ru)}",
+                "deadline": m.deadline,
+            }
             for m in measures
         ]
         paths.append(
