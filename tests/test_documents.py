@@ -420,14 +420,17 @@ def test_the_reference_says_who_sent_nothing_and_what_1_7_showed(demo):
         r"По пункту 1\.7 плана работ представлено публикаций об организациях — \d+", ru
     )
     assert re.search(r"1\.7-тармағы бойынша ұйымдар туралы \d+ жарияланым ұсынылды", kk)
-    assert "Обращения и жалобы коррупционной направленности (независимо от подтверждения):" in ru
+    assert "Обращения и жалобы коррупционной направленности (независимо от результатов" in ru
     # a confirmed complaint about conduct is reported as what it is, with no risk level
     assert "Подтвердившиеся жалобы не коррупционной направленности (уровень коррупционного" in ru
     plan = _text(demo / "report" / "4.1-action-plan-ru.docx") + "\n".join(
         " | ".join(r) for k, t in _paragraphs_and_tables(demo / "report" / "4.1-action-plan-ru.docx")
         if k == "t" for r in t
     )  # fmt: skip
-    assert "не представившей ни одного отчёта" in plan
+    assert (
+        "не представивших ни одного отчёта для внутреннего анализа (Общеобразовательная школа №14, Ясли-сад «Карлыгаш»)"
+        in plan
+    )
 
 
 def test_the_register_is_approved_and_signed_like_the_reference(demo):

@@ -23,7 +23,7 @@ from pipeline.intake.ingest import ingest
 from pipeline.specs.offences import NO, UNKNOWN, YES
 from pipeline.specs.returns import shipped_schemas
 from pipeline.workbooks.indicators import compute, load_indicators
-from tests.helpers import fill, good_11
+from tests.helpers import fill, good_11, make_iin
 
 
 def _indicators(specs, *codes):
@@ -161,7 +161,7 @@ def test_an_organisation_that_sent_nothing_gets_a_check_and_a_bribe_the_steps_of
     assert any("служебную проверку" in t for t in texts)
     assert any("уполномоченным по этике" in t for t in texts)
     check = next(m for m in measures if "не представившей ни одного отчёта" in m.text.ru)
-    assert check.orgs == [orgs[2].bin]
+    assert check.orgs == [orgs[2].bin] and f"({orgs[2].name.ru})" in check.text.ru
     legal = next(m for m in measures if "уполномоченный орган" in m.text.ru)
     assert legal.orgs == [orgs[1].bin] and "«О противодействии коррупции»" in legal.text.ru
 
@@ -172,3 +172,24 @@ def test_no_high_level_sentence_when_none_was_high(specs, orgs):
     medium = Finding(ind, [Hit(orgs[0].bin, orgs[0].name, 3.0, "medium")], 3, 1.0, ind.title)
     said = _top_areas({"2.3": [medium], "2.1": []}, {}, "ru")
     assert "высоким" not in said and "с выявленным риском (1)" in said and "2.3" in said
+
+
+def test_data_sent_again_unchanged_after_the_query_are_confirmed(workspace, orgs):
+    """The letter asks to correct or confirm; confirming is sending the same data again."""
+    theft = {**good_11(), "has_record": "Иә / Да", "article": "ст. 188 ч. 2",
+             "corruption": "Иә / Да"}  # fmt: skip
+    fill(workspace, orgs[0], {"1.1": [theft]}, "first.xlsx", dt.datetime(2023, 11, 10, 9))
+    ingest(workspace)
+    # sent again with the asked row unchanged (and a colleague added: other bytes, whatever
+    # the second the two files were saved in)
+    other = {**good_11(make_iin(2)), "full_name": "Серік Айгүл"}
+    fill(workspace, orgs[0], {"1.1": [theft, other]}, "again.xlsx", dt.datetime(2023, 11, 13, 9))
+    [again] = ingest(workspace)
+    assert [p.code for p in again.problems if p.severity == "query"] == [
+        "corruption_flag_disagrees"
+    ]  # asked in the answer, as the sender sees it
+    conn = ledger.connect(workspace.paths.ledger)
+    try:
+        assert ledger.open_queries(conn) == []  # but confirmed: no longer open
+    finally:
+        conn.close()

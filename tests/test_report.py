@@ -93,7 +93,7 @@ def test_reference_figures_equal_the_consolidated_workbook(workspace, orgs, spec
     assert "5. Заключение" in text and "не позднее 25 декабря 2023 года" in text
     assert "2023 жылғы 25 желтоқсаннан кешіктірмей" in kk
     # the third organisation sent nothing: named apart from those that missed some items
-    assert f"Не представили ни одного отчёта: {orgs[2].name.ru}." in text
+    assert f"Не представила ни одного отчёта организация: {orgs[2].name.ru}." in text
 
 
 def test_deadlines_in_working_days(workspace, orgs):

@@ -122,7 +122,7 @@ def write_xlsx(path: Path, workspace: Workspace, plan: Plan, indicators: list[In
             sheet.write_string(r, c, value, wrap)
         sheet.write_datetime(r, 6, dt.datetime.combine(m.deadline, dt.time()), date)
         orgs = ", ".join(names[b].name.ru for b in m.orgs if b in names)
-        title = titles.get(m.indicator, m.indicator)
+        title = "; ".join(titles.get(code, code) for code in m.indicators)
         sheet.write_string(r, 7, orgs, wrap)
         sheet.write_string(r, 8, title, wrap)
         cells = [*zip(texts, widths[:6], strict=True), (orgs, widths[7]), (title, widths[8])]

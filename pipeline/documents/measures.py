@@ -16,13 +16,15 @@ DAYS_BY_SEVERITY = {"high": 20, "medium": 60}
 
 
 def _responsible(finding: Finding, wording: dict, lang: str) -> str:
+    """The organisations' heads and the department's side; a measure for the department
+    alone still names the organisations it concerns."""
     ind = finding.indicator
     department = ind.responsible.get(lang) if ind.responsible else None
     department = department or wording["responsible"][ind.area][lang]
+    orgs = ", ".join(h.name.get(lang) for h in finding.hits)
     if not ind.heads:
-        return department[:1].upper() + department[1:]
-    heads = wording["heads"][lang].format(orgs=", ".join(h.name.get(lang) for h in finding.hits))
-    return f"{heads}; {department}"
+        return f"{department[:1].upper() + department[1:]} ({orgs})"
+    return f"{wording['heads'][lang].format(orgs=orgs)}; {department}"
 
 
 def measures_from(
@@ -31,52 +33,60 @@ def measures_from(
     calendar: WorkCalendar,
     wording: dict,
     nothing_sent: list | None = None,
+    queried: set[tuple[str, str]] | None = None,
 ) -> list[Measure]:
     """One measure per finding, numbered by area; high risks get the shorter deadline.
     Who answers for it follows the work plan's items (`report.yaml: responsible`). Then
     the measures that follow from facts (`report.yaml: follow_up`): the steps the law asks
-    for after a confirmed corruption fact, and a check of each organisation that sent
-    nothing."""
+    for after a confirmed corruption fact — a fact still queried is not yet one — and a
+    check of each organisation that sent nothing, named in the measure."""
+    queried = queried or set()
     out = _by_finding(findings, approved, calendar, wording)
     follow = wording.get("follow_up") or {}
     facts = follow.get("corruption_facts")
     if facts:
         hit = [f for f in findings if f.indicator.code in facts["indicators"]]
-        bins = list(dict.fromkeys(h.bin for f in hit for h in f.hits))
-        names = {h.bin: h.name for f in hit for h in f.hits}
+        confirmed = [
+            (f, h) for f in hit for h in f.hits
+            if not any((h.bin, code) in queried for code in f.indicator.returns)
+        ]  # fmt: skip
+        bins = list(dict.fromkeys(h.bin for _, h in confirmed))
+        names = {h.bin: h.name for _, h in confirmed}
+        codes = ",".join(dict.fromkeys(f.indicator.code for f, _ in confirmed))
         for declared in facts["measures"] if bins else []:
-            out.append(
-                _declared(declared, len(out) + 1, approved, calendar, bins, names, wording,
-                          hit[0].indicator.code)
-            )  # fmt: skip
+            out.append(_declared(declared, len(out) + 1, approved, calendar, bins, names,
+                                 wording, codes))  # fmt: skip
     check = follow.get("nothing_sent")
     if check and nothing_sent:
         bins = [o.bin for o in nothing_sent]
         names = {o.bin: o.name for o in nothing_sent}
-        out.append(
-            _declared({**check, "heads": False}, len(out) + 1, approved, calendar, bins, names,
-                      wording, "")
-        )  # fmt: skip
+        said = check if len(bins) > 1 else {**check, **check.get("one", {})}
+        out.append(_declared({**said, "heads": False}, len(out) + 1, approved, calendar, bins,
+                             names, wording, ""))  # fmt: skip
     return out
 
 
 def _declared(
     declared: dict, n: int, approved, calendar, bins, names, wording, indicator: str
 ) -> Measure:
-    """A measure declared in `report.yaml: follow_up`, for the organisations named."""
+    """A measure declared in `report.yaml: follow_up`, for the organisations named (its
+    text may name them: `{orgs}`)."""
+
+    def orgs(lang: str) -> str:
+        return ", ".join(names[b].get(lang) for b in bins)
 
     def who(lang: str) -> str:
         side = declared["responsible"][lang]
         if not declared.get("heads", True):
             return side[:1].upper() + side[1:]
-        heads = wording["heads"][lang].format(orgs=", ".join(names[b].get(lang) for b in bins))
+        heads = wording["heads"][lang].format(orgs=orgs(lang))
         return f"{heads}; {side}"
 
     return Measure(
         str(n),
         "2.5",
         indicator,
-        Text(declared["kk"], declared["ru"]),
+        Text(*(declared[lang].replace("{orgs}", orgs(lang)) for lang in ("kk", "ru"))),
         Text(who("kk"), who("ru")),
         calendar.add(approved, int(declared["days"])),
         list(bins),

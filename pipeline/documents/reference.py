@@ -241,7 +241,8 @@ def _allegations(doc, workspace: Workspace, table, lang: str) -> None:
     rows = table[table["indicator"].isin(["I15_corrupt_topics", "I16_alleged"])]
     rows = rows[rows["numerator"].fillna(0) > 0]
     docxio.para(doc, word("alleged_head", lang) if len(rows) else word("alleged_none", lang))
-    for bin_, group in rows.groupby("bin", sort=False):
+    for bin_ in [o.bin for o in workspace.organisations if o.bin in set(rows["bin"])]:
+        group = rows[rows["bin"] == bin_]
         parts = []
         for r in group.itertuples():
             key = "alleged_appeals" if r.indicator == "I15_corrupt_topics" else "alleged_complaints"
@@ -270,13 +271,20 @@ def _other_complaints(doc, workspace: Workspace, frame, lang: str) -> None:
     other = frame[(frame["substantiated"] == "yes") & ~frame["topic"].isin(corrupt)]
     if other.empty:
         return
-    topics = {c.code: c.label for c in workspace.specs["1.6"].column("topic").choices}
-    names = workspace.by_bin
+    choices = workspace.specs["1.6"].column("topic").choices
+    order = {c.code: (c.code == "other", i) for i, c in enumerate(choices)}  # «иное» last
+    topics = {c.code: c.label for c in choices}
     parts = []
-    for bin_, group in other.groupby("bin", sort=False):
-        said = ", ".join(topics[t].get(lang).lower() for t in dict.fromkeys(group["topic"]))
-        name = names[bin_].name.get(lang) if bin_ in names else bin_
-        parts.append(f"{name} — {len(group)} ({said})")
+    for org in workspace.organisations:  # in the registry's order, as every list here
+        group = other[other["bin"] == org.bin]
+        if group.empty:
+            continue
+        counts = group["topic"].value_counts()
+        said = ", ".join(
+            f"{topics[t].get(lang).lower()} — {counts[t]}"
+            for t in sorted(counts.index, key=order.get)
+        )
+        parts.append(f"{org.name.get(lang)} — {len(group)} ({said})")
     docxio.para(doc, word("other_complaints", lang, orgs="; ".join(parts)))
 
 
@@ -399,7 +407,8 @@ def write_reference(
         docxio.para(doc, word("nil", lang, parts=parts))
     nothing, partly = senders(workspace, states)
     if nothing:
-        docxio.para(doc, word("nothing_sent", lang, orgs=", ".join(t(o.name) for o in nothing)))
+        key = "nothing_sent" if len(nothing) > 1 else "nothing_sent_one"
+        docxio.para(doc, word(key, lang, orgs=", ".join(t(o.name) for o in nothing)))
     if partly:
         named = ", ".join(f"{t(o.name)} ({_items(codes)})" for o, codes in partly)
         docxio.para(doc, word("missing", lang, orgs=named))

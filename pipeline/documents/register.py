@@ -192,7 +192,7 @@ def derive(workspace: Workspace, data: Consolidated, measures=()) -> Register:
     rows = []
     for code, e in sorted(entries.items(), key=lambda kv: (-len(kv[1]["orgs"]), kv[0])):
         position = positions.by_code[code].name
-        numbers = [m.no for m in measures if m.indicator in e["indicators"]]
+        numbers = [m.no for m in measures if set(m.indicators) & e["indicators"]]
         rows.append(
             {
                 "position_kk": position.kk,

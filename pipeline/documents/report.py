@@ -60,7 +60,7 @@ def build_report(
     findings = find(workspace, table, indicators, wording)
     steps.advance()
     nothing_sent, _ = reference.senders(workspace, data.states)
-    measures = measures_from(findings, approved, calendar, wording, nothing_sent)
+    measures = measures_from(findings, approved, calendar, wording, nothing_sent, data.queried())
     plan = Plan(
         signed, approved, plan_due, publication_due, measures, settings.get("monitoring_months", 12)
     )

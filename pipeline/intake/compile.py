@@ -98,6 +98,9 @@ def rule_holds(rule: Rule, frame: pd.DataFrame) -> pd.Series:
             lambda v: v is None or v != v or any(w in fold(str(v)) for w in rule.words)
         )
         return (~triggered | named.astype(bool)).astype(bool)
+    if rule.kind == "empty_if":  # «no conviction», yet an article: one of them is wrong
+        empty = frame[list(rule.then)].isna().all(axis=1)
+        return (~triggered | empty).astype(bool)
     filled = frame[list(rule.then)].notna().all(axis=1)
     return (~triggered | filled).astype(bool)
 

@@ -26,7 +26,7 @@ from pipeline.intake.compile import ID_CHECK, RULE_PREFIX, cached_schema
 from pipeline.specs.campaign import Period
 from pipeline.specs.headers import header_positions, spec_labels
 from pipeline.specs.normalise import SLOW, converter, fast_path
-from pipeline.specs.offences import NO, UNKNOWN, YES, verdict
+from pipeline.specs.offences import NO, UNKNOWN, YES, needs_reading, verdict
 from pipeline.specs.problems import Problem, cell_problem, shown
 from pipeline.specs.returns import ReturnSpec
 
@@ -252,22 +252,15 @@ def _article_queries(
         rule = column.offences
         if rule is None or rule.register is None:
             continue
-        needed = [column.key, *(k for k in (rule.law_from, rule.otherwise, rule.flag) if k)]
+        needed = rule.keys(column.key)
         for position, row in zip(frame.index, frame[needed].to_dict("records"), strict=True):
-            if (position, column.key) in bad_cells or _nothing_to_read(row, column.key, rule):
+            if (position, column.key) in bad_cells or not needs_reading(rule, row, column.key):
                 continue
             reading = verdict(spec, column.key, row)
             problem = _article_query(spec, column, row, reading)
             if problem is not None:
                 s, number = owner[position]
                 _add(sheets[s], problem, number)
-
-
-def _nothing_to_read(row: dict, key: str, rule) -> bool:
-    """No article and no code that needs one (no conviction, a disciplinary measure)."""
-    if not is_blank(row.get(key)):
-        return False
-    return not (rule.law_from and str(row.get(rule.law_from)) in rule.register.laws)
 
 
 def _article_query(spec: ReturnSpec, column, row: dict, reading) -> Problem | None:
@@ -282,13 +275,18 @@ def _article_query(spec: ReturnSpec, column, row: dict, reading) -> Problem | No
             if r.law in register.laws and r.article in register.laws[r.law].offences
         ]
         parts = _parts_said(offences, register)
-        return _query(reading.reason, column, value, value=value, parts=parts)
-    flag = column.offences.flag
-    said = row.get(flag) if flag else None
+        expected = register.laws.get(reading.expected)
+        return _query(
+            reading.reason,
+            column,
+            value,
+            value=value,
+            parts=parts,
+            expected=expected.name if expected else "",
+        )
+    flag_column, chosen, said = _what_sender_said(spec, column.offences, row, reading)
     if reading.verdict == UNKNOWN or said not in (YES, NO) or said == reading.verdict:
         return None
-    flag_column = spec.column(flag)
-    chosen = flag_column.choice(said)
     names = Text(*("; ".join(o.name.get(lang) for o in reading.offences) for lang in LANGS))
     law = (
         render("law_is_corruption", name=names)
@@ -305,6 +303,21 @@ def _article_query(spec: ReturnSpec, column, row: dict, reading) -> Problem | No
         flag_label=flag_column.label,
         flag=ticked,
     )
+
+
+def _what_sender_said(spec: ReturnSpec, rule, row: dict, reading):
+    """The sender's own word on whether it is corruption: the flag beside the article (1.1),
+    or the offence chosen (1.3) where the article, not the choice, decided."""
+    if rule.flag:
+        column = spec.column(rule.flag)
+        said = row.get(rule.flag)
+        return column, column.choice(str(said)), said
+    if rule.otherwise and reading.refs:
+        column = spec.column(rule.otherwise)
+        chosen = column.choice(str(row.get(rule.otherwise)))
+        if chosen is not None:
+            return column, chosen, YES if chosen.corruption else NO
+    return None, None, None
 
 
 def _query(code: str, column, shown_value: str, **fields) -> Problem:
@@ -380,7 +393,14 @@ def _map_failures(
         target = (
             rule.left[0]
             if rule.kind == "compare"
-            else next((k for k in rule.then if pd.isna(frame.at[position, k])), rule.then[0])
+            else next(
+                (
+                    k
+                    for k in rule.then
+                    if pd.isna(frame.at[position, k]) != (rule.kind == "empty_if")
+                ),
+                rule.then[0],
+            )
         )
         s, number = owner[position]
         _add(

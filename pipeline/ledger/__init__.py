@@ -538,8 +538,8 @@ def files_with_errors(conn: Connection) -> list[StoredFile]:
 @dataclass(frozen=True)
 class OpenQuery:
     """A question asked of an organisation about a return in force: the data may be right
-    but contradict themselves. A later submission of the return supersedes it and so
-    closes the query (answered by confirming the same data or by correcting them)."""
+    but contradict themselves. A later submission of the return answers it: corrected, the
+    question is gone; sent again unchanged after it was asked, the data are confirmed."""
 
     bin: str
     return_code: str
@@ -553,12 +553,19 @@ class OpenQuery:
 
 
 def open_queries(conn: Connection, file_id: int | None = None) -> list[OpenQuery]:
-    """The queries on accepted submissions still in force (of one file, or all)."""
+    """The queries on accepted submissions still in force (of one file, or all), less those
+    the organisation confirmed: the same question on the same value in a return it had
+    already been asked about (an earlier, superseded submission of that return)."""
     sql = (
         "SELECT s.bin, s.return_code, f.original_name, p.sheet, p.cell, p.column_label,"
         " p.value, p.code, p.message_kk, p.message_ru FROM problems p"
         " JOIN submissions s ON s.id = p.submission_id JOIN files f ON f.id = p.file_id"
         " WHERE p.severity = 'query' AND s.status = 'accepted' AND f.retired = 0"
+        " AND NOT EXISTS (SELECT 1 FROM problems q JOIN submissions e ON e.id = q.submission_id"
+        "  WHERE e.bin = s.bin AND e.return_code = s.return_code AND e.status = 'superseded'"
+        "  AND e.received_at <= s.received_at AND q.severity = 'query' AND q.code = p.code"
+        "  AND COALESCE(q.column_key, '') = COALESCE(p.column_key, '')"
+        "  AND COALESCE(q.value, '') = COALESCE(p.value, ''))"
     )
     params: tuple = ()
     if file_id is not None:

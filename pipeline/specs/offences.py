@@ -34,11 +34,12 @@ class Offence:
     article: str
     name: Text
     parts: tuple[tuple[int, int | None], ...] = ()  # (part, point or None for the whole part)
+    ask: tuple[int, ...] = ()  # parts that count only with a sign the cell cannot show
 
     def counts(self, part: int | None, point: int | None) -> str:
         if not self.parts:
             return YES
-        if part is None:
+        if part is None or part in self.ask:
             return UNKNOWN
         wanted = [p for p in self.parts if p[0] == part]
         if not wanted:
@@ -50,25 +51,24 @@ class Offence:
         return YES if any(p[1] == point for p in wanted) else NO
 
     def cited(self, law: Law, part: int | None = None, point: int | None = None) -> Text:
-        """«ҚК 189-бап 3-бөлік 2-тармақ» / «УК ст. 189 ч. 3 п. 2», as each language cites."""
-        kk = f" {part}-бөлік" + (f" {point}-тармақ" if point else "") if part else ""
-        ru = f" ч. {part}" + (f" п. {point}" if point else "") if part else ""
-        return Text(
-            f"{law.name.kk} {self.article}-бап{kk}", f"{law.name.ru} ст. {self.article}{ru}"
-        )
+        """As legislation cites: «ҚК-нің 189-бабы 3-бөлігінің 2) тармағы», «ҚК-нің 366-бабы» /
+        «п. 2 ч. 3 ст. 189 УК» (the smaller unit first)."""
+        code, article = law.name, self.article
+        if part and point:
+            kk = f"{code.kk}-нің {article}-бабы {part}-бөлігінің {point}) тармағы"
+        elif part:
+            kk = f"{code.kk}-нің {article}-бабының {part}-бөлігі"
+        else:
+            kk = f"{code.kk}-нің {article}-бабы"
+        ru = f"ст. {article} {code.ru}"
+        ru = f"ч. {part} {ru}" if part else ru
+        ru = f"п. {point} {ru}" if part and point else ru
+        return Text(kk, ru)
 
     def parts_cited(self, law: Law) -> Text:
-        """Every part that counts: «ҚК 189-бап 3-бөлік 2-тармақ» (several joined by «; »)."""
+        """Every part that counts, cited (several joined by «; »)."""
         cited = [self.cited(law, p, q) for p, q in self.parts] or [self.cited(law)]
         return Text("; ".join(c.kk for c in cited), "; ".join(c.ru for c in cited))
-
-    @property
-    def where(self) -> str:
-        """«366», «189 (3.2)»: the article with the parts that count, for a dropdown."""
-        if not self.parts:
-            return self.article
-        parts = ", ".join(f"{p}" if q is None else f"{p}.{q}" for p, q in self.parts)
-        return f"{self.article} ({parts})"
 
 
 @dataclass(frozen=True)
@@ -96,8 +96,9 @@ class Reading:
 
     refs: tuple[Ref, ...]
     verdict: str  # YES | NO | UNKNOWN
-    reason: str = ""  # why unknown: article_unreadable | article_not_in_code | article_part_needed
+    reason: str = ""  # why unknown: the code of the query asked (messages.QUERIES)
     offences: tuple[Offence, ...] = ()
+    expected: str = ""  # article_other_code: the code the column takes
 
 
 @dataclass(frozen=True)
@@ -106,25 +107,28 @@ class Offences:
     other_markers: tuple[str, ...]  # «закон*», «заң*»: an act that is not one of the codes
 
     def read(self, cell: object, default_law: str | None) -> Reading:
-        """Read an article cell; `default_law` is the code a bare number belongs to."""
+        """Read an article cell; `default_law` is the code a bare number belongs to (the
+        column's, or the one its liability names). Whatever the cell says of another act
+        (a law, another country's code, another code than the column's) is asked about."""
         if is_blank(cell):
             return Reading((), UNKNOWN, "article_unreadable")
         text = fold(str(cell))
-        law = self._law_named(text)
-        if law is None and any(
-            _names(m, re.findall(r"[^\W\d_]+", text)) for m in self.other_markers
-        ):
+        words = _words(text)
+        if any(_names(m, words) for m in self.other_markers):
             return Reading((), UNKNOWN, "article_not_in_code")
-        law = law or default_law
-        refs = tuple(Ref(law, *found) for found in _articles(text))
-        if not refs:
+        named = self._law_named(words)
+        if named is not None and default_law is not None and named != default_law:
+            return Reading((), UNKNOWN, "article_other_code", expected=default_law)
+        law = named or default_law
+        found = _articles(text)
+        if not found:
             return Reading((), UNKNOWN, "article_unreadable")
+        refs = tuple(Ref(law, *one) for one in found)
         if law is None or law not in self.laws:
             return Reading(refs, UNKNOWN, "article_not_in_code")
         return self._judge(refs, self.laws[law])
 
-    def _law_named(self, text: str) -> str | None:
-        words = re.findall(r"[^\W\d_]+", text)
+    def _law_named(self, words: list[str]) -> str | None:
         for code, law in self.laws.items():
             if any(_names(m, words) for m in law.markers):
                 return code
@@ -156,7 +160,7 @@ class Offences:
 
     def dropdown(self, law: str) -> list[tuple[str, str, str]]:
         """(code, kk, ru) for each declared offence of a code and each part that counts:
-        «ҚК 366-бап – Пара алу» / «УК ст. 366 – Получение взятки»."""
+        «ҚК-нің 366-бабы – Пара алу» / «ст. 366 УК – Получение взятки»."""
         code = self.laws[law]
         out = []
         for o in code.offences.values():
@@ -178,11 +182,10 @@ _POINT = re.compile(
     rf"(?:\bп{_NOT_LETTER}\.?|\bпп{_NOT_LETTER}\.?|\bпункт\w*|\bподпункт\w*)\s*(\d+)\)?"
     r"|(\d+)\s*\)?\s*-?\s*(?:тарма[қғ]\w*)"
 )
-_ARTICLE = re.compile(
-    rf"(?:\bст{_NOT_LETTER}\.?|\bстать\w*)\s*(\d+(?:-\d+)?)"
-    r"|(\d+(?:-\d+)?)\s*-?\s*(?:бап\w*|баб\w*|б\b\.?)"
+_ARTICLE = re.compile(  # not followed by «.1» or «,1»: «ст. 366.1» is not read as 366
+    rf"(?:\bст{_NOT_LETTER}\.?|\bстать\w*)\s*(\d+(?:-\d+)?)(?![.,]?\d)"
+    r"|(?<![\d.,])(\d+(?:-\d+)?)\s*-?\s*(?:бап\w*|баб\w*|б\b\.?)"
 )
-_NUMBER = re.compile(r"(?<![\d.,])(\d{1,3}(?:-\d)?)(?![\d.,]\d)")
 
 
 def _names(marker: str, words: list[str]) -> bool:
@@ -197,19 +200,33 @@ def _first(match: re.Match) -> str:
     return next(g for g in match.groups() if g is not None)
 
 
+def _words(text: str) -> list[str]:
+    return re.findall(r"[^\W\d_]+", text)
+
+
+_DATE = re.compile(r"\d{1,2}[.,]\d{1,2}[.,]\d{2,4}")
+_TOKEN = re.compile(r"\d+(?:[.,]\d+)*(?:-\d+)?")
+
+
 def _articles(text: str) -> list[tuple[str, int | None, int | None]]:
-    """(article, part, point) for each article a cell names. A part or point applies to the
-    article it stands beside; a cell names one article far more often than several."""
+    """(article, part, point) for each article a cell names; none when a number in it
+    cannot be told apart («366.1»: a part, or article 366-1? a date?), so it is asked about.
+
+    A part or point applies to the article it stands beside; with several articles in one
+    cell, which one they belong to is not said, so none of them has a part."""
     part = _PART.search(text)
     point = _POINT.search(text)
-    rest = text
-    for found in (part, point):
-        if found:
-            rest = rest.replace(found.group(0), " ")
-    for extra in _PART.finditer(rest):  # a second «ч.» of another article: not one we can pair
-        rest = rest.replace(extra.group(0), " ")
-    marked = [_first(m) for m in _ARTICLE.finditer(rest)]
-    numbers = marked or [m.group(1) for m in _NUMBER.finditer(rest)]
+    rest = _POINT.sub(" ", _PART.sub(" ", text))  # every part and point: none is an article
+    numbers = []
+    for match in _ARTICLE.finditer(rest):
+        numbers.append(_first(match))
+        rest = rest.replace(match.group(0), " ", 1)
+    for token in _TOKEN.findall(rest):  # «ч.2 ст.188, 366»: an unmarked second article
+        if _DATE.fullmatch(token):  # «УК РК от 03.07.2014»: the code's date, not an article
+            continue
+        if "." in token or "," in token:
+            return []
+        numbers.append(token)
     seen: list[str] = []
     for number in numbers:
         number = number.lstrip("0") or "0"
@@ -217,7 +234,7 @@ def _articles(text: str) -> list[tuple[str, int | None, int | None]]:
             seen.append(number)
     part_no = int(_first(part)) if part else None
     point_no = int(_first(point)) if point else None
-    if len(seen) > 1:  # «190, 366»: which article a part belongs to is not said
+    if len(seen) > 1:
         part_no = point_no = None
     return [(a, part_no, point_no) for a in seen]
 
@@ -248,7 +265,11 @@ def load_offences(path: Path) -> Offences:
                 raise ConfigError.of("config_wrong_type", where=at, key="article",
                                      names="unique", value=article)  # fmt: skip
             offences[article] = Offence(
-                code, article, need_text(item, "name", at), _parts(item.get("parts"), at)
+                code,
+                article,
+                need_text(item, "name", at),
+                _parts(item.get("parts"), at),
+                tuple(int(p) for p in item.get("ask_parts") or ()),
             )
         laws[code] = Law(
             code,
@@ -289,6 +310,14 @@ def verdict(spec, key: str, row) -> Reading:
     if is_blank(cell):
         return Reading((), UNKNOWN, "article_missing")
     return register.read(cell, law)
+
+
+def needs_reading(rule, row, key: str) -> bool:
+    """Whether a row has an article to judge: one is written, or its liability names a code
+    that needs one. No conviction, or a disciplinary measure under no code, has none."""
+    if not is_blank(row.get(key)):
+        return True
+    return bool(rule.law_from and str(row.get(rule.law_from)) in rule.register.laws)
 
 
 def _law_of_choice(code: object, register: Offences) -> str | None:

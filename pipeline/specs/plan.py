@@ -26,6 +26,12 @@ class Measure:
     orgs: list[str] = field(default_factory=list)
     severity: str = "medium"
 
+    @property
+    def indicators(self) -> list[str]:
+        """The indicators the measure answers: one for a finding's measure, several for a
+        step the law requires after facts found by several (stored joined by «,»)."""
+        return [code for code in self.indicator.split(",") if code]
+
     def as_json(self) -> dict:
         return {
             "no": self.no,

@@ -61,6 +61,10 @@ class ArticleOf:
     flag: str | None = None
     register: Any = field(default=None, compare=False)  # the folder's `Offences`
 
+    def keys(self, key: str) -> list[str]:
+        """The cells a reading of the article column `key` needs."""
+        return [key, *(k for k in (self.law_from, self.otherwise, self.flag) if k)]
+
 
 @dataclass(frozen=True)
 class Column:
@@ -306,7 +310,7 @@ def _rule(raw: dict[str, Any], columns: dict[str, Column], where: str) -> Rule:
             op=op,
             right=tuple(need(raw, "right", where, list)),
         )
-    elif kind in ("required_if", "mentions"):
+    elif kind in ("required_if", "empty_if", "mentions"):
         cond = need(raw, "if", where, dict)
         if_column, if_in = _condition(
             need(cond, "column", where, str), need(cond, "in", where, list), columns, where

@@ -21,6 +21,7 @@ from pipeline.core.text import capitalised
 from pipeline.files.xlsxout import LARGE, mask_id, mask_ids_in_text
 from pipeline.files.xlsxout import Writer as _Writer
 from pipeline.specs import layout as L
+from pipeline.specs.offences import needs_reading
 from pipeline.specs.plan import read_plan
 from pipeline.specs.returns import ReturnSpec
 from pipeline.specs.statuses import ReturnStatus
@@ -34,6 +35,7 @@ from pipeline.workbooks.indicators import (
     Indicator,
     compute,
     explain,
+    law_says,
     scores,
 )
 from pipeline.workbooks.monitoring import STATE_COLOUR as MEASURE_COLOUR
@@ -63,6 +65,9 @@ NIL_COLOUR = {ReturnStatus.ACCEPTED: "#DDEBF7", ReturnStatus.LATE: "#FFEB9C"}
 KIND = {"integer": "num", "decimal": "num", "date": "date"}
 
 
+LAW_TEXT = {verdict: label_text(f"label_law_{verdict}") for verdict in ("yes", "no", "unknown")}
+
+
 def _return_sheet(
     w: _Writer, workspace: Workspace, spec: ReturnSpec, frame: pd.DataFrame, personal: bool
 ) -> None:
@@ -87,21 +92,29 @@ def _return_sheet(
         elif c.type == "text" and not personal:
             values = values.map(mask_ids_in_text)
         out[c.key] = values
+        if c.offences is not None:  # beside the sender's article, what the law makes of it
+            said = law_says(frame, spec, c.key).map(LAW_TEXT)
+            read = [
+                needs_reading(c.offences, row, c.key)
+                for row in frame.reindex(columns=c.offences.keys(c.key)).to_dict("records")
+            ]
+            out[f"{c.key}@law"] = said.where(pd.Series(read, index=frame.index), "")
     files = frame["_file"] if personal else frame["_file"].map(mask_ids_in_text)
     out["_file"], out["_row"] = files, frame["_row"]
+    columns = [(c.label.both, KIND.get(c.type, "wrap"), max(12, min(c.width or 18, 40)))
+               for c in spec.columns]  # fmt: skip
+    for i in reversed([i for i, c in enumerate(spec.columns) if c.offences is not None]):
+        columns.insert(i + 1, (label_text("label_by_law"), "wrap", 18))
     headers = (
         [L.BIN_LABEL.both, L.ORG_LABEL.both, label_text("label_tip")]
-        + [c.label.both for c in spec.columns]
+        + [h for h, _, _ in columns]
         + [label_text("label_fail"), label_text("label_stroka")]
     )
-    kinds = ["str"] + ["wrap"] * 2 + [KIND.get(c.type, "wrap") for c in spec.columns]
-    kinds += ["wrap", "num"]
+    kinds = ["str"] + ["wrap"] * 2 + [k for _, k, _ in columns] + ["wrap", "num"]
     # the type column as wide as the longest type's name: one line per row, so a sheet of
     # hundreds of thousands of rows keeps rows one line tall where nothing else wraps
     type_width = max(textfit.one_line_width(t.ru) for t in workspace.campaign.org_types.values())
-    widths = (
-        [14, 34, type_width] + [max(12, min(c.width or 18, 40)) for c in spec.columns] + [30, 8]
-    )
+    widths = [14, 34, type_width] + [w for _, _, w in columns] + [30, 8]
     rows = out.itertuples(index=False, name=None)
     sheet = w.table(spec.sheet, headers, rows, widths, kinds)
     sheet.set_tab_color("#5B9BD5")

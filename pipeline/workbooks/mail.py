@@ -195,19 +195,24 @@ def plan_feedback(workspace: Workspace, conn: ledger.Connection) -> list[Outgoin
         queries = ledger.open_queries(conn, row.id) if path else []
         if pending is not None and not pending and not queries:
             continue
-        if path and not row.error_count:
-            body = _letter(
-                render("mail_query_body", file=row.original_name, n=counted(len(queries), QUERY))
-            )
+        asked = counted(len(queries), QUERY)
+        subject = "mail_feedback_subject"
+        if path and not row.error_count:  # accepted: asked to confirm, nothing to correct
+            body = _letter(render("mail_query_body", file=row.original_name, n=asked))
+            subject = "mail_query_subject"
         else:
-            body = _feedback_body(row, pending) if path else _refusal_body(conn, row)
+            body = (
+                _feedback_body(row, pending, asked if queries else None)
+                if path
+                else (_refusal_body(conn, row))
+            )
         out.append(
             Outgoing(
                 f"feedback:{row.sha256}",
                 "feedback",
                 row.bin or "",
                 to,
-                f"{render('mail_feedback_subject').text} — {row.original_name}",
+                f"{render(subject).text} — {row.original_name}",
                 body + _signature(workspace),
                 path,
             )
@@ -215,13 +220,19 @@ def plan_feedback(workspace: Workspace, conn: ledger.Connection) -> list[Outgoin
     return out
 
 
-def _feedback_body(row: ledger.StoredFile, pending: list[str] | None) -> str:
+def _feedback_body(
+    row: ledger.StoredFile, pending: list[str] | None, asked: Text | None = None
+) -> str:
+    """Errors to correct; and, where the same file holds queries, that they are there too."""
     still: Text | str = ""
     if pending:
         which = "mail_still_many" if len(pending) > 1 else "mail_still_one"
         still = _text(which, codes=", ".join(pending))
     body = render("mail_feedback_body", file=row.original_name, errors=row.error_count, still=still)
-    return _letter(body)
+    if asked is None:
+        return _letter(body)
+    also = render("mail_also_queries", n=asked)
+    return _letter(Text(body.kk + also.kk, body.ru + also.ru))
 
 
 def _refusal_body(conn: ledger.Connection, row: ledger.StoredFile) -> str:
