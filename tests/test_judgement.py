@@ -47,11 +47,48 @@ def _indicators(specs, *codes):
         ("не помню", UNKNOWN),
         ("ҚР Заңы 10-б. / ст.10 Закона", UNKNOWN),  # a law, not a code
         ("ҚК 366-бап 1-бөлік – Пара алу / УК ст. 366 ч. 1 – Получение взятки", YES),  # dropdown
+        ("ҚК-нің 189-бабы 3-бөлігінің 2) тармағы", YES),  # as legislation cites
+        ("п. 2 ч. 3 ст. 189 УК", YES),
+        ("cт.366", YES),  # a Latin «c»
+        ("ч.2 ст.188, 366", YES),  # the red team: the unmarked bribe was dropped
+        ("ст. 366 УК РК от 03.07.2014", YES),  # the code's date is not an article
+        ("366.1", UNKNOWN),  # read as art. 36 before
+        ("189.3.2", UNKNOWN),
+        ("22.03.2023", UNKNOWN),  # a date, read as art. 2 before
+        ("1000", UNKNOWN),  # read as art. 100 before
+        ("366 УК РФ", UNKNOWN),  # another country's code
+        ("ГК 366", UNKNOWN),  # another code
+        ("ст.311 ч.1 УК РК (1997 г.)", UNKNOWN),  # the old Code's numbering
+        ("КоАП 676", UNKNOWN),  # an administrative offence is not a conviction
+        ("ст. 189 ч. 4", UNKNOWN),  # counts only by official position: asked
     ],
 )
 def test_an_article_is_read_as_people_type_it(specs, typed, expected):
     register = specs["1.1"].column("article").offences.register
     assert register.read(typed, "criminal").verdict == expected
+
+
+def test_a_1_3_offence_the_article_contradicts_and_an_article_without_a_conviction_are_asked(
+    workspace, orgs
+):
+    """The red team: «Получение взятки» with art. 188 vanished silently; «no conviction» with
+    art. 366 and the flag «yes» was ignored."""
+    liable = {
+        "full_name": "Ахметов Ерлан",
+        "position": "Директор / Директор",
+        "liability": "Қылмыстық / Уголовная",
+        "offence": "Пара алу / беру / Получение / дача взятки",
+        "article": "188",
+        "decision_date": dt.datetime(2023, 3, 1),
+        "dismissed": "Иә / Да",
+    }
+    odd = {**good_11(), "has_record": "Жоқ / Нет", "article": "366", "corruption": "Иә / Да"}
+    fill(workspace, orgs[0], {"1.1": [odd], "1.3": [liable]}, "school.xlsx")
+    [outcome] = ingest(workspace)
+    asked = {(p.sheet, p.code) for p in outcome.problems if p.severity == "query"}
+    assert ("1.3", "corruption_flag_disagrees") in asked
+    assert ("1.1", "rule") in asked
+    assert outcome.returns["1.1"] == outcome.returns["1.3"] == "accepted"
 
 
 def test_every_dropdown_line_of_the_declared_offences_reads_back_as_corruption(specs):
