@@ -444,3 +444,19 @@ def test_the_register_is_approved_and_signed_like_the_reference(demo):
     assert "Дата подписания: 8 декабря 2023 года" in cells
     measures = [c.value for c in sheet[10]]  # the header row, then a position per row
     assert any("(4.1)" in str(v) for v in measures)
+
+
+def test_the_plan_keeps_rows_whole_and_its_area_column_holds_the_longest_word(demo):
+    """Seen: «противодей / ствию» broken inside the narrow area column, and a last page
+    holding only the tail of a row."""
+    from docx.oxml.ns import qn
+
+    for lang in ("kk", "ru"):
+        document = docx.Document(str(demo / "report" / f"4.1-action-plan-{lang}.docx"))
+        [table] = document.tables
+        body = table.rows[1:]
+        assert body and all(r._tr.trPr.find(qn("w:cantSplit")) is not None for r in body)
+        words = [w for r in body for w in re.split(r"[\s-]", r.cells[1].text) if w]
+        width_cm = table.columns[1].width.cm - 0.4  # the cell's margins
+        # Times 12 pt: a Cyrillic letter takes at most ~0.28 cm (Ш, Ж, Ұ are the widest)
+        assert max(len(w) + 1 for w in words) * 0.28 <= width_cm, max(words, key=len)

@@ -142,9 +142,9 @@ def write_docx(path: Path, workspace: Workspace, plan: Plan, lang: str) -> Path:
     docxio.title(doc, word("plan_title", lang))
     docxio.para(doc, _due(plan, workspace, lang), italic=True, justify=False)
     rows = [_row(workspace, m, lang) for m in plan.measures]
-    docxio.table(
-        doc, words("plan_head", lang), rows, [1.3, 3.0, 11.0, 7.5, 2.9]
-    )  # № narrow, the measure wide
+    # the area column fits the longest word of an area's name at 12 pt («противодействию»,
+    # «ұйымдастырушылық-»), so no word is broken inside it; the measure keeps the most room
+    docxio.table(doc, words("plan_head", lang), rows, [1.1, 5.6, 9.3, 6.8, 2.9])
     path.parent.mkdir(parents=True, exist_ok=True)
     doc.save(str(path))
     return path

@@ -78,7 +78,7 @@ def _declared(
     def who(lang: str) -> str:
         side = declared["responsible"][lang]
         if not declared.get("heads", True):
-            return side[:1].upper() + side[1:]
+            return f"{side[:1].upper() + side[1:]} ({orgs(lang)})"
         heads = wording["heads"][lang].format(orgs=orgs(lang))
         return f"{heads}; {side}"
 

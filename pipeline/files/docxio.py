@@ -103,7 +103,8 @@ def signature(doc, head: str, lines: list[str]) -> None:
 def table(
     doc, headers: list[str], rows: list[list[str]], widths: list[float] | None = None
 ) -> None:
-    """A grid in 12 pt, its header repeated on every page; `widths` in cm."""
+    """A grid in 12 pt, its header repeated on every page, no row split across two pages
+    (a page never ends on the tail of a row); `widths` in cm."""
     grid = doc.add_table(rows=1, cols=len(headers))
     grid.style = "Table Grid"
     grid.autofit = False
@@ -113,7 +114,9 @@ def table(
         run.bold = True
         run.font.size = Pt(TABLE_PT)
     for row in rows:
-        cells = grid.add_row().cells
+        added = grid.add_row()
+        _keep_whole(added)
+        cells = added.cells
         for cell, text in zip(cells, row, strict=True):
             cell.paragraphs[0].add_run(str(text)).font.size = Pt(TABLE_PT)
     if widths:
@@ -123,6 +126,10 @@ def table(
             for cell, width in zip(row.cells, widths, strict=True):
                 cell.width = Cm(width)
     doc.add_paragraph()
+
+
+def _keep_whole(row) -> None:
+    row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
 
 
 def _repeat_header(row) -> None:

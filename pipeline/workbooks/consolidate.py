@@ -411,7 +411,7 @@ def _queries_sheet(w: _Writer, workspace: Workspace, data: Consolidated) -> None
             q.bin,
             names[q.bin].name.ru if q.bin in names else "",
             q.return_code,
-            f"{q.file} · {q.sheet}!{q.cell}" if q.cell else f"{q.file} · {q.sheet}",
+            f"{q.file} · {q.sheet}, {q.cell}" if q.cell else f"{q.file} · {q.sheet}",
             q.value,
             q.message.kk,
             q.message.ru,
