@@ -149,9 +149,10 @@ def _period_part(c, org_type: str, period, lang: str) -> str:
 
 
 def _percent(share: float, lang: str) -> str:
-    """«84 %»; in Kazakh the ending follows at once: «84%-ы»."""
-    text = f"{round(share * 100)} %"
-    return text.replace(" %", "%") if lang == "kk" else text
+    """«84 %» in both languages, as every other figure of the reference writes a percent
+    («4,8 %»); the Kazakh ending follows the sign: «84 %-ы». A non-breaking space keeps the
+    figure and its sign on one line."""
+    return f"{round(share * 100)}\u00a0%"
 
 
 def _plan_items(codes: list[str], lang: str) -> str:
