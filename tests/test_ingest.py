@@ -76,7 +76,7 @@ def test_mistakes_give_a_feedback_copy_of_the_senders_file(workspace, orgs):
     listed = [[c.value for c in row] for row in book[ERRORS_SHEET].iter_rows(min_row=2)]
     assert listed[0][1:4] == ["1.1", 11, "E11"]
     head = [c.value for c in book[ERRORS_SHEET][1]]
-    assert "Нені түзету керек" in head and "Код" not in head  # words, not codes
+    assert "Нені түзету немесе нақтылау керек" in head and "Код" not in head  # words, not codes
     assert problem.code not in listed[0]
 
 
