@@ -26,14 +26,6 @@ from pipeline.workbooks.indicators import compute, load_indicators
 from tests.helpers import fill, good_11, make_iin
 
 
-def _about_articles(outcome) -> list:
-    """The queries on the rows (a one-row staff list is also asked about its length)."""
-    return [
-        p for p in outcome.problems
-        if p.severity == "query" and p.code != "fewer_rows_than_staff"
-    ]  # fmt: skip
-
-
 def _indicators(specs, *codes):
     every = load_indicators(shipped_schemas() / "indicators.yaml", specs)
     return [i for i in every if i.code in codes]
@@ -140,12 +132,12 @@ def test_a_flag_the_article_contradicts_is_a_query_and_the_return_is_accepted(wo
     fill(workspace, orgs[0], {"1.1": [theft]}, "school.xlsx")
     [outcome] = ingest(workspace)
     assert outcome.returns["1.1"] == "accepted"
-    asked = [p for p in _about_articles(outcome)]
+    asked = [p for p in outcome.problems if p.severity == "query"]
     assert [p.code for p in asked] == ["corruption_flag_disagrees"]
     assert "не относится к коррупционным" in asked[0].ru and "Просим подтвердить" in asked[0].ru
     conn = ledger.connect(workspace.paths.ledger)
     try:
-        [query] = [q for q in ledger.open_queries(conn) if q.code != "fewer_rows_than_staff"]
+        [query] = ledger.open_queries(conn)
     finally:
         conn.close()
     assert (query.bin, query.return_code, query.code) == (
@@ -160,7 +152,7 @@ def test_a_later_submission_closes_the_query(workspace, orgs):
     unread = {**good_11(), "has_record": "Иә / Да", "article": "ст. 189"}  # which part?
     fill(workspace, orgs[0], {"1.1": [unread]}, "first.xlsx", dt.datetime(2023, 11, 10, 9))
     [first] = ingest(workspace)
-    assert [p.code for p in _about_articles(first)] == ["article_part_needed"]
+    assert [p.code for p in first.problems if p.severity == "query"] == ["article_part_needed"]
     answered = {**unread, "article": "ст. 189 ч. 3 п. 2"}
     fill(workspace, orgs[0], {"1.1": [answered]}, "second.xlsx", dt.datetime(2023, 11, 12, 9))
     ingest(workspace)
@@ -230,7 +222,7 @@ def test_data_sent_again_unchanged_after_the_query_are_confirmed(workspace, orgs
     other = {**good_11(make_iin(2)), "full_name": "Серік Айгүл"}
     fill(workspace, orgs[0], {"1.1": [theft, other]}, "again.xlsx", dt.datetime(2023, 11, 13, 9))
     [again] = ingest(workspace)
-    assert [p.code for p in _about_articles(again)] == [
+    assert [p.code for p in again.problems if p.severity == "query"] == [
         "corruption_flag_disagrees"
     ]  # asked in the answer, as the sender sees it
     conn = ledger.connect(workspace.paths.ledger)
@@ -238,14 +230,3 @@ def test_data_sent_again_unchanged_after_the_query_are_confirmed(workspace, orgs
         assert ledger.open_queries(conn) == []  # but confirmed: no longer open
     finally:
         conn.close()
-
-
-def test_a_staff_list_far_shorter_than_the_registry_is_asked_about(workspace, orgs):
-    """The red team: 8 rows for a school of 60 made one conviction a «высокий» 12,5 %."""
-    rows = [{**good_11(make_iin(n)), "full_name": f"Person {n}"} for n in range(1, 4)]
-    fill(workspace, orgs[0], {"1.1": rows}, "school.xlsx")
-    [outcome] = ingest(workspace)
-    [asked] = [p for p in outcome.problems if p.code == "fewer_rows_than_staff"]
-    assert asked.severity == "query" and outcome.returns["1.1"] == "accepted"
-    assert "На листе 3 строки, а в реестре организации — 40 работников" in asked.ru
-    assert "Парақта 3 жол, ал ұйымның тізілімінде 40 қызметкер" in asked.kk

@@ -16,7 +16,6 @@ from xlsxwriter.utility import xl_col_to_name
 from pipeline.core.errors import WorkbookError
 from pipeline.core.ids import id_problem
 from pipeline.core.messages import render
-from pipeline.core.numerals import EMPLOYEE, ROW, counted
 from pipeline.files.reader import read_workbook
 from pipeline.files.safety import Limits
 from pipeline.intake.identify import identify_sheets
@@ -199,16 +198,6 @@ def parse_file(
         if not rows.rows:
             sheet.status = SheetStatus.EMPTY
             first_rows[spec.code] = match.header_row + 1
-        elif spec.rows_per == "staff" and org.staff and len(rows.rows) * 2 < org.staff:
-            asked = _problem(
-                "fewer_rows_than_staff",
-                match.sheet.name,
-                n=counted(len(rows.rows), ROW),
-                staff=counted(org.staff, EMPLOYEE),
-                code=spec.code,
-            )
-            asked.row = match.header_row
-            rows.problems.append(asked)
         normalise_sheet(spec, rows)  # in the reader's process: only typed columns travel back
     _one_sheet_per_return(parsed)
     _settle_empty_sheets(parsed, specs, first_rows)

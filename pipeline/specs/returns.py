@@ -139,9 +139,6 @@ class ReturnSpec:
         "collection"  # collection (1.1–2.5) | monitoring (5.1, after the reference is signed)
     )
     nil: str = "mark"  # one of NIL_KINDS
-    # a list of every employee (1.1): far fewer rows than the registry's staff is asked about,
-    # a share of a few rows out of many staff says nothing
-    rows_per: str | None = None
 
     def column(self, key: str) -> Column:
         return next(c for c in self.columns if c.key == key)
@@ -390,15 +387,7 @@ def load_spec(
         areas=areas,
         stage=_stage(data.get("stage", "collection"), where),
         nil=_nil(data.get("nil", "never" if fixed else "mark"), where),
-        rows_per=_rows_per(data.get("rows_per"), where),
     )
-
-
-def _rows_per(value: Any, where: str) -> str | None:
-    if value not in (None, "staff"):
-        raise ConfigError.of("config_wrong_type", where=where, key="rows_per", names="staff",
-                             value=value)  # fmt: skip
-    return value
 
 
 def _nil(value: str, where: str) -> str:
