@@ -133,7 +133,7 @@ def test_known_answers_zero_denominators_and_missing_returns(workspace, orgs, in
     paper = values(table, "I14_paper")
     assert paper.loc[school.bin, "value"] == 20.0 and paper.loc[school.bin, "level"] == "medium"
     record = values(table, "I11_record")
-    assert record.loc[school.bin, "value"] == 25.0
+    assert record.loc[school.bin, "value"] == 2.5  # 1 of the registry's 40 staff, not of 4 rows
     assert values(table, "I11_corruption").loc[school.bin, "value"] == 1.0
     discipline = values(table, "I12_discipline")
     assert discipline.loc[school.bin, "value"] == 5.0  # 2 measures / 40 staff × 100
@@ -265,7 +265,8 @@ def test_every_sheet_reads_back_and_indicators_recompute_from_return_sheets(
     assert late["Мәні / Значение"] == pytest.approx(mine[label].sum() / mine[apps].sum() * 100)
     records = book["1.1"]
     has = specs["1.1"].column("has_record").label.both
-    share = (records[has] == "Иә / Да").sum() / len(records) * 100
+    mine = records[records["БСН / БИН"].astype(str) == orgs[0].bin]
+    share = (mine[has] == "Иә / Да").sum() / orgs[0].staff * 100  # of the registry's staff
     shown_record = shown[
         (shown["Код"] == "I11_record") & (shown["БСН / БИН"].astype(str) == orgs[0].bin)
     ].iloc[0]
