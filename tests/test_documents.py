@@ -405,7 +405,9 @@ def test_completeness_names_the_types_in_the_plural(demo):
     """Seen: «Организация общего среднего образования: принято 84 % отчётов»."""
     ru = _text(demo / "report" / "3.1-reference-ru.docx")
     kk = _text(demo / "report" / "3.1-reference-kk.docx")
-    assert re.search(r"Отчёты организаций общего среднего образования: принято \d+\u00a0% \(в срок", ru)
+    assert re.search(
+        r"Отчёты организаций общего среднего образования: принято \d+\u00a0% \(в срок", ru
+    )
     assert re.search(r"Жалпы орта білім беру ұйымдары: есептердің \d+\u00a0%-ы қабылданды", kk)
 
 
