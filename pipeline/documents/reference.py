@@ -6,7 +6,6 @@ import datetime as dt
 from functools import cache
 from pathlib import Path
 
-import pandas as pd
 from babel.dates import format_date
 
 from pipeline.core import kazakh
@@ -235,25 +234,30 @@ def _top_areas(areas: dict[str, list[Finding]], titles: dict, lang: str) -> str:
     return word(key if len(tied) == 1 else f"{key}_many", lang, n=best, areas=named)
 
 
+ALLEGED = {"I15_corrupt_topics": "alleged_appeals", "I16_alleged": "alleged_complaints"}
+"""The indicators whose rows say how many corruption-topic appeals and complaints came and
+how many were confirmed (`detail`); I16_alleged counts the unconfirmed ones only."""
+
+
 def _allegations(doc, workspace: Workspace, table, lang: str) -> None:
     """Corruption-topic appeals (1.5) and complaints (1.6) per organisation, received and
     confirmed: what was alleged is seen even where nothing was confirmed."""
-    names = workspace.by_bin
-    rows = table[table["indicator"].isin(["I15_corrupt_topics", "I16_alleged"])]
-    rows = rows[rows["numerator"].fillna(0) > 0]
+    rows = table[table["indicator"].isin(list(ALLEGED))].copy()
+    rows["confirmed"] = rows["detail"].fillna(0)
+    rows["received"] = rows["numerator"].fillna(0) + rows["confirmed"].where(
+        rows["indicator"] == "I16_alleged", 0
+    )
+    rows = rows[rows["received"] > 0]
     docxio.para(doc, word("alleged_head", lang) if len(rows) else word("alleged_none", lang))
-    for bin_ in [o.bin for o in workspace.organisations if o.bin in set(rows["bin"])]:
-        group = rows[rows["bin"] == bin_]
-        parts = []
-        for r in group.itertuples():
-            key = "alleged_appeals" if r.indicator == "I15_corrupt_topics" else "alleged_complaints"
-            parts.append(
-                word(
-                    key, lang, n=number(r.numerator), m=number(0 if pd.isna(r.detail) else r.detail)
-                )
-            )
-        name = names[bin_].name.get(lang) if bin_ in names else bin_
-        docxio.para(doc, f"{name}: {'; '.join(parts)}.")
+    for org in workspace.organisations:  # in the registry's order
+        mine = rows[rows["bin"] == org.bin]
+        if mine.empty:
+            continue
+        parts = [
+            word(ALLEGED[r.indicator], lang, n=number(r.received), m=number(r.confirmed))
+            for r in mine.itertuples()
+        ]
+        docxio.para(doc, f"{org.name.get(lang)}: {'; '.join(parts)}.")
 
 
 def _marked(spec, column: str, attr: str = "corruption") -> set[str]:
