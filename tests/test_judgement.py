@@ -61,6 +61,12 @@ def _indicators(specs, *codes):
         ("ст.311 ч.1 УК РК (1997 г.)", UNKNOWN),  # the old Code's numbering
         ("КоАП 676", UNKNOWN),  # an administrative offence is not a conviction
         ("ст. 189 ч. 4", UNKNOWN),  # counts only by official position: asked
+        ("ст. 190 ч. 3 п. 2, ч.1 ст.188", YES),  # each part with its own article
+        ("ст. 189 ч.3, п.2", YES),  # a point standing alone belongs to the article before
+        ("ст. 188 УК РК от 3 июля 2014 года", NO),  # the code's date is its name
+        ("ст. 366 ч.1 УК РК от 16.07.1997", UNKNOWN),  # the 1997 Code: other numbering
+        ("ст. 366-1", UNKNOWN),  # an article not declared: asked, not «not corruption»
+        ("УК РФ 290", UNKNOWN),
     ],
 )
 def test_an_article_is_read_as_people_type_it(specs, typed, expected):
@@ -230,3 +236,48 @@ def test_data_sent_again_unchanged_after_the_query_are_confirmed(workspace, orgs
         assert ledger.open_queries(conn) == []  # but confirmed: no longer open
     finally:
         conn.close()
+
+
+def test_a_disciplinary_measure_under_a_law_with_offence_other_is_asked_about(specs):
+    """The red team: «ст. 12 Закона о противодействии коррупции», offence «Иное», was
+    silently «not corruption»."""
+    from pipeline.specs.offences import verdict
+
+    row = {"liability": "disciplinary", "offence": "other",
+           "article": "ст. 12 Закона о противодействии коррупции"}  # fmt: skip
+    assert verdict(specs["1.3"], "article", row).verdict == UNKNOWN
+    row["offence"] = "conflict"  # the offence chosen says corruption: counted
+    assert verdict(specs["1.3"], "article", row).verdict == YES
+
+
+def test_a_flag_query_does_not_hold_back_the_law_and_an_article_query_does(specs, orgs):
+    """The red team: a bribe whose flag said «no» was counted, yet the steps the law asks
+    for were held back because the flag was queried; an unread article must hold them."""
+    from pipeline.workbooks.indicators import doubted
+
+    wording = load_yaml(shipped_schemas() / "report.yaml")
+    [bribe] = _indicators(specs, "I11_corruption")
+    finding = Finding(bribe, [Hit(orgs[0].bin, orgs[0].name, 1.0, "high")], 1, None, bribe.title)
+    calendar = WorkCalendar(set(), {})
+    flag = {(orgs[0].bin, "1.1", "corruption")}
+    article = {(orgs[0].bin, "1.1", "article")}
+    assert not doubted(bribe, orgs[0].bin, flag) and doubted(bribe, orgs[0].bin, article)
+    steps = measures_from([finding], dt.date(2023, 12, 20), calendar, wording, [], flag)
+    assert any("уполномоченный орган" in m.text.ru for m in steps)
+    held = measures_from([finding], dt.date(2023, 12, 20), calendar, wording, [], article)
+    assert not any("уполномоченный орган" in m.text.ru for m in held)
+
+
+def test_the_departments_own_steps_are_not_in_the_schools_execution_reports(specs, orgs):
+    from pipeline.specs.plan import Plan
+
+    wording = load_yaml(shipped_schemas() / "report.yaml")
+    [bribe] = _indicators(specs, "I11_corruption")
+    finding = Finding(bribe, [Hit(orgs[0].bin, orgs[0].name, 1.0, "high")], 1, None, bribe.title)
+    day = dt.date(2023, 12, 20)
+    measures = measures_from([finding], day, WorkCalendar(set(), {}), wording, [orgs[1]])
+    plan = Plan(day, day, day, day, measures)
+    mine = [m.text.ru for m in plan.for_org(orgs[0].bin)]
+    assert not any("уполномоченный орган" in t for t in mine)  # the department informs
+    assert any("служебную проверку" in t for t in mine)  # the school reviews and reports
+    assert any("не представившей" in m.text.ru for m in plan.for_org(orgs[1].bin))

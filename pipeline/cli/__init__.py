@@ -394,6 +394,8 @@ def status(paths: Paths, as_json: bool, today: dt.datetime | None) -> None:
     marks_line = render("say_marks")
     click.echo(f"{marks_line.kk}\n{marks_line.ru}")
     for org_type, s in data["summary"].items():
+        if not s["applicable"]:  # a type the district has none of
+            continue
         short = _compact(f"say_short_{org_type}") if f"say_short_{org_type}" in CATALOG else ""
         rate = render("say_rate", rate=_percent(s["rate"]), on_time=_percent(s["on_time_rate"]))
         click.echo(f"  {short or org_type:<18} {rate.text}")

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from pipeline.core.text import Text
 from pipeline.core.workdays import WorkCalendar
 from pipeline.specs.plan import Measure
+from pipeline.workbooks.indicators import doubted
 
 if TYPE_CHECKING:
     from pipeline.documents.findings import Finding
@@ -33,7 +34,7 @@ def measures_from(
     calendar: WorkCalendar,
     wording: dict,
     nothing_sent: list | None = None,
-    queried: set[tuple[str, str]] | None = None,
+    queried: set[tuple[str, str, str]] | None = None,
 ) -> list[Measure]:
     """One measure per finding, numbered by area; high risks get the shorter deadline.
     Who answers for it follows the work plan's items (`report.yaml: responsible`). Then
@@ -48,7 +49,7 @@ def measures_from(
         hit = [f for f in findings if f.indicator.code in facts["indicators"]]
         confirmed = [
             (f, h) for f in hit for h in f.hits
-            if not any((h.bin, code) in queried for code in f.indicator.returns)
+            if not doubted(f.indicator, h.bin, queried)
         ]  # fmt: skip
         bins = list(dict.fromkeys(h.bin for _, h in confirmed))
         names = {h.bin: h.name for _, h in confirmed}
@@ -91,6 +92,7 @@ def _declared(
         calendar.add(approved, int(declared["days"])),
         list(bins),
         "high",
+        by_department=bool(declared.get("by_department", False)),
     )
 
 
@@ -113,6 +115,7 @@ def _by_finding(
                 deadline,
                 [h.bin for h in finding.hits],
                 finding.severity,
+                by_department=not finding.indicator.heads,
             )
         )
     return out

@@ -18,7 +18,7 @@ from pipeline.files import docxio
 from pipeline.specs.returns import shipped_schemas
 from pipeline.specs.statuses import ReturnStatus
 from pipeline.specs.workspace import Workspace
-from pipeline.workbooks.indicators import LEVEL_TEXT, Indicator
+from pipeline.workbooks.indicators import LEVEL_TEXT, Indicator, doubted
 from pipeline.workbooks.status import summary
 
 
@@ -293,13 +293,19 @@ def _other_complaints(doc, workspace: Workspace, frame, lang: str) -> None:
     docxio.para(doc, word("other_complaints", lang, orgs="; ".join(parts)))
 
 
-def _publications(doc, workspace: Workspace, frame, lang: str) -> None:
+def _publications(doc, workspace: Workspace, frame, lang: str, states) -> None:
     """What 1.7 showed, even when it showed nothing: how many publications, how many
-    negative, how many negative on a corruption topic and about whom."""
+    negative, how many negative on a corruption topic and about whom; no publication at
+    all (nil returns) is not the same as no return."""
     if frame is None or "1.7" not in workspace.collected:
         return
     if frame.empty:
-        docxio.para(doc, word("publications_none", lang))
+        received = any(
+            states[o.bin]["1.7"].state in (ReturnStatus.ACCEPTED, ReturnStatus.LATE)
+            for o in workspace.organisations
+            if "1.7" in states[o.bin]
+        )
+        docxio.para(doc, word("publications_none" if received else "publications_missing", lang))
         return
     corrupt = _marked(workspace.specs["1.7"], "topic")
     negative = frame[frame["tone"] == "negative"]
@@ -342,7 +348,7 @@ def write_reference(
     signed: dt.date | None = None,
     public: bool = False,
     plan_due: dt.date | None = None,
-    queried: set[tuple[str, str]] | None = None,
+    queried: set[tuple[str, str, str]] | None = None,
     table=None,
     frames: dict | None = None,
 ) -> Path:
@@ -443,7 +449,7 @@ def write_reference(
             head += [t(ind.detail_label)] if ind.detail_label else []
             widths = [8, 4, 3, 3] if ind.detail_label else [9, 4, 3]
             docxio.table(doc, [*head, word("level", lang)], rows, widths)
-            asked = [h for h in finding.hits if any((h.bin, c) in queried for c in ind.returns)]
+            asked = [h for h in finding.hits if doubted(ind, h.bin, queried)]
             if asked:
                 docxio.para(
                     doc,
@@ -476,7 +482,7 @@ def write_reference(
         _allegations(doc, workspace, table, lang)
     if frames is not None:
         _other_complaints(doc, workspace, frames.get("1.6"), lang)
-        _publications(doc, workspace, frames.get("1.7"), lang)
+        _publications(doc, workspace, frames.get("1.7"), lang, states)
     docxio.heading(doc, word("causes", lang))
     found_codes = {f.indicator.code for f in findings}
     if found_codes:

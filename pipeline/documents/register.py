@@ -192,7 +192,11 @@ def derive(workspace: Workspace, data: Consolidated, measures=()) -> Register:
     rows = []
     for code, e in sorted(entries.items(), key=lambda kv: (-len(kv[1]["orgs"]), kv[0])):
         position = positions.by_code[code].name
-        numbers = [m.no for m in measures if set(m.indicators) & e["indicators"]]
+        numbers = [  # a measure of the position's risk that concerns one of its organisations
+            m.no
+            for m in measures
+            if set(m.indicators) & e["indicators"] and set(m.orgs) & e["orgs"]
+        ]
         rows.append(
             {
                 "position_kk": position.kk,

@@ -393,6 +393,8 @@ def _map_failures(
         target = (
             rule.left[0]
             if rule.kind == "compare"
+            else rule.if_column  # «corruption» ground, lateness described: the ground is asked
+            if rule.kind == "mentions"
             else next(
                 (
                     k

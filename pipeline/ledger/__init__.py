@@ -550,6 +550,7 @@ class OpenQuery:
     value: str
     code: str
     message: Text
+    column_key: str = ""
 
 
 def open_queries(conn: Connection, file_id: int | None = None) -> list[OpenQuery]:
@@ -558,7 +559,7 @@ def open_queries(conn: Connection, file_id: int | None = None) -> list[OpenQuery
     already been asked about (an earlier, superseded submission of that return)."""
     sql = (
         "SELECT s.bin, s.return_code, f.original_name, p.sheet, p.cell, p.column_label,"
-        " p.value, p.code, p.message_kk, p.message_ru FROM problems p"
+        " p.value, p.code, p.message_kk, p.message_ru, p.column_key FROM problems p"
         " JOIN submissions s ON s.id = p.submission_id JOIN files f ON f.id = p.file_id"
         " WHERE p.severity = 'query' AND s.status = 'accepted' AND f.retired = 0"
         " AND NOT EXISTS (SELECT 1 FROM problems q JOIN submissions e ON e.id = q.submission_id"
@@ -574,7 +575,7 @@ def open_queries(conn: Connection, file_id: int | None = None) -> list[OpenQuery
     rows = conn.execute(sql + " ORDER BY s.bin, s.return_code, p.id", params).fetchall()
     return [
         OpenQuery(r[0], r[1], r[2], r[3] or "", r[4] or "", r[5] or "", r[6] or "", r[7],
-                  Text(r[8], r[9]))
+                  Text(r[8], r[9]), r[10] or "")
         for r in rows
     ]  # fmt: skip
 

@@ -120,6 +120,9 @@ class Offences:
         if named is not None and default_law is not None and named != default_law:
             return Reading((), UNKNOWN, "article_other_code", expected=default_law)
         law = named or default_law
+        text, old_edition = _without_dates(text)
+        if old_edition:
+            return Reading((), UNKNOWN, "article_not_in_code")
         found = _articles(text)
         if not found:
             return Reading((), UNKNOWN, "article_unreadable")
@@ -147,8 +150,8 @@ class Offences:
                 elif verdict == UNKNOWN:
                     reasons.append("article_part_needed")
                 verdicts.append(verdict)
-            elif low <= number <= high:
-                verdicts.append(NO)
+            elif low <= number <= high and "-" not in ref.article:
+                verdicts.append(NO)  # an article of the code that is not a corruption one
             else:
                 verdicts.append(UNKNOWN)
                 reasons.append("article_not_in_code")
@@ -204,39 +207,70 @@ def _words(text: str) -> list[str]:
     return re.findall(r"[^\W\d_]+", text)
 
 
-_DATE = re.compile(r"\d{1,2}[.,]\d{1,2}[.,]\d{2,4}")
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*(?:-\d+)?")
 
 
 def _articles(text: str) -> list[tuple[str, int | None, int | None]]:
     """(article, part, point) for each article a cell names; none when a number in it
-    cannot be told apart («366.1»: a part, or article 366-1? a date?), so it is asked about.
+    cannot be told apart («366.1»: a part, or article 366-1?), so it is asked about.
 
-    A part or point applies to the article it stands beside; with several articles in one
-    cell, which one they belong to is not said, so none of them has a part."""
-    part = _PART.search(text)
-    point = _POINT.search(text)
-    rest = _POINT.sub(" ", _PART.sub(" ", text))  # every part and point: none is an article
-    numbers = []
-    for match in _ARTICLE.finditer(rest):
-        numbers.append(_first(match))
-        rest = rest.replace(match.group(0), " ", 1)
-    for token in _TOKEN.findall(rest):  # «ч.2 ст.188, 366»: an unmarked second article
-        if _DATE.fullmatch(token):  # «УК РК от 03.07.2014»: the code's date, not an article
+    The cell is read piece by piece («ст. 190 ч. 3 п. 2, ч. 1 ст. 188»): a part or point
+    belongs to the article of its own piece, or, standing alone («ст. 189 ч. 3, п. 2»), to
+    the article before it. A date is the code's edition, not an article (`_without_dates`)."""
+    out: list[list] = []
+    for piece in _PIECES.split(text):
+        part, point = _PART.search(piece), _POINT.search(piece)
+        rest = _POINT.sub(" ", _PART.sub(" ", piece))  # no part or point is an article
+        numbers = []
+        for match in _ARTICLE.finditer(rest):
+            numbers.append(_first(match))
+            rest = rest.replace(match.group(0), " ", 1)
+        for token in _TOKEN.findall(rest):  # «ч.2 ст.188, 366»: an unmarked article
+            if "." in token or "," in token:
+                return []
+            numbers.append(token)
+        part_no = int(_first(part)) if part else None
+        point_no = int(_first(point)) if point else None
+        if not numbers and out and (part_no or point_no):
+            last = out[-1]
+            last[1], last[2] = last[1] or part_no, last[2] or point_no
             continue
-        if "." in token or "," in token:
-            return []
-        numbers.append(token)
-    seen: list[str] = []
-    for number in numbers:
-        number = number.lstrip("0") or "0"
-        if number not in seen:
-            seen.append(number)
-    part_no = int(_first(part)) if part else None
-    point_no = int(_first(point)) if point else None
-    if len(seen) > 1:
-        part_no = point_no = None
-    return [(a, part_no, point_no) for a in seen]
+        numbers = list(dict.fromkeys(n.lstrip("0") or "0" for n in numbers))
+        for number in numbers:
+            own = len(numbers) == 1  # a bilingual cell names its article twice: still one
+            out.append([number, part_no if own else None, point_no if own else None])
+    seen: dict[str, tuple[str, int | None, int | None]] = {}
+    for number, part_no, point_no in out:  # the same article twice (a bilingual cell): once
+        if number not in seen or (seen[number][1] is None and part_no is not None):
+            seen[number] = (number, part_no, point_no)
+    return list(seen.values())
+
+
+_MONTHS = (
+    r"январ\w*|феврал\w*|март\w*|апрел\w*|ма[йя]\w*|июн\w*|июл\w*|август\w*|сентябр\w*|"
+    r"октябр\w*|ноябр\w*|декабр\w*|қаңтар\w*|ақпан\w*|наурыз\w*|сәуір\w*|мамыр\w*|"
+    r"маусым\w*|шілде\w*|тамыз\w*|қыркүйек\w*|қазан\w*|қараша\w*|желтоқсан\w*"
+)
+_DATES = re.compile(
+    rf"\d{{1,2}}[.,/]\d{{1,2}}[.,/](\d{{4}}|\d{{2}})|\d{{1,2}}\s+(?:{_MONTHS})\s+(\d{{4}})"
+    r"|(?<!\d)((?:19|20)\d{2})\s*(?:ж\b\.?|жыл\w*|г\b\.?|год\w*)?(?!\d)"
+)
+FIRST_YEAR = 2015  # the Criminal Code and the Code of Administrative Offences in force
+
+
+def _without_dates(text: str) -> tuple[str, bool]:
+    """The cell without its dates and years, and whether one names an edition before the
+    codes in force (the 1997 Code numbered its articles otherwise: art. 311 was a bribe).
+    The codes' own date (3 or 5 July 2014) is their name, not an older edition."""
+    old = False
+    for match in _DATES.finditer(text):
+        year = next((g for g in match.groups() if g), "")
+        year = int(year) + (2000 if len(year) == 2 else 0) if year else FIRST_YEAR
+        old = old or year < 2014
+    return _DATES.sub(" ", text), old
+
+
+_PIECES = re.compile(r"[;,]|\sи\s|\sжәне\s")
 
 
 def _parts(raw: object, where: str) -> tuple[tuple[int, int | None], ...]:
@@ -306,6 +340,8 @@ def verdict(spec, key: str, row) -> Reading:
         chosen = spec.column(rule.otherwise).choice(str(row.get(rule.otherwise)))
         if chosen is None:
             return Reading((), UNKNOWN, "article_unreadable")
+        if reading is not None and not chosen.corruption:  # an article named, of what?
+            return reading
         return Reading((), YES if chosen.corruption else NO)
     if is_blank(cell):
         return Reading((), UNKNOWN, "article_missing")

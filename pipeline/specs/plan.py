@@ -25,6 +25,9 @@ class Measure:
     deadline: dt.date
     orgs: list[str] = field(default_factory=list)
     severity: str = "medium"
+    # the department's own step (informing the anti-corruption body, a talk with heads): the
+    # organisations it names do not report on it in their 5.1 execution reports
+    by_department: bool = False
 
     @property
     def indicators(self) -> list[str]:
@@ -44,6 +47,7 @@ class Measure:
             "deadline": self.deadline.isoformat(),
             "orgs": self.orgs,
             "severity": self.severity,
+            "by_department": self.by_department,
         }
 
     @classmethod
@@ -57,6 +61,7 @@ class Measure:
             dt.date.fromisoformat(data["deadline"]),
             list(data["orgs"]),
             data.get("severity", "medium"),
+            bool(data.get("by_department", False)),
         )
 
 
@@ -92,7 +97,7 @@ class Plan:
         return Period(self.signed, self.monitoring_end)
 
     def for_org(self, bin_: str) -> list[Measure]:
-        return [m for m in self.measures if bin_ in m.orgs]
+        return [m for m in self.measures if bin_ in m.orgs and not m.by_department]
 
 
 def write_plan(outbox: Path, plan: Plan) -> Path:

@@ -21,9 +21,11 @@ class Consolidated:
     states: dict[str, dict[str, ReturnState]]
     queries: list = field(default_factory=list)  # open queries (`ledger.OpenQuery`)
 
-    def queried(self) -> set[tuple[str, str]]:
-        """(bin, return) pairs whose accepted data the organisation is asked to confirm."""
-        return {(q.bin, q.return_code) for q in self.queries}
+    def queried(self) -> set[tuple[str, str, str]]:
+        """(bin, return, column) of the cells the organisation is asked to confirm: a
+        conclusion rests on unconfirmed data where an indicator reads one of those columns
+        (`indicators.doubted`)."""
+        return {(q.bin, q.return_code, q.column_key) for q in self.queries}
 
     def rows(self, code: str) -> list[dict]:
         """Records of a return; none when the campaign does not collect it."""

@@ -105,6 +105,20 @@ class Indicator:
     detail_label: Text | None = None
 
     @property
+    def reads(self) -> set[tuple[str, str]]:
+        """(return, column) of every cell the value depends on: its conditions and sums."""
+        out = set()
+        for m in (self.numerator, self.denominator, self.detail):
+            if m is None or m.return_code is None:
+                continue
+            out |= {(m.return_code, column) for column, _, _ in m.where}
+            if m.column:
+                out.add((m.return_code, m.column))
+            if m.unless_in:
+                out |= {(m.return_code, c) for c in m.unless_in[1]}
+        return out
+
+    @property
     def returns(self) -> set[str]:
         return {m.return_code for m in (self.numerator, self.denominator) if m and m.return_code}
 
@@ -203,6 +217,13 @@ def load_indicators(path: Path, specs: dict[str, ReturnSpec]) -> list[Indicator]
             )
         )
     return out
+
+
+def doubted(ind: Indicator, bin_: str, queried: set[tuple[str, str, str]]) -> bool:
+    """Whether an organisation's value rests on a cell it is asked to confirm: a query on a
+    column the indicator reads (the article, the ground), not one beside it (a flag the law
+    overrides, a measure not named)."""
+    return any((bin_, code, column) in queried for code, column in ind.reads)
 
 
 def _explain_measure(m: Measure, specs: dict[str, ReturnSpec], lang: str) -> str:

@@ -195,6 +195,8 @@ def plan_feedback(workspace: Workspace, conn: ledger.Connection) -> list[Outgoin
         queries = ledger.open_queries(conn, row.id) if path else []
         if pending is not None and not pending and not queries:
             continue
+        if path and not row.error_count and not queries:  # its queries answered since
+            continue
         asked = counted(len(queries), QUERY)
         subject = "mail_feedback_subject"
         if path and not row.error_count:  # accepted: asked to confirm, nothing to correct

@@ -90,6 +90,8 @@ def states(
     )
     out = []
     for m in plan.measures:
+        if m.by_department:  # the department's own step: no organisation reports on it
+            continue
         for bin_ in m.orgs:
             row = latest.get((bin_, m.no))
             status = row.get("status") if row else None
