@@ -205,3 +205,89 @@ def test_an_export_missing_or_broken_file_is_refused_not_rolled_up_short(
     assert result.exit_code == 1, result.output
     assert said in result.output and str(tmp_path / "x1") in result.output
     assert "Traceback" not in result.output and not out.exists()
+
+
+def _crafted(folder, change) -> None:
+    path = folder / "adal-export.json"
+    manifest = json.loads(path.read_text("utf-8"))
+    change(manifest)
+    path.write_text(json.dumps(manifest, ensure_ascii=False), "utf-8")
+
+
+@pytest.mark.parametrize(
+    ("change", "said"),
+    [
+        (  # the red team: a file of the machine listed as the export's
+            lambda m: m["files"].update({"../../../../etc/hostname": 1}),
+            "В описании выгрузки неверно «files»",
+        ),
+        (  # a return code that would have become part of a query
+            lambda m: m["returns"].update({'1.4"; SELECT 1; --': m["returns"]["1.4"]}),
+            "неизвестный отчёт",
+        ),
+        (
+            lambda m: m["returns"]["1.4"]["columns"][0].update(
+                {"key": "x\" FROM read_text('/etc/hostname') --"}
+            ),
+            "В описании выгрузки неверно «returns.1.4.columns[0]»",
+        ),
+        (lambda m: m.update({"department": "ГУ"}), "неверно «department»"),
+    ],
+)
+def test_a_crafted_manifest_is_refused_and_reads_nothing_outside_the_export(
+    region, tmp_path, change, said
+):
+    _crafted(tmp_path / "x1", change)
+    out = tmp_path / "r.xlsx"
+    result = CliRunner().invoke(
+        main, ["rollup", str(tmp_path / "x1"), str(tmp_path / "x2"), "--out", str(out)]
+    )
+    assert result.exit_code == 1, result.output
+    assert said in result.output and str(tmp_path / "x1") in result.output
+    assert "Traceback" not in result.output and not out.exists()
+
+
+def test_one_department_under_two_spellings_is_one_department(region, tmp_path):
+    shutil.copytree(tmp_path / "x1", tmp_path / "x1-copy")
+    _crafted(
+        tmp_path / "x1-copy",
+        lambda m: m["department"].update({"ru": "  " + m["department"]["ru"].upper() + " "}),
+    )
+    result = CliRunner().invoke(
+        main,
+        ["rollup", str(tmp_path / "x1"), str(tmp_path / "x1-copy"), "--out",
+         str(tmp_path / "r.xlsx")],
+    )  # fmt: skip
+    assert result.exit_code == 1 and "учтены дважды" in result.output
+
+
+@pytest.mark.parametrize(
+    ("columns", "said"),
+    [
+        ({"department": 1, "oops": "x"}, "Файл scores.parquet в папке выгрузки повреждён"),
+        (  # the keys right, a column the region reads missing
+            {"department": "ГУ", "campaign": "c", "bin": "1", "org_type": "x"},
+            "Файл scores.parquet в папке выгрузки повреждён",
+        ),
+    ],
+)
+def test_parquet_of_other_types_is_a_message_not_an_internal_error(region, tmp_path, columns, said):
+    import pyarrow as pa
+
+    path = tmp_path / "x1" / "scores.parquet"
+    rows = pq.read_table(path).num_rows
+    pq.write_table(pa.table({k: [v] * rows for k, v in columns.items()}), path)
+    out = tmp_path / "r.xlsx"
+    result = CliRunner().invoke(
+        main, ["rollup", str(tmp_path / "x1"), str(tmp_path / "x2"), "--out", str(out)]
+    )
+    assert result.exit_code == 1, result.output
+    assert said in result.output
+    assert "Traceback" not in result.output and not out.exists()
+
+
+def test_an_export_writes_its_tables_column_for_column_as_the_region_reads_them(region, tmp_path):
+    from pipeline.ledger.regional import TABLE_COLUMNS
+
+    for table, columns in TABLE_COLUMNS.items():
+        assert pq.read_schema(tmp_path / "x1" / f"{table}.parquet").names == list(columns)

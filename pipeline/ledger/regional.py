@@ -18,6 +18,19 @@ FORMAT = 1
 """The export's layout; a rollup refuses a folder of another (both sides update Adal)."""
 MANIFEST = "adal-export.json"
 TABLES = ("organisations", "returns", "indicators", "scores")
+TABLE_COLUMNS = {
+    "organisations": ("department", "campaign", "bin", "organisation", "organisation_kk",
+                      "org_type", "org_type_name", "org_type_name_kk", "staff", "pupils"),
+    "returns": ("department", "campaign", "bin", "org_type", "return_code", "state",
+                "received_at", "deadline", "rows", "nil"),
+    "indicators": ("department", "campaign", "bin", "organisation", "org_type", "indicator",
+                   "area", "numerator", "denominator", "value", "level", "title", "title_kk",
+                   "unit", "unit_kk"),
+    "scores": ("department", "campaign", "bin", "organisation", "org_type", "2.1", "2.2",
+               "2.3", "2.4", "2.5", "overall"),
+}  # fmt: skip
+"""The export's tables, column for column: a file with other columns is not read (DuckDB
+would fill the missing ones with nothing and the region would lose them in silence)."""
 JUDGED = "level IN ('low', 'medium', 'high')"  # values with a level: enough data for a median
 BATCH = 50_000
 MEMORY = "512MB"
@@ -31,6 +44,11 @@ _COUNTS = f"""
     COUNT(*) FILTER (WHERE state = '{ReturnStatus.REJECTED}'),
     COUNT(*) FILTER (WHERE state = '{ReturnStatus.MISSING}')"""
 """Returns due, received, on time, late, refused, not sent."""
+
+
+def _identifier(name: str) -> str:
+    """A name from data as SQL quotes an identifier: never part of the statement."""
+    return '"' + name.replace('"', '""') + '"'
 
 
 def _listed(files: list[Path]) -> str:
@@ -113,14 +131,15 @@ class Region:
         )
 
     def open_return(self, code: str) -> str | None:
-        """The view of one return's rows across the departments that exported it."""
-        view = "r_" + code.replace(".", "_")
+        """The view of one return's rows across the departments that exported it (`code`
+        is checked as a return code by the roll-up before it gets here)."""
+        view = _identifier("r_" + code.replace(".", "_"))
         files = [f / f"return-{code}.parquet" for f in self.folders]
         return view if self._view(view, files) else None
 
     def _return_query(self, view: str, keys: list[str]) -> str:
-        columns = ", ".join(f'"{k}"' for k in ["department", "bin", "organisation", *keys,
-                                                "file", "row"])  # fmt: skip
+        columns = ", ".join(_identifier(k) for k in ["department", "bin", "organisation", *keys,
+                                                      "file", "row"])  # fmt: skip
         return f"SELECT {columns} FROM {view} ORDER BY department, bin, file, row"
 
     def return_rows(self, view: str, keys: list[str]) -> Iterator[tuple]:

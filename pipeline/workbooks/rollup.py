@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -25,6 +27,7 @@ import pyarrow.parquet as pq
 
 from pipeline.core import textfit
 from pipeline.core.errors import ConfigError
+from pipeline.core.folding import fold
 from pipeline.core.kazakh import word_ending
 from pipeline.core.messages import label as label_text
 from pipeline.core.messages import render, sheet_name
@@ -33,8 +36,9 @@ from pipeline.core.numerals import ORGANISATION, SHEET, count, counted
 from pipeline.core.progress import Progress, Steps, silent
 from pipeline.core.text import Text
 from pipeline.files.xlsxout import Writer
-from pipeline.ledger.regional import FORMAT, MANIFEST, TABLES, Region
+from pipeline.ledger.regional import FORMAT, MANIFEST, TABLE_COLUMNS, TABLES, Region
 from pipeline.specs import layout as L
+from pipeline.specs.returns import load_specs, shipped_schemas
 from pipeline.workbooks.indicators import AREAS, LEVEL_COLOUR, LEVEL_TEXT
 
 ROW_LIMIT = 1_048_576 - 1
@@ -78,13 +82,13 @@ def read_exports(folders: list[Path]) -> list[Department]:
             manifest = json.loads(path.read_text("utf-8"))
         except (ValueError, OSError):
             raise ConfigError.of("rollup_not_an_export", where=str(folder)) from None
-        if manifest.get("format") != FORMAT:
-            raise ConfigError.of(
-                "rollup_format", where=str(path), found=manifest.get("format"), expected=FORMAT
-            )
+        if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+            found = manifest.get("format") if isinstance(manifest, dict) else "?"
+            raise ConfigError.of("rollup_format", where=str(path), found=found, expected=FORMAT)
+        _check_manifest(folder, manifest)
         _check_files(folder, manifest)
         name = Text(manifest["department"]["kk"], manifest["department"]["ru"])
-        key = (name.ru, manifest["campaign"])
+        key = (fold(name.ru), fold(manifest["campaign"]))  # «ГУ «Отдел…»» spelt twice: one
         if key in seen:
             raise ConfigError.of("rollup_twice", where=str(folder), other=str(seen[key]))
         seen[key] = folder
@@ -92,6 +96,54 @@ def read_exports(folders: list[Path]) -> list[Department]:
             Department(folder, name, manifest["campaign"], manifest["exported_at"], manifest)
         )
     return departments
+
+
+_CODE = re.compile(r"\d{1,2}(\.\d{1,2})?")
+_KEY = re.compile(r"[a-z][a-z0-9_]{0,40}")
+
+
+def _check_manifest(folder: Path, manifest: dict) -> None:
+    """The manifest is data from another office, never structure to trust: texts where texts
+    belong, return codes Adal declares, column keys that are plain names, and files named
+    exactly as an export names them, inside the folder (no path, no other file)."""
+
+    def bad(key: str) -> ConfigError:
+        return ConfigError.of("rollup_manifest_bad", where=str(folder / MANIFEST), key=key)
+
+    department = manifest.get("department")
+    if not (isinstance(department, dict) and all(
+        isinstance(department.get(lang), str) and department[lang].strip() for lang in ("kk", "ru")
+    )):  # fmt: skip
+        raise bad("department")
+    for key in ("campaign", "exported_at"):
+        if not isinstance(manifest.get(key), str):
+            raise bad(key)
+    known = set(load_specs(shipped_schemas()))
+    returns = manifest.get("returns")
+    if not isinstance(returns, dict):
+        raise bad("returns")
+    for code, info in returns.items():
+        if not (isinstance(code, str) and _CODE.fullmatch(code) and code in known):
+            raise ConfigError.of("rollup_unknown_return", where=str(folder / MANIFEST),
+                                 code=str(code)[:40])  # fmt: skip
+        title = info.get("title") if isinstance(info, dict) else None
+        columns = info.get("columns") if isinstance(info, dict) else None
+        if not (isinstance(title, dict) and isinstance(columns, list)):
+            raise bad(f"returns.{code}")
+        for i, column in enumerate(columns):
+            if not (
+                isinstance(column, dict)
+                and isinstance(column.get("key"), str)
+                and _KEY.fullmatch(column["key"])
+                and all(isinstance(column.get(k), str) for k in ("kk", "ru", "type"))
+            ):
+                raise bad(f"returns.{code}.columns[{i}]")
+    expected = {f"{t}.parquet" for t in TABLES} | {f"return-{c}.parquet" for c in returns}
+    files = manifest.get("files")
+    if not isinstance(files, dict) or set(files) - expected:
+        raise bad("files")
+    if not all(isinstance(n, int) and n >= 0 for n in files.values()):
+        raise bad("files")
 
 
 def _check_files(folder: Path, manifest: dict) -> None:
@@ -104,10 +156,30 @@ def _check_files(folder: Path, manifest: dict) -> None:
             raise ConfigError.of("rollup_file_missing", where=str(folder), file=name)
         try:
             rows = pq.read_metadata(path).num_rows
+            schema = pq.read_schema(path)
         except (OSError, ValueError, pa.ArrowException):
             raise ConfigError.of("rollup_file_broken", where=str(folder), file=name) from None
-        if rows != listed[name]:
+        if rows != listed[name] or not _columns_as_exported(name, schema, manifest):
             raise ConfigError.of("rollup_file_broken", where=str(folder), file=name)
+
+
+KEY_COLUMNS = ("department", "campaign", "bin")
+RETURN_COLUMNS = ("organisation", "org_type", "file", "row")
+
+
+def _columns_as_exported(name: str, schema: pa.Schema, manifest: dict) -> bool:
+    """Every file is keyed by department, campaign and BIN as text; a return's file holds
+    exactly the columns its manifest declares (no more, no fewer)."""
+    names = set(schema.names)
+    if not all(k in names and pa.types.is_string(schema.field(k).type)
+               or k in names and pa.types.is_large_string(schema.field(k).type)
+               for k in KEY_COLUMNS):  # fmt: skip
+        return False
+    if not name.startswith("return-"):
+        return names == set(TABLE_COLUMNS.get(name.removesuffix(".parquet"), names))
+    code = name[len("return-") : -len(".parquet")]
+    keys = {c["key"] for c in manifest["returns"].get(code, {}).get("columns", [])}
+    return names == {*KEY_COLUMNS, *RETURN_COLUMNS, *keys}
 
 
 def rollup(
@@ -141,6 +213,12 @@ def rollup(
         _cover(w, cover, result, now)
         w.book.set_properties({"title": label_text("label_regionalnyi_svod")})
         w.book.close()
+    except duckdb.Error as exc:  # a Parquet file of other types or columns than an export's
+        raise ConfigError.of(
+            "rollup_data_broken",
+            where=", ".join(str(d.folder) for d in departments),
+            detail=str(exc).strip().splitlines()[0][:200],
+        ) from None
     finally:
         region.close()
     steps.advance(steps.total)
