@@ -95,6 +95,9 @@ def test_campaign_defaults_reproduce_the_2023_plan(campaign):
         (lambda d: d["returns"]["1.1"].update(period="nope"), "nope"),
         (lambda d: d["periods"]["main"].update(preschool=["2023-10-31", "2022-12-01"]), "раньше"),
         (lambda d: d.pop("subject"), "subject"),
+        # the red team: «../» in the code wrote a template outside outbox/templates
+        (lambda d: d.update(code="../../escape"), "становится частью имён файлов"),
+        (lambda d: d.update(code="CON:2023"), "только латинские буквы"),
     ],
 )
 def test_bad_campaign_is_refused_with_the_key(tmp_path, change, fragment):
@@ -133,6 +136,32 @@ def test_registry_reports_bad_bin_and_missing_name_by_row(tmp_path, campaign, or
     text = str(info.value)
     assert "строка 2" in text and "контрольная цифра" in text
     assert "строка 3" in text and "Обязательное поле" in text
+
+
+@pytest.mark.parametrize(
+    "cell", ["a@b.kz, boss@gov.kz", "a@b.kz; boss@gov.kz", "a@b.kz\nboss@gov.kz", "не указан"]
+)
+def test_a_registry_email_cell_is_one_address_or_is_named(tmp_path, campaign, orgs, cell):
+    """The red team: «a@b.kz, boss@gov.kz» sent the letter to both; a line break crashed
+    the mail command; «a; b» silently dropped b; «не указан» passed as an address."""
+    import dataclasses
+
+    path = tmp_path / "organisations.xlsx"
+    write_registry(path, [dataclasses.replace(orgs[0], email=cell), orgs[1]], campaign.org_types)
+    with pytest.raises(ConfigError) as info:
+        load_registry(path, campaign.org_types)
+    text = str(info.value)
+    assert "строка 2" in text and "не один адрес электронной почты" in text
+
+
+def test_one_address_and_one_sender():
+    from pipeline.core.addresses import one_address, sender_address
+
+    assert one_address(" School1@Edu.KZ ") == "School1@edu.kz"
+    assert one_address("a@b.kz, c@d.kz") is None and one_address("не указан") is None
+    assert sender_address("Школа №1 <s1@edu.kz>") == "s1@edu.kz"
+    assert sender_address("a@b.kz, boss@gov.kz") is None  # two: no one to answer
+    assert sender_address("x <a@b.kz>\r\nBcc: boss@gov.kz") is None
 
 
 def test_a_bin_given_twice_in_the_registry_says_how_many_times(tmp_path, campaign, orgs):

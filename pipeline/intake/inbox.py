@@ -20,6 +20,7 @@ from pathlib import Path
 
 from loguru import logger
 
+from pipeline.core.addresses import sender_address
 from pipeline.files.safety import FORMATS, Limits
 
 SKIP = {".gitkeep", "thumbs.db", ".ds_store", "desktop.ini"}
@@ -215,7 +216,12 @@ def expand_email(
         used = min(_mtime(path), dt.datetime.now().replace(microsecond=0))
         warning, fields = "future_date", {"date": f"{date:%d.%m.%Y}", "used": f"{used:%d.%m.%Y}"}
         date = used  # a sender's clock a year ahead must not outrank every later correction
-    sender = email.utils.parseaddr(str(message.get("From", "")))[1].lower()
+    # one address or none: a From holding two (an encoded word can hide a second) is no
+    # sender to answer, and a broken header never stops the attachments being read
+    try:
+        sender = (sender_address(str(message.get("From", ""))) or "").lower()
+    except (TypeError, ValueError):
+        sender = ""
     items = []
     for part in message.walk():  # also inside forwarded messages (message/rfc822)
         if part.is_multipart():

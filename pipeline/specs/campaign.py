@@ -7,6 +7,7 @@ typed values so that no later step has to wonder whether a date is a date.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -130,6 +131,18 @@ class Campaign:
         return self.returns[return_code].deadline
 
 
+_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,59}")
+
+
+def _code(value: Any, where: str) -> str:
+    """The campaign's code becomes part of file and folder names (templates, archive, the
+    consolidated workbook): one path component, legal on Windows, or refused by name."""
+    code = str(value)
+    if not _CODE.fullmatch(code):
+        raise ConfigError.of("campaign_bad_code", where=f"{where}: code", value=code[:80])
+    return code
+
+
 def _date(value: Any, where: str) -> dt.date:
     if isinstance(value, dt.datetime):
         return value.date()
@@ -187,7 +200,7 @@ def load_campaign(path: Path) -> Campaign:
     }
     calendar = data.get("calendar") or {}
     return Campaign(
-        code=str(need(data, "code", where)),
+        code=_code(need(data, "code", where), where),
         year=int(need(data, "year", where, int)),
         subject=need_text(data, "subject", where),
         approved_on=_date(need(approved, "date", f"{where}: approved"), f"{where}: approved.date"),

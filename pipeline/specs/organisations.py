@@ -11,6 +11,7 @@ from pathlib import Path
 
 import xlsxwriter
 
+from pipeline.core.addresses import one_address
 from pipeline.core.errors import ConfigError, WorkbookError
 from pipeline.core.folding import is_blank
 from pipeline.core.ids import id_problem
@@ -121,6 +122,9 @@ def load_registry(path: Path, type_labels: dict[str, Text]) -> list[Organisation
             typed, error = converters[col.key](value)
             if not error and col.type == "bin":
                 error = id_problem(typed, "bin")
+            if not error and col.key == "email":
+                typed = one_address(typed)
+                error = None if typed else "registry_email_bad"
             if error:
                 found = cell_problem(error, col, value)
                 problems.append(_registry_line(excel_row, col, found))

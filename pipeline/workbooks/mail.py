@@ -25,6 +25,7 @@ from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
 from pipeline import ledger
+from pipeline.core.addresses import sender_address
 from pipeline.core.chars import UNSEEN
 from pipeline.core.errors import MailError
 from pipeline.core.messages import render
@@ -187,7 +188,7 @@ def plan_feedback(workspace: Workspace, conn: ledger.Connection) -> list[Outgoin
     out = []
     for row in ledger.files_with_errors(conn):
         org = orgs.get(row.bin)
-        to = (org.email if org else "") or row.sender or ""
+        to = (org.email if org else "") or sender_address(row.sender) or ""
         path = Path(row.feedback_path) if row.feedback_path else None
         if not to or (path is not None and not path.exists()):
             continue
