@@ -40,3 +40,23 @@ def test_a_correction_workbook_sent_back_keeps_its_name_and_loses_old_marks(
     book = openpyxl.load_workbook(second)
     assert book[sheet]["B10"].comment is None and book[sheet]["C11"].comment is not None
     assert book.sheetnames.count(ERRORS_SHEET) == 1
+
+
+def test_the_senders_links_do_not_come_back_in_the_correction_workbook(workspace, orgs, tmp_path):
+    """The red team: a correction workbook kept the sender's links to
+    file:///C:/Windows/System32/calc.exe and javascript:, now under the department's name."""
+    original = fill(workspace, orgs[0], {"1.4": [good_14()]}, "a.xlsx")
+    sheet = workspace.specs["1.4"].sheet
+    book = openpyxl.load_workbook(original)
+    book[sheet]["J10"].value = "инструкция"
+    book[sheet]["J10"].hyperlink = "file:///C:/Windows/System32/calc.exe"
+    book[sheet]["K10"].value = "сайт"
+    book[sheet]["K10"].hyperlink = "javascript:alert(1)"
+    book.save(original)
+    target = write_feedback(original, [_problem(sheet, "B10", 10)], tmp_path, "a.xlsx")
+    back = openpyxl.load_workbook(target)
+    links = [
+        c.hyperlink for ws in back.worksheets for row in ws.iter_rows() for c in row if c.hyperlink
+    ]
+    assert links and all(link.target is None and link.location for link in links)  # ours only
+    assert back[sheet]["J10"].value == "инструкция"  # the text stays, the link goes

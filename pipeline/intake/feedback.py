@@ -112,16 +112,20 @@ def _visible_cell(sheet, ref: str) -> str:
 
 
 def _clear_earlier_marks(book: openpyxl.Workbook) -> None:
-    """A correction workbook sent back fixed still carries the marks of the last round:
-    cells already put right must not stay red with an old comment."""
-    if ERRORS_SHEET not in book.sheetnames:
-        return
+    """The sender's links go (a `file:///…calc.exe` or `javascript:` link would come back
+    under the department's name: Adal's outputs carry only the links it makes itself, the
+    errors sheet's jumps to a cell). A correction workbook sent back fixed still carries the
+    marks of the last round: cells already put right must not stay red with an old comment."""
+    ours = ERRORS_SHEET in book.sheetnames
     for sheet in book.worksheets:
+        sheet._hyperlinks = []
         for row in sheet.iter_rows():
             for cell in row:
-                if cell.comment is not None and cell.comment.author in OUR_AUTHORS:
+                if cell.hyperlink is not None:
+                    cell.hyperlink = None
+                if ours and cell.comment is not None and cell.comment.author in OUR_AUTHORS:
                     cell.comment = None
-                    if cell.fill == BAD_FILL:
+                    if cell.fill in (BAD_FILL, QUERY_FILL):
                         cell.fill = PatternFill()
 
 
