@@ -15,6 +15,7 @@ from pipeline.core.text import capitalised
 from pipeline.documents.measures import Measure
 from pipeline.documents.reference import approval_lines, official_date, word, words
 from pipeline.files import docxio
+from pipeline.files.atomic import close_workbook, written
 from pipeline.files.xlsxout import SAFE_OPTIONS, page_setup
 from pipeline.specs.plan import Plan
 from pipeline.specs.workspace import Workspace
@@ -129,7 +130,7 @@ def write_xlsx(path: Path, workspace: Workspace, plan: Plan, indicators: list[In
         sheet.set_row(r, textfit.row_height([(t, w, False) for t, w in cells]))
     sheet.freeze_panes(6, 0)
     page_setup(sheet, 300, header_rows=1, footer=workspace.campaign.subject.ru, header_at=5)
-    book.close()
+    close_workbook(book, path)
     return path
 
 
@@ -146,5 +147,6 @@ def write_docx(path: Path, workspace: Workspace, plan: Plan, lang: str) -> Path:
     # «ұйымдастырушылық-»), so no word is broken inside it; the measure keeps the most room
     docxio.table(doc, words("plan_head", lang), rows, [1.1, 5.6, 9.3, 6.8, 2.9])
     path.parent.mkdir(parents=True, exist_ok=True)
-    doc.save(str(path))
+    with written(path) as part:
+        doc.save(str(part))
     return path

@@ -15,6 +15,7 @@ from pipeline.core.yamlio import load_yaml
 from pipeline.documents.findings import Finding, by_area, number
 from pipeline.documents.measures import Measure
 from pipeline.files import docxio
+from pipeline.files.atomic import written
 from pipeline.specs.returns import shipped_schemas
 from pipeline.specs.statuses import ReturnStatus
 from pipeline.specs.workspace import Workspace
@@ -553,5 +554,6 @@ def write_reference(
     if not public:
         docxio.para(doc, executor_line(c, lang), italic=True)
     path.parent.mkdir(parents=True, exist_ok=True)
-    doc.save(str(path))
+    with written(path) as part:
+        doc.save(str(part))
     return path

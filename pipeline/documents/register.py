@@ -27,6 +27,7 @@ from pipeline.core.text import Text
 from pipeline.core.yamlio import load_yaml
 from pipeline.documents.positions import Positions
 from pipeline.documents.reference import approval_lines, signature_blocks
+from pipeline.files.atomic import close_workbook
 from pipeline.files.reader import read_workbook
 from pipeline.files.xlsxout import SAFE_OPTIONS, page_setup
 from pipeline.specs import layout as L
@@ -269,7 +270,7 @@ def write_additions_template(workspace: Workspace) -> Path:
         for c, h in enumerate([*_pair("register_position"), *_pair("register_risk_short")]):
             sheet.write_string(0, c, h)
             sheet.set_column(c, c, 40)
-        book.close()
+        close_workbook(book, path)
     return path
 
 
@@ -348,5 +349,5 @@ def write_register(
         for c, width in enumerate((34, 10, 50, 60)):
             review.set_column(c, c, width)
         page_setup(review, 154, header_rows=1)
-    book.close()
+    close_workbook(book, path)
     return path

@@ -17,6 +17,7 @@ import xlsxwriter
 from pipeline.core import textfit
 from pipeline.core.ids import looks_like_bin
 from pipeline.core.text import Text
+from pipeline.files.atomic import close_workbook
 
 
 def mask_id(value: str) -> str:
@@ -79,6 +80,7 @@ TEXT_KINDS = ("str", "wrap", "any")  # the kinds of column that may hold text
 
 class Writer:
     def __init__(self, path: Path, constant_memory: bool = False, footer: str = "") -> None:
+        self.path = path
         self.constant_memory = constant_memory
         self.footer = footer
         self.book = xlsxwriter.Workbook(
@@ -96,6 +98,11 @@ class Writer:
         self.pct = add({"num_format": "0 %", "valign": "top"})  # a share: 0.78 shows «78 %»
         self.num = add({"num_format": "0.##", "valign": "top"})
         self.wrap = add({"text_wrap": True, "valign": "top"})
+
+    def close(self) -> Path:
+        """Write the workbook whole (`files.atomic`): a kill or a full disk leaves the
+        previous one as it was."""
+        return close_workbook(self.book, self.path)
 
     def page(self, sheet, width: float, header_rows: int = 0) -> None:
         """What a person would choose to print: A4, turned when the table is wide, one page

@@ -24,6 +24,7 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from pipeline.core import textfit
 from pipeline.core.messages import label as label_text
 from pipeline.core.messages import render
+from pipeline.files.atomic import written
 from pipeline.files.reader import ERRORS_SHEET, IDENTITY_SHEET, read_workbook
 from pipeline.files.xlsxout import page_setup_openpyxl
 from pipeline.intake.inbox import safe_name
@@ -226,14 +227,16 @@ def _write(original: Path, problems: list[Problem], target: Path) -> Path:
             _clear_earlier_marks(book)
             _mark_cells(book, problems)
             _errors_sheet(book, problems)
-            book.save(target)
+            with written(target) as part:  # the reserved name holds a whole workbook or none
+                book.save(part)
             return target
         except Exception:  # something in the sender's file openpyxl cannot write back
             logger.warning("openpyxl cannot save {}; rebuilt from its values", original.name)
     book = _from_values(original)
     _mark_cells(book, problems)
     _errors_sheet(book, problems)
-    book.save(target)
+    with written(target) as part:
+        book.save(part)
     return target
 
 

@@ -18,6 +18,7 @@ from pipeline.core.ids import id_problem
 from pipeline.core.messages import render, sheet_name, text
 from pipeline.core.numerals import TIMES, counted
 from pipeline.core.text import Text
+from pipeline.files.atomic import close_workbook
 from pipeline.files.reader import read_workbook
 from pipeline.specs.headers import header_positions, label_index
 from pipeline.specs.normalise import converter
@@ -194,4 +195,4 @@ def write_registry(
         sheet.write_number(r, 8, org.pupils)
     sheet.freeze_panes(1, 0)
     sheet.set_row(0, 45)
-    book.close()
+    close_workbook(book, path)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.core.text import Text
+from pipeline.files.atomic import write_text
 from pipeline.specs.campaign import Period
 
 
@@ -114,7 +115,7 @@ def write_plan(outbox: Path, plan: Plan) -> Path:
         "approval_known": plan.approval_known,
         "measures": [m.as_json() for m in plan.measures],
     }
-    path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    write_text(path, json.dumps(data, ensure_ascii=False, indent=1))
     return path
 
 

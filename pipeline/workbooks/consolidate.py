@@ -466,6 +466,6 @@ def write_consolidated(
             "company": workspace.campaign.subject.ru,
         }
     )
-    w.book.close()
+    w.close()
     steps.advance(steps.total)
     return path, table

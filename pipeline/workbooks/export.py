@@ -23,6 +23,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline.core.progress import Progress, Steps, silent
+from pipeline.files.atomic import write_text, written
 from pipeline.files.xlsxout import mask_id, mask_ids_in_text
 from pipeline.ledger.regional import FORMAT, MANIFEST
 from pipeline.specs.returns import ReturnSpec
@@ -60,7 +61,8 @@ def export_parquet(
 
     def write(name: str, frame: pd.DataFrame, schema: pa.Schema | None = None) -> None:
         table = pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
-        pq.write_table(table, folder / name, compression="zstd")
+        with written(folder / name) as part:
+            pq.write_table(table, part, compression="zstd")
         files[name] = table.num_rows
 
     write("organisations.parquet", _organisations(workspace, key))
@@ -95,7 +97,9 @@ def export_parquet(
         },
         "files": files,
     }
-    (folder / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), "utf-8")
+    # last, and whole: a folder whose manifest lists other row counts than its files is
+    # refused by the roll-up, so an export killed midway is never read as complete
+    write_text(folder / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1))
     steps.advance(steps.total)
     return Exported(folder, files)
 

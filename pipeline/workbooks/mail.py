@@ -33,6 +33,7 @@ from pipeline.core.numerals import QUERY, counted
 from pipeline.core.progress import Progress, silent
 from pipeline.core.text import Text
 from pipeline.core.translit import to_ascii
+from pipeline.files.atomic import write_bytes
 from pipeline.specs.statuses import ReturnStatus
 from pipeline.specs.workspace import Workspace
 from pipeline.workbooks.status import return_states
@@ -393,7 +394,7 @@ def run_mail(
                         folder
                         / f"{item.bin or 'unknown'}-{hashlib.sha1(item.key.encode()).hexdigest()[:10]}.eml"
                     )
-                    eml.write_bytes(bytes(message))
+                    write_bytes(eml, bytes(message))
                     _log(conn, item, "written", 0, None, str(eml))
                     report.written += 1
                     continue

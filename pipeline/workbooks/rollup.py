@@ -212,7 +212,7 @@ def rollup(
             steps.advance()
         _cover(w, cover, result, now)
         w.book.set_properties({"title": label_text("label_regionalnyi_svod")})
-        w.book.close()
+        w.close()
     except duckdb.Error as exc:  # a Parquet file of other types or columns than an export's
         raise ConfigError.of(
             "rollup_data_broken",

@@ -17,6 +17,7 @@ from pipeline.core import textfit
 from pipeline.core.messages import label as label_text
 from pipeline.core.messages import render, sheet_name
 from pipeline.core.progress import Progress, silent
+from pipeline.files.atomic import close_workbook
 from pipeline.files.reader import IDENTITY_SHEET, LISTS_SHEET
 from pipeline.files.xlsxout import SAFE_OPTIONS
 from pipeline.specs import layout as L
@@ -312,7 +313,7 @@ def _write_book(
             "company": campaign.subject.ru,
         }
     )
-    book.close()
+    close_workbook(book, path)
 
 
 def write_prefilled(

@@ -1,0 +1,49 @@
+"""Every output written whole, or not at all (#24 §2): a full disk or a kill while writing
+leaves the previous output as it was, and the officer is told in both languages."""
+
+from __future__ import annotations
+
+import errno
+
+import pytest
+from click.testing import CliRunner
+
+from pipeline.cli import main
+from pipeline.files.atomic import written
+from pipeline.intake.ingest import ingest
+from tests.helpers import fill, good_14
+
+
+def test_a_failed_write_leaves_the_previous_file_and_no_part(tmp_path):
+    target = tmp_path / "out.xlsx"
+    target.write_bytes(b"previous")
+    with pytest.raises(OSError) as info, written(target) as part:
+        part.write_bytes(b"half")
+        raise OSError(errno.ENOSPC, "No space left on device")
+    assert target.read_bytes() == b"previous" and info.value.filename == str(target)
+    assert [p.name for p in tmp_path.iterdir()] == ["out.xlsx"]
+
+
+def test_a_full_disk_during_consolidate_keeps_the_previous_workbook(workspace, orgs, monkeypatch):
+    """Seen: a full disk replaced the previous workbook and exited 0 with no message."""
+    import xlsxwriter
+
+    fill(workspace, orgs[0], {"1.4": [good_14()]}, "a.xlsx")
+    ingest(workspace)
+    root = str(workspace.paths.root)
+    first = CliRunner().invoke(main, ["--root", root, "consolidate"])
+    assert first.exit_code == 0, first.output
+    [book] = workspace.paths.outbox.glob("consolidated-*.xlsx")
+    before = book.read_bytes()
+
+    def full_disk(self):
+        with open(self.filename, "wb") as handle:  # half a workbook, then the disk is full
+            handle.write(b"PK\x03\x04")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(xlsxwriter.Workbook, "close", full_disk)
+    again = CliRunner().invoke(main, ["--root", root, "consolidate"])
+    assert again.exit_code == 1, again.output
+    assert str(book) in again.output and "Traceback" not in again.output
+    assert book.read_bytes() == before
+    assert [p.name for p in workspace.paths.outbox.glob(".*part*")] == []
