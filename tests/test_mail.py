@@ -311,3 +311,28 @@ def test_a_refused_login_stops_the_retries_by_its_code_not_its_wording(monkeypat
     with pytest.raises(MailError):
         mail._send_with_retries(None, settings, EmailMessage(), 1.0, lambda s: None)
     assert len(raised) == mail.RETRIES
+
+
+@pytest.mark.both_ledgers
+def test_two_senders_at_once_the_second_is_told_and_sends_nothing(workspace, orgs):
+    """The red team: two `adal mail … --send` at once sent every letter twice."""
+    from click.testing import CliRunner
+
+    from pipeline import ledger
+    from pipeline.cli import main
+
+    templates(workspace)
+    root = str(workspace.paths.root)
+    with ledger.one_sender(workspace.paths.ledger):  # the first run, sending
+        second = CliRunner().invoke(main, ["--root", root, "mail", "templates", "--send"])
+    assert second.exit_code != 0, second.output
+    assert "уже отправляет другой «adal mail --send»" in second.output
+    assert "басқа «adal mail --send» жіберіп жатыр" in second.output
+    assert "Traceback" not in second.output
+    conn = ledger.connect(workspace.paths.ledger)
+    try:
+        assert ledger.sent_message_keys(conn) == set()
+    finally:
+        conn.close()
+    with ledger.one_sender(workspace.paths.ledger):  # let go when the first ends
+        pass

@@ -304,6 +304,29 @@ def one_writer(target: Target) -> Iterator[None]:
 
 
 @contextmanager
+def one_sender(target: Target) -> Iterator[None]:
+    """One `mail --send` at a time per campaign's ledger: two started at once sent every
+    letter twice, each planning before the other had logged a letter as sent. The second is
+    told so; the lock is the operating system's (a file) or the server's (a session lock),
+    so a killed run leaves none."""
+    if is_server(target):
+        from pipeline.ledger import postgres
+
+        with postgres.one_sender(str(target)):
+            yield
+        return
+    lock = FileLock(f"{Path(target)}.mail.lock", timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise BusyError.of("mail_busy", where=str(target)) from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+@contextmanager
 def transaction(conn: Connection) -> Iterator[Connection]:
     """One writer at a time, all or nothing."""
     if _on_server(conn):

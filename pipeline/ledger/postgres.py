@@ -28,12 +28,13 @@ import psycopg
 import psycopg.sql
 from psycopg import errors as pg_errors
 
-from pipeline.core.errors import LedgerError
+from pipeline.core.errors import BusyError, LedgerError
 from pipeline.core.messages import text
 from pipeline.ledger.records import AlreadyRecorded
 
 WRITE_LOCK = 0x61_64_61_6C  # "adal": the one lock every writing transaction takes
 MIGRATE_LOCK = WRITE_LOCK + 1
+MAIL_LOCK = WRITE_LOCK + 2  # held by the one `mail --send` of a ledger
 
 SCHEMA_4 = """
 CREATE TABLE files (
@@ -311,6 +312,19 @@ def claim(conn: Connection, sha256: str) -> bool:
     connection closes, which the server does itself for a process that was killed."""
     key = int(sha256[:15], 16)
     return bool(conn.raw.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()[0])
+
+
+@contextmanager
+def one_sender(url: str) -> Iterator[None]:
+    """The ledger's one sender: a session lock on a connection of its own, dropped by the
+    server if the process dies."""
+    conn = connect(url)
+    try:
+        if not conn.raw.execute("SELECT pg_try_advisory_lock(%s)", (MAIL_LOCK,)).fetchone()[0]:
+            raise BusyError.of("mail_busy", where=safe_url(url))
+        yield
+    finally:
+        conn.close()
 
 
 def create_database(admin_url: str, name: str) -> None:

@@ -357,6 +357,12 @@ def run_mail(
 ) -> MailReport:
     """Plan the messages of one kind, then write them as .eml or send those not yet sent."""
     today = today or dt.date.today()
+    with ledger.one_sender(workspace.paths.ledger) if send else contextlib.nullcontext():
+        return _run(workspace, kind, send, limit, pause, today, env, timeout, sleep, progress)
+
+
+def _run(workspace, kind, send, limit, pause, today, env, timeout, sleep, progress) -> MailReport:
+    """`run_mail`'s work, in the one sender's turn: what was sent is read inside it."""
     conn = ledger.connect(workspace.paths.ledger)
     report = MailReport(failed=[])
     try:
