@@ -11,6 +11,7 @@ from pathlib import Path
 
 import openpyxl
 
+from pipeline.core import clock
 from pipeline.core.ids import complete_id
 from pipeline.specs import layout as L
 from pipeline.specs.organisations import Organisation
@@ -66,7 +67,8 @@ def fill(
         book[workspace.specs[code].sheet].cell(L.NIL_ROW, 2).value = L.NIL_YES.both
     target = workspace.paths.inbox / name
     book.save(target)
-    os.utime(target, (received.timestamp(), received.timestamp()))
+    stamp = clock.aware(received).timestamp()  # a time in the campaign's zone
+    os.utime(target, (stamp, stamp))
     return target
 
 

@@ -5,6 +5,8 @@ import datetime as dt
 import json
 import os
 import shutil
+from email.utils import format_datetime
+from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
@@ -239,3 +241,35 @@ def test_duplicate_says_when_the_first_copy_came_as_people_write_dates(workspace
     [problem] = outcome.problems
     assert "(10.11.2023 10:00)" in problem.ru and "(10.11.2023 10:00)" in problem.kk
     assert "T10:00" not in problem.ru
+
+
+def test_the_same_e_mail_is_late_or_on_time_by_the_campaigns_clock_not_the_machines(
+    workspace, orgs, monkeypatch
+):
+    """The red team: received at 00:30 Kazakhstan time the day after the deadline, it was
+    «late» on a machine set to Asia/Almaty and «accepted» on one set to UTC."""
+    import time
+    from email.message import EmailMessage
+
+    deadline = workspace.campaign.deadline("1.4")
+    after_midnight = dt.datetime.combine(deadline + dt.timedelta(days=1), dt.time(0, 30))
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    try:
+        path = fill(workspace, orgs[0], {"1.4": [good_14()]}, "a.xlsx")
+        message = EmailMessage()
+        message["From"], message["To"], message["Subject"] = orgs[0].email, "d@x.example", "1.4"
+        utc = after_midnight.replace(tzinfo=ZoneInfo("Asia/Almaty")).astimezone(dt.UTC)
+        message["Date"] = format_datetime(utc)  # «18:30 +0000», the evening before in UTC
+        message.set_content("Есеп")
+        message.add_attachment(path.read_bytes(), maintype="application",
+                               subtype="octet-stream", filename="a.xlsx")  # fmt: skip
+        path.unlink()
+        (workspace.paths.inbox / "m.eml").write_bytes(bytes(message))
+        [outcome] = ingest(workspace)
+        assert outcome.received_at.startswith(f"{after_midnight:%Y-%m-%d}T00:30")
+        states = return_states(db(workspace), workspace)[orgs[0].bin]
+        assert states["1.4"].state == "late"
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()

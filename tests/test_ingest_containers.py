@@ -8,6 +8,7 @@ from email.utils import format_datetime
 
 import pytest
 
+from pipeline.core import clock
 from pipeline.intake.ingest import ingest
 from pipeline.workbooks.status import return_states
 from tests.helpers import by_name, db, fill, good_14
@@ -21,7 +22,7 @@ def test_saved_email_attachments_are_ingested_with_the_message_date(workspace, o
     message["From"] = "someone@else.example"
     message["To"] = "dept@x.example"
     message["Subject"] = "Есеп"
-    message["Date"] = format_datetime(dt.datetime(2023, 11, 20, 9, 30).astimezone())
+    message["Date"] = format_datetime(clock.aware(dt.datetime(2023, 11, 20, 9, 30)))
     message.set_content("Отчёт во вложении")
     message.add_attachment(
         path.read_bytes(),
@@ -107,7 +108,7 @@ def test_workbook_in_a_forwarded_email_is_found(workspace, orgs):
     )
     outer = EmailMessage()
     outer["From"] = orgs[0].email
-    outer["Date"] = format_datetime(dt.datetime(2023, 11, 20, 9, 30).astimezone())
+    outer["Date"] = format_datetime(clock.aware(dt.datetime(2023, 11, 20, 9, 30)))
     outer.set_content("Пересылаю")
     outer.add_attachment(inner)
     (workspace.paths.inbox / "fwd.eml").write_bytes(bytes(outer))

@@ -18,6 +18,7 @@ from click.testing import CliRunner
 
 from pipeline import ledger
 from pipeline.cli import main
+from pipeline.core import clock
 from pipeline.intake import inbox as inbox_module
 from pipeline.intake.ingest import ingest
 from tests.helpers import db, fill, good_11, good_12, good_14
@@ -206,7 +207,7 @@ def _mail_with(path: Path, when: dt.datetime, target: Path, sender: str = "s1@x.
 
     message = EmailMessage()
     message["From"], message["To"], message["Subject"] = sender, "dept@x.example", "Есеп"
-    message["Date"] = format_datetime(when.astimezone())
+    message["Date"] = format_datetime(clock.aware(when))
     message.set_content("Отчёт во вложении")
     message.add_attachment(
         path.read_bytes(), maintype="application", subtype="octet-stream", filename=path.name
@@ -217,11 +218,11 @@ def _mail_with(path: Path, when: dt.datetime, target: Path, sender: str = "s1@x.
 
 def test_e_mail_dated_in_the_future_does_not_outrank_later_corrections(workspace, orgs):
     wrong = fill(workspace, orgs[0], {"1.4": [{**good_14(), "late": 50}]}, "first.xlsx")
-    _mail_with(wrong, dt.datetime.now() + dt.timedelta(days=365), workspace.paths.inbox / "a.eml")
+    _mail_with(wrong, clock.now() + dt.timedelta(days=365), workspace.paths.inbox / "a.eml")
     [first] = ingest(workspace)
     assert "future_date" in [p.code for p in first.problems]
-    assert dt.datetime.fromisoformat(first.received_at) <= dt.datetime.now()
-    fill(workspace, orgs[0], {"1.4": [good_14()]}, "second.xlsx", received=dt.datetime.now())
+    assert dt.datetime.fromisoformat(first.received_at) <= clock.now()
+    fill(workspace, orgs[0], {"1.4": [good_14()]}, "second.xlsx", received=clock.now())
     [second] = ingest(workspace)
     assert second.returns["1.4"] == "accepted"
 
@@ -259,7 +260,7 @@ def test_two_versions_in_one_e_mail_are_taken_in_the_order_they_were_saved(works
     new = fill(workspace, orgs[0], {"1.4": [good_14()]}, "отчет (исправленный).xlsx")
     message = EmailMessage()
     message["From"], message["To"], message["Subject"] = orgs[0].email, "d@x.example", "Есеп"
-    message["Date"] = format_datetime(NOV_10.astimezone())
+    message["Date"] = format_datetime(clock.aware(NOV_10))
     message.set_content("Два варианта")
     for path in (new, old):  # the corrected one first: its name sorts first too
         message.add_attachment(
@@ -580,11 +581,11 @@ def test_file_still_being_copied_is_left_for_the_next_run(workspace, orgs, monke
 
 
 def test_file_dated_in_the_future_counts_as_received_now(workspace, orgs):
-    ahead = dt.datetime.now() + dt.timedelta(days=400)
+    ahead = clock.now() + dt.timedelta(days=400)
     fill(workspace, orgs[0], {"1.4": [good_14()]}, "a.xlsx", received=ahead)
     [outcome] = ingest(workspace)
     assert "future_file_date" in [p.code for p in outcome.problems]
-    assert dt.datetime.fromisoformat(outcome.received_at) <= dt.datetime.now()
+    assert dt.datetime.fromisoformat(outcome.received_at) <= clock.now()
 
 
 def test_deleting_the_marker_protects_a_demo_folder(tmp_path):

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from pipeline import ledger
+from pipeline.core import clock
 from pipeline.core.errors import AdalError
 from pipeline.documents.publication import scan
 from pipeline.documents.report import build_report
@@ -238,7 +239,9 @@ def test_monitoring_templates_ingest_and_states(workspace, orgs, specs):
     for row in range(11, 10 + len(mine)):
         sheet.cell(row, 4).value = "В работе"
     book.save(workspace.paths.inbox / "5.1.xlsx")
-    sent = dt.datetime(2024, 1, 15, 10, 0).timestamp()  # before the measures' deadlines
+    sent = clock.aware(
+        dt.datetime(2024, 1, 15, 10, 0)
+    ).timestamp()  # before the measures' deadlines
     os.utime(workspace.paths.inbox / "5.1.xlsx", (sent, sent))
     [outcome] = ingest(workspace)
     assert outcome.returns == {"5.1": "accepted"}, outcome.problems

@@ -21,7 +21,7 @@ from typing import Any
 import openpyxl
 import yaml
 
-from pipeline.core import textfit
+from pipeline.core import clock, textfit
 from pipeline.devtools.demo_data import make_district, rows_for
 from pipeline.devtools.own_folder import claim, require_own
 from pipeline.specs import layout as L
@@ -117,7 +117,8 @@ def _fill(
 
 
 def _stamp(path: Path, when: dt.datetime) -> None:
-    os.utime(path, (when.timestamp(), when.timestamp()))
+    stamp = clock.aware(when).timestamp()  # the demo's times are the campaign's
+    os.utime(path, (stamp, stamp))
 
 
 def _mistakes(data: dict[str, list[dict]], kind: str) -> None:
@@ -191,7 +192,7 @@ def _email(target: Path, attachment: Path, org: Organisation, when: dt.datetime)
     message["From"] = org.email
     message["To"] = "kadr@bilim-koktrk.example"
     message["Subject"] = "Re: Сыбайлас жемқорлық тәуекелдерін талдау / Анализ коррупционных рисков"
-    message["Date"] = format_datetime(when.astimezone())
+    message["Date"] = format_datetime(clock.aware(when))
     message.set_content("Сәлеметсіз бе! Есепті жіберемін.\nЗдравствуйте! Направляю отчёт.")
     message.add_attachment(
         attachment.read_bytes(),

@@ -126,7 +126,9 @@ def _clear_earlier_marks(book: openpyxl.Workbook) -> None:
                     cell.hyperlink = None
                 if ours and cell.comment is not None and cell.comment.author in OUR_AUTHORS:
                     cell.comment = None
-                    if cell.fill in (BAD_FILL, QUERY_FILL):
+                    # the cell's fill is a style proxy: compared from its side («in» would
+                    # ask the plain fill, which does not know the proxy)
+                    if any(cell.fill == ours_fill for ours_fill in (BAD_FILL, QUERY_FILL)):
                         cell.fill = PatternFill()
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from loguru import logger
 
+from pipeline.core import clock
 from pipeline.core.addresses import sender_address
 from pipeline.files.safety import FORMATS, Limits
 
@@ -72,7 +73,7 @@ def saved_at(path: Path) -> dt.datetime | None:
         stamp = dt.datetime.fromisoformat(found.group(1).decode().replace("Z", "+00:00"))
     except ValueError:
         return None
-    return stamp.astimezone().replace(tzinfo=None) if stamp.tzinfo else stamp
+    return clock.local(stamp)
 
 
 _MODIFIED = re.compile(rb"<dcterms:modified[^>]*>([^<]+)</dcterms:modified>")
@@ -180,7 +181,7 @@ def expand_zip(path: Path, staging: Path, received: dt.datetime | None, limits) 
 
 
 def _mtime(path: Path) -> dt.datetime:
-    return dt.datetime.fromtimestamp(path.stat().st_mtime).replace(microsecond=0)
+    return clock.from_timestamp(path.stat().st_mtime)
 
 
 def file_item(path: Path, received: dt.datetime | None) -> Item:
@@ -189,7 +190,7 @@ def file_item(path: Path, received: dt.datetime | None) -> Item:
     info = path.stat()
     item = Item(path, readable(path.name), sha256_of(path), info.st_size, received or _mtime(path))
     item.stat, item.stated = (info.st_size, info.st_mtime_ns), received is not None
-    now = dt.datetime.now().replace(microsecond=0)
+    now = clock.now()
     if received is None and item.received_at > now + FUTURE_SLACK:
         item.warning = "future_file_date"
         item.warning_fields = {"date": f"{item.received_at:%d.%m.%Y}", "used": f"{now:%d.%m.%Y}"}
@@ -207,13 +208,13 @@ def expand_email(
     if date is None:
         try:
             parsed = email.utils.parsedate_to_datetime(str(message.get("Date", "")))
-            date = parsed.astimezone().replace(tzinfo=None, microsecond=0) if parsed else None
+            date = clock.local(parsed).replace(microsecond=0) if parsed else None
         except (TypeError, ValueError):
             date = None
     date = date or _mtime(path)
     warning, fields = "", {}
-    if received is None and date > dt.datetime.now() + FUTURE_SLACK:
-        used = min(_mtime(path), dt.datetime.now().replace(microsecond=0))
+    if received is None and date > clock.now() + FUTURE_SLACK:
+        used = min(_mtime(path), clock.now())
         warning, fields = "future_date", {"date": f"{date:%d.%m.%Y}", "used": f"{used:%d.%m.%Y}"}
         date = used  # a sender's clock a year ahead must not outrank every later correction
     # one address or none: a From holding two (an encoded word can hide a second) is no

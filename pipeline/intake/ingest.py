@@ -19,6 +19,7 @@ from pathlib import Path
 from loguru import logger
 
 from pipeline import ledger
+from pipeline.core import clock
 from pipeline.core.messages import render
 from pipeline.core.progress import Progress, silent
 from pipeline.files.safety import Limits
@@ -151,7 +152,7 @@ def _arrival_order(item: Item) -> tuple:
     saved = saved_at(item.path)
     if saved is None and item.container is None:
         try:
-            saved = dt.datetime.fromtimestamp(item.path.stat().st_mtime)
+            saved = clock.from_timestamp(item.path.stat().st_mtime)
         except OSError:
             saved = None
     return (item.received_at, saved or dt.datetime.min, item.name)
@@ -364,7 +365,7 @@ def ingest(
     process by default; `parallel.parallel_reader` uses every core), so the ledger is
     written while the next chunk is still being read.
     """
-    now = now or dt.datetime.now().replace(microsecond=0)
+    now = now or clock.now()
     limits = limits or Limits()
     if not ledger.is_server(workspace.paths.ledger):
         Path(workspace.paths.ledger).parent.mkdir(parents=True, exist_ok=True)
@@ -487,7 +488,7 @@ def _read_again(
             copy, n = workspace.paths.inbox / f"{name.stem} ({n}){name.suffix}", n + 1
         workspace.paths.inbox.mkdir(parents=True, exist_ok=True)
         shutil.copy2(row.archive_path, copy)
-        when = dt.datetime.fromisoformat(row.received_at).timestamp()
+        when = clock.aware(dt.datetime.fromisoformat(row.received_at)).timestamp()
         os.utime(copy, (when, when))  # received when it first arrived, not today
         with ledger.transaction(conn):
             ledger.retire(conn, row.id)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pipeline.core import clock
 from pipeline.core.errors import ConfigError
 from pipeline.core.messages import render
 from pipeline.core.text import Text
@@ -117,6 +118,7 @@ class Campaign:
     # a type named in the plural, as a list reads: «организаций дошкольного образования — 7»
     org_types_many: dict[str, Text] = field(default_factory=dict)
     contact_person: Text | None = None  # who answers the phone: the reference's executor
+    time_zone: str = clock.DEFAULT_ZONE  # on-time or late is decided on this clock
 
     @property
     def name(self) -> Text:
@@ -132,6 +134,14 @@ class Campaign:
 
 
 _CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,59}")
+
+
+def _time_zone(value: Any, where: str) -> str:
+    if value is None:
+        return clock.DEFAULT_ZONE
+    if clock.zone_of(value) is None:
+        raise ConfigError.of("campaign_bad_zone", where=f"{where}: time_zone", value=str(value))
+    return str(value)
 
 
 def _code(value: Any, where: str) -> str:
@@ -214,6 +224,7 @@ def load_campaign(path: Path) -> Campaign:
         contact_person=need_text(contact, "person", f"{where}: contact")
         if contact.get("person")
         else None,
+        time_zone=_time_zone(data.get("time_zone"), where),
         org_types=org_types,
         returns=returns,
         report={k: int(v) for k, v in (data.get("report") or {}).items()},

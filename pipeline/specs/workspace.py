@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipeline.core import clock
 from pipeline.core.errors import ConfigError
 from pipeline.specs.campaign import Campaign, Period, check_specs_planned, load_campaign
 from pipeline.specs.organisations import REGISTRY_FILE, Organisation, load_registry
@@ -89,6 +90,7 @@ class Workspace:
 def open_workspace(paths: Paths, *, with_registry: bool = True) -> Workspace:
     """Load campaign, specs and registry, checking that they agree with each other."""
     campaign = load_campaign(paths.campaign_file)
+    clock.use_zone(campaign.time_zone)  # every time that decides on-time or late: its zone
     specs = load_specs(paths.schemas)
     check_specs_planned(
         campaign, [c for c, s in specs.items() if s.stage == "collection"], str(paths.campaign_file)
