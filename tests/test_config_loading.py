@@ -192,3 +192,27 @@ def test_a_campaign_may_override_only_its_returns(tmp_path, orgs):
 
     kept = load_indicators(paths.schema_file("indicators.yaml"), load_specs(paths.schemas))
     assert {i.code for i in kept} == {"I14_late", "I14_refused", "I14_paper"}
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        (  # the red team: a few lines that expand to billions of items (signal 11, no word)
+            "".join(
+                f"l{n}: &l{n} [{', '.join([f'*l{n - 1}' if n else 'x'] * 9)}]\n" for n in range(9)
+            ),
+            "слишком много ссылок (&, *)",
+        ),
+        ("code: x\napproved:\n  date: 2023-11-31\n", "такой даты нет"),  # «Внутренняя ошибка»
+        ("code: x\nsubject: a: b\n", "здесь не может быть двоеточия"),
+        ("code: x\n\tyear: 2023\n", "строка 2"),
+    ],
+)
+def test_campaign_yaml_mistakes_are_told_in_both_languages_by_line(tmp_path, text, said):
+    path = tmp_path / "campaign.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_campaign(path)
+    message = str(info.value)
+    assert said in message and "YAML" in message and "строка" in message
+    assert "mapping values" not in message and "Traceback" not in message

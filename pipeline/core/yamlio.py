@@ -8,20 +8,69 @@ from typing import Any
 import yaml
 
 from pipeline.core.errors import ConfigError
+from pipeline.core.messages import text
 from pipeline.core.text import Text
+
+MAX_ALIASES = 50
+"""A few anchors to repeat a block are fine; a few lines of «&a [*a, *a, …]» nested deep
+expand to billions of items (it crashed the process): past this many aliases, refused."""
+
+
+class _Loader(yaml.SafeLoader):
+    """The safe loader, bounding aliases (`MAX_ALIASES`) and naming an impossible date
+    (2023-11-31) by its line instead of failing with the calendar's own error."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            self.aliases = getattr(self, "aliases", 0) + 1
+            if self.aliases > MAX_ALIASES:
+                event = self.peek_event()
+                raise yaml.composer.ComposerError(None, None, "alias", event.start_mark)
+        return super().compose_node(parent, index)
+
+    def construct_yaml_timestamp(self, node):
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError:
+            raise yaml.constructor.ConstructorError(None, None, "date", node.start_mark) from None
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
+
+PROBLEMS = {  # what PyYAML says, as the officer is told it (`messages`: yaml_*)
+    "alias": "yaml_alias",
+    "date": "yaml_bad_date",
+    "mapping values are not allowed here": "yaml_colon",
+    "could not find expected ':'": "yaml_no_colon",
+    "found character '\\t' that cannot start any token": "yaml_tab",
+    "found character '\t' that cannot start any token": "yaml_tab",
+    "did not find expected key": "yaml_indent",
+    "expected <block end>, but found '<block mapping start>'": "yaml_indent",
+    "found unexpected end of stream": "yaml_quote",
+    "found undefined alias": "yaml_alias",
+}
+
+
+def parse_yaml(text: str) -> Any:
+    """YAML as data: the safe loader, no aliases (`_Loader`)."""
+    return yaml.load(text, Loader=_Loader)  # noqa: S506 (a SafeLoader subclass)
 
 
 def load_yaml(path: Path) -> dict[str, Any]:
-    """Parse a YAML mapping; a syntax error names the line, a missing file says what to do."""
+    """Parse a YAML mapping; a syntax error names the line and column and says what is
+    wrong in both languages, a missing file says what to do."""
     if not path.is_file():
         raise ConfigError.of("config_file_missing", where=str(path))
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = parse_yaml(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f"{mark.line + 1}" if mark else "?"
+        column = f"{mark.column + 1}" if mark else "?"
+        problem = str(getattr(exc, "problem", "") or "")
+        what = text(PROBLEMS.get(problem, "yaml_other"))
         raise ConfigError.of(
-            "config_yaml_syntax", where=str(path), line=line, value=getattr(exc, "problem", exc)
+            "config_yaml_syntax", where=str(path), line=line, column=column, value=what
         ) from None
     except UnicodeDecodeError:
         raise ConfigError.of("config_not_utf8", where=str(path)) from None

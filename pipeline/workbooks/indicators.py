@@ -19,7 +19,7 @@ from pipeline.core.folding import fold
 from pipeline.core.messages import render, text
 from pipeline.core.numerals import Noun
 from pipeline.core.text import Text
-from pipeline.core.yamlio import need, need_text
+from pipeline.core.yamlio import need, need_text, parse_yaml
 from pipeline.specs.offences import UNKNOWN as UNKNOWN_VERDICT
 from pipeline.specs.offences import verdict
 from pipeline.specs.organisations import Organisation
@@ -168,7 +168,7 @@ def load_indicators(path: Path, specs: dict[str, ReturnSpec]) -> list[Indicator]
     import yaml
 
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+        raw = parse_yaml(path.read_text(encoding="utf-8")) or []
     except (OSError, yaml.YAMLError) as exc:
         raise ConfigError.of("indicator_unreadable", where=str(path), exc=exc) from None
     out = []
