@@ -273,3 +273,32 @@ def test_the_same_e_mail_is_late_or_on_time_by_the_campaigns_clock_not_the_machi
     finally:
         monkeypatch.delenv("TZ")
         time.tzset()
+
+
+def test_an_iin_in_a_senders_file_name_is_never_printed_logged_or_mailed(workspace, orgs):
+    """The red team: «Иванов 850102300014.xlsx» reached the log, the console and the draft."""
+    from click.testing import CliRunner
+
+    from pipeline.cli import main
+
+    iin = make_iin(7)
+    bad = {**good_14(), "applications": -1}  # a mistake: a correction workbook and a letter
+    fill(workspace, orgs[0], {"1.4": [bad]}, f"Иванов {iin}.xlsx")
+    root = str(workspace.paths.root)
+    result = CliRunner().invoke(main, ["--root", root, "ingest"])
+    drafts = CliRunner().invoke(main, ["--root", root, "mail", "feedback"])
+    assert result.exit_code == 0 and drafts.exit_code == 0, result.output + drafts.output
+    written = [p for p in workspace.paths.outbox.rglob("*") if p.is_file()]
+    logs = [p.read_text("utf-8") for p in written if p.suffix == ".log"]
+    letters = []
+    for path in (p for p in written if p.suffix == ".eml"):
+        import email
+        import email.policy
+
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        names = [part.get_filename() or "" for part in message.iter_attachments()]
+        body = message.get_body(("plain",)).get_content()
+        letters.append(" ".join([str(message["Subject"]), body, *names]))
+    assert letters and iin not in result.output and iin[:2] + "*" * 8 in result.output
+    assert all(iin not in text for text in [*logs, *letters])
+    assert all(iin not in p.name for p in written)

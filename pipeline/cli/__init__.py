@@ -15,6 +15,7 @@ from loguru import logger
 from pipeline import ledger
 from pipeline.cli.support import BilingualGroup, friendly, progress_bar, setup_logging
 from pipeline.core.errors import ConfigError
+from pipeline.core.ids import mask_ids_in_text
 from pipeline.core.kazakh import word_ending
 from pipeline.core.messages import CATALOG, render
 from pipeline.core.numerals import (
@@ -312,7 +313,8 @@ def ingest(
     if len(shown) < len(outcomes):
         click.echo(f"  {_label('say_not_shown')}: {len(outcomes) - len(shown)}")
     for o in shown:
-        click.echo(f"  {names[o.status]:<24} {_compact('say_errors')}: {o.errors:<4} {o.name}")
+        shown = mask_ids_in_text(o.name)  # an IIN in a sender's file name is never printed
+        click.echo(f"  {names[o.status]:<24} {_compact('say_errors')}: {o.errors:<4} {shown}")
         if o.nil:
             click.echo(f"      {render('nil_return', codes=', '.join(o.nil)).text}")
         for p in [p for p in o.problems if not p.cell][:3]:

@@ -15,13 +15,20 @@ from xlsxwriter.exceptions import FileCreateError
 
 from pipeline.cli.click_words import speak_kazakh_and_russian
 from pipeline.core.errors import AdalError
+from pipeline.core.ids import mask_ids_in_text
 from pipeline.core.messages import render
 from pipeline.core.progress import Progress
 from pipeline.specs.workspace import Paths
 
 
+def _masked(record) -> None:
+    """A sender's file name may carry an IIN («Иванов 850102300014.xlsx»): no log keeps it."""
+    record["message"] = mask_ids_in_text(record["message"])
+
+
 def setup_logging(paths: Paths, verbose: bool) -> None:
     logger.remove()
+    logger.configure(patcher=_masked)
     logger.add(
         sys.stderr,
         level="DEBUG" if verbose else "WARNING",

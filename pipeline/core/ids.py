@@ -192,3 +192,22 @@ def id_problems(values: pd.Series, kind: str, period_end: dt.date | None) -> pd.
     for position in np.flatnonzero(rest):
         codes[position] = id_problem(str(texts[position]), kind, period_end) or ""
     return pd.Series(codes, index=values.index)
+
+
+def mask_id(value: str) -> str:
+    """Keep enough to recognise a row, never a whole IIN: 85********14."""
+    text = str(value or "")
+    return text[:2] + "*" * 8 + text[-2:] if len(text) == 12 else text
+
+
+_TWELVE_DIGITS = re.compile(r"(?<!\d)\d{12}(?!\d)")
+
+
+def mask_ids_in_text(value: object) -> object:
+    """An IIN typed into a free-text cell («уволен, ИИН 850102300014») or a file name is
+    masked too, mistyped or not; what reads as a BIN (an organisation's, public) is kept."""
+    if not isinstance(value, str) or len(value) < 12:
+        return value
+    return _TWELVE_DIGITS.sub(
+        lambda m: m.group() if looks_like_bin(m.group()) else mask_id(m.group()), value
+    )

@@ -7,7 +7,6 @@ and URL conversion off, so text a school typed, like "=HYPERLINK(…)", stays te
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -15,29 +14,8 @@ import pandas as pd
 import xlsxwriter
 
 from pipeline.core import textfit
-from pipeline.core.ids import looks_like_bin
 from pipeline.core.text import Text
 from pipeline.files.atomic import close_workbook
-
-
-def mask_id(value: str) -> str:
-    """Keep enough to recognise a row, never a whole IIN: 85********14."""
-    text = str(value or "")
-    return text[:2] + "*" * 8 + text[-2:] if len(text) == 12 else text
-
-
-_TWELVE_DIGITS = re.compile(r"(?<!\d)\d{12}(?!\d)")
-
-
-def mask_ids_in_text(value: object) -> object:
-    """An IIN typed into a free-text cell («уволен, ИИН 850102300014») or a file name is
-    masked too, mistyped or not; what reads as a BIN (an organisation's, public) is kept."""
-    if not isinstance(value, str) or len(value) < 12:
-        return value
-    return _TWELVE_DIGITS.sub(
-        lambda m: m.group() if looks_like_bin(m.group()) else mask_id(m.group()), value
-    )
-
 
 # a school's «=HYPERLINK(…)», «http://…» or «007» stays the text it was
 SAFE_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}

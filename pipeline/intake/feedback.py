@@ -22,6 +22,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.hyperlink import Hyperlink
 
 from pipeline.core import textfit
+from pipeline.core.ids import mask_ids_in_text
 from pipeline.core.messages import label as label_text
 from pipeline.core.messages import render
 from pipeline.files.atomic import written
@@ -196,7 +197,7 @@ _OURS = re.compile(r"(-qateler-oshibki(-\d+)?)+$")
 def _target(folder: Path, original_name: str) -> Path:
     """`<name>-qateler-oshibki.xlsx`; a correction workbook sent back does not grow its name
     again, and an earlier round's workbook is kept (`-2`, `-3`, …)."""
-    stem = _OURS.sub("", Path(safe_name(original_name)).stem) or "file"
+    stem = _OURS.sub("", Path(safe_name(mask_ids_in_text(original_name))).stem) or "file"
     target = folder / f"{stem}-qateler-oshibki.xlsx"
     number = 2
     while True:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from pipeline.core.ids import mask_ids_in_text
 from pipeline.specs.problems import Problem
 from pipeline.specs.statuses import FileStatus, SheetStatus
 
@@ -35,7 +36,7 @@ class FileOutcome:
 
     def as_json(self) -> dict:
         return {
-            "file": self.name,
+            "file": mask_ids_in_text(self.name),
             "sha256": self.sha256,
             "status": self.status,
             "errors": self.errors,
@@ -46,7 +47,7 @@ class FileOutcome:
             "returns": self.returns,
             "nil": self.nil,
             "messages": [
-                f"{p.where}: {p.kk} / {p.ru}" if p.where else f"{p.kk} / {p.ru}"
+                mask_ids_in_text(f"{p.where}: {p.kk} / {p.ru}" if p.where else f"{p.kk} / {p.ru}")
                 for p in self.problems
             ],
             "problems": [p.as_dict() for p in self.problems],

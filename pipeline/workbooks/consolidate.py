@@ -14,11 +14,12 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.core import textfit
+from pipeline.core.ids import mask_id, mask_ids_in_text
 from pipeline.core.messages import label as label_text
 from pipeline.core.messages import render, sheet_name
 from pipeline.core.progress import Progress, Steps, silent
 from pipeline.core.text import capitalised
-from pipeline.files.xlsxout import LARGE, mask_id, mask_ids_in_text
+from pipeline.files.xlsxout import LARGE
 from pipeline.files.xlsxout import Writer as _Writer
 from pipeline.specs import layout as L
 from pipeline.specs.offences import needs_reading

@@ -22,9 +22,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from pipeline.core.ids import mask_id, mask_ids_in_text
 from pipeline.core.progress import Progress, Steps, silent
 from pipeline.files.atomic import write_text, written
-from pipeline.files.xlsxout import mask_id, mask_ids_in_text
 from pipeline.ledger.regional import FORMAT, MANIFEST
 from pipeline.specs.returns import ReturnSpec
 from pipeline.specs.statuses import ReturnStatus

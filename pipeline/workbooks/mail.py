@@ -28,6 +28,7 @@ from pipeline import ledger
 from pipeline.core.addresses import sender_address
 from pipeline.core.chars import UNSEEN
 from pipeline.core.errors import MailError
+from pipeline.core.ids import mask_ids_in_text
 from pipeline.core.messages import render
 from pipeline.core.numerals import QUERY, counted
 from pipeline.core.progress import Progress, silent
@@ -202,7 +203,9 @@ def plan_feedback(workspace: Workspace, conn: ledger.Connection) -> list[Outgoin
         asked = counted(len(queries), QUERY)
         subject = "mail_feedback_subject"
         if path and not row.error_count:  # accepted: asked to confirm, nothing to correct
-            body = _letter(render("mail_query_body", file=row.original_name, n=asked))
+            body = _letter(
+                render("mail_query_body", file=mask_ids_in_text(row.original_name), n=asked)
+            )
             subject = "mail_query_subject"
         else:
             body = (
@@ -216,7 +219,7 @@ def plan_feedback(workspace: Workspace, conn: ledger.Connection) -> list[Outgoin
                 "feedback",
                 row.bin or "",
                 to,
-                f"{render(subject).text} — {row.original_name}",
+                f"{render(subject).text} — {mask_ids_in_text(row.original_name)}",
                 body + _signature(workspace),
                 path,
             )
@@ -232,7 +235,12 @@ def _feedback_body(
     if pending:
         which = "mail_still_many" if len(pending) > 1 else "mail_still_one"
         still = _text(which, codes=", ".join(pending))
-    body = render("mail_feedback_body", file=row.original_name, errors=row.error_count, still=still)
+    body = render(
+        "mail_feedback_body",
+        file=mask_ids_in_text(row.original_name),
+        errors=row.error_count,
+        still=still,
+    )
     if asked is None:
         return _letter(body)
     also = render("mail_also_queries", n=asked)
@@ -244,7 +252,9 @@ def _refusal_body(conn: ledger.Connection, row: ledger.StoredFile) -> str:
     lines = Text(
         "\n".join(f"  • {p.kk}" for p in problems), "\n".join(f"  • {p.ru}" for p in problems)
     )
-    return _letter(render("mail_refusal_body", file=row.original_name, lines=lines))
+    return _letter(
+        render("mail_refusal_body", file=mask_ids_in_text(row.original_name), lines=lines)
+    )
 
 
 def _text(code: str, **fields: object) -> Text:
