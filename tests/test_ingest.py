@@ -302,3 +302,14 @@ def test_an_iin_in_a_senders_file_name_is_never_printed_logged_or_mailed(workspa
     assert letters and iin not in result.output and iin[:2] + "*" * 8 in result.output
     assert all(iin not in text for text in [*logs, *letters])
     assert all(iin not in p.name for p in written)
+
+
+def test_a_name_typed_with_a_combining_breve_is_the_same_name(workspace, orgs):
+    """«й» as «и» + U+0306 gave a second correction workbook with a broken name."""
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFD", "Отчёт школы й.xlsx")
+    fill(workspace, orgs[0], {"1.4": [{**good_14(), "applications": -1}]}, decomposed)
+    [outcome] = ingest(workspace)
+    assert outcome.name == "Отчёт школы й.xlsx"  # composed
+    assert outcome.feedback and unicodedata.is_normalized("NFC", os.path.basename(outcome.feedback))

@@ -14,6 +14,7 @@ import hashlib
 import os
 import re
 import shutil
+import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -121,9 +122,15 @@ def list_inbox(inbox: Path) -> list[Path]:
 
 
 def readable(name: str) -> str:
-    """A file name as its sender wrote it. Names copied from Windows media can reach us as
-    cp1251 bytes, which Python keeps as unprintable surrogates that SQLite and every
-    message would refuse; those bytes are read as cp1251 (else cp866, else replaced)."""
+    """A file name as its sender wrote it, in composed form (NFC): «й» typed as «и» and a
+    combining breve is the same name as «й», not a second correction workbook. Names copied
+    from Windows media can reach us as cp1251 bytes, which Python keeps as unprintable
+    surrogates that SQLite and every message would refuse; those bytes are read as cp1251
+    (else cp866, else replaced)."""
+    return unicodedata.normalize("NFC", _decoded(name))
+
+
+def _decoded(name: str) -> str:
     try:
         name.encode("utf-8")
         return name
