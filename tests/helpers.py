@@ -168,3 +168,39 @@ def db(workspace):
     from pipeline import ledger
 
     return ledger.connect(workspace.paths.ledger)
+
+
+def lying_zip(target: Path, parts: dict[str, bytes], bomb: str, inflates_to: int) -> Path:
+    """A zip whose part `bomb` declares the size and checksum of its small real contents
+    but holds a deflate stream of `inflates_to` zero bytes after them; written by hand,
+    since `zipfile` writes only the truth. Built a megabyte at a time: the test's own
+    memory stays small too."""
+    import struct
+    import zlib
+
+    entries, out = [], io.BytesIO()
+    for name, data in parts.items():
+        pack = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
+        raw = pack.compress(data)
+        if name == bomb:
+            zeros, left = bytes(1 << 20), inflates_to
+            while left > 0:
+                raw += pack.compress(zeros[: min(left, len(zeros))])
+                left -= len(zeros)
+        raw += pack.flush()
+        crc, size = zlib.crc32(data), len(data)
+        offset, encoded = out.tell(), name.encode()
+        out.write(struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0x800, 8, 0, 0x21, crc, len(raw),
+                              size, len(encoded), 0))  # fmt: skip
+        out.write(encoded + raw)
+        entries.append((encoded, crc, len(raw), size, offset))
+    start = out.tell()
+    for encoded, crc, packed, size, offset in entries:
+        out.write(struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0x800, 8, 0, 0x21, crc,
+                              packed, size, len(encoded), 0, 0, 0, 0, 0, offset))  # fmt: skip
+        out.write(encoded)
+    end = out.tell()
+    out.write(struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(entries), len(entries),
+                          end - start, start, 0))  # fmt: skip
+    target.write_bytes(out.getvalue())
+    return target

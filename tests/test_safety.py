@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from pipeline.core.errors import WorkbookError
 from pipeline.files.safety import Limits, _raw_head, _zip_head, precheck
 from tests import biff
-from tests.helpers import far_cell, fill, good_14
+from tests.helpers import far_cell, fill, good_14, lying_zip
 
 
 def _rezip(source, target, compression, workbook_prefix=b""):
@@ -492,3 +492,77 @@ def test_a_small_xls_of_our_own_making_passes(tmp_path):
     path = tmp_path / "near.xls"
     path.write_bytes(biff.container(biff.one_sheet(biff.dimensions(9, 8), biff.number(8, 7))))
     assert precheck(path, Limits()) == []
+
+
+PEAK_OF_THIS_PROCESS = (
+    "def PEAK():\n"
+    "    for line in open('/proc/self/status'):\n"
+    "        if line.startswith('VmHWM:'):\n"
+    "            return int(line.split()[1])\n"
+)
+"""The process's own peak, in kB (`ru_maxrss` would carry over the forking test's peak)."""
+
+
+def _lying_copy(good, target, part="xl/worksheets/sheet1.xml", inflates_to=1 << 30):
+    with zipfile.ZipFile(good) as src:
+        parts = {i.filename: src.read(i) for i in src.infolist()}
+    return lying_zip(target, parts, part, inflates_to)
+
+
+def test_a_part_inflating_past_its_declared_size_is_refused_with_bounded_memory(
+    workspace, orgs, tmp_path
+):
+    """A sheet that declares its few kilobytes and inflates to a gigabyte: the parsers took
+    2 GB before calling it corrupt; the precheck refuses it, never holding more than a step."""
+    import subprocess
+    import sys
+
+    good = fill(workspace, orgs[0], {"1.4": [good_14()]}, "good.xlsx")
+    bomb = _lying_copy(good, tmp_path / "bomb.xlsx")
+    assert bomb.stat().st_size < 2 * 1024 * 1024
+    probe = PEAK_OF_THIS_PROCESS + (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from pipeline.core.errors import WorkbookError\n"
+        "from pipeline.files.safety import Limits, precheck\n"
+        "try:\n"
+        "    precheck(Path(sys.argv[1]), Limits())\n"
+        "except WorkbookError as e:\n"
+        "    print(e.code)\n"
+        "print(PEAK())\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe, str(bomb)], capture_output=True, text=True, check=True
+    )
+    code, peak_kb = done.stdout.split()
+    assert code == "zip_bomb"
+    assert int(peak_kb) < 300 * 1024  # a step at a time, not the gigabyte
+
+
+def test_a_schools_zip_whose_workbook_lies_about_its_size_is_answered_within_bounded_memory(
+    workspace, orgs, tmp_path
+):
+    """The same lie one level up, through `adal ingest`: a school's .zip holding a
+    «small» workbook that inflates to a gigabyte (`zipfile.read` took it whole)."""
+    import subprocess
+    import sys
+
+    good = fill(workspace, orgs[0], {"1.4": [good_14()]}, "good.xlsx")
+    lying_zip(workspace.paths.inbox / "отчёт.zip", {"отчёт.xlsx": good.read_bytes()},
+              "отчёт.xlsx", 1 << 30)  # fmt: skip
+    good.unlink()
+    probe = PEAK_OF_THIS_PROCESS + (
+        "import sys\n"
+        "from pipeline.cli import main\n"
+        "try:\n"
+        "    main(['--root', sys.argv[1], 'ingest', '--jobs', '1'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(PEAK(), file=sys.stderr)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe, str(workspace.paths.root)], capture_output=True, text=True
+    )
+    peak_kb = int(done.stderr.split()[-1])
+    assert peak_kb < 400 * 1024, done.stdout
+    assert not (workspace.paths.inbox / "отчёт.zip").exists()  # answered and archived

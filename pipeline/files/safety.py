@@ -64,6 +64,7 @@ def _check_zip(path: Path, limits: Limits) -> list[str]:
             raise _fail(
                 "zip_bomb", path.name, detail=f"{total // (1024 * 1024)} MB, ×{total / packed:.0f}"
             )
+        _check_sizes(data, infos, path)
         warnings = []
         sheets = _worksheet_parts(archive)
         for info in infos:
@@ -78,6 +79,70 @@ def _check_zip(path: Path, limits: Limits) -> list[str]:
             elif normal == "content.xml":
                 _check_table_extent(archive, info, limits, path)
         return warnings
+
+
+def _check_sizes(data: bytes, infos: list[zipfile.ZipInfo], path: Path) -> None:
+    """Every part inflates to the size its directory declares, and no further.
+
+    The limits above trust the declared sizes; a part that declares a kilobyte and inflates
+    to a gigabyte passed them, and a parser reading it whole (`zipfile.read` inflates in one
+    step, calamine to the stream's end) took 2 GB before calling it corrupt. Inflated here
+    a step at a time, from the bytes already read, so memory stays bounded whatever a part
+    holds; a part in a method Excel and LibreOffice never write is refused unread."""
+    for info in infos:
+        raw = _raw_data(data, info)
+        if raw is None or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise _fail("corrupt", path.name, detail=f"{info.filename}: method")
+        if info.compress_type == zipfile.ZIP_STORED:
+            inflated = len(raw)
+        else:
+            inflated = _inflated_size(raw, info.file_size)
+        if inflated > info.file_size:
+            raise _fail("zip_bomb", path.name, detail=f"{info.filename}: > {info.file_size} B")
+
+
+def _raw_data(data: bytes, info: zipfile.ZipInfo) -> bytes | None:
+    """A part's stored bytes, found by its local header; None for an encrypted part or a
+    header that is not where the directory says."""
+    offset = info.header_offset
+    if info.flag_bits & 1 or data[offset : offset + 4] != b"PK\x03\x04":
+        return None
+    name_length, extra_length = struct.unpack("<HH", data[offset + 26 : offset + 30])
+    start = offset + 30 + name_length + extra_length
+    return data[start : start + info.compress_size]
+
+
+STEP = 1 << 20
+
+
+def _inflated_size(raw: bytes, declared: int) -> int:
+    """How far a deflated part inflates, counted up to one step past what it declares."""
+    inflate = zlib.decompressobj(-zlib.MAX_WBITS)
+    total, pending = 0, raw
+    try:
+        while pending or not inflate.eof:
+            chunk = inflate.decompress(pending, STEP)
+            pending = inflate.unconsumed_tail
+            total += len(chunk)
+            if total > declared or (not chunk and not pending):
+                break
+    except zlib.error:
+        return declared + 1 if total > declared else total  # broken: the parser says so
+    return total
+
+
+def read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, cap: int) -> bytes:
+    """A part read a step at a time and never past `cap` or its declared size (`zipfile`'s
+    own `read` inflates a lying part whole before it notices)."""
+    if info.file_size > cap:
+        raise zipfile.BadZipFile(f"{info.filename}: {info.file_size} B")
+    out = bytearray()
+    with archive.open(info) as member:
+        while chunk := member.read(STEP):
+            out += chunk
+            if len(out) > cap:
+                raise zipfile.BadZipFile(f"{info.filename}: > {cap} B")
+    return bytes(out)
 
 
 def _worksheet_parts(archive: zipfile.ZipFile) -> set[str]:
@@ -211,12 +276,9 @@ def _raw_head(data: bytes, info: zipfile.ZipInfo, limits: Limits) -> bytes | Non
 
     Opening each part through `zipfile` cost more than the rest of the check put together.
     """
-    offset = info.header_offset
-    if info.flag_bits & 1 or data[offset : offset + 4] != b"PK\x03\x04":
+    raw = _raw_data(data, info)
+    if raw is None:
         return None
-    name_length, extra_length = struct.unpack("<HH", data[offset + 26 : offset + 30])
-    start = offset + 30 + name_length + extra_length
-    raw = data[start : start + info.compress_size]
     if info.compress_type == zipfile.ZIP_STORED:
         return raw[: limits.prolog_bytes]
     if info.compress_type != zipfile.ZIP_DEFLATED:
@@ -300,6 +362,42 @@ def precheck(path: Path, limits: Limits) -> list[str]:
     if magic.startswith(ZIP_MAGIC):
         return _check_zip(path, limits)
     raise _fail(_what_else(head), path.name, detail=ext)
+
+
+def declared_suffix(name: str) -> str:
+    """The extension a name declares, as Windows reads it: «отчёт.XLSX » and «отчёт.xlsx.»
+    are .xlsx (Windows drops trailing spaces and dots; a mail program may not)."""
+    return Path(name.rstrip(" .")).suffix.lower()
+
+
+def workbook_format(path: Path) -> str | None:
+    """What a file holds, read from its bytes, when that is a workbook: «.xlsx», «.xlsm»,
+    «.ods» or «.xls»; None for anything else (a real zip, an encrypted workbook, a web
+    page). Schools rename files: a workbook sent as «.zip» to pass a mail filter, an
+    «.xls» saved over with a new name «.xlsx»."""
+    try:
+        with path.open("rb") as handle:
+            magic = handle.read(8)
+        if magic == OLE_MAGIC:
+            with olefile.OleFileIO(str(path)) as container:
+                streams = {e[0].lower() for e in container.listdir() if len(e) == 1}
+            return ".xls" if streams & {"workbook", "book"} else None
+        if not magic.startswith(ZIP_MAGIC):
+            return None
+        with zipfile.ZipFile(path) as archive:
+            names = {_normal(n).lower(): n for n in archive.namelist()}
+            if "xl/workbook.xml" in names:
+                return ".xlsm" if "xl/vbaproject.bin" in names else ".xlsx"
+            if "mimetype" in names and "content.xml" in names:
+                kind = read_member(archive, archive.getinfo(names["mimetype"]), 256)
+                return (
+                    ".ods"
+                    if kind.strip() == b"application/vnd.oasis.opendocument.spreadsheet"
+                    else None
+                )
+    except Exception:  # noqa: BLE001 - a file that cannot be told is taken by its name
+        return None
+    return None
 
 
 def _what_else(head: bytes) -> str:

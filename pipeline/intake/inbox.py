@@ -14,8 +14,10 @@ import hashlib
 import os
 import re
 import shutil
+import tempfile
 import unicodedata
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,7 +25,15 @@ from loguru import logger
 
 from pipeline.core import clock
 from pipeline.core.addresses import sender_address
-from pipeline.files.safety import FORMATS, Limits
+from pipeline.files.safety import (
+    FORMATS,
+    OLE_MAGIC,
+    ZIP_MAGIC,
+    Limits,
+    declared_suffix,
+    read_member,
+    workbook_format,
+)
 
 SKIP = {".gitkeep", "thumbs.db", ".ds_store", "desktop.ini"}
 _UNSAFE = re.compile(r"[^\w.\-]+", re.UNICODE)
@@ -48,6 +58,14 @@ class Item:
     )
     stated: bool = False  # the received time was given by the officer (`--received`)
 
+    @property
+    def stored_name(self) -> str:
+        """The sender's name, with the extension of what the file is (a workbook sent as
+        «.zip» is archived, and answered, as the workbook it is)."""
+        if declared_suffix(self.name) == self.path.suffix.lower():
+            return self.name.rstrip(" .")
+        return f"{Path(self.name.rstrip(' .')).stem}{self.path.suffix}"
+
     def still_as_listed(self) -> bool:
         """False when the file changed or went since it was listed (a copy in progress)."""
         if self.stat is None:
@@ -63,9 +81,9 @@ def saved_at(path: Path) -> dt.datetime | None:
     """When the workbook was last saved, as Excel writes it inside the file (docProps/core.xml):
     the one clock that travels with a file through e-mails, zips and flash drives."""
     try:
-        with zipfile.ZipFile(path) as archive:
-            core = archive.read("docProps/core.xml")[:4096]
-    except (zipfile.BadZipFile, KeyError, OSError, RuntimeError):
+        with zipfile.ZipFile(path) as archive, archive.open("docProps/core.xml") as part:
+            core = part.read(4096)  # never the whole part: a lying one inflates to gigabytes
+    except (zipfile.BadZipFile, KeyError, OSError, RuntimeError, EOFError, zlib.error):
         return None
     found = _MODIFIED.search(core)
     if not found:
@@ -103,7 +121,15 @@ def safe_name(name: str, max_bytes: int = NAME_BYTES) -> str:
         stem, suffix = cleaned, ""
     while len(f"{stem}{suffix}".encode()) > max_bytes:
         stem = stem[:-1]
-    return f"{stem.rstrip('._') or 'file'}{suffix}"
+    stem = stem.rstrip("._") or "file"
+    if stem.split(".")[0].upper() in _RESERVED:  # «CON.xlsx» cannot be made on Windows
+        stem = f"_{stem}"
+    return f"{stem}{suffix}"
+
+
+_RESERVED = frozenset(
+    {"CON", "PRN", "AUX", "NUL", *(f"COM{n}" for n in range(10)), *(f"LPT{n}" for n in range(10))}
+)
 
 
 def list_inbox(inbox: Path) -> list[Path]:
@@ -171,14 +197,14 @@ def expand_zip(path: Path, staging: Path, received: dt.datetime | None, limits) 
                 name = Path(_member_name(info).replace("\\", "/")).name
                 if Path(name).suffix.lower() not in FORMATS or info.file_size > limits.max_bytes:
                     continue
-                payload = archive.read(info)
+                payload = read_member(archive, info, limits.max_bytes)
                 digest = hashlib.sha256(payload).hexdigest()
                 target = staging / digest[:16] / safe_name(name)
                 target.parent.mkdir(parents=True, exist_ok=True)
                 if not target.exists():
                     target.write_bytes(payload)
                 items.append(Item(target, name, digest, len(payload), date, "", path))
-    except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError):
+    except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError, zlib.error):
         whole.error = "corrupt_archive"
         return [whole]
     if not items:
@@ -231,16 +257,13 @@ def expand_email(
     except (TypeError, ValueError):
         sender = ""
     items = []
-    for part in message.walk():  # also inside forwarded messages (message/rfc822)
-        if part.is_multipart():
-            continue
-        name = readable(part.get_filename() or "")
-        suffix = Path(name).suffix.lower()
+    for number, part in enumerate(_attachments(message), start=1):
+        payload = part.get_payload(decode=True) or b""
+        name, suffix = _attachment_name(part, payload, path, number)
         if suffix not in FORMATS and suffix != ".zip":
             continue
-        payload = part.get_payload(decode=True) or b""
         digest = hashlib.sha256(payload).hexdigest()
-        target = staging / digest[:16] / safe_name(name)
+        target = staging / digest[:16] / safe_name(f"{Path(name).stem}{suffix}")
         target.parent.mkdir(parents=True, exist_ok=True)
         if not target.exists():
             target.write_bytes(payload)
@@ -267,6 +290,55 @@ def expand_email(
             )
         )
     return items
+
+
+def _attachments(message: email.message.Message) -> list[email.message.Message]:
+    """The leaves that may be files: also inside forwarded messages (message/rfc822); a
+    message's own text and its pictures are not."""
+    found = []
+    for part in message.walk():
+        if part.is_multipart():
+            continue
+        named = part.get_filename() is not None or part.get_content_disposition() == "attachment"
+        if named or part.get_content_maintype() == "application":
+            found.append(part)
+    return found
+
+
+def _attachment_name(
+    part: email.message.Message, payload: bytes, container: Path, number: int
+) -> tuple[str, str]:
+    """An attachment's name as its sender gave it, kept safe, and the extension it is read
+    under. A path («C:\\Users\\…\\отчёт.xlsx») keeps its last part; a name the mail
+    program left empty, or without the extension of the workbook it is, is named after
+    the e-mail and read as what its bytes are; trailing dots and spaces are dropped as
+    Windows drops them."""
+    name = (
+        readable(part.get_filename() or "")
+        .replace("\\", "/")
+        .rsplit("/", 1)[-1]
+        .rstrip(" .")
+        .strip()
+    )
+    suffix = declared_suffix(name)
+    if suffix in FORMATS or suffix == ".zip":
+        mismatch = (payload[:8] == OLE_MAGIC) != (suffix == ".xls")  # an .xls renamed, or back
+        real = _payload_format(payload) if suffix == ".zip" or mismatch else None
+        return name, real or suffix
+    real = _payload_format(payload)
+    if real is None:
+        return name, suffix
+    return (name or f"{Path(readable(container.name)).stem}-{number}"), real
+
+
+def _payload_format(payload: bytes) -> str | None:
+    """What an attachment holds, when its name does not say: a workbook's bytes decide."""
+    if not payload.startswith((OLE_MAGIC, ZIP_MAGIC)):
+        return None
+    with tempfile.TemporaryDirectory() as folder:
+        probe = Path(folder) / "probe"
+        probe.write_bytes(payload)
+        return workbook_format(probe)
 
 
 FUTURE_SLACK = dt.timedelta(days=1)
@@ -315,11 +387,16 @@ def collect(
     limits = limits or Limits()
     items, containers, not_read = [], {}, []
     for path in list_inbox(inbox):
-        suffix = path.suffix.lower()
+        suffix = declared_suffix(path.name)
         name = readable(str(path.relative_to(inbox)))
         try:
-            if suffix in (".eml", ".zip"):
-                found = _expand(path, suffix, staging, received, limits)
+            real = _renamed(path, suffix)
+            if real:
+                item = _as_what_it_is(path, name, real, staging / _slot(name), received)
+                containers[path] = [item]
+                items.append(item)
+            elif suffix in (".eml", ".zip"):
+                found = _expand(path, suffix, staging / _slot(name), received, limits)
                 containers[path] = [i for i in found if i.container]
                 items += found
             else:
@@ -329,7 +406,62 @@ def collect(
         except OSError as exc:
             logger.warning("could not read {} now: {}", name, exc)
             not_read.append(NotRead(path, name, type(exc).__name__))
+    for item in items:
+        if item.size == 0:
+            item.sha256 = empty_identity(item)
     return items, containers, not_read
+
+
+def empty_identity(item: Item) -> str:
+    """An empty file has no contents to be known by: every zero-byte file hashes alike, and
+    the second one a school sent was answered «already received» instead of «empty». It is
+    known by its name and arrival instead (the same ones again, after a killed run, are the
+    same file)."""
+    key = f"empty\0{item.name}\0{item.received_at.isoformat()}\0{item.container or ''}"
+    return hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def _renamed(path: Path, suffix: str) -> str | None:
+    """The extension a file is read under when its name does not say what it holds (a
+    workbook renamed «.zip», an «.xls» renamed «.xlsx», a name ending «.xlsx »); None
+    when the name is right, or the file is no workbook (then its name decides, and the
+    precheck tells the sender what it is)."""
+    raw = path.suffix.lower()
+    if suffix == ".zip" or (suffix in FORMATS and (raw != suffix or _magic_disagrees(path))):
+        real = workbook_format(path)
+        if real is not None:
+            return real if real != raw else None
+        return suffix if suffix in FORMATS and raw != suffix else None
+    return None
+
+
+def _magic_disagrees(path: Path) -> bool:
+    with path.open("rb") as handle:
+        magic = handle.read(8)
+    binary = magic == OLE_MAGIC
+    return binary != (path.suffix.lower() == ".xls") and (binary or magic.startswith(ZIP_MAGIC))
+
+
+def _as_what_it_is(
+    path: Path, name: str, suffix: str, staging: Path, received: dt.datetime | None
+) -> Item:
+    """A copy under the extension of what the file is, read like any workbook; the
+    original, untouched, follows into the archive as a container does."""
+    item = file_item(path, received)
+    stem = Path(safe_name(name.rstrip(" ."))).stem
+    target = staging / item.sha256[:16] / f"{stem}{suffix}"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if not target.exists():
+        shutil.copyfile(path, target)
+    item.name, item.path, item.container, item.stat = name, target, path, None
+    return item
+
+
+def _slot(name: str) -> str:
+    """Each e-mail or zip is unpacked into its own folder: two e-mails carrying the same
+    attachment once shared one unpacked copy, and the second, a duplicate, was told it
+    «could not be moved» after the first had taken the copy into the archive."""
+    return hashlib.sha256(name.encode("utf-8", "surrogateescape")).hexdigest()[:12]
 
 
 def _expand(

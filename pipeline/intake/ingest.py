@@ -61,7 +61,7 @@ def _record(
         pf.bin if pf.org_type else None,
         item.received_at,
         item.sha256,
-        item.name,
+        item.stored_name,
     )
     received = item.received_at.isoformat(timespec="seconds")
     with ledger.transaction(conn):
@@ -554,7 +554,7 @@ def _archive_containers(workspace: Workspace, containers: dict[Path, list[Item]]
     for container, items in containers.items():
         if container.exists() and all(not i.path.exists() for i in items):
             received = items[0].received_at if items else dt.datetime.now()
-            kind = "_mail" if container.suffix.lower() == ".eml" else "_zip"
+            kind = {".eml": "_mail", ".zip": "_zip"}.get(container.suffix.lower(), "_renamed")
             target = (
                 workspace.paths.archive
                 / workspace.campaign.code

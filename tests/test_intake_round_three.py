@@ -1,0 +1,129 @@
+"""Intake, round three: what round two left (#24 §6, §7).
+
+Each test is a file a school or a mail program really makes: renamed, empty, sent twice,
+named oddly; each once got a wrong answer («duplicate», «no attachment», «unsupported»).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from email.message import EmailMessage
+from email.utils import format_datetime
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from pipeline.core import clock
+from pipeline.intake.ingest import ingest
+from tests.helpers import by_name, fill, good_14
+
+pytestmark = [pytest.mark.slow, pytest.mark.both_ledgers]  # end to end, on both ledgers
+
+FIXTURES = Path(__file__).parent / "fixtures"
+NOV_10 = dt.datetime(2023, 11, 10, 10, 0)
+WRONG = {**good_14(), "late": 50}  # more late answers than applications: an error
+
+
+def _mail(target: Path, attachments: list[tuple[str | None, bytes]], when=NOV_10) -> Path:
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = "s1@x.example", "d@x.example", "Есеп"
+    message["Date"] = format_datetime(clock.aware(when))
+    message.set_content("Отчёт во вложении")
+    for name, payload in attachments:
+        message.add_attachment(
+            payload, maintype="application", subtype="octet-stream", filename=name
+        )
+    target.write_bytes(bytes(message))
+    return target
+
+
+def _codes(outcome) -> list[str]:
+    return [p.code for p in outcome.problems]
+
+
+def test_zero_byte_files_are_each_empty_not_duplicates(workspace):
+    """Every empty file hashes alike: the second one was «already received»."""
+    for name in ("a.xlsx", "b.xlsx"):
+        (workspace.paths.inbox / name).write_bytes(b"")
+    first = by_name(ingest(workspace))
+    (workspace.paths.inbox / "c.xlsx").write_bytes(b"")
+    later = by_name(ingest(workspace))
+    for outcome in (*first.values(), *later.values()):
+        assert outcome.status == "rejected" and _codes(outcome) == ["empty_file"]
+    assert list(workspace.paths.inbox.iterdir()) == []
+
+
+@pytest.mark.parametrize("name", ["отчёт.xlsx ", "отчёт.xlsx.", "отчёт.XLSX"])
+def test_a_name_ending_in_a_space_or_a_dot_is_the_workbook_it_names(workspace, orgs, name):
+    path = fill(workspace, orgs[0], {"1.4": [WRONG]}, "x.xlsx")
+    path.rename(workspace.paths.inbox / name)
+    [outcome] = ingest(workspace)
+    assert outcome.name == name and outcome.returns["1.4"] == "rejected"
+    assert outcome.feedback and Path(outcome.feedback).suffix == ".xlsx"
+    openpyxl.load_workbook(outcome.feedback).close()  # the correction workbook opens
+    assert list(workspace.paths.inbox.iterdir()) == []
+
+
+def test_a_workbook_renamed_zip_is_read_as_the_workbook_it_is(workspace, orgs):
+    """Renamed to pass a mail filter: it was opened as a zip of XML parts, «empty archive»."""
+    path = fill(workspace, orgs[0], {"1.4": [WRONG]}, "x.xlsx")
+    path.rename(workspace.paths.inbox / "отчёт.zip")
+    [outcome] = ingest(workspace)
+    assert outcome.name == "отчёт.zip" and outcome.returns["1.4"] == "rejected"
+    assert Path(outcome.archive).suffix == ".xlsx" and Path(outcome.archive).exists()
+    assert outcome.feedback and Path(outcome.feedback).exists()
+    assert list(workspace.paths.inbox.iterdir()) == []
+    kept = [p for p in workspace.paths.archive.rglob("*") if p.name.endswith("отчёт.zip")]
+    assert len(kept) == 1  # the original as it came, untouched, in the archive
+
+
+def test_an_old_excel_file_renamed_xlsx_is_read(workspace, orgs):
+    """An .xls saved over under a new name «.xlsx» was called «password protected»."""
+    shutil.copy(FIXTURES / "school1-libreoffice.xls", workspace.paths.inbox / "return.xlsx")
+    [outcome] = ingest(workspace)
+    assert outcome.returns["1.1"] == "accepted", outcome.problems
+    assert "encrypted" not in _codes(outcome)
+
+
+def test_two_e_mails_with_one_attachment_give_a_duplicate_and_nothing_false(workspace, orgs):
+    """Both were unpacked to one copy: the second was told it «could not be moved»."""
+    path = fill(workspace, orgs[0], {"1.4": [good_14()]}, "a.xlsx")
+    payload = path.read_bytes()
+    path.unlink()
+    _mail(workspace.paths.inbox / "first.eml", [("a.xlsx", payload)])
+    _mail(workspace.paths.inbox / "second.eml", [("a.xlsx", payload)], NOV_10.replace(hour=12))
+    outcomes = ingest(workspace)
+    assert sorted(o.status for o in outcomes) == ["accepted", "duplicate"]
+    assert [c for o in outcomes for c in _codes(o)] == ["duplicate_file"]
+    assert list(workspace.paths.inbox.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("given", "shown"),
+    [
+        ("C:\\Users\\Секретарь\\Desktop\\отчёт.xlsx", "отчёт.xlsx"),
+        ("../../отчёт.xlsx", "отчёт.xlsx"),
+        ("CON.xlsx", "CON.xlsx"),
+        ("отчёт.xlsx. . ", "отчёт.xlsx"),
+        (None, "letter-1"),
+        ("отчёт", "отчёт"),
+    ],
+)
+def test_odd_attachment_names_are_kept_as_safe_names(workspace, orgs, given, shown):
+    """A path, a name Windows reserves, trailing dots and spaces, no name, no extension:
+    the workbook is read, never lost as «no attachment» or stored outside its folder."""
+    path = fill(workspace, orgs[0], {"1.4": [WRONG]}, "x.xlsx")
+    payload = path.read_bytes()
+    path.unlink()
+    message = _mail(workspace.paths.inbox / "letter.eml", [(given, payload)])
+    if given is None:  # a mail program that names nothing
+        text = message.read_bytes().replace(b'; filename="None"', b"")
+        message.write_bytes(text.replace(b"Content-Disposition: attachment\n", b""))
+    [outcome] = ingest(workspace)
+    assert outcome.name == shown and outcome.returns["1.4"] == "rejected", outcome.problems
+    archived = Path(outcome.archive)
+    assert archived.exists() and archived.is_relative_to(workspace.paths.archive)
+    assert archived.suffix == ".xlsx" and not archived.name.upper().startswith("CON.")
+    assert outcome.feedback and Path(outcome.feedback).exists()
