@@ -47,3 +47,30 @@ def test_a_full_disk_during_consolidate_keeps_the_previous_workbook(workspace, o
     assert str(book) in again.output and "Traceback" not in again.output
     assert book.read_bytes() == before
     assert [p.name for p in workspace.paths.outbox.glob(".*part*")] == []
+
+
+def test_created_never_replaces_a_file_and_leaves_no_empty_one(tmp_path):
+    from pipeline.files.atomic import created
+
+    target = tmp_path / "a-qateler-oshibki.xlsx"
+    target.write_bytes(b"earlier round")
+    with pytest.raises(FileExistsError), created(target) as part:
+        part.write_bytes(b"new")
+    assert target.read_bytes() == b"earlier round"
+    with pytest.raises(RuntimeError), created(tmp_path / "b.xlsx") as part:
+        part.write_bytes(b"half")
+        raise RuntimeError("killed midway")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-qateler-oshibki.xlsx"]
+
+
+def test_temporary_files_of_a_killed_writer_are_removed_by_the_next_ingest(workspace, orgs):
+    """A kill midway leaves a hidden `.name.PID.part.xlsx`; the next run, alone on the
+    folder, removes it (never a file of its own making, never one a user made)."""
+    folder = workspace.paths.outbox / "feedback" / orgs[0].bin
+    folder.mkdir(parents=True)
+    stale = folder / ".a-qateler-oshibki.999999.part.xlsx"
+    stale.write_bytes(b"half a workbook")
+    users = folder / "мой файл.part.xlsx"
+    users.write_bytes(b"the officer's")
+    ingest(workspace)
+    assert not stale.exists() and users.exists()

@@ -127,3 +127,85 @@ def test_odd_attachment_names_are_kept_as_safe_names(workspace, orgs, given, sho
     assert archived.exists() and archived.is_relative_to(workspace.paths.archive)
     assert archived.suffix == ".xlsx" and not archived.name.upper().startswith("CON.")
     assert outcome.feedback and Path(outcome.feedback).exists()
+
+
+def test_a_run_killed_while_answering_leaves_no_orphan_and_no_false_duplicate(workspace, orgs):
+    """kill -9 after some correction workbooks were written, before the ledger noted them:
+    the next run wrote each a second time (`-2`), orphans nobody would send, and an empty
+    reserved name stayed behind for a workbook killed midway."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from click.testing import CliRunner
+
+    from pipeline import ledger
+    from pipeline.cli import main
+
+    for n in range(10):
+        wrong = {**WRONG, "late": 50 + n}
+        fill(workspace, orgs[n % 3], {"1.4": [wrong]}, f"k{n}.xlsx", NOV_10.replace(minute=n))
+    repo = Path(__file__).resolve().parents[1]
+    command = [sys.executable, "-c", "from pipeline.cli import main; main()",
+               "--root", str(workspace.paths.root), "ingest", "--jobs", "1"]  # fmt: skip
+    env = {**os.environ, "PYTHONPATH": str(repo)}
+    run = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, start_new_session=True
+    )
+    feedback = workspace.paths.outbox / "feedback"
+    deadline = time.monotonic() + 120
+    while run.poll() is None and time.monotonic() < deadline:
+        if len([p for p in feedback.rglob("*.xlsx") if not p.name.startswith(".")]) >= 2:
+            break
+        time.sleep(0.02)
+    os.killpg(run.pid, signal.SIGKILL)
+    run.communicate(timeout=60)
+    _until_killed_sessions_end(workspace.paths.ledger)
+    result = CliRunner().invoke(main, ["--root", str(workspace.paths.root), "ingest"])
+    assert result.exit_code == 0, result.output
+    conn = ledger.connect(workspace.paths.ledger)
+    noted = {r[0] for r in conn.execute("SELECT feedback_path FROM files")}
+    duplicates = conn.execute("SELECT COUNT(*) FROM arrivals WHERE outcome = 'duplicate'")
+    assert duplicates.fetchone()[0] == 0
+    conn.close()
+    on_disk = sorted(str(p) for p in feedback.rglob("*") if p.is_file())
+    assert on_disk == sorted(noted) and len(on_disk) == 10  # one each, each noted, no leftovers
+    assert list(workspace.paths.inbox.iterdir()) == []
+
+
+def _until_killed_sessions_end(where) -> None:
+    from tests.test_postgres import _until_killed_sessions_end as wait
+
+    wait(where)
+
+
+def _saved_at(path: Path, stamp: str) -> None:
+    """Rewrite the saving time Excel keeps inside the file (docProps/core.xml)."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(path) as source:
+        parts = {i.filename: source.read(i) for i in source.infolist()}
+    parts["docProps/core.xml"] = re.sub(
+        rb"(<dcterms:modified[^>]*>)[^<]+", rb"\g<1>" + stamp.encode(), parts["docProps/core.xml"]
+    )
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, data in parts.items():
+            target.writestr(name, data)
+
+
+def test_two_versions_received_and_saved_in_one_second_are_told_as_a_tie(workspace, orgs):
+    """Nothing tells which came last: one is taken, and the answer says they tie."""
+    other_month = {**good_14(), "month": dt.datetime(2023, 3, 15)}
+    first = fill(workspace, orgs[0], {"1.4": [good_14(), other_month]}, "a.xlsx")
+    second = fill(workspace, orgs[0], {"1.4": [good_14()]}, "b.xlsx")
+    for path in (first, second):
+        _saved_at(path, "2023-11-10T04:00:00Z")
+    outcomes = by_name(ingest(workspace, received=NOV_10))
+    assert "same_time_tie" not in _codes(outcomes["a.xlsx"])
+    [tie] = [p for p in outcomes["b.xlsx"].problems if p.code == "same_time_tie"]
+    assert "a.xlsx" in tie.ru and "a.xlsx" in tie.kk
+    assert outcomes["b.xlsx"].returns["1.4"] == "accepted"
+    assert outcomes["a.xlsx"].returns["1.4"] == "superseded"

@@ -7,8 +7,11 @@ they typed stay as they were. Formats openpyxl cannot edit (.xls, .ods) are rebu
 
 from __future__ import annotations
 
+import glob
 import re
 import warnings
+import zipfile
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -25,7 +28,7 @@ from pipeline.core import textfit
 from pipeline.core.ids import mask_ids_in_text
 from pipeline.core.messages import label as label_text
 from pipeline.core.messages import render
-from pipeline.files.atomic import written
+from pipeline.files.atomic import created
 from pipeline.files.reader import ERRORS_SHEET, IDENTITY_SHEET, read_workbook
 from pipeline.files.xlsxout import page_setup_openpyxl
 from pipeline.intake.inbox import safe_name
@@ -194,60 +197,82 @@ def _errors_sheet(book: openpyxl.Workbook, problems: list[Problem]) -> None:
 _OURS = re.compile(r"(-qateler-oshibki(-\d+)?)+$")
 
 
-def _target(folder: Path, original_name: str) -> Path:
-    """`<name>-qateler-oshibki.xlsx`; a correction workbook sent back does not grow its name
-    again, and an earlier round's workbook is kept (`-2`, `-3`, …)."""
-    stem = _OURS.sub("", Path(safe_name(mask_ids_in_text(original_name))).stem) or "file"
-    target = folder / f"{stem}-qateler-oshibki.xlsx"
+def _stem(original_name: str) -> str:
+    """`<name>` of `<name>-qateler-oshibki.xlsx`: a correction workbook sent back does not
+    grow its name again."""
+    return _OURS.sub("", Path(safe_name(mask_ids_in_text(original_name))).stem) or "file"
+
+
+def _names(folder: Path, stem: str) -> Iterator[Path]:
+    """The first free name is taken; an earlier round's workbook is kept (`-2`, `-3`, …)."""
+    yield folder / f"{stem}-qateler-oshibki.xlsx"
     number = 2
     while True:
-        try:  # reserved at once: two files of one name, written by two processes, never share it
-            with target.open("xb"):
-                return target
-        except FileExistsError:
-            target = folder / f"{stem}-qateler-oshibki-{number}.xlsx"
-            number += 1
+        yield folder / f"{stem}-qateler-oshibki-{number}.xlsx"
+        number += 1
+
+
+def _written_for(folder: Path, stem: str, key: str) -> Path | None:
+    """The correction workbook already written for this very file (its SHA-256 is the
+    workbook's identifier): a run killed after writing it, before the ledger noted it,
+    left it, and the next run wrote a second one beside it, an orphan nobody would send."""
+    if not key:
+        return None
+    mark = re.compile(rb"<dc:identifier[^>]*>" + re.escape(key.encode()) + rb"</dc:identifier>")
+    for path in sorted(folder.glob(f"{glob.escape(stem)}-qateler-oshibki*.xlsx")):
+        try:
+            with zipfile.ZipFile(path) as book, book.open("docProps/core.xml") as core:
+                if mark.search(core.read(8192)):
+                    return path
+        except (OSError, KeyError, zipfile.BadZipFile, EOFError):
+            continue
+    return None
 
 
 def write_feedback(
-    original: Path, problems: list[Problem], folder: Path, original_name: str
+    original: Path, problems: list[Problem], folder: Path, original_name: str, key: str = ""
 ) -> Path:
-    """Write the correction workbook for one received file and return its path."""
+    """Write the correction workbook for one received file (`key`: its SHA-256) and return
+    its path; the one written for it before is returned as it is."""
     folder.mkdir(parents=True, exist_ok=True)
-    target = _target(folder, original_name)
-    try:
-        return _write(original, problems, target)
-    except BaseException:
-        if target.exists() and target.stat().st_size == 0:  # our own reservation, unused
-            target.unlink()
-        raise
-
-
-def _write(original: Path, problems: list[Problem], target: Path) -> Path:
+    stem = _stem(original_name)
+    earlier = _written_for(folder, stem, key)
+    if earlier is not None:
+        return earlier
     book = _as_sent(original)
     if book is not None:
         try:
             _clear_earlier_marks(book)
             _mark_cells(book, problems)
             _errors_sheet(book, problems)
-            with written(target) as part:  # the reserved name holds a whole workbook or none
-                book.save(part)
-            return target
+            return _save_new(book, folder, stem, key)
         except Exception:  # something in the sender's file openpyxl cannot write back
             logger.warning("openpyxl cannot save {}; rebuilt from its values", original.name)
     book = _from_values(original)
     _mark_cells(book, problems)
     _errors_sheet(book, problems)
-    with written(target) as part:
-        book.save(part)
-    return target
+    return _save_new(book, folder, stem, key)
+
+
+def _save_new(book: openpyxl.Workbook, folder: Path, stem: str, key: str) -> Path:
+    """Saved whole under the first free name: two files of one name, written by two
+    processes at once, never share it, and a kill leaves no empty workbook behind."""
+    book.properties.identifier = key or None
+    for target in _names(folder, stem):
+        try:
+            with created(target) as part:
+                book.save(part)
+            return target
+        except FileExistsError:
+            continue
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _feedback_job(job: tuple) -> str | None:
     """A correction workbook; if even that fails, the sender still gets the listed errors."""
-    archived, problems, folder, name = job
+    archived, problems, folder, name, key = job
     try:
-        return str(write_feedback(Path(archived), problems, Path(folder), name))
+        return str(write_feedback(Path(archived), problems, Path(folder), name, key))
     except Exception:  # a workbook openpyxl cannot rewrite must not stop the batch
         logger.exception("could not write the correction workbook for {}", name)
         return None
@@ -286,6 +311,7 @@ class FeedbackWriter:
             outcome.problems,
             str(self.outbox / "feedback" / outcome.bin),
             outcome.name,
+            outcome.sha256,
         )
         if self.jobs <= 1:
             outcome.feedback = _feedback_job(job)

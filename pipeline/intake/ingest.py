@@ -22,6 +22,7 @@ from pipeline import ledger
 from pipeline.core import clock
 from pipeline.core.messages import render
 from pipeline.core.progress import Progress, silent
+from pipeline.files.atomic import remove_stale_parts
 from pipeline.files.safety import Limits
 from pipeline.intake.batch import BatchContext, read_and_check
 from pipeline.intake.feedback import FeedbackWriter, write_feedback
@@ -135,14 +136,26 @@ def _record(
     return file_id, outcome
 
 
-def _in_arrival_order(items: list[Item]) -> list[Item]:
+def _in_arrival_order(items: list[Item]) -> tuple[list[Item], dict[str, tuple]]:
     """By received time; files sharing one are ordered by when they were saved (read from
-    the file only for those, so an unchanged inbox costs nothing more)."""
+    the file only for those, so an unchanged inbox costs nothing more). Also returned: the
+    (received, saved) moment of each file that shares its received time, to tell ties."""
     shared = Counter(i.received_at for i in items)
-    return sorted(
-        items,
-        key=lambda i: _arrival_order(i) if shared[i.received_at] > 1 else (i.received_at,),
-    )
+    moments = {i.sha256: _arrival_order(i) for i in items if shared[i.received_at] > 1}
+    ordered = sorted(items, key=lambda i: moments.get(i.sha256, (i.received_at,)))
+    return ordered, {sha: order[:2] for sha, order in moments.items()}
+
+
+def _tell_ties(pf: ParsedFile, moments: dict[str, tuple], taken: dict[tuple, str]) -> None:
+    """Two files of one organisation received and saved in the same second cannot be told
+    apart by time: the later by name is taken, and its sender and the officer are told."""
+    moment = moments.get(pf.item.sha256)
+    if moment is None or not pf.bin or moment[1] == dt.datetime.min:
+        return
+    other = taken.get((pf.bin, moment))
+    if other is not None:
+        pf.problems.append(_problem("same_time_tie", other=other))
+    taken[(pf.bin, moment)] = pf.item.name
 
 
 def _arrival_order(item: Item) -> tuple:
@@ -200,6 +213,7 @@ def _finish(
                 problems,
                 workspace.paths.outbox / "feedback" / row.bin,
                 row.original_name,
+                row.sha256,
             )
         except OSError:  # one file's trouble stays its own: it is tried again next run
             logger.exception("could not write the correction workbook for {}", row.original_name)
@@ -389,6 +403,8 @@ def _ingest(
 ) -> list[FileOutcome]:
     conn = ledger.connect(workspace.paths.ledger)
     try:
+        alone = not ledger.is_server(workspace.paths.ledger)  # `one_writer` holds the folder
+        remove_stale_parts(workspace.paths.outbox / "feedback", alone=alone)
         repair(conn, workspace)
         unknown = [_read_again(conn, workspace, which, now) for which in again]
         staging = _staging(workspace)
@@ -407,7 +423,8 @@ def _ingest(
             else:
                 seen.add(item.sha256)
                 fresh.append(item)
-        fresh = _in_arrival_order(fresh)
+        fresh, moments = _in_arrival_order(fresh)
+        taken: dict[tuple, str] = {}
         chunks = (
             reader(fresh) if reader else [read_and_check(fresh, BatchContext.of(workspace, limits))]
         )
@@ -421,6 +438,7 @@ def _ingest(
                     if pf.sent_for and pf.item.sender.lower() not in accept_from:
                         outcomes.append(_held(workspace, pf, now))
                         continue
+                    _tell_ties(pf, moments, taken)
                     try:
                         file_id, outcome = _record(conn, workspace, pf, now)
                     except ledger.AlreadyRecorded:  # another run was first: its record stands
