@@ -74,3 +74,37 @@ def test_temporary_files_of_a_killed_writer_are_removed_by_the_next_ingest(works
     users.write_bytes(b"the officer's")
     ingest(workspace)
     assert not stale.exists() and users.exists()
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_full_disk_during_ingest_is_one_message_and_the_next_run_goes_on(
+    workspace, orgs, monkeypatch, jobs
+):
+    """Seen: fifteen tracebacks, one per file and per log line; now one message, a stop,
+    and nothing lost: the next run, with space again, answers every file."""
+    import openpyxl
+
+    for n in range(6):
+        fill(workspace, orgs[n % 3], {"1.4": [{**good_14(), "late": 50 + n}]}, f"f{n}.xlsx")
+    real_save = openpyxl.Workbook.save
+
+    def full_disk(self, filename):
+        raise OSError(errno.ENOSPC, "No space left on device", str(filename))
+
+    monkeypatch.setattr(openpyxl.Workbook, "save", full_disk)
+    logs = workspace.paths.outbox / "logs"
+    logs.parent.mkdir(parents=True, exist_ok=True)
+    logs.write_text("a file where the log folder goes: the log cannot be written either")
+    root = str(workspace.paths.root)
+    full = CliRunner().invoke(main, ["--root", root, "ingest", "--jobs", jobs])
+    assert full.exit_code == 1, full.output
+    assert "Traceback" not in full.output and "Logging error" not in full.output
+    assert full.output.count("На диске нет места") == 1
+    assert full.output.count("Не удалось записать файл протокола") == 1
+    monkeypatch.setattr(openpyxl.Workbook, "save", real_save)
+    logs.unlink()
+    again = CliRunner().invoke(main, ["--root", root, "ingest", "--json"])
+    assert again.exit_code == 0, again.output
+    assert list(workspace.paths.inbox.iterdir()) == []
+    written = sorted(p.name for p in (workspace.paths.outbox / "feedback").rglob("*.xlsx"))
+    assert written == sorted(f"f{n}-qateler-oshibki.xlsx" for n in range(6))

@@ -291,3 +291,19 @@ def test_an_export_writes_its_tables_column_for_column_as_the_region_reads_them(
 
     for table, columns in TABLE_COLUMNS.items():
         assert pq.read_schema(tmp_path / "x1" / f"{table}.parquet").names == list(columns)
+
+
+def test_rollup_logs_beside_its_workbook_not_where_it_was_started(region, tmp_path, monkeypatch):
+    """Started from the officer's Documents, it wrote `outbox/logs` there."""
+    started = tmp_path / "Documents"
+    started.mkdir()
+    monkeypatch.chdir(started)
+    stray = tmp_path / "stray"
+    stray.mkdir()
+    out = tmp_path / "region" / "r.xlsx"
+    out.parent.mkdir()
+    result = CliRunner().invoke(main, ["rollup", str(stray), "--out", str(out)])
+    assert result.exit_code == 1
+    assert list(started.iterdir()) == []
+    [log] = (out.parent / "logs").glob("adal-*.log")
+    assert "export" in log.read_text(encoding="utf-8")

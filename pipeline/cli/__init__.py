@@ -13,7 +13,13 @@ import click
 from loguru import logger
 
 from pipeline import ledger
-from pipeline.cli.support import BilingualGroup, friendly, progress_bar, setup_logging
+from pipeline.cli.support import (
+    BilingualGroup,
+    friendly,
+    log_beside,
+    progress_bar,
+    setup_logging,
+)
 from pipeline.core.errors import ConfigError
 from pipeline.core.ids import mask_ids_in_text
 from pipeline.core.kazakh import word_ending
@@ -702,6 +708,7 @@ def rollup(folders: tuple[Path, ...], out: Path, as_json: bool) -> None:
     """
     from pipeline.workbooks.rollup import rollup as write_rollup
 
+    log_beside(out.resolve())
     with progress_bar(_label("say_regional"), quiet=as_json) as progress:
         done = write_rollup([f.resolve() for f in folders], out.resolve(), progress=progress)
     if as_json:

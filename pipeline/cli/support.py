@@ -8,6 +8,7 @@ import sqlite3
 import sys
 from collections.abc import Iterator
 from functools import wraps
+from pathlib import Path
 
 import click
 from loguru import logger
@@ -33,19 +34,64 @@ def setup_logging(paths: Paths, verbose: bool) -> None:
         sys.stderr,
         level="DEBUG" if verbose else "WARNING",
         format="{level}: {message}",
-        filter=lambda record: record["exception"] is None,
+        filter=lambda record: record["exception"] is None and record["extra"].get("console", True),
     )
-    logs = paths.outbox / "logs"
-    # opened on the first message only: a command that refuses a folder leaves no trace in it
     # tracebacks without the values of variables: a log holds no IIN a sheet carried and no
     # password a server URL did
-    logger.add(
-        logs / "adal-{time:YYYY-MM-DD}.log",
-        level="DEBUG",
-        encoding="utf-8",
-        delay=True,
-        diagnose=False,
-    )
+    global _LOG
+    _LOG = DailyLog(paths.outbox / "logs", paths.campaign_file)
+    logger.add(_LOG, level="DEBUG", diagnose=False)
+
+
+_LOG: DailyLog | None = None
+
+
+def log_beside(output: Path) -> None:
+    """Logs go where the command's own output goes: `adal rollup` works on no campaign and
+    wrote its log into whatever folder it was started from."""
+    if _LOG is not None:
+        _LOG.stop()
+        _LOG.folder, _LOG.campaign_file = output.parent / "logs", None
+
+
+class DailyLog:
+    """The command's log, one file a day in the campaign's `outbox/logs`, opened on the first
+    message only (a command refused in a folder that holds no campaign leaves no trace in it). A log that cannot be written (a full disk, a
+    folder made read-only) is told once on the console and never stops the command: loguru
+    printed its own traceback for every message instead, fifteen of them on a full disk."""
+
+    def __init__(self, folder: Path, campaign_file: Path | None) -> None:
+        self.folder = folder
+        self.campaign_file = campaign_file
+        self.handle = None
+        self.day = ""
+        self.failed = False
+
+    def write(self, message) -> None:
+        if self.failed:
+            return
+        day = message.record["time"].strftime("%Y-%m-%d")
+        try:
+            if self.handle is None or day != self.day:
+                self.stop()
+                if self.campaign_file and not self.campaign_file.is_file():  # no trace in it
+                    return
+                self.folder.mkdir(parents=True, exist_ok=True)
+                self.handle = open(self.folder / f"adal-{day}.log", "a", encoding="utf-8")  # noqa: SIM115
+                self.day = day
+            self.handle.write(message)
+            self.handle.flush()
+        except OSError as exc:
+            self.failed = True
+            where = getattr(exc, "filename", None) or self.folder
+            with contextlib.suppress(OSError, ValueError):
+                click.echo(render("log_write_failed", where=where).text, err=True)
+
+    def stop(self) -> None:
+        if self.handle is not None:
+            with contextlib.suppress(OSError):
+                self.handle.close()
+            self.handle = None
 
 
 @contextlib.contextmanager
@@ -79,6 +125,7 @@ def friendly(func):
         try:
             return func(*args, **kwargs)
         except AdalError as exc:
+            logger.bind(console=False).info("stopped ({}): {}", exc.code, exc.ru)  # for the log
             click.echo(str(exc), err=True)
             sys.exit(exc.exit_code)
         except (click.exceptions.Exit, click.ClickException, SystemExit):

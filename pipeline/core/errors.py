@@ -82,3 +82,17 @@ class LedgerError(AdalError):
 
     code = "ledger"
     exit_code = 4
+
+
+class DiskFullError(AdalError):
+    """The disk (or the user's quota) is full: the command stops at once with one message
+    instead of failing file after file; what was done stands, the next run goes on."""
+
+    code = "disk_full"
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """No space left (ENOSPC) or the quota spent (EDQUOT), as the system reports it."""
+    import errno
+
+    return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", -1))

@@ -25,6 +25,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.hyperlink import Hyperlink
 
 from pipeline.core import textfit
+from pipeline.core.errors import is_disk_full
 from pipeline.core.ids import mask_ids_in_text
 from pipeline.core.messages import label as label_text
 from pipeline.core.messages import render
@@ -246,6 +247,10 @@ def write_feedback(
             _mark_cells(book, problems)
             _errors_sheet(book, problems)
             return _save_new(book, folder, stem, key)
+        except OSError as exc:
+            if is_disk_full(exc):
+                raise
+            logger.warning("openpyxl cannot save {}; rebuilt from its values", original.name)
         except Exception:  # something in the sender's file openpyxl cannot write back
             logger.warning("openpyxl cannot save {}; rebuilt from its values", original.name)
     book = _from_values(original)
@@ -273,6 +278,11 @@ def _feedback_job(job: tuple) -> str | None:
     archived, problems, folder, name, key = job
     try:
         return str(write_feedback(Path(archived), problems, Path(folder), name, key))
+    except OSError as exc:
+        if is_disk_full(exc):
+            raise  # every next workbook would fail alike: the run stops, said once
+        logger.exception("could not write the correction workbook for {}", name)
+        return None
     except Exception:  # a workbook openpyxl cannot rewrite must not stop the batch
         logger.exception("could not write the correction workbook for {}", name)
         return None

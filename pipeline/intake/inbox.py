@@ -25,6 +25,7 @@ from loguru import logger
 
 from pipeline.core import clock
 from pipeline.core.addresses import sender_address
+from pipeline.core.errors import is_disk_full
 from pipeline.files.safety import (
     FORMATS,
     OLE_MAGIC,
@@ -404,6 +405,8 @@ def collect(
                 item.name = name
                 items.append(item)
         except OSError as exc:
+            if is_disk_full(exc):  # unpacking an e-mail: the run stops, said once
+                raise
             logger.warning("could not read {} now: {}", name, exc)
             not_read.append(NotRead(path, name, type(exc).__name__))
     for item in items:
@@ -475,6 +478,13 @@ def _expand(
         return expand_zip(path, staging, received, limits)
     except (PermissionError, FileNotFoundError):
         raise  # not the container's fault: read again next run
+    except OSError as exc:
+        if is_disk_full(exc):
+            raise
+        logger.exception("could not open {}", path.name)
+        item = file_item(path, received)
+        item.error = "unreadable_email" if suffix == ".eml" else "corrupt_archive"
+        return [item]
     except Exception:
         logger.exception("could not open {}", path.name)
         item = file_item(path, received)

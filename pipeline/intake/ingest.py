@@ -20,6 +20,7 @@ from loguru import logger
 
 from pipeline import ledger
 from pipeline.core import clock
+from pipeline.core.errors import DiskFullError, is_disk_full
 from pipeline.core.messages import render
 from pipeline.core.progress import Progress, silent
 from pipeline.files.atomic import remove_stale_parts
@@ -215,7 +216,9 @@ def _finish(
                 row.original_name,
                 row.sha256,
             )
-        except OSError:  # one file's trouble stays its own: it is tried again next run
+        except OSError as exc:  # one file's trouble stays its own: it is tried again next run
+            if is_disk_full(exc):
+                raise  # every next file would fail alike: the run stops, said once
             logger.exception("could not write the correction workbook for {}", row.original_name)
             failed = True
     if target.exists() and not failed:
@@ -384,9 +387,24 @@ def ingest(
     if not ledger.is_server(workspace.paths.ledger):
         Path(workspace.paths.ledger).parent.mkdir(parents=True, exist_ok=True)
     with ledger.one_writer(workspace.paths.ledger):
-        return _ingest(
-            workspace, received, limits, now, progress, reader, jobs, accept_from, again, elsewhere
-        )
+        try:
+            return _ingest(
+                workspace,
+                received,
+                limits,
+                now,
+                progress,
+                reader,
+                jobs,
+                accept_from,
+                again,
+                elsewhere,
+            )
+        except OSError as exc:
+            if not is_disk_full(exc):
+                raise
+            place = getattr(exc, "filename", None) or workspace.paths.root
+            raise DiskFullError.of("disk_full", place=place) from None
 
 
 def _ingest(
@@ -472,6 +490,8 @@ def _move(source: Path, target: Path, name: str) -> Problem | None:
     try:
         move_into(source, target)
     except OSError as exc:
+        if is_disk_full(exc):  # a copy across disks: the run stops, said once
+            raise
         logger.warning("could not move {} into the archive: {}", name, exc)
         return _not_moved(name)
     return None
