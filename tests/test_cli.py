@@ -33,13 +33,94 @@ def test_missing_campaign_is_a_message_not_a_traceback(tmp_path):
 def test_init_then_templates_asks_to_fill_the_registry(tmp_path):
     runner = CliRunner()
     assert runner.invoke(main, ["--root", str(tmp_path), "init"]).exit_code == 0
+    written = (tmp_path / "campaign" / "campaign.yaml").read_text(encoding="utf-8")
+    _make_it_ours(tmp_path)
     assert (tmp_path / "campaign" / "campaign.yaml").read_text(encoding="utf-8") == (
         shipped_schemas() / "campaign-2023.yaml"
     ).read_text(encoding="utf-8")
+    assert "sample: true" in written
     result = runner.invoke(main, ["--root", str(tmp_path), "templates"])
     assert (
         result.exit_code == 1 and "organisations.xlsx" in result.output
     )  # empty registry: say what to fill
+
+
+def _make_it_ours(root):
+    """What the officer does: edit the plan, then delete the sample line (and its note)."""
+    plan = root / "campaign" / "campaign.yaml"
+    lines = plan.read_text(encoding="utf-8").splitlines(keepends=True)
+    at = lines.index("sample: true\n")
+    plan.write_text("".join(lines[: at - 4] + lines[at + 1 :]), encoding="utf-8")
+
+
+def test_the_sample_plan_is_never_sent(tmp_path, orgs):
+    """`adal init` writes the 2023 sample with another district's name: templates and
+    letters under it would go out in that district's name."""
+    from pipeline.specs.campaign import load_campaign
+    from pipeline.specs.organisations import write_registry
+
+    runner = CliRunner()
+    root = str(tmp_path)
+    assert runner.invoke(main, ["--root", root, "init"]).exit_code == 0
+    plan = tmp_path / "campaign" / "campaign.yaml"
+    write_registry(
+        tmp_path / "campaign" / "organisations.xlsx", orgs, load_campaign(plan).org_types
+    )
+    for command in (["templates"], ["mail", "templates", "--send"]):
+        refused = runner.invoke(main, ["--root", root, *command])
+        assert refused.exit_code == 2, refused.output
+        assert (
+            "sample: true" in refused.output
+            and "Организациям ничего не отправлено" in refused.output
+        )
+    assert not (tmp_path / "outbox" / "templates").exists()
+    drafts = runner.invoke(main, ["--root", root, "mail", "templates"])
+    assert "sample: true" not in drafts.output  # drafts to look at are not sending
+    _make_it_ours(tmp_path)
+    done = runner.invoke(main, ["--root", root, "templates"])
+    assert done.exit_code == 0, done.output
+    assert len(list((tmp_path / "outbox" / "templates").glob("*.xlsx"))) == len(orgs)
+    plan.write_text("sample: да\n" + plan.read_text(encoding="utf-8"), encoding="utf-8")
+    wrong = runner.invoke(main, ["--root", root, "templates"])
+    assert wrong.exit_code == 1 and "«sample»" in wrong.output and "Traceback" not in wrong.output
+
+
+def test_a_command_run_inside_the_campaign_finds_it(workspace, orgs, monkeypatch):
+    """As git finds its repository: run in inbox/ or campaign/ it said «run adal init»."""
+    for inside in (workspace.paths.inbox, workspace.paths.campaign_dir):
+        monkeypatch.chdir(inside)
+        result = CliRunner().invoke(main, ["status", "--json"])
+        assert result.exit_code == 0, result.output
+        assert len(json.loads(result.output)["organisations"]) == len(orgs)
+    refused = CliRunner().invoke(main, ["init"])  # in campaign/: a second one inside it?
+    assert refused.exit_code == 2 and str(workspace.paths.root) in refused.output
+    assert not (workspace.paths.campaign_dir / "campaign").exists()
+    assert sorted(p.name for p in workspace.paths.campaign_dir.iterdir()) == [
+        "campaign.yaml",
+        "organisations.xlsx",
+    ]
+
+
+def test_no_campaign_says_where_it_looked_and_points_to_one_below(tmp_path):
+    documents = tmp_path / "Documents"
+    (documents / "Adal 2023").mkdir(parents=True)
+    runner = CliRunner()
+    alone = runner.invoke(main, ["--root", str(documents), "status"])
+    assert alone.exit_code == 1 and str(documents) in alone.output
+    assert "ни в папках выше" in alone.output and "adal init" in alone.output
+    assert runner.invoke(main, ["--root", str(documents / "Adal 2023"), "init"]).exit_code == 0
+    above = runner.invoke(main, ["--root", str(documents), "status"])
+    assert above.exit_code == 1 and f"--root {documents / 'Adal 2023'}" in above.output
+
+
+def test_init_in_an_existing_campaign_says_what_it_kept(workspace):
+    before = workspace.paths.campaign_file.read_bytes()
+    result = CliRunner().invoke(main, ["--root", str(workspace.paths.root), "init"])
+    assert result.exit_code == 0
+    assert "ничего не перезаписано" in result.output
+    assert str(workspace.paths.campaign_file) in result.output
+    assert str(workspace.paths.registry_file) in result.output
+    assert workspace.paths.campaign_file.read_bytes() == before
 
 
 def test_ingest_and_status_json(workspace, orgs):

@@ -216,3 +216,47 @@ def test_campaign_yaml_mistakes_are_told_in_both_languages_by_line(tmp_path, tex
     message = str(info.value)
     assert said in message and "YAML" in message and "строка" in message
     assert "mapping values" not in message and "Traceback" not in message
+
+
+def test_a_departments_own_spec_files_are_each_honoured_without_its_own_returns(workspace):
+    """Own `choices.yaml` or `report.yaml` were silently ignored unless `schemas/returns/`
+    existed too; the reference's words and the register's bases read the shipped file."""
+    from pipeline.documents import reference, register
+    from pipeline.specs.returns import shipped_schemas
+    from pipeline.specs.workspace import open_workspace
+
+    own = workspace.paths.root / "schemas"
+    own.mkdir()
+    choices = (shipped_schemas() / "choices.yaml").read_text(encoding="utf-8")
+    (own / "choices.yaml").write_text(
+        choices.replace('ru: "Питание"', 'ru: "Организация питания"'), encoding="utf-8"
+    )
+    report = (shipped_schemas() / "report.yaml").read_text(encoding="utf-8")
+    (own / "report.yaml").write_text(
+        report.replace('ru: "«___» ____________ 20___ года"', 'ru: "«__» ______ 20__ г."'),
+        encoding="utf-8",
+    )
+    try:
+        mine = open_workspace(workspace.paths)
+        labels = {c.label.ru for s in mine.specs.values() for col in s.columns for c in col.choices}
+        assert "Организация питания" in labels and "Питание" not in labels
+        assert reference.word("blank_date", "ru") == "«__» ______ 20__ г."
+        assert register.bases()  # read from the department's report.yaml, as the words are
+    finally:
+        from pipeline.specs.returns import use_schemas
+
+        use_schemas(workspace.paths.root / "no-such-folder")  # the next test: shipped words
+
+
+@pytest.mark.parametrize("stray", ["indicator.yaml", "1.4.yaml", "returns.yml"])
+def test_a_spec_file_adal_does_not_read_is_refused_not_ignored(workspace, stray):
+    from pipeline.core.errors import ConfigError
+    from pipeline.specs.returns import shipped_schemas
+    from pipeline.specs.workspace import open_workspace
+
+    own = workspace.paths.root / "schemas"
+    own.mkdir()
+    (own / stray).write_text((shipped_schemas() / "indicators.yaml").read_text(encoding="utf-8"))
+    with pytest.raises(ConfigError) as refused:
+        open_workspace(workspace.paths)
+    assert stray in refused.value.where and "indicators.yaml" in refused.value.ru

@@ -105,7 +105,7 @@ def test_libreoffice_opens_what_adal_writes(workspace, orgs, tmp_path):
     )
     [outcome] = ingest(workspace)
     build_report(workspace, dt.date(2023, 12, 8))
-    indicators = load_indicators(workspace.paths.schemas / "indicators.yaml", workspace.specs)
+    indicators = load_indicators(workspace.paths.schema_file("indicators.yaml"), workspace.specs)
     consolidated, _ = write_consolidated(workspace, frames.load(workspace), indicators)
     report = workspace.paths.outbox / "report"
     files = [
@@ -178,3 +178,34 @@ def test_a_far_value_saved_by_libreoffice_is_refused_before_reading(tmp_path, fm
         precheck(converted, Limits())
     assert caught.value.code == "too_many_cells"
     assert "65536" in caught.value.ru
+
+
+@needs_office
+@pytest.mark.parametrize(
+    ("fmt", "saved_as"),
+    [("ods", "organisations.ods"), ("xls:MS Excel 97", "organisations.xls"),
+     ("xls:MS Excel 97", "organisations.xlsx")],
+)  # fmt: skip
+def test_the_registry_saved_by_libreoffice_or_old_excel_is_read(
+    workspace, orgs, tmp_path, fmt, saved_as
+):
+    """Saved as .ods it was «no registry»; an .xls renamed .xlsx was «password protected»."""
+    from pipeline.specs.workspace import open_workspace
+
+    registry = workspace.paths.registry_file
+    converted = convert(registry, fmt, tmp_path / "lo")
+    registry.unlink()
+    shutil.copy(converted, workspace.paths.campaign_dir / saved_as)
+    again = open_workspace(workspace.paths)
+    assert [o.bin for o in again.organisations] == [o.bin for o in orgs]
+    assert [o.email for o in again.organisations] == [o.email for o in orgs]
+
+
+def test_two_registries_side_by_side_are_a_question_for_the_officer(workspace):
+    from pipeline.core.errors import ConfigError
+    from pipeline.specs.workspace import open_workspace
+
+    shutil.copy(workspace.paths.registry_file, workspace.paths.campaign_dir / "organisations.ods")
+    with pytest.raises(ConfigError) as refused:
+        open_workspace(workspace.paths)
+    assert "organisations.xlsx, organisations.ods" in refused.value.ru

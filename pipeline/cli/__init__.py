@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import shutil
 from collections import Counter
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from pipeline.cli.support import (
     progress_bar,
     setup_logging,
 )
-from pipeline.core.errors import ConfigError
+from pipeline.core.errors import ConfigError, RefusedError
 from pipeline.core.ids import mask_ids_in_text
 from pipeline.core.kazakh import word_ending
 from pipeline.core.messages import CATALOG, render
@@ -41,7 +40,7 @@ from pipeline.core.numerals import (
 from pipeline.core.text import Text
 from pipeline.specs import layout as L
 from pipeline.specs.statuses import FileStatus, ReturnStatus
-from pipeline.specs.workspace import Paths, open_workspace
+from pipeline.specs.workspace import Paths, find_campaign, is_campaign, open_workspace
 
 MAIL_KIND = {
     "templates": "say_templates",
@@ -97,7 +96,10 @@ def main(ctx: click.Context, root: Path, db: str | None, verbose: bool) -> None:
     where: Path | str | None = None
     if db:
         where = db if ledger.is_server(db) else Path(db).resolve()
-    paths = Paths(root.resolve(), where)
+    root = root.resolve()
+    if ctx.invoked_subcommand not in ("init", "demo", "rollup"):
+        root = find_campaign(root) or root  # as git finds its repository
+    paths = Paths(root, where)
     ctx.obj = paths
     setup_logging(paths, verbose)
 
@@ -111,18 +113,27 @@ def init(paths: Paths) -> None:
     campaign.yaml (2023 жылғы үлгі бойынша) және ұйымдардың бос тізілімі / campaign.yaml (по
     образцу 2023 года) и пустой реестр организаций.
     """
-    from pipeline.specs.campaign import load_campaign
+    from pipeline.specs.campaign import load_campaign, mark_as_sample
     from pipeline.specs.organisations import write_registry
     from pipeline.specs.returns import shipped_schemas
 
+    above = find_campaign(paths.root.parent)
+    if above is not None and not is_campaign(paths.root):
+        raise RefusedError.of("init_inside_campaign", where=str(paths.root), campaign=above)
+    registries = paths.registries()
+    kept = [p for p in (paths.campaign_file, *registries) if p.exists()]
     paths.campaign_dir.mkdir(parents=True, exist_ok=True)
     if not paths.campaign_file.exists():
-        shutil.copy(shipped_schemas() / "campaign-2023.yaml", paths.campaign_file)
+        sample = (shipped_schemas() / "campaign-2023.yaml").read_text(encoding="utf-8")
+        paths.campaign_file.write_text(mark_as_sample(sample), encoding="utf-8")
     campaign = load_campaign(paths.campaign_file)
-    if not paths.registry_file.exists():
+    if not registries:
         write_registry(paths.registry_file, [], campaign.org_types)
     for folder in (paths.inbox, paths.outbox):
         folder.mkdir(parents=True, exist_ok=True)
+    if kept:
+        _say("init_kept", kept=", ".join(str(p) for p in kept))
+        return
     click.echo(f"{_label('say_ready')}: {paths.campaign_file}\n  {paths.registry_file}")
     _next("next_init")
 
@@ -196,9 +207,12 @@ def _echo_nil_rule(paths: Paths) -> None:
         click.echo(f"  {line.kk}\n  {line.ru}")
 
 
-def _with_organisations(paths: Paths):
-    """The workspace of a command that needs organisations: a fresh `init` has none yet."""
+def _with_organisations(paths: Paths, *, sending: bool = False):
+    """The workspace of a command that needs organisations: a fresh `init` has none yet.
+    `sending`: templates or letters go out, which the sample plan must never do."""
     workspace = open_workspace(paths)
+    if sending and workspace.campaign.sample:
+        raise RefusedError.of("campaign_is_sample", where=str(paths.campaign_file))
     if not workspace.organisations:
         raise ConfigError.of("registry_no_organisations", where=str(paths.registry_file))
     return workspace
@@ -215,7 +229,7 @@ def templates(paths: Paths) -> None:
     """
     from pipeline.workbooks.templates import write_templates
 
-    workspace = _with_organisations(paths)
+    workspace = _with_organisations(paths, sending=True)
     _warn_missing_contact(workspace)
     with progress_bar(_label("say_templates")) as progress:
         written = write_templates(
@@ -540,7 +554,7 @@ def mail(
     """
     from pipeline.workbooks.mail import KINDS, run_mail
 
-    workspace = _with_organisations(paths)
+    workspace = _with_organisations(paths, sending=send)
     _warn_missing_contact(workspace, mail=not send)
     for one in KINDS if kind == "all" else (kind,):
         with progress_bar(_label(MAIL_KIND[one])) as progress:

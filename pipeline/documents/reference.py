@@ -16,18 +16,23 @@ from pipeline.documents.findings import Finding, by_area, number
 from pipeline.documents.measures import Measure
 from pipeline.files import docxio
 from pipeline.files.atomic import written
-from pipeline.specs.returns import shipped_schemas
+from pipeline.specs.returns import schema_path
 from pipeline.specs.statuses import ReturnStatus
 from pipeline.specs.workspace import Workspace
 from pipeline.workbooks.indicators import LEVEL_TEXT, Indicator, doubted
 from pipeline.workbooks.status import summary
 
 
-@cache
 def _words() -> dict[str, dict[str, str]]:
-    """The reference's headings and fixed sentences, declared in the shipped `report.yaml`
-    (`words:`), so that wording is edited where the rest of the reference's wording is."""
-    return load_yaml(shipped_schemas() / "report.yaml")["words"]
+    """The reference's headings and fixed sentences, declared in `report.yaml` (`words:`),
+    so that wording is edited where the rest of the reference's wording is: the campaign's
+    own `report.yaml` when it has one."""
+    return _declared(schema_path("report.yaml"))["words"]
+
+
+@cache
+def _declared(path: Path) -> dict:
+    return load_yaml(path)
 
 
 def word(key: str, lang: str, **fields) -> str:

@@ -32,7 +32,7 @@ from pipeline.files.reader import read_workbook
 from pipeline.files.xlsxout import SAFE_OPTIONS, page_setup
 from pipeline.specs import layout as L
 from pipeline.specs.offences import YES, verdict
-from pipeline.specs.returns import shipped_schemas
+from pipeline.specs.returns import schema_path
 from pipeline.specs.workspace import Workspace
 from pipeline.workbooks.frames import Consolidated
 
@@ -49,10 +49,15 @@ class Basis:
     indicator: str
 
 
-@cache
 def bases() -> dict[str, Basis]:
-    """The register's bases, declared in the shipped `report.yaml` (`register_bases:`)."""
-    declared = load_yaml(shipped_schemas() / "report.yaml")["register_bases"]
+    """The register's bases, declared in `report.yaml` (`register_bases:`), the campaign's
+    own when it has one."""
+    return _bases(schema_path("report.yaml"))
+
+
+@cache
+def _bases(path: Path) -> dict[str, Basis]:
+    declared = load_yaml(path)["register_bases"]
     return {
         str(code): Basis(str(code), Text(item["kk"], item["ru"]), item["indicator"])
         for code, item in declared.items()

@@ -17,7 +17,7 @@ import python_calamine as pc
 
 from pipeline.core.errors import WorkbookError
 from pipeline.core.messages import render, sheet_name
-from pipeline.files.safety import Limits, precheck
+from pipeline.files.safety import OLE_MAGIC, Limits, precheck, workbook_format
 
 IDENTITY_SHEET = "_adal"
 LISTS_SHEET = "_lists"
@@ -53,11 +53,20 @@ def _error(code: str, path: Path, detail: str = "") -> WorkbookError:
 
 def _open(path: Path) -> pc.CalamineWorkbook:
     """calamine takes paths as UTF-8: a name in other bytes (cp1251 from Windows media) is
-    handed over as the file's contents instead."""
+    handed over as the file's contents instead; so is a workbook whose name says another
+    format than it holds (an .xls saved over as «.xlsx»), which calamine would open by the
+    name and call broken."""
     name = str(path)
     try:
         name.encode("utf-8")
     except UnicodeEncodeError:
+        return pc.CalamineWorkbook.from_filelike(io.BytesIO(path.read_bytes()))
+    with path.open("rb") as handle:
+        binary = handle.read(8) == OLE_MAGIC
+    if binary != (path.suffix.lower() == ".xls") and workbook_format(path) not in (
+        None,
+        path.suffix.lower(),
+    ):
         return pc.CalamineWorkbook.from_filelike(io.BytesIO(path.read_bytes()))
     return pc.CalamineWorkbook.from_path(name)
 

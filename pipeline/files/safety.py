@@ -355,7 +355,7 @@ def precheck(path: Path, limits: Limits) -> list[str]:
         head = handle.read(4096)
     magic = head[:8]
     if magic == OLE_MAGIC:
-        if ext in (".xlsx", ".xlsm"):
+        if ext != ".xls" and workbook_format(path) != ".xls":  # not an .xls renamed
             raise _fail("encrypted", path.name)
         _check_biff(path, limits)
         return []

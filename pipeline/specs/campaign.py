@@ -10,6 +10,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from textwrap import wrap
 from typing import Any
 
 from pipeline.core import clock
@@ -119,6 +120,7 @@ class Campaign:
     org_types_many: dict[str, Text] = field(default_factory=dict)
     contact_person: Text | None = None  # who answers the phone: the reference's executor
     time_zone: str = clock.DEFAULT_ZONE  # on-time or late is decided on this clock
+    sample: bool = False  # the plan `adal init` wrote, not yet made the department's own
 
     @property
     def name(self) -> Text:
@@ -189,6 +191,26 @@ def _periods(raw: dict[str, Any], where: str) -> dict[str, dict[str, Period]]:
     return out
 
 
+def mark_as_sample(text: str) -> str:
+    """The sample plan `adal init` writes, marked as such after its opening comments:
+    `templates` and `mail --send` refuse it until the officer has made it theirs."""
+    lines = text.splitlines(keepends=True)
+    head = 0
+    while head < len(lines) and lines[head].startswith("#"):
+        head += 1
+    note = render("campaign_sample_note")
+    comment = "".join(f"# {line}\n" for text in (note.kk, note.ru) for line in wrap(text, 86))
+    return "".join(lines[:head]) + comment + "sample: true\n" + "".join(lines[head:])
+
+
+def _sample(value: object, where: str) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError.of(
+            "config_wrong_type", where=where, key="sample", names="true / false", value=value
+        )
+    return value
+
+
 def load_campaign(path: Path) -> Campaign:
     """Load `campaign.yaml`; every wrong key is named with what it should hold."""
     data = load_yaml(path)
@@ -225,6 +247,7 @@ def load_campaign(path: Path) -> Campaign:
         if contact.get("person")
         else None,
         time_zone=_time_zone(data.get("time_zone"), where),
+        sample=_sample(data.get("sample", False), where),
         org_types=org_types,
         returns=returns,
         report={k: int(v) for k, v in (data.get("report") or {}).items()},

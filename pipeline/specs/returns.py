@@ -408,30 +408,69 @@ def shipped_schemas() -> Path:
     return Path(str(importlib.resources.files("pipeline") / "schemas"))
 
 
+OVERRIDABLE = ("returns", "choices.yaml", "offences.yaml", "indicators.yaml", "report.yaml")
+"""What a department may declare its own of, in its campaign folder's `schemas/`: each is
+taken whole from there when it is there, from the shipped specs when it is not."""
+
+
 def schemas_dir(root: Path) -> Path:
-    own = root / "schemas"
-    return own if (own / "returns").is_dir() else shipped_schemas()
+    """A campaign's own specs folder (it may not exist: then every spec is the shipped one)."""
+    return root / "schemas"
+
+
+def pick(own: Path, name: str) -> Path:
+    """One spec file (or the `returns` folder): the department's own if it has it."""
+    mine = own / name
+    return mine if mine.exists() else shipped_schemas() / name
+
+
+def check_own_schemas(own: Path) -> None:
+    """A file in `schemas/` that no part of Adal reads («indicator.yaml», a spec left at the
+    top instead of in `returns/`) was silently ignored: the department thought its rule was
+    in force. It is refused, naming what may be declared there."""
+    if not own.is_dir():
+        return
+    for entry in sorted(own.iterdir()):
+        if entry.name in OVERRIDABLE or entry.name.startswith("."):
+            continue
+        if entry.is_dir() or entry.suffix.lower() in (".yaml", ".yml"):
+            raise ConfigError.of(
+                "schema_file_unknown", where=str(entry), names=", ".join(OVERRIDABLE)
+            )
+
+
+_OWN: Path | None = None
+
+
+def use_schemas(own: Path) -> None:
+    """The campaign's own specs folder, for the fixed wording read far from any workspace
+    (the reference's words, the register's bases), as `clock.use_zone` sets the zone."""
+    global _OWN
+    _OWN = own
+
+
+def schema_path(name: str) -> Path:
+    return pick(_OWN, name) if _OWN is not None else shipped_schemas() / name
 
 
 def load_specs(folder: Path) -> dict[str, ReturnSpec]:
-    """All return specs of a schemas folder, keyed by code, in plan order."""
-    shared_raw = load_yaml(folder / "choices.yaml") if (folder / "choices.yaml").exists() else {}
-    shared = {
-        name: _choices(items, {}, f"{folder / 'choices.yaml'}: {name}")
-        for name, items in shared_raw.items()
-    }
-    own = folder / "offences.yaml"
-    register = load_offences(own if own.exists() else shipped_schemas() / "offences.yaml")
+    """All return specs, keyed by code, in plan order: `folder` is a campaign's own specs
+    folder (each file of it taken when it is there) or the shipped one."""
+    choices = pick(folder, "choices.yaml")
+    shared_raw = load_yaml(choices) if choices.exists() else {}
+    shared = {name: _choices(items, {}, f"{choices}: {name}") for name, items in shared_raw.items()}
+    register = load_offences(pick(folder, "offences.yaml"))
     for law in register.laws.values():  # a dropdown of the declared offences (`suggest:`)
         shared.setdefault(f"offences_{law.code}", _offence_choices(register, law.code))
     specs: dict[str, ReturnSpec] = {}
-    for path in sorted((folder / "returns").glob("*.yaml")):
+    returns = pick(folder, "returns")
+    for path in sorted(returns.glob("*.yaml")):
         spec = load_spec(path, shared, register)
         if spec.code in specs:
             raise ConfigError.of("spec_code_repeats", where=str(path), code=spec.code)
         specs[spec.code] = spec
     if not specs:
-        raise ConfigError.of("spec_none", where=str(folder))
+        raise ConfigError.of("spec_none", where=str(returns))
     sheets = [s.sheet for s in specs.values()]
     if len(set(sheets)) != len(sheets):
         raise ConfigError.of("spec_sheet_names_repeat", where=str(folder))

@@ -7,10 +7,20 @@ from pathlib import Path
 
 from pipeline.core import clock
 from pipeline.core.errors import ConfigError
+from pipeline.core.messages import render
 from pipeline.specs.campaign import Campaign, Period, check_specs_planned, load_campaign
 from pipeline.specs.organisations import REGISTRY_FILE, Organisation, load_registry
 from pipeline.specs.plan import read_plan
-from pipeline.specs.returns import ReturnSpec, load_specs, schemas_dir, shipped_schemas
+from pipeline.specs.returns import (
+    ReturnSpec,
+    check_own_schemas,
+    load_specs,
+    pick,
+    schemas_dir,
+    use_schemas,
+)
+
+REGISTRY_SUFFIXES = (".xlsx", ".xls", ".ods", ".xlsm")
 
 
 @dataclass(frozen=True)
@@ -30,6 +40,23 @@ class Paths:
     @property
     def registry_file(self) -> Path:
         return self.campaign_dir / REGISTRY_FILE
+
+    def registries(self) -> list[Path]:
+        stem = Path(REGISTRY_FILE).stem
+        found = [self.campaign_dir / f"{stem}{suffix}" for suffix in REGISTRY_SUFFIXES]
+        return [f for f in found if f.is_file()]
+
+    def saved_registry(self) -> Path:
+        """The registry as the officer saved it: Adal writes `organisations.xlsx`, but
+        LibreOffice saves `.ods` and old Excel `.xls` beside it, and the officer then edits
+        that one. One of them is read; two are a question only the officer can answer."""
+        found = self.registries()
+        if not found:
+            raise ConfigError.of("registry_missing", where=str(self.registry_file))
+        if len(found) > 1:
+            names = ", ".join(f.name for f in found)
+            raise ConfigError.of("registry_twice", where=str(self.campaign_dir), names=names)
+        return found[0]
 
     @property
     def inbox(self) -> Path:
@@ -59,8 +86,7 @@ class Paths:
     def schema_file(self, name: str) -> Path:
         """A campaign's own schema file if it has one, else the shipped one (a department may
         override only its returns, or only the indicators)."""
-        own = self.schemas / name
-        return own if own.exists() else shipped_schemas() / name
+        return pick(self.schemas, name)
 
 
 @dataclass
@@ -87,17 +113,51 @@ class Workspace:
         return self.campaign.period(code, org_type)
 
 
+def is_campaign(folder: Path) -> bool:
+    return (folder / "campaign" / "campaign.yaml").is_file()
+
+
+def find_campaign(start: Path) -> Path | None:
+    """The campaign folder holding `start`, as git finds its repository: a command run in
+    `inbox/`, in `campaign/` or deeper works on the campaign above it."""
+    for folder in (start, *start.parents):
+        if is_campaign(folder):
+            return folder
+    return None
+
+
+def campaigns_below(start: Path) -> list[Path]:
+    """Campaigns one folder down (the officer started a terminal in Documents)."""
+    try:
+        return sorted(f for f in start.iterdir() if f.is_dir() and is_campaign(f))
+    except OSError:
+        return []
+
+
+def _not_found(root: Path) -> ConfigError:
+    below = campaigns_below(root)
+    hint = render("campaign_below", folder=below[0]) if below else None
+    return ConfigError.of(
+        "campaign_not_found",
+        where=str(root),
+        below_kk=hint.kk if hint else "",
+        below_ru=hint.ru if hint else "",
+    )
+
+
 def open_workspace(paths: Paths, *, with_registry: bool = True) -> Workspace:
     """Load campaign, specs and registry, checking that they agree with each other."""
+    if not paths.campaign_file.is_file():
+        raise _not_found(paths.root)
     campaign = load_campaign(paths.campaign_file)
     clock.use_zone(campaign.time_zone)  # every time that decides on-time or late: its zone
+    check_own_schemas(paths.schemas)
+    use_schemas(paths.schemas)
     specs = load_specs(paths.schemas)
     check_specs_planned(
         campaign, [c for c, s in specs.items() if s.stage == "collection"], str(paths.campaign_file)
     )
     organisations: list[Organisation] = []
     if with_registry:
-        if not paths.registry_file.exists():
-            raise ConfigError.of("registry_missing", where=str(paths.registry_file))
-        organisations = load_registry(paths.registry_file, campaign.org_types)
+        organisations = load_registry(paths.saved_registry(), campaign.org_types)
     return Workspace(paths, campaign, specs, organisations)
