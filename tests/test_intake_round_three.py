@@ -209,3 +209,108 @@ def test_two_versions_received_and_saved_in_one_second_are_told_as_a_tie(workspa
     assert "a.xlsx" in tie.ru and "a.xlsx" in tie.kk
     assert outcomes["b.xlsx"].returns["1.4"] == "accepted"
     assert outcomes["a.xlsx"].returns["1.4"] == "superseded"
+
+
+def _query_only(workspace, orgs, name: str) -> Path:
+    """An accepted return that asks the sender to confirm a flag (a query, not an error)."""
+    from tests.helpers import good_11
+
+    theft = {**good_11(), "has_record": "Иә / Да", "article": "ст. 188 ч. 2",
+             "corruption": "Иә / Да"}  # fmt: skip
+    return fill(workspace, orgs[0], {"1.1": [theft]}, name)
+
+
+def test_a_run_stopped_before_noting_its_files_still_answers_queries(workspace, orgs, monkeypatch):
+    """The red team's kill -9: the run completing a killed one wrote workbooks for errors
+    only, so schools asked to confirm data never got theirs (nor its letter)."""
+    from pipeline import ledger as ledger_module
+
+    _query_only(workspace, orgs, "asked.xlsx")
+    fill(workspace, orgs[1], {"1.4": [WRONG]}, "wrong.xlsx")
+    with monkeypatch.context() as killed:  # as if killed before the files were noted done
+        killed.setattr(ledger_module, "mark_archived", lambda *a, **k: None)
+        ingest(workspace)
+    for path in (workspace.paths.outbox / "feedback").rglob("*.xlsx"):
+        path.unlink()  # and before their workbooks were written
+    ingest(workspace)
+    written = sorted(p.name for p in (workspace.paths.outbox / "feedback").rglob("*.xlsx"))
+    assert written == ["asked-qateler-oshibki.xlsx", "wrong-qateler-oshibki.xlsx"]
+
+
+def test_a_correction_workbook_that_cannot_be_written_now_is_written_next_run(
+    workspace, orgs, monkeypatch
+):
+    """An outbox Adal may not write to (Windows' access denied): every workbook was lost for
+    good, and ingest said nothing and exited 0."""
+    import contextlib
+
+    from pipeline.intake import feedback as feedback_module
+
+    @contextlib.contextmanager
+    def denied(target):
+        raise PermissionError(13, "Access is denied", str(target))
+        yield  # pragma: no cover
+
+    fill(workspace, orgs[0], {"1.4": [WRONG]}, "wrong.xlsx")
+    with monkeypatch.context() as closed:
+        closed.setattr(feedback_module, "created", denied)
+        [first] = ingest(workspace)
+    assert "feedback_not_written" in _codes(first) and first.returns["1.4"] == "rejected"
+    assert ingest(workspace) == []  # nothing new in the inbox, and the owed workbook is written
+    feedback = workspace.paths.outbox / "feedback"
+    assert [p.name for p in feedback.rglob("*.xlsx")] == ["wrong-qateler-oshibki.xlsx"]
+
+
+def test_one_workbook_attached_three_times_is_one_answer_and_two_duplicates(workspace, orgs):
+    path = fill(workspace, orgs[0], {"1.4": [good_14()]}, "x.xlsx")
+    payload = path.read_bytes()
+    path.unlink()
+    _mail(workspace.paths.inbox / "c.eml", [("x.xlsx", payload), ("x.xlsx", payload),
+                                            ("y.xlsx", payload)])  # fmt: skip
+    outcomes = ingest(workspace)
+    assert sorted(o.status for o in outcomes) == ["accepted", "duplicate", "duplicate"]
+    assert [c for o in outcomes for c in _codes(o)] == ["duplicate_file"] * 2
+    assert list(workspace.paths.inbox.iterdir()) == []
+
+
+def test_an_e_mail_that_cannot_be_unpacked_now_is_read_next_run(workspace, orgs, monkeypatch):
+    """A read-only archive folder: the e-mail was answered «unreadable» for good."""
+    import errno
+
+    from pipeline.intake import inbox as inbox_module
+
+    path = fill(workspace, orgs[0], {"1.4": [good_14()]}, "a.xlsx")
+    _mail(workspace.paths.inbox / "m.eml", [("a.xlsx", path.read_bytes())])
+    path.unlink()
+
+    def read_only(*_args, **_kwargs):
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    with monkeypatch.context() as locked:
+        locked.setattr(inbox_module, "expand_email", read_only)
+        [first] = ingest(workspace)
+    assert first.status == "not_read" and (workspace.paths.inbox / "m.eml").exists()
+    [second] = ingest(workspace)
+    assert second.status == "accepted"
+
+
+def test_an_error_python_can_only_print_goes_to_the_log(workspace, monkeypatch, capfd):
+    """On a full disk a half-written zip, closed when collected, printed «Exception ignored
+    in: ZipFile.__del__» and its traceback after Adal's own message."""
+    import gc
+    import sys
+
+    from click.testing import CliRunner
+
+    from pipeline.cli import main
+
+    monkeypatch.setattr(sys, "unraisablehook", sys.unraisablehook)  # restored afterwards
+    CliRunner().invoke(main, ["--root", str(workspace.paths.root), "status"])
+
+    class HalfWritten:
+        def __del__(self):
+            raise OSError(28, "No space left on device")
+
+    HalfWritten()
+    gc.collect()
+    assert "Traceback" not in capfd.readouterr().err

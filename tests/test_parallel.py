@@ -132,10 +132,10 @@ def test_a_correction_workbook_writer_that_dies_does_not_stop_the_ingest(
         pytest.skip("the deadly writer reaches the workers only by fork")
     real = feedback.write_feedback
 
-    def deadly(original, problems, folder, name):
+    def deadly(original, problems, folder, name, key=""):
         if name == "poison.xlsx":
             _os._exit(3)
-        return real(original, problems, folder, name)
+        return real(original, problems, folder, name, key)
 
     monkeypatch.setattr(feedback, "write_feedback", deadly)
     for org, name in zip(orgs, ["a.xlsx", "poison.xlsx", "c.xlsx"], strict=True):
@@ -143,4 +143,5 @@ def test_a_correction_workbook_writer_that_dies_does_not_stop_the_ingest(
     out = {o.name: o for o in ingest(workspace, jobs=2)}
     assert {o.status for o in out.values()} == {"partial"}  # 1.4 rejected, the rest accepted
     assert out["poison.xlsx"].feedback is None
+    assert "feedback_not_written" in [p.code for p in out["poison.xlsx"].problems]
     assert list(workspace.paths.inbox.iterdir()) == []

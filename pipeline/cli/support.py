@@ -41,6 +41,13 @@ def setup_logging(paths: Paths, verbose: bool) -> None:
     global _LOG
     _LOG = DailyLog(paths.outbox / "logs", paths.campaign_file)
     logger.add(_LOG, level="DEBUG", diagnose=False)
+    sys.unraisablehook = _quietly
+
+
+def _quietly(unraisable) -> None:
+    """An error Python can only print (a half-written zip closed when it is collected, on a
+    full disk) goes to the log, never as a traceback after the command's own message."""
+    logger.opt(exception=unraisable.exc_value).debug("ignored: {}", unraisable.err_msg)
 
 
 _LOG: DailyLog | None = None

@@ -275,6 +275,7 @@ def write_additions_template(workspace: Workspace) -> Path:
         for c, h in enumerate([*_pair("register_position"), *_pair("register_risk_short")]):
             sheet.write_string(0, c, h)
             sheet.set_column(c, c, 40)
+        page_setup(sheet, 160, header_rows=1)
         close_workbook(book, path)
     return path
 

@@ -23,16 +23,39 @@ LARGE = 150_000  # data rows above which tables give way to constant_memory + au
 
 
 PORTRAIT_WIDTH = 95  # characters of column width that still read on A4 portrait
+WIDEST_FITTED = 175
+"""Characters of column width that A4 landscape still prints at 75 % or more when fitted to
+the page's width (8.25 pt of 11): 261 mm between Excel's margins hold about 130 characters.
+A wider table fitted to one page came out at 5–6 pt; it is printed at `WIDE_SCALE` instead,
+across several pages, its first column and its header repeated on each."""
+WIDE_SCALE = 80
+
+
+def fits_one_page_wide(width: float) -> bool:
+    return width <= WIDEST_FITTED
 
 
 def page_setup(
-    sheet, width: float, header_rows: int = 0, footer: str = "", header_at: int = 0
+    sheet,
+    width: float,
+    header_rows: int = 0,
+    footer: str = "",
+    header_at: int = 0,
+    key_columns: int = 1,
 ) -> None:
-    """A4, landscape past `PORTRAIT_WIDTH`, one page wide, header rows repeated, a footer."""
+    """A4, landscape past `PORTRAIT_WIDTH`, one page wide while that reads (else at
+    `WIDE_SCALE`, the first `key_columns` repeated on every page across), header rows
+    repeated, a footer."""
     sheet.set_paper(9)
     if width > PORTRAIT_WIDTH:
         sheet.set_landscape()
-    sheet.fit_to_pages(1, 0)
+    if fits_one_page_wide(width):
+        sheet.fit_to_pages(1, 0)
+    else:
+        sheet.set_print_scale(WIDE_SCALE)
+        sheet.print_across()  # the pages of one band of rows come one after another
+        if key_columns:
+            sheet.repeat_columns(0, key_columns - 1)
     if header_rows:
         sheet.repeat_rows(header_at, header_at + header_rows - 1)
     left = f"&L{footer.replace('&', '&&')}" if footer else ""
@@ -44,13 +67,23 @@ def page_setup_openpyxl(sheet, width: float, header_rows: int = 0, footer: str =
     school's own file and adds its error list to it)."""
     sheet.page_setup.paperSize = 9
     sheet.page_setup.orientation = "landscape" if width > PORTRAIT_WIDTH else "portrait"
-    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    if fits_one_page_wide(width):
+        sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
+        sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    else:
+        sheet.page_setup.scale = WIDE_SCALE
+        sheet.page_setup.pageOrder = "overThenDown"
+        sheet.print_title_cols = "A:A"
     if header_rows:
         sheet.print_title_rows = f"1:{header_rows}"
     if footer:
         sheet.oddFooter.left.text = footer.replace("&", "&&")
     sheet.oddFooter.right.text = "&P / &N"
+
+
+def a4(sheet) -> None:
+    """Every sheet Adal writes prints on A4 (without it Excel takes US Letter)."""
+    sheet.set_paper(9)
 
 
 TEXT_KINDS = ("str", "wrap", "any")  # the kinds of column that may hold text
@@ -68,7 +101,7 @@ class Writer:
         self.head = add(
             {"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#DDEBF7", "border": 1}
         )
-        self.title = add({"bold": True, "font_size": 14})
+        self.title = add({"bold": True, "font_size": 14, "text_wrap": True, "valign": "top"})
         self.bold = add({"bold": True})
         # top-aligned like the wrapped text beside them in a tall row
         self.date = add({"num_format": "dd.mm.yyyy", "valign": "top"})

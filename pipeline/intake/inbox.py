@@ -407,7 +407,7 @@ def collect(
         except OSError as exc:
             if is_disk_full(exc):  # unpacking an e-mail: the run stops, said once
                 raise
-            logger.warning("could not read {} now: {}", name, exc)
+            logger.info("could not read {} now: {}", name, exc)  # said in the outcome
             not_read.append(NotRead(path, name, type(exc).__name__))
     for item in items:
         if item.size == 0:
@@ -476,15 +476,8 @@ def _expand(
         if suffix == ".eml":
             return expand_email(path, staging, received, limits)
         return expand_zip(path, staging, received, limits)
-    except (PermissionError, FileNotFoundError):
-        raise  # not the container's fault: read again next run
-    except OSError as exc:
-        if is_disk_full(exc):
-            raise
-        logger.exception("could not open {}", path.name)
-        item = file_item(path, received)
-        item.error = "unreadable_email" if suffix == ".eml" else "corrupt_archive"
-        return [item]
+    except OSError:
+        raise  # not the container's fault (no access, a full or read-only disk): next run
     except Exception:
         logger.exception("could not open {}", path.name)
         item = file_item(path, received)

@@ -137,6 +137,15 @@ def _record(
     return file_id, outcome
 
 
+def _workbook_owed(outcome: FileOutcome) -> bool:
+    """A correction workbook was due and could not be written (a folder Adal may not write
+    to, a disk gone): the file stays unfinished, so the next run writes it, instead of the
+    sender never getting one. `""` is a workbook that can never be made (the sender's file
+    itself cannot be rewritten): then the letter carries the list of errors alone."""
+    due = (outcome.errors or outcome.queries) and outcome.bin
+    return bool(due) and outcome.feedback is None
+
+
 def _in_arrival_order(items: list[Item]) -> tuple[list[Item], dict[str, tuple]]:
     """By received time; files sharing one are ordered by when they were saved (read from
     the file only for those, so an unchanged inbox costs nothing more). Also returned: the
@@ -207,7 +216,7 @@ def _finish(
         _move(source, target, row.original_name)
     feedback, failed = None, False
     problems = stored_problems(conn, row.id)
-    if target.exists() and any(p.severity == "error" for p in problems) and row.bin:
+    if target.exists() and _answered_by_workbook(problems) and row.bin:
         try:
             feedback = write_feedback(
                 target,
@@ -226,15 +235,25 @@ def _finish(
     return str(feedback) if feedback else None
 
 
+def _answered_by_workbook(problems: list[Problem]) -> bool:
+    """Errors to fix or data to confirm: both are answered with a correction workbook, on
+    the first run and on the run that completes a killed one alike."""
+    return any(p.severity in ("error", "query") for p in problems)
+
+
 def _known(
     conn: ledger.Connection,
     workspace: Workspace,
     item: Item,
     row: ledger.StoredFile,
     now: dt.datetime,
+    *,
+    copy: bool = False,
 ) -> FileOutcome:
-    """A file whose hash the ledger knows: finish an interrupted run, or record a duplicate."""
-    if row.archived and _same_arrival(row, item):
+    """A file whose hash the ledger knows: finish an interrupted run, or record a duplicate
+    (`copy`: a second copy of a file this very run recorded, three attachments of one
+    workbook in one e-mail were three «accepted» before)."""
+    if not copy and row.archived and _same_arrival(row, item):
         return _left_in_its_container(conn, item, row)
     if not row.archived and _ours(workspace, row):
         feedback = _finish(conn, workspace, row, item.path)
@@ -249,7 +268,10 @@ def _known(
         / "_duplicates"
         / f"{stamp}-{item.sha256[:12]}-{Path(item.path).name}"
     )
-    not_moved = _move(item.path, target, item.name)
+    if item.container is not None and not item.path.exists():
+        not_moved = None  # Adal's own unpacked copy, already taken: the e-mail is archived whole
+    else:
+        not_moved = _move(item.path, target, item.name)
     ledger.record_arrival(
         conn,
         item.sha256,
@@ -469,15 +491,18 @@ def _ingest(
                     progress(len(recorded), len(fresh))
         with ledger.transaction(conn):
             for file_id, outcome in recorded:
-                if Path(outcome.archive).exists():  # else the next run moves it first
-                    ledger.mark_archived(conn, file_id, outcome.feedback)
+                if not Path(outcome.archive).exists():  # the next run moves it first
+                    continue
+                if _workbook_owed(outcome):  # the next run writes it (`repair`)
+                    outcome.problems.append(_problem("feedback_not_written", outcome.name))
+                    continue
+                ledger.mark_archived(conn, file_id, outcome.feedback or None)
         for file_id, outcome in recorded:  # a later file of this batch may have superseded it
             outcome.returns.update(ledger.returns_of_file(conn, file_id))
         outcomes += [o for _, o in recorded]
-        for item in copies:
-            outcomes.append(
-                _known(conn, workspace, item, ledger.file_by_sha(conn, item.sha256), now)
-            )
+        for item in copies:  # the same workbook twice in one batch: a duplicate
+            row = ledger.file_by_sha(conn, item.sha256)
+            outcomes.append(_known(conn, workspace, item, row, now, copy=True))
         _archive_containers(workspace, containers)
         return outcomes
     finally:
@@ -492,7 +517,7 @@ def _move(source: Path, target: Path, name: str) -> Problem | None:
     except OSError as exc:
         if is_disk_full(exc):  # a copy across disks: the run stops, said once
             raise
-        logger.warning("could not move {} into the archive: {}", name, exc)
+        logger.info("could not move {} into the archive: {}", name, exc)  # said in the outcome
         return _not_moved(name)
     return None
 

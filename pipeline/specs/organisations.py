@@ -20,6 +20,7 @@ from pipeline.core.numerals import TIMES, counted
 from pipeline.core.text import Text
 from pipeline.files.atomic import close_workbook
 from pipeline.files.reader import read_workbook
+from pipeline.files.xlsxout import page_setup
 from pipeline.specs.headers import header_positions, label_index
 from pipeline.specs.normalise import converter
 from pipeline.specs.problems import cell_problem
@@ -177,8 +178,12 @@ def write_registry(
     for i, col in enumerate(columns):
         sheet.write_string(0, i, f"{col.label.kk}\n{col.label.ru}", head)
         sheet.set_column(i, i, col.width or 14, text if col.type in ("bin", "text") else None)
-    type_names = [type_labels[t].both for t in ORG_TYPES]
-    sheet.data_validation(1, 3, 5000, 3, {"validate": "list", "source": type_names})
+    lists = book.add_worksheet("_lists")  # a literal list is cut by Excel at every comma
+    lists.very_hidden()
+    for r, t in enumerate(ORG_TYPES):
+        lists.write_string(r, 0, type_labels[t].both)
+    source = f"='_lists'!$A$1:$A${len(ORG_TYPES)}"
+    sheet.data_validation(1, 3, 5000, 3, {"validate": "list", "source": source})
     for r, org in enumerate(organisations, start=1):
         values = [
             org.bin,
@@ -195,4 +200,5 @@ def write_registry(
         sheet.write_number(r, 8, org.pupils)
     sheet.freeze_panes(1, 0)
     sheet.set_row(0, 45)
+    page_setup(sheet, sum(c.width or 14 for c in columns), header_rows=1)
     close_workbook(book, path)

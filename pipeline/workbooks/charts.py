@@ -26,24 +26,28 @@ def write_charts(
     sheet = w.book.add_worksheet(sheets["charts"])
     w.page(sheet, 200)
     book = w.book
-    chart = book.add_chart({"type": "column", "subtype": "stacked"})
+    chart = book.add_chart({"type": "bar", "subtype": "stacked"})  # long names read across
     types = len(workspace.campaign.org_types)
     colours = ["#70AD47", "#FFC000", "#FF0000", "#A5A5A5"]
+    at = 1  # the summary under the completeness table starts in the organisation's column
     for i, state in enumerate(STATES[:4]):
         chart.add_series(
             {
                 "name": STATE_TEXT[state].both,
-                "categories": [complete, complete_top + 1, 0, complete_top + types, 0],
+                "categories": [complete, complete_top + 1, at, complete_top + types, at],
                 "values": [
                     complete,
                     complete_top + 1,
-                    i + 1,
+                    at + 1 + i,
                     complete_top + types,
-                    i + 1,
+                    at + 1 + i,
                 ],
                 "fill": {"color": colours[i]},
+                "data_labels": {"value": True},
             }
         )
+    chart.set_y_axis({"reverse": True})
+    chart.set_legend({"position": "bottom"})
     chart.set_title({"name": label_text("label_polnota_po_tipam_organizatsii")})
     chart.set_size({"width": 720, "height": 360})
     sheet.insert_chart("A1", chart)
@@ -52,7 +56,8 @@ def write_charts(
     w.heads(sheet, base, [L.ORG_LABEL.both, label_text("label_obshchii_risk")], [36, 16])
     names = workspace.by_bin
     for r, (bin_, value) in enumerate(top.items(), start=base + 1):
-        w.cell(sheet, r, 0, names[bin_].name.ru)
+        w.cell(sheet, r, 0, names[bin_].name.both, w.wrap)
+        sheet.set_row(r, textfit.height(names[bin_].name.both, 36))
         w.cell(sheet, r, 1, float(value))
     bar = book.add_chart({"type": "bar"})
     bar.add_series(

@@ -45,7 +45,8 @@ from pipeline.workbooks.monitoring import states as measure_states
 from pipeline.workbooks.status import NIL_TEXT, STATE_TEXT, STATES, summary
 
 SHEETS = {
-    key: sheet_name(f"sheet_{key}") for key in ("cover", "complete", "orgs", "ind", "map", "charts")
+    key: sheet_name(f"sheet_{key}")
+    for key in ("cover", "complete", "orgs", "ind", "map", "charts", "sources")
 }
 
 
@@ -77,9 +78,9 @@ def _return_sheet(
     out = pd.DataFrame(
         {
             "bin": frame["bin"],
-            "name": frame["bin"].map({b: o.name.ru for b, o in orgs.items()}),
+            "name": frame["bin"].map({b: o.name.both for b, o in orgs.items()}),
             "type": frame["bin"].map(
-                {b: workspace.campaign.org_types[o.type].ru for b, o in orgs.items()}
+                {b: workspace.campaign.org_types[o.type].both for b, o in orgs.items()}
             ),
         }
     )
@@ -121,33 +122,42 @@ def _return_sheet(
     sheet.set_tab_color("#5B9BD5")
 
 
-def _cover(
-    w: _Writer, workspace: Workspace, data: Consolidated, now: dt.datetime, personal: bool
-) -> None:
+def _cover(w: _Writer, workspace: Workspace, data: Consolidated, now: dt.datetime) -> None:
+    """One page: what the workbook holds, for which periods, how complete; the files it was
+    made from are listed on their own sheet at the end (`_sources`)."""
     sheet = w.book.add_worksheet(SHEETS["cover"])
-    w.page(sheet, 198)  # the sources table below is 198 characters wide
+    sheet.set_column(0, 1, 68, w.wrap)
+    w.page(sheet, 136)
     c = workspace.campaign
+    complete = sum(
+        all(s.state in (ReturnStatus.ACCEPTED, ReturnStatus.LATE, ReturnStatus.NOT_APPLICABLE)
+            for s in per.values())
+        for per in data.states.values()
+    )  # fmt: skip
     said = [
         render("cover_title"),
         render("cover_year", year=c.year),
         render("cover_made", when=f"{now:%d.%m.%Y %H:%M}"),
         render("cover_organisations", n=len(workspace.organisations)),
+        render("cover_complete", done=complete, n=len(workspace.organisations)),
     ]
     for org_type, type_name in c.org_types.items():
         period = c.period("1.1", org_type) if "1.1" in c.returns else None
         said.append(render("cover_period", type=type_name, period=period.label if period else ""))
+    said.append(render("cover_sources_sheet", sheet=SHEETS["sources"]))
     lines = [(c.subject.kk, c.subject.ru), *((m.kk, m.ru) for m in said)]
     for r, (kk, ru) in enumerate(lines):
-        w.cell(sheet, r, 0, kk, w.title if r < 2 else None)
-        w.cell(sheet, r, 3, ru, w.title if r < 2 else None)
-    start = len(lines) + 1
-    w.cell(
-        sheet,
-        start - 1,
-        0,
-        render("cover_sources").text,
-        w.bold,
-    )
+        w.cell(sheet, r, 0, kk, w.title if r < 2 else w.wrap)
+        w.cell(sheet, r, 1, ru, w.title if r < 2 else w.wrap)
+        big = 14 / 11 if r < 2 else 1  # the title's size: fewer letters a line, taller lines
+        cells = [(kk, 68 / big, r < 2), (ru, 68 / big, r < 2)]
+        sheet.set_row(r, textfit.row_height(cells) * big)
+    sheet.activate()
+
+
+def _sources(w: _Writer, workspace: Workspace, data: Consolidated, personal: bool) -> None:
+    """Every file the figures come from, with its checksum: a sheet of its own at the end,
+    every cell aligned to the top (the cover printed eight pages of them)."""
     headers = [
         L.BIN_LABEL.both,
         L.ORG_LABEL.both,
@@ -156,33 +166,22 @@ def _cover(
         label_text("label_poluchen"),
         "SHA-256",
     ]
-    widths = (14, 36, 26, 40, 16, 66)
-    for col, h in enumerate(headers):
-        w.cell(sheet, start, col, h, w.head)
-    sheet.set_row(
-        start, textfit.row_height([(h, wd, True) for h, wd in zip(headers, widths, strict=True)])
-    )
-    r = start + 1
     names = workspace.by_bin
-    for bin_, per in data.states.items():
-        for code, state in per.items():
-            if state.file:
-                texts = [
-                    names[bin_].name.ru,
-                    f"{code} ({state.text})",
-                    state.file if personal else mask_ids_in_text(state.file),
-                ]
-                w.cell(sheet, r, 0, bin_)
-                for col, text in enumerate(texts, start=1):
-                    w.cell(sheet, r, col, text, w.wrap)
-                w.cell(sheet, r, 4, dt.datetime.fromisoformat(state.received_at), w.stamp)
-                w.cell(sheet, r, 5, state.sha256)
-                cells = [(t, widths[c], False) for c, t in enumerate(texts, start=1)]
-                sheet.set_row(r, textfit.row_height(cells))
-                r += 1
-    for col, width in enumerate(widths):
-        sheet.set_column(col, col, width)
-    sheet.activate()
+    rows = [
+        (
+            bin_,
+            names[bin_].name.both,
+            f"{code} ({state.text})",
+            state.file if personal else mask_ids_in_text(state.file),
+            dt.datetime.fromisoformat(state.received_at).strftime("%d.%m.%Y %H:%M"),
+            state.sha256,
+        )
+        for bin_, per in data.states.items()
+        for code, state in per.items()
+        if state.file
+    ]
+    kinds = ["str", "wrap", "wrap", "wrap", "str", "str"]
+    w.table(SHEETS["sources"], headers, rows, [14, 36, 22, 34, 16, 66], kinds)
 
 
 def _completeness(w: _Writer, workspace: Workspace, data: Consolidated) -> int:
@@ -202,7 +201,7 @@ def _completeness(w: _Writer, workspace: Workspace, data: Consolidated) -> int:
             else 0
         )
         rows.append(
-            [org.bin, org.name.ru, workspace.campaign.org_types[org.type].ru]
+            [org.bin, org.name.both, workspace.campaign.org_types[org.type].both]
             + [per[c].text for c in codes]
             + [round(on_time, 4)]
         )
@@ -214,20 +213,23 @@ def _completeness(w: _Writer, workspace: Workspace, data: Consolidated) -> int:
     w.colour_by_code(sheet, 1, 3, last, 2 + len(codes), NIL_TEXT, NIL_COLOUR)
     top = last + 3
     stats = summary(workspace, data.states)
+    shown = [state for state in STATES if state != ReturnStatus.NOT_APPLICABLE]
     heads = (
         [label_text("label_tip_organizatsii")]
-        + [STATE_TEXT[s].both for s in STATES]
+        + [STATE_TEXT[s].both for s in shown]
         + [label_text("label_v_t_ch_nulevye_otchety"), label_text("label_uroven_sdachi")]
     )
-    w.heads(sheet, top, heads, widths[: len(heads)] + [16] * max(0, len(heads) - len(widths)))
+    # from the organisation's column on: the type's name reads in a column its width
+    at = 1
+    w.heads(sheet, top, heads, (widths[at:] + [16] * len(heads))[: len(heads)], col=at)
     for r, (org_type, s) in enumerate(stats.items(), start=top + 1):
         name = workspace.campaign.org_types[org_type].both
-        w.cell(sheet, r, 0, name, w.wrap)
-        sheet.set_row(r, textfit.height(name, widths[0]))
-        for col, state in enumerate(STATES, start=1):
+        w.cell(sheet, r, at, name, w.wrap)
+        sheet.set_row(r, textfit.height(name, widths[at]))
+        for col, state in enumerate(shown, start=at + 1):
             w.cell(sheet, r, col, s[state])
-        w.cell(sheet, r, len(STATES) + 1, s["nil"])
-        w.cell(sheet, r, len(STATES) + 2, s["rate"], w.pct)
+        w.cell(sheet, r, at + len(shown) + 1, s["nil"])
+        w.cell(sheet, r, at + len(shown) + 2, s["rate"], w.pct)
     return top
 
 
@@ -262,8 +264,8 @@ def _indicators_sheet(
         rows.append(
             [
                 rec["bin"],
-                names[rec["bin"]].name.ru,
-                workspace.campaign.org_types[rec["type"]].ru,
+                names[rec["bin"]].name.both,
+                workspace.campaign.org_types[rec["type"]].both,
                 ind.code,
                 ind.area,
                 ind.title.both,
@@ -310,7 +312,7 @@ def _risk_map(w: _Writer, workspace: Workspace, wide: pd.DataFrame, data: Consol
     for org in workspace.organisations:
         scores_row = wide.loc[org.bin] if org.bin in wide.index else pd.Series(dtype=float)
         rows.append(
-            [org.bin, org.name.ru, workspace.campaign.org_types[org.type].ru]
+            [org.bin, org.name.both, workspace.campaign.org_types[org.type].both]
             + [None if pd.isna(scores_row.get(a)) else float(scores_row.get(a)) for a in AREAS]
             + [
                 None if pd.isna(scores_row.get("overall")) else float(scores_row.get("overall")),
@@ -350,7 +352,7 @@ def _registry_sheet(w: _Writer, workspace: Workspace) -> None:
         label_text("label_obuchayushchiesya"),
     ]
     rows = [
-        [o.bin, o.name.kk, o.name.ru, workspace.campaign.org_types[o.type].ru, o.staff, o.pupils]
+        [o.bin, o.name.kk, o.name.ru, workspace.campaign.org_types[o.type].both, o.staff, o.pupils]
         for o in workspace.organisations
     ]
     w.table(SHEETS["orgs"], headers, rows, [14, 40, 40, 18, 12, 12])
@@ -376,7 +378,7 @@ def _monitoring_sheet(w: _Writer, workspace: Workspace, data: Consolidated, toda
     rows = [
         [
             s.bin,
-            names[s.bin].name.ru if s.bin in names else "",
+            names[s.bin].name.both if s.bin in names else "",
             s.no,
             f"{capitalised(texts[s.no].text.kk)}\n{capitalised(texts[s.no].text.ru)}",
             s.deadline,
@@ -410,7 +412,7 @@ def _queries_sheet(w: _Writer, workspace: Workspace, data: Consolidated) -> None
     rows = [
         [
             q.bin,
-            names[q.bin].name.ru if q.bin in names else "",
+            names[q.bin].name.both if q.bin in names else "",
             q.return_code,
             f"{q.file} · {q.sheet}, {q.cell}" if q.cell else f"{q.file} · {q.sheet}",
             q.value,
@@ -446,9 +448,9 @@ def write_consolidated(
     w = _Writer(
         path,
         constant_memory=sum(len(f) for f in data.frames.values()) > LARGE,
-        footer=f"{workspace.campaign.subject.ru} — {workspace.campaign.name.ru}",
+        footer=f"{workspace.campaign.subject.kk}\n{workspace.campaign.subject.ru}",
     )
-    _cover(w, workspace, data, now, with_personal_data)
+    _cover(w, workspace, data, now)
     top = _completeness(w, workspace, data)
     _registry_sheet(w, workspace)
     for code, spec in workspace.collected.items():
@@ -456,9 +458,10 @@ def write_consolidated(
         steps.advance()
     _indicators_sheet(w, workspace, table, indicators)
     _risk_map(w, workspace, wide, data)
-    write_charts(w, workspace, table, wide, top, SHEETS, {i.code: i.title.ru for i in indicators})
+    write_charts(w, workspace, table, wide, top, SHEETS, {i.code: i.title.both for i in indicators})
     _monitoring_sheet(w, workspace, data, today or now.date())
     _queries_sheet(w, workspace, data)
+    _sources(w, workspace, data, with_personal_data)
     steps.advance()
     w.book.set_properties(
         {

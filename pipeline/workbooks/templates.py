@@ -92,6 +92,8 @@ def _write_return_sheet(
         cells = [(label.both, first_width, True), (value, rest_width, False)]
         sheet.set_row(row - 1, textfit.row_height(cells), fmt.locked_row)
     if spec.nil == "mark":
+        nil_ref = list_refs.get(("nil", "")) or lists("nil", None, (L.NIL_YES.both,))
+        list_refs[("nil", "")] = nil_ref
         sheet.write_string(L.NIL_ROW - 1, 0, L.NIL_LABEL.both, fmt.label)
         sheet.write_blank(L.NIL_ROW - 1, 1, None, fmt.nil)
         sheet.data_validation(
@@ -101,7 +103,7 @@ def _write_return_sheet(
             1,
             {
                 "validate": "list",
-                "source": [L.NIL_YES.both],
+                "source": nil_ref,
                 "input_title": label_text("label_nulevoi_otchet"),
                 "input_message": label_text("label_vyberite_tolko_esli_dannykh_za_period_ne"),
             },
@@ -184,6 +186,7 @@ def _write_return_sheet(
             "select_locked_cells": True,
         },
     )
+    sheet.set_paper(9)  # A4: Excel takes US Letter when none is set
     sheet.set_landscape()
     sheet.fit_to_pages(1, 0)
     sheet.repeat_rows(header)
@@ -195,13 +198,15 @@ def _list_writer(book, fmt: _Formats):
     sheet.very_hidden()
     state = {"col": 0}
 
-    def write(code: str, column: Column) -> str:
+    def write(code: str, column: Column | None, labels: tuple[str, ...] = ()) -> str:
+        """A range of the lists sheet: a literal list is split by Excel at every comma
+        («Иә, деректер жоқ / Да, данных нет» became three items, none of them the mark)."""
         col = state["col"]
         state["col"] += 1
-        sheet.write_string(0, col, f"{code}:{column.key}")
-        offered = column.choices or column.suggest
-        for r, choice in enumerate(offered, start=1):
-            sheet.write_string(r, col, choice.label.both)
+        sheet.write_string(0, col, f"{code}:{column.key if column else 'nil'}")
+        offered = labels or tuple(c.label.both for c in (column.choices or column.suggest))
+        for r, label in enumerate(offered, start=1):
+            sheet.write_string(r, col, label)
         letter = xl_col_to_name(col)
         return f"='{LISTS_SHEET}'!${letter}$2:${letter}${len(offered) + 1}"
 
@@ -248,6 +253,7 @@ def _write_instructions(
         sheet.write_string(r, 1, kk, style)
         sheet.write_string(r, 2, ru, style)
         sheet.set_row(r, textfit.row_height([(kk, 70, not num), (ru, 70, not num)]))
+    sheet.set_paper(9)
     sheet.set_landscape()
     sheet.fit_to_pages(1, 0)
     sheet.activate()

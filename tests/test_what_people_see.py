@@ -1,0 +1,155 @@
+"""What people see when they print or read the workbooks (#25): the demo district's whole
+job, every workbook opened as Excel and LibreOffice lay it out.
+
+- A4 on every sheet of every workbook; no printed page below 8 pt: a sheet fitted to one
+  page wide must not shrink below 73 % of 11 pt, computed from its page set-up and the
+  widths of the columns that print; a wider table prints at a fixed scale across pages.
+- Both languages on every row that shows a declared name or label (an organisation, a
+  type, an indicator, a state), in chart titles and in footers.
+- Dropdowns Excel can use: no literal list whose items hold a comma or pass 255 characters.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+from openpyxl.utils import get_column_letter
+
+from pipeline.cli import main
+from pipeline.specs.workspace import Paths, open_workspace
+from pipeline.workbooks.indicators import load_indicators
+
+pytestmark = pytest.mark.slow  # the whole demo job
+
+A4 = 9
+SMALLEST = 0.73  # of 11 pt: 8 pt
+KAZAKH = re.compile("[әғқңөұүһіӘҒҚҢӨҰҮҺІ]")
+
+
+@pytest.fixture(scope="module")
+def district(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("district") / "demo"
+    result = CliRunner().invoke(main, ["--root", str(root), "demo"])
+    assert result.exit_code == 0, result.output
+    return root
+
+
+def _workbooks(root: Path) -> list[Path]:
+    found = [
+        p
+        for folder in (root / "outbox", root / "campaign")  # the archive keeps what schools sent
+        for p in folder.rglob("*.xlsx")
+        if not p.name.startswith((".", "~$"))
+    ]
+    kinds = {"templates", "feedback", "report", "5.1-monitoring", "outbox", "campaign"}
+    seen = {p.parent.name if p.parent.parent.name != "feedback" else "feedback" for p in found}
+    assert kinds <= seen, seen
+    return found
+
+
+def _px(width: float | None) -> int:
+    return int((width or 8.43) * 7 + 5)
+
+
+def printed_scale(sheet) -> float:
+    """The scale a sheet prints at, as Excel computes it from its page set-up: fitted to
+    a number of pages wide, the printable width over the width of the printed columns."""
+    setup = sheet.page_setup
+    fitted = sheet.sheet_properties.pageSetUpPr is not None and bool(
+        sheet.sheet_properties.pageSetUpPr.fitToPage
+    )
+    wide = 1 if setup.fitToWidth is None else int(setup.fitToWidth)
+    if not fitted or wide == 0:
+        return (setup.scale or 100) / 100
+    margins = (sheet.page_margins.left or 0.7) + (sheet.page_margins.right or 0.7)
+    paper = 297 if setup.orientation == "landscape" else 210
+    printable_mm = paper - 25.4 * margins
+    columns = 0
+    for c in range(1, sheet.max_column + 1):
+        dim = sheet.column_dimensions.get(get_column_letter(c))
+        if dim is not None and dim.hidden:
+            continue
+        columns += _px(dim.width if dim is not None else None)
+    return min(1.0, printable_mm * wide / (columns * 25.4 / 96))
+
+
+def test_every_sheet_prints_on_a4_at_a_readable_size(district):
+    bad = []
+    for path in _workbooks(district):
+        book = openpyxl.load_workbook(path)
+        for sheet in book.worksheets:
+            if sheet.sheet_state != "visible":
+                continue
+            scale = printed_scale(sheet)
+            if str(sheet.page_setup.paperSize) != str(A4) or scale < SMALLEST:
+                bad.append(
+                    f"{path.name} · {sheet.title}: {sheet.page_setup.paperSize}, {scale:.0%}"
+                )
+        book.close()
+    assert bad == []
+
+
+def _pairs(root: Path) -> list[tuple[str, str]]:
+    """Every declared name with its two languages: organisations, types, indicators (a
+    state's few words also stand in bilingual prose, where their pair is worded otherwise)."""
+    workspace = open_workspace(Paths(root))
+    indicators = load_indicators(workspace.paths.schema_file("indicators.yaml"), workspace.specs)
+    texts = [
+        *(o.name for o in workspace.organisations),
+        *workspace.campaign.org_types.values(),
+        *(i.title for i in indicators),
+    ]
+    return [(t.kk, t.ru) for t in texts if t.kk != t.ru and len(t.ru) >= 6]
+
+
+def _names(name: str, line: str) -> bool:
+    """The whole name, not a part of a longer one («школа №1» in «школа №10»)."""
+    return re.search(re.escape(name) + r"(?!\w)", line) is not None
+
+
+def test_every_row_that_names_something_names_it_in_both_languages(district):
+    """Seen: the type column, the indicator table beside the charts and the footers were
+    Russian only."""
+    pairs = _pairs(district)
+    consolidated = next((district / "outbox").glob("consolidated-*.xlsx"))
+    book = openpyxl.load_workbook(consolidated)
+    one_language = []
+    for sheet in book.worksheets:
+        if sheet.sheet_state != "visible" or re.fullmatch(r"\d\.\d(-\d\.\d)?", sheet.title):
+            continue  # the returns' own sheets hold what schools typed, in their language
+        for row in sheet.iter_rows():
+            line = " ".join(str(c.value) for c in row if isinstance(c.value, str))
+            for kk, ru in pairs:
+                if _names(ru, line) and not _names(kk, line):
+                    one_language.append(f"{sheet.title}!{row[0].row}: {ru}")
+        footer = sheet.oddFooter.left.text or ""
+        assert KAZAKH.search(footer) and re.search("[а-яё]", footer), (sheet.title, footer)
+    book.close()
+    assert one_language == []
+    with zipfile.ZipFile(consolidated) as archive:
+        charts = [n for n in archive.namelist() if n.startswith("xl/charts/chart")]
+        assert charts
+        for name in charts:
+            xml = archive.read(name).decode("utf-8")
+            title = "".join(re.findall(r"<a:t>([^<]*)</a:t>", xml.split("</c:title>")[0]))
+            assert KAZAKH.search(title) and " / " in title, (name, title)
+
+
+def test_no_dropdown_is_a_literal_list_excel_would_cut(district):
+    """The nil mark «Иә, деректер жоқ / Да, данных нет» was a literal list: Excel split it
+    at the comma and offered three pieces, none of them the mark."""
+    literal = []
+    for path in _workbooks(district):
+        book = openpyxl.load_workbook(path)
+        for sheet in book.worksheets:
+            for rule in sheet.data_validations.dataValidation:
+                source = rule.formula1 or ""
+                if rule.type == "list" and source.startswith('"'):
+                    literal.append(f"{path.name} · {sheet.title} · {rule.sqref}: {source[:60]}")
+        book.close()
+    assert literal == []
