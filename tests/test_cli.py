@@ -417,3 +417,30 @@ def test_a_campaign_without_contact_details_is_told_not_printed_blank(workspace,
     workspace.paths.campaign_file.write_text(text, encoding="utf-8")
     result = runner.invoke(main, [*root, "mail", "templates"])
     assert "контактные данные" not in result.output and "отправителя" not in result.output
+
+
+def test_a_capitalised_sample_line_still_keeps_the_sample_from_going_out(tmp_path, orgs):
+    from pipeline.specs.campaign import load_campaign
+
+    runner = CliRunner()
+    assert runner.invoke(main, ["--root", str(tmp_path), "init"]).exit_code == 0
+    plan = tmp_path / "campaign" / "campaign.yaml"
+    plan.write_text(plan.read_text("utf-8").replace("sample: true", "Sample: true"), "utf-8")
+    assert load_campaign(plan).sample
+
+
+def test_a_spec_saved_beside_the_plan_is_refused_not_ignored(workspace):
+    from pipeline.specs.returns import shipped_schemas
+
+    stray = workspace.paths.campaign_dir / "indicators.yaml"
+    shutil.copy(shipped_schemas() / "indicators.yaml", stray)
+    result = CliRunner().invoke(main, ["--root", str(workspace.paths.root), "status"])
+    assert result.exit_code == 1 and str(stray) in result.output
+    assert str(workspace.paths.root / "schemas") in result.output
+
+
+def test_a_registry_saved_with_a_capitalised_name_is_found(workspace, orgs):
+    from pipeline.specs.workspace import open_workspace
+
+    workspace.paths.registry_file.rename(workspace.paths.campaign_dir / "Organisations.XLSX")
+    assert len(open_workspace(workspace.paths).organisations) == len(orgs)

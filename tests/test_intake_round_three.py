@@ -314,3 +314,41 @@ def test_an_error_python_can_only_print_goes_to_the_log(workspace, monkeypatch, 
     HalfWritten()
     gc.collect()
     assert "Traceback" not in capfd.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("fixture", "named"), [("school1-libreoffice.ods", "return.xlsx"), ("school1-libreoffice.ods", "return")]
+)  # fmt: skip
+def test_a_libreoffice_file_under_another_name_is_read(workspace, orgs, fixture, named):
+    """An .ods named .xlsx was «corrupt (CalamineError: File not found '_rels/.rels')»; a
+    file saved without an extension was «format not accepted» (as an attachment it was read)."""
+    shutil.copy(FIXTURES / fixture, workspace.paths.inbox / named)
+    [outcome] = ingest(workspace)
+    assert outcome.returns["1.1"] == "accepted", outcome.problems
+    assert "corrupt" not in _codes(outcome)
+
+
+def test_a_zip_in_a_zip_and_an_e_mail_in_an_e_mail_are_opened(workspace, orgs):
+    """«No workbook in the archive» / «no Excel file in the letter» for a zipped folder
+    holding a zip, and for a saved e-mail sent on as an attachment."""
+    import io
+    import zipfile
+
+    a = fill(workspace, orgs[0], {"1.4": [good_14()]}, "a.xlsx")
+    other_month = {**good_14(), "month": dt.datetime(2023, 3, 15)}
+    b = fill(workspace, orgs[0], {"1.4": [good_14(), other_month]}, "b.xlsx")  # s1's own
+    inner = io.BytesIO()
+    with zipfile.ZipFile(inner, "w") as archive:
+        archive.write(a, "Отчёт школы.xlsx")
+    with zipfile.ZipFile(workspace.paths.inbox / "папка.zip", "w") as archive:
+        archive.writestr("папка/отчёты.zip", inner.getvalue())
+    saved = _mail(workspace.paths.root / "original.eml", [("b.xlsx", b.read_bytes())])
+    _mail(workspace.paths.inbox / "fwd.eml", [("original.eml", saved.read_bytes())])
+    a.unlink()
+    b.unlink()
+    outcomes = by_name(ingest(workspace))
+    assert {n: o.status for n, o in outcomes.items()} == {
+        "Отчёт школы.xlsx": "accepted",
+        "b.xlsx": "accepted",
+    }
+    assert list(workspace.paths.inbox.iterdir()) == []

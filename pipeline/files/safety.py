@@ -34,7 +34,9 @@ class Limits:
 
     max_bytes: int = 25 * 1024 * 1024
     max_entries: int = 5_000
-    max_uncompressed: int = 400 * 1024 * 1024
+    max_uncompressed: int = (
+        120 * 1024 * 1024
+    )  # a real return inflates to a few MB; 400 MB cost 1.3 GB
     max_ratio: float = 150.0
     prolog_bytes: int = 65_536
     max_cells: int = 5_000_000  # a sheet's filled extent, rows × columns
@@ -370,21 +372,26 @@ def declared_suffix(name: str) -> str:
     return Path(name.rstrip(" .")).suffix.lower()
 
 
-def workbook_format(path: Path) -> str | None:
+def workbook_format(path: Path | bytes) -> str | None:
     """What a file holds, read from its bytes, when that is a workbook: «.xlsx», «.xlsm»,
     «.ods» or «.xls»; None for anything else (a real zip, an encrypted workbook, a web
     page). Schools rename files: a workbook sent as «.zip» to pass a mail filter, an
     «.xls» saved over with a new name «.xlsx»."""
     try:
-        with path.open("rb") as handle:
-            magic = handle.read(8)
+        if isinstance(path, bytes):
+            magic, source = path[:8], io.BytesIO(path)
+        else:
+            with path.open("rb") as handle:
+                magic = handle.read(8)
+            source = path
         if magic == OLE_MAGIC:
-            with olefile.OleFileIO(str(path)) as container:
+            opened = path if isinstance(path, bytes) else str(path)
+            with olefile.OleFileIO(opened) as container:
                 streams = {e[0].lower() for e in container.listdir() if len(e) == 1}
             return ".xls" if streams & {"workbook", "book"} else None
         if not magic.startswith(ZIP_MAGIC):
             return None
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(source) as archive:
             names = {_normal(n).lower(): n for n in archive.namelist()}
             if "xl/workbook.xml" in names:
                 return ".xlsm" if "xl/vbaproject.bin" in names else ".xlsx"

@@ -14,7 +14,6 @@ import hashlib
 import os
 import re
 import shutil
-import tempfile
 import unicodedata
 import zipfile
 import zlib
@@ -181,7 +180,14 @@ def _member_name(info: zipfile.ZipInfo) -> str:
         return info.filename
 
 
-def expand_zip(path: Path, staging: Path, received: dt.datetime | None, limits) -> list[Item]:
+NESTING = 3
+"""How deep zips in zips and e-mails in e-mails are opened: a school zips a folder that
+holds a zip, forwards an e-mail saved as a file; nothing real goes deeper."""
+
+
+def expand_zip(
+    path: Path, staging: Path, received: dt.datetime | None, limits, depth: int = 0
+) -> list[Item]:
     """Stage each workbook of a .zip a school sent; a bomb or a broken archive is one item."""
     date = received or _mtime(path)
     whole = Item(path, readable(path.name), sha256_of(path), path.stat().st_size, date)
@@ -196,7 +202,9 @@ def expand_zip(path: Path, staging: Path, received: dt.datetime | None, limits) 
             items = []
             for info in infos:
                 name = Path(_member_name(info).replace("\\", "/")).name
-                if Path(name).suffix.lower() not in FORMATS or info.file_size > limits.max_bytes:
+                suffix = declared_suffix(name)
+                inner = suffix == ".zip" and depth < NESTING
+                if (suffix not in FORMATS and not inner) or info.file_size > limits.max_bytes:
                     continue
                 payload = read_member(archive, info, limits.max_bytes)
                 digest = hashlib.sha256(payload).hexdigest()
@@ -204,6 +212,12 @@ def expand_zip(path: Path, staging: Path, received: dt.datetime | None, limits) 
                 target.parent.mkdir(parents=True, exist_ok=True)
                 if not target.exists():
                     target.write_bytes(payload)
+                if inner:  # a zip in the zip: its workbooks, answered as this zip's
+                    for found in expand_zip(target, staging, date, limits, depth + 1):
+                        if not found.error:
+                            found.container = path
+                            items.append(found)
+                    continue
                 items.append(Item(target, name, digest, len(payload), date, "", path))
     except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError, zlib.error):
         whole.error = "corrupt_archive"
@@ -233,7 +247,11 @@ def file_item(path: Path, received: dt.datetime | None) -> Item:
 
 
 def expand_email(
-    path: Path, staging: Path, received: dt.datetime | None, limits: Limits | None = None
+    path: Path,
+    staging: Path,
+    received: dt.datetime | None,
+    limits: Limits | None = None,
+    depth: int = 0,
 ) -> list[Item]:
     """Stage each workbook attached to a saved e-mail; Date and From come from the message."""
     with path.open("rb") as handle:
@@ -261,13 +279,22 @@ def expand_email(
     for number, part in enumerate(_attachments(message), start=1):
         payload = part.get_payload(decode=True) or b""
         name, suffix = _attachment_name(part, payload, path, number)
-        if suffix not in FORMATS and suffix != ".zip":
+        if suffix not in FORMATS and suffix not in (".zip", ".eml"):
+            continue
+        if suffix == ".eml" and depth >= NESTING:
             continue
         digest = hashlib.sha256(payload).hexdigest()
         target = staging / digest[:16] / safe_name(f"{Path(name).stem}{suffix}")
         target.parent.mkdir(parents=True, exist_ok=True)
         if not target.exists():
             target.write_bytes(payload)
+        if suffix == ".eml":  # a saved e-mail attached as a file: its workbooks, sent by this one
+            inner = expand_email(target, staging, date, limits, depth + 1)
+            for found in (i for i in inner if not i.error):
+                found.sender, found.container = sender, path
+                found.warning, found.warning_fields = warning, fields
+                items.append(found)
+            continue
         if suffix == ".zip":  # a school zips its files before attaching them
             for found in expand_zip(target, staging, date, limits or Limits()):
                 found.sender, found.container = sender, path
@@ -323,9 +350,8 @@ def _attachment_name(
     )
     suffix = declared_suffix(name)
     if suffix in FORMATS or suffix == ".zip":
-        mismatch = (payload[:8] == OLE_MAGIC) != (suffix == ".xls")  # an .xls renamed, or back
-        real = _payload_format(payload) if suffix == ".zip" or mismatch else None
-        return name, real or suffix
+        real = _payload_format(payload)  # an .xls renamed, an .ods named .xlsx, a zip that is one
+        return name, (suffix if real is None or _same_format(real, suffix) else real)
     real = _payload_format(payload)
     if real is None:
         return name, suffix
@@ -333,13 +359,8 @@ def _attachment_name(
 
 
 def _payload_format(payload: bytes) -> str | None:
-    """What an attachment holds, when its name does not say: a workbook's bytes decide."""
-    if not payload.startswith((OLE_MAGIC, ZIP_MAGIC)):
-        return None
-    with tempfile.TemporaryDirectory() as folder:
-        probe = Path(folder) / "probe"
-        probe.write_bytes(payload)
-        return workbook_format(probe)
+    """What an attachment holds, read from its bytes: a workbook's format, or None."""
+    return workbook_format(payload) if payload.startswith((OLE_MAGIC, ZIP_MAGIC)) else None
 
 
 FUTURE_SLACK = dt.timedelta(days=1)
@@ -430,19 +451,28 @@ def _renamed(path: Path, suffix: str) -> str | None:
     when the name is right, or the file is no workbook (then its name decides, and the
     precheck tells the sender what it is)."""
     raw = path.suffix.lower()
-    if suffix == ".zip" or (suffix in FORMATS and (raw != suffix or _magic_disagrees(path))):
+    if suffix in (".zip", "") or (suffix in FORMATS and (raw != suffix or _may_differ(path))):
         real = workbook_format(path)
         if real is not None:
-            return real if real != raw else None
+            return None if _same_format(real, raw) else real
         return suffix if suffix in FORMATS and raw != suffix else None
     return None
 
 
-def _magic_disagrees(path: Path) -> bool:
+def _same_format(real: str, raw: str) -> bool:
+    """.xlsx and .xlsm are read alike: one with macros is not «renamed»."""
+    return real == raw or {real, raw} <= {".xlsx", ".xlsm"}
+
+
+def _may_differ(path: Path) -> bool:
+    """Whether the bytes may hold another format than the name says: a binary .xls under
+    another name, or a zip (an .ods named .xlsx, an .xlsx named .ods or .xls)."""
     with path.open("rb") as handle:
         magic = handle.read(8)
     binary = magic == OLE_MAGIC
-    return binary != (path.suffix.lower() == ".xls") and (binary or magic.startswith(ZIP_MAGIC))
+    if binary:
+        return path.suffix.lower() != ".xls"
+    return magic.startswith(ZIP_MAGIC) and path.suffix.lower() in (".xls", ".ods", ".xlsx", ".xlsm")
 
 
 def _as_what_it_is(

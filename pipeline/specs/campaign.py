@@ -247,7 +247,9 @@ def load_campaign(path: Path) -> Campaign:
         if contact.get("person")
         else None,
         time_zone=_time_zone(data.get("time_zone"), where),
-        sample=_sample(data.get("sample", False), where),
+        sample=_sample(
+            next((v for k, v in data.items() if str(k).lower() == "sample"), False), where
+        ),
         org_types=org_types,
         returns=returns,
         report={k: int(v) for k, v in (data.get("report") or {}).items()},

@@ -42,9 +42,16 @@ class Paths:
         return self.campaign_dir / REGISTRY_FILE
 
     def registries(self) -> list[Path]:
+        """Every saved registry, whatever the case of its name («Organisations.ODS»)."""
         stem = Path(REGISTRY_FILE).stem
-        found = [self.campaign_dir / f"{stem}{suffix}" for suffix in REGISTRY_SUFFIXES]
-        return [f for f in found if f.is_file()]
+        if not self.campaign_dir.is_dir():
+            return []
+        found = [
+            f
+            for f in self.campaign_dir.iterdir()
+            if f.is_file() and f.stem.lower() == stem and f.suffix.lower() in REGISTRY_SUFFIXES
+        ]
+        return sorted(found, key=lambda f: REGISTRY_SUFFIXES.index(f.suffix.lower()))
 
     def saved_registry(self) -> Path:
         """The registry as the officer saved it: Adal writes `organisations.xlsx`, but
@@ -145,6 +152,16 @@ def _not_found(root: Path) -> ConfigError:
     )
 
 
+def _no_stray_specs(paths: Paths) -> None:
+    """A spec saved beside campaign.yaml («campaign/indicators.yaml») was silently not used:
+    Adal reads only the plan there; a department's own specs go in `schemas/`."""
+    for entry in sorted(paths.campaign_dir.iterdir()):
+        if entry.suffix.lower() in (".yaml", ".yml") and entry.name != "campaign.yaml":
+            raise ConfigError.of(
+                "campaign_file_unknown", where=str(entry), schemas=str(paths.schemas)
+            )
+
+
 def open_workspace(paths: Paths, *, with_registry: bool = True) -> Workspace:
     """Load campaign, specs and registry, checking that they agree with each other."""
     if not paths.campaign_file.is_file():
@@ -152,6 +169,7 @@ def open_workspace(paths: Paths, *, with_registry: bool = True) -> Workspace:
     campaign = load_campaign(paths.campaign_file)
     clock.use_zone(campaign.time_zone)  # every time that decides on-time or late: its zone
     check_own_schemas(paths.schemas)
+    _no_stray_specs(paths)
     use_schemas(paths.schemas)
     specs = load_specs(paths.schemas)
     check_specs_planned(
