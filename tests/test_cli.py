@@ -444,3 +444,15 @@ def test_a_registry_saved_with_a_capitalised_name_is_found(workspace, orgs):
 
     workspace.paths.registry_file.rename(workspace.paths.campaign_dir / "Organisations.XLSX")
     assert len(open_workspace(workspace.paths).organisations) == len(orgs)
+
+
+def test_ingest_says_late_when_a_file_came_after_the_deadline(workspace, orgs):
+    """It said «принят», and `status` then showed the return late."""
+    fill(workspace, orgs[0], {"1.4": [good_14()]}, "a.xlsx")
+    fill(workspace, orgs[1], {"1.4": [good_14()]}, "b.xlsx")
+    root = ["--root", str(workspace.paths.root)]
+    on_time = CliRunner().invoke(main, [*root, "ingest", "--received", "2023-11-10"])
+    assert "кешігіп қабылданды/принят с опозданием" not in on_time.output
+    fill(workspace, orgs[2], {"1.4": [good_14()]}, "c.xlsx")
+    late = CliRunner().invoke(main, [*root, "ingest", "--received", "2023-11-20"])
+    assert "кешігіп қабылданды/принят с опозданием" in late.output, late.output

@@ -352,3 +352,26 @@ def test_a_zip_in_a_zip_and_an_e_mail_in_an_e_mail_are_opened(workspace, orgs):
         "b.xlsx": "accepted",
     }
     assert list(workspace.paths.inbox.iterdir()) == []
+
+
+def test_a_sum_rule_marks_every_cell_of_the_sum(workspace, orgs):
+    """The error was pinned on the «0» of «Оказано в срок» while the wrong value was the 50
+    beside it: which term is wrong nobody can tell, so each is marked, with one message."""
+    from pipeline.intake.feedback import BAD_FILL
+
+    fill(workspace, orgs[0], {"1.4": [WRONG]}, "wrong.xlsx")
+    [outcome] = ingest(workspace)
+    [rule] = [p for p in outcome.problems if p.code == "rule" and p.sheet == "1.4"]
+    spec = workspace.specs["1.4"]
+    row = rule.row
+    expected = {
+        f"{openpyxl.utils.get_column_letter(spec.keys.index(k) + 1)}{row}"
+        for k in ("on_time", "late", "refused", "applications")
+    }
+    assert set(rule.cell.split(", ")) == expected
+    book = openpyxl.load_workbook(outcome.feedback)
+    sheet = book["1.4"]
+    for ref in expected:
+        assert sheet[ref].fill.fgColor.rgb == BAD_FILL.fgColor.rgb, ref
+        assert "не может превышать" in sheet[ref].comment.text
+    book.close()

@@ -176,6 +176,20 @@ def test_reminders_only_to_organisations_with_something_pending(workspace, orgs,
     body = text_of(school)
     assert "1.8" in body and "2 " in body and "1.4" not in body.split("\n\n")[1]
     assert "15.11.2023" in body
+    assert "Просим направить их до 15.11.2023." in body  # asks, not only lists
+    assert "Оларды жіберу мерзімі — 15.11.2023" in body
+
+
+def test_a_reminder_after_every_deadline_asks_within_two_working_days(workspace, orgs, smtp):
+    import datetime as dt
+
+    templates(workspace)
+    handler = Collector()
+    friday = dt.date(2023, 12, 1)  # every deadline (the last: 30.11) has passed
+    run_mail(workspace, "reminders", send=True, env=smtp(handler), today=friday,
+             sleep=lambda s: None)  # fmt: skip
+    body = text_of(handler.messages[0][1])
+    assert "Просим направить их до 05.12.2023." in body  # Monday and Tuesday are working days
 
 
 def test_no_reminder_once_everything_is_accepted(workspace, orgs, smtp, monkeypatch):

@@ -54,6 +54,18 @@ def _label(code: str) -> str:
     return render(code).text
 
 
+def _late(workspace, outcome) -> bool:
+    """Accepted after a return's deadline: said so at once, as `status` will show it."""
+    if outcome.status != FileStatus.ACCEPTED or not outcome.received_at:
+        return False
+    received = dt.datetime.fromisoformat(outcome.received_at).date()
+    plans = workspace.campaign.returns
+    return any(
+        str(state) == "accepted" and code in plans and received > plans[code].deadline
+        for code, state in outcome.returns.items()
+    )
+
+
 def _compact(code: str) -> str:
     """A label for a narrow console column: «Мектеп/Школа»."""
     message = render(code)
@@ -332,9 +344,11 @@ def ingest(
     )
     if len(shown) < len(outcomes):
         click.echo(f"  {_label('say_not_shown')}: {len(outcomes) - len(shown)}")
+    late = _compact("say_file_late")
     for o in shown:
         shown = mask_ids_in_text(o.name)  # an IIN in a sender's file name is never printed
-        click.echo(f"  {names[o.status]:<24} {_compact('say_errors')}: {o.errors:<4} {shown}")
+        said = late if _late(workspace, o) else names[o.status]
+        click.echo(f"  {said:<24} {_compact('say_errors')}: {o.errors:<4} {shown}")
         if o.nil:
             click.echo(f"      {render('nil_return', codes=', '.join(o.nil)).text}")
         for p in [p for p in o.problems if not p.cell][:3]:

@@ -52,7 +52,7 @@ class BatchContext:
 
 
 def _reading_order(problem: Problem) -> tuple[int, int, str]:
-    letters = problem.cell.rstrip("0123456789")
+    letters = problem.cell.split(",")[0].rstrip("0123456789")  # a sum's rule: its first cell
     return (problem.row or 0, len(letters), letters)
 
 

@@ -137,12 +137,18 @@ def _clear_earlier_marks(book: openpyxl.Workbook) -> None:
                         cell.fill = PatternFill()
 
 
+def cells_of(problem: Problem) -> list[str]:
+    """The cells a problem is about: one, or each term of a sum («D10, E10, F10, C10»)."""
+    return [c.strip() for c in problem.cell.split(",") if c.strip()]
+
+
 def _mark_cells(book: openpyxl.Workbook, problems: list[Problem]) -> None:
     by_cell: dict[tuple[str, str], list[Problem]] = {}
     for p in problems:
         if p.sheet in book.sheetnames and p.cell:
-            ref = _visible_cell(book[p.sheet], p.cell)
-            by_cell.setdefault((p.sheet, ref), []).append(p)
+            for one in cells_of(p):  # a sum's rule names each of its cells
+                ref = _visible_cell(book[p.sheet], one)
+                by_cell.setdefault((p.sheet, ref), []).append(p)
     for (sheet, ref), found in by_cell.items():
         cell = book[sheet][ref]
         cell.fill = QUERY_FILL if all(p.severity == "query" for p in found) else BAD_FILL
@@ -170,7 +176,7 @@ def _errors_sheet(book: openpyxl.Workbook, problems: list[Problem]) -> None:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
             cell.font = Font(name=textfit.FONT, size=11)  # measured in it: never the file's own
         if p.cell and p.sheet in book.sheetnames:
-            link = Hyperlink(ref=f"D{r}", location=f"'{p.sheet}'!{p.cell}")  # inside the file
+            link = Hyperlink(ref=f"D{r}", location=f"'{p.sheet}'!{cells_of(p)[0]}")  # inside
             sheet.cell(r, 4).hyperlink = link
             sheet.cell(r, 4).font = Font(
                 name=textfit.FONT, size=11, color="0563C1", underline="single"

@@ -405,11 +405,12 @@ def _map_failures(
             )
         )
         s, number = owner[position]
-        _add(
-            sheets[s],
-            cell_problem("rule", spec.column(target), frame.at[position, target], rule=rule),
-            number,
-        )
+        problem = cell_problem("rule", spec.column(target), frame.at[position, target], rule=rule)
+        _add(sheets[s], problem, number)
+        if rule.kind == "compare":  # which term is wrong no one can tell: every cell is marked
+            places = sheets[s].positions
+            cells = [f"{xl_col_to_name(places[k])}{number}" for k in rule.columns if k in places]
+            problem.cell = ", ".join(dict.fromkeys([problem.cell, *cells]))
 
 
 def _after_received(

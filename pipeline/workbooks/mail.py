@@ -34,6 +34,7 @@ from pipeline.core.numerals import QUERY, counted
 from pipeline.core.progress import Progress, silent
 from pipeline.core.text import Text
 from pipeline.core.translit import to_ascii
+from pipeline.core.workdays import calendar_for
 from pipeline.files.atomic import write_bytes
 from pipeline.specs.statuses import ReturnStatus
 from pipeline.specs.workspace import Workspace
@@ -163,7 +164,8 @@ def plan_reminders(workspace: Workspace, conn: ledger.Connection, today: dt.date
                 overdue=_text("mail_overdue") if today > due else "",
             )
             lines.append(said)
-        body = _letter(render("mail_reminders_body", lines=_lines(lines)))
+        by = _asked_by(workspace, [workspace.campaign.deadline(c) for c, _ in pending], today)
+        body = _letter(render("mail_reminders_body", lines=_lines(lines), by=f"{by:%d.%m.%Y}"))
         body += _signature(workspace)
         digest = hashlib.sha256("|".join(f"{c}:{s}" for c, s in pending).encode()).hexdigest()[:12]
         template = workspace.paths.outbox / "templates" / template_name(org, workspace.campaign)
@@ -266,6 +268,19 @@ def _lines(messages) -> Text:
     """Rendered lines of a letter, one per item, in each language."""
     messages = list(messages)
     return Text("\n".join(m.kk for m in messages), "\n".join(m.ru for m in messages))
+
+
+ANSWER_DAYS = 2
+"""Working days a reminder gives when every deadline it names has passed."""
+
+
+def _asked_by(workspace: Workspace, deadlines: list[dt.date], today: dt.date) -> dt.date:
+    """The date a reminder asks for: the nearest deadline still ahead, else two working
+    days from today on the Kazakh calendar (a letter that only lists asks for nothing)."""
+    ahead = [d for d in deadlines if d >= today]
+    if ahead:
+        return min(ahead)
+    return calendar_for(workspace.campaign).add(today, ANSWER_DAYS)
 
 
 def _letter(message) -> str:
