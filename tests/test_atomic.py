@@ -52,7 +52,7 @@ def test_a_full_disk_during_consolidate_keeps_the_previous_workbook(workspace, o
 def test_created_never_replaces_a_file_and_leaves_no_empty_one(tmp_path):
     from pipeline.files.atomic import created
 
-    target = tmp_path / "a-qateler-oshibki.xlsx"
+    target = tmp_path / "a (Қателер-Ошибки).xlsx"
     target.write_bytes(b"earlier round")
     with pytest.raises(FileExistsError), created(target) as part:
         part.write_bytes(b"new")
@@ -60,7 +60,7 @@ def test_created_never_replaces_a_file_and_leaves_no_empty_one(tmp_path):
     with pytest.raises(RuntimeError), created(tmp_path / "b.xlsx") as part:
         part.write_bytes(b"half")
         raise RuntimeError("killed midway")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-qateler-oshibki.xlsx"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a (Қателер-Ошибки).xlsx"]
 
 
 def test_temporary_files_of_a_killed_writer_are_removed_by_the_next_ingest(workspace, orgs):
@@ -68,7 +68,7 @@ def test_temporary_files_of_a_killed_writer_are_removed_by_the_next_ingest(works
     folder, removes it (never a file of its own making, never one a user made)."""
     folder = workspace.paths.outbox / "feedback" / orgs[0].bin
     folder.mkdir(parents=True)
-    stale = folder / ".a-qateler-oshibki.999999.part.xlsx"
+    stale = folder / ".a (Қателер-Ошибки).999999.part.xlsx"
     stale.write_bytes(b"half a workbook")
     users = folder / "мой файл.part.xlsx"
     users.write_bytes(b"the officer's")
@@ -107,4 +107,4 @@ def test_a_full_disk_during_ingest_is_one_message_and_the_next_run_goes_on(
     assert again.exit_code == 0, again.output
     assert list(workspace.paths.inbox.iterdir()) == []
     written = sorted(p.name for p in (workspace.paths.outbox / "feedback").rglob("*.xlsx"))
-    assert written == sorted(f"f{n}-qateler-oshibki.xlsx" for n in range(6))
+    assert written == sorted(f"f{n} (Қателер-Ошибки).xlsx" for n in range(6))

@@ -17,7 +17,7 @@ def test_the_cell_is_marked_and_the_list_comes_first(workspace, orgs, tmp_path):
     original = fill(workspace, orgs[0], {"1.4": [good_14()]}, "a.xlsx")
     sheet = workspace.specs["1.4"].sheet
     target = write_feedback(original, [_problem(sheet, "B10", 10)], tmp_path, "a.xlsx")
-    assert target.name == "a-qateler-oshibki.xlsx"
+    assert target.name == "a (Қателер-Ошибки).xlsx"
     book = openpyxl.load_workbook(target)
     assert book.sheetnames[0] == ERRORS_SHEET and book.active.title == ERRORS_SHEET
     errors = book[ERRORS_SHEET]
@@ -36,7 +36,7 @@ def test_a_correction_workbook_sent_back_keeps_its_name_and_loses_old_marks(
     sheet = workspace.specs["1.4"].sheet
     first = write_feedback(original, [_problem(sheet, "B10", 10)], tmp_path, "a.xlsx")
     second = write_feedback(first, [_problem(sheet, "C11", 11)], tmp_path, first.name)
-    assert second.name == "a-qateler-oshibki-2.xlsx"  # the earlier round is kept
+    assert second.name == "a (Қателер-Ошибки 2).xlsx"  # the earlier round is kept
     book = openpyxl.load_workbook(second)
     assert book[sheet]["B10"].comment is None and book[sheet]["C11"].comment is not None
     assert book.sheetnames.count(ERRORS_SHEET) == 1

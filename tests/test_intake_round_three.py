@@ -234,7 +234,7 @@ def test_a_run_stopped_before_noting_its_files_still_answers_queries(workspace, 
         path.unlink()  # and before their workbooks were written
     ingest(workspace)
     written = sorted(p.name for p in (workspace.paths.outbox / "feedback").rglob("*.xlsx"))
-    assert written == ["asked-qateler-oshibki.xlsx", "wrong-qateler-oshibki.xlsx"]
+    assert written == ["asked (Қателер-Ошибки).xlsx", "wrong (Қателер-Ошибки).xlsx"]
 
 
 def test_a_correction_workbook_that_cannot_be_written_now_is_written_next_run(
@@ -258,7 +258,7 @@ def test_a_correction_workbook_that_cannot_be_written_now_is_written_next_run(
     assert "feedback_not_written" in _codes(first) and first.returns["1.4"] == "rejected"
     assert ingest(workspace) == []  # nothing new in the inbox, and the owed workbook is written
     feedback = workspace.paths.outbox / "feedback"
-    assert [p.name for p in feedback.rglob("*.xlsx")] == ["wrong-qateler-oshibki.xlsx"]
+    assert [p.name for p in feedback.rglob("*.xlsx")] == ["wrong (Қателер-Ошибки).xlsx"]
 
 
 def test_one_workbook_attached_three_times_is_one_answer_and_two_duplicates(workspace, orgs):

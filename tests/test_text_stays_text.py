@@ -88,7 +88,7 @@ def test_what_an_outsider_typed_is_text_in_every_workbook_adal_writes(workspace,
     )
     kinds = {p.parent.name for p in written}
     assert {"templates", "report", "outbox"} <= kinds | {"outbox"}
-    assert any("qateler-oshibki" in p.name for p in written)  # a correction workbook
+    assert any("(Қателер-Ошибки)" in p.name for p in written)  # a correction workbook
     assert any(p.name.startswith("consolidated") for p in written)
     assert any(p.name.startswith("6.1") for p in written) and any(
         p.name.startswith("4.1") for p in written

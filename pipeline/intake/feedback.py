@@ -202,21 +202,23 @@ def _errors_sheet(book: openpyxl.Workbook, problems: list[Problem]) -> None:
         other.page_setup.paperSize = 9  # A4, whatever the sender's Excel was set to
 
 
-_OURS = re.compile(r"(-qateler-oshibki(-\d+)?)+$")
+SUFFIX = ERRORS_SHEET  # «Қателер-Ошибки»: the sender's name stays, in their alphabet
+_OURS = re.compile(rf"((-qateler-oshibki(-\d+)?)|([ _]\(?{re.escape(SUFFIX)}([ _]\d+)?\)?_?))+$")
 
 
 def _stem(original_name: str) -> str:
-    """`<name>` of `<name>-qateler-oshibki.xlsx`: a correction workbook sent back does not
-    grow its name again."""
-    return _OURS.sub("", Path(safe_name(mask_ids_in_text(original_name))).stem) or "file"
+    """`<name>` of `<name> (Қателер-Ошибки).xlsx`: a correction workbook sent back does not
+    grow its name again (nor one of the earlier `-qateler-oshibki` names)."""
+    own = _OURS.sub("", Path(mask_ids_in_text(original_name).rstrip(" .")).stem)
+    return Path(safe_name(f"{_OURS.sub('', Path(safe_name(own or 'file')).stem)}.xlsx")).stem
 
 
 def _names(folder: Path, stem: str) -> Iterator[Path]:
-    """The first free name is taken; an earlier round's workbook is kept (`-2`, `-3`, …)."""
-    yield folder / f"{stem}-qateler-oshibki.xlsx"
+    """The first free name is taken; an earlier round's workbook is kept (` 2`, ` 3`, …)."""
+    yield folder / f"{stem} ({SUFFIX}).xlsx"
     number = 2
     while True:
-        yield folder / f"{stem}-qateler-oshibki-{number}.xlsx"
+        yield folder / f"{stem} ({SUFFIX} {number}).xlsx"
         number += 1
 
 
@@ -227,7 +229,7 @@ def _written_for(folder: Path, stem: str, key: str) -> Path | None:
     if not key:
         return None
     mark = re.compile(rb"<dc:identifier[^>]*>" + re.escape(key.encode()) + rb"</dc:identifier>")
-    for path in sorted(folder.glob(f"{glob.escape(stem)}-qateler-oshibki*.xlsx")):
+    for path in sorted(folder.glob(f"{glob.escape(stem)} ({glob.escape(SUFFIX)}*).xlsx")):
         try:
             with zipfile.ZipFile(path) as book, book.open("docProps/core.xml") as core:
                 if mark.search(core.read(8192)):

@@ -33,7 +33,6 @@ from pipeline.core.messages import render
 from pipeline.core.numerals import QUERY, counted
 from pipeline.core.progress import Progress, silent
 from pipeline.core.text import Text
-from pipeline.core.translit import to_ascii
 from pipeline.core.workdays import calendar_for
 from pipeline.files.atomic import write_bytes
 from pipeline.specs.statuses import ReturnStatus
@@ -297,7 +296,8 @@ def encoded_subject(subject: str) -> str:
 
 
 def build_message(item: Outgoing, sender: str, now: dt.datetime) -> EmailMessage:
-    """Bilingual body; attachment name transliterated to ASCII so Outlook keeps it."""
+    """Bilingual body; the attachment under its own Cyrillic name (RFC 2231, which Outlook,
+    Gmail and Thunderbird read; a transliterated name was no longer the sender's)."""
     message = EmailMessage()
     message["From"] = sender
     message["To"] = item.to
@@ -314,7 +314,7 @@ def build_message(item: Outgoing, sender: str, now: dt.datetime) -> EmailMessage
             item.attachment.read_bytes(),
             maintype=maintype,
             subtype=subtype,
-            filename=to_ascii(item.attachment.name),
+            filename=item.attachment.name,
         )
     return message
 
