@@ -26,7 +26,7 @@ test: install
 	$(BIN)/pytest
 
 test-fast: install ## the edit-test loop (about 30 s): all but the end-to-end tests marked slow, on every core
-	$(BIN)/pytest -m "not slow" -n auto -x -q
+	$(BIN)/pytest -m "not slow" -n auto -x  # -q is in pyproject: twice hid the «N passed» line
 
 lint: install
 	$(BIN)/ruff check pipeline tests

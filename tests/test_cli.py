@@ -456,3 +456,16 @@ def test_ingest_says_late_when_a_file_came_after_the_deadline(workspace, orgs):
     fill(workspace, orgs[2], {"1.4": [good_14()]}, "c.xlsx")
     late = CliRunner().invoke(main, [*root, "ingest", "--received", "2023-11-20"])
     assert "кешігіп қабылданды/принят с опозданием" in late.output, late.output
+
+
+def test_consolidate_prints_scores_with_a_label_and_a_decimal_comma(workspace, orgs):
+    import re
+
+    fill(workspace, orgs[0], {"1.4": [good_14()]}, "a.xlsx")
+    root = ["--root", str(workspace.paths.root)]
+    CliRunner().invoke(main, [*root, "ingest"])
+    result = CliRunner().invoke(main, [*root, "consolidate"])
+    assert result.exit_code == 0, result.output
+    assert "Организации с наибольшим баллом риска (0–100)" in result.output
+    lines = [x for x in result.output.splitlines() if orgs[0].name.ru in x]
+    assert lines and re.match(r"\s+\d+,\d  ", lines[0]), lines

@@ -172,9 +172,9 @@ def test_a_bin_given_twice_in_the_registry_says_how_many_times(tmp_path, campaig
     with pytest.raises(ConfigError) as info:
         load_registry(path, campaign.org_types)
     text = str(info.value)
-    assert f"БИН {orgs[0].bin}: повторяется 2 раза" in text
-    assert f"БИН {orgs[1].bin}: повторяется 5 раз" in text
-    assert f"БСН {orgs[1].bin}: 5 рет қайталанады" in text
+    assert f"БИН {orgs[0].bin}: повторяется 2 раза (строки: 2, 3)" in text  # the rows to look at
+    assert f"БИН {orgs[1].bin}: повторяется 5 раз (строки: 4, 5, 6, 7, 8)" in text
+    assert f"БСН {orgs[1].bin}: 5 рет қайталанады (жолдар: 4, 5, 6, 7, 8)" in text
 
 
 def test_a_campaign_may_override_only_its_returns(tmp_path, orgs):

@@ -523,8 +523,11 @@ def consolidate(
     click.echo(f"{_label('say_consolidated')}: {path}")
     top = wide["overall"].dropna().sort_values(ascending=False).head(5)
     names = workspace.by_bin
+    if len(top):
+        _say("say_top_scores")
     for bin_, value in top.items():
-        click.echo(f"  {value:5.1f}  {names[bin_].name.ru}")
+        score = f"{value:5.1f}".replace(".", ",")  # a decimal comma, as both languages write it
+        click.echo(f"  {score}  {names[bin_].name.both}")
     if not read_plan(paths.outbox):
         _next("next_consolidate")
 

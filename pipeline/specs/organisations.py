@@ -107,6 +107,7 @@ def load_registry(path: Path, type_labels: dict[str, Text]) -> list[Organisation
         )
     problems: list[str] = []
     organisations: list[Organisation] = []
+    read_rows: list[int] = []  # the sheet's row of each organisation, for the messages
     converters = {c.key: converter(c) for c in columns}
     for excel_row, row in enumerate(sheet.rows[1:], start=2):
         raw = {k: (row[i] if i < len(row) else "") for k, i in positions.items()}
@@ -132,6 +133,7 @@ def load_registry(path: Path, type_labels: dict[str, Text]) -> list[Organisation
                 problems.append(_registry_line(excel_row, col, found))
             values[col.key] = typed
         if all(values[c.key] is not None for c in columns if c.required):
+            read_rows.append(excel_row)
             organisations.append(
                 Organisation(
                     bin=values["bin"],
@@ -144,13 +146,18 @@ def load_registry(path: Path, type_labels: dict[str, Text]) -> list[Organisation
                     pupils=values["pupils"] or 0,
                 )
             )
-    seen: dict[str, int] = {}
-    for org in organisations:
-        seen[org.bin] = seen.get(org.bin, 0) + 1
+    rows_of: dict[str, list[int]] = {}
+    for org, excel_row in zip(organisations, read_rows, strict=True):
+        rows_of.setdefault(org.bin, []).append(excel_row)
     problems += [
-        render("registry_bin_twice", bin=b, times=counted(n, TIMES)).text
-        for b, n in seen.items()
-        if n > 1
+        render(
+            "registry_bin_twice",
+            bin=b,
+            times=counted(len(rows), TIMES),
+            rows=", ".join(map(str, rows)),
+        ).text
+        for b, rows in rows_of.items()
+        if len(rows) > 1
     ]
     if problems:
         listing = "\n  ".join(problems[:50])
