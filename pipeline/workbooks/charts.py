@@ -24,7 +24,7 @@ def write_charts(
     """Completeness by type, the ten highest scores, and each indicator's levels."""
     complete = sheets["complete"]
     sheet = w.book.add_worksheet(sheets["charts"])
-    w.page(sheet, 200)
+    w.page(sheet, 116)  # one column of charts, one page wide: nothing repeated across pages
     book = w.book
     chart = book.add_chart({"type": "bar", "subtype": "stacked"})  # long names read across
     types = len(workspace.campaign.org_types)
@@ -52,7 +52,7 @@ def write_charts(
     chart.set_size({"width": 720, "height": 360})
     sheet.insert_chart("A1", chart)
     top = wide["overall"].dropna().sort_values(ascending=False).head(10)
-    base = 40
+    base = 76  # the charts' own figures, under the three charts
     w.heads(sheet, base, [L.ORG_LABEL.both, label_text("label_obshchii_risk")], [36, 16])
     names = workspace.by_bin
     for r, (bin_, value) in enumerate(top.items(), start=base + 1):
@@ -72,7 +72,7 @@ def write_charts(
     bar.set_y_axis({"reverse": True})
     bar.set_legend({"none": True})
     bar.set_size({"width": 720, "height": 400})
-    sheet.insert_chart("A20", bar)
+    sheet.insert_chart("A21", bar)
     dist = table.groupby(["indicator", "level"]).size().unstack(fill_value=0)
     base2 = base + 14
     levels = ["low", "medium", "high", "insufficient", "no_data"]
@@ -98,6 +98,6 @@ def write_charts(
     stacked.set_title({"name": label_text("label_raspredelenie_pokazatelei")})
     stacked.set_size({"width": 720, "height": 640})
     stacked.set_y_axis({"reverse": True})
-    sheet.insert_chart("M1", stacked)
+    sheet.insert_chart("A43", stacked)
     sheet.set_column(0, 0, 36, w.wrap)
     sheet.set_column(1, len(levels), 16)
