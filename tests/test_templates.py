@@ -127,3 +127,26 @@ def test_positions_are_offered_from_the_declared_list_but_may_be_typed(workspace
     [outcome] = ingest(workspace)
     on_12 = [(p.code, p.column_key, p.row) for p in outcome.problems if p.sheet == "1.2"]
     assert on_12 == [("required", "position", L.FIRST_DATA_ROW + 1)]
+
+
+def test_a_kindergarten_is_offered_its_own_services_not_a_schools(workspace, orgs):
+    from tests.helpers import template_for
+
+    offered = {}
+    for org in orgs:
+        book = openpyxl.load_workbook(template_for(workspace, org))
+        sheet = book[workspace.specs["1.4"].sheet]
+        column = openpyxl.utils.get_column_letter(workspace.specs["1.4"].keys.index("service") + 1)
+        [rule] = [
+            v for v in sheet.data_validations.dataValidation if str(v.sqref).startswith(column)
+        ]
+        letter = rule.formula1.split("$")[1]
+        offered[org.type] = [c.value for c in book["_lists"][letter][1:] if c.value]
+        book.close()
+    assert (
+        "Мектепке дейінгі ұйымға қабылдау / Приём в дошкольную организацию" in offered["preschool"]
+    )
+    assert not any("зачисление в школу" in o for o in offered["preschool"])
+    assert any("зачисление в школу" in o for o in offered["general_secondary"])
+    assert not any("дошкольную" in o for o in offered["general_secondary"])
+    assert all(o[-1] == "Басқа қызмет / Иная услуга" for o in offered.values())

@@ -42,6 +42,10 @@ class Choice:
     label: Text
     area: str | None = None
     corruption: bool = False  # a topic that is corruption-related (choices.yaml declares it)
+    types: tuple[str, ...] = ()  # the organisation types it is offered to; none: every type
+
+    def offered_to(self, org_type: str) -> bool:
+        return not self.types or org_type in self.types
 
 
 YES_NO = (Choice("yes", text("choice_yes")), Choice("no", text("choice_no")))
@@ -159,12 +163,19 @@ def _choices(raw: Any, shared: dict[str, tuple[Choice, ...]], where: str) -> tup
     for i, item in enumerate(raw):
         here = f"{where}.choices[{i}]"
         code = str(need(item, "code", here))
+        types = tuple(item.get("types") or ())
+        if any(t not in ORG_TYPES for t in types):
+            raise ConfigError.of(
+                "config_wrong_type", where=here, key="types", names=", ".join(ORG_TYPES),
+                value=list(types),
+            )  # fmt: skip
         out.append(
             Choice(
                 code,
                 Text(str(need(item, "kk", here)), str(need(item, "ru", here))),
                 item.get("area"),
                 bool(item.get("corruption", False)),
+                types,
             )
         )
     codes = [c.code for c in out]

@@ -145,7 +145,9 @@ def _write_return_sheet(
             sheet.write_comment(header, i, column.help.both, {"x_scale": 2})
         list_ref = None
         if column.type == "choice" or column.suggest:
-            list_ref = list_refs.get((spec.code, column.key)) or lists(spec.code, column)
+            list_ref = list_refs.get((spec.code, column.key)) or lists(
+                spec.code, column, org_type=org.type
+            )
             list_refs[(spec.code, column.key)] = list_ref
         rule = _validation(column, xl_rowcol_to_cell(first_data, i), period, list_ref)
         if rule and column.key not in locked_keys:
@@ -198,13 +200,19 @@ def _list_writer(book, fmt: _Formats):
     sheet.very_hidden()
     state = {"col": 0}
 
-    def write(code: str, column: Column | None, labels: tuple[str, ...] = ()) -> str:
+    def write(
+        code: str, column: Column | None, labels: tuple[str, ...] = (), org_type: str = ""
+    ) -> str:
         """A range of the lists sheet: a literal list is split by Excel at every comma
         («Иә, деректер жоқ / Да, данных нет» became three items, none of them the mark)."""
         col = state["col"]
         state["col"] += 1
         sheet.write_string(0, col, f"{code}:{column.key if column else 'nil'}")
-        offered = labels or tuple(c.label.both for c in (column.choices or column.suggest))
+        offered = labels or tuple(
+            c.label.both
+            for c in (column.choices or column.suggest)
+            if not org_type or c.offered_to(org_type)  # a kindergarten: no school services
+        )
         for r, label in enumerate(offered, start=1):
             sheet.write_string(r, col, label)
         letter = xl_col_to_name(col)
