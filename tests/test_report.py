@@ -175,7 +175,7 @@ def test_register_lists_positions_with_their_sources(workspace, orgs):
     assert teacher[4] == "Дисциплинарное взыскание за коррупционное правонарушение"
     assert teacher[5] == "1.2: 1 ұйым / 1 организация"
     addressing = [m.no for m in plan.measures if m.indicator == "I12_corruption"]
-    assert teacher[9] == ", ".join(addressing) and addressing
+    assert teacher[9] == f"№ {', '.join(addressing)}" and addressing
     assert by_position["Хатшы"][5].startswith("1.4:")
     text = " ".join(str(c) for r in rows for c in r)
     assert "Омарова" not in text and "Учитель / " not in text

@@ -145,7 +145,7 @@ def write_docx(path: Path, workspace: Workspace, plan: Plan, lang: str) -> Path:
     rows = [_row(workspace, m, lang) for m in plan.measures]
     # the area column fits the longest word of an area's name at 12 pt («противодействию»,
     # «ұйымдастырушылық-»), so no word is broken inside it; the measure keeps the most room
-    docxio.table(doc, words("plan_head", lang), rows, [1.5, 4.4, 8.9, 8.0, 2.9])  # «№ п/п» whole
+    docxio.table(doc, words("plan_head", lang), rows, [1.5, 5.2, 8.5, 7.6, 2.9])  # «№ п/п» whole
     path.parent.mkdir(parents=True, exist_ok=True)
     with written(path) as part:
         doc.save(str(part))

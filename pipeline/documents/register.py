@@ -216,7 +216,10 @@ def derive(workspace: Workspace, data: Consolidated, measures=()) -> Register:
                 "count": len(e["orgs"]),
                 "cases": e["cases"],
                 "factors": e["factors"],
-                "measures": ", ".join(numbers) or label_text("register_no_measure"),
+                # «№ 4, 5, 7»: never read together with the count beside it («89 4, 5, 7»)
+                "measures": f"№ {', '.join(numbers)}"
+                if numbers
+                else label_text("register_no_measure"),
                 "orgs": "; ".join(sorted(names[b].name.ru for b in e["orgs"] if b in names)),
             }
         )
@@ -230,7 +233,7 @@ def _approval(campaign) -> tuple[list[str], list[str]]:
 
 def _sign(sheet, campaign, signed: dt.date | None, row: int, plain) -> None:
     """The working group's signatures and the date under the table, Kazakh then Russian."""
-    for lang, column in (("kk", 1), ("ru", 4)):
+    for lang, column in (("kk", 1), ("ru", 5)):  # each spills over the empty cells to its right
         r = row
         for heading, lines in signature_blocks(campaign, lang, signed):
             sheet.write_string(r, column, heading, plain)
@@ -315,7 +318,7 @@ def write_register(
     top = TOP + 1  # the header row
     widths = [
         textfit.width_for_words(h, w)
-        for h, w in zip(HEADERS, (5, 22, 22, 34, 34, 24, 11, 11, 12, 12, 30), strict=True)
+        for h, w in zip(HEADERS, (5, 15, 15, 26, 26, 16, 10, 10, 10, 10, 20), strict=True)  # ≤ 175
     ]
     for r, row in enumerate(table, start=top + 1):
         for c, value in enumerate(row):

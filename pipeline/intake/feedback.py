@@ -192,7 +192,8 @@ def _errors_sheet(book: openpyxl.Workbook, problems: list[Problem]) -> None:
     )
     for r, p in enumerate(problems, start=2):
         cells = [(p.kk, widths[6], False), (p.ru, widths[7], False), (p.column, widths[4], False),
-                 (str(p.value or ""), widths[5], False), (p.sheet, widths[1], False)]  # fmt: skip
+                 (str(p.value or ""), widths[5], False), (p.sheet, widths[1], False),
+                 (p.cell, widths[3], False)]  # fmt: skip
         sheet.row_dimensions[r].height = textfit.row_height(cells)
     sheet.freeze_panes = "A2"
     page_setup_openpyxl(sheet, sum(widths), header_rows=1, footer=ERRORS_SHEET)
