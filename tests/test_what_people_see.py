@@ -90,6 +90,10 @@ def test_every_sheet_prints_on_a4_at_a_readable_size(district):
                 bad.append(
                     f"{path.name} · {sheet.title}: {sheet.page_setup.paperSize}, {scale:.0%}"
                 )
+            footer = sheet.oddFooter.left.text or ""
+            one_language = footer and not (KAZAKH.search(footer) and re.search("[а-яё]", footer))
+            if one_language or "_x000" in footer:  # a line break Excel shows as «_x000a_»
+                bad.append(f"{path.name} · {sheet.title}: footer «{footer}»")
         book.close()
     assert bad == []
 

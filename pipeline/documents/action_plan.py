@@ -129,7 +129,9 @@ def write_xlsx(path: Path, workspace: Workspace, plan: Plan, indicators: list[In
         cells = [*zip(texts, widths[:6], strict=True), (orgs, widths[7]), (title, widths[8])]
         sheet.set_row(r, textfit.row_height([(t, w, False) for t, w in cells]))
     sheet.freeze_panes(6, 0)
-    page_setup(sheet, sum(widths), header_rows=1, footer=workspace.campaign.subject.ru, header_at=5)
+    page_setup(
+        sheet, sum(widths), header_rows=1, footer=workspace.campaign.subject.both, header_at=5
+    )
     close_workbook(book, path)
     return path
 

@@ -173,7 +173,9 @@ def _errors_sheet(book: openpyxl.Workbook, problems: list[Problem]) -> None:
                 cell.value = value
             else:
                 _text(cell, value)
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
+            # numbers centred: «1 1.1» and «10 G10» read as one number when both leaned together
+            centred = "center" if c in (1, 3) else None
+            cell.alignment = Alignment(wrap_text=True, vertical="top", horizontal=centred)
             cell.font = Font(name=textfit.FONT, size=11)  # measured in it: never the file's own
         if p.cell and p.sheet in book.sheetnames:
             link = Hyperlink(ref=f"D{r}", location=f"'{p.sheet}'!{cells_of(p)[0]}")  # inside

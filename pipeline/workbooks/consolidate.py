@@ -448,7 +448,7 @@ def write_consolidated(
     w = _Writer(
         path,
         constant_memory=sum(len(f) for f in data.frames.values()) > LARGE,
-        footer=f"{workspace.campaign.subject.kk}\n{workspace.campaign.subject.ru}",
+        footer=f"{workspace.campaign.subject.kk} / {workspace.campaign.subject.ru}",
     )
     _cover(w, workspace, data, now)
     top = _completeness(w, workspace, data)
