@@ -155,5 +155,8 @@ def test_no_dropdown_is_a_literal_list_excel_would_cut(district):
                 source = rule.formula1 or ""
                 if rule.type == "list" and source.startswith('"'):
                     literal.append(f"{path.name} · {sheet.title} · {rule.sqref}: {source[:60]}")
+                for said in (rule.prompt, rule.error, rule.promptTitle, rule.errorTitle):
+                    if said and said.rstrip().endswith("…"):  # a sentence cut off
+                        literal.append(f"{path.name} · {sheet.title} · {rule.sqref}: «{said}»")
         book.close()
     assert literal == []

@@ -85,8 +85,8 @@ def cell_problem(
     """Render a cell-level problem with everything its message needs to say what is expected."""
     text = shown(value)
     expected = "; ".join(c.label.both for c in column.choices[:6]) + (
-        "; …" if len(column.choices) > 6 else ""
-    )
+        f"; {label('label_more_in_list')}" if len(column.choices) > 6 else ""
+    )  # never «…»: a message that trails off says half of what it means
     if code == "pattern":
         expected = column.pattern_help.both if column.pattern_help else column.pattern
     fields: dict[str, Any] = {

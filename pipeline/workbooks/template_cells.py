@@ -78,8 +78,20 @@ class Formats:
         self.bold_wrap = add({"bold": True, "text_wrap": True, "valign": "top"})
 
 
-def short(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def short(text: str, limit: int, *shorter: str) -> str:
+    """What fits Excel's limit whole (a title 32 characters, a message 255): the text, else
+    the first shorter form that fits, else the words that fit. A sentence cut off with «…»
+    said half of what it meant."""
+    for candidate in (text, *shorter):
+        if len(candidate) <= limit:
+            return candidate
+    words = (shorter[-1] if shorter else text).split()
+    kept = ""
+    for word in words:
+        if len(f"{kept} {word}".strip()) > limit:
+            break
+        kept = f"{kept} {word}".strip()
+    return kept or text[:limit]
 
 
 def validation(column: Column, first: str, period, list_ref: str | None) -> dict:
@@ -87,7 +99,7 @@ def validation(column: Column, first: str, period, list_ref: str | None) -> dict
     help_text = column.help.both if column.help else column.label.both
     common = {
         "input_title": short(column.label.kk, 32),
-        "input_message": short(help_text, 255),
+        "input_message": short(help_text, 255, column.label.both),
         "error_title": short(label_text("label_oshibka"), 32),
         "error_type": "stop",
     }
@@ -104,7 +116,11 @@ def validation(column: Column, first: str, period, list_ref: str | None) -> dict
             "validate": "list",
             "source": list_ref,
             "error_type": "information",
-            "input_message": short(f"{help_text}\n{label_text('label_choose_or_type')}", 255),
+            "input_message": short(
+                f"{help_text}\n{label_text('label_choose_or_type')}",
+                255,
+                f"{column.label.both}\n{label_text('label_choose_or_type')}",
+            ),
             "error_message": short(label_text("label_position_not_listed"), 255),
         }
     if column.type == "date":
@@ -125,7 +141,11 @@ def validation(column: Column, first: str, period, list_ref: str | None) -> dict
             **common,
             "validate": "custom",
             "value": f"=AND(LEN({first})=12,ISNUMBER(--{first}))",
-            "input_message": short(f"{help_text}\n{label_text('label_12_digits')}", 255),
+            "input_message": short(
+                f"{help_text}\n{label_text('label_12_digits')}",
+                255,
+                f"{column.label.both}\n{label_text('label_12_digits')}",
+            ),
             "error_message": label_text("label_12_tsifr_kak_tekst"),
         }
     if column.max_length:
@@ -168,7 +188,11 @@ def _date_rule(column: Column, period, help_text: str) -> dict:
         "criteria": "between",
         "minimum": dt.datetime.combine(low, dt.time()),
         "maximum": maximum,
-        "input_message": short(f"{help_text}\n{label_text('label_date_form')}{where}", 255),
+        "input_message": short(
+            f"{help_text}\n{label_text('label_date_form')}{where}",
+            255,
+            f"{column.label.both}\n{label_text('label_date_form')}{where}",
+        ),
         "error_message": short(error.text, 255),
     }
 
