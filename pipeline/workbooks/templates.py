@@ -19,7 +19,7 @@ from pipeline.core.messages import render, sheet_name
 from pipeline.core.progress import Progress, silent
 from pipeline.files.atomic import close_workbook
 from pipeline.files.reader import IDENTITY_SHEET, LISTS_SHEET
-from pipeline.files.xlsxout import SAFE_OPTIONS
+from pipeline.files.xlsxout import SAFE_OPTIONS, a4
 from pipeline.specs import layout as L
 from pipeline.specs.campaign import Campaign, Period
 from pipeline.specs.nil_rule import instruction_lines, sheet_note
@@ -188,7 +188,7 @@ def _write_return_sheet(
             "select_locked_cells": True,
         },
     )
-    sheet.set_paper(9)  # A4: Excel takes US Letter when none is set
+    a4(sheet)
     sheet.set_landscape()
     sheet.fit_to_pages(1, 0)
     sheet.repeat_rows(header)
@@ -261,7 +261,7 @@ def _write_instructions(
         sheet.write_string(r, 1, kk, style)
         sheet.write_string(r, 2, ru, style)
         sheet.set_row(r, textfit.row_height([(kk, 70, not num), (ru, 70, not num)]))
-    sheet.set_paper(9)
+    a4(sheet)
     sheet.set_landscape()
     sheet.fit_to_pages(1, 0)
     sheet.activate()
