@@ -177,6 +177,12 @@ def test_register_lists_positions_with_their_sources(workspace, orgs):
     addressing = [m.no for m in plan.measures if m.indicator == "I12_corruption"]
     assert teacher[9] == f"№ {', '.join(addressing)}" and addressing
     assert by_position["Хатшы"][5].startswith("1.4:")
+    sheet = openpyxl.load_workbook(workspace.paths.outbox / "report" / "6.1-register.xlsx")
+    listed = [[c.value for c in r] for r in sheet["Ұйымдар-Организации"].iter_rows(min_row=2)]
+    teachers = [r for r in listed if r[1] == "Мұғалім"]
+    assert teachers and all(r[0] == teacher[0] and r[2] == "Учитель" for r in teachers)
+    names = {o.bin: o.name for o in orgs}
+    assert all(r[4] == names[r[3]].kk and r[5] == names[r[3]].ru for r in listed)
     text = " ".join(str(c) for r in rows for c in r)
     assert "Омарова" not in text and "Учитель / " not in text
     assert review == []

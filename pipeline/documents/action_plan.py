@@ -82,7 +82,9 @@ def write_xlsx(path: Path, workspace: Workspace, plan: Plan, indicators: list[In
     )
     wrap = book.add_format({"text_wrap": True, "valign": "top", "border": 1})
     date = book.add_format({"num_format": "dd.mm.yyyy", "valign": "top", "border": 1})
-    widths = (5, 14, 36, 36, 22, 22, 11, 16, 13)  # 175: one A4 page wide at 75 %
+    # 174: one A4 page wide at 75 %. The organisations stand in the responsible columns, in
+    # each language; a column of their Russian names alone repeated them in one language.
+    widths = (5, 14, 34, 34, 26, 26, 11, 24)
     for c, width in enumerate(widths):
         sheet.set_column(c, c, width)
     lead = [
@@ -92,7 +94,7 @@ def write_xlsx(path: Path, workspace: Workspace, plan: Plan, indicators: list[In
         _due(plan, workspace, "ru", numeric=True),
     ]
     for r, text in enumerate(lead):
-        sheet.merge_range(r, 0, r, 8, text, bold)
+        sheet.merge_range(r, 0, r, len(widths) - 1, text, bold)
         sheet.set_row(r, textfit.row_height([(text, sum(widths), True)]))
     headers = [
         "№",
@@ -100,7 +102,6 @@ def write_xlsx(path: Path, workspace: Workspace, plan: Plan, indicators: list[In
         *_pair("plan_measure"),
         *_pair("plan_responsible"),
         label_text("label_srok"),
-        label_text("label_organizatsii"),
         label_text("label_pokazatel"),
     ]
     for c, h in enumerate(headers):
@@ -109,7 +110,6 @@ def write_xlsx(path: Path, workspace: Workspace, plan: Plan, indicators: list[In
         5, textfit.row_height([(h, w, True) for h, w in zip(headers, widths, strict=True)])
     )
     titles = {i.code: i.title.both for i in indicators}
-    names = workspace.by_bin
     for r, m in enumerate(plan.measures, start=6):
         texts = [
             m.no,
@@ -122,11 +122,9 @@ def write_xlsx(path: Path, workspace: Workspace, plan: Plan, indicators: list[In
         for c, value in enumerate(texts):
             sheet.write_string(r, c, value, wrap)
         sheet.write_datetime(r, 6, dt.datetime.combine(m.deadline, dt.time()), date)
-        orgs = ", ".join(names[b].name.ru for b in m.orgs if b in names)
         title = "; ".join(titles.get(code, code) for code in m.indicators)
-        sheet.write_string(r, 7, orgs, wrap)
-        sheet.write_string(r, 8, title, wrap)
-        cells = [*zip(texts, widths[:6], strict=True), (orgs, widths[7]), (title, widths[8])]
+        sheet.write_string(r, 7, title, wrap)
+        cells = [*zip(texts, widths[:6], strict=True), (title, widths[7])]
         sheet.set_row(r, textfit.row_height([(t, w, False) for t, w in cells]))
     sheet.freeze_panes(6, 0)
     page_setup(

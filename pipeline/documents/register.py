@@ -79,7 +79,15 @@ HEADERS = [
     label_text("label_chislo_sluchaev"),
     label_text("label_faktory_vo_vnutrennikh_aktakh"),
     label_text("label_meropriyatiya_4_1"),
-    label_text("label_organizatsii"),
+]
+# Which organisations stand behind each position: a sheet of its own, each name in both
+# languages on its own row (a list of Russian names in one cell was unreadable in print).
+ORG_HEADERS = [
+    "№",
+    *_pair("register_position"),
+    L.BIN_LABEL.both,
+    label_text("registry_name_kk"),
+    label_text("registry_name_ru"),
 ]
 REVIEW_HEADERS = [
     L.ORG_LABEL.both,
@@ -172,7 +180,7 @@ def derive(workspace: Workspace, data: Consolidated, measures=()) -> Register:
         if not whole:
             review.append(
                 {
-                    "org": names[bin_].name.ru if bin_ in names else bin_,
+                    "org": names[bin_].name.both if bin_ in names else bin_,
                     "source": basis.code,
                     "text": str(text),
                     "todo": REVIEW_NOTE,
@@ -220,7 +228,9 @@ def derive(workspace: Workspace, data: Consolidated, measures=()) -> Register:
                 "measures": f"№ {', '.join(numbers)}"
                 if numbers
                 else label_text("register_no_measure"),
-                "orgs": "; ".join(sorted(names[b].name.ru for b in e["orgs"] if b in names)),
+                "orgs": sorted(
+                    ((b, names[b].name) for b in e["orgs"] if b in names), key=lambda o: o[1].ru
+                ),
             }
         )
     return Register(rows, review)
@@ -264,7 +274,7 @@ def additions(workspace: Workspace) -> list[dict]:
                     "cases": 0,
                     "factors": 0,
                     "measures": "",
-                    "orgs": "",
+                    "orgs": [],
                 }
             )
     return out
@@ -284,6 +294,31 @@ def write_additions_template(workspace: Workspace) -> Path:
 
 
 TOP = 8  # rows above the table: the approval block, then the title
+
+
+def _write_organisations(book, listed: list[dict], head, wrap) -> None:
+    """One row per position and organisation, the position's number as in the register,
+    the organisation's name in Kazakh and in Russian."""
+    sheet = book.add_worksheet(sheet_name("sheet_register_orgs"))
+    widths = (5, 22, 22, 15, 48, 48)
+    for c, (h, width) in enumerate(zip(ORG_HEADERS, widths, strict=True)):
+        sheet.write_string(0, c, h, head)
+        sheet.set_column(c, c, width)
+    sheet.set_row(
+        0, textfit.row_height([(h, w, True) for h, w in zip(ORG_HEADERS, widths, strict=True)])
+    )
+    r = 1
+    for no, row in enumerate(listed, 1):
+        for bin_, name in row["orgs"]:
+            values = (str(no), row["position_kk"], row["position_ru"], bin_, name.kk, name.ru)
+            for c, value in enumerate(values):
+                sheet.write_string(r, c, value, wrap)
+            sheet.set_row(
+                r, textfit.row_height([(v, w, False) for v, w in zip(values, widths, strict=True)])
+            )
+            r += 1
+    sheet.freeze_panes(1, 0)
+    page_setup(sheet, sum(widths), header_rows=1)
 
 
 def write_register(
@@ -313,12 +348,13 @@ def write_register(
     sheet.write_string(TOP - 2, 0, name.kk, title)
     sheet.write_string(TOP - 1, 0, name.ru, title)
     keys = ("position_kk", "position_ru", "risk_kk", "risk_ru", "basis", "count", "cases",
-            "factors", "measures", "orgs")  # fmt: skip
-    table = [[str(i), *(r[k] for k in keys)] for i, r in enumerate([*register.rows, *extra], 1)]
+            "factors", "measures")  # fmt: skip
+    listed = [*register.rows, *extra]
+    table = [[str(i), *(r[k] for k in keys)] for i, r in enumerate(listed, 1)]
     top = TOP + 1  # the header row
     widths = [
         textfit.width_for_words(h, w)
-        for h, w in zip(HEADERS, (5, 15, 15, 26, 26, 16, 10, 10, 10, 10, 20), strict=True)  # ≤ 175
+        for h, w in zip(HEADERS, (5, 17, 17, 32, 32, 20, 10, 10, 10, 12), strict=True)  # ≤ 175
     ]
     for r, row in enumerate(table, start=top + 1):
         for c, value in enumerate(row):
@@ -348,6 +384,7 @@ def write_register(
         _sign(sheet, campaign, signed, top + max(len(table), 1) + 2, plain)
     sheet.freeze_panes(top + 1, 0)
     page_setup(sheet, sum(widths), header_rows=1, header_at=top)
+    _write_organisations(book, listed, head, wrap)
     if register.review:
         review = book.add_worksheet(sheet_name("sheet_review"))
         for c, h in enumerate(REVIEW_HEADERS):
