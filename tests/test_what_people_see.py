@@ -160,3 +160,53 @@ def test_no_dropdown_is_a_literal_list_excel_would_cut(district):
                         literal.append(f"{path.name} · {sheet.title} · {rule.sqref}: «{said}»")
         book.close()
     assert literal == []
+
+
+def _charts_sheet_xml(archive: zipfile.ZipFile) -> tuple[str, str]:
+    """The charts sheet's XML and its drawing's XML (the sheet that holds drawings)."""
+    for name in sorted(archive.namelist()):
+        if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", name):
+            xml = archive.read(name).decode("utf-8")
+            if "<drawing " in xml:
+                rels = archive.read(name.replace("sheets/", "sheets/_rels/") + ".rels").decode()
+                drawing = re.search(r'Target="\.\./drawings/(drawing\d+\.xml)"', rels).group(1)
+                return xml, archive.read(f"xl/drawings/{drawing}").decode("utf-8")
+    raise AssertionError("no sheet with charts")
+
+
+def test_one_chart_per_question_each_on_whole_pages(district):
+    """Seen: one chart of fifteen cramped indicator labels and charts cut across two
+    printed pages. Three charts — completeness per type, risk levels per area, the highest
+    scores — none of them crossing a page break, every area named on its axis."""
+    consolidated = next((district / "outbox").glob("consolidated-*.xlsx"))
+    with zipfile.ZipFile(consolidated) as archive:
+        sheet, drawing = _charts_sheet_xml(archive)
+        titles = []
+        for name in sorted(n for n in archive.namelist() if n.startswith("xl/charts/chart")):
+            xml = archive.read(name).decode("utf-8")
+            titles.append("".join(re.findall(r"<a:t>([^<]*)</a:t>", xml.split("</c:title>")[0])))
+            if "Уровни риска по направлениям" in titles[-1]:
+                assert '<c:tickLblSkip val="1"/>' in xml  # no area's name skipped
+    assert any("Полнота по типам" in t for t in titles)
+    assert any("Уровни риска по направлениям" in t for t in titles)
+    assert any("наибольшим баллом" in t for t in titles)
+    assert len(titles) == 3, titles
+    breaks = [int(b) for b in re.findall(r'<brk id="(\d+)"', sheet)]
+    assert breaks
+    spans = [
+        (int(a), int(b))
+        for a, b in re.findall(
+            r"<xdr:from><xdr:col>\d+</xdr:col><xdr:colOff>\d+</xdr:colOff><xdr:row>(\d+)</xdr:row>"
+            r".*?<xdr:to><xdr:col>\d+</xdr:col><xdr:colOff>\d+</xdr:colOff><xdr:row>(\d+)</xdr:row>",
+            drawing,
+            re.S,
+        )
+    ]
+    assert len(spans) == 3
+    assert not [s for s in spans for b in breaks if s[0] < b <= s[1]], (spans, breaks)
+    book = openpyxl.load_workbook(consolidated)
+    charts = next(s for s in book.worksheets if s.title.startswith("Диаграммалар"))
+    names = " ".join(str(c.value) for row in charts.iter_rows() for c in row if c.value)
+    for area in ("2.1", "2.2", "2.3", "2.4", "2.5"):
+        assert f"{area} " in names
+    book.close()
