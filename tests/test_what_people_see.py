@@ -18,7 +18,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from click.testing import CliRunner
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import column_index_from_string
 
 from pipeline.cli import main
 from pipeline.specs.workspace import Paths, open_workspace
@@ -56,6 +56,25 @@ def _px(width: float | None) -> int:
     return int((width or 8.43) * 7 + 5)
 
 
+def _printed_columns(sheet) -> int:
+    """How many columns print: the print area's last one, else every column."""
+    area = sheet.print_area
+    if not area:
+        return sheet.max_column
+    last = area.split(":")[-1].split("!")[-1].replace("$", "")
+    return column_index_from_string(last.rstrip("0123456789"))
+
+
+def _widths(sheet) -> dict[int, float | None]:
+    """Each column's width, hidden ones left out. openpyxl keys a run of columns of one
+    width (`<col min max>`) by its first letter only: the run is spread back here."""
+    widths: dict[int, float | None] = {}
+    for dim in sheet.column_dimensions.values():
+        for c in range(dim.min or 1, (dim.max or dim.min or 1) + 1):
+            widths[c] = None if dim.hidden else dim.width
+    return widths
+
+
 def printed_scale(sheet) -> float:
     """The scale a sheet prints at, as Excel computes it from its page set-up: fitted to
     a number of pages wide, the printable width over the width of the printed columns."""
@@ -69,12 +88,12 @@ def printed_scale(sheet) -> float:
     margins = (sheet.page_margins.left or 0.7) + (sheet.page_margins.right or 0.7)
     paper = 297 if setup.orientation == "landscape" else 210
     printable_mm = paper - 25.4 * margins
+    widths = _widths(sheet)
     columns = 0
-    for c in range(1, sheet.max_column + 1):
-        dim = sheet.column_dimensions.get(get_column_letter(c))
-        if dim is not None and dim.hidden:
-            continue
-        columns += _px(dim.width if dim is not None else None)
+    for c in range(1, _printed_columns(sheet) + 1):
+        if c in widths and widths[c] is None:
+            continue  # hidden
+        columns += _px(widths.get(c) or 8.43)
     return min(1.0, printable_mm * wide / (columns * 25.4 / 96))
 
 

@@ -7,6 +7,7 @@ and URL conversion off, so text a school typed, like "=HYPERLINK(…)", stays te
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -23,16 +24,29 @@ LARGE = 150_000  # data rows above which tables give way to constant_memory + au
 
 
 PORTRAIT_WIDTH = 95  # characters of column width that still read on A4 portrait
-WIDEST_FITTED = 175
-"""Characters of column width that A4 landscape still prints at 75 % or more when fitted to
-the page's width (8.25 pt of 11): 261 mm between Excel's margins hold about 130 characters.
-A wider table fitted to one page came out at 5–6 pt; it is printed at `WIDE_SCALE` instead,
-across several pages, its first column and its header repeated on each."""
+SIDE_MARGIN = 0.3  # inches left and right, Excel's «narrow»: more of the page for the table
+SMALLEST_SCALE = 0.74  # of 11 pt: a page fitted to its width never prints below 8 pt
 WIDE_SCALE = 80
+"""A table too wide to fit one page at `SMALLEST_SCALE` came out at 5–6 pt when fitted; it
+prints at `WIDE_SCALE` instead, across several pages, its first column and its header
+repeated on each."""
+
+
+def _printable_px(landscape: bool) -> float:
+    paper_mm = 297 if landscape else 210
+    return (paper_mm - 2 * 25.4 * SIDE_MARGIN) / 25.4 * 96
+
+
+def _columns_px(width: float) -> float:
+    """Excel draws a column of width w as 7w + 5 pixels; a table `width` characters wide
+    has at most one column per 10 characters (no table of Adal's has narrower ones)."""
+    return 7 * width + 5 * math.ceil(width / 10)
 
 
 def fits_one_page_wide(width: float) -> bool:
-    return width <= WIDEST_FITTED
+    """Whether fitting the table to one page keeps it at `SMALLEST_SCALE` or more."""
+    landscape = width > PORTRAIT_WIDTH
+    return _printable_px(landscape) >= SMALLEST_SCALE * _columns_px(width)
 
 
 def page_setup(
@@ -47,6 +61,7 @@ def page_setup(
     `WIDE_SCALE`, the first `key_columns` repeated on every page across), header rows
     repeated, a footer."""
     sheet.set_paper(9)
+    sheet.set_margins(left=SIDE_MARGIN, right=SIDE_MARGIN)
     if width > PORTRAIT_WIDTH:
         sheet.set_landscape()
     if fits_one_page_wide(width):
@@ -66,6 +81,7 @@ def page_setup_openpyxl(sheet, width: float, header_rows: int = 0, footer: str =
     """`page_setup` for a sheet made with openpyxl (the correction workbook keeps the
     school's own file and adds its error list to it)."""
     sheet.page_setup.paperSize = 9
+    sheet.page_margins.left = sheet.page_margins.right = SIDE_MARGIN
     sheet.page_setup.orientation = "landscape" if width > PORTRAIT_WIDTH else "portrait"
     if fits_one_page_wide(width):
         sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
@@ -205,10 +221,13 @@ class Writer:
         widths: list[int] | None = None,
         kinds: list[str] | None = None,
         fit: list[int] | None = None,
+        printed: int | None = None,
     ):
         """A sheet holding one table: Excel table (filters) or, for very large data, autofilter.
         Text is wrapped in its column and each row is as tall as its tallest text (`fit`: the
-        columns to measure, by default every column that may hold text)."""
+        columns to measure, by default every column that may hold text). `printed`: only the
+        first so many columns print (the technical ones after them stay on screen, for
+        filters, and off the paper)."""
         sheet = self.book.add_worksheet(name)
         widths = [
             textfit.width_for_words(h, w)
@@ -219,7 +238,7 @@ class Writer:
         )
         for c, width in enumerate(widths):
             sheet.set_column(c, c, width)
-        self.page(sheet, sum(widths), header_rows=1)
+        self.page(sheet, sum(widths[:printed]), header_rows=1)
         sheet.freeze_panes(1, 0)
         unique = _unique(headers)
         if self.constant_memory:
@@ -242,6 +261,8 @@ class Writer:
                 writers[c](r, c, value)
             count = r
         last = max(count, 1)
+        if printed is not None:  # the rows written (a whole-column area openpyxl cannot read)
+            sheet.print_area(0, 0, last, printed - 1)
         if self.constant_memory:
             sheet.autofilter(0, 0, last, len(headers) - 1)
         else:

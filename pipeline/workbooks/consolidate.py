@@ -107,18 +107,22 @@ def _return_sheet(
                for c in spec.columns]  # fmt: skip
     for i in reversed([i for i, c in enumerate(spec.columns) if c.offences is not None]):
         columns.insert(i + 1, (label_text("label_by_law"), "wrap", 18))
+    # What a person reads first and prints: the organisation, then what it reported. Its
+    # type, the file and the row it came from follow, on screen (filters) and not on paper.
+    technical = ["type", "_file", "_row"]
+    out = out[[c for c in out.columns if c not in technical] + technical]
     headers = (
-        [L.BIN_LABEL.both, L.ORG_LABEL.both, label_text("label_tip")]
+        [L.BIN_LABEL.both, L.ORG_LABEL.both]
         + [h for h, _, _ in columns]
-        + [label_text("label_fail"), label_text("label_stroka")]
+        + [label_text("label_tip"), label_text("label_fail"), label_text("label_stroka")]
     )
-    kinds = ["str"] + ["wrap"] * 2 + [k for _, k, _ in columns] + ["wrap", "num"]
+    kinds = ["str", "wrap"] + [k for _, k, _ in columns] + ["wrap", "wrap", "num"]
     # the type column as wide as the longest type's name: one line per row, so a sheet of
     # hundreds of thousands of rows keeps rows one line tall where nothing else wraps
     type_width = max(textfit.one_line_width(t.ru) for t in workspace.campaign.org_types.values())
-    widths = [14, 34, type_width] + [w for _, _, w in columns] + [30, 8]
+    widths = [14, 30] + [w for _, _, w in columns] + [type_width, 30, 8]
     rows = out.itertuples(index=False, name=None)
-    sheet = w.table(spec.sheet, headers, rows, widths, kinds)
+    sheet = w.table(spec.sheet, headers, rows, widths, kinds, printed=len(headers) - 3)
     sheet.set_tab_color("#5B9BD5")
 
 
