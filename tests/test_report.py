@@ -178,6 +178,8 @@ def test_register_lists_positions_with_their_sources(workspace, orgs):
     assert teacher[9] == f"№ {', '.join(addressing)}" and addressing
     assert by_position["Хатшы"][5].startswith("1.4:")
     sheet = openpyxl.load_workbook(workspace.paths.outbox / "report" / "6.1-register.xlsx")
+    counts = [c for r in sheet["6.1"].iter_rows() for c in r if isinstance(c.value, int)]
+    assert counts and {c.alignment.horizontal for c in counts} == {"center"}  # «70№ 6, 8»
     listed = [[c.value for c in r] for r in sheet["Ұйымдар-Организации"].iter_rows(min_row=2)]
     teachers = [r for r in listed if r[1] == "Мұғалім"]
     assert teachers and all(r[0] == teacher[0] and r[2] == "Учитель" for r in teachers)

@@ -338,6 +338,8 @@ def write_register(
         {"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#DDEBF7", "border": 1}
     )
     wrap = book.add_format({"text_wrap": True, "valign": "top"})
+    # counts centred: a right-aligned «70» ran into the «№ 6, 8» beside it
+    count_format = book.add_format({"align": "center", "valign": "top"})
     title = book.add_format({"bold": True, "font_size": 13})
     plain = book.add_format({"valign": "top"})
     if campaign is not None:
@@ -359,7 +361,7 @@ def write_register(
     for r, row in enumerate(table, start=top + 1):
         for c, value in enumerate(row):
             if isinstance(value, int):
-                sheet.write_number(r, c, value, wrap)
+                sheet.write_number(r, c, value, count_format)
             else:
                 sheet.write_string(r, c, value, wrap)
         sheet.set_row(
