@@ -14,9 +14,10 @@ import pytest
 from pipeline.core.text import Text
 from pipeline.devtools import pgserver as pg
 from pipeline.specs.campaign import load_campaign
-from pipeline.specs.organisations import Organisation, write_registry
+from pipeline.specs.organisations import Organisation
 from pipeline.specs.returns import load_specs, shipped_schemas
 from pipeline.specs.workspace import Paths, Workspace, open_workspace
+from pipeline.workbooks.registry import write_registry
 from tests.helpers import make_bin
 
 

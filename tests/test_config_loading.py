@@ -9,8 +9,9 @@ import yaml
 from pipeline.core.errors import ConfigError
 from pipeline.core.text import Text
 from pipeline.specs.campaign import load_campaign
-from pipeline.specs.organisations import Organisation, load_registry, write_registry
+from pipeline.specs.organisations import Organisation, load_registry
 from pipeline.specs.returns import load_specs, shipped_schemas
+from pipeline.workbooks.registry import write_registry
 
 
 def copy_schemas(tmp_path: Path) -> Path:

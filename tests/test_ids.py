@@ -54,7 +54,8 @@ def test_completed_ids_are_valid(number):
 def test_valid_ids_agrees_with_one_by_one_checks():
     import pandas as pd
 
-    from pipeline.core.ids import is_valid_id, valid_ids
+    from pipeline.core.ids import is_valid_id
+    from pipeline.intake.id_columns import valid_ids
 
     values = [make_iin(n) for n in range(1, 40)]
     values += [v[:11] + str((int(v[11]) + 1) % 10) for v in values[:10]]

@@ -469,7 +469,7 @@ def test_officer_reads_a_file_again_after_fixing_the_registry(workspace, orgs):
     were known, so putting it back only gave «duplicate»."""
     import dataclasses
 
-    from pipeline.specs.organisations import write_registry
+    from pipeline.workbooks.registry import write_registry
     from tests.helpers import make_bin
 
     newcomer = dataclasses.replace(orgs[0], bin=make_bin(9), email="new@x.example")

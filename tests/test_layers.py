@@ -61,3 +61,25 @@ def test_no_sql_outside_the_ledger():
         if sql.search(line) or ".execute(" in line or ".executemany(" in line
     ]
     assert not outside, outside
+
+
+@pytest.mark.slow
+def test_the_package_contracts_fail_on_a_driver_or_pandas_out_of_place(tmp_path):
+    """Third-party packages have their stage too: sqlite3 in the CLI (it caught the driver's
+    errors itself) or pandas in the core break `make lint`."""
+    shutil.copytree(ROOT / "pipeline", tmp_path / "pipeline")
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    for module, line in (
+        (tmp_path / "pipeline" / "core" / "ids.py", "import pandas  # noqa"),
+        (tmp_path / "pipeline" / "cli" / "support.py", "import sqlite3  # noqa"),
+        (tmp_path / "pipeline" / "specs" / "campaign.py", "import xlsxwriter  # noqa"),
+    ):
+        module.write_text(module.read_text(encoding="utf-8") + f"\n{line}\n", encoding="utf-8")
+    result = _lint_imports(tmp_path)
+    assert result.returncode != 0
+    for said in (
+        "pipeline.core is not allowed to import pandas",
+        "pipeline.cli is not allowed to import sqlite3",
+        "pipeline.specs is not allowed to import xlsxwriter",
+    ):
+        assert said in result.stdout, result.stdout[-3000:]

@@ -271,17 +271,23 @@ def test_officers_opening_a_new_server_ledger_at_once_make_its_schema_once(postg
         conn.close()
 
 
+@pytest.mark.parametrize("ledger_backend", ["postgresql"], indirect=True)
 def test_a_server_lost_midway_is_a_bilingual_message_not_an_internal_error(workspace, monkeypatch):
     """psycopg's OperationalError (the server stopped, the network dropped) fell to the last
-    guard: «Внутренняя ошибка»."""
+    guard: «Внутренняя ошибка». The ledger turns it into its own error; the CLI knows no
+    driver."""
     import psycopg
 
-    import pipeline.workbooks.status as status_module
+    from pipeline.ledger import postgres
 
-    def lost(*_a, **_k):
-        raise psycopg.OperationalError("server closed the connection unexpectedly")
+    dialect = postgres._dialect
 
-    monkeypatch.setattr(status_module, "return_states", lost)
+    def lost(sql: str) -> str:
+        if "FROM submissions" in sql:  # past the connection and its migrations
+            raise psycopg.OperationalError("server closed the connection unexpectedly")
+        return dialect(sql)
+
+    monkeypatch.setattr(postgres, "_dialect", lost)
     result = CliRunner().invoke(main, ["--root", str(workspace.paths.root), "status"])
     assert result.exit_code == 4, result.output
     assert "Связь с сервером журнала прервалась (server closed the connection" in result.output

@@ -336,9 +336,9 @@ def test_a_campaign_collecting_only_some_returns_runs_end_to_end(tmp_path, orgs)
     import shutil
 
     from pipeline.specs.campaign import load_campaign
-    from pipeline.specs.organisations import write_registry
     from pipeline.specs.returns import shipped_schemas
     from pipeline.specs.workspace import Paths, open_workspace
+    from pipeline.workbooks.registry import write_registry
 
     paths = Paths(tmp_path)
     (tmp_path / "schemas" / "returns").mkdir(parents=True)

@@ -18,8 +18,8 @@ from click.testing import CliRunner
 
 from pipeline.cli import main
 from pipeline.core.text import Text
-from pipeline.specs.organisations import write_registry
 from pipeline.specs.workspace import open_workspace
+from pipeline.workbooks.registry import write_registry
 from tests.helpers import fill, good_12, good_14
 
 pytestmark = pytest.mark.slow  # every command, every workbook read back

@@ -126,8 +126,8 @@ def init(paths: Paths) -> None:
     образцу 2023 года) и пустой реестр организаций.
     """
     from pipeline.specs.campaign import load_campaign, mark_as_sample
-    from pipeline.specs.organisations import write_registry
     from pipeline.specs.returns import shipped_schemas
+    from pipeline.workbooks.registry import write_registry
 
     above = find_campaign(paths.root.parent)
     if above is not None and not is_campaign(paths.root):

@@ -4,7 +4,6 @@ that turns any failure into a bilingual message instead of a traceback."""
 from __future__ import annotations
 
 import contextlib
-import sqlite3
 import sys
 from collections.abc import Iterator
 from functools import wraps
@@ -12,7 +11,6 @@ from pathlib import Path
 
 import click
 from loguru import logger
-from xlsxwriter.exceptions import FileCreateError
 
 from pipeline.cli.click_words import speak_kazakh_and_russian
 from pipeline.core.errors import AdalError
@@ -140,41 +138,17 @@ def friendly(func):
         except KeyboardInterrupt:
             click.echo("\n" + render("interrupted").text, err=True)
             sys.exit(130)
-        except sqlite3.OperationalError as exc:
-            logger.exception("ledger error")
-            if "locked" in str(exc) or "busy" in str(exc):
-                click.echo(render("ledger_locked").text, err=True)
-            else:
-                click.echo(render("ledger_write_failed", detail=exc).text, err=True)
-            sys.exit(1)
-        except (OSError, FileCreateError) as exc:  # an output open in Excel, a full disk
+        except OSError as exc:  # an output open in Excel, a full disk
             logger.exception("could not write")
             where = getattr(exc, "filename", None) or str(exc)
             click.echo(render("file_write_failed", where=where).text, err=True)
             sys.exit(1)
-        except Exception as exc:  # the last guard of a user-facing command
-            if _server_gone(exc):  # a shared ledger's server stopped or the network dropped
-                logger.exception("ledger server lost")
-                click.echo(render("ledger_server_lost", detail=_first_line(exc)).text, err=True)
-                sys.exit(4)
+        except Exception:  # the last guard of a user-facing command
             logger.exception("unexpected error")
             click.echo(render("command_failed").text, err=True)
             sys.exit(2)
 
     return wrapper
-
-
-def _server_gone(exc: BaseException) -> bool:
-    """psycopg's OperationalError, recognised without importing psycopg for SQLite users."""
-    return any(
-        c.__name__ == "OperationalError" and c.__module__.startswith("psycopg")
-        for c in type(exc).__mro__
-    )
-
-
-def _first_line(exc: BaseException) -> str:
-    lines = str(exc).strip().splitlines()
-    return lines[0] if lines else type(exc).__name__
 
 
 def _tolerant_console() -> None:

@@ -23,9 +23,10 @@ from pipeline.files.reader import IDENTITY_SHEET
 from pipeline.files.xlsxout import SAFE_OPTIONS
 from pipeline.specs import layout as L
 from pipeline.specs.campaign import load_campaign
-from pipeline.specs.organisations import Organisation, write_registry
+from pipeline.specs.organisations import Organisation
 from pipeline.specs.returns import load_specs
 from pipeline.specs.workspace import Paths
+from pipeline.workbooks.registry import write_registry
 
 SIZES = {
     "1.1": (10, 300),

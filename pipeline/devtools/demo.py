@@ -26,9 +26,10 @@ from pipeline.devtools.demo_data import make_district, rows_for
 from pipeline.devtools.own_folder import claim, require_own
 from pipeline.specs import layout as L
 from pipeline.specs.campaign import load_campaign
-from pipeline.specs.organisations import Organisation, write_registry
+from pipeline.specs.organisations import Organisation
 from pipeline.specs.returns import ReturnSpec, load_specs, shipped_schemas
 from pipeline.specs.workspace import Paths
+from pipeline.workbooks.registry import write_registry
 from pipeline.workbooks.templates import template_name, write_templates
 
 SUBJECT = {

@@ -14,6 +14,8 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+from xlsxwriter.exceptions import FileCreateError
+
 
 def _part(target: Path) -> Path:
     """Beside the target, hidden, its suffix kept (a writer may look at it)."""
@@ -124,5 +126,9 @@ def close_workbook(book, target: Path) -> Path:
     it closes, so it is pointed at the temporary name for that moment."""
     with written(target) as part:
         book.filename = str(part)
-        book.close()
+        try:
+            book.close()
+        except FileCreateError as exc:  # as the OSError it wraps: callers know no xlsxwriter
+            cause = exc.args[0] if exc.args and isinstance(exc.args[0], OSError) else None
+            raise cause or OSError(str(exc)) from exc
     return target

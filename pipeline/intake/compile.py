@@ -15,7 +15,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from pipeline.core.folding import fold
-from pipeline.core.ids import id_problems
+from pipeline.intake.id_columns import id_problems
 from pipeline.specs.campaign import Period, date_window
 from pipeline.specs.returns import Column, ReturnSpec, Rule
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from functools import wraps
 
 from loguru import logger
-from xlsxwriter.utility import xl_col_to_name
 
+from pipeline.core.cells import column_name
 from pipeline.core.errors import WorkbookError
 from pipeline.core.ids import id_problem
 from pipeline.core.messages import render
@@ -238,7 +238,7 @@ def covered_cells(merged: tuple) -> dict[tuple[int, int], str]:
     for (top, left), (bottom, right) in merged:
         if (bottom - top + 1) * (right - left + 1) > MAX_MERGED:
             continue  # a merge over a whole area is decoration, not a value meant for rows
-        first = f"{xl_col_to_name(left)}{top + 1}"
+        first = f"{column_name(left)}{top + 1}"
         for row in range(top, bottom + 1):
             for col in range(left, right + 1):
                 if (row, col) != (top, left):

@@ -16,8 +16,8 @@ from typing import Any
 
 import pandas as pd
 import pandera.pandas as pa
-from xlsxwriter.utility import xl_col_to_name
 
+from pipeline.core.cells import column_name
 from pipeline.core.folding import fold, is_blank
 from pipeline.core.ids import id_problem
 from pipeline.core.messages import render
@@ -342,7 +342,7 @@ def _add(sheet: SheetRows, problem: Problem, number: int) -> None:
     problem.sheet = sheet.sheet
     problem.row = number
     if problem.column_key in sheet.positions:
-        problem.cell = f"{xl_col_to_name(sheet.positions[problem.column_key])}{number}"
+        problem.cell = f"{column_name(sheet.positions[problem.column_key])}{number}"
     sheet.problems.append(problem)
 
 
@@ -409,7 +409,7 @@ def _map_failures(
         _add(sheets[s], problem, number)
         if rule.kind == "compare":  # which term is wrong no one can tell: every cell is marked
             places = sheets[s].positions
-            cells = [f"{xl_col_to_name(places[k])}{number}" for k in rule.columns if k in places]
+            cells = [f"{column_name(places[k])}{number}" for k in rule.columns if k in places]
             problem.cell = ", ".join(dict.fromkeys([problem.cell, *cells]))
 
 

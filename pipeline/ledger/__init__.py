@@ -21,7 +21,7 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from pipeline.core.errors import BusyError
+from pipeline.core.errors import BusyError, LedgerError
 from pipeline.core.text import Text
 from pipeline.ledger.records import (  # noqa: F401  the ledger's API, one import away
     FILE_COLUMNS,
@@ -211,6 +211,9 @@ MIGRATIONS: tuple[Migration, ...] = (
 )
 
 
+BUSY_TIMEOUT = 30
+"""Seconds a run waits for another to let go of the SQLite file before saying so."""
+
 Target = Path | str
 """Where the ledger is: a SQLite file's path, or a `postgresql://` URL."""
 
@@ -241,8 +244,9 @@ def connect(target: Target) -> Connection:
         return postgres.connect(str(target))
     path = Path(target)
     path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(str(path), isolation_level=None, timeout=30)
-    conn.row_factory = sqlite3.Row
+    raw = sqlite3.connect(str(path), isolation_level=None, timeout=BUSY_TIMEOUT)
+    raw.row_factory = sqlite3.Row
+    conn = SQLite(raw)
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA journal_mode = WAL")
     # In WAL mode NORMAL keeps every commit atomic and safe from a killed process (what the
@@ -250,6 +254,44 @@ def connect(target: Target) -> Connection:
     conn.execute("PRAGMA synchronous = NORMAL")
     migrate(conn)
     return conn
+
+
+class SQLite:
+    """A `sqlite3` connection whose driver errors come out as the ledger's own: a file
+    another program holds, or one that cannot be written, is a `LedgerError` with its
+    bilingual message; callers above the ledger never see `sqlite3`."""
+
+    backend = "sqlite"
+
+    def __init__(self, raw: sqlite3.Connection) -> None:
+        self.raw = raw
+
+    def execute(self, sql: str, params=()) -> sqlite3.Cursor:
+        try:
+            return self.raw.execute(sql, params)
+        except sqlite3.OperationalError as exc:
+            raise _ledger_error(exc) from exc
+
+    def executemany(self, sql: str, rows) -> sqlite3.Cursor:
+        try:
+            return self.raw.executemany(sql, rows)
+        except sqlite3.OperationalError as exc:
+            raise _ledger_error(exc) from exc
+
+    def __getattr__(self, name: str):
+        return getattr(self.raw, name)
+
+
+def _ledger_error(exc: sqlite3.OperationalError) -> LedgerError:
+    """Locked or busy: another program has the file; anything else: it cannot be written
+    (a full disk, a read-only folder). Both stop the run with exit 1; the next run goes on."""
+    said = str(exc)
+    if "locked" in said or "busy" in said:
+        error = LedgerError.of("ledger_locked")
+    else:
+        error = LedgerError.of("ledger_write_failed", detail=said)
+    error.exit_code = 1
+    return error
 
 
 def migrate(conn: sqlite3.Connection) -> int:

@@ -193,13 +193,18 @@ class Connection:
             cursor.execute(_dialect(sql), tuple(params) or None)
         except pg_errors.UniqueViolation as exc:
             raise AlreadyRecorded(str(exc)) from exc
+        except psycopg.OperationalError as exc:
+            raise _server_lost(exc) from exc
         return cursor
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         rows = list(rows)
         if rows:
-            with self.raw.cursor() as cursor:
-                cursor.executemany(_dialect(sql), rows)
+            try:
+                with self.raw.cursor() as cursor:
+                    cursor.executemany(_dialect(sql), rows)
+            except psycopg.OperationalError as exc:
+                raise _server_lost(exc) from exc
 
     def close(self) -> None:
         """Let go of this run's claims before closing: the server drops a closed session's
@@ -212,6 +217,12 @@ class Connection:
             except psycopg.Error:  # the server is gone: it has let go of everything itself
                 pass
         self.raw.close()
+
+
+def _server_lost(exc: psycopg.OperationalError) -> LedgerError:
+    """The server stopped or the network dropped mid-run: exit 4, and the next run goes on
+    from where this one stopped."""
+    return LedgerError.of("ledger_server_lost", detail=_first_line(exc))
 
 
 def connect(url: str) -> Connection:

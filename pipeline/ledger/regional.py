@@ -46,6 +46,20 @@ _COUNTS = f"""
 """Returns due, received, on time, late, refused, not sent."""
 
 
+class RegionDataError(Exception):
+    """A Parquet file DuckDB cannot read as an export's table (other types or columns, cut
+    short): `detail` is its first line, for the officer's message."""
+
+    def __init__(self, detail: str) -> None:
+        self.detail = detail
+        super().__init__(detail)
+
+
+def _data_error(exc: duckdb.Error) -> RegionDataError:
+    lines = str(exc).strip().splitlines()
+    return RegionDataError((lines[0] if lines else type(exc).__name__)[:200])
+
+
 def _identifier(name: str) -> str:
     """A name from data as SQL quotes an identifier: never part of the statement."""
     return '"' + name.replace('"', '""') + '"'
@@ -66,22 +80,29 @@ class Region:
         for table in TABLES:
             self._view(table, [f / f"{table}.parquet" for f in folders])
 
+    def _execute(self, query: str) -> duckdb.DuckDBPyConnection:
+        """Every statement goes through here: DuckDB's errors come out as `RegionDataError`."""
+        try:
+            return self.db.execute(query)
+        except duckdb.Error as exc:
+            raise _data_error(exc) from exc
+
     def _view(self, name: str, files: list[Path]) -> bool:
         files = [f for f in files if f.exists()]
         if not files:
             return False
-        self.db.execute(
+        self._execute(
             f"CREATE VIEW {name} AS SELECT * FROM read_parquet([{_listed(files)}],"
             " union_by_name = true)"
         )
         return True
 
     def count(self, table: str) -> int:
-        return self.db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+        return self._execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
 
     def completeness(self) -> list[tuple]:
         """Per department and organisation type: its name, organisations, then `_COUNTS`."""
-        return self.db.execute(
+        return self._execute(
             f"""
             SELECT r.department, COALESCE(o.org_type_name, r.org_type),
                    COUNT(DISTINCT r.bin), {_COUNTS}
@@ -92,7 +113,7 @@ class Region:
 
     def region_totals(self) -> tuple:
         """The region's organisations, then `_COUNTS`."""
-        return self.db.execute(
+        return self._execute(
             f"SELECT COUNT(DISTINCT department || '|' || bin), {_COUNTS} FROM returns"
         ).fetchone()
 
@@ -150,12 +171,18 @@ class Region:
         """A return too large for a workbook, whole, in one Parquet file."""
         where = str(target).replace("'", "''")
         query = self._return_query(view, keys)
-        self.db.execute(f"COPY ({query}) TO '{where}' (FORMAT parquet, COMPRESSION zstd)")
+        self._execute(f"COPY ({query}) TO '{where}' (FORMAT parquet, COMPRESSION zstd)")
 
     def _rows(self, query: str) -> Iterator[tuple]:
         """A query's rows a batch at a time: a national return need not fit in memory."""
-        cursor = self.db.execute(query)
-        while batch := cursor.fetchmany(BATCH):
+        cursor = self._execute(query)
+        while True:
+            try:
+                batch = cursor.fetchmany(BATCH)
+            except duckdb.Error as exc:  # a file read only as its rows are reached
+                raise _data_error(exc) from exc
+            if not batch:
+                return
             yield from batch
 
     def close(self) -> None:

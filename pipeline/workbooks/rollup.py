@@ -19,7 +19,6 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -36,7 +35,14 @@ from pipeline.core.numerals import ORGANISATION, SHEET, count, counted
 from pipeline.core.progress import Progress, Steps, silent
 from pipeline.core.text import Text
 from pipeline.files.xlsxout import Writer
-from pipeline.ledger.regional import FORMAT, MANIFEST, TABLE_COLUMNS, TABLES, Region
+from pipeline.ledger.regional import (
+    FORMAT,
+    MANIFEST,
+    TABLE_COLUMNS,
+    TABLES,
+    Region,
+    RegionDataError,
+)
 from pipeline.specs import layout as L
 from pipeline.specs.returns import load_specs, shipped_schemas
 from pipeline.workbooks.indicators import AREAS, LEVEL_COLOUR, LEVEL_TEXT
@@ -213,11 +219,11 @@ def rollup(
         _cover(w, cover, result, now)
         w.book.set_properties({"title": label_text("label_regionalnyi_svod")})
         w.close()
-    except duckdb.Error as exc:  # a Parquet file of other types or columns than an export's
+    except RegionDataError as exc:  # a Parquet file of other types or columns than an export's
         raise ConfigError.of(
             "rollup_data_broken",
             where=", ".join(str(d.folder) for d in departments),
-            detail=str(exc).strip().splitlines()[0][:200],
+            detail=exc.detail,
         ) from None
     finally:
         region.close()
