@@ -27,7 +27,7 @@ from pipeline.cli import main
 from pipeline.core.errors import ConfigError
 from pipeline.core.ids import complete_id, id_problem
 from pipeline.core.numerals import FILE, count
-from pipeline.files.reader import IDENTITY_SHEET
+from pipeline.files.identity_sheet import IDENTITY_SHEET
 from pipeline.intake.id_columns import id_problems
 from pipeline.intake.ingest import ingest
 from pipeline.specs import layout as L

@@ -115,7 +115,7 @@ def test_error_in_a_merged_cell_is_marked_on_the_cell_people_see(workspace, orgs
 
 def test_edited_identity_sheet_falls_back_to_the_headers(workspace, orgs):
     """Text where the hidden identity sheet keeps a number once crashed identification."""
-    from pipeline.files.reader import IDENTITY_SHEET
+    from pipeline.files.identity_sheet import IDENTITY_SHEET
     from tests.helpers import good_14
 
     book = openpyxl.load_workbook(template_for(workspace, orgs[0]))

@@ -1,9 +1,17 @@
 """Which return each sheet holds: by the hidden identity sheet, else by its headers."""
 
 import openpyxl
+import xlsxwriter
 
-from pipeline.files.reader import IDENTITY_SHEET, read_workbook
-from pipeline.intake.identify import KnownSheet, identify_sheets, read_identity
+from pipeline.files.identity_sheet import (
+    IDENTITY_SHEET,
+    Identity,
+    KnownSheet,
+    read_identity,
+    write_identity,
+)
+from pipeline.files.reader import read_workbook
+from pipeline.intake.identify import identify_sheets
 from tests.helpers import template_for
 
 
@@ -20,6 +28,25 @@ def test_identity_sheet_is_read_and_an_edited_number_is_ignored():
     assert identity.campaign == "analysis-2023" and identity.bin == "991240000019"
     assert identity.sheets["1.1"] == KnownSheet("1.1", 2, 9)
     assert identity.sheets["1.4"] == KnownSheet("1.4", 0, None)
+
+
+def test_the_identity_sheet_written_is_the_identity_read(tmp_path):
+    """One module writes and reads the hidden sheet: what a template says comes back."""
+    said = Identity(
+        campaign="kokterek-2023",
+        bin="050440000123",  # a leading zero stays
+        org_type="kindergarten",
+        generated_at="2023-11-01T09:00:00",
+        sheets={"1.1": KnownSheet("1.1", 2, 9), "2.1-2.5": KnownSheet("2", 1, 9)},
+    )
+    path = tmp_path / "t.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    book.add_worksheet("1.1")
+    write_identity(book, said)
+    book.close()
+    read = read_workbook(path)
+    assert read_identity(read.identity) == said
+    assert openpyxl.load_workbook(path)[IDENTITY_SHEET].sheet_state == "veryHidden"
 
 
 def test_a_workbook_that_is_not_ours_has_no_identity():

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import openpyxl
 import pytest
 
-from pipeline.files.reader import IDENTITY_SHEET
+from pipeline.files.identity_sheet import IDENTITY_SHEET
 from pipeline.intake.feedback import ERRORS_SHEET
 from pipeline.intake.ingest import ingest
 from pipeline.workbooks.status import return_states

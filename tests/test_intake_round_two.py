@@ -276,7 +276,7 @@ def test_two_versions_in_one_e_mail_are_taken_in_the_order_they_were_saved(works
 def test_template_of_another_campaign_is_refused_with_a_reason(workspace, orgs):
     import openpyxl
 
-    from pipeline.files.reader import IDENTITY_SHEET
+    from pipeline.files.identity_sheet import IDENTITY_SHEET
 
     path = fill(workspace, orgs[0], {"1.4": [good_14()]}, "old.xlsx")
     book = openpyxl.load_workbook(path)

@@ -6,7 +6,7 @@ import openpyxl
 import python_calamine as pc
 
 from pipeline.core.text import Text
-from pipeline.files.reader import IDENTITY_SHEET
+from pipeline.files.identity_sheet import IDENTITY_SHEET
 from pipeline.specs import layout as L
 from pipeline.specs.organisations import Organisation
 from pipeline.workbooks.templates import INSTRUCTIONS_SHEET, write_template

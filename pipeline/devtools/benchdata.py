@@ -19,7 +19,7 @@ import xlsxwriter
 from pipeline.core.text import Text
 from pipeline.devtools.demo import write_demo_campaign
 from pipeline.devtools.demo_data import make_bin, person, rows_for
-from pipeline.files.reader import IDENTITY_SHEET
+from pipeline.files.identity_sheet import Identity, KnownSheet, write_identity
 from pipeline.files.xlsxout import SAFE_OPTIONS
 from pipeline.specs import layout as L
 from pipeline.specs.campaign import load_campaign
@@ -137,13 +137,8 @@ def _write(job: tuple) -> int:
                 else:
                     sheet.write_string(r, c, str(value))
         total += len(rows)
-    identity = book.add_worksheet(IDENTITY_SHEET)
-    identity.very_hidden()
-    lines = [["adal", "1"], ["campaign", campaign.code], ["bin", org.bin], ["org_type", org.type]]
-    lines += [["sheet", s.sheet, s.code, str(s.version), str(L.HEADER_ROW)] for s in chosen]
-    for r, line in enumerate(lines):
-        for c, value in enumerate(line):
-            identity.write_string(r, c, value)
+    sheets = {s.sheet: KnownSheet(s.code, s.version, L.HEADER_ROW) for s in chosen}
+    write_identity(book, Identity(campaign.code, org.bin, org.type, sheets=sheets))
     book.close()
     stamp = dt.datetime(2023, 11, 10).timestamp()
     os.utime(path, (stamp, stamp))

@@ -17,9 +17,9 @@ import python_calamine as pc
 
 from pipeline.core.errors import WorkbookError
 from pipeline.core.messages import render, sheet_name
+from pipeline.files.identity_sheet import IDENTITY_SHEET
 from pipeline.files.safety import OLE_MAGIC, Limits, precheck, workbook_format
 
-IDENTITY_SHEET = "_adal"
 LISTS_SHEET = "_lists"
 ERRORS_SHEET = sheet_name("sheet_errors")  # the list of fixes in a correction workbook sent back
 

@@ -7,14 +7,14 @@ sheet whose header fits no spec clearly is reported, not matched to the nearest 
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from dataclasses import dataclass
+from typing import Any
 
 from pipeline.core.folding import fold, is_blank
 from pipeline.core.ids import is_valid_id, normalise_id
 from pipeline.core.messages import render, text
 from pipeline.core.text import Text
+from pipeline.files.identity_sheet import Identity, KnownSheet, read_identity  # noqa: F401
 from pipeline.files.reader import Sheet, Workbook
 from pipeline.specs import layout as L
 from pipeline.specs.headers import header_positions, spec_labels
@@ -22,24 +22,6 @@ from pipeline.specs.problems import Problem
 from pipeline.specs.returns import ReturnSpec
 
 MIN_SHARE = 0.5
-
-
-class KnownSheet(NamedTuple):
-    """A sheet as the hidden identity sheet names it."""
-
-    code: str
-    version: int
-    header_row: int | None
-
-
-@dataclass
-class Identity:
-    """What the hidden sheet says, when there is one."""
-
-    campaign: str = ""
-    bin: str = ""
-    org_type: str = ""
-    sheets: dict[str, KnownSheet] = field(default_factory=dict)
 
 
 @dataclass
@@ -51,32 +33,6 @@ class SheetMatch:
     bin: str | None
     nil: bool
     version: int | None = None
-
-
-def _whole(text: str) -> int | None:
-    """A number we wrote into the hidden identity sheet; anything else (someone edited it)
-    is ignored, and the sheet is then found by its headers."""
-    try:
-        number = float(text)
-    except ValueError:
-        return None
-    return int(number) if math.isfinite(number) and number.is_integer() and number > 0 else None
-
-
-def read_identity(rows: list[list[Any]] | None) -> Identity | None:
-    if not rows or not rows[0] or str(rows[0][0]) != "adal":
-        return None
-    identity = Identity()
-    for row in rows[1:]:
-        cells = [str(c) for c in row]
-        if not cells:
-            continue
-        if cells[0] == "sheet" and len(cells) >= 4:
-            header = _whole(cells[4]) if len(cells) > 4 else None
-            identity.sheets[cells[1]] = KnownSheet(cells[2], _whole(cells[3]) or 0, header)
-        elif cells[0] in ("campaign", "bin", "org_type") and len(cells) > 1:
-            setattr(identity, cells[0], cells[1])
-    return identity
 
 
 def _find_header(

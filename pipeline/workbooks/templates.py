@@ -18,7 +18,8 @@ from pipeline.core.messages import label as label_text
 from pipeline.core.messages import render, sheet_name
 from pipeline.core.progress import Progress, silent
 from pipeline.files.atomic import close_workbook
-from pipeline.files.reader import IDENTITY_SHEET, LISTS_SHEET
+from pipeline.files.identity_sheet import Identity, KnownSheet, write_identity
+from pipeline.files.reader import LISTS_SHEET
 from pipeline.files.xlsxout import SAFE_OPTIONS, a4
 from pipeline.specs import layout as L
 from pipeline.specs.campaign import Campaign, Period
@@ -271,19 +272,14 @@ def _write_identity(
     book, org: Organisation, campaign: Campaign, specs: list[ReturnSpec], now: dt.datetime
 ) -> None:
     """The very hidden sheet that lets ingest tell who sent what, whatever the file name."""
-    sheet = book.add_worksheet(IDENTITY_SHEET)
-    sheet.very_hidden()
-    rows = [
-        ["adal", "1"],
-        ["campaign", campaign.code],
-        ["bin", org.bin],
-        ["org_type", org.type],
-        ["generated_at", now.isoformat(timespec="seconds")],
-    ]
-    rows += [["sheet", s.sheet, s.code, str(s.version), str(L.HEADER_ROW)] for s in specs]
-    for r, row in enumerate(rows):
-        for c, value in enumerate(row):
-            sheet.write_string(r, c, value)
+    identity = Identity(
+        campaign=campaign.code,
+        bin=org.bin,
+        org_type=org.type,
+        generated_at=now.isoformat(timespec="seconds"),
+        sheets={s.sheet: KnownSheet(s.code, s.version, L.HEADER_ROW) for s in specs},
+    )
+    write_identity(book, identity)
 
 
 def write_template(
