@@ -35,6 +35,7 @@ def measures_from(
     wording: dict,
     nothing_sent: list | None = None,
     queried: set[tuple[str, str, str]] | None = None,
+    items: str = "",
 ) -> list[Measure]:
     """One measure per finding, numbered by area; high risks get the shorter deadline.
     Who answers for it follows the work plan's items (`report.yaml: responsible`). Then
@@ -63,15 +64,23 @@ def measures_from(
         names = {o.bin: o.name for o in nothing_sent}
         said = check if len(bins) > 1 else {**check, **check.get("one", {})}
         out.append(_declared({**said, "heads": False}, len(out) + 1, approved, calendar, bins,
-                             names, wording, ""))  # fmt: skip
+                             names, wording, "", items))  # fmt: skip
     return out
 
 
 def _declared(
-    declared: dict, n: int, approved, calendar, bins, names, wording, indicator: str
+    declared: dict,
+    n: int,
+    approved,
+    calendar,
+    bins,
+    names,
+    wording,
+    indicator: str,
+    items: str = "",
 ) -> Measure:
     """A measure declared in `report.yaml: follow_up`, for the organisations named (its
-    text may name them: `{orgs}`)."""
+    text may name them: `{orgs}`, and the plan's items the returns answer: `{items}`)."""
 
     def orgs(lang: str) -> str:
         return ", ".join(names[b].get(lang) for b in bins)
@@ -87,7 +96,12 @@ def _declared(
         str(n),
         "2.5",
         indicator,
-        Text(*(declared[lang].replace("{orgs}", orgs(lang)) for lang in ("kk", "ru"))),
+        Text(
+            *(
+                declared[lang].replace("{orgs}", orgs(lang)).replace("{items}", items)
+                for lang in ("kk", "ru")
+            )
+        ),
         Text(who("kk"), who("ru")),
         calendar.add(approved, int(declared["days"])),
         list(bins),

@@ -16,7 +16,7 @@ from pipeline.documents.findings import Finding, by_area, number
 from pipeline.documents.measures import Measure
 from pipeline.files import docxio
 from pipeline.files.atomic import written
-from pipeline.specs.returns import schema_path
+from pipeline.specs.returns import plan_item, plan_items, schema_path
 from pipeline.specs.statuses import ReturnStatus
 from pipeline.specs.workspace import Workspace
 from pipeline.workbooks.indicators import LEVEL_TEXT, Indicator, doubted
@@ -387,10 +387,9 @@ def write_reference(
     docxio.para(
         doc, word("group", lang, order=_order(group, lang), dates=_analysis_dates(group, lang))
     )
-    docxio.para(doc, word("sources", lang))
+    docxio.para(doc, word("sources", lang, items=plan_items(workspace.collected.values())))
     for spec in workspace.collected.values():
-        item = "2.1–2.5" if spec.code == "2" else spec.code
-        docxio.para(doc, f"{item}. {t(spec.title)}")
+        docxio.para(doc, f"{plan_item(spec)}. {t(spec.title)}")
     docxio.para(doc, word("completeness", lang))
     for org_type, s in summary(workspace, states).items():
         if s["applicable"]:

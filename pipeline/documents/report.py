@@ -21,6 +21,7 @@ from pipeline.documents.findings import Finding, find
 from pipeline.documents.measures import measures_from
 from pipeline.files.docxio import text_of
 from pipeline.specs.plan import Plan, write_plan
+from pipeline.specs.returns import plan_items
 from pipeline.specs.workspace import Workspace
 from pipeline.workbooks import frames, monitoring
 from pipeline.workbooks.indicators import compute, load_indicators
@@ -60,7 +61,15 @@ def build_report(
     findings = find(workspace, table, indicators, wording)
     steps.advance()
     nothing_sent, _ = reference.senders(workspace, data.states)
-    measures = measures_from(findings, approved, calendar, wording, nothing_sent, data.queried())
+    measures = measures_from(
+        findings,
+        approved,
+        calendar,
+        wording,
+        nothing_sent,
+        data.queried(),
+        items=plan_items(workspace.collected.values()),
+    )
     plan = Plan(
         signed, approved, plan_due, publication_due, measures, settings.get("monitoring_months", 12)
     )

@@ -419,6 +419,39 @@ def shipped_schemas() -> Path:
     return Path(str(importlib.resources.files("pipeline") / "schemas"))
 
 
+def plan_item(spec: ReturnSpec) -> str:
+    """The work plan's item a return answers: its code, or the range of its areas («2.1–2.5»
+    for the internal-acts checklist)."""
+    if spec.areas:
+        areas = list(spec.areas)
+        return areas[0] if len(areas) == 1 else f"{areas[0]}–{areas[-1]}"
+    return spec.code
+
+
+def plan_items(specs) -> str:
+    """The plan's items the declared returns answer, runs of one section joined: «1.1–1.8,
+    2.1–2.5». A department that declares a 1.9 sees «1.1–1.9» without editing any text."""
+    runs: list[list[str]] = []
+    for spec in specs:
+        item = plan_item(spec)
+        section, _, number = item.partition(".")
+        last = runs[-1][-1] if runs else ""
+        last_section, _, last_number = last.partition(".")
+        follows = (
+            "–" not in item
+            and "–" not in last
+            and section == last_section
+            and number.isdigit()
+            and last_number.isdigit()
+            and int(number) == int(last_number) + 1
+        )
+        if follows:
+            runs[-1].append(item)
+        else:
+            runs.append([item])
+    return ", ".join(run[0] if len(run) == 1 else f"{run[0]}–{run[-1]}" for run in runs)
+
+
 OVERRIDABLE = ("returns", "choices.yaml", "offences.yaml", "indicators.yaml", "report.yaml")
 """What a department may declare its own of, in its campaign folder's `schemas/`: each is
 taken whole from there when it is there, from the shipped specs when it is not."""
