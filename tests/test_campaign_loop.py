@@ -30,12 +30,12 @@ from pipeline.core.numerals import FILE, count
 from pipeline.files.identity_sheet import IDENTITY_SHEET
 from pipeline.intake.id_columns import id_problems
 from pipeline.intake.ingest import ingest
+from pipeline.letters.mail import plan_feedback, plan_reminders, plan_templates, run_mail
 from pipeline.specs import layout as L
 from pipeline.specs.nil_rule import RULE
 from pipeline.specs.organisations import load_registry
-from pipeline.workbooks.mail import plan_feedback, plan_reminders, plan_templates, run_mail
+from pipeline.tracking.status import return_states, status_json
 from pipeline.workbooks.registry import write_registry
-from pipeline.workbooks.status import return_states, status_json
 from pipeline.workbooks.templates import INSTRUCTIONS_SHEET
 from tests.helpers import fill, good_11, good_12, good_14, make_iin, template_for
 

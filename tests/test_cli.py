@@ -172,8 +172,9 @@ def test_unexpected_error_is_logged_not_dumped(workspace, monkeypatch):
     """The broken function is put where `status` calls it, and nowhere else for good: a
     module first imported during the patch (frames, mail) bound it by name and broke every
     later consolidation in the same test process."""
-    from pipeline.workbooks import frames, mail  # noqa: F401  bound before the patch
-    from pipeline.workbooks import status as status_module
+    from pipeline.letters import mail  # noqa: F401  bound before the patch
+    from pipeline.tracking import status as status_module
+    from pipeline.workbooks import frames  # noqa: F401
 
     def broken(conn, workspace):
         raise RuntimeError("boom")

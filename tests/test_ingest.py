@@ -14,7 +14,7 @@ import pytest
 from pipeline.files.identity_sheet import IDENTITY_SHEET
 from pipeline.intake.feedback import ERRORS_SHEET
 from pipeline.intake.ingest import ingest
-from pipeline.workbooks.status import return_states
+from pipeline.tracking.status import return_states
 from tests.helpers import by_name, db, fill, good_11, good_14, make_iin, template_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.both_ledgers]  # end to end, on both ledgers

@@ -10,7 +10,7 @@ import pytest
 
 from pipeline.core import clock
 from pipeline.intake.ingest import ingest
-from pipeline.workbooks.status import return_states
+from pipeline.tracking.status import return_states
 from tests.helpers import by_name, db, fill, good_14
 
 pytestmark = [pytest.mark.slow, pytest.mark.both_ledgers]  # end to end, on both ledgers

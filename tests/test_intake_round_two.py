@@ -320,7 +320,7 @@ def test_zip_attached_to_an_e_mail_is_opened(workspace, orgs, tmp_path):
 
 
 def test_refused_file_is_answered_by_mail_to_the_address_it_came_from(workspace, orgs):
-    from pipeline.workbooks.mail import run_mail
+    from pipeline.letters.mail import run_mail
 
     junk = workspace.paths.inbox / "x.xlsx"
     junk.write_bytes(b"PK\x03\x04 broken")
@@ -335,7 +335,7 @@ def test_refused_file_is_answered_by_mail_to_the_address_it_came_from(workspace,
 
 
 def test_line_break_in_a_file_name_does_not_stop_the_mail(workspace, orgs):
-    from pipeline.workbooks.mail import run_mail
+    from pipeline.letters.mail import run_mail
 
     fill(workspace, orgs[0], {"1.4": [{**good_14(), "late": 50}]}, "отчёт\nшкола.xlsx")
     ingest(workspace)
@@ -542,7 +542,7 @@ def test_blank_sheets_in_a_later_correction_keep_what_was_accepted_and_ask_nothi
     assert second.errors == 0 and second.status == "accepted"
     assert {second.returns[c] for c in ("1.4", "1.8", "2")} == {"superseded"}
     conn = db(workspace)
-    from pipeline.workbooks.mail import plan_feedback
+    from pipeline.letters.mail import plan_feedback
 
     assert plan_feedback(workspace, conn) == []  # v1's 1.1 is corrected, v2 has nothing to fix
     conn.close()

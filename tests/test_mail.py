@@ -11,7 +11,7 @@ from aiosmtpd.smtp import AuthResult
 
 from pipeline.core.errors import MailError
 from pipeline.intake.ingest import ingest
-from pipeline.workbooks.mail import run_mail
+from pipeline.letters.mail import run_mail
 from pipeline.workbooks.templates import write_templates
 from tests.helpers import fill, good_11, good_14
 
@@ -193,8 +193,8 @@ def test_a_reminder_after_every_deadline_asks_within_two_working_days(workspace,
 
 
 def test_no_reminder_once_everything_is_accepted(workspace, orgs, smtp, monkeypatch):
-    from pipeline.workbooks import mail as mail_module
-    from pipeline.workbooks.status import ReturnState
+    from pipeline.letters import mail as mail_module
+    from pipeline.tracking.status import ReturnState
 
     monkeypatch.setattr(
         mail_module,
@@ -306,7 +306,7 @@ def test_a_refused_login_stops_the_retries_by_its_code_not_its_wording(monkeypat
     message would have made Adal try a refused password three times, locking the account."""
     from email.message import EmailMessage
 
-    from pipeline.workbooks import mail
+    from pipeline.letters import mail
 
     raised = []
 

@@ -17,11 +17,11 @@ from pipeline.files.docxio import text_of
 from pipeline.intake.ingest import ingest
 from pipeline.specs.plan import read_plan
 from pipeline.specs.returns import shipped_schemas
+from pipeline.tracking.status import return_states
 from pipeline.workbooks import frames
 from pipeline.workbooks.consolidate import SHEETS, write_consolidated
 from pipeline.workbooks.indicators import load_indicators
 from pipeline.workbooks.monitoring import states as measure_states
-from pipeline.workbooks.status import return_states
 from tests.helpers import fill, good_11, good_12, good_14, make_iin
 
 pytestmark = pytest.mark.slow  # end to end: commands, workbooks read back, LibreOffice

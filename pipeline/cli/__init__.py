@@ -12,6 +12,7 @@ import click
 from loguru import logger
 
 from pipeline import ledger
+from pipeline.cli.options import day_option, json_option, today_option
 from pipeline.cli.support import (
     BilingualGroup,
     friendly,
@@ -256,13 +257,11 @@ def templates(paths: Paths) -> None:
 
 
 @main.command()
-@click.option("--json", "as_json", is_flag=True, help="Нәтиже JSON түрінде / Результат в JSON.")
-@click.option(
+@json_option(help="Нәтиже JSON түрінде / Результат в JSON.")
+@day_option(
     "--received",
-    type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M", "%d.%m.%Y"]),
-    metavar="ЖЖЖЖ-АА-КК/ГГГГ-ММ-ДД",
-    default=None,
     help="Файлдар inbox/ қалтасына кейін сақталса, олардың нақты келген уақыты / Фактическое время поступления файлов, если они сохранены в inbox/ позже.",
+    moment=True,
 )
 @click.option(
     "--jobs",
@@ -364,13 +363,9 @@ def ingest(
 
 
 @main.command()
-@click.option("--json", "as_json", is_flag=True, help="Күйі JSON түрінде / Состояние в JSON.")
-@click.option(
-    "--today",
-    type=click.DateTime(["%Y-%m-%d", "%d.%m.%Y"]),
-    metavar="ЖЖЖЖ-АА-КК/ГГГГ-ММ-ДД",
-    default=None,
-    help="5.1 бағалау күні (әдепкісі: бүгінгі күн) / Дата оценки 5.1 (по умолчанию: сегодня).",
+@json_option(help="Күйі JSON түрінде / Состояние в JSON.")
+@today_option(
+    help="5.1 бағалау күні (әдепкісі: бүгінгі күн) / Дата оценки 5.1 (по умолчанию: сегодня)."
 )
 @click.pass_obj
 @friendly
@@ -381,10 +376,10 @@ def status(paths: Paths, as_json: bool, today: dt.datetime | None) -> None:
     отчёта каждой организации и уровень сдачи по типам организаций.
     """
     from pipeline.specs.plan import read_plan
+    from pipeline.tracking.status import return_states, status_json
     from pipeline.workbooks import frames
     from pipeline.workbooks.monitoring import STATE_TEXT as MEASURE_TEXT
     from pipeline.workbooks.monitoring import states as measure_states
-    from pipeline.workbooks.status import return_states, status_json
 
     workspace = open_workspace(paths)
     conn = ledger.connect(paths.ledger)
@@ -477,14 +472,8 @@ def _mark(org: dict, code: str, marks: dict[str, str]) -> str:
     is_flag=True,
     help="ЖСН толық көрсетілсін (кадр қызметі үшін) / Показывать ИИН полностью (для кадровой службы).",
 )
-@click.option("--json", "as_json", is_flag=True, help="Балдар JSON түрінде / Баллы в JSON.")
-@click.option(
-    "--today",
-    type=click.DateTime(["%Y-%m-%d", "%d.%m.%Y"]),
-    metavar="ЖЖЖЖ-АА-КК/ГГГГ-ММ-ДД",
-    default=None,
-    help="5.1 бағалау күні (әдепкісі: бүгін) / Дата оценки 5.1 (по умолчанию: сегодня).",
-)
+@json_option(help="Балдар JSON түрінде / Баллы в JSON.")
+@today_option(help="5.1 бағалау күні (әдепкісі: бүгін) / Дата оценки 5.1 (по умолчанию: сегодня).")
 @click.pass_obj
 @friendly
 def consolidate(
@@ -552,13 +541,7 @@ def consolidate(
     show_default=True,
     help="Хаттар арасындағы үзіліс, секунд / Пауза между письмами, секунд.",
 )
-@click.option(
-    "--today",
-    type=click.DateTime(["%Y-%m-%d", "%d.%m.%Y"]),
-    metavar="ЖЖЖЖ-АА-КК/ГГГГ-ММ-ДД",
-    default=None,
-    help="Еске салу күні (әдепкісі: бүгін) / Дата напоминаний (по умолчанию: сегодня).",
-)
+@today_option(help="Еске салу күні (әдепкісі: бүгін) / Дата напоминаний (по умолчанию: сегодня).")
 @click.pass_obj
 @friendly
 def mail(
@@ -569,7 +552,7 @@ def mail(
     Ұйымдарға үлгілерді, еске салуларды және түзету файлдарын жіберу / Рассылка организациям
     шаблонов, напоминаний и файлов для исправления.
     """
-    from pipeline.workbooks.mail import KINDS, run_mail
+    from pipeline.letters.mail import KINDS, run_mail
 
     workspace = _with_organisations(paths, sending=send)
     _warn_missing_contact(workspace, mail=not send)
@@ -602,18 +585,13 @@ def mail(
 
 
 @main.command()
-@click.option(
+@day_option(
     "--signed",
-    type=click.DateTime(["%Y-%m-%d", "%d.%m.%Y"]),
-    metavar="ЖЖЖЖ-АА-КК/ГГГГ-ММ-ДД",
-    required=True,
     help="Талдамалық анықтамаға қол қойылған күн / Дата подписания аналитической справки.",
+    required=True,
 )
-@click.option(
+@day_option(
     "--approved",
-    type=click.DateTime(["%Y-%m-%d", "%d.%m.%Y"]),
-    metavar="ЖЖЖЖ-АА-КК/ГГГГ-ММ-ДД",
-    default=None,
     help="Іс-шаралар жоспары бекітілген күн (әдепкісі: бекітудің соңғы мерзімі) / Дата утверждения плана мероприятий (по умолчанию: крайний срок утверждения).",
 )
 @click.pass_obj
@@ -679,7 +657,7 @@ def report(paths: Paths, signed: dt.datetime, approved: dt.datetime | None) -> N
     required=True,
     help="Parquet файлдарының қалтасы / Папка для файлов Parquet.",
 )
-@click.option("--json", "as_json", is_flag=True, help="Нәтиже JSON түрінде / Итог в JSON.")
+@json_option(help="Нәтиже JSON түрінде / Итог в JSON.")
 @click.pass_obj
 @friendly
 def export(paths: Paths, folder: Path, as_json: bool) -> None:
@@ -726,7 +704,7 @@ def export(paths: Paths, folder: Path, as_json: bool) -> None:
     required=True,
     help="Өңірлік жиынтық файлы / Файл регионального свода.",
 )
-@click.option("--json", "as_json", is_flag=True, help="Нәтиже JSON түрінде / Итог в JSON.")
+@json_option(help="Нәтиже JSON түрінде / Итог в JSON.")
 @friendly
 def rollup(folders: tuple[Path, ...], out: Path, as_json: bool) -> None:
     """Өңірлік жиынтық / Региональный свод.

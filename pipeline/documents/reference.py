@@ -19,8 +19,8 @@ from pipeline.files.atomic import written
 from pipeline.specs.returns import plan_item, plan_items, schema_path
 from pipeline.specs.statuses import ReturnStatus
 from pipeline.specs.workspace import Workspace
+from pipeline.tracking.status import summary
 from pipeline.workbooks.indicators import LEVEL_TEXT, Indicator, doubted
-from pipeline.workbooks.status import summary
 
 
 def _words() -> dict[str, dict[str, str]]:

@@ -23,9 +23,9 @@ from pipeline.files.docxio import text_of
 from pipeline.specs.plan import Plan, write_plan
 from pipeline.specs.returns import plan_items
 from pipeline.specs.workspace import Workspace
+from pipeline.tracking.status import summary
 from pipeline.workbooks import frames, monitoring
 from pipeline.workbooks.indicators import compute, load_indicators
-from pipeline.workbooks.status import summary
 
 
 @dataclass

@@ -13,8 +13,8 @@ from pipeline.core import textfit
 from pipeline.core.messages import label as label_text
 from pipeline.specs import layout as L
 from pipeline.specs.workspace import Workspace
+from pipeline.tracking.status import STATE_TEXT, STATES
 from pipeline.workbooks.indicators import AREAS, LEVEL_TEXT
-from pipeline.workbooks.status import STATE_TEXT, STATES
 
 WIDTH_PX = 720
 LABEL_CHARS = 34  # an axis label's line

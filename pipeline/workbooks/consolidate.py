@@ -27,6 +27,7 @@ from pipeline.specs.plan import read_plan
 from pipeline.specs.returns import ReturnSpec
 from pipeline.specs.statuses import ReturnStatus
 from pipeline.specs.workspace import Workspace
+from pipeline.tracking.status import NIL_TEXT, STATE_TEXT, STATES, summary
 from pipeline.workbooks.charts import write_charts
 from pipeline.workbooks.frames import Consolidated
 from pipeline.workbooks.indicators import (
@@ -42,7 +43,6 @@ from pipeline.workbooks.indicators import (
 from pipeline.workbooks.monitoring import STATE_COLOUR as MEASURE_COLOUR
 from pipeline.workbooks.monitoring import STATE_TEXT as MEASURE_TEXT
 from pipeline.workbooks.monitoring import states as measure_states
-from pipeline.workbooks.status import NIL_TEXT, STATE_TEXT, STATES, summary
 
 SHEETS = {
     key: sheet_name(f"sheet_{key}")

@@ -10,7 +10,7 @@ from pipeline import ledger
 from pipeline.specs.returns import ReturnSpec
 from pipeline.specs.statuses import ReturnStatus
 from pipeline.specs.workspace import Workspace
-from pipeline.workbooks.status import ReturnState, return_states
+from pipeline.tracking.status import ReturnState, return_states
 
 
 @dataclass

@@ -37,7 +37,7 @@ from pipeline.core.workdays import calendar_for
 from pipeline.files.atomic import write_bytes
 from pipeline.specs.statuses import ReturnStatus
 from pipeline.specs.workspace import Workspace
-from pipeline.workbooks.status import return_states
+from pipeline.tracking.status import return_states
 from pipeline.workbooks.templates import template_name
 
 KINDS = ("templates", "reminders", "feedback")
