@@ -23,13 +23,12 @@ from pipeline.cli.support import (
 from pipeline.core.errors import ConfigError, RefusedError
 from pipeline.core.ids import mask_ids_in_text
 from pipeline.core.kazakh import word_ending
-from pipeline.core.messages import CATALOG, render
+from pipeline.core.messages import render
 from pipeline.core.numerals import (
     DEPARTMENT,
     FILE,
     MEASURE,
     ORGANISATION,
-    QUERY,
     REPORT,
     RISK,
     ROW,
@@ -39,7 +38,6 @@ from pipeline.core.numerals import (
     counted,
 )
 from pipeline.core.text import Text
-from pipeline.specs import layout as L
 from pipeline.specs.statuses import FileStatus, ReturnStatus
 from pipeline.specs.workspace import Paths, find_campaign, is_campaign, open_workspace
 
@@ -376,7 +374,7 @@ def status(paths: Paths, as_json: bool, today: dt.datetime | None) -> None:
     отчёта каждой организации и уровень сдачи по типам организаций.
     """
     from pipeline.specs.plan import read_plan
-    from pipeline.tracking.status import return_states, status_json
+    from pipeline.tracking.status import return_states, status_json, status_lines
     from pipeline.workbooks import frames
     from pipeline.workbooks.monitoring import STATE_TEXT as MEASURE_TEXT
     from pipeline.workbooks.monitoring import states as measure_states
@@ -407,42 +405,10 @@ def status(paths: Paths, as_json: bool, today: dt.datetime | None) -> None:
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=1))
         return
-    marks = {
-        ReturnStatus.ACCEPTED: "✓",
-        ReturnStatus.LATE: "К",
-        ReturnStatus.REJECTED: "✗",
-        ReturnStatus.MISSING: "·",
-        ReturnStatus.NOT_APPLICABLE: " ",
-    }
-    codes = list(workspace.collected)
-    click.echo(
-        f"{L.BIN_LABEL.kk + '/' + L.BIN_LABEL.ru:<13} {'':<34} "
-        + " ".join(f"{c:>4}" for c in codes)
-    )
-    for org in data["organisations"]:
-        line = " ".join(f"{_mark(org, c, marks):>4}" for c in codes)
-        click.echo(f"{org['bin']:<13} {org['name_ru'][:34]:<34} {line}")
-    marks_line = render("say_marks")
-    click.echo(f"{marks_line.kk}\n{marks_line.ru}")
-    for org_type, s in data["summary"].items():
-        if not s["applicable"]:  # a type the district has none of
-            continue
-        short = _compact(f"say_short_{org_type}") if f"say_short_{org_type}" in CATALOG else ""
-        rate = render("say_rate", rate=_percent(s["rate"]), on_time=_percent(s["on_time_rate"]))
-        click.echo(f"  {short or org_type:<18} {rate.text}")
-    if queries:
-        asked = render(
-            "say_open_queries",
-            n=counted(len(queries), QUERY),
-            orgs=counted(len({q.bin for q in queries}), ORGANISATION),
-        )
-        click.echo(f"{asked.kk}\n{asked.ru}")
-    if measures:
-        counts = Counter(m.state for m in measures)
-        click.echo(
-            f"{_label('say_measures')}: "
-            + ", ".join(f"{MEASURE_TEXT[k].both}: {n}" for k, n in counts.most_common())
-        )
+    counts = Counter(m.state for m in measures)
+    measured = [(MEASURE_TEXT[k], n) for k, n in counts.most_common()]
+    for line in status_lines(workspace, data, queries, measured):
+        click.echo(line)
     missing = any(
         state == ReturnStatus.MISSING
         for org in data["organisations"]
@@ -450,20 +416,6 @@ def status(paths: Paths, as_json: bool, today: dt.datetime | None) -> None:
     )
     if not plan:
         _next("next_status_missing" if missing else "next_status_complete")
-
-
-def _percent(share: float) -> Text:
-    """«84%» in Kazakh, «84 %» in Russian, as each language's official texts write it."""
-    written = f"{share:.0%}"
-    return Text(written, written.replace("%", " %"))
-
-
-def _mark(org: dict, code: str, marks: dict[str, str]) -> str:
-    """A return's mark in the status table; a nil return is «0» (late: «0К»)."""
-    mark = marks[org["returns"][code]]
-    if code in org["nil"]:
-        return "0К" if org["returns"][code] == ReturnStatus.LATE else "0"
-    return mark
 
 
 @main.command()

@@ -17,13 +17,10 @@ DAY_METAVAR = f"{_day.kk}/{_day.ru}"  # ЖЖЖЖ-АА-КК/ГГГГ-ММ-ДД
 
 def day_option(name: str, *, help: str, required: bool = False, moment: bool = False):  # noqa: A002
     """`--NAME DAY`: a date (or a date and time) typed in either of the officer's forms."""
+    # no `default` at all: click 8.3 counts an explicit `default=None` as a value given,
+    # and a required date would then arrive as None
     return click.option(
-        name,
-        type=MOMENT if moment else DAY,
-        metavar=DAY_METAVAR,
-        required=required,
-        default=None,
-        help=help,
+        name, type=MOMENT if moment else DAY, metavar=DAY_METAVAR, required=required, help=help
     )
 
 

@@ -11,7 +11,10 @@ from collections import Counter
 from dataclasses import dataclass
 
 from pipeline import ledger
-from pipeline.core.messages import text
+from pipeline.core.messages import CATALOG, render, text
+from pipeline.core.numerals import ORGANISATION, QUERY, counted
+from pipeline.core.text import Text
+from pipeline.specs import layout as L
 from pipeline.specs.nil_rule import NIL_STATE
 from pipeline.specs.statuses import ReturnStatus, SheetStatus
 from pipeline.specs.workspace import Workspace
@@ -140,3 +143,60 @@ def status_json(workspace: Workspace, states: dict[str, dict[str, ReturnState]])
         "organisations": orgs,
         "summary": summary(workspace, states),
     }
+
+
+MARKS = {
+    ReturnStatus.ACCEPTED: "✓",
+    ReturnStatus.LATE: "К",
+    ReturnStatus.REJECTED: "✗",
+    ReturnStatus.MISSING: "·",
+    ReturnStatus.NOT_APPLICABLE: " ",
+}
+"""A return's mark in the console's table; «К» (кеш) for late, explained under it."""
+
+
+def status_lines(
+    workspace: Workspace, data: dict, queries: list, measures: list[tuple[Text, int]]
+) -> list[str]:
+    """What `adal status` prints: an organisation per line with a mark per return, what
+    the marks mean, the reporting rate per type, open queries and the measures' states."""
+    codes = list(workspace.collected)
+    lines = [f"{L.BIN_LABEL.kk + '/' + L.BIN_LABEL.ru:<13} {'':<34} "
+             + " ".join(f"{c:>4}" for c in codes)]  # fmt: skip
+    for org in data["organisations"]:
+        marks = " ".join(f"{_mark(org, c):>4}" for c in codes)
+        lines.append(f"{org['bin']:<13} {org['name_ru'][:34]:<34} {marks}")
+    said = render("say_marks")
+    lines += [said.kk, said.ru]
+    for org_type, s in data["summary"].items():
+        if not s["applicable"]:  # a type the district has none of
+            continue
+        short = render(f"say_short_{org_type}") if f"say_short_{org_type}" in CATALOG else None
+        rate = render("say_rate", rate=_percent(s["rate"]), on_time=_percent(s["on_time_rate"]))
+        lines.append(f"  {f'{short.kk}/{short.ru}' if short else org_type:<18} {rate.text}")
+    if queries:
+        asked = render(
+            "say_open_queries",
+            n=counted(len(queries), QUERY),
+            orgs=counted(len({q.bin for q in queries}), ORGANISATION),
+        )
+        lines += [asked.kk, asked.ru]
+    if measures:
+        lines.append(
+            f"{render('say_measures').text}: "
+            + ", ".join(f"{label.both}: {n}" for label, n in measures)
+        )
+    return lines
+
+
+def _percent(share: float) -> Text:
+    """«84%» in Kazakh, «84 %» in Russian, as each language's official texts write it."""
+    written = f"{share:.0%}"
+    return Text(written, written.replace("%", " %"))
+
+
+def _mark(org: dict, code: str) -> str:
+    """A return's mark in the status table; a nil return is «0» (late: «0К»)."""
+    if code in org["nil"]:
+        return "0К" if org["returns"][code] == ReturnStatus.LATE else "0"
+    return MARKS[org["returns"][code]]
