@@ -68,7 +68,7 @@ def _late(workspace, outcome) -> bool:
 def _compact(code: str) -> str:
     """A label for a narrow console column: «Мектеп/Школа»."""
     message = render(code)
-    return f"{message.kk}/{message.ru}"
+    return message.join("/")
 
 
 def _say(code: str, err: bool = False, **fields: object) -> None:
@@ -193,7 +193,7 @@ def demo(ctx: click.Context, inbox_only: bool, seed: int) -> None:
 def _next(code: str, **fields: object) -> None:
     """The command's last lines: what to do next, in Kazakh, then in Russian."""
     message = render(code, **fields)
-    click.echo(f"{message.kk}\n{message.ru}")
+    click.echo(message.join("\n"))
 
 
 def _warn_missing_contact(workspace, mail: bool = False) -> None:
@@ -349,7 +349,7 @@ def ingest(
         if o.nil:
             click.echo(f"      {render('nil_return', codes=', '.join(o.nil)).text}")
         for p in [p for p in o.problems if not p.cell][:3]:
-            click.echo(f"      {p.kk} / {p.ru}")
+            click.echo(f"      {p.message.join()}")
     totals = {s: sum(o.status == s for o in outcomes) for s in names}
     click.echo(
         f"{_label('say_total')}: " + ", ".join(f"{names[s]}: {n}" for s, n in totals.items() if n)

@@ -12,7 +12,7 @@ DAY = click.DateTime(["%Y-%m-%d", "%d.%m.%Y"])
 MOMENT = click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M", "%d.%m.%Y"])
 """A day, or a day and a time (2023-11-10T14:30)."""
 _day = render("option_day")
-DAY_METAVAR = f"{_day.kk}/{_day.ru}"  # ЖЖЖЖ-АА-КК/ГГГГ-ММ-ДД
+DAY_METAVAR = _day.join("/")  # ЖЖЖЖ-АА-КК/ГГГГ-ММ-ДД
 
 
 def day_option(name: str, *, help: str, required: bool = False, moment: bool = False):  # noqa: A002

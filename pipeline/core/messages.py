@@ -6,9 +6,7 @@ one. Templates take named fields; `render` fills both languages at once.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from pipeline.core.text import Text
+from pipeline.core.text import Text, languages
 
 CATALOG: dict[str, tuple[str, str]] = {
     # --- the file as a whole -------------------------------------------------------------
@@ -1518,45 +1516,71 @@ WARNINGS = frozenset(
 )
 
 
-@dataclass(frozen=True)
-class Message:
-    """One rendered message: the stable code and its text in both languages."""
+class Message(Text):
+    """One rendered message: the stable code and its text in each language."""
 
-    code: str
-    kk: str
-    ru: str
+    __slots__ = ("code",)
+
+    def __init__(self, code: str, kk: str, ru: str, **others: str) -> None:
+        super().__init__(kk, ru, **others)
+        object.__setattr__(self, "code", code)
+
+    def __reduce__(self):
+        return (_message, (self.code, dict(self)))
 
     @property
     def text(self) -> str:
-        return f"{self.kk} / {self.ru}"
+        """As the console and a log show it: every language on one line."""
+        return self.join()
+
+
+def _message(code: str, by_language: dict[str, str]) -> Message:
+    kk, ru = by_language.pop("kk", ""), by_language.pop("ru", "")
+    return Message(code, kk, ru, **by_language)
+
+
+_EXTRA: dict[str, dict[str, str]] = {}
+"""Templates of languages beyond Kazakh and Russian, language → code → template."""
+
+
+def add_language(lang: str, templates: dict[str, str]) -> None:
+    """Give the catalogue's messages in another language (a ministry's English summary):
+    a code it does not give reads in Russian there. Show it with `text.use_languages`."""
+    _EXTRA.setdefault(lang, {}).update(templates)
+
+
+def _templates(which: str) -> dict[str, str]:
+    kk, ru = CATALOG[which]
+    found = {"kk": kk, "ru": ru}
+    for lang in languages():
+        if lang not in found and which in _EXTRA.get(lang, {}):
+            found[lang] = _EXTRA[lang][which]
+    return found
 
 
 def render(which: str, /, **fields: object) -> Message:
     """Fill the template of code `which`; an unknown code is a programming error, so it raises."""
-    kk, ru = CATALOG[which]
     values = {k: ("" if v is None else v) for k, v in fields.items()}
-    return Message(which, kk.format(**_in(values, "kk")), ru.format(**_in(values, "ru")))
+    filled = {lang: t.format(**_in(values, lang)) for lang, t in _templates(which).items()}
+    return _message(which, filled)
 
 
 def _in(values: dict[str, object], lang: str) -> dict[str, object]:
-    """A field given in both languages (a number with its noun: `numerals.counted`) takes
-    the form of the template's own language."""
+    """A field given in several languages (a number with its noun: `numerals.counted`)
+    takes the form of the template's own language."""
     return {k: v.get(lang) if isinstance(v, Text) else v for k, v in values.items()}
 
 
 def label(which: str, /) -> str:
     """A header or a short note as the workbooks and documents show it: «Түрі / Тип»."""
-    kk, ru = CATALOG[which]
-    return kk if kk == ru else f"{kk} / {ru}"
+    return text(which).join()
 
 
 def sheet_name(which: str, /) -> str:
-    """A sheet's name in both languages, «Толықтық-Полнота» (a sheet name holds no «/»)."""
-    kk, ru = CATALOG[which]
-    return f"{kk}-{ru}"
+    """A sheet's name in every language, «Толықтық-Полнота» (a sheet name holds no «/»)."""
+    return text(which).join("-")
 
 
 def text(which: str, /) -> Text:
-    """A catalogue entry without fields as a `Text`, for code that keeps both languages."""
-    kk, ru = CATALOG[which]
-    return Text(kk, ru)
+    """A catalogue entry without fields as a `Text`, for code that keeps every language."""
+    return Text.of(_templates(which))

@@ -120,7 +120,7 @@ def _write(job: tuple) -> int:
         sheet.write_string(L.BIN_ROW - 1, 0, L.BIN_LABEL.both)
         sheet.write_string(L.BIN_ROW - 1, 1, org.bin)
         for c, column in enumerate(spec.columns):
-            sheet.write_string(L.HEADER_ROW - 1, c, f"{column.label.kk}\n{column.label.ru}")
+            sheet.write_string(L.HEADER_ROW - 1, c, column.label.join("\n"))
         rows = _rows(spec.code, org, campaign, rng, labels)
         if broken and rows and spec.code in ("1.1", "1.5"):
             key = "checked_on" if spec.code == "1.1" else "received_on"

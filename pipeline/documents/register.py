@@ -148,7 +148,7 @@ def _factor(workspace: Workspace, item) -> Text:
     titles = workspace.specs["2"].areas if "2" in workspace.specs else {}
     area = titles.get(item.area, Text(item.area, item.area))
     factors = render("register_factors", area=area)
-    return Text(factors.kk, factors.ru)
+    return Text.of(factors)
 
 
 def _choices(workspace: Workspace, code: str, column: str):

@@ -213,5 +213,5 @@ def _publication(
         approved=f"{plan.approved:%d.%m.%Y}",
         days=days,
     )
-    note.write_text(f"{said.kk}\n{said.ru}\n{render('publication_checked').text}\n", "utf-8")
+    note.write_text(f"{said.join(chr(10))}\n{render('publication_checked').text}\n", "utf-8")
     return [*docs, note]

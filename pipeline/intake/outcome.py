@@ -47,7 +47,7 @@ class FileOutcome:
             "returns": self.returns,
             "nil": self.nil,
             "messages": [
-                mask_ids_in_text(f"{p.where}: {p.kk} / {p.ru}" if p.where else f"{p.kk} / {p.ru}")
+                mask_ids_in_text(f"{p.where}: {p.message.both}" if p.where else p.message.both)
                 for p in self.problems
             ],
             "problems": [p.as_dict() for p in self.problems],

@@ -299,7 +299,7 @@ def _article_query(spec: ReturnSpec, column, row: dict, reading) -> Problem | No
         flag_column,
         shown(ticked.both),
         value=value,
-        law=Text(law.kk, law.ru),
+        law=Text.of(law),
         flag_label=flag_column.label,
         flag=ticked,
     )

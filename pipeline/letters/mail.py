@@ -32,7 +32,8 @@ from pipeline.core.ids import mask_ids_in_text
 from pipeline.core.messages import render
 from pipeline.core.numerals import QUERY, counted
 from pipeline.core.progress import Progress, silent
-from pipeline.core.text import Text
+from pipeline.core.text import Text, concat
+from pipeline.core.text import lines as text_lines
 from pipeline.core.workdays import calendar_for
 from pipeline.files.atomic import write_bytes
 from pipeline.specs.statuses import ReturnStatus
@@ -102,7 +103,7 @@ def smtp_settings(workspace: Workspace, env: dict[str, str] | None = None) -> Sm
 def _signature(workspace: Workspace) -> str:
     c = workspace.campaign
     contact = " ".join(x for x in (c.contact_email, c.contact_phone) if x)
-    return f"\n--\n{c.subject.kk}\n{c.subject.ru}\n{c.contact_name.kk} / {c.contact_name.ru} {contact}\n"
+    return f"\n--\n{c.subject.join(chr(10))}\n{c.contact_name.join()} {contact}\n"
 
 
 def plan_templates(workspace: Workspace) -> list[Outgoing]:
@@ -244,29 +245,24 @@ def _feedback_body(
     )
     if asked is None:
         return _letter(body)
-    also = render("mail_also_queries", n=asked)
-    return _letter(Text(body.kk + also.kk, body.ru + also.ru))
+    return _letter(concat(body, render("mail_also_queries", n=asked)))
 
 
 def _refusal_body(conn: ledger.Connection, row: ledger.StoredFile) -> str:
     problems = ledger.file_errors(conn, row.id)[:10]
-    lines = Text(
-        "\n".join(f"  • {p.kk}" for p in problems), "\n".join(f"  • {p.ru}" for p in problems)
-    )
+    lines = text_lines(concat("  • ", p) for p in problems)
     return _letter(
         render("mail_refusal_body", file=mask_ids_in_text(row.original_name), lines=lines)
     )
 
 
 def _text(code: str, **fields: object) -> Text:
-    message = render(code, **fields)
-    return Text(message.kk, message.ru)
+    return render(code, **fields)
 
 
 def _lines(messages) -> Text:
     """Rendered lines of a letter, one per item, in each language."""
-    messages = list(messages)
-    return Text("\n".join(m.kk for m in messages), "\n".join(m.ru for m in messages))
+    return text_lines(messages)
 
 
 ANSWER_DAYS = 2
@@ -282,9 +278,9 @@ def _asked_by(workspace: Workspace, deadlines: list[dt.date], today: dt.date) ->
     return calendar_for(workspace.campaign).add(today, ANSWER_DAYS)
 
 
-def _letter(message) -> str:
-    """A letter's body: the Kazakh text, then the Russian one."""
-    return f"{message.kk}\n\n{message.ru}\n"
+def _letter(message: Text) -> str:
+    """A letter's body: the Kazakh text, then the Russian one (then any other shown)."""
+    return message.join("\n\n") + "\n"
 
 
 def encoded_subject(subject: str) -> str:

@@ -126,7 +126,7 @@ class Campaign:
     def name(self) -> Text:
         """The campaign as people say it (mail subjects and bodies), not its file code."""
         name = render("campaign_name", year=self.year)
-        return Text(name.kk, name.ru)
+        return Text.of(name)
 
     def period(self, return_code: str, org_type: str) -> Period:
         return self.returns[return_code].periods[org_type]

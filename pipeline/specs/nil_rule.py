@@ -14,7 +14,7 @@ from pipeline.specs.returns import ReturnSpec
 
 
 def _said(message: Message) -> Text:
-    return Text(message.kk, message.ru)
+    return Text.of(message)
 
 
 RULE: dict[str, Text] = {

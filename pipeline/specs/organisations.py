@@ -40,7 +40,7 @@ class Organisation:
 def _registry_line(excel_row: int, column: Column, found) -> str:
     """One line of the list of the registry's bad rows: row, column, what is wrong."""
     where = render("registry_row", row=excel_row, column=column.label.both)
-    return f"{where.kk} / {where.ru}: {found.kk} / {found.ru}"
+    return f"{where.both}: {found.message.both}"
 
 
 def registry_columns(type_labels: dict[str, Text]) -> tuple[Column, ...]:

@@ -16,6 +16,7 @@ import pandas as pd
 from pipeline.core.chars import CONTROLS
 from pipeline.core.ids import birth_date
 from pipeline.core.messages import QUERIES, WARNINGS, label, render
+from pipeline.core.text import Text
 from pipeline.specs.campaign import Period
 from pipeline.specs.normalise import MAX_YEAR, MIN_YEAR
 from pipeline.specs.returns import Column, Rule
@@ -34,6 +35,11 @@ class Problem:
     cell: str = ""
     value: str = ""
     level: str = ""  # "query": the data may be right but contradict themselves (a rule says)
+
+    @property
+    def message(self) -> Text:
+        """What the problem says, in each language."""
+        return Text(self.kk, self.ru)
 
     @property
     def severity(self) -> str:

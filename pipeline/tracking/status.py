@@ -173,7 +173,7 @@ def status_lines(
             continue
         short = render(f"say_short_{org_type}") if f"say_short_{org_type}" in CATALOG else None
         rate = render("say_rate", rate=_percent(s["rate"]), on_time=_percent(s["on_time_rate"]))
-        lines.append(f"  {f'{short.kk}/{short.ru}' if short else org_type:<18} {rate.text}")
+        lines.append(f"  {short.join('/') if short else org_type:<18} {rate.text}")
     if queries:
         asked = render(
             "say_open_queries",

@@ -452,7 +452,7 @@ def write_consolidated(
     w = _Writer(
         path,
         constant_memory=sum(len(f) for f in data.frames.values()) > LARGE,
-        footer=f"{workspace.campaign.subject.kk} / {workspace.campaign.subject.ru}",
+        footer=workspace.campaign.subject.both,
     )
     _cover(w, workspace, data, now)
     top = _completeness(w, workspace, data)

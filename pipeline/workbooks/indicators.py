@@ -231,7 +231,7 @@ def _explain_measure(m: Measure, specs: dict[str, ReturnSpec], lang: str) -> str
 
     def said(which: str, **fields: object) -> str:
         message = render(which, **fields)
-        return message.kk if lang == "kk" else message.ru
+        return message.get(lang)
 
     if m.kind == "org":
         return said(f"explain_org_{m.column}")

@@ -29,7 +29,7 @@ def write_registry(
     )
     text = book.add_format({"num_format": "@"})
     for i, col in enumerate(columns):
-        sheet.write_string(0, i, f"{col.label.kk}\n{col.label.ru}", head)
+        sheet.write_string(0, i, col.label.join("\n"), head)
         sheet.set_column(i, i, col.width or 14, text if col.type in ("bin", "text") else None)
     lists = book.add_worksheet("_lists")  # a literal list is cut by Excel at every comma
     lists.very_hidden()

@@ -424,7 +424,7 @@ def _cover(w: Writer, sheet, result: RolledUp, now: dt.datetime) -> None:
         else:
             where = render("rollup_on_sheet", code=code).text
         title = result.titles.get(code)
-        named = f"{code}. {title.kk} / {title.ru}" if title else code
+        named = f"{code}. {title.both}" if title else code
         sheet.write_string(r, 0, named, w.wrap)
         sheet.write_number(r, 1, rows, w.num)
         sheet.write_string(r, 3, where, w.wrap)

@@ -79,7 +79,7 @@ def _write_return_sheet(
     sheet.set_row(0, 34, fmt.locked_row)
     sheet.set_row(1, 34, fmt.locked_row)
     info = [
-        (L.ORG_ROW, L.ORG_LABEL, f"{org.name.kk} / {org.name.ru}"),
+        (L.ORG_ROW, L.ORG_LABEL, org.name.both),
         (L.BIN_ROW, L.BIN_LABEL, org.bin),
         (L.PERIOD_ROW, L.PERIOD_LABEL, period.label),
         (L.DEADLINE_ROW, L.DEADLINE_LABEL, f"{deadline:%d.%m.%Y}"),
@@ -113,10 +113,10 @@ def _write_return_sheet(
         sheet.set_row(L.NIL_ROW - 1, max(30, label_height), fmt.locked_row)
     note = sheet_note(spec)
     sheet.merge_range(
-        L.DESCRIPTION_ROW - 1, 0, L.DESCRIPTION_ROW - 1, last, f"{note.kk}\n{note.ru}", fmt.note
+        L.DESCRIPTION_ROW - 1, 0, L.DESCRIPTION_ROW - 1, last, note.join("\n"), fmt.note
     )
     span = sum(_width(c) for c in spec.columns[: last + 1]) + 10 * max(0, last + 1 - ncols)
-    height = textfit.height(f"{note.kk}\n{note.ru}", span)
+    height = textfit.height(note.join("\n"), span)
     sheet.set_row(L.DESCRIPTION_ROW - 1, max(30, height), fmt.locked_row)
     header = L.HEADER_ROW - 1
     fixed_choices = (
