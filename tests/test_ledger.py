@@ -93,3 +93,51 @@ def test_stored_rows_read_back_with_their_types(ledger_target):
     ).fetchall()
     assert [json.loads(r[1])["responsible"] for r in viewed] == ["=1+1", "Әлия"]
     assert [r[0] for r in viewed] == [10, 12]
+
+
+def _file(conn) -> int:
+    record = ledger.FileRecord(
+        "abc", "school.xlsx", 1, "2023-11-10T10:00:00", "2023-11-10T10:00:00", None, None,
+        None, "rejected", 1, 0, "archive/school.xlsx",
+    )  # fmt: skip
+    return ledger.insert_file(conn, record)
+
+
+def test_a_problem_keeps_its_code_and_fields_as_data(tmp_path):
+    """A problem was kept as two sentences; its code and what filled them are data too,
+    through the ledger and out again (`--json`, the desk)."""
+    from pipeline.specs.problems import cell_problem
+    from pipeline.specs.returns import Column
+
+    column = Column(
+        key="staff", type="integer", label=ledger.Text("Қызметкерлер", "Работники"), min=0
+    )
+    problem = cell_problem("below_min", column, -3)
+    assert problem.fields == {"value": "-3", "min": 0}
+    conn = ledger.connect(tmp_path / "adal.sqlite")
+    file_id = _file(conn)
+    ledger.insert_problems(conn, file_id, [problem], {})
+    [stored] = ledger.stored_problems(conn, file_id)
+    assert (stored.code, stored.fields, stored.kk, stored.ru) == (
+        problem.code, problem.fields, problem.kk, problem.ru,
+    )  # fmt: skip
+    assert stored.as_dict()["fields"] == {"value": "-3", "min": 0}
+
+
+def test_a_version_4_ledger_keeps_its_problems_and_gains_their_fields(tmp_path):
+    """Migration 5 adds the problems' fields; what was recorded before stays, with none."""
+    path = tmp_path / "adal.sqlite"
+    conn = ledger.connect(path)
+    file_id = _file(conn)
+    conn.execute(
+        "INSERT INTO problems (file_id, sheet, code, severity, message_kk, message_ru)"
+        " VALUES (?, '1.1', 'required', 'error', 'Толтырыңыз', 'Заполните')",
+        (file_id,),
+    )
+    conn.execute("ALTER TABLE problems DROP COLUMN fields")
+    conn.execute("PRAGMA user_version = 4")
+    conn.close()
+    again = ledger.connect(path)
+    assert again.execute("PRAGMA user_version").fetchone()[0] == len(ledger.MIGRATIONS) == 5
+    [old] = ledger.stored_problems(again, file_id)
+    assert (old.code, old.kk, old.ru, old.fields) == ("required", "Толтырыңыз", "Заполните", {})

@@ -339,3 +339,27 @@ def test_files_another_officers_run_holds_are_named_not_called_an_empty_inbox(wo
     assert answer == {"files": [], "elsewhere": ["held.xlsx"]}
     other.close()
     assert (workspace.paths.inbox / "held.xlsx").exists()  # left to its holder, never lost
+
+
+def test_a_server_ledger_at_version_4_keeps_its_problems_and_gains_their_fields(postgres_server):
+    """Migration 5 on a server: the problems recorded before stay, with no fields."""
+    url = postgres_server.new_database()
+    conn = ledger.connect(url)
+    record = ledger.FileRecord(
+        "abc", "school.xlsx", 1, "2023-11-10T10:00:00", "2023-11-10T10:00:00", None, None,
+        None, "rejected", 1, 0, "archive/school.xlsx",
+    )  # fmt: skip
+    file_id = ledger.insert_file(conn, record)
+    conn.execute(
+        "INSERT INTO problems (file_id, sheet, code, severity, message_kk, message_ru)"
+        " VALUES (?, '1.1', 'required', 'error', 'Толтырыңыз', 'Заполните')",
+        (file_id,),
+    )
+    conn.execute("ALTER TABLE problems DROP COLUMN fields")
+    conn.execute("UPDATE adal_schema SET version = 4")
+    conn.close()
+    again = ledger.connect(url)
+    assert again.execute("SELECT version FROM adal_schema").fetchone()[0] == 5
+    [old] = ledger.stored_problems(again, file_id)
+    assert (old.code, old.kk, old.ru, old.fields) == ("required", "Толтырыңыз", "Заполните", {})
+    again.close()

@@ -390,7 +390,8 @@ def status(paths: Paths, as_json: bool, today: dt.datetime | None) -> None:
     data = status_json(workspace, states)
     data["queries"] = [
         {"bin": q.bin, "return": q.return_code, "file": q.file, "cell": q.cell,
-         "code": q.code, "message_kk": q.message.kk, "message_ru": q.message.ru}
+         "code": q.code, "fields": q.fields, "message_kk": q.message.kk,
+         "message_ru": q.message.ru}
         for q in queries
     ]  # fmt: skip
     plan = read_plan(paths.outbox)

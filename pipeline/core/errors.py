@@ -11,6 +11,7 @@ class AdalError(Exception):
 
     code = "adal_error"
     exit_code = 1
+    fields: dict = {}  # noqa: RUF012  what `of` filled the message with, as data
 
     def __init__(self, kk: str, ru: str, *, where: str = "") -> None:
         self.kk = kk
@@ -31,6 +32,7 @@ class AdalError(Exception):
         message = render(code, **fields)
         error = cls(message.kk, message.ru, where=where)
         error.code = code
+        error.fields = message.fields
         return error
 
 

@@ -6,6 +6,8 @@ one. Templates take named fields; `render` fills both languages at once.
 
 from __future__ import annotations
 
+from string import Formatter
+
 from pipeline.core.text import Text, languages
 
 CATALOG: dict[str, tuple[str, str]] = {
@@ -1517,16 +1519,18 @@ WARNINGS = frozenset(
 
 
 class Message(Text):
-    """One rendered message: the stable code and its text in each language."""
+    """One rendered message: the stable code, the fields it was filled with (as data, for
+    the ledger and `--json`) and its text in each language."""
 
-    __slots__ = ("code",)
+    __slots__ = ("code", "fields")
 
-    def __init__(self, code: str, kk: str, ru: str, **others: str) -> None:
+    def __init__(self, code: str, kk: str, ru: str, fields=None, **others: str) -> None:
         super().__init__(kk, ru, **others)
         object.__setattr__(self, "code", code)
+        object.__setattr__(self, "fields", dict(fields or {}))
 
     def __reduce__(self):
-        return (_message, (self.code, dict(self)))
+        return (_message, (self.code, dict(self), self.fields))
 
     @property
     def text(self) -> str:
@@ -1534,9 +1538,19 @@ class Message(Text):
         return self.join()
 
 
-def _message(code: str, by_language: dict[str, str]) -> Message:
+def _message(code: str, by_language: dict[str, str], fields=None) -> Message:
     kk, ru = by_language.pop("kk", ""), by_language.pop("ru", "")
-    return Message(code, kk, ru, **by_language)
+    return Message(code, kk, ru, fields, **by_language)
+
+
+def as_data(value: object) -> object:
+    """A field as JSON keeps it: a text in several languages as its mapping, a number as a
+    number, anything else as the string the message showed."""
+    if isinstance(value, Text):
+        return dict(value)
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
 
 
 _EXTRA: dict[str, dict[str, str]] = {}
@@ -1561,8 +1575,10 @@ def _templates(which: str) -> dict[str, str]:
 def render(which: str, /, **fields: object) -> Message:
     """Fill the template of code `which`; an unknown code is a programming error, so it raises."""
     values = {k: ("" if v is None else v) for k, v in fields.items()}
-    filled = {lang: t.format(**_in(values, lang)) for lang, t in _templates(which).items()}
-    return _message(which, filled)
+    templates = _templates(which)
+    filled = {lang: t.format(**_in(values, lang)) for lang, t in templates.items()}
+    used = {name for t in templates.values() for _, name, _, _ in Formatter().parse(t) if name}
+    return _message(which, filled, {k: as_data(v) for k, v in fields.items() if k in used})
 
 
 def _in(values: dict[str, object], lang: str) -> dict[str, object]:

@@ -76,7 +76,7 @@ def check_batch(ctx: BatchContext, parsed: list[ParsedFile]) -> None:
             and not pf.errors
         ):
             message = render("nothing_filled")
-            pf.problems.append(Problem(message.code, message.kk, message.ru))
+            pf.problems.append(Problem.of(message))
 
 
 def _say_what_empty_cells_hold(pf: ParsedFile) -> None:
@@ -111,7 +111,7 @@ def _cap(rows: SheetRows) -> None:
     hidden = {id(p) for p in cells[MAX_SHOWN:]}
     rows.problems = [p for p in rows.problems if id(p) not in hidden]
     message = render("more_errors", more=len(hidden), shown=MAX_SHOWN)
-    rows.problems.append(Problem(message.code, message.kk, message.ru, sheet=rows.sheet))
+    rows.problems.append(Problem.of(message, sheet=rows.sheet))
 
 
 def _check_group(spec: ReturnSpec, period: Period | None, sheets: list[ParsedSheet]) -> None:
@@ -137,7 +137,7 @@ def _check_alone(spec: ReturnSpec, period: Period | None, rows: SheetRows) -> No
     except Exception as exc:
         logger.exception("unexpected failure validating sheet {}", rows.sheet)
         message = render("internal_error", detail=type(exc).__name__)
-        rows.problems.append(Problem(message.code, message.kk, message.ru, sheet=rows.sheet))
+        rows.problems.append(Problem.of(message, sheet=rows.sheet))
 
 
 def seal(parsed: list[ParsedFile]) -> None:
@@ -151,9 +151,7 @@ def seal(parsed: list[ParsedFile]) -> None:
                 except Exception as exc:  # a value JSON cannot hold: this sheet, not the chunk
                     logger.exception("could not store sheet {}", rows.sheet)
                     message = render("internal_error", detail=type(exc).__name__)
-                    rows.problems.append(
-                        Problem(message.code, message.kk, message.ru, sheet=rows.sheet)
-                    )
+                    rows.problems.append(Problem.of(message, sheet=rows.sheet))
                     sheet.status = SheetStatus.REJECTED
             rows.typed = None
 

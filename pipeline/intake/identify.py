@@ -108,10 +108,8 @@ def identify_sheets(
         tie = len(scored) > 1 and scored[1][0] == share
         if share < MIN_SHARE or tie:
             if _has_content(sheet) and share > 0:
-                detail = text("no_header_row")
-                msg = render("unidentified_sheet", sheet=sheet.name, detail=detail.kk)
-                ru = render("unidentified_sheet", sheet=sheet.name, detail=detail.ru).ru
-                problems.append(Problem(msg.code, msg.kk, ru, sheet=sheet.name))
+                said = render("unidentified_sheet", sheet=sheet.name, detail=text("no_header_row"))
+                problems.append(Problem.of(said, sheet=sheet.name))
             continue
         matches.append(
             SheetMatch(

@@ -282,7 +282,7 @@ def _known(
     )
     first = dt.datetime.fromisoformat(row.received_at)
     message = render("duplicate_file", received=f"{first:%d.%m.%Y %H:%M}")
-    problem = Problem(message.code, message.kk, message.ru, item.name)
+    problem = Problem.of(message, file=item.name)
     return FileOutcome(
         item.name,
         item.sha256,
@@ -524,7 +524,7 @@ def _move(source: Path, target: Path, name: str) -> Problem | None:
 
 def _problem(which: str, name: str = "", **fields: object) -> Problem:
     message = render(which, **fields)
-    return Problem(message.code, message.kk, message.ru, name)
+    return Problem.of(message, file=name)
 
 
 def _not_read(name: str, reason: str, now: dt.datetime) -> FileOutcome:

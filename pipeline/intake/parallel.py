@@ -84,5 +84,5 @@ def _alone(item: Item, context: BatchContext) -> ParsedFile:
         logger.error("reading {} stopped its process", item.name)
         parsed = ParsedFile(item)
         message = render("internal_error", detail="reader stopped")
-        parsed.problems.append(Problem(message.code, message.kk, message.ru))
+        parsed.problems.append(Problem.of(message))
         return parsed

@@ -62,7 +62,7 @@ class ParsedFile:
 
 def _problem(which: str, sheet: str = "", **fields: object) -> Problem:
     message = render(which, **fields)
-    return Problem(which, message.kk, message.ru, sheet=sheet)
+    return Problem.of(message, sheet=sheet)
 
 
 def _answered_even_on_failure(parse: Callable[..., ParsedFile]) -> Callable[..., ParsedFile]:
@@ -109,7 +109,7 @@ def parse_file(
     try:
         book = read_workbook(item.path, limits)
     except WorkbookError as exc:
-        parsed.problems.append(Problem(exc.code, exc.kk, exc.ru))
+        parsed.problems.append(Problem(exc.code, exc.kk, exc.ru, fields=exc.fields))
         return parsed
     parsed.problems += [_problem(code) for code in dict.fromkeys(book.warnings)]
     if item.warning:

@@ -322,10 +322,8 @@ def _what_sender_said(spec: ReturnSpec, rule, row: dict, reading):
 
 def _query(code: str, column, shown_value: str, **fields) -> Problem:
     message = render(code, **fields)
-    return Problem(
-        code,
-        message.kk,
-        message.ru,
+    return Problem.of(
+        message,
         column=column.label.both,
         column_key=column.key,
         value=shown_value,

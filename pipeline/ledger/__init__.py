@@ -16,7 +16,7 @@ import json
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from filelock import FileLock, Timeout
@@ -208,6 +208,9 @@ MIGRATIONS: tuple[Migration, ...] = (
     """,
     _rows_per_sheet,
     _files_can_be_read_again,
+    # 5: a problem keeps the fields its message was filled with, as data (`--json`, the
+    # desk); rows recorded before keep their messages and an empty set of fields
+    "ALTER TABLE problems ADD COLUMN fields TEXT NOT NULL DEFAULT '{}'",
 )
 
 
@@ -616,6 +619,7 @@ class OpenQuery:
     code: str
     message: Text
     column_key: str = ""
+    fields: dict = field(default_factory=dict)
 
 
 def open_queries(conn: Connection, file_id: int | None = None) -> list[OpenQuery]:
@@ -624,7 +628,7 @@ def open_queries(conn: Connection, file_id: int | None = None) -> list[OpenQuery
     already been asked about (an earlier, superseded submission of that return)."""
     sql = (
         "SELECT s.bin, s.return_code, f.original_name, p.sheet, p.cell, p.column_label,"
-        " p.value, p.code, p.message_kk, p.message_ru, p.column_key FROM problems p"
+        " p.value, p.code, p.message_kk, p.message_ru, p.column_key, p.fields FROM problems p"
         " JOIN submissions s ON s.id = p.submission_id JOIN files f ON f.id = p.file_id"
         " WHERE p.severity = 'query' AND s.status = 'accepted' AND f.retired = 0"
         " AND NOT EXISTS (SELECT 1 FROM problems q JOIN submissions e ON e.id = q.submission_id"
@@ -640,7 +644,7 @@ def open_queries(conn: Connection, file_id: int | None = None) -> list[OpenQuery
     rows = conn.execute(sql + " ORDER BY s.bin, s.return_code, p.id", params).fetchall()
     return [
         OpenQuery(r[0], r[1], r[2], r[3] or "", r[4] or "", r[5] or "", r[6] or "", r[7],
-                  Text(r[8], r[9]), r[10] or "")
+                  Text(r[8], r[9]), r[10] or "", json.loads(r[11] or "{}"))
         for r in rows
     ]  # fmt: skip
 

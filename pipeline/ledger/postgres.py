@@ -124,7 +124,10 @@ SELECT d.submission_id,
 """A new server ledger starts at schema 4, the SQLite ledger's fourth migration: the same
 tables, columns, checks and `rows` view. Later migrations are added to both backends."""
 
-MIGRATIONS: tuple[str, ...] = ("", "", "", SCHEMA_4)
+SCHEMA_5 = "ALTER TABLE problems ADD COLUMN fields TEXT NOT NULL DEFAULT '{}'"
+"""As SQLite's fifth: a problem's fields, as data."""
+
+MIGRATIONS: tuple[str, ...] = ("", "", "", SCHEMA_4, SCHEMA_5)
 """Numbered as SQLite's are, so that `schema_version` means the same on both backends."""
 
 

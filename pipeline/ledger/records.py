@@ -3,6 +3,7 @@ sent letter and a submission are, written and read here so that no SQL lives els
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import astuple, dataclass, fields
@@ -89,8 +90,8 @@ def insert_problems(
     """Every problem of a file, tied to the submission of its sheet where there is one."""
     conn.executemany(
         "INSERT INTO problems (file_id, submission_id, sheet, excel_row, cell, column_key,"
-        " column_label, value, code, severity, message_kk, message_ru)"
-        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+        " column_label, value, code, severity, message_kk, message_ru, fields)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
         [
             (
                 file_id,
@@ -105,6 +106,7 @@ def insert_problems(
                 p.severity,
                 p.kk,
                 p.ru,
+                json.dumps(p.fields, ensure_ascii=False, default=str),
             )
             for p in problems
         ],  # fmt: skip
@@ -118,7 +120,8 @@ def stored_problems(conn: Connection, file_id: int) -> list[Problem]:
     return [
         Problem(r["code"], r["message_kk"], r["message_ru"], name, r["sheet"] or "",
                 r["excel_row"], r["column_label"] or "", r["column_key"] or "", r["cell"] or "",
-                r["value"] or "", r["severity"] if r["severity"] == "query" else "")
+                r["value"] or "", r["severity"] if r["severity"] == "query" else "",
+                json.loads(r["fields"] or "{}"))
         for r in rows.fetchall()
     ]  # fmt: skip
 

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import pandas as pd
 
 from pipeline.core.chars import CONTROLS
 from pipeline.core.ids import birth_date
-from pipeline.core.messages import QUERIES, WARNINGS, label, render
+from pipeline.core.messages import QUERIES, WARNINGS, Message, label, render
 from pipeline.core.text import Text
 from pipeline.specs.campaign import Period
 from pipeline.specs.normalise import MAX_YEAR, MIN_YEAR
@@ -35,6 +35,13 @@ class Problem:
     cell: str = ""
     value: str = ""
     level: str = ""  # "query": the data may be right but contradict themselves (a rule says)
+    fields: dict[str, Any] = field(default_factory=dict)
+    """What the message was filled with, as data: the ledger keeps it, `--json` shows it."""
+
+    @classmethod
+    def of(cls, message: Message, **where: Any) -> Problem:
+        """The problem a rendered message states, at a place (file, sheet, cell…)."""
+        return cls(message.code, message.kk, message.ru, fields=message.fields, **where)
 
     @property
     def message(self) -> Text:
@@ -112,10 +119,8 @@ def cell_problem(
         "ru": rule.message.ru if rule else "",
     }
     message = render(code, **fields)
-    return Problem(
-        code,
-        message.kk,
-        message.ru,
+    return Problem.of(
+        message,
         column=column.label.both,
         column_key=column.key,
         value=text,
