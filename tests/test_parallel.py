@@ -75,8 +75,10 @@ def test_a_file_that_kills_its_reader_process_is_answered_and_the_rest_go_on(
 
     from pipeline.intake import parallel
 
-    if multiprocessing.get_start_method() != "fork":
-        pytest.skip("the deadly reader reaches the workers only by fork")
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("the deadly reader reaches the workers only by fork (not on Windows)")
+    # asked for, not taken from the default (forkserver from Python 3.14 on Linux)
+    monkeypatch.setattr(parallel, "START", multiprocessing.get_context("fork"))
 
     real = parallel.read_and_check
 
@@ -128,8 +130,9 @@ def test_a_correction_workbook_writer_that_dies_does_not_stop_the_ingest(
 
     from pipeline.intake import feedback
 
-    if multiprocessing.get_start_method() != "fork":
-        pytest.skip("the deadly writer reaches the workers only by fork")
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("the deadly writer reaches the workers only by fork (not on Windows)")
+    monkeypatch.setattr(feedback, "START", multiprocessing.get_context("fork"))
     real = feedback.write_feedback
 
     def deadly(original, problems, folder, name, key=""):

@@ -56,6 +56,11 @@ HEADERS = (
 )  # the problem's code stays in the ledger and `--json`: a secretary reads words
 
 
+START = None
+"""How worker processes start (a `multiprocessing` context); None: the platform's default.
+Tests that inherit a patched function into the workers ask for "fork" here."""
+
+
 def _safe(text: str) -> str:
     """Without the control characters openpyxl refuses (a pasted value may carry them)."""
     return ILLEGAL_CHARACTERS_RE.sub("", text)
@@ -340,13 +345,13 @@ class FeedbackWriter:
             return
         self.waiting.append((outcome, job))
         if self.pool is None and len(self.waiting) >= 2:
-            self.pool = ProcessPoolExecutor(self.jobs)
+            self.pool = ProcessPoolExecutor(self.jobs, mp_context=START)
         if self.pool is not None:
             try:
                 self.pending += [(o, self.pool.submit(_feedback_job, j)) for o, j in self.waiting]
             except BrokenProcessPool:  # a writer died: the next files get a fresh pool
                 self.pool.shutdown(wait=False)
-                self.pool = ProcessPoolExecutor(self.jobs)
+                self.pool = ProcessPoolExecutor(self.jobs, mp_context=START)
                 return
             self.waiting = []
 

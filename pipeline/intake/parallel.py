@@ -29,6 +29,11 @@ CHUNKS_PER_WORKER = 3
 chunks let the ledger be written sooner, while the other chunks are still being read."""
 
 
+START = None
+"""How worker processes start (a `multiprocessing` context); None: the platform's default.
+Tests that inherit a patched function into the workers ask for "fork" here."""
+
+
 def _init(context: BatchContext) -> None:
     """A worker reads hostile files: if one kills it, the ingest answers that file. The
     fault handler a test runner may have enabled would only print a crash dump over that
@@ -62,7 +67,9 @@ def parallel_reader(
         chunks = [items[i : i + size] for i in range(0, len(items), size)]
         done = 0
         try:
-            with ProcessPoolExecutor(workers, initializer=_init, initargs=(context,)) as pool:
+            with ProcessPoolExecutor(
+                workers, mp_context=START, initializer=_init, initargs=(context,)
+            ) as pool:
                 for parsed in pool.map(_chunk, chunks):
                     yield parsed
                     done += 1
@@ -78,7 +85,9 @@ def _alone(item: Item, context: BatchContext) -> ParsedFile:
     """One file in a process of its own, after a reader process died (killed, or crashed in
     compiled code): the file that kills it is answered and archived, the others go on."""
     try:
-        with ProcessPoolExecutor(1, initializer=_init, initargs=(context,)) as pool:
+        with ProcessPoolExecutor(
+            1, mp_context=START, initializer=_init, initargs=(context,)
+        ) as pool:
             return pool.submit(_chunk, [item]).result()[0]
     except BrokenProcessPool:
         logger.error("reading {} stopped its process", item.name)

@@ -1,4 +1,4 @@
-"""Intake, round two: no file may block the inbox, and one run at a time per ledger.
+"""No file may block the inbox, and one run at a time per ledger.
 
 Each test is a class of files that once stopped every later run or was answered wrongly for
 good; the files are made the way schools and office networks make them.

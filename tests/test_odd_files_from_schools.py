@@ -1,8 +1,5 @@
-"""Intake, round three: what round two left (#24 §6, §7).
-
-Each test is a file a school or a mail program really makes: renamed, empty, sent twice,
-named oddly; each once got a wrong answer («duplicate», «no attachment», «unsupported»).
-"""
+"""Files as schools and mail programs really make them: renamed, empty, sent twice, named
+oddly; each once got a wrong answer («duplicate», «no attachment», «unsupported»)."""
 
 from __future__ import annotations
 
