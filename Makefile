@@ -25,7 +25,7 @@ demo: install ## the whole job on a fictional district, in ./demo
 test: install
 	$(BIN)/pytest
 
-test-fast: install ## the edit-test loop (about 30 s): all but the end-to-end tests marked slow, on every core
+test-fast: install ## the edit-test loop (under a minute on two cores): every stage, no server, no LibreOffice, no full demo
 	$(BIN)/pytest -m "not slow" -n auto -x  # -q is in pyproject: twice hid the «N passed» line
 
 lint: install

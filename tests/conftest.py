@@ -69,7 +69,11 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         and marked("both_ledgers")
         and not marked("sqlite_only")
     ):
-        metafunc.parametrize("ledger_backend", ["sqlite", "postgresql"], indirect=True)
+        metafunc.parametrize(
+            "ledger_backend",
+            ["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)],  # a server: slow
+            indirect=True,
+        )
 
 
 @pytest.fixture(scope="session")

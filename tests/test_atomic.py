@@ -24,6 +24,7 @@ def test_a_failed_write_leaves_the_previous_file_and_no_part(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["out.xlsx"]
 
 
+@pytest.mark.slow  # a child process measured, or a whole run on a full disk
 def test_a_full_disk_during_consolidate_keeps_the_previous_workbook(workspace, orgs, monkeypatch):
     """Seen: a full disk replaced the previous workbook and exited 0 with no message."""
     import xlsxwriter
@@ -76,6 +77,7 @@ def test_temporary_files_of_a_killed_writer_are_removed_by_the_next_ingest(works
     assert not stale.exists() and users.exists()
 
 
+@pytest.mark.slow  # a child process measured, or a whole run on a full disk
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_a_full_disk_during_ingest_is_one_message_and_the_next_run_goes_on(
     workspace, orgs, monkeypatch, jobs

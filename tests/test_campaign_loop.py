@@ -39,8 +39,6 @@ from pipeline.workbooks.registry import write_registry
 from pipeline.workbooks.templates import INSTRUCTIONS_SHEET
 from tests.helpers import fill, good_11, good_12, good_14, make_iin, template_for
 
-pytestmark = pytest.mark.slow  # end to end: commands, workbooks read back, LibreOffice
-
 NOV_10 = dt.datetime(2023, 11, 10, 10, 0)
 
 
@@ -89,6 +87,7 @@ def _others(workspace, orgs):
     return {o.bin: states_of(workspace, o.bin) for o in orgs}
 
 
+@pytest.mark.slow
 def test_nil_return_is_named_in_status_workbook_and_reference(workspace, orgs):
     fill(workspace, orgs[0], {"1.4": [good_14()]}, "school.xlsx", received=NOV_10)
     runner = CliRunner()
@@ -127,6 +126,7 @@ def test_nil_return_is_named_in_status_workbook_and_reference(workspace, orgs):
     )
 
 
+@pytest.mark.slow
 def test_empty_staff_list_is_an_error_that_says_what_to_fill(workspace, orgs):
     school = orgs[0]
     fill(workspace, school, {"1.1": [], "1.4": [good_14()]}, "school.xlsx", received=NOV_10)
@@ -153,6 +153,7 @@ def test_empty_checklist_is_an_error_too(workspace, orgs):
     assert any(p.code == "empty_sheet" and p.sheet == "2.1-2.5" for p in outcome.problems)
 
 
+@pytest.mark.slow
 def test_return_whose_rule_is_the_yellow_mark_needs_it(workspace, orgs):
     fill(workspace, orgs[0], {"1.4": []}, "unmarked.xlsx", received=NOV_10)
     fill(workspace, orgs[1], {}, "marked.xlsx", received=NOV_10, nil=("1.4",))
@@ -175,6 +176,7 @@ def test_blank_template_sent_by_mistake_is_not_five_nil_returns(workspace, orgs)
     assert states_of(workspace, orgs[0].bin)["1.2"].state == "missing"
 
 
+@pytest.mark.slow
 def test_empty_sheet_in_a_later_file_does_not_wipe_out_rows_sent_before(workspace, orgs):
     measure = good_12()
     fill(workspace, orgs[0], {"1.2": [measure]}, "first.xlsx", received=NOV_10)
@@ -240,6 +242,7 @@ def test_check_date_after_the_period_is_accepted_up_to_the_day_the_file_was_sent
     assert problem.kk.startswith("20.11.2023 күні файл жіберілген күннен (12.11.2023) кейін")
 
 
+@pytest.mark.slow
 def test_check_date_before_the_period_and_event_dates_outside_it_are_errors(workspace, orgs):
     measure = {**good_12(), "order_date": dt.datetime(2023, 11, 5)}  # after the school year
     early = {
@@ -280,6 +283,7 @@ def test_template_validation_uses_the_same_window(workspace, orgs):
         (complete_id("99124000001"), "bin_not_iin", "это БИН, а не ИИН"),
     ],
 )
+@pytest.mark.slow
 def test_iin_that_encodes_no_possible_employee_is_a_cell_error(workspace, orgs, iin, code, words):
     assert iin is not None
     fill(workspace, orgs[0], {"1.1": [good_11(iin)]}, "staff.xlsx", received=NOV_10)
@@ -302,6 +306,7 @@ def test_bin_structure_in_the_registry(workspace, orgs, tmp_path):
     assert "5-я цифра БИН (вид юридического лица) должна быть 4, 5 или 6" in text
 
 
+@pytest.mark.slow
 def test_iin_where_the_template_names_the_bin_is_said_so(workspace, orgs):
     path = fill(workspace, orgs[0], {"1.4": [good_14()]}, "school.xlsx", received=NOV_10)
     book = openpyxl.load_workbook(path)
@@ -332,6 +337,7 @@ def test_vectorised_structure_check_agrees_with_the_one_value_check():
 # --- 4. mail says only what is still true ----------------------------------------------
 
 
+@pytest.mark.slow
 def test_no_correction_mail_for_a_return_accepted_since(workspace, orgs):
     first = {**good_11(), "position": None}
     fill(
@@ -364,6 +370,7 @@ def test_no_correction_mail_for_a_return_accepted_since(workspace, orgs):
     conn.close()
 
 
+@pytest.mark.slow
 def test_dry_run_replaces_the_drafts_of_its_kind_and_keeps_the_earlier_set(workspace, orgs):
     fill(workspace, orgs[0], {"1.1": [good_11()]}, "a.xlsx", received=NOV_10, complete=False)
     ingest(workspace)  # 1.4 left empty without its mark, checklists empty: rejected
@@ -433,6 +440,7 @@ def kept(before: dict[str, object], now: dict[str, object]) -> bool:
     )
 
 
+@pytest.mark.slow
 def test_demo_refuses_a_real_campaign_folder_and_deletes_nothing(workspace, orgs):
     fill(workspace, orgs[0], {"1.4": [good_14()]}, "a.xlsx", received=NOV_10)
     ingest(workspace)
@@ -455,6 +463,7 @@ def test_demo_refuses_a_ledger_elsewhere(tmp_path):
     assert result.exit_code == 2 and ledger_file.read_bytes() == b"a real ledger"
 
 
+@pytest.mark.slow
 def test_demo_rebuilds_only_the_folder_it_made(tmp_path):
     runner = CliRunner()
     root = tmp_path / "demo"
@@ -465,6 +474,7 @@ def test_demo_rebuilds_only_the_folder_it_made(tmp_path):
     assert "Листы 1.2, 1.3, 1.5, 1.6, 1.7: если данных за период нет, оставьте" in result.output
 
 
+@pytest.mark.slow
 def test_every_command_in_an_ingested_campaign_keeps_its_archive_and_ledger(workspace, orgs):
     fill(workspace, orgs[0], {"1.1": [{**good_11(), "position": None}]}, "a.xlsx", received=NOV_10)
     fill(workspace, orgs[1], {"1.4": [good_14()]}, "b.xlsx", received=NOV_10)
@@ -502,6 +512,7 @@ def test_every_command_in_an_ingested_campaign_keeps_its_archive_and_ledger(work
         assert kept(before, snapshot(workspace.paths.root)), call
 
 
+@pytest.mark.slow
 def test_long_cyrillic_subject_keeps_its_spaces_in_the_mail(workspace, orgs):
     """Folded by the modern email API, «сыбайлас жемқорлық» arrived as «сыбайласжемқорлық»."""
     CliRunner().invoke(main, ["--root", str(workspace.paths.root), "templates"])

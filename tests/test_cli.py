@@ -10,8 +10,6 @@ from pipeline.cli import main
 from pipeline.specs.returns import shipped_schemas
 from tests.helpers import fill, good_14
 
-pytestmark = pytest.mark.slow  # end to end: commands, workbooks read back, LibreOffice
-
 
 def commands():
     return sorted(main.commands)
@@ -30,6 +28,7 @@ def test_missing_campaign_is_a_message_not_a_traceback(tmp_path):
     assert "adal init" in result.output and "Traceback" not in result.output
 
 
+@pytest.mark.slow
 def test_init_then_templates_asks_to_fill_the_registry(tmp_path):
     runner = CliRunner()
     assert runner.invoke(main, ["--root", str(tmp_path), "init"]).exit_code == 0
@@ -53,6 +52,7 @@ def _make_it_ours(root):
     plan.write_text("".join(lines[: at - 4] + lines[at + 1 :]), encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_the_sample_plan_is_never_sent(tmp_path, orgs):
     """`adal init` writes the 2023 sample with another district's name: templates and
     letters under it would go out in that district's name."""
@@ -85,6 +85,7 @@ def test_the_sample_plan_is_never_sent(tmp_path, orgs):
     assert wrong.exit_code == 1 and "«sample»" in wrong.output and "Traceback" not in wrong.output
 
 
+@pytest.mark.slow
 def test_a_command_run_inside_the_campaign_finds_it(workspace, orgs, monkeypatch):
     """As git finds its repository: run in inbox/ or campaign/ it said «run adal init»."""
     for inside in (workspace.paths.inbox, workspace.paths.campaign_dir):
@@ -123,6 +124,7 @@ def test_init_in_an_existing_campaign_says_what_it_kept(workspace):
     assert workspace.paths.campaign_file.read_bytes() == before
 
 
+@pytest.mark.slow
 def test_ingest_and_status_json(workspace, orgs):
     fill(workspace, orgs[0], {"1.4": [good_14()]}, "a.xlsx")
     runner = CliRunner()
@@ -147,6 +149,7 @@ def test_ingest_and_status_json(workspace, orgs):
     }
 
 
+@pytest.mark.slow
 def test_received_option_judges_lateness(workspace, orgs):
     fill(workspace, orgs[0], {"1.4": [good_14()]}, "a.xlsx")
     runner = CliRunner()
@@ -158,6 +161,7 @@ def test_received_option_judges_lateness(workspace, orgs):
     assert school["returns"]["1.4"] == "late"
 
 
+@pytest.mark.slow
 def test_demo_inbox_only_leaves_a_realistic_inbox(tmp_path):
     result = CliRunner().invoke(main, ["--root", str(tmp_path), "demo", "--inbox-only"])
     assert result.exit_code == 0, result.output
@@ -193,6 +197,7 @@ def test_report_requires_the_signing_date(workspace):
     assert result.exit_code == 2 and "--signed" in result.output
 
 
+@pytest.mark.slow
 def test_full_demo_runs_the_whole_plan(tmp_path):
     result = CliRunner().invoke(main, ["--root", str(tmp_path), "demo"])
     assert result.exit_code == 0, result.output
@@ -214,6 +219,7 @@ def test_full_demo_runs_the_whole_plan(tmp_path):
     assert "Исполнение рекомендаций (5.1)" in result.output and "исполнено" in result.output
 
 
+@pytest.mark.slow
 def test_output_that_cannot_be_written_gets_a_message_not_a_traceback(workspace):
     """A consolidated workbook left open in Excel (on a Windows share) cannot be replaced."""
     target = workspace.paths.outbox / f"consolidated-{workspace.campaign.code}.xlsx"
@@ -258,6 +264,7 @@ def test_fresh_campaign_without_organisations_says_to_fill_the_registry(tmp_path
     assert "Заполните таблицу organisations.xlsx" in result.output
 
 
+@pytest.mark.slow
 def test_consolidate_and_report_before_any_return_arrives(workspace):
     runner = CliRunner()
     root = ["--root", str(workspace.paths.root)]
@@ -277,6 +284,7 @@ def test_mistyped_option_value_gets_a_bilingual_first_line(tmp_path):
     assert result.exit_code == 0 and "Использование:" in result.output and "Adal" in result.output
 
 
+@pytest.mark.slow
 def test_a_console_without_kazakh_letters_does_not_end_a_command(tmp_path):
     """`adal status > status.txt` on Windows writes cp1251, which has no «ә, ғ, қ, ң, ө, ұ, ү,
     һ, і»: the command once ended in «internal error». It now completes."""
@@ -305,6 +313,7 @@ def test_a_console_without_kazakh_letters_does_not_end_a_command(tmp_path):
             assert b"Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_officers_see_bilingual_option_help_and_no_developer_commands():
     """Option help was English, and `bench`, a developer command, was listed to officers."""
     import click
@@ -374,6 +383,7 @@ def _run_on_terminal(root, *args):
     return out.decode(), seen.decode(errors="replace")
 
 
+@pytest.mark.slow
 def test_long_commands_show_progress_to_a_person_at_a_terminal_only(workspace):
     """Only `ingest` showed progress; `templates`, `consolidate`, `report` and `mail` were
     silent for minutes at a large district."""
@@ -391,6 +401,7 @@ def test_long_commands_show_progress_to_a_person_at_a_terminal_only(workspace):
     assert piped.exit_code == 0 and "100%" not in piped.output  # not a terminal: no bar
 
 
+@pytest.mark.slow
 def test_every_step_of_the_campaign_names_the_next_one(workspace, orgs):
     """`init` printed «Дайын / Готово» and nothing else; no command said what comes next."""
     runner = CliRunner()
@@ -412,6 +423,7 @@ def test_every_step_of_the_campaign_names_the_next_one(workspace, orgs):
     assert "adal ingest" in last_lines("report", "--signed", "2023-12-08")
 
 
+@pytest.mark.slow
 def test_a_campaign_without_contact_details_is_told_not_printed_blank(workspace, orgs):
     """Templates, letters and the reference printed «По вопросам: Кадровая служба» with no
     e-mail or phone, and letters went from adal@localhost, without a word to the officer."""
@@ -458,6 +470,7 @@ def test_a_registry_saved_with_a_capitalised_name_is_found(workspace, orgs):
     assert len(open_workspace(workspace.paths).organisations) == len(orgs)
 
 
+@pytest.mark.slow
 def test_ingest_says_late_when_a_file_came_after_the_deadline(workspace, orgs):
     """It said «принят», and `status` then showed the return late."""
     fill(workspace, orgs[0], {"1.4": [good_14()]}, "a.xlsx")
@@ -470,6 +483,7 @@ def test_ingest_says_late_when_a_file_came_after_the_deadline(workspace, orgs):
     assert "кешігіп қабылданды/принят с опозданием" in late.output, late.output
 
 
+@pytest.mark.slow
 def test_consolidate_prints_scores_with_a_label_and_a_decimal_comma(workspace, orgs):
     import re
 

@@ -288,6 +288,7 @@ def test_charts_and_heat_map_are_native(workspace, orgs, indicators):
     assert book[SHEETS["map"]].conditional_formatting
 
 
+@pytest.mark.slow
 def test_large_data_switches_to_constant_memory_with_the_same_values(
     workspace, orgs, indicators, specs, monkeypatch
 ):

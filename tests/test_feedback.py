@@ -1,6 +1,7 @@
 """The correction workbook: the school's own file, the cells to fix marked, the list in front."""
 
 import openpyxl
+import pytest
 
 from pipeline.files.reader import ERRORS_SHEET
 from pipeline.intake.feedback import AUTHOR, write_feedback
@@ -29,6 +30,7 @@ def test_the_cell_is_marked_and_the_list_comes_first(workspace, orgs, tmp_path):
     assert errors.page_setup.paperSize == 9 and errors.print_title_rows == "$1:$1"
 
 
+@pytest.mark.slow
 def test_a_correction_workbook_sent_back_keeps_its_name_and_loses_old_marks(
     workspace, orgs, tmp_path
 ):
@@ -42,6 +44,7 @@ def test_a_correction_workbook_sent_back_keeps_its_name_and_loses_old_marks(
     assert book.sheetnames.count(ERRORS_SHEET) == 1
 
 
+@pytest.mark.slow
 def test_the_senders_links_do_not_come_back_in_the_correction_workbook(workspace, orgs, tmp_path):
     """The red team: a correction workbook kept the sender's links to
     file:///C:/Windows/System32/calc.exe and javascript:, now under the department's name."""

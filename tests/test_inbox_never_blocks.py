@@ -23,7 +23,7 @@ from pipeline.intake import inbox as inbox_module
 from pipeline.intake.ingest import ingest
 from tests.helpers import db, fill, good_11, good_12, good_14
 
-pytestmark = [pytest.mark.slow, pytest.mark.both_ledgers]  # end to end, on both ledgers
+pytestmark = pytest.mark.both_ledgers  # on both ledgers (the server's runs are slow)
 
 NOV_10 = dt.datetime(2023, 11, 10, 10, 0)
 LONG = (
@@ -32,6 +32,7 @@ LONG = (
 )
 
 
+@pytest.mark.slow
 def test_long_cyrillic_file_name_is_archived_with_its_extension_and_answered(workspace, orgs):
     """A 246-byte name once made the archive name pass 255 bytes: ingest ended with rc 1 and
     every later run failed before reading the inbox."""
@@ -49,6 +50,7 @@ def test_long_cyrillic_file_name_is_archived_with_its_extension_and_answered(wor
     assert again.exit_code == 0 and json.loads(again.output)["files"] == []
 
 
+@pytest.mark.slow
 def test_file_that_cannot_be_read_now_stays_and_the_batch_goes_on(workspace, orgs, monkeypatch):
     """A file without read access (or still being copied on a share) once stopped the whole
     batch on every run, with a message about writing."""
@@ -96,6 +98,7 @@ def test_file_gone_while_the_batch_ran_is_not_rejected_for_good(workspace, orgs,
     assert back.status == "accepted"
 
 
+@pytest.mark.slow
 def test_symlinked_folder_in_the_inbox_does_not_stop_the_run(workspace, orgs, tmp_path):
     elsewhere, empty = tmp_path / "share", tmp_path / "empty"
     elsewhere.mkdir()
@@ -109,6 +112,7 @@ def test_symlinked_folder_in_the_inbox_does_not_stop_the_run(workspace, orgs, tm
     assert elsewhere.is_dir() and empty.is_dir()
 
 
+@pytest.mark.slow
 @pytest.mark.sqlite_only  # on a server officers ingest at once: tests/test_postgres.py
 def test_a_second_ingest_on_the_same_ledger_is_told_to_wait(workspace, orgs):
     fill(workspace, orgs[0], {"1.4": [good_14()]}, "a.xlsx")
@@ -119,6 +123,7 @@ def test_a_second_ingest_on_the_same_ledger_is_told_to_wait(workspace, orgs):
     assert (workspace.paths.inbox / "a.xlsx").exists()
 
 
+@pytest.mark.slow
 def test_two_ingests_started_at_once_answer_every_file_once(workspace, orgs):
     """Two `adal ingest` at the same moment once crashed on a unique constraint (or, on a
     fresh ledger, on the migration)."""
@@ -141,6 +146,7 @@ def test_two_ingests_started_at_once_answer_every_file_once(workspace, orgs):
     assert list(workspace.paths.inbox.iterdir()) == []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", [LONG * 2 + ".xlsx", "а" * 300, "отчёт." + "x" * 40])
 def test_stored_names_fit_any_disk(name):
     safe = inbox_module.safe_name(name)
@@ -152,6 +158,7 @@ def test_stored_names_fit_any_disk(name):
 # --- no value may change silently -------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("typed", ["1,000", "2.000", "12,000"])
 def test_count_with_a_thousands_mark_is_asked_not_stored_as_a_small_number(workspace, orgs, typed):
     fill(workspace, orgs[0], {"1.4": [{**good_14(), "applications": typed}]}, "a.xlsx")
@@ -166,6 +173,7 @@ def test_count_with_a_thousands_mark_is_asked_not_stored_as_a_small_number(works
     assert outcome.returns["1.4"] == "rejected"
 
 
+@pytest.mark.slow
 def test_two_digit_year_is_read_as_excel_reads_it(workspace, orgs):
     fill(workspace, orgs[0], {"1.1": [{**good_11(), "hired_on": "01.09.99"}]}, "a.xlsx")
     [outcome] = ingest(workspace)
@@ -179,6 +187,7 @@ def test_two_digit_year_is_read_as_excel_reads_it(workspace, orgs):
     assert json.loads(data)["hired_on"] == "1999-09-01"
 
 
+@pytest.mark.slow
 def test_sheet_copied_to_go_on_with_a_list_is_asked_about_not_silently_replacing(workspace, orgs):
     import openpyxl
 
@@ -216,6 +225,7 @@ def _mail_with(path: Path, when: dt.datetime, target: Path, sender: str = "s1@x.
     path.unlink()
 
 
+@pytest.mark.slow
 def test_e_mail_dated_in_the_future_does_not_outrank_later_corrections(workspace, orgs):
     wrong = fill(workspace, orgs[0], {"1.4": [{**good_14(), "late": 50}]}, "first.xlsx")
     _mail_with(wrong, clock.now() + dt.timedelta(days=365), workspace.paths.inbox / "a.eml")
@@ -227,6 +237,7 @@ def test_e_mail_dated_in_the_future_does_not_outrank_later_corrections(workspace
     assert second.returns["1.4"] == "accepted"
 
 
+@pytest.mark.slow
 def test_answer_says_superseded_when_a_later_file_is_already_in(workspace, orgs):
     fill(workspace, orgs[0], {"1.4": [good_14()]}, "new.xlsx", received=dt.datetime(2023, 11, 12))
     ingest(workspace)
@@ -236,6 +247,7 @@ def test_answer_says_superseded_when_a_later_file_is_already_in(workspace, orgs)
     assert old.returns["1.4"] == "superseded"  # what the ledger holds, not «accepted»
 
 
+@pytest.mark.slow
 def test_files_given_one_received_time_are_taken_in_the_order_they_were_saved(workspace, orgs):
     """Ordered by name, «a-corrected» once lost to «b-first» sent with the same time."""
     import time
@@ -249,6 +261,7 @@ def test_files_given_one_received_time_are_taken_in_the_order_they_were_saved(wo
     assert out["b-first.xlsx"].returns["1.4"] == "superseded"
 
 
+@pytest.mark.slow
 def test_two_versions_in_one_e_mail_are_taken_in_the_order_they_were_saved(workspace, orgs):
     import time
     from email.message import EmailMessage
@@ -273,6 +286,7 @@ def test_two_versions_in_one_e_mail_are_taken_in_the_order_they_were_saved(works
     assert out["отчет.xlsx"].returns["1.4"] == "superseded"
 
 
+@pytest.mark.slow
 def test_template_of_another_campaign_is_refused_with_a_reason(workspace, orgs):
     import openpyxl
 
@@ -293,6 +307,7 @@ def test_template_of_another_campaign_is_refused_with_a_reason(workspace, orgs):
 # --- mail and containers ---------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_two_files_of_one_name_get_their_own_correction_workbooks(workspace, orgs):
     sub = workspace.paths.inbox / "второй"
     sub.mkdir()
@@ -305,6 +320,7 @@ def test_two_files_of_one_name_get_their_own_correction_workbooks(workspace, org
     assert len(feedback) == 2 and all(p.stat().st_size > 0 for p in feedback)
 
 
+@pytest.mark.slow
 def test_zip_attached_to_an_e_mail_is_opened(workspace, orgs, tmp_path):
     import zipfile
 
@@ -319,6 +335,7 @@ def test_zip_attached_to_an_e_mail_is_opened(workspace, orgs, tmp_path):
     assert list(workspace.paths.inbox.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_refused_file_is_answered_by_mail_to_the_address_it_came_from(workspace, orgs):
     from pipeline.letters.mail import run_mail
 
@@ -334,6 +351,7 @@ def test_refused_file_is_answered_by_mail_to_the_address_it_came_from(workspace,
     assert "stranger@school.example" in text
 
 
+@pytest.mark.slow
 def test_line_break_in_a_file_name_does_not_stop_the_mail(workspace, orgs):
     from pipeline.letters.mail import run_mail
 
@@ -343,6 +361,7 @@ def test_line_break_in_a_file_name_does_not_stop_the_mail(workspace, orgs):
     assert report.written == 1
 
 
+@pytest.mark.slow
 def test_a_sheet_with_thousands_of_mistakes_lists_the_first_and_counts_the_rest(workspace, orgs):
     from pipeline.intake.batch import MAX_SHOWN
 
@@ -356,6 +375,7 @@ def test_a_sheet_with_thousands_of_mistakes_lists_the_first_and_counts_the_rest(
     assert hidden >= 50 and f"тағы {hidden} қате көрсетілмеді" in more.kk
 
 
+@pytest.mark.slow
 def test_iin_typed_in_free_text_or_a_file_name_is_masked_in_the_shared_workbook(workspace, orgs):
     import openpyxl
 
@@ -375,6 +395,7 @@ def test_iin_typed_in_free_text_or_a_file_name_is_masked_in_the_shared_workbook(
     assert orgs[0].bin in text  # an organisation's BIN is public
 
 
+@pytest.mark.slow
 def test_correction_workbook_holds_no_formula_of_the_senders(workspace, orgs):
     import openpyxl
 
@@ -395,6 +416,7 @@ def test_correction_workbook_holds_no_formula_of_the_senders(workspace, orgs):
     assert formulas == []
 
 
+@pytest.mark.slow
 def test_another_schools_address_cannot_replace_a_schools_data_without_the_officer(workspace, orgs):
     school, other = orgs[0], orgs[1]
     fill(workspace, school, {"1.4": [good_14()]}, "own.xlsx", received=NOV_10)
@@ -425,6 +447,7 @@ def test_another_schools_address_cannot_replace_a_schools_data_without_the_offic
     assert not (workspace.paths.inbox / "m.eml").exists()
 
 
+@pytest.mark.slow
 def test_value_merged_over_several_rows_gets_a_hint_not_required(workspace, orgs):
     import openpyxl
 
@@ -445,6 +468,7 @@ def test_value_merged_over_several_rows_gets_a_hint_not_required(workspace, orgs
     assert "Ячейка объединена с ячейкой C10" in outcome.problems[0].ru
 
 
+@pytest.mark.slow
 def test_excel_error_and_formula_without_value_are_named_not_called_empty(workspace, orgs):
     import openpyxl
 
@@ -464,6 +488,7 @@ def test_excel_error_and_formula_without_value_are_named_not_called_empty(worksp
     assert "Обязательное поле" not in " ".join(ru for _, ru in found.values())
 
 
+@pytest.mark.slow
 def test_officer_reads_a_file_again_after_fixing_the_registry(workspace, orgs):
     """A file once answered «BIN not in the registry» could not be read again: its bytes
     were known, so putting it back only gave «duplicate»."""
@@ -495,6 +520,7 @@ def test_officer_reads_a_file_again_after_fixing_the_registry(workspace, orgs):
 # --- found by a red team of files made outside the test suite ----------------------------
 
 
+@pytest.mark.slow
 def test_one_service_twice_in_one_month_is_a_duplicate_whatever_day_is_typed(workspace, orgs):
     rows = [
         {**good_14(), "month": dt.datetime(2022, 9, 15)},
@@ -509,6 +535,7 @@ def test_one_service_twice_in_one_month_is_a_duplicate_whatever_day_is_typed(wor
     ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("words", [["Нет данных"], ["Деректер жоқ / Данных нет"], ["-"]])
 def test_nothing_to_report_typed_in_words_is_a_nil_return(workspace, orgs, words):
     fill(workspace, orgs[0], {"1.2": [{"full_name": words[0]}]}, "a.xlsx")
@@ -516,6 +543,7 @@ def test_nothing_to_report_typed_in_words_is_a_nil_return(workspace, orgs, words
     assert outcome.errors == 0 and "1.2" in outcome.nil
 
 
+@pytest.mark.slow
 def test_yellow_mark_with_rows_keeps_the_rows_and_says_so(workspace, orgs):
     fill(workspace, orgs[0], {"1.4": [good_14()]}, "a.xlsx", nil=("1.4",))
     [outcome] = ingest(workspace)
@@ -524,6 +552,7 @@ def test_yellow_mark_with_rows_keeps_the_rows_and_says_so(workspace, orgs):
     assert "строки приняты" in notice.ru
 
 
+@pytest.mark.slow
 def test_blank_sheets_in_a_later_correction_keep_what_was_accepted_and_ask_nothing(workspace, orgs):
     """A school re-sent only its corrected 1.1 with the other sheets blank: the blank 1.4,
     1.8 and 2.1-2.5 became errors and a correction e-mail asked to fix them."""
@@ -548,6 +577,7 @@ def test_blank_sheets_in_a_later_correction_keep_what_was_accepted_and_ask_nothi
     conn.close()
 
 
+@pytest.mark.slow
 def test_kept_earlier_data_is_only_older_data(workspace, orgs):
     fill(workspace, orgs[0], {"1.3": [{"full_name": "Х"}]}, "later.xlsx", received=NOV_10)
     measure = good_12()
@@ -580,6 +610,7 @@ def test_file_still_being_copied_is_left_for_the_next_run(workspace, orgs, monke
     conn.close()
 
 
+@pytest.mark.slow
 def test_file_dated_in_the_future_counts_as_received_now(workspace, orgs):
     ahead = clock.now() + dt.timedelta(days=400)
     fill(workspace, orgs[0], {"1.4": [good_14()]}, "a.xlsx", received=ahead)
@@ -588,6 +619,7 @@ def test_file_dated_in_the_future_counts_as_received_now(workspace, orgs):
     assert dt.datetime.fromisoformat(outcome.received_at) <= clock.now()
 
 
+@pytest.mark.slow
 def test_deleting_the_marker_protects_a_demo_folder(tmp_path):
     root = tmp_path / "demo"
     runner = CliRunner()

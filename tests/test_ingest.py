@@ -17,9 +17,10 @@ from pipeline.intake.ingest import ingest
 from pipeline.tracking.status import return_states
 from tests.helpers import by_name, db, fill, good_11, good_14, make_iin, template_for
 
-pytestmark = [pytest.mark.slow, pytest.mark.both_ledgers]  # end to end, on both ledgers
+pytestmark = pytest.mark.both_ledgers  # on both ledgers (the server's runs are slow)
 
 
+@pytest.mark.slow
 def test_filled_template_is_accepted_stored_and_archived(workspace, orgs):
     fill(workspace, orgs[0], {"1.1": [good_11()], "1.4": [good_14()]}, "школа1.xlsx")
     [outcome] = ingest(workspace)
@@ -54,6 +55,7 @@ def test_json_contract(workspace, orgs):
     json.dumps(data, ensure_ascii=False)
 
 
+@pytest.mark.slow
 def test_mistakes_give_a_feedback_copy_of_the_senders_file(workspace, orgs):
     bad = {**good_11(make_iin(2)), "checked_on": dt.datetime(2021, 1, 5)}
     fill(workspace, orgs[0], {"1.1": [good_11(), bad], "1.4": [good_14()]}, "s.xlsx")
@@ -82,6 +84,7 @@ def test_mistakes_give_a_feedback_copy_of_the_senders_file(workspace, orgs):
     assert problem.code not in listed[0]
 
 
+@pytest.mark.slow
 def test_feedback_file_sent_back_corrected_is_accepted(workspace, orgs):
     bad = {**good_11(), "position": None}
     fill(workspace, orgs[0], {"1.1": [bad]}, "s.xlsx")
@@ -95,6 +98,7 @@ def test_feedback_file_sent_back_corrected_is_accepted(workspace, orgs):
     assert return_states(db(workspace), workspace)[orgs[0].bin]["1.1"].state == "accepted"
 
 
+@pytest.mark.slow
 def test_newer_submission_supersedes_older_and_history_stays(workspace, orgs):
     fill(workspace, orgs[0], {"1.4": [good_14()]}, "v1.xlsx", received=dt.datetime(2023, 11, 1))
     ingest(workspace)
@@ -114,6 +118,7 @@ def test_newer_submission_supersedes_older_and_history_stays(workspace, orgs):
     assert [tuple(s) for s in subs] == [("superseded", 1), ("accepted", 2)]
 
 
+@pytest.mark.slow
 def test_older_file_arriving_later_does_not_supersede(workspace, orgs):
     fill(workspace, orgs[0], {"1.4": [good_14()]}, "new.xlsx", received=dt.datetime(2023, 11, 5))
     ingest(workspace)
@@ -133,6 +138,7 @@ def test_older_file_arriving_later_does_not_supersede(workspace, orgs):
     assert [tuple(s) for s in subs] == [("accepted", 1), ("superseded", 2)]
 
 
+@pytest.mark.slow
 def test_same_file_twice_is_recorded_once(workspace, orgs):
     path = fill(workspace, orgs[0], {"1.4": [good_14()]}, "a.xlsx")
     shutil.copy2(path, workspace.paths.inbox / "a (1).xlsx")
@@ -151,6 +157,7 @@ def test_same_file_twice_is_recorded_once(workspace, orgs):
     assert list(workspace.paths.inbox.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_nil_return_is_accepted_and_empty_sheet_follows_its_rule(workspace, orgs):
     fill(workspace, orgs[0], {"1.1": [good_11()], "1.4": []}, "a.xlsx", nil=("1.2", "1.3"))
     [outcome] = ingest(workspace)
@@ -161,6 +168,7 @@ def test_nil_return_is_accepted_and_empty_sheet_follows_its_rule(workspace, orgs
     assert states["1.4"].state == "rejected"
 
 
+@pytest.mark.slow
 def test_blank_template_sent_back_is_nothing_filled(workspace, orgs):
     fill(workspace, orgs[0], {}, "blank.xlsx", complete=False)
     [outcome] = ingest(workspace)
@@ -168,6 +176,7 @@ def test_blank_template_sent_back_is_nothing_filled(workspace, orgs):
     assert [p.code for p in outcome.problems] == ["nothing_filled"]
 
 
+@pytest.mark.slow
 def test_return_not_applicable_to_the_type_is_a_warning(workspace, orgs):
     template_for(workspace, orgs[1])  # a template made before the department narrowed the return
     workspace.specs["1.3"] = dataclasses.replace(
@@ -186,6 +195,7 @@ def test_return_not_applicable_to_the_type_is_a_warning(workspace, orgs):
     assert [p.severity for p in outcomes["b2.xlsx"].problems] == ["warning"]
 
 
+@pytest.mark.slow
 def test_a_date_typo_in_one_file_leaves_the_others_accepted(workspace, orgs):
     """Same return, same organisation type, one batch: the typo once failed them all."""
     fill(workspace, orgs[0], {"1.4": [{**good_14(), "month": "15.02.3023"}]}, "a.xlsx")
@@ -197,6 +207,7 @@ def test_a_date_typo_in_one_file_leaves_the_others_accepted(workspace, orgs):
     assert out["b.xlsx"].status == "accepted"
 
 
+@pytest.mark.slow
 def test_correction_workbook_sent_back_half_fixed_loses_the_old_marks(workspace, orgs):
     """The sender fixes one of two errors in the correction workbook and sends it back: the
     fixed cell must not stay red with last round's comment."""
@@ -243,6 +254,7 @@ def test_duplicate_says_when_the_first_copy_came_as_people_write_dates(workspace
     assert "T10:00" not in problem.ru
 
 
+@pytest.mark.slow
 def test_the_same_e_mail_is_late_or_on_time_by_the_campaigns_clock_not_the_machines(
     workspace, orgs, monkeypatch
 ):
@@ -275,6 +287,7 @@ def test_the_same_e_mail_is_late_or_on_time_by_the_campaigns_clock_not_the_machi
         time.tzset()
 
 
+@pytest.mark.slow
 def test_an_iin_in_a_senders_file_name_is_never_printed_logged_or_mailed(workspace, orgs):
     """The red team: «Иванов 850102300014.xlsx» reached the log, the console and the draft."""
     from click.testing import CliRunner
@@ -304,6 +317,7 @@ def test_an_iin_in_a_senders_file_name_is_never_printed_logged_or_mailed(workspa
     assert all(iin not in p.name for p in written)
 
 
+@pytest.mark.slow
 def test_a_name_typed_with_a_combining_breve_is_the_same_name(workspace, orgs):
     """«й» as «и» + U+0306 gave a second correction workbook with a broken name."""
     import unicodedata

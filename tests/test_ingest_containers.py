@@ -13,7 +13,7 @@ from pipeline.intake.ingest import ingest
 from pipeline.tracking.status import return_states
 from tests.helpers import by_name, db, fill, good_14
 
-pytestmark = [pytest.mark.slow, pytest.mark.both_ledgers]  # end to end, on both ledgers
+pytestmark = pytest.mark.both_ledgers  # on both ledgers (the server's runs are slow)
 
 
 def test_saved_email_attachments_are_ingested_with_the_message_date(workspace, orgs):
@@ -49,6 +49,7 @@ def test_email_without_workbook_is_answered(workspace):
     assert outcome.status == "rejected" and outcome.problems[0].code == "no_attachment"
 
 
+@pytest.mark.slow
 def test_zip_of_workbooks_and_files_in_subfolders(workspace, orgs):
     a = fill(workspace, orgs[0], {"1.4": [good_14()]}, "a.xlsx")
     b = fill(workspace, orgs[1], {"1.4": [{**good_14(), "service": "Иная услуга"}]}, "b.xlsx")
@@ -75,6 +76,7 @@ def test_zip_of_workbooks_and_files_in_subfolders(workspace, orgs):
     assert list((workspace.paths.archive / workspace.campaign.code / "_zip").glob("*отчёты.zip"))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("container", ["", ".zip"])
 def test_file_name_in_windows_cp1251_bytes_is_read_not_a_crash(workspace, orgs, container):
     """A name copied from Windows media as cp1251 bytes once crashed the whole ingest
@@ -96,6 +98,7 @@ def test_file_name_in_windows_cp1251_bytes_is_read_not_a_crash(workspace, orgs, 
     assert tuple(stored) == (("a.xlsx", "Школа.zip") if container else ("Школа.xlsx", None))
 
 
+@pytest.mark.slow
 def test_workbook_in_a_forwarded_email_is_found(workspace, orgs):
     """ "Forward as attachment" nests the school's e-mail, workbook and all, in another."""
     path = fill(workspace, orgs[0], {"1.4": [good_14()]}, "x.xlsx")
@@ -118,6 +121,7 @@ def test_workbook_in_a_forwarded_email_is_found(workspace, orgs):
     assert list(workspace.paths.inbox.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_email_that_cannot_be_opened_is_answered_and_the_rest_go_on(workspace, orgs, monkeypatch):
     def broken(*args):
         raise RecursionError("maximum recursion depth exceeded")
@@ -133,6 +137,7 @@ def test_email_that_cannot_be_opened_is_answered_and_the_rest_go_on(workspace, o
     assert list(workspace.paths.inbox.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_attachments_of_a_zip_left_by_a_killed_run_are_answered_as_recorded(
     workspace, orgs, monkeypatch
 ):

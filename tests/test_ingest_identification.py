@@ -9,7 +9,7 @@ import pytest
 from pipeline.intake.ingest import ingest
 from tests.helpers import by_name, db, fill, good_11, good_14
 
-pytestmark = [pytest.mark.slow, pytest.mark.both_ledgers]  # end to end, on both ledgers
+pytestmark = pytest.mark.both_ledgers  # on both ledgers (the server's runs are slow)
 
 
 def test_sheet_copied_into_a_fresh_workbook_is_identified(workspace, orgs, specs):
@@ -61,6 +61,7 @@ def test_unknown_bin_and_unrecognisable_sheets_are_rejected_with_reason(workspac
     assert [p.code for p in out["nobin.xlsx"].problems] == ["unknown_organisation"]
 
 
+@pytest.mark.slow
 def test_files_as_schools_really_make_them(workspace, orgs, specs):
     """Rows inserted above the header, a numbering row, a total row, notes in headers,
     a renamed and hidden sheet, "Да." with a dot: all read; the total row is a warning."""

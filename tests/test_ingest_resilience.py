@@ -12,7 +12,7 @@ from pipeline.intake.feedback import ERRORS_SHEET
 from pipeline.intake.ingest import ingest
 from tests.helpers import by_name, db, fill, good_11, good_14
 
-pytestmark = [pytest.mark.slow, pytest.mark.both_ledgers]  # end to end, on both ledgers
+pytestmark = pytest.mark.both_ledgers  # on both ledgers (the server's runs are slow)
 
 
 def _bomb(path):
@@ -81,6 +81,7 @@ def _entities(path, good):
         ("photo.jpg", lambda p, g: p.write_bytes(b"\xff\xd8\xff"), "unsupported_format"),
     ],
 )
+@pytest.mark.slow
 def test_hostile_file_is_rejected_and_the_batch_goes_on(workspace, orgs, name, make, code):
     good = fill(workspace, orgs[0], {"1.4": [good_14()]}, "good.xlsx")
     make(workspace.paths.inbox / name, good)
@@ -93,6 +94,7 @@ def test_hostile_file_is_rejected_and_the_batch_goes_on(workspace, orgs, name, m
     assert list(workspace.paths.inbox.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_macros_are_noted_not_run(workspace, orgs):
     good = fill(workspace, orgs[0], {"1.4": [good_14()]}, "g.xlsx")
     with (
@@ -108,6 +110,7 @@ def test_macros_are_noted_not_run(workspace, orgs):
     assert [p.code for p in outcome.problems] == ["macros_ignored"]
 
 
+@pytest.mark.slow
 def test_crash_between_commit_and_move_is_completed_by_the_next_run(workspace, orgs, monkeypatch):
     fill(workspace, orgs[0], {"1.1": [{**good_11(), "position": None}]}, "a.xlsx")
     fill(workspace, orgs[1], {"1.4": [good_14()]}, "b.xlsx")
@@ -134,6 +137,7 @@ def test_crash_between_commit_and_move_is_completed_by_the_next_run(workspace, o
     assert ingest(workspace) == []
 
 
+@pytest.mark.slow
 def test_crash_after_move_before_mark_is_repaired(workspace, orgs, monkeypatch):
     fill(workspace, orgs[0], {"1.4": [good_14()]}, "a.xlsx")
     monkeypatch.setattr(
@@ -169,6 +173,7 @@ def test_dtd_hidden_behind_a_long_comment_is_still_refused(workspace, orgs):
     assert [p.code for p in out["sly.xlsx"].problems] == ["unsafe_xml"]
 
 
+@pytest.mark.slow
 def test_an_unforeseen_failure_stays_with_its_file(workspace, orgs, monkeypatch):
     from pipeline.intake import parse
 
@@ -209,6 +214,7 @@ def test_a_failing_validation_group_does_not_stop_the_others(workspace, orgs, mo
     assert [p.code for p in outcome.problems] == ["internal_error"]
 
 
+@pytest.mark.slow
 def test_one_sheet_that_breaks_validation_does_not_reject_the_others(workspace, orgs, monkeypatch):
     """A failure in a stacked pandera call once gave every file of that return an internal
     error; each sheet is now retried alone and only the culprit is answered so."""
@@ -232,6 +238,7 @@ def test_one_sheet_that_breaks_validation_does_not_reject_the_others(workspace, 
     assert out["b.xlsx"].status == "accepted" and out["b.xlsx"].problems == []
 
 
+@pytest.mark.slow
 def test_file_that_cannot_be_moved_is_recorded_and_moved_next_run(workspace, orgs, monkeypatch):
     """A file open in Excel on a Windows share cannot be moved; that once stopped the batch."""
     fill(workspace, orgs[0], {"1.4": [{**good_14(), "late": 50}]}, "open.xlsx")

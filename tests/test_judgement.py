@@ -154,6 +154,7 @@ def test_a_flag_the_article_contradicts_is_a_query_and_the_return_is_accepted(wo
     assert outcome.feedback  # the sender gets the query in a correction workbook
 
 
+@pytest.mark.slow
 def test_a_later_submission_closes_the_query(workspace, orgs):
     unread = {**good_11(), "has_record": "Иә / Да", "article": "ст. 189"}  # which part?
     fill(workspace, orgs[0], {"1.1": [unread]}, "first.xlsx", dt.datetime(2023, 11, 10, 9))
@@ -217,6 +218,7 @@ def test_no_high_level_sentence_when_none_was_high(specs, orgs):
     assert "высоким" not in said and "с выявленным риском (1)" in said and "2.3" in said
 
 
+@pytest.mark.slow
 def test_data_sent_again_unchanged_after_the_query_are_confirmed(workspace, orgs):
     """The letter asks to correct or confirm; confirming is sending the same data again."""
     theft = {**good_11(), "has_record": "Иә / Да", "article": "ст. 188 ч. 2",

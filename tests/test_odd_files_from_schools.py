@@ -16,7 +16,7 @@ from pipeline.core import clock
 from pipeline.intake.ingest import ingest
 from tests.helpers import by_name, fill, good_14
 
-pytestmark = [pytest.mark.slow, pytest.mark.both_ledgers]  # end to end, on both ledgers
+pytestmark = pytest.mark.both_ledgers  # on both ledgers (the server's runs are slow)
 
 FIXTURES = Path(__file__).parent / "fixtures"
 NOV_10 = dt.datetime(2023, 11, 10, 10, 0)
@@ -52,6 +52,7 @@ def test_zero_byte_files_are_each_empty_not_duplicates(workspace):
     assert list(workspace.paths.inbox.iterdir()) == []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["отчёт.xlsx ", "отчёт.xlsx.", "отчёт.XLSX"])
 def test_a_name_ending_in_a_space_or_a_dot_is_the_workbook_it_names(workspace, orgs, name):
     path = fill(workspace, orgs[0], {"1.4": [WRONG]}, "x.xlsx")
@@ -63,6 +64,7 @@ def test_a_name_ending_in_a_space_or_a_dot_is_the_workbook_it_names(workspace, o
     assert list(workspace.paths.inbox.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_a_workbook_renamed_zip_is_read_as_the_workbook_it_is(workspace, orgs):
     """Renamed to pass a mail filter: it was opened as a zip of XML parts, «empty archive»."""
     path = fill(workspace, orgs[0], {"1.4": [WRONG]}, "x.xlsx")
@@ -84,6 +86,7 @@ def test_an_old_excel_file_renamed_xlsx_is_read(workspace, orgs):
     assert "encrypted" not in _codes(outcome)
 
 
+@pytest.mark.slow
 def test_two_e_mails_with_one_attachment_give_a_duplicate_and_nothing_false(workspace, orgs):
     """Both were unpacked to one copy: the second was told it «could not be moved»."""
     path = fill(workspace, orgs[0], {"1.4": [good_14()]}, "a.xlsx")
@@ -108,6 +111,7 @@ def test_two_e_mails_with_one_attachment_give_a_duplicate_and_nothing_false(work
         ("отчёт", "отчёт"),
     ],
 )
+@pytest.mark.slow
 def test_odd_attachment_names_are_kept_as_safe_names(workspace, orgs, given, shown):
     """A path, a name Windows reserves, trailing dots and spaces, no name, no extension:
     the workbook is read, never lost as «no attachment» or stored outside its folder."""
@@ -126,6 +130,7 @@ def test_odd_attachment_names_are_kept_as_safe_names(workspace, orgs, given, sho
     assert outcome.feedback and Path(outcome.feedback).exists()
 
 
+@pytest.mark.slow
 def test_a_run_killed_while_answering_leaves_no_orphan_and_no_false_duplicate(workspace, orgs):
     """kill -9 after some correction workbooks were written, before the ledger noted them:
     the next run wrote each a second time (`-2`), orphans nobody would send, and an empty
@@ -217,6 +222,7 @@ def _query_only(workspace, orgs, name: str) -> Path:
     return fill(workspace, orgs[0], {"1.1": [theft]}, name)
 
 
+@pytest.mark.slow
 def test_a_run_stopped_before_noting_its_files_still_answers_queries(workspace, orgs, monkeypatch):
     """The red team's kill -9: the run completing a killed one wrote workbooks for errors
     only, so schools asked to confirm data never got theirs (nor its letter)."""
@@ -234,6 +240,7 @@ def test_a_run_stopped_before_noting_its_files_still_answers_queries(workspace, 
     assert written == ["asked (Қателер-Ошибки).xlsx", "wrong (Қателер-Ошибки).xlsx"]
 
 
+@pytest.mark.slow
 def test_a_correction_workbook_that_cannot_be_written_now_is_written_next_run(
     workspace, orgs, monkeypatch
 ):
@@ -270,6 +277,7 @@ def test_one_workbook_attached_three_times_is_one_answer_and_two_duplicates(work
     assert list(workspace.paths.inbox.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_an_e_mail_that_cannot_be_unpacked_now_is_read_next_run(workspace, orgs, monkeypatch):
     """A read-only archive folder: the e-mail was answered «unreadable» for good."""
     import errno
@@ -291,6 +299,7 @@ def test_an_e_mail_that_cannot_be_unpacked_now_is_read_next_run(workspace, orgs,
     assert second.status == "accepted"
 
 
+@pytest.mark.slow
 def test_an_error_python_can_only_print_goes_to_the_log(workspace, monkeypatch, capfd):
     """On a full disk a half-written zip, closed when collected, printed «Exception ignored
     in: ZipFile.__del__» and its traceback after Adal's own message."""

@@ -509,6 +509,7 @@ def _lying_copy(good, target, part="xl/worksheets/sheet1.xml", inflates_to=1 << 
     return lying_zip(target, parts, part, inflates_to)
 
 
+@pytest.mark.slow  # a child process measured, or a whole run on a full disk
 def test_a_part_inflating_past_its_declared_size_is_refused_with_bounded_memory(
     workspace, orgs, tmp_path
 ):
@@ -539,6 +540,7 @@ def test_a_part_inflating_past_its_declared_size_is_refused_with_bounded_memory(
     assert int(peak_kb) < 300 * 1024  # a step at a time, not the gigabyte
 
 
+@pytest.mark.slow  # a child process measured, or a whole run on a full disk
 def test_a_schools_zip_whose_workbook_lies_about_its_size_is_answered_within_bounded_memory(
     workspace, orgs, tmp_path
 ):
