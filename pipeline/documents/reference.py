@@ -358,17 +358,50 @@ def write_reference(
     table=None,
     frames: dict | None = None,
 ) -> Path:
-    """Write the reference in one language; `public` leaves out the executor's contacts."""
+    """Write the reference in one language; `public` leaves out the executor's contacts.
+    Its sections, in the order the plan asks for them, are each written by a function."""
     texts = wording or load_yaml(workspace.paths.schema_file("report.yaml"))
     c = workspace.campaign
-    queried = queried or set()
+    doc = docxio.new_document(
+        author=c.subject.get(lang), title=word("title", lang).replace("\n", " ")
+    )
+    docxio.approval_block(doc, approval_lines(c, lang))
+    docxio.title(doc, word("title", lang))
+    _general(doc, workspace, texts, lang)
+    _completeness(doc, workspace, states, lang)
+    areas = by_area(findings)
+    _results(doc, workspace, areas, indicators, states, queried or set(), texts, lang)
+    if table is not None or frames is not None:
+        docxio.heading(doc, word("signals_head", lang))
+    if table is not None:
+        _allegations(doc, workspace, table, lang)
+    if frames is not None:
+        _other_complaints(doc, workspace, frames.get("1.6"), lang)
+        _publications(doc, workspace, frames.get("1.7"), lang, states)
+    _causes(doc, workspace, findings, areas, texts, lang)
+    _recommendations(doc, measures, lang)
+    _summary(doc, workspace, findings, areas, indicators, measures, plan_due, lang)
+    _signatures(doc, c, lang, signed)
+    if not public:
+        docxio.para(doc, executor_line(c, lang), italic=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with written(path) as part:
+        doc.save(str(part))
+    return path
+
+
+def _area_titles(workspace: Workspace) -> dict:
+    return workspace.specs["2"].areas if "2" in workspace.specs else {}
+
+
+def _general(doc, workspace: Workspace, texts: dict, lang: str) -> None:
+    """1. General: the basis, the subject, the organisations analysed, the periods, the
+    working group and the sources."""
+    c = workspace.campaign
 
     def t(text):
         return text.get(lang)
 
-    doc = docxio.new_document(author=t(c.subject), title=word("title", lang).replace("\n", " "))
-    docxio.approval_block(doc, approval_lines(c, lang))
-    docxio.title(doc, word("title", lang))
     docxio.heading(doc, word("general", lang))
     basis = texts["basis"][lang].format(approved_on=official_date(c.approved_on, lang, "locative"))
     docxio.para(doc, basis)
@@ -390,6 +423,15 @@ def write_reference(
     docxio.para(doc, word("sources", lang, items=plan_items(workspace.collected.values())))
     for spec in workspace.collected.values():
         docxio.para(doc, f"{plan_item(spec)}. {t(spec.title)}")
+
+
+def _completeness(doc, workspace: Workspace, states, lang: str) -> None:
+    """How completely the organisations reported: per type, nil returns, who sent nothing."""
+    c = workspace.campaign
+
+    def t(text):
+        return text.get(lang)
+
     docxio.para(doc, word("completeness", lang))
     for org_type, s in summary(workspace, states).items():
         if s["applicable"]:
@@ -428,9 +470,19 @@ def write_reference(
     if partly:
         named = ", ".join(f"{t(o.name)} ({_items(codes)})" for o, codes in partly)
         docxio.para(doc, word("missing", lang, orgs=named))
+
+
+def _results(
+    doc, workspace: Workspace, areas: dict, indicators, states, queried, texts: dict, lang: str
+) -> None:
+    """2. Results per area: each finding with its table of organisations, what is still
+    asked, and what could not be analysed for want of returns."""
+
+    def t(text):
+        return text.get(lang)
+
     docxio.heading(doc, word("results", lang))
-    areas = by_area(findings)
-    area_titles = workspace.specs["2"].areas if "2" in workspace.specs else {}
+    area_titles = _area_titles(workspace)
     indicators_of = {a: [i for i in indicators if i.area == a] for a in areas}
     missing = _missing_by_area(workspace, indicators_of, states)
     for area, found in areas.items():
@@ -481,13 +533,15 @@ def write_reference(
                     orgs=", ".join(t(org.name) for org in owing),
                 ),
             )
-    if table is not None or frames is not None:
-        docxio.heading(doc, word("signals_head", lang))
-    if table is not None:
-        _allegations(doc, workspace, table, lang)
-    if frames is not None:
-        _other_complaints(doc, workspace, frames.get("1.6"), lang)
-        _publications(doc, workspace, frames.get("1.7"), lang, states)
+
+
+def _causes(doc, workspace: Workspace, findings, areas: dict, texts: dict, lang: str) -> None:
+    """3. Causes and conditions, per area where something was found."""
+    area_titles = _area_titles(workspace)
+
+    def t(text):
+        return text.get(lang)
+
     docxio.heading(doc, word("causes", lang))
     found_codes = {f.indicator.code for f in findings}
     if found_codes:
@@ -501,6 +555,14 @@ def write_reference(
         if causes:
             title = t(area_titles[area]) if area in area_titles else area
             docxio.para(doc, f"{title} ({area}): {'; '.join(causes)}.")
+
+
+def _recommendations(doc, measures, lang: str) -> None:
+    """4. Recommendations: the action plan's measures, numbered as there."""
+
+    def t(text):
+        return text.get(lang)
+
     docxio.heading(doc, word("recs", lang))
     if not measures:
         docxio.para(doc, word("no_recs", lang))
@@ -509,6 +571,13 @@ def write_reference(
             doc,
             f"{m.no}. {capitalised(t(m.text))} ({t(m.responsible)}; {word('deadline', lang)} {m.deadline:%d.%m.%Y})",
         )
+
+
+def _summary(
+    doc, workspace: Workspace, findings, areas: dict, indicators, measures, plan_due, lang: str
+) -> None:
+    """5. Conclusion: how many indicators found risks, where, how many high, what follows."""
+    area_titles = _area_titles(workspace)
     docxio.heading(doc, word("summary_head", lang))
     if findings:
         top = _top_areas(areas, area_titles, lang)
@@ -554,10 +623,3 @@ def write_reference(
         )
     else:
         docxio.para(doc, word("summary_none", lang))
-    _signatures(doc, c, lang, signed)
-    if not public:
-        docxio.para(doc, executor_line(c, lang), italic=True)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with written(path) as part:
-        doc.save(str(part))
-    return path
