@@ -69,9 +69,34 @@ def _write_return_sheet(
 ) -> None:
     """One return sheet; `prefilled` rows (5.1 measures) are written locked, like checklist items."""
     sheet = book.add_worksheet(spec.sheet)
+    first_width = _write_head(sheet, fmt, spec, org, due, lists, list_refs)
+    fixed_choices = (
+        spec.column(spec.fixed_rows).choices if spec.fixed_rows and prefilled is None else ()
+    )
+    nrows = (
+        len(prefilled)
+        if prefilled is not None
+        else len(fixed_choices)
+        if spec.fixed_rows
+        else L.BLANK_DATA_ROWS
+    )
+    last_data = L.FIRST_DATA_ROW - 1 + nrows - 1
+    locked_keys = (
+        set(prefilled[0]) if prefilled else ({spec.fixed_rows} if spec.fixed_rows else set())
+    )
+    _write_columns(
+        sheet, fmt, spec, org, due, lists, list_refs, first_width, last_data, locked_keys
+    )
+    _write_given_rows(sheet, fmt, spec, fixed_choices, prefilled or [])
+    _protect_and_print(sheet, spec, last_data)
+
+
+def _write_head(sheet, fmt: _Formats, spec: ReturnSpec, org, due: Due, lists, list_refs) -> float:
+    """The locked rows above the table: the title in each language, who, the period, the
+    deadline, the nil mark where the return has one, and what to write; returns the first
+    column's width (its labels must fit)."""
     period, deadline = due.period, due.deadline
-    ncols = len(spec.columns)
-    last = max(ncols - 1, 2)
+    last = max(len(spec.columns) - 1, 2)
     for row in range(L.HEADER_ROW):
         sheet.set_row(row, None, fmt.locked_row)
     sheet.merge_range(0, 0, 0, last, f"{spec.code}. {spec.title.kk}", fmt.title)
@@ -93,53 +118,57 @@ def _write_return_sheet(
         cells = [(label.both, first_width, True), (value, rest_width, False)]
         sheet.set_row(row - 1, textfit.row_height(cells), fmt.locked_row)
     if spec.nil == "mark":
-        nil_ref = list_refs.get(("nil", "")) or lists("nil", None, (L.NIL_YES.both,))
-        list_refs[("nil", "")] = nil_ref
-        sheet.write_string(L.NIL_ROW - 1, 0, L.NIL_LABEL.both, fmt.label)
-        sheet.write_blank(L.NIL_ROW - 1, 1, None, fmt.nil)
-        sheet.data_validation(
-            L.NIL_ROW - 1,
-            1,
-            L.NIL_ROW - 1,
-            1,
-            {
-                "validate": "list",
-                "source": nil_ref,
-                "input_title": label_text("label_nulevoi_otchet"),
-                "input_message": label_text("label_vyberite_tolko_esli_dannykh_za_period_ne"),
-            },
-        )
-        label_height = textfit.height(L.NIL_LABEL.both, first_width, bold=True)
-        sheet.set_row(L.NIL_ROW - 1, max(30, label_height), fmt.locked_row)
+        _write_nil_mark(sheet, fmt, lists, list_refs, first_width)
     note = sheet_note(spec)
     sheet.merge_range(
         L.DESCRIPTION_ROW - 1, 0, L.DESCRIPTION_ROW - 1, last, note.join("\n"), fmt.note
     )
+    ncols = len(spec.columns)
     span = sum(_width(c) for c in spec.columns[: last + 1]) + 10 * max(0, last + 1 - ncols)
     height = textfit.height(note.join("\n"), span)
     sheet.set_row(L.DESCRIPTION_ROW - 1, max(30, height), fmt.locked_row)
+    return first_width
+
+
+def _write_nil_mark(sheet, fmt: _Formats, lists, list_refs, first_width: float) -> None:
+    """The yellow cell that says «no data for the period», chosen from a one-item list."""
+    nil_ref = list_refs.get(("nil", "")) or lists("nil", None, (L.NIL_YES.both,))
+    list_refs[("nil", "")] = nil_ref
+    sheet.write_string(L.NIL_ROW - 1, 0, L.NIL_LABEL.both, fmt.label)
+    sheet.write_blank(L.NIL_ROW - 1, 1, None, fmt.nil)
+    sheet.data_validation(
+        L.NIL_ROW - 1,
+        1,
+        L.NIL_ROW - 1,
+        1,
+        {
+            "validate": "list",
+            "source": nil_ref,
+            "input_title": label_text("label_nulevoi_otchet"),
+            "input_message": label_text("label_vyberite_tolko_esli_dannykh_za_period_ne"),
+        },
+    )
+    label_height = textfit.height(L.NIL_LABEL.both, first_width, bold=True)
+    sheet.set_row(L.NIL_ROW - 1, max(30, label_height), fmt.locked_row)
+
+
+def _header_label(column) -> str:
+    """A column's header, a language a line, «*» after each where it must be filled."""
+    mark = " *" if column.required else ""
+    return column.label.map(lambda said: said + mark).join("\n")
+
+
+def _write_columns(
+    sheet, fmt: _Formats, spec: ReturnSpec, org, due: Due, lists, list_refs, first_width,
+    last_data: int, locked_keys: set,
+) -> None:  # fmt: skip
+    """The header row, each column's width, format, help and the check Excel makes as
+    people type (a list, a date within the period, a number)."""
     header = L.HEADER_ROW - 1
-    fixed_choices = (
-        spec.column(spec.fixed_rows).choices if spec.fixed_rows and prefilled is None else ()
-    )
-    locked_keys = (
-        set(prefilled[0]) if prefilled else ({spec.fixed_rows} if spec.fixed_rows else set())
-    )
-    nrows = (
-        len(prefilled)
-        if prefilled is not None
-        else len(fixed_choices)
-        if spec.fixed_rows
-        else L.BLANK_DATA_ROWS
-    )
-    first_data, last_data = L.FIRST_DATA_ROW - 1, L.FIRST_DATA_ROW - 1 + nrows - 1
+    first_data = L.FIRST_DATA_ROW - 1
     for i, column in enumerate(spec.columns):
-        mark = " *" if column.required else ""
         sheet.write_string(
-            header,
-            i,
-            f"{column.label.kk}{mark}\n{column.label.ru}{mark}",
-            fmt.required if column.required else fmt.head,
+            header, i, _header_label(column), fmt.required if column.required else fmt.head
         )
         sheet.set_column(i, i, first_width if i == 0 else _width(column), fmt.cell[column.type])
         if column.help:
@@ -150,21 +179,22 @@ def _write_return_sheet(
                 spec.code, column, org_type=org.type
             )
             list_refs[(spec.code, column.key)] = list_ref
-        rule = _validation(column, xl_rowcol_to_cell(first_data, i), period, list_ref)
+        rule = _validation(column, xl_rowcol_to_cell(first_data, i), due.period, list_ref)
         if rule and column.key not in locked_keys:
             sheet.data_validation(first_data, i, last_data, i, rule)
-    heads = [
-        (f"{c.label.kk}{' *' if c.required else ''}\n{c.label.ru}{' *' if c.required else ''}",
-         _width(c), True)
-        for c in spec.columns
-    ]  # fmt: skip
+    heads = [(_header_label(c), _width(c), True) for c in spec.columns]
     sheet.set_row(header, textfit.row_height(heads, 30), fmt.locked_row)
+
+
+def _write_given_rows(sheet, fmt: _Formats, spec: ReturnSpec, fixed_choices, prefilled) -> None:
+    """Rows Adal fills and locks: the checklist's items, or the 5.1 measures."""
+    first_data = L.FIRST_DATA_ROW - 1
     for r, choice in enumerate(fixed_choices):
         col = spec.keys.index(spec.fixed_rows)
         sheet.write_string(first_data + r, col, choice.label.both, fmt.fixed)
         cells = [(choice.label.both, _width(spec.columns[col]), False)]
         sheet.set_row(first_data + r, textfit.row_height(cells, 30))
-    for r, row in enumerate(prefilled or []):
+    for r, row in enumerate(prefilled):
         for key, value in row.items():
             col = spec.keys.index(key)
             if isinstance(value, dt.date):
@@ -175,8 +205,14 @@ def _write_return_sheet(
                 sheet.write_string(first_data + r, col, str(value), fmt.fixed)
         cells = [(str(v), _width(spec.columns[spec.keys.index(k)]), False) for k, v in row.items()]
         sheet.set_row(first_data + r, textfit.row_height(cells, 30))
+
+
+def _protect_and_print(sheet, spec: ReturnSpec, last_data: int) -> None:
+    """Locked where Adal wrote, open where the school writes; A4 landscape, one page wide,
+    the header on every page."""
+    header = L.HEADER_ROW - 1
     sheet.freeze_panes(L.FIRST_DATA_ROW - 1, 0)
-    sheet.autofilter(header, 0, last_data, ncols - 1)
+    sheet.autofilter(header, 0, last_data, len(spec.columns) - 1)
     sheet.protect(
         "",
         {
