@@ -1,7 +1,7 @@
 """One declarative spec per return: the single source of truth for templates,
 validation, error messages and consolidated sheets.
 
-A spec is data (YAML under `pipeline/schemas/returns/`); this module only loads and checks it.
+A spec is data (YAML under `pipeline/shipped_schemas/returns/`); this module only loads and checks it.
 """
 
 from __future__ import annotations
@@ -414,9 +414,9 @@ def _stage(value: str, where: str) -> str:
 
 
 def shipped_schemas() -> Path:
-    """The specs that ship inside the package (`pipeline/schemas/`), used when a campaign
+    """The specs that ship inside the package (`pipeline/shipped_schemas/`), used when a campaign
     has none of its own: found through the package, so an installed wheel has them too."""
-    return Path(str(importlib.resources.files("pipeline") / "schemas"))
+    return Path(str(importlib.resources.files("pipeline") / "shipped_schemas"))
 
 
 def plan_item(spec: ReturnSpec) -> str:

@@ -1,4 +1,4 @@
-"""Risk indicators: declared in `pipeline/schemas/indicators.yaml`, computed here, explained everywhere.
+"""Risk indicators: declared in `pipeline/shipped_schemas/indicators.yaml`, computed here, explained everywhere.
 
 Each value keeps its numerator and denominator, each level its thresholds, each score its
 weighted components — the working group can recompute every figure by hand.
