@@ -15,7 +15,7 @@ from pipeline.letters.mail import plan_templates
 from pipeline.workbooks.templates import template_name, write_template
 
 ENGLISH = {
-    "label_tip": "Type",
+    "label_type": "Type",
     "empty_file": "The file is empty (0 bytes). Send the filled-in file again.",
     "mail_templates_body": "Dear colleagues,\n\nThe template for «{org}» is attached.\n\n"
     "Returns and deadlines:\n{lines}",
@@ -36,7 +36,7 @@ def test_a_workbook_label_a_message_and_a_letter_line_in_a_third_language(
 ):
     path = tmp_path / "summary.xlsx"
     w = Writer(path)
-    w.table("Sheet", [label("label_tip")], [["x"]], [20], ["str"])
+    w.table("Sheet", [label("label_type")], [["x"]], [20], ["str"])
     w.close()
     assert openpyxl.load_workbook(path)["Sheet"]["A1"].value == "Түрі / Тип / Type"
 

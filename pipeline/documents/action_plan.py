@@ -98,11 +98,11 @@ def write_xlsx(path: Path, workspace: Workspace, plan: Plan, indicators: list[In
         sheet.set_row(r, textfit.row_height([(text, sum(widths), True)]))
     headers = [
         "№",
-        label_text("label_napravlenie"),
+        label_text("label_area"),
         *_pair("plan_measure"),
         *_pair("plan_responsible"),
-        label_text("label_srok"),
-        label_text("label_pokazatel"),
+        label_text("label_deadline"),
+        label_text("label_indicator"),
     ]
     for c, h in enumerate(headers):
         sheet.write_string(5, c, h, head)

@@ -74,11 +74,11 @@ HEADERS = [
     "№",
     *_pair("register_position"),
     *_pair("register_risk"),
-    label_text("label_osnovanie"),
-    label_text("label_chislo_organizatsii"),
-    label_text("label_chislo_sluchaev"),
-    label_text("label_faktory_vo_vnutrennikh_aktakh"),
-    label_text("label_meropriyatiya_4_1"),
+    label_text("label_basis"),
+    label_text("label_org_count"),
+    label_text("label_case_count"),
+    label_text("label_factors_in_internal_acts"),
+    label_text("label_measures_of_plan"),
 ]
 # Which organisations stand behind each position: a sheet of its own, each name in both
 # languages on its own row (a list of Russian names in one cell was unreadable in print).
@@ -91,9 +91,9 @@ ORG_HEADERS = [
 ]
 REVIEW_HEADERS = [
     L.ORG_LABEL.both,
-    label_text("label_otchet"),
-    label_text("label_ukazano"),
-    label_text("label_chto_sdelat"),
+    label_text("label_return"),
+    label_text("label_as_written"),
+    label_text("label_what_to_do"),
 ]
 REVIEW_NOTE = label_text("label_position_to_review")
 
@@ -269,7 +269,7 @@ def additions(workspace: Workspace) -> list[dict]:
                     "position_ru": cells[1] or cells[0],
                     "risk_kk": cells[2],
                     "risk_ru": cells[3] or cells[2],
-                    "basis": label_text("label_rabochaya_gruppa"),
+                    "basis": label_text("label_working_group"),
                     "count": 0,
                     "cases": 0,
                     "factors": 0,

@@ -40,17 +40,17 @@ if TYPE_CHECKING:
 
 # The author of the comments on marked cells, as Excel shows it to the sender; a later round
 # knows its own marks by it (and by the name earlier rounds used).
-AUTHOR = label_text("label_otdel_obrazovaniya")
+AUTHOR = label_text("label_department")
 OUR_AUTHORS = frozenset({AUTHOR, "Adal"})
 BAD_FILL = PatternFill("solid", fgColor="FFC7CE")
 QUERY_FILL = PatternFill("solid", fgColor="FFEB9C")  # accepted, asked to confirm or correct
 HEADERS = (
     "№",
-    label_text("label_list"),
-    label_text("label_stroka"),
-    label_text("label_yacheika"),
-    label_text("label_stolbets"),
-    label_text("label_znachenie_2"),
+    label_text("label_sheet"),
+    label_text("label_row"),
+    label_text("label_cell"),
+    label_text("label_column"),
+    label_text("label_value_typed"),
     render("feedback_what_to_fix").kk,
     render("feedback_what_to_fix").ru,
 )  # the problem's code stays in the ledger and `--json`: a secretary reads words

@@ -64,7 +64,7 @@ def registry_columns(type_labels: dict[str, Text]) -> tuple[Column, ...]:
         ),
         Column(
             "type",
-            text("label_tip_organizatsii"),
+            text("label_org_type"),
             "choice",
             required=True,
             choices=types,

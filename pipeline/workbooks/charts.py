@@ -70,7 +70,7 @@ def _completeness(w, sheet, workspace: Workspace, top: int, complete: str) -> No
     chart.set_y_axis({"reverse": True})
     chart.set_x_axis({"name": label_text("chart_returns")})
     chart.set_legend({"position": "bottom"})
-    chart.set_title({"name": label_text("label_polnota_po_tipam_organizatsii")})
+    chart.set_title({"name": label_text("label_completeness_by_type")})
     chart.set_size({"width": WIDTH_PX, "height": (AREAS_AT - COMPLETE_AT - 1) * ROW_PX})
     sheet.insert_chart(COMPLETE_AT, 0, chart)
 
@@ -92,7 +92,7 @@ def _levels_by_area(w, sheet, workspace: Workspace, table: pd.DataFrame, row: in
     """Where the risks lie: per area of the plan, how many assessments (an organisation on
     an indicator) came out at each level. Five bars instead of a cramped bar per indicator."""
     counts = table.groupby(["area", "level"]).size().unstack(fill_value=0)
-    heads = [label_text("label_napravlenie")] + [LEVEL_TEXT[level].both for level in LEVELS]
+    heads = [label_text("label_area")] + [LEVEL_TEXT[level].both for level in LEVELS]
     w.heads(sheet, row, heads, [36] + [16] * len(LEVELS))
     for r, area in enumerate(AREAS, start=row + 1):
         name = _area_name(workspace, area)
@@ -124,7 +124,7 @@ def _levels_by_area(w, sheet, workspace: Workspace, table: pd.DataFrame, row: in
 def _top_scores(w, sheet, workspace: Workspace, wide: pd.DataFrame, row: int) -> int:
     """The ten organisations with the highest overall score, each bar labelled."""
     top = wide["overall"].dropna().sort_values(ascending=False).head(10)
-    w.heads(sheet, row, [L.ORG_LABEL.both, label_text("label_obshchii_risk")], [36, 16])
+    w.heads(sheet, row, [L.ORG_LABEL.both, label_text("label_overall_risk")], [36, 16])
     names = workspace.by_bin
     for r, (bin_, value) in enumerate(top.items(), start=row + 1):
         w.cell(sheet, r, 0, names[bin_].name.both, w.wrap)
@@ -133,14 +133,14 @@ def _top_scores(w, sheet, workspace: Workspace, wide: pd.DataFrame, row: int) ->
     chart = w.book.add_chart({"type": "bar"})
     chart.add_series(
         {
-            "name": label_text("label_obshchii_risk"),
+            "name": label_text("label_overall_risk"),
             "categories": [sheet.name, row + 1, 0, row + max(len(top), 1), 0],
             "values": [sheet.name, row + 1, 1, row + max(len(top), 1), 1],
             "fill": {"color": "#C00000"},
             "data_labels": {"value": True},
         }
     )
-    chart.set_title({"name": label_text("label_organizatsii_s_naibolshim_ballom_riska")})
+    chart.set_title({"name": label_text("label_highest_scores")})
     chart.set_x_axis({"name": label_text("chart_score"), "min": 0, "max": 100})
     chart.set_y_axis({"reverse": True})
     chart.set_legend({"none": True})
@@ -152,7 +152,7 @@ def _top_scores(w, sheet, workspace: Workspace, wide: pd.DataFrame, row: int) ->
 def _levels_by_indicator(w, sheet, table: pd.DataFrame, titles: dict[str, str], row: int) -> None:
     """Each indicator's levels, as figures: too many rows for a chart that reads."""
     dist = table.groupby(["indicator", "level"]).size().unstack(fill_value=0)
-    heads = [label_text("label_pokazatel")] + [LEVEL_TEXT[level].both for level in LEVELS]
+    heads = [label_text("label_indicator")] + [LEVEL_TEXT[level].both for level in LEVELS]
     w.heads(sheet, row, heads, [36] + [16] * len(LEVELS))
     for r, (code, counts) in enumerate(dist.iterrows(), start=row + 1):
         w.cell(sheet, r, 0, titles.get(code, code), w.wrap)

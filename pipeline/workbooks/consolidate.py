@@ -114,7 +114,7 @@ def _return_sheet(
     headers = (
         [L.BIN_LABEL.both, L.ORG_LABEL.both]
         + [h for h, _, _ in columns]
-        + [label_text("label_tip"), label_text("label_fail"), label_text("label_stroka")]
+        + [label_text("label_type"), label_text("label_file"), label_text("label_row")]
     )
     kinds = ["str", "wrap"] + [k for _, k, _ in columns] + ["wrap", "wrap", "num"]
     # the type column as wide as the longest type's name: one line per row, so a sheet of
@@ -165,9 +165,9 @@ def _sources(w: _Writer, workspace: Workspace, data: Consolidated, personal: boo
     headers = [
         L.BIN_LABEL.both,
         L.ORG_LABEL.both,
-        label_text("label_otchet"),
-        label_text("label_fail"),
-        label_text("label_poluchen"),
+        label_text("label_return"),
+        label_text("label_file"),
+        label_text("label_received"),
         "SHA-256",
     ]
     names = workspace.by_bin
@@ -191,9 +191,9 @@ def _sources(w: _Writer, workspace: Workspace, data: Consolidated, personal: boo
 def _completeness(w: _Writer, workspace: Workspace, data: Consolidated) -> int:
     codes = list(workspace.collected)
     headers = (
-        [L.BIN_LABEL.both, L.ORG_LABEL.both, label_text("label_tip")]
+        [L.BIN_LABEL.both, L.ORG_LABEL.both, label_text("label_type")]
         + codes
-        + [label_text("label_v_srok")]
+        + [label_text("label_on_time_share")]
     )
     rows = []
     for org in workspace.organisations:
@@ -219,9 +219,9 @@ def _completeness(w: _Writer, workspace: Workspace, data: Consolidated) -> int:
     stats = summary(workspace, data.states)
     shown = [state for state in STATES if state != ReturnStatus.NOT_APPLICABLE]
     heads = (
-        [label_text("label_tip_organizatsii")]
+        [label_text("label_org_type")]
         + [STATE_TEXT[s].both for s in shown]
-        + [label_text("label_v_t_ch_nulevye_otchety"), label_text("label_uroven_sdachi")]
+        + [label_text("label_v_t_ch_nulevye_otchety"), label_text("label_reporting_rate")]
     )
     # from the organisation's column on: the type's name reads in a column its width
     at = 1
@@ -245,21 +245,21 @@ def _indicators_sheet(
     headers = [
         L.BIN_LABEL.both,
         L.ORG_LABEL.both,
-        label_text("label_tip"),
+        label_text("label_type"),
         label_text("label_code"),
-        label_text("label_napravlenie"),
-        label_text("label_pokazatel"),
-        label_text("label_chislitel"),
-        label_text("label_znamenatel"),
-        label_text("label_znachenie"),
-        label_text("label_edinitsa"),
-        label_text("label_mediana_po_tipu"),
-        label_text("label_mediana_po_raionu"),
-        label_text("label_porogi"),
-        label_text("label_uroven"),
-        label_text("label_ves"),
+        label_text("label_area"),
+        label_text("label_indicator"),
+        label_text("label_numerator"),
+        label_text("label_denominator"),
+        label_text("label_value"),
+        label_text("label_unit"),
+        label_text("label_median_by_type"),
+        label_text("label_median_in_district"),
+        label_text("label_thresholds"),
+        label_text("label_level"),
+        label_text("label_weight"),
         label_text("label_score"),
-        label_text("label_raschet"),
+        label_text("label_calculation"),
     ]
     rows = []
     for rec in table.to_dict("records"):
@@ -308,9 +308,9 @@ def _risk_map(w: _Writer, workspace: Workspace, wide: pd.DataFrame, data: Consol
         )  # timeliness has its own sheet
         availability[org.bin] = round(got / len(per), 4) if per else None
     headers = (
-        [L.BIN_LABEL.both, L.ORG_LABEL.both, label_text("label_tip")]
+        [L.BIN_LABEL.both, L.ORG_LABEL.both, label_text("label_type")]
         + list(AREAS)
-        + [label_text("label_obshchii_risk"), label_text("label_polnota_dannykh")]
+        + [label_text("label_overall_risk"), label_text("label_data_completeness")]
     )
     rows = []
     for org in workspace.organisations:
@@ -349,11 +349,11 @@ def _risk_map(w: _Writer, workspace: Workspace, wide: pd.DataFrame, data: Consol
 def _registry_sheet(w: _Writer, workspace: Workspace) -> None:
     headers = [
         L.BIN_LABEL.both,
-        label_text("label_naimenovanie_kz"),
-        label_text("label_naimenovanie_ru"),
-        label_text("label_tip"),
-        label_text("label_rabotniki"),
-        label_text("label_obuchayushchiesya"),
+        label_text("label_name_kk"),
+        label_text("label_name_ru"),
+        label_text("label_type"),
+        label_text("label_staff"),
+        label_text("label_pupils"),
     ]
     rows = [
         [o.bin, o.name.kk, o.name.ru, workspace.campaign.org_types[o.type].both, o.staff, o.pupils]
@@ -374,9 +374,9 @@ def _monitoring_sheet(w: _Writer, workspace: Workspace, data: Consolidated, toda
         L.ORG_LABEL.both,
         "№",
         label_text("label_meropriyatie"),
-        label_text("label_srok"),
+        label_text("label_deadline"),
         label_text("label_sostoyanie"),
-        label_text("label_data_ispolneniya"),
+        label_text("label_done_on"),
         label_text("label_podtverzhdenie"),
     ]
     rows = [

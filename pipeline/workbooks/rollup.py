@@ -201,7 +201,7 @@ def rollup(
     region = Region([d.folder for d in departments])
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        w = Writer(out, constant_memory=True, footer=label_text("label_regionalnyi_svod"))
+        w = Writer(out, constant_memory=True, footer=label_text("label_regional_rollup"))
         cover = w.book.add_worksheet(SHEETS["cover"])
         result = RolledUp(out, departments, region.count("organisations"), {}, {})
         result.titles = {
@@ -217,7 +217,7 @@ def rollup(
             _return_sheets(w, region, code, info, out, result)
             steps.advance()
         _cover(w, cover, result, now)
-        w.book.set_properties({"title": label_text("label_regionalnyi_svod")})
+        w.book.set_properties({"title": label_text("label_regional_rollup")})
         w.close()
     except RegionDataError as exc:  # a Parquet file of other types or columns than an export's
         raise ConfigError.of(
@@ -243,19 +243,19 @@ def _returns(departments: list[Department]) -> dict[str, dict]:
 def _completeness(w: Writer, region: Region) -> None:
     """Per department and organisation type: received, on time, late, refused, not sent."""
     headers = [
-        label_text("label_otdel_obrazovaniya"),
-        label_text("label_tip_organizatsii"),
-        label_text("label_chislo_organizatsii"),
-        label_text("label_chislo_otchetov_k_sdache"),
-        label_text("label_prinyato"),
-        label_text("label_v_t_ch_v_srok"),
+        label_text("label_department"),
+        label_text("label_org_type"),
+        label_text("label_org_count"),
+        label_text("label_returns_due"),
+        label_text("label_accepted"),
+        label_text("label_of_them_on_time"),
         label_text("label_s_opozdaniem"),
         label_text("label_otkloneno"),
         label_text("label_ne_sdano"),
-        label_text("label_polnota"),
+        label_text("label_completeness"),
         label_text("label_svoevremennost"),
     ]
-    total = (label_text("label_po_regionu"), "", *region.region_totals())
+    total = (label_text("label_in_region"), "", *region.region_totals())
     table = [
         [*row, _share(row[4], row[3]), _share(row[5], row[3])]
         for row in [*region.completeness(), total]
@@ -279,19 +279,19 @@ def _indicators(w: Writer, region: Region) -> None:
     """Each organisation's value of each indicator beside its department's median and the
     region's (medians of the values with a level, as in a department's workbook)."""
     headers = [
-        label_text("label_otdel_obrazovaniya"),
+        label_text("label_department"),
         L.BIN_LABEL.both,
         L.ORG_LABEL.both,
-        label_text("label_tip_organizatsii"),
-        label_text("label_napravlenie"),
-        label_text("label_pokazatel"),
-        label_text("label_chislitel"),
-        label_text("label_znamenatel"),
-        label_text("label_znachenie"),
-        label_text("label_edinitsa"),
-        label_text("label_mediana_po_otdelu"),
-        label_text("label_mediana_po_regionu"),
-        label_text("label_uroven"),
+        label_text("label_org_type"),
+        label_text("label_area"),
+        label_text("label_indicator"),
+        label_text("label_numerator"),
+        label_text("label_denominator"),
+        label_text("label_value"),
+        label_text("label_unit"),
+        label_text("label_median_in_department"),
+        label_text("label_median_in_region"),
+        label_text("label_level"),
     ]
     levels = {code: text.both for code, text in LEVEL_TEXT.items()}
     table = (
@@ -306,8 +306,8 @@ def _indicators(w: Writer, region: Region) -> None:
 
 def _risk_map(w: Writer, region: Region) -> None:
     """Every organisation of the region by its overall risk score, highest first."""
-    headers = [label_text("label_otdel_obrazovaniya"), L.BIN_LABEL.both, L.ORG_LABEL.both, label_text("label_tip_organizatsii"), *AREAS,
-               label_text("label_obshchii_risk")]  # fmt: skip
+    headers = [label_text("label_department"), L.BIN_LABEL.both, L.ORG_LABEL.both, label_text("label_org_type"), *AREAS,
+               label_text("label_overall_risk")]  # fmt: skip
     kinds = ["wrap", "str", "wrap", "wrap"] + ["num"] * 6
     widths = [30, 14, 34, 22] + [10] * 5 + [14]
     sheet = w.table(SHEETS["map"], headers, region.risk_map(AREAS), widths, kinds)
@@ -338,9 +338,9 @@ def _return_sheets(
         result.left_in_parquet[code] = target
         result.sheets[code] = []
         return
-    headers = [label_text("label_otdel_obrazovaniya"), L.BIN_LABEL.both, L.ORG_LABEL.both,
+    headers = [label_text("label_department"), L.BIN_LABEL.both, L.ORG_LABEL.both,
                *[f"{c['kk']} / {c['ru']}" for c in info["columns"]],
-               label_text("label_fail"), label_text("label_stroka")]  # fmt: skip
+               label_text("label_file"), label_text("label_row")]  # fmt: skip
     kinds = ["wrap", "str", "wrap"] + [_kind(c["type"]) for c in info["columns"]] + ["wrap", "num"]
     widths = [30, 14, 30] + [18] * len(keys) + [24, 8]
     rows = _for_sheet(region.return_rows(view, keys))
@@ -377,7 +377,7 @@ def _cover(w: Writer, sheet, result: RolledUp, now: dt.datetime) -> None:
     for col, width in enumerate(widths):
         sheet.set_column(col, col, width)
     w.page(sheet, sum(widths))
-    sheet.write_string(0, 0, label_text("label_regionalnyi_svod"), w.title)
+    sheet.write_string(0, 0, label_text("label_regional_rollup"), w.title)
     sheet.write_string(
         1,
         0,
@@ -385,7 +385,7 @@ def _cover(w: Writer, sheet, result: RolledUp, now: dt.datetime) -> None:
         f"{counted(len(result.departments), DEPARTMENT_NOUN).both}, "
         f"{counted(result.organisations, ORGANISATION).both}",
     )
-    w.heads(sheet, 3, [label_text("label_otdel_obrazovaniya"), label_text("label_god"), label_text("label_data_vygruzki"),
+    w.heads(sheet, 3, [label_text("label_department"), label_text("label_god"), label_text("label_exported_on"),
                        label_text("label_papka")], widths)  # fmt: skip
     r = 4
     for d in result.departments:
@@ -401,8 +401,8 @@ def _cover(w: Writer, sheet, result: RolledUp, now: dt.datetime) -> None:
         sheet,
         r,
         [
-            label_text("label_otchet"),
-            label_text("label_chislo_strok"),
+            label_text("label_return"),
+            label_text("label_row_count"),
             "",
             label_text("label_raspolozhenie"),
         ],

@@ -108,7 +108,7 @@ def validation(column: Column, first: str, period, list_ref: str | None) -> dict
             **common,
             "validate": "list",
             "source": list_ref,
-            "error_message": label_text("label_vyberite_iz_spiska"),
+            "error_message": label_text("label_choose_from_list"),
         }
     if column.suggest:  # offered, not imposed: Excel only informs, the typed text stays
         return {
@@ -134,7 +134,7 @@ def validation(column: Column, first: str, period, list_ref: str | None) -> dict
             "criteria": "between",
             "minimum": low,
             "maximum": high,
-            "error_message": label_text("label_vvedite_chislo_ne_otritsatelnoe"),
+            "error_message": label_text("label_type_a_non_negative_number"),
         }
     if column.type in ("iin", "bin"):
         return {

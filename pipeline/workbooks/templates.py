@@ -144,8 +144,8 @@ def _write_nil_mark(sheet, fmt: _Formats, lists, list_refs, first_width: float) 
         {
             "validate": "list",
             "source": nil_ref,
-            "input_title": label_text("label_nulevoi_otchet"),
-            "input_message": label_text("label_vyberite_tolko_esli_dannykh_za_period_ne"),
+            "input_title": label_text("label_nil_return"),
+            "input_message": label_text("label_choose_only_if_no_data"),
         },
     )
     label_height = textfit.height(L.NIL_LABEL.both, first_width, bold=True)
