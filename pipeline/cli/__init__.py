@@ -21,7 +21,6 @@ from pipeline.cli.support import (
     setup_logging,
 )
 from pipeline.core.errors import ConfigError, RefusedError
-from pipeline.core.ids import mask_ids_in_text
 from pipeline.core.kazakh import word_ending
 from pipeline.core.messages import render
 from pipeline.core.numerals import (
@@ -38,7 +37,7 @@ from pipeline.core.numerals import (
     counted,
 )
 from pipeline.core.text import Text
-from pipeline.specs.statuses import FileStatus, ReturnStatus
+from pipeline.specs.statuses import ReturnStatus
 from pipeline.specs.workspace import Paths, find_campaign, is_campaign, open_workspace
 
 MAIL_KIND = {
@@ -51,24 +50,6 @@ MAIL_KIND = {
 def _label(code: str) -> str:
     """A label from the message catalogue as the console shows it: «Жиынтық / Свод»."""
     return render(code).text
-
-
-def _late(workspace, outcome) -> bool:
-    """Accepted after a return's deadline: said so at once, as `status` will show it."""
-    if outcome.status != FileStatus.ACCEPTED or not outcome.received_at:
-        return False
-    received = dt.datetime.fromisoformat(outcome.received_at).date()
-    plans = workspace.campaign.returns
-    return any(
-        str(state) == "accepted" and code in plans and received > plans[code].deadline
-        for code, state in outcome.returns.items()
-    )
-
-
-def _compact(code: str) -> str:
-    """A label for a narrow console column: «Мектеп/Школа»."""
-    message = render(code)
-    return message.join("/")
 
 
 def _say(code: str, err: bool = False, **fields: object) -> None:
@@ -298,6 +279,7 @@ def ingest(
     исправления.
     """
     from pipeline.intake.ingest import ingest as run_ingest
+    from pipeline.intake.outcome import outcome_lines
     from pipeline.intake.parallel import parallel_reader
 
     workspace = open_workspace(paths)
@@ -330,30 +312,8 @@ def ingest(
         if not elsewhere:
             _say("say_inbox_empty")
         return
-    names = {status: _compact(f"say_file_{status}") for status in (
-        FileStatus.ACCEPTED, FileStatus.PARTIAL, FileStatus.REJECTED, FileStatus.DUPLICATE,
-        FileStatus.NOT_READ, FileStatus.HELD,
-    )}  # fmt: skip
-    shown = (
-        outcomes
-        if len(outcomes) <= 50
-        else [o for o in outcomes if o.status not in (FileStatus.ACCEPTED, FileStatus.DUPLICATE)]
-    )
-    if len(shown) < len(outcomes):
-        click.echo(f"  {_label('say_not_shown')}: {len(outcomes) - len(shown)}")
-    late = _compact("say_file_late")
-    for o in shown:
-        shown = mask_ids_in_text(o.name)  # an IIN in a sender's file name is never printed
-        said = late if _late(workspace, o) else names[o.status]
-        click.echo(f"  {said:<24} {_compact('say_errors')}: {o.errors:<4} {shown}")
-        if o.nil:
-            click.echo(f"      {render('nil_return', codes=', '.join(o.nil)).text}")
-        for p in [p for p in o.problems if not p.cell][:3]:
-            click.echo(f"      {p.message.join()}")
-    totals = {s: sum(o.status == s for o in outcomes) for s in names}
-    click.echo(
-        f"{_label('say_total')}: " + ", ".join(f"{names[s]}: {n}" for s, n in totals.items() if n)
-    )
+    for line in outcome_lines(workspace, outcomes):
+        click.echo(line)
     fb = [o.feedback for o in outcomes if o.feedback]
     if fb:
         click.echo(f"{_label('say_corrections')}: {len(fb)} → {paths.outbox / 'feedback'}")
