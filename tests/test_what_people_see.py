@@ -97,23 +97,26 @@ def printed_scale(sheet) -> float:
     return min(1.0, printable_mm * wide / (columns * 25.4 / 96))
 
 
-def test_every_sheet_prints_on_a4_at_a_readable_size(district):
-    bad = []
-    for path in _workbooks(district):
+def _visible_sheets(root: Path):
+    """(workbook path, sheet) for every sheet a person sees, in every workbook of the job."""
+    for path in _workbooks(root):
         book = openpyxl.load_workbook(path)
         for sheet in book.worksheets:
-            if sheet.sheet_state != "visible":
-                continue
-            scale = printed_scale(sheet)
-            if str(sheet.page_setup.paperSize) != str(A4) or scale < SMALLEST:
-                bad.append(
-                    f"{path.name} · {sheet.title}: {sheet.page_setup.paperSize}, {scale:.0%}"
-                )
-            footer = sheet.oddFooter.left.text or ""
-            one_language = footer and not (KAZAKH.search(footer) and re.search("[а-яё]", footer))
-            if one_language or "_x000" in footer:  # a line break Excel shows as «_x000a_»
-                bad.append(f"{path.name} · {sheet.title}: footer «{footer}»")
+            if sheet.sheet_state == "visible":
+                yield path, sheet
         book.close()
+
+
+def test_every_sheet_prints_on_a4_at_a_readable_size(district):
+    bad = []
+    for path, sheet in _visible_sheets(district):
+        scale = printed_scale(sheet)
+        if str(sheet.page_setup.paperSize) != str(A4) or scale < SMALLEST:
+            bad.append(f"{path.name} · {sheet.title}: {sheet.page_setup.paperSize}, {scale:.0%}")
+        footer = sheet.oddFooter.left.text or ""
+        one_language = footer and not (KAZAKH.search(footer) and re.search("[а-яё]", footer))
+        if one_language or "_x000" in footer:  # a line break Excel shows as «_x000a_»
+            bad.append(f"{path.name} · {sheet.title}: footer «{footer}»")
     assert bad == []
 
 
@@ -141,17 +144,12 @@ def test_every_row_that_names_something_names_it_in_both_languages(district):
     of the job, including the sheets of what schools typed (their names are the registry's)."""
     pairs = _pairs(district)
     one_language = []
-    for path in _workbooks(district):
-        book = openpyxl.load_workbook(path)
-        for sheet in book.worksheets:
-            if sheet.sheet_state != "visible":
-                continue
-            for row in sheet.iter_rows():
-                line = " ".join(str(c.value) for c in row if isinstance(c.value, str))
-                for kk, ru in pairs:
-                    if _names(ru, line) and not _names(kk, line):
-                        one_language.append(f"{path.name} · {sheet.title}!{row[0].row}: {ru}")
-        book.close()
+    for path, sheet in _visible_sheets(district):
+        for row in sheet.iter_rows():
+            line = " ".join(str(c.value) for c in row if isinstance(c.value, str))
+            for kk, ru in pairs:
+                if _names(ru, line) and not _names(kk, line):
+                    one_language.append(f"{path.name} · {sheet.title}!{row[0].row}: {ru}")
     assert one_language == []
     consolidated = next((district / "outbox").glob("consolidated-*.xlsx"))
     with zipfile.ZipFile(consolidated) as archive:

@@ -6,6 +6,7 @@ one. Templates take named fields; `render` fills both languages at once.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from string import Formatter
 
 from pipeline.core.text import Text, languages
@@ -1577,8 +1578,14 @@ def render(which: str, /, **fields: object) -> Message:
     values = {k: ("" if v is None else v) for k, v in fields.items()}
     templates = _templates(which)
     filled = {lang: t.format(**_in(values, lang)) for lang, t in templates.items()}
-    used = {name for t in templates.values() for _, name, _, _ in Formatter().parse(t) if name}
+    used = _fields_of(tuple(templates.values()))
     return _message(which, filled, {k: as_data(v) for k, v in fields.items() if k in used})
+
+
+@lru_cache(maxsize=4096)
+def _fields_of(templates: tuple[str, ...]) -> frozenset[str]:
+    """The fields the templates name, parsed once per template (render runs per problem)."""
+    return frozenset(name for t in templates for _, name, _, _ in Formatter().parse(t) if name)
 
 
 def _in(values: dict[str, object], lang: str) -> dict[str, object]:

@@ -64,7 +64,7 @@ def _due(plan: Plan, workspace: Workspace, lang: str, numeric: bool = False) -> 
 
 def _area(workspace: Workspace, area: str, lang: str) -> str:
     """«2.1 Управление персоналом»: the area as the plan names it, not its number alone."""
-    titles = workspace.specs["2"].areas if "2" in workspace.specs else {}
+    titles = workspace.areas
     return f"{area} {titles[area].get(lang)}" if area in titles else area
 
 

@@ -390,10 +390,6 @@ def write_reference(
     return path
 
 
-def _area_titles(workspace: Workspace) -> dict:
-    return workspace.specs["2"].areas if "2" in workspace.specs else {}
-
-
 def _general(doc, workspace: Workspace, texts: dict, lang: str) -> None:
     """1. General: the basis, the subject, the organisations analysed, the periods, the
     working group and the sources."""
@@ -482,7 +478,7 @@ def _results(
         return text.get(lang)
 
     docxio.heading(doc, word("results", lang))
-    area_titles = _area_titles(workspace)
+    area_titles = workspace.areas
     indicators_of = {a: [i for i in indicators if i.area == a] for a in areas}
     missing = _missing_by_area(workspace, indicators_of, states)
     for area, found in areas.items():
@@ -537,7 +533,7 @@ def _results(
 
 def _causes(doc, workspace: Workspace, findings, areas: dict, texts: dict, lang: str) -> None:
     """3. Causes and conditions, per area where something was found."""
-    area_titles = _area_titles(workspace)
+    area_titles = workspace.areas
 
     def t(text):
         return text.get(lang)
@@ -577,7 +573,7 @@ def _summary(
     doc, workspace: Workspace, findings, areas: dict, indicators, measures, plan_due, lang: str
 ) -> None:
     """5. Conclusion: how many indicators found risks, where, how many high, what follows."""
-    area_titles = _area_titles(workspace)
+    area_titles = workspace.areas
     docxio.heading(doc, word("summary_head", lang))
     if findings:
         top = _top_areas(areas, area_titles, lang)

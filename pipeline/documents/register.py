@@ -145,8 +145,7 @@ def _factor(workspace: Workspace, item) -> Text:
     """A checklist item names a requirement; where a risk factor was found against it, the
     risk is a factor in the internal acts of that area, named as the plan names the area
     (one line per area, not one per checklist item)."""
-    titles = workspace.specs["2"].areas if "2" in workspace.specs else {}
-    area = titles.get(item.area, Text(item.area, item.area))
+    area = workspace.areas.get(item.area, Text(item.area, item.area))
     factors = render("register_factors", area=area)
     return Text.of(factors)
 

@@ -120,7 +120,7 @@ def plan_templates(workspace: Workspace) -> list[Outgoing]:
             for code, spec in workspace.collected.items()
             if org.type in spec.applies_to
         ]
-        lines = _lines(
+        lines = text_lines(
             render("mail_templates_line", code=s.code, title=s.title, due=f"{d:%d.%m.%Y}")
             for s, d in due
         )
@@ -159,13 +159,13 @@ def plan_reminders(workspace: Workspace, conn: ledger.Connection, today: dt.date
                 "mail_reminders_line",
                 code=code,
                 title=spec.title,
-                state=_text(f"mail_state_{state}"),
+                state=render(f"mail_state_{state}"),
                 due=f"{due:%d.%m.%Y}",
-                overdue=_text("mail_overdue") if today > due else "",
+                overdue=render("mail_overdue") if today > due else "",
             )
             lines.append(said)
         by = _asked_by(workspace, [workspace.campaign.deadline(c) for c, _ in pending], today)
-        body = _letter(render("mail_reminders_body", lines=_lines(lines), by=f"{by:%d.%m.%Y}"))
+        body = _letter(render("mail_reminders_body", lines=text_lines(lines), by=f"{by:%d.%m.%Y}"))
         body += _signature(workspace)
         digest = hashlib.sha256("|".join(f"{c}:{s}" for c, s in pending).encode()).hexdigest()[:12]
         template = workspace.paths.outbox / "templates" / template_name(org, workspace.campaign)
@@ -236,7 +236,7 @@ def _feedback_body(
     still: Text | str = ""
     if pending:
         which = "mail_still_many" if len(pending) > 1 else "mail_still_one"
-        still = _text(which, codes=", ".join(pending))
+        still = render(which, codes=", ".join(pending))
     body = render(
         "mail_feedback_body",
         file=mask_ids_in_text(row.original_name),
@@ -254,15 +254,6 @@ def _refusal_body(conn: ledger.Connection, row: ledger.StoredFile) -> str:
     return _letter(
         render("mail_refusal_body", file=mask_ids_in_text(row.original_name), lines=lines)
     )
-
-
-def _text(code: str, **fields: object) -> Text:
-    return render(code, **fields)
-
-
-def _lines(messages) -> Text:
-    """Rendered lines of a letter, one per item, in each language."""
-    return text_lines(messages)
 
 
 ANSWER_DAYS = 2

@@ -8,6 +8,7 @@ from pathlib import Path
 from pipeline.core import clock
 from pipeline.core.errors import ConfigError
 from pipeline.core.messages import render
+from pipeline.core.text import Text
 from pipeline.specs.campaign import Campaign, Period, check_specs_planned, load_campaign
 from pipeline.specs.organisations import REGISTRY_FILE, Organisation, load_registry
 from pipeline.specs.plan import read_plan
@@ -111,6 +112,11 @@ class Workspace:
     def collected(self) -> dict[str, ReturnSpec]:
         """The returns of the analysis itself (1.1–2.5), without the monitoring reports."""
         return {c: s for c, s in self.specs.items() if s.stage == "collection"}
+
+    @property
+    def areas(self) -> dict[str, Text]:
+        """The plan's areas (2.1 «Персоналды басқару» …) as the checklist's spec names them."""
+        return {a: t for s in self.specs.values() for a, t in s.areas.items()}
 
     def period(self, code: str, org_type: str) -> Period | None:
         """The reporting period a return is checked against; monitoring: a year from signing."""

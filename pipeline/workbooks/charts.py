@@ -79,8 +79,7 @@ def _area_name(workspace: Workspace, area: str) -> str:
     """«2.1 Персоналды басқару» over «Управление персоналом», each wrapped short: the
     chart's axis takes the cell's lines as they are, and long labels one line each left
     the bars no room."""
-    titles = workspace.specs["2"].areas if "2" in workspace.specs else {}
-    title = titles.get(area)
+    title = workspace.areas.get(area)
     if title is None:
         return area
     return "\n".join(
