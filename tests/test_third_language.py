@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import openpyxl
 import pytest
+import yaml
 
 from pipeline.core import messages, text
 from pipeline.core.messages import add_language, label, render
@@ -24,10 +25,14 @@ ENGLISH = {
 
 
 @pytest.fixture
-def english(monkeypatch):
+def english(monkeypatch, tmp_path):
+    """The English strings come as a catalogue file of `code: template`, as a translator
+    would hand them over."""
     monkeypatch.setattr(messages, "_EXTRA", {})
     monkeypatch.setattr(text, "_shown", text.BASE_LANGUAGES)
-    add_language("en", ENGLISH)
+    catalogue = tmp_path / "en.yaml"
+    catalogue.write_text(yaml.safe_dump(ENGLISH, allow_unicode=True), encoding="utf-8")
+    add_language("en", catalogue)
     text.use_languages(("kk", "ru", "en"))
 
 

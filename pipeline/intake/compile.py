@@ -2,7 +2,7 @@
 
 The frame handed to the schema is already typed by `normalise` (we coerce ourselves, since
 a failed pandera coercion hides the column's other checks). Every check is named with the
-error code it reports, so failures map straight back to `messages.CATALOG`.
+error code it reports, so failures map straight back to the catalogue (`core/catalogue/`).
 """
 
 from __future__ import annotations

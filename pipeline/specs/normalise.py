@@ -2,7 +2,7 @@
 
 Secretaries type dates as text, numbers with spaces and comma decimals, IINs as numbers,
 choices in Latin look-alike letters. Each of these is repaired only where the intent is
-unambiguous; anything else is an error with a code from `messages.CATALOG`.
+unambiguous; anything else is an error with a code from the catalogue (`core/catalogue/`).
 """
 
 from __future__ import annotations

@@ -96,7 +96,7 @@ class Reading:
 
     refs: tuple[Ref, ...]
     verdict: str  # YES | NO | UNKNOWN
-    reason: str = ""  # why unknown: the code of the query asked (messages.QUERIES)
+    reason: str = ""  # why unknown: the code of the query asked (a `kind: query` of the catalogue)
     offences: tuple[Offence, ...] = ()
     expected: str = ""  # article_other_code: the code the column takes
 

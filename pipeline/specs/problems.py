@@ -15,7 +15,7 @@ import pandas as pd
 
 from pipeline.core.chars import CONTROLS
 from pipeline.core.ids import birth_date
-from pipeline.core.messages import QUERIES, WARNINGS, Message, label, render
+from pipeline.core.messages import Message, kind, label, render
 from pipeline.core.text import Text
 from pipeline.specs.campaign import Period
 from pipeline.specs.normalise import MAX_YEAR, MIN_YEAR
@@ -52,9 +52,7 @@ class Problem:
     def severity(self) -> str:
         """error: the return cannot be right and is not accepted; query: it is accepted and
         the sender is asked to confirm or correct; warning: told, nothing to do."""
-        if self.level or self.code in QUERIES:
-            return "query"
-        return "warning" if self.code in WARNINGS else "error"
+        return "query" if self.level else kind(self.code)
 
     @property
     def where(self) -> str:

@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from pipeline import ledger
-from pipeline.core.messages import CATALOG, render, text
+from pipeline.core.messages import known, render, text
 from pipeline.core.numerals import ORGANISATION, QUERY, counted
 from pipeline.core.text import Text
 from pipeline.specs import layout as L
@@ -171,7 +171,7 @@ def status_lines(
     for org_type, s in data["summary"].items():
         if not s["applicable"]:  # a type the district has none of
             continue
-        short = render(f"say_short_{org_type}") if f"say_short_{org_type}" in CATALOG else None
+        short = render(f"say_short_{org_type}") if known(f"say_short_{org_type}") else None
         rate = render("say_rate", rate=_percent(s["rate"]), on_time=_percent(s["on_time_rate"]))
         lines.append(f"  {short.join('/') if short else org_type:<18} {rate.text}")
     if queries:
