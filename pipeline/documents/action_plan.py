@@ -7,13 +7,14 @@ from pathlib import Path
 
 import xlsxwriter
 
-from pipeline.core import kazakh, textfit
+from pipeline.core import textfit
+from pipeline.core.grammar import Day, Number
 from pipeline.core.messages import label as label_text
 from pipeline.core.messages import render
-from pipeline.core.numerals import WORKING_DAY, count_in
+from pipeline.core.numerals import WORKING_DAY
 from pipeline.core.text import capitalised
 from pipeline.documents.measures import Measure
-from pipeline.documents.reference import approval_lines, official_date, word, words
+from pipeline.documents.reference import approval_lines, word, words
 from pipeline.files import docxio
 from pipeline.files.atomic import close_workbook, written
 from pipeline.files.xlsxout import SAFE_OPTIONS, page_setup
@@ -32,33 +33,19 @@ def _due(plan: Plan, workspace: Workspace, lang: str, numeric: bool = False) -> 
     """The plan's own deadlines, in words the work plan uses («не позднее 10 рабочих дней»
     / «10 жұмыс күнінен кешіктірмей»); the day counts come from the campaign."""
     settings = workspace.campaign.report
-    days = settings.get("action_plan_working_days", 10)
-    pub_days = settings.get("publication_working_days", 3)
-    if lang == "kk":
-        fields = {
-            "signed": kazakh.date(plan.signed, "locative"),
-            "due": kazakh.date(plan.plan_due, "ablative"),
-            "pub": kazakh.date(plan.publication_due, "ablative"),
-            "days": days,
-            "pub_days": pub_days,
-        }
-    else:
-        day = (lambda d: f"{d:%d.%m.%Y}") if numeric else (lambda d: official_date(d, "ru"))
-        fields = {
-            "signed": day(plan.signed),
-            "due": day(plan.plan_due),
-            "pub": day(plan.publication_due),
-            "days": count_in(days, WORKING_DAY, "ru", "genitive"),
-            "pub_days": count_in(pub_days, WORKING_DAY, "ru", "genitive"),
-        }
-    text = word("plan_due", lang, **fields)
+    days = Number(settings.get("action_plan_working_days", 10), WORKING_DAY)
+    pub_days = Number(settings.get("publication_working_days", 3), WORKING_DAY)
+    text = word(
+        "plan_due",
+        lang,
+        signed=Day(plan.signed, numeric),
+        due=Day(plan.plan_due, numeric),
+        pub=Day(plan.publication_due, numeric),
+        days=days,
+        pub_days=pub_days,
+    )
     if plan.late_approval:
-        approved = (
-            kazakh.date(plan.approved, "locative")
-            if lang == "kk"
-            else (f"{plan.approved:%d.%m.%Y}" if numeric else official_date(plan.approved, "ru"))
-        )
-        text += word("plan_late", lang, approved=approved)
+        text += word("plan_late", lang, approved=Day(plan.approved, numeric))
     return text
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from pipeline.core.numerals import ORGANISATION, count, count_in
+from pipeline.core.numerals import ORGANISATION, count_in
 from pipeline.core.text import Text, capitalised
 from pipeline.core.yamlio import load_yaml
 from pipeline.specs.workspace import Workspace
@@ -121,9 +121,7 @@ def _sentence(
     figures = wording["figures"][lang].format(
         max=ind.unit.format(number(hits[0].value), lang, hits[0].value),
         median=ind.unit.format(number(median), lang, median),
-        total=count_in(total, ORGANISATION, lang, "dative")
-        if lang == "ru"
-        else count(total, ORGANISATION, lang),
+        total=count_in(total, ORGANISATION, lang, "dative"),
     )
     return f"{sentence} {figures}"
 

@@ -6,10 +6,8 @@ import datetime as dt
 from functools import cache
 from pathlib import Path
 
-from babel.dates import format_date
-
-from pipeline.core import kazakh
-from pipeline.core.numerals import AREA, INDICATOR, MEASURE, ORGANISATION, count, count_in
+from pipeline.core.grammar import Blank, Day, Number, fill
+from pipeline.core.numerals import AREA, INDICATOR, MEASURE, ORGANISATION
 from pipeline.core.text import capitalised
 from pipeline.core.yamlio import load_yaml
 from pipeline.documents.findings import Finding, by_area, number
@@ -36,20 +34,14 @@ def _declared(path: Path) -> dict:
 
 
 def word(key: str, lang: str, **fields) -> str:
-    return _words()[key][lang].format(**fields)
+    """A declared sentence in `lang`, its dates and numbers in that language's grammar as
+    the wording asks (`grammar`: `{signed:locative}`, `{n:noun.dative}`)."""
+    return fill(_words()[key][lang], lang, **fields)
 
 
 def words(key: str, lang: str) -> list[str]:
     """A declared list of words (a table's header row) in one language."""
     return list(_words()[key][lang])
-
-
-def official_date(day: dt.date, lang: str, case: str | None = None) -> str:
-    """«2023 жылғы 3 қараша» (with a case ending where the sentence needs one) / «3 ноября
-    2023 года»: each language's order, as official letters write it."""
-    if lang == "kk":
-        return kazakh.date(day, case)
-    return f"{format_date(day, 'd MMMM y', locale='ru')} года"
 
 
 def approval_lines(c, lang: str) -> list[str]:
@@ -67,31 +59,15 @@ LINE = "____________________"
 def _order(group, lang: str) -> str:
     """«2023 жылғы 10 қарашадағы №47-ж» / «от 10 ноября 2023 года № 47-ж», blanks if unset."""
     order_no = group.order_no or "______"
-    if lang == "kk":
-        day = (
-            kazakh.date(group.order_date, "locative_attributive")
-            if group.order_date
-            else word("blank_date", lang)
-        )
-    else:
-        day = (
-            official_date(group.order_date, lang) if group.order_date else word("blank_date", lang)
-        )
+    day = Day(group.order_date) if group.order_date else Blank(word("blank_date", lang))
     return word("order_from", lang, day=day, no=order_no)
 
 
 def _analysis_dates(group, lang: str) -> str:
     if group.analysis is None:
-        return word("group_dates", lang, start=LINE, end=LINE)
+        return word("group_dates", lang, start=Blank(LINE), end=Blank(LINE))
     start, end = group.analysis
-    if lang == "kk":
-        return word(
-            "group_dates",
-            lang,
-            start=kazakh.date(start, "ablative"),
-            end=kazakh.date(end, "dative"),
-        )
-    return word("group_dates", lang, start=official_date(start, lang), end=official_date(end, lang))
+    return word("group_dates", lang, start=Day(start), end=Day(end))
 
 
 def missing_fields(c) -> list[str]:
@@ -121,7 +97,7 @@ def signature_blocks(c, lang: str, signed: dt.date | None) -> list[tuple[str, li
         name = person.name.get(lang) if person and person.name else LINE
         return f"{position}  __________  {name}"
 
-    day = official_date(signed, lang) if signed else word("blank_date", lang)
+    day = Day(signed) if signed else Blank(word("blank_date", lang))
     return [
         (word("group_chair", lang), [line(group.chair)]),
         (word("group_members", lang), [line(m) for m in group.members] or [line(None)]),
@@ -146,11 +122,8 @@ def _type_many(c, org_type: str, lang: str) -> str:
 
 
 def _period_part(c, org_type: str, period, lang: str) -> str:
-    if lang == "kk":
-        start, end = kazakh.date(period.start, "ablative"), kazakh.date(period.end, "dative")
-    else:
-        start, end = f"{period.start:%d.%m.%Y}", f"{period.end:%d.%m.%Y}"
-    return word("period_part", lang, types=_type_many(c, org_type, lang), start=start, end=end)
+    types = _type_many(c, org_type, lang)
+    return word("period_part", lang, types=types, start=Day(period.start), end=Day(period.end))
 
 
 def _percent(share: float, lang: str) -> str:
@@ -399,7 +372,7 @@ def _general(doc, workspace: Workspace, texts: dict, lang: str) -> None:
         return text.get(lang)
 
     docxio.heading(doc, word("general", lang))
-    basis = texts["basis"][lang].format(approved_on=official_date(c.approved_on, lang, "locative"))
+    basis = fill(texts["basis"][lang], lang, approved_on=Day(c.approved_on))
     docxio.para(doc, basis)
     docxio.para(doc, word("subject", lang, s=t(c.subject)))
     counts = {k: sum(o.type == k for o in workspace.organisations) for k in c.org_types}
@@ -407,7 +380,7 @@ def _general(doc, workspace: Workspace, texts: dict, lang: str) -> None:
     n = len(workspace.organisations)
     docxio.para(
         doc,
-        word("objects", lang, n=n if lang == "kk" else count(n, ORGANISATION, lang), parts=parts),
+        word("objects", lang, n=Number(n, ORGANISATION), parts=parts),
     )
     first = next(iter(workspace.collected))
     periods = "; ".join(_period_part(c, k, c.period(first, k), lang) for k in c.org_types)
@@ -436,9 +409,7 @@ def _completeness(doc, workspace: Workspace, states, lang: str) -> None:
                 word(
                     "type_rate",
                     lang,
-                    t=capitalised(_type_many(c, org_type, lang))
-                    if lang == "kk"
-                    else _type_many(c, org_type, lang),
+                    t=_type_many(c, org_type, lang),
                     r=_percent(s["rate"], lang),
                     o=_percent(s["on_time_rate"], lang),
                 ),
@@ -453,7 +424,7 @@ def _completeness(doc, workspace: Workspace, states, lang: str) -> None:
                 "nil_by_item",
                 lang,
                 code=code,
-                n=n if lang == "kk" else count(n, ORGANISATION, lang),
+                n=Number(n, ORGANISATION),
             )
             for code, n in nil.items()
             if n
@@ -577,43 +548,25 @@ def _summary(
     docxio.heading(doc, word("summary_head", lang))
     if findings:
         top = _top_areas(areas, area_titles, lang)
-        due = official_date(plan_due, lang, "ablative") if plan_due else "—"
-        found_areas = sum(1 for f in areas.values() if f)
+        due = Day(plan_due) if plan_due else Blank("—")
         high = sum(f.severity == "high" for f in findings)
         every = len(findings) == len(indicators)
-        total = count_in(len(indicators), INDICATOR, lang, "genitive")
-        if lang == "kk":
-            found_n = kazakh.declined(str(len(findings)), "possessive")
-            fields = {
-                "areas": count(found_areas, AREA, lang),
-                "high": kazakh.declined(str(high), "possessive_locative"),
-            }
-        else:
-            found_n = str(len(findings))
-            fields = {
-                "areas": count_in(found_areas, AREA, lang, "prepositional"),
-                "high": str(high),
-            }
-        if every:
-            total = (
-                str(len(indicators))
-                if lang == "kk"
-                else count_in(len(indicators), INDICATOR, lang, "dative")
-            )
-        fields["high"] = (
-            word("high_some", lang, n=fields["high"]) if high else word("high_none", lang)
-        )
-        fields["found"] = word(
-            "found_all" if every else "found_some", lang, total=total, found=found_n
+        found = word(
+            "found_all" if every else "found_some",
+            lang,
+            total=Number(len(indicators), INDICATOR),
+            found=Number(len(findings)),
         )
         docxio.para(
             doc,
             word(
                 "summary",
                 lang,
-                **fields,
+                areas=Number(sum(1 for f in areas.values() if f), AREA),
+                high=word("high_some", lang, n=Number(high)) if high else word("high_none", lang),
+                found=found,
                 top=top,
-                measures=count(len(measures), MEASURE, lang),
+                measures=Number(len(measures), MEASURE),
                 due=due,
             ),
         )

@@ -16,6 +16,7 @@ from loguru import logger
 
 from pipeline.core.errors import ConfigError
 from pipeline.core.folding import fold
+from pipeline.core.grammar import with_unit
 from pipeline.core.messages import render, text
 from pipeline.core.numerals import Noun
 from pipeline.core.text import Text
@@ -61,11 +62,7 @@ class Unit:
     per: bool = False
 
     def format(self, value: str, lang: str, number: float | None = None) -> str:
-        if lang == "kk":
-            return f"{self.kk} {value}" if self.per else f"{value} {self.kk}"
-        if self.ru_forms is not None and number is not None:
-            return f"{value} {self.ru_forms.ru(number)}"
-        return f"{value} {self.ru}"
+        return with_unit(value, lang, self.text, forms=self.ru_forms, per=self.per, number=number)
 
     @property
     def text(self) -> Text:
