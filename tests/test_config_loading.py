@@ -242,7 +242,7 @@ def test_a_departments_own_spec_files_are_each_honoured_without_its_own_returns(
         labels = {c.label.ru for s in mine.specs.values() for col in s.columns for c in col.choices}
         assert "Организация питания" in labels and "Питание" not in labels
         assert reference.word("blank_date", "ru") == "«__» ______ 20__ г."
-        assert register.bases()  # read from the department's report.yaml, as the words are
+        assert register.sources(mine)  # read from the department's report.yaml, as the words are
     finally:
         from pipeline.specs.returns import use_schemas
 

@@ -227,6 +227,45 @@ def test_register_takes_only_corruption_risks_and_sends_unknown_positions_to_rev
     assert "Водитель" not in " ".join(str(c) for r in rows for c in r)
 
 
+def test_a_register_basis_is_a_declaration_not_code(workspace, orgs):
+    """A department that counts its own facts (here: reprimands for duties, say after an
+    anti-corruption service's order) declares them in its report.yaml; no module changes."""
+    import yaml
+
+    from pipeline.specs.returns import shipped_schemas
+
+    declared = yaml.safe_load((shipped_schemas() / "report.yaml").read_text(encoding="utf-8"))
+    declared["register_bases"]["duties"] = {
+        "facts": {"return": "1.2", "count": True, "where": {"ground": ["duties"]}},
+        "positions": "position",
+        "kk": "Лауазымдық міндеттерді орындамау",
+        "ru": "Неисполнение должностных обязанностей",
+    }
+    own = workspace.paths.root / "schemas"
+    own.mkdir(exist_ok=True)
+    (own / "report.yaml").write_text(yaml.safe_dump(declared, allow_unicode=True), "utf-8")
+    try:
+        risky_district(workspace, orgs)
+        duties = {**good_12(), "ground": "Неисполнение должностных обязанностей"}
+        fill(
+            workspace,
+            orgs[1],
+            {"1.2": [{**duties, "position": "Кітапханашы / Библиотекарь"}]},
+            "l.xlsx",
+        )
+        [outcome] = ingest(workspace)
+        assert outcome.returns["1.2"] == "accepted", outcome.problems
+        build_report(workspace, SIGNED)
+        rows, _ = _register(workspace)
+        librarian = next(r for r in rows if r[1] == "Кітапханашы")
+        assert librarian[3] == "Лауазымдық міндеттерді орындамау"
+        assert librarian[5] == "duties: 1 ұйым / 1 организация"
+    finally:
+        from pipeline.specs.returns import use_schemas
+
+        use_schemas(workspace.paths.root / "no-such-folder")  # the next test: shipped words
+
+
 def test_monitoring_templates_ingest_and_states(workspace, orgs, specs):
     risky_district(workspace, orgs)
     plan = build_report(workspace, SIGNED).plan

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from typing import Any
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 from pipeline.core.ids import complete_id
 from pipeline.core.text import Text
@@ -226,6 +227,33 @@ def _months(period: Period) -> list[dt.date]:
     return out
 
 
+class Ask(NamedTuple):
+    """What a generator of one return's rows is given."""
+
+    code: str
+    org: Organisation
+    period: Period
+    rng: random.Random
+    risk: float  # 0..1: how much goes wrong
+    labels: dict[str, dict[str, str]]  # "code:column" → choice key → label
+
+
+GENERATORS: dict[str, Callable[[Ask], list[dict[str, Any]]]] = {}
+"""Per return code, what a secretary would type; a return with none sends an empty sheet
+(the demo still sends it, so a new return runs end to end before its generator exists)."""
+
+
+def generates(*codes: str):
+    """Register a generator for these returns: adding a return's demo data is one function."""
+
+    def register(fn):
+        for code in codes:
+            GENERATORS[code] = fn
+        return fn
+
+    return register
+
+
 def rows_for(
     code: str,
     org: Organisation,
@@ -235,216 +263,263 @@ def rows_for(
     labels: dict[str, dict[str, str]],
 ) -> list[dict[str, Any]]:
     """Rows a secretary would type for one return; `risk` (0..1) shapes how much goes wrong."""
-    period = campaign.period(code, org.type)
+    generator = GENERATORS.get(code)
+    if generator is None:
+        return []
+    return generator(Ask(code, org, campaign.period(code, org.type), rng, risk, labels))
+
+
+@generates("1.1")
+def _staff_checks(ask: Ask) -> list[dict[str, Any]]:
+    """1.1 Special checks of staff: one row per employee; a few with a record, now and then ticked wrong."""
+    code, org, period, rng, risk, labels = ask
     lab = labels.get
-    if code == "1.1":
-        rows = []
-        for _ in range(org.staff):
-            born = dt.date(rng.randint(1964, 2001), rng.randint(1, 12), rng.randint(1, 28))
-            record = rng.random() < 0.002 + 0.02 * risk
-            article, corrupt = rng.choice(CONVICTIONS)
-            rows.append(
-                {
-                    "iin": make_iin(rng, born),
-                    "full_name": person(rng),
-                    "position": rng.choice(POSITIONS[org.type]),
-                    "hired_on": min(  # someone working in the period was hired by its end
-                        dt.date(rng.randint(2005, 2023), rng.randint(1, 12), 1), period.end
-                    )
-                    if rng.random() < 0.8
-                    else None,
-                    "checked_on": _day(rng, period),
-                    "certificate_no": f"{rng.randint(10**7, 10**8 - 1)}",
-                    "has_record": lab("1.1:has_record")["yes" if record else "no"],
-                    "article": article if record else None,
-                    # the flag follows the law, but now and then a secretary ticks it wrong
-                    # (a theft marked «corruption», a bribe not): Adal asks, the law decides
-                    "corruption": lab("1.1:corruption")[
-                        corrupt if rng.random() < 0.8 else ("no" if corrupt == "yes" else "yes")
-                    ]
-                    if record
-                    else None,
-                    "measures": "Жұмыстан босатылды / Уволен"
-                    if record and rng.random() < 0.5
-                    else None,
-                }
-            )
-        return rows
-    if code == "1.2":
-        rows = [
+    rows = []
+    for _ in range(org.staff):
+        born = dt.date(rng.randint(1964, 2001), rng.randint(1, 12), rng.randint(1, 28))
+        record = rng.random() < 0.002 + 0.02 * risk
+        article, corrupt = rng.choice(CONVICTIONS)
+        rows.append(
             {
+                "iin": make_iin(rng, born),
                 "full_name": person(rng),
                 "position": rng.choice(POSITIONS[org.type]),
-                "order_no": f"{rng.randint(1, 250)}-ж/л",
-                "order_date": _day(rng, period),
-                "measure": lab("1.2:measure")[
-                    rng.choice(["remark", "reprimand", "reprimand", "severe_reprimand"])
-                ],
-                "ground": lab("1.2:ground")[
-                    rng.choice(["labour", "ethics", "duties"] + ["corruption"] * int(risk > 0.6))
-                ],
-                "description": None,
-            }
-            for _ in range(rng.randint(0, 2 + int(6 * risk)))
-        ]
-        for row in rows:  # the description tells what the ground says
-            ground = next(k for k, v in lab("1.2:ground").items() if v == row["ground"])
-            row["description"] = rng.choice(DESCRIPTIONS[ground])
-        return rows
-    if code == "1.3":
-        return [
-            {
-                "full_name": person(rng),
-                "position": "Директор / Директор",
-                "liability": lab("1.3:liability")["disciplinary"],
-                "offence": lab("1.3:offence")["conflict"],
-                "article": "ҚР Заңы 10-б. / ст.10 Закона",
-                "decision_date": _day(rng, period),
-                "amount": None,
-                "dismissed": lab("1.3:dismissed")["no"],
-            }
-            for _ in range(1 if risk > 0.75 else 0)
-        ]
-    if code == "1.4":
-        rows = []
-        for service in SERVICES[org.type][: 2 + int(risk > 0.5)]:
-            for month in _months(period):
-                apps = rng.randint(0, 25)
-                late = min(apps, rng.randint(0, int(3 * risk)))
-                refused = min(apps - late, rng.randint(0, 1 + int(2 * risk)))
-                electronic = rng.randint(int(apps * (0.4 if risk > 0.6 else 0.8)), apps)
-                rows.append(
-                    {
-                        "service": lab("1.4:service")[service],
-                        "month": month,
-                        "applications": apps,
-                        "on_time": apps - late - refused,
-                        "late": late,
-                        "refused": refused,
-                        "electronic": electronic,
-                        "paper": apps - electronic,
-                    }
+                "hired_on": min(  # someone working in the period was hired by its end
+                    dt.date(rng.randint(2005, 2023), rng.randint(1, 12), 1), period.end
                 )
-        return rows
-    if code in ("1.5", "1.6"):
-        count = rng.randint(1, 4 + int(10 * risk))
-        topics = ["enrolment", "food", "conduct", "grades", "other"] + [
-            "extortion",
-            "hiring",
-            "bribery",
-        ] * int(1 + 2 * risk)
-        rows = []
-        for i in range(count):
-            received = _day(rng, period)
-            base = {
-                "reg_no": f"{'ЖТ' if code == '1.5' else 'Ш'}-{received:%y}-{i + 1:03d}",
-                "received_on": received,
-                "topic": lab(f"{code}:topic")[rng.choice(topics)],
-                "substantiated": lab(f"{code}:substantiated")["no"],
-            }
-            if code == "1.5":
-                base.update(
-                    {
-                        "applicant": lab("1.5:applicant")[
-                            rng.choice(["individual"] * 5 + ["legal"])
-                        ],
-                        "channel": lab("1.5:channel")[
-                            rng.choice(["paper", "eotinish", "eotinish", "blog", "reception"])
-                        ],
-                        "summary": "Ата-ана өтініші / Обращение родителя",
-                        "result": lab("1.5:result")[
-                            rng.choice(["explained", "explained", "satisfied", "rejected"])
-                        ],
-                        "answered_on": min(  # answered by the time the return is made
-                            received + dt.timedelta(days=rng.randint(1, 15)), period.end
-                        ),
-                        "measures": None,
-                    }
-                )
-            else:
-                base.update(
-                    {
-                        "source": lab("1.6:source")[
-                            rng.choice(["complaint", "hotline", "social", "survey"])
-                        ],
-                        "position": rng.choice(POSITIONS[org.type]),
-                        "measures": "Түсіндіру жұмысы / Проведена разъяснительная работа",
-                    }
-                )
-            topic = next(k for k, v in lab(f"{code}:topic").items() if v == base["topic"])
-            corrupt = topic in ("extortion", "bribery", "conflict", "abuse")
-            if rng.random() < (0.05 + 0.15 * risk if corrupt else 0.15 + 0.4 * risk):
-                base["substantiated"] = lab(f"{code}:substantiated")["yes"]
-            if base["substantiated"] == lab(f"{code}:substantiated")["yes"] and topic in (
-                "extortion", "bribery", "conflict", "abuse"
-            ):  # fmt: skip
-                base["measures"] = (
-                    "Қызметтік тексеру жүргізілді, сөгіс берілді / Проведена служебная проверка, объявлен выговор"
-                )
-            rows.append(base)
-        return rows
-    if code == "1.7":
-        published = [
-            ("Ата-аналардан ақша жинау туралы / О сборе денег с родителей", "extortion")
-            if rng.random() < 0.03 + 0.15 * risk
-            else rng.choice(
-                [
-                    ("Мектептегі жаңа жылдық іс-шара / Новогодний утренник", "other"),
-                    ("Олимпиада жеңімпаздары / Победители олимпиады", "other"),
+                if rng.random() < 0.8
+                else None,
+                "checked_on": _day(rng, period),
+                "certificate_no": f"{rng.randint(10**7, 10**8 - 1)}",
+                "has_record": lab("1.1:has_record")["yes" if record else "no"],
+                "article": article if record else None,
+                # the flag follows the law, but now and then a secretary ticks it wrong
+                # (a theft marked «corruption», a bribe not): Adal asks, the law decides
+                "corruption": lab("1.1:corruption")[
+                    corrupt if rng.random() < 0.8 else ("no" if corrupt == "yes" else "yes")
                 ]
-            )
-            for _ in range(rng.randint(1, 6))
-        ]
-        return [
-            {
-                "published_on": _day(rng, period),
-                "channel": lab("1.7:channel")[rng.choice(["media", "social", "website"])],
-                "title": title,
-                "url": "https://news.example/kz/" + str(rng.randint(1000, 9999)),
-                "tone": lab("1.7:tone")[
-                    "negative"
-                    if topic == "extortion"
-                    else rng.choice(["positive", "positive", "neutral"])
-                ],
-                "topic": lab("1.7:topic")[topic],
-                "response": None,
+                if record
+                else None,
+                "measures": "Жұмыстан босатылды / Уволен"
+                if record and rng.random() < 0.5
+                else None,
             }
-            for title, topic in published
-        ]
-    if code == "1.8":
-        rows = []
-        for choice in labels["1.8:item"].values():
-            state = "yes" if rng.random() > 0.1 + 0.5 * risk else rng.choice(["partial", "no"])
+        )
+    return rows
+
+
+@generates("1.2")
+def _disciplinary(ask: Ask) -> list[dict[str, Any]]:
+    """1.2 Disciplinary measures: a few orders, more and corruption-grounded where risk is high."""
+    code, org, period, rng, risk, labels = ask
+    lab = labels.get
+    rows = [
+        {
+            "full_name": person(rng),
+            "position": rng.choice(POSITIONS[org.type]),
+            "order_no": f"{rng.randint(1, 250)}-ж/л",
+            "order_date": _day(rng, period),
+            "measure": lab("1.2:measure")[
+                rng.choice(["remark", "reprimand", "reprimand", "severe_reprimand"])
+            ],
+            "ground": lab("1.2:ground")[
+                rng.choice(["labour", "ethics", "duties"] + ["corruption"] * int(risk > 0.6))
+            ],
+            "description": None,
+        }
+        for _ in range(rng.randint(0, 2 + int(6 * risk)))
+    ]
+    for row in rows:  # the description tells what the ground says
+        ground = next(k for k, v in lab("1.2:ground").items() if v == row["ground"])
+        row["description"] = rng.choice(DESCRIPTIONS[ground])
+    return rows
+
+
+@generates("1.3")
+def _liability(ask: Ask) -> list[dict[str, Any]]:
+    """1.3 Persons held liable: a director now and then where risk is highest."""
+    code, org, period, rng, risk, labels = ask
+    lab = labels.get
+    return [
+        {
+            "full_name": person(rng),
+            "position": "Директор / Директор",
+            "liability": lab("1.3:liability")["disciplinary"],
+            "offence": lab("1.3:offence")["conflict"],
+            "article": "ҚР Заңы 10-б. / ст.10 Закона",
+            "decision_date": _day(rng, period),
+            "amount": None,
+            "dismissed": lab("1.3:dismissed")["no"],
+        }
+        for _ in range(1 if risk > 0.75 else 0)
+    ]
+
+
+@generates("1.4")
+def _services(ask: Ask) -> list[dict[str, Any]]:
+    """1.4 Public services: each service per month, late and refused ones growing with risk."""
+    code, org, period, rng, risk, labels = ask
+    lab = labels.get
+    rows = []
+    for service in SERVICES[org.type][: 2 + int(risk > 0.5)]:
+        for month in _months(period):
+            apps = rng.randint(0, 25)
+            late = min(apps, rng.randint(0, int(3 * risk)))
+            refused = min(apps - late, rng.randint(0, 1 + int(2 * risk)))
+            electronic = rng.randint(int(apps * (0.4 if risk > 0.6 else 0.8)), apps)
             rows.append(
                 {
-                    "item": choice,
-                    "published": lab("1.8:published")[state],
-                    "url": "https://site.example/anticor" if state != "no" else None,
-                    "updated_on": None,
-                    "note": None,
+                    "service": lab("1.4:service")[service],
+                    "month": month,
+                    "applications": apps,
+                    "on_time": apps - late - refused,
+                    "late": late,
+                    "refused": refused,
+                    "electronic": electronic,
+                    "paper": apps - electronic,
                 }
             )
-        return rows
-    if code == "2":
-        rows = []
-        for choice in labels["2:item"].values():
-            exists = "yes" if rng.random() > 0.08 + 0.3 * risk else "no"
-            found = rng.random() < 0.04 + 0.35 * risk
-            rows.append(
+    return rows
+
+
+@generates("1.5", "1.6")
+def _complaints(ask: Ask) -> list[dict[str, Any]]:
+    """1.5 Appeals and 1.6 reports of corruption: bribery topics and confirmed ones growing with risk."""
+    code, org, period, rng, risk, labels = ask
+    lab = labels.get
+    count = rng.randint(1, 4 + int(10 * risk))
+    topics = ["enrolment", "food", "conduct", "grades", "other"] + [
+        "extortion",
+        "hiring",
+        "bribery",
+    ] * int(1 + 2 * risk)
+    rows = []
+    for i in range(count):
+        received = _day(rng, period)
+        base = {
+            "reg_no": f"{'ЖТ' if code == '1.5' else 'Ш'}-{received:%y}-{i + 1:03d}",
+            "received_on": received,
+            "topic": lab(f"{code}:topic")[rng.choice(topics)],
+            "substantiated": lab(f"{code}:substantiated")["no"],
+        }
+        if code == "1.5":
+            base.update(
                 {
-                    "item": choice,
-                    "act_exists": lab("2:act_exists")[exists],
-                    "act_details": "Директордың бұйрығы / Приказ директора №45 от 01.09.2022"
-                    if exists == "yes"
-                    else None,
-                    "risk_found": lab("2:risk_found")["yes" if found else "no"],
-                    "risk_description": "Комиссия құрамы бекітілмеген / Не утверждён состав комиссии"
-                    if found
-                    else None,
-                    "positions": "Директор, директордың орынбасары / Директор, заместитель директора"
-                    if found
-                    else None,
+                    "applicant": lab("1.5:applicant")[rng.choice(["individual"] * 5 + ["legal"])],
+                    "channel": lab("1.5:channel")[
+                        rng.choice(["paper", "eotinish", "eotinish", "blog", "reception"])
+                    ],
+                    "summary": "Ата-ана өтініші / Обращение родителя",
+                    "result": lab("1.5:result")[
+                        rng.choice(["explained", "explained", "satisfied", "rejected"])
+                    ],
+                    "answered_on": min(  # answered by the time the return is made
+                        received + dt.timedelta(days=rng.randint(1, 15)), period.end
+                    ),
+                    "measures": None,
                 }
             )
-        return rows
-    return []
+        else:
+            base.update(
+                {
+                    "source": lab("1.6:source")[
+                        rng.choice(["complaint", "hotline", "social", "survey"])
+                    ],
+                    "position": rng.choice(POSITIONS[org.type]),
+                    "measures": "Түсіндіру жұмысы / Проведена разъяснительная работа",
+                }
+            )
+        topic = next(k for k, v in lab(f"{code}:topic").items() if v == base["topic"])
+        corrupt = topic in ("extortion", "bribery", "conflict", "abuse")
+        if rng.random() < (0.05 + 0.15 * risk if corrupt else 0.15 + 0.4 * risk):
+            base["substantiated"] = lab(f"{code}:substantiated")["yes"]
+        if base["substantiated"] == lab(f"{code}:substantiated")["yes"] and topic in (
+            "extortion", "bribery", "conflict", "abuse"
+        ):  # fmt: skip
+            base["measures"] = (
+                "Қызметтік тексеру жүргізілді, сөгіс берілді / Проведена служебная проверка, объявлен выговор"
+            )
+        rows.append(base)
+    return rows
+
+
+@generates("1.7")
+def _publications(ask: Ask) -> list[dict[str, Any]]:
+    """1.7 Publications in the media: now and then one about money collected from parents."""
+    code, org, period, rng, risk, labels = ask
+    lab = labels.get
+    published = [
+        ("Ата-аналардан ақша жинау туралы / О сборе денег с родителей", "extortion")
+        if rng.random() < 0.03 + 0.15 * risk
+        else rng.choice(
+            [
+                ("Мектептегі жаңа жылдық іс-шара / Новогодний утренник", "other"),
+                ("Олимпиада жеңімпаздары / Победители олимпиады", "other"),
+            ]
+        )
+        for _ in range(rng.randint(1, 6))
+    ]
+    return [
+        {
+            "published_on": _day(rng, period),
+            "channel": lab("1.7:channel")[rng.choice(["media", "social", "website"])],
+            "title": title,
+            "url": "https://news.example/kz/" + str(rng.randint(1000, 9999)),
+            "tone": lab("1.7:tone")[
+                "negative"
+                if topic == "extortion"
+                else rng.choice(["positive", "positive", "neutral"])
+            ],
+            "topic": lab("1.7:topic")[topic],
+            "response": None,
+        }
+        for title, topic in published
+    ]
+
+
+@generates("1.8")
+def _site_items(ask: Ask) -> list[dict[str, Any]]:
+    """1.8 What the organisation's site publishes: one row per declared item."""
+    code, org, period, rng, risk, labels = ask
+    lab = labels.get
+    rows = []
+    for choice in labels["1.8:item"].values():
+        state = "yes" if rng.random() > 0.1 + 0.5 * risk else rng.choice(["partial", "no"])
+        rows.append(
+            {
+                "item": choice,
+                "published": lab("1.8:published")[state],
+                "url": "https://site.example/anticor" if state != "no" else None,
+                "updated_on": None,
+                "note": None,
+            }
+        )
+    return rows
+
+
+@generates("2")
+def _checklist(ask: Ask) -> list[dict[str, Any]]:
+    """2 The checklist: one row per declared item, acts missing and risks found growing with risk."""
+    code, org, period, rng, risk, labels = ask
+    lab = labels.get
+    rows = []
+    for choice in labels["2:item"].values():
+        exists = "yes" if rng.random() > 0.08 + 0.3 * risk else "no"
+        found = rng.random() < 0.04 + 0.35 * risk
+        rows.append(
+            {
+                "item": choice,
+                "act_exists": lab("2:act_exists")[exists],
+                "act_details": "Директордың бұйрығы / Приказ директора №45 от 01.09.2022"
+                if exists == "yes"
+                else None,
+                "risk_found": lab("2:risk_found")["yes" if found else "no"],
+                "risk_description": "Комиссия құрамы бекітілмеген / Не утверждён состав комиссии"
+                if found
+                else None,
+                "positions": "Директор, директордың орынбасары / Директор, заместитель директора"
+                if found
+                else None,
+            }
+        )
+    return rows

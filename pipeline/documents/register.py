@@ -4,7 +4,9 @@ Only facts that point to corruption risk put a position in: disciplinary sanctio
 corruption ground (1.2), liability for corruption offences (1.3), state services given
 late (1.4), substantiated complaints on a corruption topic (1.6) and the positions named
 where the internal-acts checklist found a risk factor (2.1–2.5). A labour-discipline
-reprimand alone does not. Free text is matched to the declared positions (`positions.py`);
+reprimand alone does not. Which rows are facts is declared (`report.yaml`:
+`register_bases:`), mostly as the rows behind an indicator's value, so the register and
+the indicators cannot disagree on what a fact is. Free text is matched to the declared positions (`positions.py`);
 the working group adds its own in `campaign/register-additions.xlsx`. Positions only:
 never a person's name.
 """
@@ -13,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
 import xlsxwriter
@@ -31,10 +32,10 @@ from pipeline.files.atomic import close_workbook
 from pipeline.files.reader import read_workbook
 from pipeline.files.xlsxout import SAFE_OPTIONS, page_setup
 from pipeline.specs import layout as L
-from pipeline.specs.offences import YES, verdict
 from pipeline.specs.returns import schema_path
 from pipeline.specs.workspace import Workspace
 from pipeline.workbooks.frames import Consolidated
+from pipeline.workbooks.indicators import Measure, facts, load_indicators, parse_measure
 
 ADDITIONS = "register-additions.xlsx"
 
@@ -49,19 +50,42 @@ class Basis:
     indicator: str
 
 
-def bases() -> dict[str, Basis]:
-    """The register's bases, declared in `report.yaml` (`register_bases:`), the campaign's
-    own when it has one."""
-    return _bases(schema_path("report.yaml"))
+@dataclass(frozen=True)
+class Source:
+    """A declared basis of the register (`report.yaml`: `register_bases:`): which rows are
+    facts (the rows behind an indicator's value, or a measure of its own), which column
+    names the positions, and what risk they show — the declared one, or for a checklist
+    (`area_of:`) a risk factor in the internal acts of the area its item belongs to."""
+
+    basis: Basis
+    facts: Measure
+    positions: str
+    area_of: str | None = None
 
 
-@cache
-def _bases(path: Path) -> dict[str, Basis]:
-    declared = load_yaml(path)["register_bases"]
-    return {
-        str(code): Basis(str(code), Text(item["kk"], item["ru"]), item["indicator"])
-        for code, item in declared.items()
+def sources(workspace: Workspace) -> list[Source]:
+    """The register's bases, declared in `report.yaml`, the campaign's own when it has one;
+    a basis on a return the campaign does not collect is left out."""
+    declared = load_yaml(schema_path("report.yaml"))["register_bases"]
+    indicators = {
+        i.code: i
+        for i in load_indicators(workspace.paths.schema_file("indicators.yaml"), workspace.specs)
     }
+    found = []
+    for code, item in declared.items():
+        where = f"report.yaml: register_bases: {code}"
+        if "indicator" in item:
+            if item["indicator"] not in indicators:
+                continue
+            facts = indicators[item["indicator"]].numerator
+        elif str(item["facts"].get("return")) in workspace.specs:
+            facts = parse_measure(item["facts"], workspace.specs, where)
+        else:
+            continue
+        risk = Text(item["kk"], item["ru"]) if "kk" in item else Text()
+        basis = Basis(str(code), risk, item.get("indicator", ""))
+        found.append(Source(basis, facts, item["positions"], item.get("area_of")))
+    return found
 
 
 def _pair(which: str) -> tuple[str, str]:
@@ -106,39 +130,20 @@ class Register:
 
 def _facts(workspace: Workspace, data: Consolidated):
     """(basis, risk, text naming positions, organisation) for every fact pointing to a
-    corruption risk; a labour-discipline reprimand alone is not one."""
-    topics = {c.code: c.corruption for c in _choices(workspace, "1.6", "topic")}
-    for rec in data.rows("1.1"):
-        if rec.get("has_record") == "yes" and _by_law(workspace, "1.1", rec):
-            yield bases()["1.1"], bases()["1.1"].risk, rec.get("position"), rec["bin"]
-    for rec in data.rows("1.2"):
-        if rec.get("ground") == "corruption":
-            yield bases()["1.2"], bases()["1.2"].risk, rec.get("position"), rec["bin"]
-    for rec in data.rows("1.3"):
-        if _by_law(workspace, "1.3", rec):
-            yield bases()["1.3"], bases()["1.3"].risk, rec.get("position"), rec["bin"]
-    for rec in data.rows("1.4"):
-        if _number(rec.get("late")) > 0:
-            yield bases()["1.4"], bases()["1.4"].risk, rec.get("responsible"), rec["bin"]
-    for rec in data.rows("1.6"):
-        if rec.get("substantiated") == "yes" and topics.get(rec.get("topic")):
-            yield bases()["1.6"], bases()["1.6"].risk, rec.get("position"), rec["bin"]
-    items = {c.code: c for c in _choices(workspace, "2", "item")}
-    for rec in data.rows("2"):
-        item = items.get(rec.get("item"))
-        if rec.get("risk_found") == "yes" and item is not None:
-            basis = Basis(
-                item.area, _factor(workspace, item), f"I{item.area.replace('.', '')}_acts"
-            )
-            yield basis, basis.risk, rec.get("positions"), rec["bin"]
-
-
-def _by_law(workspace: Workspace, code: str, rec: dict) -> bool:
-    """A conviction or liability is a corruption one when its article says so in the law
-    (offences.yaml), whatever flag the sender ticked; unread articles are asked about."""
-    spec = workspace.specs.get(code)
-    column = next((c for c in spec.columns if c.offences is not None), None) if spec else None
-    return column is not None and verdict(spec, column.key, rec).verdict == YES
+    corruption risk, as `register_bases:` declares them; a labour-discipline reprimand
+    alone is not one."""
+    for source in sources(workspace):
+        for rec in facts(source.facts, data.frames, workspace.specs):
+            basis = source.basis
+            if source.area_of:
+                choices = _choices(workspace, source.facts.return_code, source.area_of)
+                item = {c.code: c for c in choices}.get(rec.get(source.area_of))
+                if item is None:
+                    continue
+                basis = Basis(
+                    item.area, _factor(workspace, item), f"I{item.area.replace('.', '')}_acts"
+                )
+            yield basis, basis.risk, rec.get(source.positions), rec["bin"]
 
 
 def _factor(workspace: Workspace, item) -> Text:
@@ -155,13 +160,6 @@ def _choices(workspace: Workspace, code: str, column: str):
     if spec is None or column not in spec.keys:
         return ()
     return spec.column(column).choices
-
-
-def _number(value) -> float:
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return 0.0
 
 
 def derive(workspace: Workspace, data: Consolidated, measures=()) -> Register:

@@ -128,7 +128,9 @@ class Indicator:
         return "low" if value < low else "medium" if value < high else "high"
 
 
-def _measure(raw: dict[str, Any], specs: dict[str, ReturnSpec], where: str) -> Measure:
+def parse_measure(raw: dict[str, Any], specs: dict[str, ReturnSpec], where: str) -> Measure:
+    """A declared measure (`{return: CODE, count: true, where: {...}}`), checked against the
+    returns' specs: the indicators' and the register's facts are declared the same way."""
     if "org" in raw:
         if raw["org"] not in ("staff", "pupils"):
             raise ConfigError.of("indicator_unknown_org_base", where=where)
@@ -195,8 +197,8 @@ def load_indicators(path: Path, specs: dict[str, ReturnSpec]) -> list[Indicator]
                 area=area,
                 title=need_text(item, "title", where),
                 unit=_unit(item.get("unit"), where),
-                numerator=_measure(need(item, "numerator", where, dict), specs, where),
-                denominator=_measure(item["denominator"], specs, where)
+                numerator=parse_measure(need(item, "numerator", where, dict), specs, where),
+                denominator=parse_measure(item["denominator"], specs, where)
                 if item.get("denominator")
                 else None,
                 scale=float(item.get("scale", 1)),
@@ -209,7 +211,7 @@ def load_indicators(path: Path, specs: dict[str, ReturnSpec]) -> list[Indicator]
                 if item.get("responsible")
                 else None,
                 heads=bool(item.get("heads", True)),
-                detail=_measure(item["detail"], specs, where) if item.get("detail") else None,
+                detail=parse_measure(item["detail"], specs, where) if item.get("detail") else None,
                 detail_label=need_text(item, "detail_label", where) if item.get("detail") else None,
             )
         )
@@ -320,16 +322,37 @@ def _keys(frame: pd.DataFrame, columns: tuple[str, ...]) -> list[tuple]:
     return list(zip(*parts, strict=True))
 
 
-def measure_by_org(
+def _counted(
     m: Measure, frames: dict[str, pd.DataFrame], specs: dict[str, ReturnSpec]
-) -> pd.Series:
-    """A return measure for every organisation at once (count or sum per BIN)."""
+) -> pd.DataFrame:
+    """The rows of the return that a measure counts or sums: its conditions met and, when
+    another return reports the same fact, left to that return (`unless_in`)."""
     frame = frames[m.return_code]
     rows = _filtered(frame, m, specs[m.return_code])
     if m.unless_in and m.unless_in[0] in frames and len(rows):
         other, columns = m.unless_in
         seen = set(_keys(frames[other], columns))
         rows = rows[[key not in seen for key in _keys(rows, columns)]]
+    return rows
+
+
+def facts(m: Measure, frames: dict[str, pd.DataFrame], specs: dict[str, ReturnSpec]) -> list[dict]:
+    """The rows behind a measure's value, one per fact: those it counts, or those that add
+    to its sum (a month with late services, not every month of the service); none when
+    the return is not in."""
+    if m.return_code not in frames:
+        return []
+    rows = _counted(m, frames, specs)
+    if m.kind == "sum":
+        rows = rows[pd.to_numeric(rows[m.column], errors="coerce").fillna(0) > 0]
+    return rows.to_dict("records")
+
+
+def measure_by_org(
+    m: Measure, frames: dict[str, pd.DataFrame], specs: dict[str, ReturnSpec]
+) -> pd.Series:
+    """A return measure for every organisation at once (count or sum per BIN)."""
+    rows = _counted(m, frames, specs)
     if m.kind == "count":
         return rows.groupby("bin").size().astype(float)
     return (
