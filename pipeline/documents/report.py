@@ -14,6 +14,7 @@ from pipeline.core.errors import ImpossibleDateError
 from pipeline.core.messages import render
 from pipeline.core.numerals import WORKING_DAY, counted
 from pipeline.core.progress import Progress, Steps, silent
+from pipeline.core.text import BASE_LANGUAGES
 from pipeline.core.workdays import calendar_for
 from pipeline.core.yamlio import load_yaml
 from pipeline.documents import action_plan, publication, reference, register
@@ -43,68 +44,29 @@ def build_report(
     approved: dt.date | None = None,
     progress: Progress = silent,
 ) -> ReportOutcome:
+    """The documents that close the plan, from the consolidated data: the analysis, the
+    action plan its findings call for, then the reference, the plan, the publication, the
+    register and the 5.1 templates."""
     steps = Steps(progress, 7 + len(workspace.organisations))
-    calendar = calendar_for(workspace.campaign)
-    settings = workspace.campaign.report
     _check_dates(workspace, signed, approved)
-    plan_due = calendar.add(signed, settings.get("action_plan_working_days", 10))
-    approval_known = approved is not None
-    approved = approved or plan_due
-    publication_due = calendar.add(approved, settings.get("publication_working_days", 3))
     data = frames.load(workspace)
     steps.advance()
-    indicators = load_indicators(workspace.paths.schema_file("indicators.yaml"), workspace.specs)
-    table = compute(
-        indicators, workspace.organisations, data.frames, workspace.specs, data.available
-    )
-    wording = load_yaml(workspace.paths.schema_file("report.yaml"))  # read once for every document
-    findings = find(workspace, table, indicators, wording)
+    analysis = _analyse(workspace, data)
     steps.advance()
-    nothing_sent, _ = reference.senders(workspace, data.states)
-    measures = measures_from(
-        findings,
-        approved,
-        calendar,
-        wording,
-        nothing_sent,
-        data.queried(),
-        items=plan_items(workspace.collected.values()),
-    )
-    plan = Plan(
-        signed, approved, plan_due, publication_due, measures, settings.get("monitoring_months", 12)
-    )
-    plan.end = _working_day_from(calendar, plan.year_after)
-    plan.late_approval = approved > plan_due
-    plan.approval_known = approval_known
+    plan = _plan(workspace, signed, approved, analysis, data)
     out = workspace.paths.outbox / "report"
     out.mkdir(parents=True, exist_ok=True)
     files = [write_plan(workspace.paths.outbox, plan)]
-    for lang in ("kk", "ru"):
-        files.append(
-            reference.write_reference(
-                out / f"3.1-reference-{lang}.docx",
-                workspace,
-                lang,
-                findings,
-                measures,
-                data.states,
-                indicators=indicators,
-                wording=wording,
-                signed=plan.signed,
-                plan_due=plan.plan_due,
-                queried=data.queried(),
-                table=table,
-                frames=data.frames,
-            )
-        )
-        files.append(
-            action_plan.write_docx(out / f"4.1-action-plan-{lang}.docx", workspace, plan, lang)
-        )
-        steps.advance()
-    files.append(action_plan.write_xlsx(out / "4.1-action-plan.xlsx", workspace, plan, indicators))
-    steps.advance()
+    files += _reference_and_plan(out, workspace, plan, analysis, data, steps)
     files += _publication(
-        workspace, out / "3.2-publication", findings, plan, data, indicators, wording, table
+        workspace,
+        out / "3.2-publication",
+        analysis.findings,
+        plan,
+        data,
+        analysis.indicators,
+        analysis.wording,
+        analysis.table,
     )
     steps.advance()
     register.write_additions_template(workspace)
@@ -122,11 +84,93 @@ def build_report(
     files += monitoring.write_templates(workspace, plan, steps.part(steps.done))
     return ReportOutcome(
         plan,
-        findings,
+        analysis.findings,
         files,
         reference.missing_fields(workspace.campaign),
         _low_completeness(workspace, data),
     )
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """The indicators computed for every organisation and what they found."""
+
+    indicators: list
+    table: object  # the indicators' table (pandas), one row per organisation
+    wording: dict  # report.yaml, read once for every document
+    findings: list[Finding]
+
+
+def _analyse(workspace: Workspace, data) -> Analysis:
+    indicators = load_indicators(workspace.paths.schema_file("indicators.yaml"), workspace.specs)
+    table = compute(
+        indicators, workspace.organisations, data.frames, workspace.specs, data.available
+    )
+    wording = load_yaml(workspace.paths.schema_file("report.yaml"))
+    return Analysis(indicators, table, wording, find(workspace, table, indicators, wording))
+
+
+def _plan(workspace: Workspace, signed: dt.date, approved, analysis: Analysis, data) -> Plan:
+    """The action plan: its deadlines in Kazakh working days from the signing (approval
+    within `action_plan_working_days`, publication within `publication_working_days`) and
+    the measures the findings, the silent organisations and the open queries call for."""
+    calendar = calendar_for(workspace.campaign)
+    settings = workspace.campaign.report
+    plan_due = calendar.add(signed, settings.get("action_plan_working_days", 10))
+    approval_known = approved is not None
+    approved = approved or plan_due
+    publication_due = calendar.add(approved, settings.get("publication_working_days", 3))
+    nothing_sent, _ = reference.senders(workspace, data.states)
+    measures = measures_from(
+        analysis.findings,
+        approved,
+        calendar,
+        analysis.wording,
+        nothing_sent,
+        data.queried(),
+        items=plan_items(workspace.collected.values()),
+    )
+    plan = Plan(
+        signed, approved, plan_due, publication_due, measures, settings.get("monitoring_months", 12)
+    )
+    plan.end = _working_day_from(calendar, plan.year_after)
+    plan.late_approval = approved > plan_due
+    plan.approval_known = approval_known
+    return plan
+
+
+def _reference_and_plan(
+    out: Path, workspace: Workspace, plan: Plan, analysis: Analysis, data, steps: Steps
+) -> list[Path]:
+    """3.1 and 4.1 in each language, and 4.1 as a workbook."""
+    files = []
+    for lang in BASE_LANGUAGES:
+        files.append(
+            reference.write_reference(
+                out / f"3.1-reference-{lang}.docx",
+                workspace,
+                lang,
+                analysis.findings,
+                plan.measures,
+                data.states,
+                indicators=analysis.indicators,
+                wording=analysis.wording,
+                signed=plan.signed,
+                plan_due=plan.plan_due,
+                queried=data.queried(),
+                table=analysis.table,
+                frames=data.frames,
+            )
+        )
+        files.append(
+            action_plan.write_docx(out / f"4.1-action-plan-{lang}.docx", workspace, plan, lang)
+        )
+        steps.advance()
+    files.append(
+        action_plan.write_xlsx(out / "4.1-action-plan.xlsx", workspace, plan, analysis.indicators)
+    )
+    steps.advance()
+    return files
 
 
 def _low_completeness(workspace: Workspace, data) -> list[tuple[str, float]]:

@@ -90,33 +90,7 @@ def _record(
                 archive_path=str(target),
             ),
         )
-        sheet_ids: dict[str, int] = {}
-        for sheet in pf.sheets:
-            if sheet.status not in (
-                SheetStatus.ACCEPTED,
-                SheetStatus.REJECTED,
-                SheetStatus.SUPERSEDED,
-            ):
-                continue
-            spec = workspace.specs[sheet.spec_code]
-            sub = {
-                "bin": pf.bin,
-                "return_code": spec.code,
-                "spec_version": spec.version,
-                "sheet": sheet.rows.sheet,
-                "received_at": received,
-                "status": sheet.status,
-                "nil": sheet.nil and not sheet.rows.excel_rows,
-                "error_count": sum(p.severity == "error" for p in sheet.rows.problems),
-            }
-            sub["row_count"] = len(sheet.rows.excel_rows)
-            sheet_ids[sheet.rows.sheet] = ledger.insert_submission(
-                conn,
-                file_id,
-                sub,
-                sheet.rows.stored if sheet.status == SheetStatus.ACCEPTED else None,
-            )
-            sheet.status = ledger.submission_status(conn, sheet_ids[sheet.rows.sheet])
+        sheet_ids = _record_sheets(conn, workspace, pf, file_id, received)
         ledger.insert_problems(conn, file_id, problems, sheet_ids)
         ledger.record_arrival(
             conn, item.sha256, item.name, now.isoformat(timespec="seconds"), "new", str(target)
@@ -135,6 +109,33 @@ def _record(
         nil=nil,
     )
     return file_id, outcome
+
+
+def _record_sheets(
+    conn: ledger.Connection, workspace: Workspace, pf: ParsedFile, file_id: int, received: str
+) -> dict[str, int]:
+    """A submission per return sheet that was decided (accepted, rejected or superseded),
+    its rows kept when accepted; each sheet then takes the state the ledger gives it (a
+    later version already in makes this one superseded). Sheet name → submission id."""
+    sheet_ids: dict[str, int] = {}
+    decided = (SheetStatus.ACCEPTED, SheetStatus.REJECTED, SheetStatus.SUPERSEDED)
+    for sheet in (s for s in pf.sheets if s.status in decided):
+        spec = workspace.specs[sheet.spec_code]
+        sub = {
+            "bin": pf.bin,
+            "return_code": spec.code,
+            "spec_version": spec.version,
+            "sheet": sheet.rows.sheet,
+            "received_at": received,
+            "status": sheet.status,
+            "nil": sheet.nil and not sheet.rows.excel_rows,
+            "error_count": sum(p.severity == "error" for p in sheet.rows.problems),
+            "row_count": len(sheet.rows.excel_rows),
+        }
+        stored = sheet.rows.stored if sheet.status == SheetStatus.ACCEPTED else None
+        sheet_ids[sheet.rows.sheet] = ledger.insert_submission(conn, file_id, sub, stored)
+        sheet.status = ledger.submission_status(conn, sheet_ids[sheet.rows.sheet])
+    return sheet_ids
 
 
 def _workbook_owed(outcome: FileOutcome) -> bool:

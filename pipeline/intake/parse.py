@@ -103,17 +103,9 @@ def parse_file(
 ) -> ParsedFile:
     """Read, identify and extract; every problem found on the way is recorded, none raised."""
     parsed = ParsedFile(item)
-    if item.error:
-        parsed.problems.append(_problem(item.error))
+    book = _opened(item, limits, parsed)
+    if book is None:
         return parsed
-    try:
-        book = read_workbook(item.path, limits)
-    except WorkbookError as exc:
-        parsed.problems.append(Problem(exc.code, exc.kk, exc.ru, fields=exc.fields))
-        return parsed
-    parsed.problems += [_problem(code) for code in dict.fromkeys(book.warnings)]
-    if item.warning:
-        parsed.problems.append(_problem(item.warning, **item.warning_fields))
     identity, matches, problems = identify_sheets(book, specs)
     parsed.problems += problems
     if identity and identity.campaign and campaign and identity.campaign != campaign:
@@ -122,6 +114,42 @@ def parse_file(
     if not matches:
         parsed.problems.append(_problem("no_return_sheets"))
         return parsed
+    org = _sender(parsed, identity, matches, registry)
+    if org is None:
+        return parsed
+    first_rows: dict[str, int] = {}  # the first data row of each empty sheet
+    for match in matches:
+        sheet = _sheet(match, org, parsed.bin, item, type_labels)
+        parsed.sheets.append(sheet)
+        if sheet.status == SheetStatus.EMPTY:
+            first_rows[match.spec.code] = match.header_row + 1
+    _one_sheet_per_return(parsed)
+    _settle_empty_sheets(parsed, specs, first_rows)
+    return parsed
+
+
+def _opened(item: Item, limits: Limits, parsed: ParsedFile):
+    """The workbook, or None with the reason recorded (a file the inbox could not take, one
+    that is not a workbook); what the reader noticed on the way (macros) is recorded too."""
+    if item.error:
+        parsed.problems.append(_problem(item.error))
+        return None
+    try:
+        book = read_workbook(item.path, limits)
+    except WorkbookError as exc:
+        parsed.problems.append(Problem(exc.code, exc.kk, exc.ru, fields=exc.fields))
+        return None
+    parsed.problems += [_problem(code) for code in dict.fromkeys(book.warnings)]
+    if item.warning:
+        parsed.problems.append(_problem(item.warning, **item.warning_fields))
+    return book
+
+
+def _sender(parsed: ParsedFile, identity, matches, registry: dict[str, Organisation]):
+    """The organisation the file is from: the BIN of its identity sheet or its return
+    sheets, else its sender's address; None, with the reason, when it is not registered.
+    A file from another school's address is noted for the officer to decide."""
+    item = parsed.item
     bin_ = (identity.bin if identity and identity.bin else None) or next(
         (m.bin for m in matches if m.bin), None
     )
@@ -138,70 +166,61 @@ def parse_file(
             problem.column = problem.column_key = ""
             parsed.problems.append(problem)
         parsed.problems.append(_problem("unknown_organisation", bin=bin_ or "—"))
-        return parsed
+        return None
     parsed.org_type = org.type
     if item.sender and org.email and item.sender.lower() != org.email.lower():
         parsed.problems.append(_problem("sender_mismatch", sender=item.sender, expected=org.email))
         owner = _bin_of_sender(item.sender, registry)
         if owner and owner != bin_:  # another school's data, from a school: the officer decides
             parsed.sent_for = owner
-    first_rows: dict[str, int] = {}  # the first data row of each empty sheet
-    for match in matches:
-        spec = match.spec
-        rows = SheetRows(match.sheet.name, [], [], match.positions)
-        rows.received = item.received_at.date()
-        rows.merged = covered_cells(match.sheet.merged)
-        sheet = ParsedSheet(spec.code, match.version, rows, match.nil)
-        parsed.sheets.append(sheet)
-        if org.type not in spec.applies_to:
-            rows.problems.append(
-                _problem(
-                    "not_applicable",
-                    match.sheet.name,
-                    code=spec.code,
-                    org_type=type_labels.get(org.type, org.type),
-                )
-            )
-            sheet.status = SheetStatus.NOT_APPLICABLE
-            continue
-        if match.bin and match.bin != bin_:
-            rows.problems.append(
-                _problem("bin_mismatch", match.sheet.name, found=match.bin, expected=bin_)
-            )
-            sheet.status = SheetStatus.REJECTED
-            continue
-        if match.version is not None and match.version != spec.version:
-            rows.problems.append(
-                _problem(
-                    "old_version", match.sheet.name, found=match.version, expected=spec.version
-                )
-            )
-        missing = [c for c in spec.columns if c.required and c.key not in match.positions]
-        rows.rows, rows.excel_rows, totals = extract(
-            match.sheet.rows, match.header_row, match.positions, spec
+    return org
+
+
+def _sheet(match, org: Organisation, bin_, item: Item, type_labels: dict[str, str]) -> ParsedSheet:
+    """One return sheet read: refused whole when it is not this type's, another school's or
+    lacks a required column; else its rows extracted and normalised, totals left out."""
+    spec = match.spec
+    rows = SheetRows(match.sheet.name, [], [], match.positions)
+    rows.received = item.received_at.date()
+    rows.merged = covered_cells(match.sheet.merged)
+    sheet = ParsedSheet(spec.code, match.version, rows, match.nil)
+    if org.type not in spec.applies_to:
+        org_type = type_labels.get(org.type, org.type)
+        rows.problems.append(
+            _problem("not_applicable", match.sheet.name, code=spec.code, org_type=org_type)
         )
-        if missing and rows.rows:  # an empty sheet of an older template needs no new column
-            for column in missing:
-                problem = _problem("missing_column", match.sheet.name, label=column.label.both)
-                problem.row, problem.column, problem.column_key = (
-                    match.header_row,
-                    column.label.both,
-                    column.key,
-                )
-                rows.problems.append(problem)
-            sheet.status = SheetStatus.REJECTED
-            continue
-        for number in totals:
-            problem = _problem("total_row_ignored", match.sheet.name)
-            problem.row = number
+        sheet.status = SheetStatus.NOT_APPLICABLE
+        return sheet
+    if match.bin and match.bin != bin_:
+        rows.problems.append(
+            _problem("bin_mismatch", match.sheet.name, found=match.bin, expected=bin_)
+        )
+        sheet.status = SheetStatus.REJECTED
+        return sheet
+    if match.version is not None and match.version != spec.version:
+        rows.problems.append(
+            _problem("old_version", match.sheet.name, found=match.version, expected=spec.version)
+        )
+    missing = [c for c in spec.columns if c.required and c.key not in match.positions]
+    rows.rows, rows.excel_rows, totals = extract(
+        match.sheet.rows, match.header_row, match.positions, spec
+    )
+    if missing and rows.rows:  # an empty sheet of an older template needs no new column
+        for column in missing:
+            problem = _problem("missing_column", match.sheet.name, label=column.label.both)
+            problem.row, problem.column = match.header_row, column.label.both
+            problem.column_key = column.key
             rows.problems.append(problem)
-        if not rows.rows:
-            sheet.status = SheetStatus.EMPTY
-            first_rows[spec.code] = match.header_row + 1
-        normalise_sheet(spec, rows)  # in the reader's process: only typed columns travel back
-    _one_sheet_per_return(parsed)
-    _settle_empty_sheets(parsed, specs, first_rows)
-    return parsed
+        sheet.status = SheetStatus.REJECTED
+        return sheet
+    for number in totals:
+        problem = _problem("total_row_ignored", match.sheet.name)
+        problem.row = number
+        rows.problems.append(problem)
+    if not rows.rows:
+        sheet.status = SheetStatus.EMPTY
+    normalise_sheet(spec, rows)  # in the reader's process: only typed columns travel back
+    return sheet
 
 
 def _one_sheet_per_return(parsed: ParsedFile) -> None:
