@@ -11,7 +11,7 @@ from pipeline.core.messages import CATALOGUE, catalogue, kind
 
 def test_the_catalogue_is_split_by_what_the_texts_are():
     files = {p.stem for p in CATALOGUE.glob("*.yaml")}
-    assert files == {"problems", "errors", "console", "mail", "workbooks", "documents"}
+    assert files == {"problems", "errors", "console", "mail", "workbooks", "documents", "desk"}
     assert len(catalogue()) > 400
 
 

@@ -40,12 +40,6 @@ from pipeline.core.text import Text
 from pipeline.specs.statuses import ReturnStatus
 from pipeline.specs.workspace import Paths, find_campaign, is_campaign, open_workspace
 
-MAIL_KIND = {
-    "templates": "say_templates",
-    "reminders": "say_reminders",
-    "feedback": "say_corrections",
-}
-
 
 def _label(code: str) -> str:
     """A label from the message catalogue as the console shows it: «Жиынтық / Свод»."""
@@ -465,12 +459,12 @@ def mail(
     Ұйымдарға үлгілерді, еске салуларды және түзету файлдарын жіберу / Рассылка организациям
     шаблонов, напоминаний и файлов для исправления.
     """
-    from pipeline.letters.mail import KINDS, run_mail
+    from pipeline.letters.mail import KIND_TEXT, KINDS, run_mail
 
     workspace = _with_organisations(paths, sending=send)
     _warn_missing_contact(workspace, mail=not send)
     for one in KINDS if kind == "all" else (kind,):
-        with progress_bar(_label(MAIL_KIND[one])) as progress:
+        with progress_bar(_label(KIND_TEXT[one])) as progress:
             report = run_mail(
                 workspace,
                 one,
@@ -486,7 +480,7 @@ def mail(
             else render("say_mail_written", n=report.written)
         )
         earlier = render("say_mail_earlier", n=report.skipped)
-        click.echo(f"{_label(MAIL_KIND[one])}: {done.text}; {earlier.text}")
+        click.echo(f"{_label(KIND_TEXT[one])}: {done.text}; {earlier.text}")
         for to, error in report.failed or []:
             click.echo(f"  ✗ {to}: {error}", err=True)
     if not send:
@@ -685,6 +679,37 @@ def bench(paths: Paths, orgs: int, jobs: int | None, baseline_sample: int, seed:
 
 
 _DEMO_SIGNED = dt.datetime(2023, 12, 8)  # the demo's reference is signed after all deadlines
+
+
+@main.command()
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Тыңдайтын мекенжай (әдепкісі тек осы компьютер) / Адрес прослушивания (по умолчанию"
+    " только этот компьютер).",
+)
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8765,
+    show_default=True,
+    help="Порт (0 — кез келген бос порт) / Порт (0 — любой свободный).",
+)
+@click.option("--no-browser", is_flag=True, help="Браузерді ашпау / Не открывать браузер.")
+@click.pass_obj
+@friendly
+def serve(paths: Paths, host: str, port: int, no_browser: bool) -> None:
+    """Жұмыс үстелі / Рабочий стол.
+
+    Науқанның жергілікті веб-беті: бірінші жолда оның мекенжайы / Локальная веб-страница
+    кампании: её адрес в первой строке вывода.
+    """
+    from pipeline.desk.serve import serve as run_desk
+
+    run_desk(paths, host=host, port=port, browser=not no_browser, say=click.echo)
+
+
 _DEMO_TODAY = dt.datetime(2024, 3, 1)  # monitoring is shown as of three months after signing
 
 

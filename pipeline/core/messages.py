@@ -14,6 +14,7 @@ from string import Formatter
 
 import yaml
 
+from pipeline.core.grammar import Day, Number, bound
 from pipeline.core.text import Text, languages
 
 CATALOGUE = Path(__file__).with_name("catalogue")
@@ -113,6 +114,10 @@ def as_data(value: object) -> object:
     number, anything else as the string the message showed."""
     if isinstance(value, Text):
         return dict(value)
+    if isinstance(value, Number):
+        return value.n
+    if isinstance(value, Day):
+        return value.day.isoformat()
     if value is None or isinstance(value, bool | int | float | str):
         return value
     return str(value)
@@ -159,8 +164,9 @@ def _fields_of(templates: tuple[str, ...]) -> frozenset[str]:
 
 def _in(values: dict[str, object], lang: str) -> dict[str, object]:
     """A field given in several languages (a number with its noun: `numerals.counted`)
-    takes the form of the template's own language."""
-    return {k: v.get(lang) if isinstance(v, Text) else v for k, v in values.items()}
+    takes the form of the template's own language; a `grammar.Day` or `grammar.Number`
+    the grammar the template asks for (`{n:noun.dative}`)."""
+    return {k: bound(v, lang) for k, v in values.items()}
 
 
 def label(which: str, /) -> str:

@@ -127,6 +127,21 @@ def safe_name(name: str, max_bytes: int = NAME_BYTES) -> str:
     return f"{stem}{suffix}"
 
 
+def dropped_name(name: str) -> str:
+    """The name a file handed over from outside (a page's upload, a mail attachment) is
+    saved under in the inbox: as its sender named it, spaces and Cyrillic kept, so every
+    answer names the file they know; only what could leave the folder or cannot be a name
+    on Windows is taken out (a path, «..», control characters, «<>:"|?*», «CON»)."""
+    base = Path(name.replace("\\", "/")).name
+    cleaned = "".join(c for c in base if c.isprintable() and c not in '<>:"|?*').strip(" .")
+    if not cleaned:
+        return "file"
+    reserved = cleaned.split(".")[0].upper() in _RESERVED
+    if reserved or len(cleaned.encode()) > NAME_BYTES:
+        return safe_name(cleaned)
+    return cleaned
+
+
 _RESERVED = frozenset(
     {"CON", "PRN", "AUX", "NUL", *(f"COM{n}" for n in range(10)), *(f"LPT{n}" for n in range(10))}
 )

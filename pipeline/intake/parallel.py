@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import faulthandler
 import math
+import multiprocessing
 import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -32,6 +33,14 @@ chunks let the ledger be written sooner, while the other chunks are still being 
 START = None
 """How worker processes start (a `multiprocessing` context); None: the platform's default.
 Tests that inherit a patched function into the workers ask for "fork" here."""
+
+
+def use_start_method(method: str) -> None:
+    """Start the reader processes this way from now on: a server answering in threads asks
+    for "spawn", since forking a process that has threads can copy a lock another thread
+    holds into the child, which then waits on it forever."""
+    global START
+    START = multiprocessing.get_context(method)
 
 
 def _init(context: BatchContext) -> None:

@@ -154,6 +154,30 @@ def log_mail(conn: Connection, record: MailRecord) -> None:
     )
 
 
+MAIL_COLUMNS = ", ".join(f.name for f in fields(MailRecord))
+
+
+def letters(conn: Connection, bin_: str | None = None) -> list[MailRecord]:
+    """The letters planned, written or sent (to one organisation, or all), latest first:
+    the desk's sent log and an organisation's page."""
+    sql = f"SELECT {MAIL_COLUMNS} FROM mail_log"
+    params: tuple = ()
+    if bin_ is not None:
+        sql += " WHERE bin = ?"
+        params = (bin_,)
+    rows = conn.execute(sql + " ORDER BY updated_at DESC, message_key", params).fetchall()
+    return [MailRecord(*r) for r in rows]
+
+
+def files_of(conn: Connection, bin_: str) -> list[StoredFile]:
+    """An organisation's files in force, in the order they were received."""
+    rows = conn.execute(
+        f"SELECT {FILE_COLUMNS} FROM files WHERE bin = ? AND retired = 0 ORDER BY received_at, id",
+        (bin_,),
+    ).fetchall()
+    return [stored_file(r) for r in rows]
+
+
 def sent_message_keys(conn: Connection) -> set[str]:
     return {r[0] for r in conn.execute("SELECT message_key FROM mail_log WHERE status = 'sent'")}
 

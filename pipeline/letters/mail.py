@@ -42,6 +42,12 @@ from pipeline.tracking.status import return_states
 from pipeline.workbooks.templates import template_name
 
 KINDS = ("templates", "reminders", "feedback")
+KIND_TEXT = {
+    "templates": "say_templates",
+    "reminders": "say_reminders",
+    "feedback": "say_corrections",
+}
+"""Each kind of letter as the console and the desk name it (catalogue codes)."""
 RETRIES = 3
 TRANSIENT = (
     smtplib.SMTPServerDisconnected,

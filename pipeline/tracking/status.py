@@ -172,7 +172,7 @@ def status_lines(
         if not s["applicable"]:  # a type the district has none of
             continue
         short = render(f"say_short_{org_type}") if known(f"say_short_{org_type}") else None
-        rate = render("say_rate", rate=_percent(s["rate"]), on_time=_percent(s["on_time_rate"]))
+        rate = render("say_rate", rate=percent(s["rate"]), on_time=percent(s["on_time_rate"]))
         lines.append(f"  {short.join('/') if short else org_type:<18} {rate.text}")
     if queries:
         asked = render(
@@ -189,7 +189,7 @@ def status_lines(
     return lines
 
 
-def _percent(share: float) -> Text:
+def percent(share: float) -> Text:
     """«84%» in Kazakh, «84 %» in Russian, as each language's official texts write it."""
     written = f"{share:.0%}"
     return Text(written, written.replace("%", " %"))
