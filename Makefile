@@ -6,7 +6,7 @@ ROOT ?= .
 DEMO ?= demo
 ORGS ?= 2000
 
-.PHONY: install demo test test-fast lint format templates ingest status consolidate report mail bench docs clean
+.PHONY: install demo test test-fast lint format templates ingest status consolidate report mail serve bench docs clean
 
 # Exact versions from the lock file (made by `uv pip compile pyproject.toml --extra dev
 # -o requirements.lock`); pyproject.toml keeps the ranges for those who install the wheel.
@@ -47,11 +47,15 @@ report: install ## make report SIGNED=2023-12-08 [APPROVED=2023-12-20]
 mail: install ## make mail [KIND=templates|reminders|feedback] [SEND=1]
 	$(BIN)/adal --root $(ROOT) mail $(or $(KIND),all) $(if $(SEND),--send)
 
+serve: install ## the officer's desk in the browser: make serve [ROOT=folder] [PORT=8765]
+	$(BIN)/adal --root $(ROOT) serve $(if $(PORT),--port $(PORT))
+
 bench: install ## make bench [ORGS=2000]
 	$(BIN)/adal --root $(DEMO) bench --orgs $(ORGS)
 
-docs: install ## the guide's pictures, rendered from the demo (needs soffice and pdftoppm)
+docs: install ## the guide's pictures, rendered from the demo (needs soffice, pdftoppm and chromium)
 	$(BIN)/python -m pipeline.devtools.docs_pictures docs/img
+	$(BIN)/python -m pipeline.desk.pictures docs/img
 
 clean:
 	rm -rf $(VENV) $(DEMO) .pytest_cache .ruff_cache

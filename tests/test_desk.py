@@ -305,3 +305,17 @@ def test_adal_serve_prints_its_address_first_and_serves_the_campaign(workspace):
     finally:
         process.terminate()
         process.wait(10)
+
+
+def test_init_leaves_a_double_clickable_desk_and_never_replaces_the_officers_own(tmp_path):
+    from click.testing import CliRunner
+
+    from pipeline.cli import main
+
+    root = tmp_path / "kampania"
+    assert CliRunner().invoke(main, ["--root", str(root), "init"]).exit_code == 0
+    shortcut = (root / "Adal.cmd").read_bytes().decode("utf-8")
+    assert "serve" in shortcut and '--root "%~dp0."' in shortcut and "\r\n" in shortcut
+    (root / "Adal.cmd").write_text("@echo my own", encoding="utf-8")
+    CliRunner().invoke(main, ["--root", str(root), "init"])
+    assert (root / "Adal.cmd").read_text(encoding="utf-8") == "@echo my own"

@@ -20,7 +20,7 @@ from pipeline.cli.support import (
     progress_bar,
     setup_logging,
 )
-from pipeline.core.errors import ConfigError, RefusedError
+from pipeline.core.errors import RefusedError
 from pipeline.core.kazakh import word_ending
 from pipeline.core.messages import render
 from pipeline.core.numerals import (
@@ -38,7 +38,13 @@ from pipeline.core.numerals import (
 )
 from pipeline.core.text import Text
 from pipeline.specs.statuses import ReturnStatus
-from pipeline.specs.workspace import Paths, find_campaign, is_campaign, open_workspace
+from pipeline.specs.workspace import (
+    Paths,
+    find_campaign,
+    is_campaign,
+    open_workspace,
+    with_organisations,
+)
 
 
 def _label(code: str) -> str:
@@ -99,6 +105,7 @@ def init(paths: Paths) -> None:
     campaign.yaml (2023 жылғы үлгі бойынша) және ұйымдардың бос тізілімі / campaign.yaml (по
     образцу 2023 года) и пустой реестр организаций.
     """
+    from pipeline.desk.shortcut import write_shortcut
     from pipeline.specs.campaign import load_campaign, mark_as_sample
     from pipeline.specs.returns import shipped_schemas
     from pipeline.workbooks.registry import write_registry
@@ -117,6 +124,7 @@ def init(paths: Paths) -> None:
         write_registry(paths.registry_file, [], campaign.org_types)
     for folder in (paths.inbox, paths.outbox):
         folder.mkdir(parents=True, exist_ok=True)
+    write_shortcut(paths.root)  # Adal.cmd: the desk by a double click on Windows
     if kept:
         _say("init_kept", kept=", ".join(str(p) for p in kept))
         return
@@ -145,11 +153,13 @@ def demo(ctx: click.Context, inbox_only: bool, seed: int) -> None:
     Ойдан шығарылған аудан, оның үлгілері мен inbox/, содан кейін барлық қадамдар орындалады /
     Вымышленный район, его шаблоны и inbox/, затем выполняются все шаги.
     """
+    from pipeline.desk.shortcut import write_shortcut
     from pipeline.devtools.demo import build_demo
 
     paths: Paths = ctx.obj.local  # the demo is the district's own: it never uses a server
     ctx.obj = paths
     counts = build_demo(paths, seed)
+    write_shortcut(paths.root)
     orgs, files = counts["organisations"], counts["files"]
     demo_line = render(
         "say_demo", orgs=counted(orgs, ORGANISATION), files=counted(files, FILE)
@@ -163,6 +173,8 @@ def demo(ctx: click.Context, inbox_only: bool, seed: int) -> None:
             f"\n== adal {' '.join([command.name, *(f'--{k} {v:%Y-%m-%d}' for k, v in kwargs.items())])} =="
         )
         ctx.invoke(command, **kwargs)
+    desk = render("say_desk", root=paths.root)
+    click.echo(f"\n{desk.kk}\n{desk.ru}")
 
 
 def _next(code: str, **fields: object) -> None:
@@ -194,14 +206,7 @@ def _echo_nil_rule(paths: Paths) -> None:
 
 
 def _with_organisations(paths: Paths, *, sending: bool = False):
-    """The workspace of a command that needs organisations: a fresh `init` has none yet.
-    `sending`: templates or letters go out, which the sample plan must never do."""
-    workspace = open_workspace(paths)
-    if sending and workspace.campaign.sample:
-        raise RefusedError.of("campaign_is_sample", where=str(paths.campaign_file))
-    if not workspace.organisations:
-        raise ConfigError.of("registry_no_organisations", where=str(paths.registry_file))
-    return workspace
+    return with_organisations(paths, sending=sending)
 
 
 @main.command()

@@ -33,7 +33,7 @@ from pipeline.desk.jobs import Jobs
 from pipeline.files.atomic import written
 from pipeline.intake.inbox import dropped_name
 from pipeline.letters.mail import KIND_TEXT
-from pipeline.specs.workspace import Paths, is_campaign, open_workspace
+from pipeline.specs.workspace import Paths, is_campaign, open_workspace, with_organisations
 from pipeline.tracking.status import percent
 
 HERE = Path(__file__).parent
@@ -72,6 +72,7 @@ def make_app(desk: Desk) -> Starlette:
         Route("/consolidate", consolidate, methods=["POST"]),
         Route("/report", report, methods=["POST"]),
         Route("/letters", letters_page),
+        Route("/templates", templates, methods=["POST"]),
         Route("/letters/{kind}", letters_run, methods=["POST"]),
         Route("/settings", settings_page),
         Route("/files/{path:path}", download),
@@ -407,11 +408,29 @@ async def letters_run(request: Request):
     desk: Desk = request.app.state.desk
 
     def work(progress) -> dict:
+        with_organisations(desk.paths, sending=send)  # a sample campaign sends nothing
         done = run_mail(workspace, kind, send=send, today=desk.day(), progress=progress)
         said = render("desk_mail_done", written=done.written, sent=done.sent, skipped=done.skipped)
         return {"said": [said], "failed": done.failed or []}
 
     return _start(request, f"mail-{kind}", work, [])
+
+
+async def templates(request: Request):
+    """`adal templates`: a workbook for every organisation, in outbox/templates/."""
+    desk: Desk = request.app.state.desk
+
+    def work(progress) -> dict:
+        from pipeline.workbooks.templates import write_templates
+
+        workspace = with_organisations(desk.paths, sending=True)
+        folder = desk.paths.outbox / "templates"
+        made = write_templates(
+            folder, workspace.organisations, workspace.campaign, workspace.specs, progress
+        )
+        return {"said": [render("desk_templates_done", n=len(made))]}
+
+    return _start(request, "templates", work, [])
 
 
 async def settings_page(request: Request):

@@ -15,7 +15,7 @@ from pipeline.core.errors import AdalError
 from pipeline.core.grammar import Number
 from pipeline.core.messages import render, text
 from pipeline.core.numerals import ORGANISATION, WORKING_DAY
-from pipeline.core.text import Text
+from pipeline.core.text import BASE_LANGUAGES, Text
 from pipeline.core.workdays import calendar_for
 from pipeline.letters.mail import KINDS
 from pipeline.specs.plan import read_plan
@@ -203,9 +203,18 @@ class Output:
     name: str
     size: int
     modified: dt.datetime
+    what: Text
 
 
 OUTPUT_PLACES = ("consolidated-*.xlsx", "report/*.*", "report/*/*.*", "*.xlsx")
+OFFERED = (".xlsx", ".docx", ".pdf", ".txt")  # plan.json is Adal's own record, not a document
+WHAT = (  # the file's place in the outbox → what it is, as the plan names it
+    ("report/3.2-publication/", "desk_out_publication"),
+    ("report/3.1-reference", "desk_out_reference"),
+    ("report/4.1-action-plan", "desk_out_plan"),
+    ("report/6.1-register", "desk_out_register"),
+    ("consolidated-", "desk_out_consolidated"),
+)
 MONITORING = "report/5.1-monitoring/"  # one template per organisation: listed apart
 
 
@@ -215,13 +224,23 @@ def outputs(paths: Paths) -> list[Output]:
     found: dict[Path, Output] = {}
     for pattern in OUTPUT_PLACES:
         for path in sorted(paths.outbox.glob(pattern)):
-            if path.is_file() and not path.name.startswith((".", "~$")):
+            if path.is_file() and path.suffix in OFFERED and not path.name.startswith((".", "~$")):
                 rel = path.relative_to(paths.outbox).as_posix()
                 stat = path.stat()
-                found[path] = Output(
-                    rel, path.name, stat.st_size, dt.datetime.fromtimestamp(stat.st_mtime)
-                )
+                when = dt.datetime.fromtimestamp(stat.st_mtime)
+                found[path] = Output(rel, path.name, stat.st_size, when, _what(rel))
     return sorted(found.values(), key=lambda o: o.path)
+
+
+def _what(path: str) -> Text:
+    """What a file is, and in which language when it is one of a pair («-kk», «-ru»)."""
+    what = text(next((code for start, code in WHAT if path.startswith(start)), "desk_out_other"))
+    language = Path(path).stem.rsplit("-", 1)[-1]
+    if language in BASE_LANGUAGES:
+        return Text.of(
+            {k: f"{v} ({text(f'desk_out_in_{language}').get(k)})" for k, v in what.items()}
+        )
+    return what
 
 
 @dataclass(frozen=True)

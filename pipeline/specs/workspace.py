@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.core import clock
-from pipeline.core.errors import ConfigError
+from pipeline.core.errors import ConfigError, RefusedError
 from pipeline.core.messages import render
 from pipeline.core.text import Text
 from pipeline.specs.campaign import Campaign, Period, check_specs_planned, load_campaign
@@ -124,6 +124,17 @@ class Workspace:
             plan = read_plan(self.paths.outbox)
             return plan.monitoring_period if plan else None
         return self.campaign.period(code, org_type)
+
+
+def with_organisations(paths: Paths, *, sending: bool = False) -> Workspace:
+    """The workspace of a step that needs organisations: a fresh `init` has none yet.
+    `sending`: templates or letters go out, which the sample plan must never do."""
+    workspace = open_workspace(paths)
+    if sending and workspace.campaign.sample:
+        raise RefusedError.of("campaign_is_sample", where=str(paths.campaign_file))
+    if not workspace.organisations:
+        raise ConfigError.of("registry_no_organisations", where=str(paths.registry_file))
+    return workspace
 
 
 def is_campaign(folder: Path) -> bool:
