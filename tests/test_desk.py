@@ -154,8 +154,22 @@ def test_a_file_over_the_limit_is_refused_and_not_kept(client, desk, workspace, 
 
 
 def test_a_drop_never_replaces_a_file_waiting_in_the_inbox(client, desk, workspace):
-    (workspace.paths.inbox / "a.xlsx").write_bytes(b"waiting")
-    assert desk_app._free(workspace.paths.inbox / "a.xlsx").name == "a (2).xlsx"
+    """Red team: two drops of one name at once lost one file and mixed the other."""
+    inbox = workspace.paths.inbox
+    (inbox / "a.xlsx").write_bytes(b"waiting")
+    gate = threading.Event()
+    held = desk.jobs.start("slow", lambda progress: gate.wait(5))  # the ingest waits: all kept
+    try:
+        client.post(
+            "/drop",
+            data={"csrf": desk.csrf},
+            files=[("files", ("a.xlsx", b"first", "x/y")), ("files", ("a.xlsx", b"second", "x/y"))],
+        )
+    finally:
+        gate.set()
+        desk.jobs.wait(held)
+    kept = {p.name: p.read_bytes() for p in inbox.iterdir() if not p.name.startswith(".")}
+    assert kept == {"a.xlsx": b"waiting", "a (2).xlsx": b"first", "a (3).xlsx": b"second"}
 
 
 def test_an_organisations_page_shows_its_files_problems_and_correction(
@@ -300,7 +314,7 @@ def test_one_writing_step_at_a_time(client, desk):
     started = desk.jobs.start("slow", lambda progress: gate.wait(5))
     try:
         busy = client.post("/ingest", data={"csrf": desk.csrf})
-        assert busy.status_code == 409 and "басқа жұмыс" in busy.text
+        assert busy.status_code == 409 and "Басқа әрекет орындалып жатыр" in busy.text
     finally:
         gate.set()
         desk.jobs.wait(started)
@@ -317,7 +331,7 @@ def test_adal_serve_prints_its_address_first_and_serves_the_campaign(workspace):
     try:
         first = process.stdout.readline().strip()
         assert re.fullmatch(r"http://127\.0\.0\.1:\d+/\?token=[\w-]+", first), first
-        assert "Adal үстелі ашық" in process.stdout.readline()
+        assert "Adal жұмыс үстелі ашық" in process.stdout.readline()
         opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
         page = opener.open(first, timeout=30).read().decode("utf-8")
         assert workspace.organisations[0].name.kk in page
@@ -338,3 +352,75 @@ def test_init_leaves_a_double_clickable_desk_and_never_replaces_the_officers_own
     (root / "Adal.cmd").write_text("@echo my own", encoding="utf-8")
     CliRunner().invoke(main, ["--root", str(root), "init"])
     assert (root / "Adal.cmd").read_text(encoding="utf-8") == "@echo my own"
+
+
+def test_red_team_the_language_switch_never_leads_to_another_site(client):
+    for path in (
+        "//evil.example/x",
+        "/%2F%2Fevil.example",
+        "/%5Cevil.example",
+        "/%09/evil.example",
+    ):
+        answer = client.get(f"{path}?lang=ru")
+        location = answer.headers.get("location", "")
+        assert answer.status_code == 303 and location.startswith("/"), (path, location)
+        assert not location.startswith(("//", "/\\")) and "\t" not in location, location
+
+
+def test_red_team_odd_tokens_and_paths_are_refused_not_crashed(desk, client):
+    stranger = TestClient(make_app(desk), follow_redirects=False)
+    assert stranger.get("/?token=%C3%A9").status_code == 403
+    assert stranger.get("/", headers={"cookie": "adal_token=é".encode()}).status_code == 403
+    for path in ("/files/a%00b", "/files/" + "a" * 5000):
+        assert client.get(path).status_code == 404, path
+    assert client.post("/ingest", headers={"X-CSRF-Token": "é".encode()}).status_code == 403
+
+
+def test_red_team_every_answer_is_kept_out_of_caches_and_frames(client, desk):
+    for answer in (client.get("/"), TestClient(make_app(desk)).get("/")):
+        assert answer.headers["cache-control"] == "no-store"
+        assert answer.headers["x-frame-options"] == "DENY"
+        assert "frame-ancestors 'none'" in answer.headers["content-security-policy"]
+        assert answer.headers["referrer-policy"] == "no-referrer"
+
+
+def test_red_team_a_body_that_hides_its_length_is_stopped_at_the_limit(
+    client, desk, workspace, monkeypatch
+):
+    from pipeline.desk import guard
+
+    monkeypatch.setattr(guard, "BODY_LIMIT", 64 * 1024)
+    boundary = "b0undary"
+
+    def chunks():
+        yield (f'--{boundary}\r\nContent-Disposition: form-data; name="files"; '
+               'filename="big.xlsx"\r\n\r\n').encode()  # fmt: skip
+        for _ in range(40):
+            yield b"x" * 4096
+        yield f"\r\n--{boundary}--\r\n".encode()
+
+    answer = client.post(
+        "/drop",
+        content=chunks(),
+        headers={"X-CSRF-Token": desk.csrf,
+                 "Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )  # fmt: skip
+    assert answer.status_code == 400 and "тым үлкен" in answer.text
+    assert not list(workspace.paths.inbox.iterdir())
+
+
+def test_red_team_the_workbook_with_full_iins_is_named_as_such(client, workspace):
+    outbox = workspace.paths.outbox
+    outbox.mkdir(exist_ok=True)
+    (outbox / f"consolidated-{workspace.campaign.code}.xlsx").write_bytes(b"PK")
+    (outbox / f"consolidated-{workspace.campaign.code}-personal.xlsx").write_bytes(b"PK")
+    page = client.get("/outputs").text
+    assert "ЖСН толық" in page and page.count("Жиынтық кесте (Excel)") == 1
+
+
+def test_red_team_windows_device_names_never_reach_the_inbox():
+    from pipeline.intake.inbox import _device, dropped_name
+
+    for name in ("CON .xlsx", "COM¹.xlsx", "conout$.xlsx", "CONIN$", "NUL", "lpt1.ods"):
+        assert _device(name), name
+        assert not _device(dropped_name(name)), dropped_name(name)

@@ -18,7 +18,9 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
 from starlette.datastructures import UploadFile
-from starlette.requests import Request
+from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
@@ -28,9 +30,9 @@ from pipeline.core.grammar import official_date
 from pipeline.core.messages import render, text
 from pipeline.core.text import BASE_LANGUAGES, Text
 from pipeline.desk import charts, views
-from pipeline.desk.guard import Guard
+from pipeline.desk.guard import BodyTooLarge, Guard
 from pipeline.desk.jobs import Jobs
-from pipeline.files.atomic import written
+from pipeline.files.atomic import created
 from pipeline.intake.inbox import dropped_name
 from pipeline.letters.mail import KIND_TEXT
 from pipeline.specs.workspace import Paths, is_campaign, open_workspace, with_organisations
@@ -188,7 +190,15 @@ async def drop(request: Request):
     if refusal:
         return refusal
     desk: Desk = request.app.state.desk
-    form = await request.form(max_files=2000, max_fields=10)
+    form = await _form(request, max_files=2000, max_fields=10)
+    if form is None:
+        return _answer(
+            request,
+            "drop.html",
+            [text("desk_refused_size")],
+            workspace=workspace,
+            limit=UPLOAD_LIMIT_MB,
+        )
     uploads = [v for v in form.getlist("files") if isinstance(v, UploadFile) and v.filename]
     said, saved = [], 0
     for upload in uploads:
@@ -204,32 +214,49 @@ async def drop(request: Request):
     return _start(request, "ingest", lambda progress: _ingest(workspace, progress), said)
 
 
+async def _form(request: Request, **limits):
+    """The request's form, or None for one too large or not a form at all (the page says
+    so; the server does not answer such a request with an error of its own)."""
+    try:
+        return await request.form(**limits)
+    except (BodyTooLarge, ClientDisconnect, MultiPartException, HTTPException):
+        return None
+
+
 async def _save(upload: UploadFile, inbox: Path) -> bool:
     """Copy an upload into the inbox in chunks, never past the limit; False if too large.
-    The name is the sender's, less what could leave the folder, made unique rather than overwriting a file there."""
+    The name is the sender's, less what could leave the folder; a complete file is linked
+    into place under a free name, never over another (two drops of one name keep both)."""
     inbox.mkdir(parents=True, exist_ok=True)
-    target = _free(inbox / dropped_name(upload.filename or "file"))
-    size = 0
-    with written(target) as part, part.open("wb") as out:
-        while chunk := await upload.read(CHUNK):
-            size += len(chunk)
-            if size > UPLOAD_LIMIT_MB * 1024 * 1024:
-                break
-            out.write(chunk)
-    if size > UPLOAD_LIMIT_MB * 1024 * 1024:
-        target.unlink(missing_ok=True)
-        return False
-    return True
+    limit = UPLOAD_LIMIT_MB * 1024 * 1024
+    name = dropped_name(upload.filename or "file")
+    for candidate in _names(inbox / name):
+        await upload.seek(0)
+        size = 0
+        try:
+            with created(candidate) as part, part.open("wb") as out:
+                while chunk := await upload.read(CHUNK):
+                    size += len(chunk)
+                    if size > limit:
+                        raise _TooLarge
+                    out.write(chunk)
+            return True
+        except _TooLarge:
+            return False
+        except FileExistsError:
+            continue
+    return False
 
 
-def _free(target: Path) -> Path:
-    """«file.xlsx», else «file (2).xlsx»…: a drop never replaces what is waiting there."""
-    n = 2
-    candidate = target
-    while candidate.exists():
-        candidate = target.with_name(f"{target.stem} ({n}){target.suffix}")
-        n += 1
-    return candidate
+class _TooLarge(Exception):
+    """An upload past the limit: its partial copy is removed, nothing reaches the inbox."""
+
+
+def _names(target: Path):
+    """«file.xlsx», then «file (2).xlsx»…: a drop never replaces what is waiting there."""
+    yield target
+    for n in range(2, 1000):
+        yield target.with_name(f"{target.stem} ({n}){target.suffix}")
 
 
 async def ingest_inbox(request: Request):
@@ -354,7 +381,9 @@ async def report(request: Request):
     workspace, refusal = _workspace(request)
     if refusal:
         return refusal
-    form = await request.form(max_files=0, max_fields=10)
+    form = await _form(request, max_files=0, max_fields=10)
+    if form is None:
+        return _answer(request, "problem.html", [text("desk_refused_size")], problems=[])
     signed, approved = _date(form.get("signed")), _date(form.get("approved"))
     if signed is None:
         said = [text("desk_signed_needed")]
@@ -401,8 +430,8 @@ async def letters_run(request: Request):
     if refusal:
         return refusal
     kind = request.path_params["kind"]
-    form = await request.form(max_files=0, max_fields=10)
-    if kind not in KINDS:
+    form = await _form(request, max_files=0, max_fields=10)
+    if form is None or kind not in KINDS:
         return await not_found(request, None)
     send = form.get("send") == "yes"
     desk: Desk = request.app.state.desk
@@ -446,8 +475,12 @@ async def download(request: Request):
     """A file of the outbox, and only of the outbox: no listing, no way out of it."""
     desk: Desk = request.app.state.desk
     outbox = desk.paths.outbox.resolve()
-    target = (outbox / request.path_params["path"]).resolve()
-    if not target.is_relative_to(outbox) or not target.is_file():
+    try:
+        target = (outbox / request.path_params["path"]).resolve()
+        found = target.is_relative_to(outbox) and target.is_file()
+    except (OSError, ValueError):  # a NUL byte, a name longer than the disk allows
+        found = False
+    if not found:
         return await not_found(request, None)
     return FileResponse(target, filename=target.name)
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import tempfile
 import webbrowser
 from collections.abc import Callable
+from pathlib import Path
 
 import uvicorn
 
@@ -52,6 +54,21 @@ def _loopback(host: str) -> bool:
         return host == "localhost"
 
 
+def _open(url: str) -> None:
+    """Open the page through a file only this user can read that forwards to it, so the
+    token is not on the browser's command line for other users of the machine to see (as
+    notebook servers do)."""
+    folder = Path(tempfile.mkdtemp(prefix="adal-desk-"))
+    page = folder / "open.html"
+    page.write_text(
+        f'<!doctype html><meta charset="utf-8"><meta http-equiv="refresh" content="0;url={url}">'
+        f'<a href="{url}">Adal</a>',
+        encoding="utf-8",
+    )
+    page.chmod(0o600)
+    webbrowser.open(page.as_uri())
+
+
 def serve(
     paths: Paths,
     *,
@@ -79,6 +96,6 @@ def serve(
     stop = text("desk_serving_stop")
     say(f"{stop.kk} / {stop.ru}")
     if browser:
-        webbrowser.open(url)
+        _open(url)
     config = uvicorn.Config(make_app(desk), log_level="warning", access_log=False)
     uvicorn.Server(config).run(sockets=[sock])

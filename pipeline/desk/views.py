@@ -215,6 +215,7 @@ WHAT = (  # the file's place in the outbox → what it is, as the plan names it
     ("report/6.1-register", "desk_out_register"),
     ("consolidated-", "desk_out_consolidated"),
 )
+PERSONAL = "-personal"  # the consolidated workbook with full IINs (`--with-personal-data`)
 MONITORING = "report/5.1-monitoring/"  # one template per organisation: listed apart
 
 
@@ -233,7 +234,10 @@ def outputs(paths: Paths) -> list[Output]:
 
 
 def _what(path: str) -> Text:
-    """What a file is, and in which language when it is one of a pair («-kk», «-ru»)."""
+    """What a file is, and in which language when it is one of a pair («-kk», «-ru»); the
+    workbook with full IINs says so, so it is never taken for the one to send on."""
+    if Path(path).stem.endswith(PERSONAL):
+        return text("desk_out_personal")
     what = text(next((code for start, code in WHAT if path.startswith(start)), "desk_out_other"))
     language = Path(path).stem.rsplit("-", 1)[-1]
     if language in BASE_LANGUAGES:

@@ -548,7 +548,7 @@ def _summary(
     docxio.heading(doc, word("summary_head", lang))
     if findings:
         top = _top_areas(areas, area_titles, lang)
-        due = Day(plan_due) if plan_due else Blank("—")
+        due = Day(plan_due) if plan_due else Blank(LINE)
         high = sum(f.severity == "high" for f in findings)
         every = len(findings) == len(indicators)
         found = word(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,8 +19,12 @@ from xlsxwriter.exceptions import FileCreateError
 
 
 def _part(target: Path) -> Path:
-    """Beside the target, hidden, its suffix kept (a writer may look at it)."""
-    return target.with_name(f".{target.stem}.{os.getpid()}.part{target.suffix}")
+    """Beside the target, hidden, its suffix kept (a writer may look at it); unique to its
+    writer, so two threads of one process writing one name never share it (two files
+    dropped on the desk at once under the same name)."""
+    return target.with_name(
+        f".{target.stem}.{secrets.token_hex(4)}.{os.getpid()}.part{target.suffix}"
+    )
 
 
 @contextlib.contextmanager

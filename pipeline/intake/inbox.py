@@ -122,7 +122,7 @@ def safe_name(name: str, max_bytes: int = NAME_BYTES) -> str:
     while len(f"{stem}{suffix}".encode()) > max_bytes:
         stem = stem[:-1]
     stem = stem.rstrip("._") or "file"
-    if stem.split(".")[0].upper() in _RESERVED:  # «CON.xlsx» cannot be made on Windows
+    if _device(stem):  # «CON.xlsx» cannot be made on Windows
         stem = f"_{stem}"
     return f"{stem}{suffix}"
 
@@ -136,15 +136,22 @@ def dropped_name(name: str) -> str:
     cleaned = "".join(c for c in base if c.isprintable() and c not in '<>:"|?*').strip(" .")
     if not cleaned:
         return "file"
-    reserved = cleaned.split(".")[0].upper() in _RESERVED
+    reserved = _device(cleaned)
     if reserved or len(cleaned.encode()) > NAME_BYTES:
         return safe_name(cleaned)
     return cleaned
 
 
 _RESERVED = frozenset(
-    {"CON", "PRN", "AUX", "NUL", *(f"COM{n}" for n in range(10)), *(f"LPT{n}" for n in range(10))}
-)
+    {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$",
+     *(f"{port}{n}" for port in ("COM", "LPT") for n in (*range(10), "¹", "²", "³"))}
+)  # fmt: skip
+
+
+def _device(name: str) -> bool:
+    """A name Windows takes for a device, whatever follows its first dot or trails it
+    («CON .xlsx», «COM¹.txt», «conout$»)."""
+    return name.split(".")[0].rstrip(" ").upper() in _RESERVED
 
 
 def list_inbox(inbox: Path) -> list[Path]:
