@@ -17,6 +17,7 @@ import shutil
 import unicodedata
 import zipfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -424,10 +425,16 @@ class NotRead:
 
 
 def collect(
-    inbox: Path, staging: Path, received: dt.datetime | None, limits: Limits | None = None
+    inbox: Path,
+    staging: Path,
+    received: dt.datetime | None,
+    limits: Limits | None = None,
+    received_of: Callable[[Path], dt.datetime | None] = lambda path: None,
 ) -> tuple[list[Item], dict[Path, list[Item]], list[NotRead]]:
     """Files and e-mail attachments of the inbox; containers map each e-mail to its items;
-    files that cannot be read now are listed apart, never recorded as rejected."""
+    files that cannot be read now are listed apart, never recorded as rejected.
+    `received_of` knows when some files were received (a message taken from the mailbox:
+    the server's time), which then outranks what the file says."""
     limits = limits or Limits()
     items, containers, not_read = [], {}, []
     for path in list_inbox(inbox):
@@ -440,7 +447,8 @@ def collect(
                 containers[path] = [item]
                 items.append(item)
             elif suffix in (".eml", ".zip"):
-                found = _expand(path, suffix, staging / _slot(name), received, limits)
+                when = received or received_of(path)
+                found = _expand(path, suffix, staging / _slot(name), when, limits)
                 containers[path] = [i for i in found if i.container]
                 items += found
             else:

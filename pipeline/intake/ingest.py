@@ -37,6 +37,7 @@ from pipeline.intake.inbox import (
     safe_name,
     saved_at,
 )
+from pipeline.intake.mailbox import received_times
 from pipeline.intake.outcome import FileOutcome
 from pipeline.intake.parse import ParsedFile
 from pipeline.specs.problems import Problem
@@ -449,7 +450,9 @@ def _ingest(
         repair(conn, workspace)
         unknown = [_read_again(conn, workspace, which, now) for which in again]
         staging = _staging(workspace)
-        items, containers, not_read = collect(workspace.paths.inbox, staging, received, limits)
+        items, containers, not_read = collect(
+            workspace.paths.inbox, staging, received, limits, received_times(workspace)
+        )
         outcomes: list[FileOutcome] = [o for o in unknown if o is not None]
         outcomes += [
             _not_read(n.name, n.reason, now) for n in not_read if _still_ours(workspace, n)

@@ -27,15 +27,22 @@ from pipeline.ledger.records import (  # noqa: F401  the ledger's API, one impor
     FILE_COLUMNS,
     AlreadyRecorded,
     Connection,
+    FetchedRecord,
     FileRecord,
     MailRecord,
     StoredFile,
     Submission,
+    fetched_in_inbox,
+    fetched_message_ids,
+    fetched_to_mark,
+    fetched_uids,
     files_of,
     insert_file,
     insert_problems,
     letters,
     log_mail,
+    mark_fetched,
+    record_fetched,
     sent_message_keys,
     stored_file,
     stored_problems,
@@ -213,6 +220,27 @@ MIGRATIONS: tuple[Migration, ...] = (
     # 5: a problem keeps the fields its message was filled with, as data (`--json`, the
     # desk); rows recorded before keep their messages and an empty set of fields
     "ALTER TABLE problems ADD COLUMN fields TEXT NOT NULL DEFAULT '{}'",
+    # 6: messages taken from the department's mailbox (`adal fetch`), each once: by its
+    # folder's UIDVALIDITY and UID, and by Message-ID across folders
+    """
+    CREATE TABLE fetched (
+        id INTEGER PRIMARY KEY,
+        folder TEXT NOT NULL,
+        uidvalidity INTEGER NOT NULL,
+        uid INTEGER NOT NULL,
+        message_id TEXT NOT NULL,
+        internaldate TEXT NOT NULL,
+        date_header TEXT,
+        sender TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        saved_name TEXT,
+        sha256 TEXT,
+        state TEXT NOT NULL,
+        fetched_at TEXT NOT NULL,
+        UNIQUE (folder, uidvalidity, uid)
+    );
+    CREATE INDEX fetched_message ON fetched (message_id);
+    """,
 )
 
 

@@ -127,7 +127,28 @@ tables, columns, checks and `rows` view. Later migrations are added to both back
 SCHEMA_5 = "ALTER TABLE problems ADD COLUMN fields TEXT NOT NULL DEFAULT '{}'"
 """As SQLite's fifth: a problem's fields, as data."""
 
-MIGRATIONS: tuple[str, ...] = ("", "", "", SCHEMA_4, SCHEMA_5)
+SCHEMA_6 = """
+CREATE TABLE fetched (
+        id BIGSERIAL PRIMARY KEY,
+        folder TEXT NOT NULL,
+        uidvalidity BIGINT NOT NULL,
+        uid BIGINT NOT NULL,
+        message_id TEXT NOT NULL,
+        internaldate TEXT NOT NULL,
+        date_header TEXT,
+        sender TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        saved_name TEXT,
+        sha256 TEXT,
+        state TEXT NOT NULL,
+        fetched_at TEXT NOT NULL,
+        UNIQUE (folder, uidvalidity, uid)
+    );
+CREATE INDEX fetched_message ON fetched (message_id);
+"""
+"""As SQLite's sixth: the messages taken from the mailbox."""
+
+MIGRATIONS: tuple[str, ...] = ("", "", "", SCHEMA_4, SCHEMA_5, SCHEMA_6)
 """Numbered as SQLite's are, so that `schema_version` means the same on both backends."""
 
 

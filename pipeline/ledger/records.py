@@ -213,3 +213,73 @@ def submissions_in_order(conn: Connection) -> list[Submission]:
                    r[9], r[10])
         for r in rows
     ]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class FetchedRecord:
+    """One message taken from the mailbox: where it was (folder, UIDVALIDITY, UID), who
+    sent it when (the server's INTERNALDATE; the sender's own Date kept beside it), the
+    file it was saved as, and its state: saved (in the inbox), marked (flagged or moved
+    in the mailbox after it was ingested), no_files (a reply to list), duplicate (the same
+    Message-ID met in another folder) or too_large."""
+
+    folder: str
+    uidvalidity: int
+    uid: int
+    message_id: str
+    internaldate: str
+    date_header: str | None
+    sender: str
+    subject: str
+    saved_name: str | None
+    sha256: str | None
+    state: str
+    fetched_at: str
+
+
+FETCHED_COLUMNS = ", ".join(f.name for f in fields(FetchedRecord))
+
+
+def record_fetched(conn: Connection, record: FetchedRecord) -> None:
+    """Recorded once: a message met again (a rerun after a crash) keeps its first record."""
+    conn.execute(
+        f"INSERT INTO fetched ({FETCHED_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
+        " ON CONFLICT (folder, uidvalidity, uid) DO NOTHING",
+        astuple(record),
+    )
+
+
+def fetched_uids(conn: Connection, folder: str, uidvalidity: int) -> set[int]:
+    rows = conn.execute(
+        "SELECT uid FROM fetched WHERE folder = ? AND uidvalidity = ?", (folder, uidvalidity)
+    ).fetchall()
+    return {int(r[0]) for r in rows}
+
+
+def fetched_message_ids(conn: Connection) -> set[str]:
+    rows = conn.execute("SELECT message_id FROM fetched WHERE message_id <> ''").fetchall()
+    return {r[0] for r in rows}
+
+
+def fetched_in_inbox(conn: Connection) -> dict[str, tuple[str, str]]:
+    """Saved name → (SHA-256, INTERNALDATE) of the messages saved into the inbox: the
+    received time ingest gives them is the server's, not the sender's Date."""
+    rows = conn.execute(
+        "SELECT saved_name, sha256, internaldate FROM fetched WHERE saved_name IS NOT NULL"
+    ).fetchall()
+    return {r[0]: (r[1], r[2]) for r in rows}
+
+
+def fetched_to_mark(conn: Connection, folder: str) -> list[tuple[int, int, int]]:
+    """(id, UIDVALIDITY, UID) of the messages of `folder` saved and since ingested (their
+    file is in the ledger), not yet flagged or moved in the mailbox."""
+    rows = conn.execute(
+        "SELECT m.id, m.uidvalidity, m.uid FROM fetched m WHERE m.folder = ?"
+        " AND m.state = 'saved' AND EXISTS (SELECT 1 FROM files f WHERE f.sha256 = m.sha256)",
+        (folder,),
+    ).fetchall()
+    return [(int(r[0]), int(r[1]), int(r[2])) for r in rows]
+
+
+def mark_fetched(conn: Connection, fetched_id: int) -> None:
+    conn.execute("UPDATE fetched SET state = 'marked' WHERE id = ?", (fetched_id,))

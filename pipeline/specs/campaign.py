@@ -115,6 +115,7 @@ class Campaign:
     extra_days_off: tuple[dt.date, ...] = ()
     extra_working_days: tuple[dt.date, ...] = ()
     smtp: dict[str, Any] = field(default_factory=dict)
+    imap: dict[str, Any] = field(default_factory=dict)  # the mailbox `adal fetch` reads
     working_group: WorkingGroup = field(default_factory=WorkingGroup)
     # a type named in the plural, as a list reads: «организаций дошкольного образования — 7»
     org_types_many: dict[str, Text] = field(default_factory=dict)
@@ -260,6 +261,7 @@ def load_campaign(path: Path) -> Campaign:
             _date(d, f"{where}: calendar") for d in calendar.get("extra_working_days") or []
         ),
         smtp=dict(data.get("smtp") or {}),
+        imap=dict(data.get("imap") or {}),
         working_group=_working_group(data.get("working_group"), f"{where}: working_group"),
         org_types_many={
             t: text
