@@ -6,7 +6,7 @@ ROOT ?= .
 DEMO ?= demo
 ORGS ?= 2000
 
-.PHONY: install demo test test-fast lint format templates ingest status consolidate report mail serve bench docs clean
+.PHONY: install demo test test-fast lint format templates ingest status consolidate fetch report mail serve bench docs clean
 
 # Exact versions from the lock file (made by `uv pip compile pyproject.toml --extra dev
 # -o requirements.lock`); pyproject.toml keeps the ranges for those who install the wheel.
@@ -37,7 +37,7 @@ format: install
 	$(BIN)/ruff check --fix pipeline tests
 	$(BIN)/ruff format pipeline tests
 
-templates ingest status consolidate: install
+templates ingest status consolidate fetch: install
 	$(BIN)/adal --root $(ROOT) $@
 
 report: install ## make report SIGNED=2023-12-08 [APPROVED=2023-12-20]

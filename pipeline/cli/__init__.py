@@ -320,6 +320,91 @@ def ingest(
 
 
 @main.command()
+@click.option(
+    "--no-ingest", is_flag=True, help="Тек сақтау, қабылдамау / Только сохранить, не принимать."
+)
+@day_option(
+    "--since",
+    help="Осы күннен бастап келген хаттар ғана / Только письма, полученные с этой даты.",
+)
+@json_option(help="Нәтиже JSON түрінде / Результат в JSON.")
+@click.pass_context
+@friendly
+def fetch(ctx: click.Context, no_ingest: bool, since: dt.datetime | None, as_json: bool) -> None:
+    """Поштадан алу / Получить из почты.
+
+    Бөлімнің пошта жәшігінен (IMAP) файлдары бар жаңа хаттарды inbox/ ішіне .eml түрінде
+    сақтау, содан кейін қабылдау / Сохранить новые письма с файлами из почтового ящика
+    отдела (IMAP) в inbox/ как .eml, затем принять их.
+    """
+    from pipeline.intake.mailbox import fetch as run_fetch
+    from pipeline.intake.mailbox import mark_taken
+
+    paths: Paths = ctx.obj
+    workspace = open_workspace(paths)
+    with progress_bar(_label("say_fetching"), quiet=as_json) as progress:
+        report = run_fetch(workspace, since=since.date() if since else None, progress=progress)
+    known = {o.email.lower() for o in workspace.organisations if o.email}
+    unknown = sorted({f.sender for f in report.saved if f.sender and f.sender not in known})
+    if as_json:
+        click.echo(json.dumps(_fetch_json(report, unknown), ensure_ascii=False, indent=1))
+    else:
+        _say_fetched(report, unknown, workspace)
+    if no_ingest or not report.saved:
+        return
+    ctx.invoke(ingest, as_json=as_json, received=None, jobs=None, accept_from=(), again=())
+    marked = mark_taken(workspace)
+    if marked and not as_json:
+        _say("say_fetched_marked", n=marked)
+
+
+def _fetch_json(report, unknown: list[str]) -> dict:
+    def listed(found):
+        return [
+            {"from": f.sender, "subject": f.subject, "received": f.received, "file": f.saved,
+             "sender_clock_ahead": f.clock_ahead}
+            for f in found
+        ]  # fmt: skip
+
+    return {
+        "saved": listed(report.saved),
+        "without_files": listed(report.without_files),
+        "too_large": listed(report.too_large),
+        "duplicates": report.duplicates,
+        "known": report.known,
+        "unknown_senders": unknown,
+    }
+
+
+def _say_fetched(report, unknown: list[str], workspace) -> None:
+    said = render(
+        "say_fetched", saved=len(report.saved), known=report.known, duplicates=report.duplicates
+    )
+    click.echo(f"{said.kk}\n{said.ru}")
+    for found in report.saved:
+        click.echo(f"  {found.received[:16].replace('T', ' ')}  {found.sender}  {found.saved}")
+        if found.clock_ahead:
+            ahead = render("say_fetched_clock", sender=found.sender, date=found.said_date)
+            click.echo(f"    {ahead.text}")
+    for code, found_list, fields in (
+        ("say_fetched_without_files", report.without_files, {}),
+        (
+            "say_fetched_too_large",
+            report.too_large,
+            {"limit": workspace.campaign.imap.get("max_mb", 25)},
+        ),
+    ):
+        if found_list:
+            _say(code, **fields)
+            for found in found_list:
+                click.echo(
+                    f"  {found.received[:16].replace('T', ' ')}  {found.sender}  «{found.subject}»"
+                )
+    if unknown:
+        _say("say_fetched_unknown", senders=", ".join(unknown))
+
+
+@main.command()
 @json_option(help="Күйі JSON түрінде / Состояние в JSON.")
 @today_option(
     help="5.1 бағалау күні (әдепкісі: бүгінгі күн) / Дата оценки 5.1 (по умолчанию: сегодня)."

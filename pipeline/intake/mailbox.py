@@ -13,6 +13,7 @@ campaign names, so the officer sees in the mail client what Adal has taken.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import datetime as dt
 import email
@@ -117,6 +118,7 @@ class Fetched:
     state: str
     saved: str | None = None
     clock_ahead: bool = False
+    said_date: str = ""  # the sender's own Date, as a day (dd.mm.yyyy)
 
 
 @dataclass
@@ -212,7 +214,29 @@ def _fetch_folder(client, conn, workspace, settings, since, progress) -> FetchRe
 
 
 def _quoted(folder: str) -> str:
-    return '"' + folder.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    """A folder name as IMAP takes it: modified UTF-7 (RFC 3501, «Есептер» is
+    «&BBUEQQQ1BD8EQgQ1BEA-»), quoted."""
+    encoded = _utf7(folder)
+    return '"' + encoded.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _utf7(text: str) -> str:
+    out, pending = [], []
+
+    def flush() -> None:
+        if pending:
+            raw = base64.b64encode("".join(pending).encode("utf-16-be")).decode("ascii")
+            out.append("&" + raw.rstrip("=").replace("/", ",") + "-")
+            pending.clear()
+
+    for char in text:
+        if 0x20 <= ord(char) <= 0x7E:
+            flush()
+            out.append("&-" if char == "&" else char)
+        else:
+            pending.append(char)
+    flush()
+    return "".join(out)
 
 
 HEADER_PARTS = "(INTERNALDATE RFC822.SIZE BODY.PEEK[HEADER.FIELDS (MESSAGE-ID DATE FROM SUBJECT)])"
@@ -233,7 +257,9 @@ def _take(client, conn, workspace, folder, uidvalidity, uid, seen_ids, limit, re
     subject = str(head.get("Subject", "") or "")
     date_header = str(head.get("Date", "") or "") or None
     seen = Fetched(sender, subject, internal.isoformat(timespec="seconds"), "")
-    seen.clock_ahead = _ahead(date_header, internal)
+    said = _said(date_header)
+    seen.clock_ahead = said is not None and said - internal > CLOCK_SLACK
+    seen.said_date = f"{said:%d.%m.%Y}" if said else ""
     state, saved, sha = "", None, None
     if message_id and message_id in seen_ids:
         state = "duplicate"
@@ -272,14 +298,13 @@ def _internaldate(meta: bytes) -> dt.datetime:
     return clock.local(stamp.astimezone()).replace(microsecond=0)
 
 
-def _ahead(date_header: str | None, internal: dt.datetime) -> bool:
+def _said(date_header: str | None) -> dt.datetime | None:
+    """The sender's Date in the campaign's zone; None when absent or unreadable."""
     try:
         said = email.utils.parsedate_to_datetime(date_header) if date_header else None
     except (TypeError, ValueError):
-        return False
-    if said is None or said.tzinfo is None:
-        return False
-    return clock.local(said) - internal > CLOCK_SLACK
+        return None
+    return clock.local(said) if said is not None and said.tzinfo is not None else None
 
 
 def _address(value: object) -> str:

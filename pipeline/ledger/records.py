@@ -271,11 +271,13 @@ def fetched_in_inbox(conn: Connection) -> dict[str, tuple[str, str]]:
 
 
 def fetched_to_mark(conn: Connection, folder: str) -> list[tuple[int, int, int]]:
-    """(id, UIDVALIDITY, UID) of the messages of `folder` saved and since ingested (their
-    file is in the ledger), not yet flagged or moved in the mailbox."""
+    """(id, UIDVALIDITY, UID) of the messages of `folder` saved and since ingested (the
+    files they carried are in the ledger, with the saved message as their container), not
+    yet flagged or moved in the mailbox."""
     rows = conn.execute(
         "SELECT m.id, m.uidvalidity, m.uid FROM fetched m WHERE m.folder = ?"
-        " AND m.state = 'saved' AND EXISTS (SELECT 1 FROM files f WHERE f.sha256 = m.sha256)",
+        " AND m.state = 'saved' AND EXISTS (SELECT 1 FROM files f"
+        " WHERE f.container = m.saved_name AND f.retired = 0)",
         (folder,),
     ).fetchall()
     return [(int(r[0]), int(r[1]), int(r[2])) for r in rows]
