@@ -30,7 +30,7 @@ from pipeline.cli import main
 from pipeline.core import clock
 from pipeline.core.errors import MailError
 from pipeline.intake.mailbox import fetch, mark_taken
-from tests.helpers import fill
+from tests.helpers import fill, good_11, make_iin
 
 pytestmark = pytest.mark.slow
 
@@ -178,8 +178,8 @@ def _letter(sender: str, subject: str, files: dict[str, bytes], date: dt.datetim
     return message
 
 
-def _workbook(workspace, org, name: str) -> bytes:
-    path = fill(workspace, org, {}, name)
+def _workbook(workspace, org, name: str, rows: dict | None = None) -> bytes:
+    path = fill(workspace, org, rows or {}, name)
     data = path.read_bytes()
     path.unlink()  # the inbox is the mailbox's to fill
     return data
@@ -204,8 +204,8 @@ def _district_mail(server: Server, workspace) -> dict[str, EmailMessage]:
     forwarded.set_content("Жіберіп отырмын / Пересылаю")
     forwarded.add_attachment(inner)
     ahead = DAY.replace(year=2024)
-    late_clock = _letter(school.email, "Есеп қайта", {"mektep2.xlsx": _workbook(
-        workspace, school, "m2.xlsx")}, ahead, 5)  # fmt: skip
+    corrected = _workbook(workspace, school, "m2.xlsx", {"1.1": [good_11(make_iin(2))]})
+    late_clock = _letter(school.email, "Есеп қайта", {"mektep2.xlsx": corrected}, ahead, 5)
     reply = _letter(school.email, "Re: Үлгі", {}, DAY, 6)
     letters = {"one": one, "zip": zipped, "forwarded": forwarded, "ahead": late_clock,
                "reply": reply}  # fmt: skip
@@ -249,6 +249,7 @@ def test_taken_messages_are_flagged_for_the_officers_mail_program(server, mailbo
     assert "Сохранено из почтового ящика в inbox/: 4" in result.output
     assert "Письма без файлов" in result.output and "Re: Үлгі" in result.output
     assert "часы отправителя неверны" in result.output
+    assert "нет в реестре" in result.output and "director@school.example" in result.output
     assert "Отмечено или перемещено в почтовом ящике: 4" in result.output
     other = server.client()  # the officer's own mail program
     other.select("INBOX")
@@ -343,3 +344,25 @@ def test_a_folder_named_in_kazakh_is_read(server, mailbox):
     client.append('"&BBUEQQQ1BD8EQgQ1BEA-"', None, imaplib.Time2Internaldate(DAY), bytes(message))
     client.logout()
     assert len(fetch(mailbox, env=server.env(ADAL_IMAP_FOLDER="Есептер")).saved) == 1
+
+
+def test_the_desk_has_the_same_button(server, mailbox):
+    from starlette.testclient import TestClient
+
+    from pipeline.desk.app import Desk, make_app
+
+    _district_mail(server, mailbox)
+    desk = Desk(mailbox.paths, hosts={"testserver"})
+    browser = TestClient(make_app(desk), follow_redirects=False)
+    browser.get(f"/?token={desk.token}")
+    assert 'action="/fetch"' in browser.get("/drop").text
+    started = browser.post("/fetch", data={"csrf": desk.csrf})
+    job = desk.jobs.get(started.headers["location"].rsplit("/", 1)[-1])
+    assert desk.jobs.wait(job, 120) and job.state == "done", job.error
+    page = browser.get(started.headers["location"]).text
+    assert "Пошта жәшігінен алынды: 4" in page and "Re: Үлгі" in page
+    other = server.client()
+    other.select("INBOX")
+    _, flagged = other.uid("SEARCH", None, "FLAGGED")
+    other.logout()
+    assert len(flagged[0].split()) == 4

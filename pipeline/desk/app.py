@@ -68,6 +68,7 @@ def make_app(desk: Desk) -> Starlette:
         Route("/drop", drop_page),
         Route("/drop", drop, methods=["POST"]),
         Route("/ingest", ingest_inbox, methods=["POST"]),
+        Route("/fetch", fetch_mailbox, methods=["POST"]),
         Route("/job/{id}.json", job_json),  # before the page, whose {id} would take «.json»
         Route("/job/{id}", job_page),
         Route("/outputs", outputs_page),
@@ -264,6 +265,33 @@ async def ingest_inbox(request: Request):
     if refusal:
         return refusal
     return _start(request, "ingest", lambda progress: _ingest(workspace, progress), [])
+
+
+async def fetch_mailbox(request: Request):
+    """`adal fetch`: the mailbox's new messages with files into the inbox, ingested, then
+    flagged (or moved) there; the messages without files listed for the officer."""
+    workspace, refusal = _workspace(request)
+    if refusal:
+        return refusal
+
+    def work(progress) -> dict:
+        from pipeline.intake.mailbox import fetch, mark_taken
+
+        report = fetch(workspace, progress=progress)
+        result = _ingest(workspace, progress) if report.saved else {"files": []}
+        if report.saved:
+            mark_taken(workspace)
+        said = render(
+            "desk_fetch_done",
+            saved=len(report.saved),
+            without=len(report.without_files),
+            known=report.known,
+        )
+        listed = [Text(f"{f.sender}: «{f.subject}»", f"{f.sender}: «{f.subject}»")
+                  for f in report.without_files]  # fmt: skip
+        return {**result, "said": [said, *listed]}
+
+    return _start(request, "fetch", work, [])
 
 
 def _ingest(workspace, progress) -> dict:

@@ -329,13 +329,16 @@ def _save(
 def mark_taken(
     workspace: Workspace, *, env: dict[str, str] | None = None, opener: Connect = connect
 ) -> int:
-    """Flag (or move) the messages whose files were ingested; their ledger record says so
-    once the server has done it. Never deletes: a server without MOVE is flagged instead."""
+    """Flag (or move) the messages whose files were ingested (ingest archives a saved
+    message once every file in it is taken, so it has left the inbox); their ledger record
+    says so once the server has done it. Never deletes: a server without MOVE flags."""
     settings = imap_settings(workspace, env)
     conn = ledger.connect(workspace.paths.ledger)
     try:
         with ledger.snapshot(conn):
-            waiting = ledger.fetched_to_mark(conn, settings.folder)
+            saved = ledger.fetched_to_mark(conn, settings.folder)
+        inbox = workspace.paths.inbox
+        waiting = [(i, v, u) for i, v, u, name in saved if not (inbox / name).exists()]
         if not waiting:
             return 0
         client = opener(settings)

@@ -270,17 +270,16 @@ def fetched_in_inbox(conn: Connection) -> dict[str, tuple[str, str]]:
     return {r[0]: (r[1], r[2]) for r in rows}
 
 
-def fetched_to_mark(conn: Connection, folder: str) -> list[tuple[int, int, int]]:
-    """(id, UIDVALIDITY, UID) of the messages of `folder` saved and since ingested (the
-    files they carried are in the ledger, with the saved message as their container), not
-    yet flagged or moved in the mailbox."""
+def fetched_to_mark(conn: Connection, folder: str) -> list[tuple[int, int, int, str]]:
+    """(id, UIDVALIDITY, UID, saved name) of the messages of `folder` saved into the inbox
+    and not yet flagged or moved in the mailbox (the caller knows which were ingested:
+    their .eml has left the inbox for the archive)."""
     rows = conn.execute(
-        "SELECT m.id, m.uidvalidity, m.uid FROM fetched m WHERE m.folder = ?"
-        " AND m.state = 'saved' AND EXISTS (SELECT 1 FROM files f"
-        " WHERE f.container = m.saved_name AND f.retired = 0)",
+        "SELECT id, uidvalidity, uid, saved_name FROM fetched WHERE folder = ?"
+        " AND state = 'saved' ORDER BY id",
         (folder,),
     ).fetchall()
-    return [(int(r[0]), int(r[1]), int(r[2])) for r in rows]
+    return [(int(r[0]), int(r[1]), int(r[2]), r[3]) for r in rows]
 
 
 def mark_fetched(conn: Connection, fetched_id: int) -> None:
