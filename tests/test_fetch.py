@@ -366,3 +366,17 @@ def test_the_desk_has_the_same_button(server, mailbox):
     _, flagged = other.uid("SEARCH", None, "FLAGGED")
     other.logout()
     assert len(flagged[0].split()) == 4
+
+
+def test_a_message_too_large_is_listed_not_taken(server, mailbox):
+    text = mailbox.paths.campaign_file.read_text(encoding="utf-8")
+    mailbox.paths.campaign_file.write_text(text + "  max_mb: 0.001\n", encoding="utf-8")
+    from pipeline.specs.workspace import open_workspace
+
+    workspace = open_workspace(mailbox.paths)
+    _district_mail(server, workspace)
+    report = fetch(workspace)
+    assert not report.saved and len(report.too_large) == 4  # the reply (under 1 KB) is listed
+    assert not workspace.paths.inbox.exists() or not list(workspace.paths.inbox.iterdir())
+    result = CliRunner().invoke(main, ["--root", str(workspace.paths.root), "fetch"])
+    assert result.exit_code == 0 and "получено ранее: 5" in result.output  # asked once
