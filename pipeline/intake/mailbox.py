@@ -29,7 +29,7 @@ from pathlib import Path
 
 from pipeline import ledger
 from pipeline.core import clock
-from pipeline.core.errors import MailError
+from pipeline.core.errors import MailError, RefusedError
 from pipeline.core.progress import Progress, silent
 from pipeline.files.atomic import written
 from pipeline.intake.inbox import dropped_name, sha256_of
@@ -73,8 +73,8 @@ def imap_settings(workspace: Workspace, env: dict[str, str] | None = None) -> Im
         raise MailError.of("imap_bad_security", value=security)
     host = env.get("ADAL_IMAP_HOST", str(conf.get("host", "")))
     user = env.get("ADAL_IMAP_USER", str(conf.get("user", "")))
-    if not host or not user:
-        raise MailError.of("imap_not_set", where=str(workspace.paths.campaign_file))
+    if not host or not user:  # nothing to read from: refused, as a sample plan's sending is
+        raise RefusedError.of("imap_not_set", where=str(workspace.paths.campaign_file))
     default_port = 993 if security == "ssl" else 143
     after = str(conf.get("after", "flag")).lower()
     cafile = str(conf.get("ca_file", "") or "")
