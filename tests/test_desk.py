@@ -172,6 +172,7 @@ def test_a_drop_never_replaces_a_file_waiting_in_the_inbox(client, desk, workspa
     assert kept == {"a.xlsx": b"waiting", "a (2).xlsx": b"first", "a (3).xlsx": b"second"}
 
 
+@pytest.mark.slow
 def test_an_organisations_page_shows_its_files_problems_and_correction(
     client, desk, workspace, tmp_path
 ):
@@ -285,6 +286,7 @@ def test_consolidate_and_report_from_the_page_then_download(client, desk, worksp
     assert "Анықтама мен жоспар дайын" in client.get("/").text
 
 
+@pytest.mark.slow
 def test_letters_are_listed_by_kind_for_review_before_they_go(client, desk, workspace):
     assert client.get("/letters").status_code == 200
     assert (
@@ -301,6 +303,7 @@ def test_letters_are_listed_by_kind_for_review_before_they_go(client, desk, work
     assert client.post("/letters/nonsense", data={"csrf": desk.csrf}).status_code == 404
 
 
+@pytest.mark.slow
 def test_a_sample_campaign_sends_nothing_from_the_page(client, desk, workspace):
     text = workspace.paths.campaign_file.read_text(encoding="utf-8")
     workspace.paths.campaign_file.write_text("sample: true\n" + text, encoding="utf-8")

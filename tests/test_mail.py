@@ -231,15 +231,16 @@ def test_dry_run_writes_eml_files(workspace, orgs):
     assert parsed["To"] in {o.email for o in orgs}
 
 
-@pytest.fixture
-def certificate(tmp_path):
-    """A self-signed certificate for 127.0.0.1, made with the openssl command."""
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory):
+    """A self-signed certificate for 127.0.0.1, made once with the openssl command."""
     import shutil as sh
     import subprocess
 
     if not sh.which("openssl"):
         pytest.skip("openssl is not installed")
-    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    folder = tmp_path_factory.mktemp("certificate")
+    key, cert = folder / "key.pem", folder / "cert.pem"
     subprocess.run(
         [
             "openssl",
