@@ -40,6 +40,7 @@ from pipeline.core.text import Text
 from pipeline.specs.statuses import ReturnStatus
 from pipeline.specs.workspace import (
     Paths,
+    carry_over,
     find_campaign,
     is_campaign,
     open_workspace,
@@ -97,13 +98,22 @@ def main(ctx: click.Context, root: Path, db: str | None, verbose: bool) -> None:
 
 
 @main.command()
+@click.option(
+    "--from",
+    "previous",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    metavar="ҚАЛТА/ПАПКА",
+    help="Өткен жылғы науқаннан бастау / Начать с кампании прошлого года.",
+)
 @click.pass_obj
 @friendly
-def init(paths: Paths) -> None:
+def init(paths: Paths, previous: Path | None) -> None:
     """Науқанды бастау / Начать кампанию.
 
-    campaign.yaml (2023 жылғы үлгі бойынша) және ұйымдардың бос тізілімі / campaign.yaml (по
-    образцу 2023 года) и пустой реестр организаций.
+    campaign.yaml (2023 жылғы үлгі бойынша немесе --from: өткен жылғы науқаннан) және
+    ұйымдар тізілімі / campaign.yaml (по образцу 2023 года или --from: с прошлогодней
+    кампании) и реестр организаций.
     """
     from pipeline.desk.shortcut import write_shortcut
     from pipeline.specs.campaign import load_campaign, mark_as_sample
@@ -116,6 +126,8 @@ def init(paths: Paths) -> None:
     registries = paths.registries()
     kept = [p for p in (paths.campaign_file, *registries) if p.exists()]
     paths.campaign_dir.mkdir(parents=True, exist_ok=True)
+    carried = carry_over(Paths(previous.resolve()), paths) if previous else []
+    registries = paths.registries()
     if not paths.campaign_file.exists():
         sample = (shipped_schemas() / "campaign-2023.yaml").read_text(encoding="utf-8")
         paths.campaign_file.write_text(mark_as_sample(sample), encoding="utf-8")
@@ -129,6 +141,11 @@ def init(paths: Paths) -> None:
         _say("init_kept", kept=", ".join(str(p) for p in kept))
         return
     click.echo(f"{_label('say_ready')}: {paths.campaign_file}\n  {paths.registry_file}")
+    if carried:
+        said = render("say_carried_over")
+        click.echo(f"{said.kk}\n{said.ru}")
+        _next("next_carried_over")
+        return
     _next("next_init")
 
 

@@ -17,6 +17,7 @@ from pipeline.core import clock
 from pipeline.core.errors import ConfigError
 from pipeline.core.messages import render
 from pipeline.core.text import Text
+from pipeline.core.workdays import WorkCalendar
 from pipeline.core.yamlio import load_yaml, need, need_text
 from pipeline.specs.returns import ORG_TYPES
 
@@ -202,6 +203,45 @@ def mark_as_sample(text: str) -> str:
     note = render("campaign_sample_note")
     comment = "".join(f"# {line}\n" for text in (note.kk, note.ru) for line in wrap(text, 86))
     return "".join(lines[:head]) + comment + "sample: true\n" + "".join(lines[head:])
+
+
+_DAY = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+_YEAR_IN_CODE = re.compile(r"^(code:\s*[\"']?[^\n]*?)(\d{4})", re.M)
+
+
+def carried_over(text: str, calendar: WorkCalendar) -> str:
+    """Next year's campaign.yaml from this year's, its comments kept: every date a year
+    later (29 February becomes the 28th), a deadline that then falls on a day off moved to
+    the next Kazakh working day, the year in `year:` and `code:` one more, the calendar's
+    decreed days left as they were (they name days of their own year), and marked as a
+    sample, so nothing goes out before the officer has checked it (the working group, the
+    plan's approval) and deleted that line."""
+    out, in_calendar = [], False
+    for line in text.splitlines(keepends=True):
+        if line[:1].strip() and not line.startswith("#"):
+            in_calendar = line.startswith("calendar:")
+        if line.startswith("sample:"):
+            continue
+        if not in_calendar:
+            deadline = "deadline" in line
+            moving = calendar if deadline else None
+            line = _DAY.sub(lambda m, c=moving: _next_year(m, c), line)
+        out.append(line)
+    text = "".join(out)
+    text = re.sub(r"^year:\s*(\d{4})", lambda m: f"year: {int(m.group(1)) + 1}", text, flags=re.M)
+    text = _YEAR_IN_CODE.sub(lambda m: f"{m.group(1)}{int(m.group(2)) + 1}", text, count=1)
+    return mark_as_sample(text)
+
+
+def _next_year(found: re.Match, calendar: WorkCalendar | None) -> str:
+    year, month, day = (int(g) for g in found.groups())
+    try:
+        moved = dt.date(year + 1, month, day)
+    except ValueError:  # 29 February
+        moved = dt.date(year + 1, month, day - 1)
+    while calendar is not None and not calendar.is_working_day(moved):
+        moved += dt.timedelta(days=1)
+    return moved.isoformat()
 
 
 def _sample(value: object, where: str) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -9,7 +10,14 @@ from pipeline.core import clock
 from pipeline.core.errors import ConfigError, RefusedError
 from pipeline.core.messages import render
 from pipeline.core.text import Text
-from pipeline.specs.campaign import Campaign, Period, check_specs_planned, load_campaign
+from pipeline.core.workdays import WorkCalendar
+from pipeline.specs.campaign import (
+    Campaign,
+    Period,
+    carried_over,
+    check_specs_planned,
+    load_campaign,
+)
 from pipeline.specs.organisations import REGISTRY_FILE, Organisation, load_registry
 from pipeline.specs.plan import read_plan
 from pipeline.specs.returns import (
@@ -196,3 +204,29 @@ def open_workspace(paths: Paths, *, with_registry: bool = True) -> Workspace:
     if with_registry:
         organisations = load_registry(paths.saved_registry(), campaign.org_types)
     return Workspace(paths, campaign, specs, organisations)
+
+
+def carry_over(previous: Paths, paths: Paths) -> list[Path]:
+    """Start next year's campaign at `paths` from last year's at `previous`: its
+    campaign.yaml a year on (`campaign.carried_over`), its registry and its own schemas/
+    copied as they are (organisations that closed or opened are the officer's edit).
+    Nothing already in the new folder is replaced. Returns what was written."""
+    if not previous.campaign_file.is_file():
+        raise RefusedError.of("init_from_not_campaign", folder=str(previous.root))
+    written: list[Path] = []
+    paths.campaign_dir.mkdir(parents=True, exist_ok=True)
+    if not paths.campaign_file.exists():
+        old = load_campaign(previous.campaign_file)
+        calendar = WorkCalendar(old.extra_days_off, old.extra_working_days)
+        text = previous.campaign_file.read_text(encoding="utf-8")
+        paths.campaign_file.write_text(carried_over(text, calendar), encoding="utf-8")
+        written.append(paths.campaign_file)
+    if not paths.registries():
+        for registry in previous.registries():
+            target = paths.campaign_dir / registry.name
+            shutil.copy2(registry, target)
+            written.append(target)
+    if previous.schemas.is_dir() and not paths.schemas.exists():
+        shutil.copytree(previous.schemas, paths.schemas)
+        written.append(paths.schemas)
+    return written
