@@ -8,16 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-import threading
-import time
 from pathlib import Path
 
 import pytest
-import uvicorn
 from aiosmtpd.controller import Controller
 
-from pipeline.desk.app import Desk, make_app
-from pipeline.desk.serve import bind, hosts_for
+from pipeline.desk.serve import in_thread
 from tests.helpers import fill
 from tests.test_mail import Collector, free_port
 
@@ -54,18 +50,8 @@ def _browser_or_skip():
 @pytest.fixture
 def served(workspace):
     """The desk on a free port of loopback, as `adal serve` runs it, in this process."""
-    sock = bind("127.0.0.1", 0)
-    port = sock.getsockname()[1]
-    desk = Desk(workspace.paths, today=dt.date(2023, 11, 20))
-    desk.hosts = hosts_for("127.0.0.1", port)
-    server = uvicorn.Server(uvicorn.Config(make_app(desk), log_level="warning"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    yield desk, f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
+    with in_thread(workspace.paths, dt.date(2023, 11, 20)) as running:
+        yield running
 
 
 @pytest.fixture

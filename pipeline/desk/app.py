@@ -371,12 +371,13 @@ async def outputs_page(request: Request):
         return refusal
     desk: Desk = request.app.state.desk
     states, _, _ = views.states_of(workspace)
+    offered = views.outputs(desk.paths)
     return page(
         request,
         "outputs.html",
         workspace=workspace,
-        files=[f for f in views.outputs(desk.paths) if not f.path.startswith(views.MONITORING)],
-        monitoring=[f for f in views.outputs(desk.paths) if f.path.startswith(views.MONITORING)],
+        files=[f for f in offered if not f.path.startswith(views.MONITORING)],
+        monitoring=[f for f in offered if f.path.startswith(views.MONITORING)],
         completeness=charts.completeness(workspace, states),
         risks=charts.risks_by_area(workspace),
         said=[],

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipeline.core.messages import text
 from pipeline.core.text import Text
 from pipeline.specs.statuses import ReturnStatus
 from pipeline.specs.workspace import Workspace
@@ -65,6 +64,3 @@ def risks_by_area(workspace: Workspace) -> list[Bar]:
         parts = [(LEVEL_TEXT[lv], int(row.get(lv, 0)), LEVEL_COLOUR[lv]) for lv in LEVELS]
         bars.append(Bar(workspace.areas.get(area, Text(area, area)), parts))
     return bars
-
-
-LEGEND_NONE = text("desk_risk_none")

@@ -8,17 +8,12 @@ developer tool: it needs Playwright (a dev dependency) and `/usr/bin/chromium`.
 from __future__ import annotations
 
 import datetime as dt
-import subprocess
 import sys
 import tempfile
-import threading
-import time
 from pathlib import Path
 
-import uvicorn
-
-from pipeline.desk.app import Desk, make_app
-from pipeline.desk.serve import bind, hosts_for
+from pipeline.desk.serve import in_thread
+from pipeline.devtools.docs_pictures import build_demo_folder
 from pipeline.specs.workspace import Paths
 
 CHROMIUM = "/usr/bin/chromium"
@@ -43,37 +38,21 @@ def shoot(root: Path, out: Path) -> list[Path]:
     from playwright.sync_api import sync_playwright
 
     out.mkdir(parents=True, exist_ok=True)
-    sock = bind("127.0.0.1", 0)
-    port = sock.getsockname()[1]
-    desk = Desk(Paths(root), today=DAY)
-    desk.hosts = hosts_for("127.0.0.1", port)
-    server = uvicorn.Server(uvicorn.Config(make_app(desk), log_level="warning"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    base = f"http://127.0.0.1:{port}"
     made = []
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-            pages = {}
-            for lang, locale in LOCALES.items():  # date fields as an office PC shows them
-                pages[lang] = browser.new_page(
-                    viewport={"width": 1366, "height": 768}, locale=locale
-                )
-                pages[lang].goto(f"{base}/?token={desk.token}&lang={lang}")
-            org = pages["kk"].get_attribute("table.board tbody a", "href").rsplit("/", 1)[-1]
-            for name, (lang, address, whole) in SHOTS.items():
-                page = pages[lang]
-                page.goto(f"{base}{address.format(bin=org)}")
-                target = out / f"{name}.png"
-                page.screenshot(path=str(target), full_page=whole)
-                made.append(target)
-            browser.close()
-    finally:
-        server.should_exit = True
-        thread.join(10)
+    with in_thread(Paths(root), DAY) as (desk, base), sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        pages = {}
+        for lang, locale in LOCALES.items():  # date fields as an office PC shows them
+            pages[lang] = browser.new_page(viewport={"width": 1366, "height": 768}, locale=locale)
+            pages[lang].goto(f"{base}/?token={desk.token}&lang={lang}")
+        org = pages["kk"].get_attribute("table.board tbody a", "href").rsplit("/", 1)[-1]
+        for name, (lang, address, whole) in SHOTS.items():
+            page = pages[lang]
+            page.goto(f"{base}{address.format(bin=org)}")
+            target = out / f"{name}.png"
+            page.screenshot(path=str(target), full_page=whole)
+            made.append(target)
+        browser.close()
     return made
 
 
@@ -81,11 +60,9 @@ def main(argv: list[str]) -> int:
     out = Path(argv[0]) if argv else Path("docs/img")
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder) / "demo"
-        command = [sys.executable, "-c", "from pipeline.cli import main; main()"]
-        done = subprocess.run([*command, "--root", str(root), "demo"], capture_output=True)
-        if done.returncode:
-            sys.stderr.write(done.stderr.decode("utf-8", "replace"))
-            return done.returncode
+        failed = build_demo_folder(root)
+        if failed:
+            return failed
         for path in shoot(root, out):
             print(path)
     return 0

@@ -3,11 +3,15 @@ browser, and serve the desk until Ctrl+C."""
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import ipaddress
 import socket
 import tempfile
+import threading
+import time
 import webbrowser
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import uvicorn
@@ -99,3 +103,23 @@ def serve(
         _open(url)
     config = uvicorn.Config(make_app(desk), log_level="warning", access_log=False)
     uvicorn.Server(config).run(sockets=[sock])
+
+
+@contextlib.contextmanager
+def in_thread(paths: Paths, today: dt.date | None = None) -> Iterator[tuple[Desk, str]]:
+    """A desk on a free port of loopback, served by a thread of this process until the
+    block ends: the guide's pictures and the browser tests run it as `serve` does."""
+    sock = bind(LOOPBACK, 0)
+    port = sock.getsockname()[1]
+    desk = Desk(paths, today=today)
+    desk.hosts = hosts_for(LOOPBACK, port)
+    server = uvicorn.Server(uvicorn.Config(make_app(desk), log_level="warning"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    while not server.started and thread.is_alive():
+        time.sleep(0.05)
+    try:
+        yield desk, f"http://{LOOPBACK}:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)

@@ -82,16 +82,23 @@ def _page_png(pdf: Path, page: int, target: Path, dpi: int, keep: float) -> Path
     return target
 
 
+def build_demo_folder(root: Path) -> int:
+    """The demo district at `root`, run as an officer runs it: the `adal` command in its own
+    process. Its exit code; what went wrong is on stderr."""
+    command = [sys.executable, "-c", "from pipeline.cli import main; main()"]
+    done = subprocess.run([*command, "--root", str(root), "demo"], capture_output=True)
+    if done.returncode:
+        sys.stderr.write(done.stderr.decode("utf-8", "replace"))
+    return done.returncode
+
+
 def main(argv: list[str]) -> int:
     out = Path(argv[0]) if argv else Path("docs/img")
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder) / "demo"
-        # the demo run as an officer runs it: the `adal` command, in its own process
-        command = [sys.executable, "-c", "from pipeline.cli import main; main()"]
-        done = subprocess.run([*command, "--root", str(root), "demo"], capture_output=True)
-        if done.returncode:
-            sys.stderr.write(done.stderr.decode("utf-8", "replace"))
-            return done.returncode
+        failed = build_demo_folder(root)
+        if failed:
+            return failed
         for path in render(root, out):
             print(path)
     return 0
