@@ -210,6 +210,7 @@ def derive(workspace: Workspace, data: Consolidated, measures=()) -> Register:
         ]
         rows.append(
             {
+                "code": code,
                 "position_kk": position.kk,
                 "position_ru": position.ru,
                 "risk_kk": "; ".join(r.kk for r in e["risks"].values()),
@@ -231,6 +232,19 @@ def derive(workspace: Workspace, data: Consolidated, measures=()) -> Register:
             }
         )
     return Register(rows, review)
+
+
+def kept(register: Register, extra: list[dict] = ()) -> list[dict]:
+    """The register's positions as `specs.plan.write_register_positions` keeps them."""
+    return [
+        {
+            "code": row["code"],
+            "kk": row["position_kk"],
+            "ru": row["position_ru"],
+            "orgs": [b for b, _ in row["orgs"]],
+        }
+        for row in [*register.rows, *extra]
+    ]
 
 
 def _approval(campaign) -> tuple[list[str], list[str]]:
@@ -262,6 +276,7 @@ def additions(workspace: Workspace) -> list[dict]:
         if cells[0]:
             out.append(
                 {
+                    "code": "",
                     "position_kk": cells[0],
                     "position_ru": cells[1] or cells[0],
                     "risk_kk": cells[2],

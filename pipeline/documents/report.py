@@ -21,7 +21,7 @@ from pipeline.documents import action_plan, publication, reference, register
 from pipeline.documents.findings import Finding, find
 from pipeline.documents.measures import measures_from
 from pipeline.files.docxio import text_of
-from pipeline.specs.plan import Plan, write_plan
+from pipeline.specs.plan import Plan, write_plan, write_register_positions
 from pipeline.specs.returns import plan_items
 from pipeline.specs.workspace import Workspace
 from pipeline.tracking.status import summary
@@ -71,15 +71,17 @@ def build_report(
     steps.advance()
     register.write_additions_template(workspace)
     positions = register.derive(workspace, data, plan.measures)
+    extra = register.additions(workspace)
     files.append(
         register.write_register(
             out / "6.1-register.xlsx",
             positions,
-            register.additions(workspace),
+            extra,
             campaign=workspace.campaign,
             signed=plan.signed,
         )
     )
+    files.append(write_register_positions(workspace.paths.outbox, register.kept(positions, extra)))
     steps.advance()
     files += monitoring.write_templates(workspace, plan, steps.part(steps.done))
     return ReportOutcome(

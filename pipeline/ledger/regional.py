@@ -18,6 +18,10 @@ FORMAT = 1
 """The export's layout; a rollup refuses a folder of another (both sides update Adal)."""
 MANIFEST = "adal-export.json"
 TABLES = ("organisations", "returns", "indicators", "scores")
+LATER_TABLES = ("measures", "positions")
+"""Written once the report is made (its plan.json and register.json): last year's action
+plan with each measure's state, and its register of positions, for next year's comparison.
+An export made before the report has them empty."""
 TABLE_COLUMNS = {
     "organisations": ("department", "campaign", "bin", "organisation", "organisation_kk",
                       "org_type", "org_type_name", "org_type_name_kk", "staff", "pupils"),
@@ -28,6 +32,10 @@ TABLE_COLUMNS = {
                    "unit", "unit_kk"),
     "scores": ("department", "campaign", "bin", "organisation", "org_type", "2.1", "2.2",
                "2.3", "2.4", "2.5", "overall"),
+    "measures": ("department", "campaign", "bin", "organisation", "no", "area", "indicator",
+                 "measure", "measure_kk", "severity", "deadline", "monitoring_end", "status",
+                 "done_on", "state", "as_of"),
+    "positions": ("department", "campaign", "bin", "code", "position", "position_kk"),
 }  # fmt: skip
 """The export's tables, column for column: a file with other columns is not read (DuckDB
 would fill the missing ones with nothing and the region would lose them in silence)."""

@@ -136,3 +136,23 @@ def read_plan(outbox: Path) -> Plan | None:
         bool(data.get("late_approval", False)),
         bool(data.get("approval_known", True)),
     )
+
+
+REGISTER_FILE = Path("report") / "register.json"
+
+
+def write_register_positions(outbox: Path, positions: list[dict]) -> Path:
+    """The positions the signed register (6.1) holds — `code` (the declared position, or
+    empty for the working group's own), `kk`, `ru` and the organisations' BINs — kept
+    beside plan.json so that next year's register can say which were there before."""
+    path = outbox / REGISTER_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_text(path, json.dumps(positions, ensure_ascii=False, indent=1))
+    return path
+
+
+def read_register_positions(outbox: Path) -> list[dict] | None:
+    path = outbox / REGISTER_FILE
+    if not path.exists():
+        return None
+    return list(json.loads(path.read_text(encoding="utf-8")))

@@ -25,12 +25,14 @@ import pyarrow.parquet as pq
 from pipeline.core.ids import mask_id, mask_ids_in_text
 from pipeline.core.progress import Progress, Steps, silent
 from pipeline.files.atomic import write_text, written
-from pipeline.ledger.regional import FORMAT, MANIFEST
+from pipeline.ledger.regional import FORMAT, MANIFEST, TABLE_COLUMNS
+from pipeline.specs.plan import read_plan, read_register_positions
 from pipeline.specs.returns import ReturnSpec
 from pipeline.specs.statuses import ReturnStatus
 from pipeline.specs.workspace import Workspace
 from pipeline.workbooks.frames import Consolidated
 from pipeline.workbooks.indicators import AREAS, Indicator, compute, scores
+from pipeline.workbooks.monitoring import states
 
 ARROW = {"integer": pa.float64(), "decimal": pa.float64(), "date": pa.timestamp("ms")}
 """Numbers as floats whatever a school typed (a count typed «2.5» stays visible), dates as
@@ -50,9 +52,11 @@ def export_parquet(
     folder: Path,
     *,
     now: dt.datetime | None = None,
+    today: dt.date | None = None,
     progress: Progress = silent,
 ) -> Exported:
-    """Write the campaign's Parquet files and their manifest into `folder`."""
+    """Write the campaign's Parquet files and their manifest into `folder`; the action
+    plan's measures are judged as of `today` (the day of the export unless given)."""
     now = now or dt.datetime.now().replace(microsecond=0)
     folder.mkdir(parents=True, exist_ok=True)
     steps = Steps(progress, len(workspace.collected) + 3)
@@ -73,6 +77,8 @@ def export_parquet(
     )
     write("indicators.parquet", _indicators(workspace, table, indicators, key))
     write("scores.parquet", _scores(workspace, table, data, key))
+    write("measures.parquet", _measures(workspace, data, key, today or now.date()))
+    write("positions.parquet", _positions(workspace, key))
     steps.advance()
     for code, spec in workspace.collected.items():
         frame, schema = _return_rows(workspace, spec, data.frames[code], key)
@@ -94,6 +100,16 @@ def export_parquet(
                 ],
             }
             for code, spec in workspace.collected.items()
+        },
+        "indicators": {
+            i.code: {
+                "area": i.area,
+                "kk": i.title.kk,
+                "ru": i.title.ru,
+                "definition": i.definition,
+                "thresholds": list(i.thresholds),
+            }
+            for i in indicators
         },
         "files": files,
     }
@@ -208,6 +224,71 @@ def _scores(
     for column in (*AREAS, "overall"):
         frame[column] = frame[column].astype("float64")
     return _with_key(frame, key)
+
+
+def _measures(
+    workspace: Workspace, data: Consolidated, key: dict[str, str], today: dt.date
+) -> pd.DataFrame:
+    """The signed action plan's measures, one row per organisation that reports on one,
+    with what it reported (status, date) and its state as of `today` (`monitoring.judge`):
+    next year's reference says whether last year's measures were carried out."""
+    columns = list(TABLE_COLUMNS["measures"][2:])
+    plan = read_plan(workspace.paths.outbox)
+    records = []
+    if plan is not None:
+        names = workspace.by_bin
+        measures = {m.no: m for m in plan.measures}
+        reported = _reported(data.frame("5.1"))
+        for s in states(workspace, plan, data.frame("5.1"), today):
+            m = measures[s.no]
+            records.append(
+                {
+                    "bin": s.bin,
+                    "organisation": names[s.bin].name.ru if s.bin in names else "",
+                    "no": m.no,
+                    "area": m.area,
+                    "indicator": m.indicator,
+                    "measure": m.text.ru,
+                    "measure_kk": m.text.kk,
+                    "severity": m.severity,
+                    "deadline": pd.Timestamp(m.deadline),
+                    "monitoring_end": pd.Timestamp(plan.monitoring_end),
+                    "status": reported.get((s.bin, s.no)),
+                    "done_on": pd.Timestamp(s.done_on) if s.done_on else pd.NaT,
+                    "state": s.state,
+                    "as_of": pd.Timestamp(today),
+                }
+            )
+    frame = pd.DataFrame.from_records(records, columns=columns)
+    for column in ("deadline", "monitoring_end", "done_on", "as_of"):
+        frame[column] = pd.to_datetime(frame[column])
+    for column in ("bin", "organisation", "no", "area", "indicator", "measure", "measure_kk",
+                   "severity", "status", "state"):  # fmt: skip
+        frame[column] = frame[column].astype("string")
+    return _with_key(frame, key)
+
+
+def _reported(reports: pd.DataFrame) -> dict[tuple[str, str], str]:
+    """What each organisation wrote in its 5.1 report for each measure (its last file)."""
+    if not len(reports) or "status" not in reports:
+        return {}
+    return {
+        (r["bin"], str(r["measure_no"])): str(r["status"])
+        for r in reports.to_dict("records")
+        if isinstance(r.get("status"), str)
+    }
+
+
+def _positions(workspace: Workspace, key: dict[str, str]) -> pd.DataFrame:
+    """The signed register's positions (6.1), one row per position and organisation."""
+    records = []
+    for p in read_register_positions(workspace.paths.outbox) or []:
+        for bin_ in p.get("orgs") or [""]:
+            records.append(
+                {"bin": bin_, "code": p["code"], "position": p["ru"], "position_kk": p["kk"]}
+            )
+    frame = pd.DataFrame.from_records(records, columns=["bin", "code", "position", "position_kk"])
+    return _with_key(frame.astype("string"), key)
 
 
 def _return_rows(

@@ -6,6 +6,7 @@ weighted components — the working group can recompute every figure by hand.
 
 from __future__ import annotations
 
+import hashlib
 import statistics
 from dataclasses import dataclass
 from pathlib import Path
@@ -118,6 +119,15 @@ class Indicator:
     @property
     def returns(self) -> set[str]:
         return {m.return_code for m in (self.numerator, self.denominator) if m and m.return_code}
+
+    @property
+    def definition(self) -> str:
+        """What the value counts, as a short fingerprint: its numerator, denominator, scale
+        and smallest base. Two years' values of an indicator are comparable only when this
+        is the same; a new title or threshold changes the wording or the level, not what is
+        counted."""
+        parts = (self.numerator, self.denominator, self.scale, self.min_base)
+        return hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()[:16]
 
     def level(self, value: float | None, base: float | None = None) -> str:
         if value is None:

@@ -81,8 +81,7 @@ def write_templates(workspace: Workspace, plan: Plan, progress: Progress = silen
 def states(
     workspace: Workspace, plan: Plan, reports: pd.DataFrame, today: dt.date
 ) -> list[MeasureState]:
-    """done if reported done by its deadline, done_late if after it; otherwise overdue once the
-    deadline (or the monitoring year) passed."""
+    """Each organisation's state on each measure of the plan it reports on (`judge`)."""
     latest = (
         {(r["bin"], str(r["measure_no"])): r for r in reports.to_dict("records")}
         if len(reports)
@@ -93,26 +92,40 @@ def states(
         if m.by_department:  # the department's own step: no organisation reports on it
             continue
         for bin_ in m.orgs:
-            row = latest.get((bin_, m.no))
-            status = row.get("status") if row else None
-            late = today > m.deadline or today > plan.monitoring_end
-            if status == "done":
-                done_on = row.get("done_on")
-                done_on = (
-                    pd.Timestamp(done_on).date()
-                    if done_on is not None and not pd.isna(done_on)
-                    else None
+            row = latest.get((bin_, m.no)) or {}
+            done_on = row.get("done_on")
+            done_on = (
+                pd.Timestamp(done_on).date()
+                if done_on is not None and not pd.isna(done_on)
+                else None
+            )
+            state = judge(m.deadline, plan.monitoring_end, row.get("status"), done_on, today)
+            out.append(
+                MeasureState(
+                    bin_,
+                    m.no,
+                    m.deadline,
+                    state,
+                    done_on if state.startswith("done") else None,
+                    (row.get("evidence") or "") if state.startswith("done") else "",
                 )
-                state = "done_late" if done_on and done_on > m.deadline else "done"
-                out.append(
-                    MeasureState(bin_, m.no, m.deadline, state, done_on, row.get("evidence") or "")
-                )
-            elif late:
-                out.append(MeasureState(bin_, m.no, m.deadline, "overdue"))
-            else:
-                out.append(
-                    MeasureState(
-                        bin_, m.no, m.deadline, "in_progress" if status else "not_reported"
-                    )
-                )
+            )
     return out
+
+
+def judge(
+    deadline: dt.date,
+    monitoring_end: dt.date,
+    status: str | None,
+    done_on: dt.date | None,
+    today: dt.date,
+) -> str:
+    """A measure's state for one organisation on `today`: done if reported done by its
+    deadline, done_late if after it; otherwise overdue once the deadline (or the monitoring
+    year) passed, else in progress or not yet reported. One rule for this year's monitoring
+    sheet and for last year's measures read back from an export."""
+    if status == "done":
+        return "done_late" if done_on and done_on > deadline else "done"
+    if today > deadline or today > monitoring_end:
+        return "overdue"
+    return "in_progress" if status else "not_reported"

@@ -37,6 +37,7 @@ from pipeline.core.text import Text
 from pipeline.files.xlsxout import Writer
 from pipeline.ledger.regional import (
     FORMAT,
+    LATER_TABLES,
     MANIFEST,
     TABLE_COLUMNS,
     TABLES,
@@ -144,7 +145,8 @@ def _check_manifest(folder: Path, manifest: dict) -> None:
                 and all(isinstance(column.get(k), str) for k in ("kk", "ru", "type"))
             ):
                 raise bad(f"returns.{code}.columns[{i}]")
-    expected = {f"{t}.parquet" for t in TABLES} | {f"return-{c}.parquet" for c in returns}
+    expected = {f"{t}.parquet" for t in (*TABLES, *LATER_TABLES)}
+    expected |= {f"return-{c}.parquet" for c in returns}
     files = manifest.get("files")
     if not isinstance(files, dict) or set(files) - expected:
         raise bad("files")
