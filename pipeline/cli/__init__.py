@@ -12,7 +12,7 @@ import click
 from loguru import logger
 
 from pipeline import ledger
-from pipeline.cli.options import day_option, json_option, today_option
+from pipeline.cli.options import day_option, json_option, previous_option, today_option
 from pipeline.cli.support import (
     BilingualGroup,
     friendly,
@@ -171,7 +171,7 @@ def demo(ctx: click.Context, inbox_only: bool, seed: int) -> None:
     Вымышленный район, его шаблоны и inbox/, затем выполняются все шаги.
     """
     from pipeline.desk.shortcut import write_shortcut
-    from pipeline.devtools.demo import build_demo
+    from pipeline.devtools.demo import build_demo, build_next_year
 
     paths: Paths = ctx.obj.local  # the demo is the district's own: it never uses a server
     ctx.obj = paths
@@ -185,13 +185,23 @@ def demo(ctx: click.Context, inbox_only: bool, seed: int) -> None:
     _echo_nil_rule(paths)
     if inbox_only:
         return
-    for command, kwargs in _DEMO_STEPS:
-        click.echo(
-            f"\n== adal {' '.join([command.name, *(f'--{k} {v:%Y-%m-%d}' for k, v in kwargs.items())])} =="
-        )
-        ctx.invoke(command, **kwargs)
+    _demo_steps(ctx, _DEMO_STEPS)
+    nxt, counts = build_next_year(paths)
+    ctx.obj = nxt
+    said = render("say_demo_next_year", orgs=counted(counts["organisations"], ORGANISATION),
+                  files=counted(counts["files"], FILE))  # fmt: skip
+    click.echo(f"\n{said.kk}\n{said.ru} → {nxt.root}")
+    _demo_steps(ctx, _DEMO_NEXT_YEAR)
     desk = render("say_desk", root=paths.root)
     click.echo(f"\n{desk.kk}\n{desk.ru}")
+
+
+def _demo_steps(ctx: click.Context, steps: list) -> None:
+    """Each step as the officer would type it, then its output."""
+    for command, kwargs in steps:
+        typed = " ".join([command.name, *(f"--{k} {v:%Y-%m-%d}" for k, v in kwargs.items())])
+        click.echo(f"\n== adal {typed} ==")
+        ctx.invoke(command, **kwargs)
 
 
 def _next(code: str, **fields: object) -> None:
@@ -488,10 +498,15 @@ def status(paths: Paths, as_json: bool, today: dt.datetime | None) -> None:
 )
 @json_option(help="Балдар JSON түрінде / Баллы в JSON.")
 @today_option(help="5.1 бағалау күні (әдепкісі: бүгін) / Дата оценки 5.1 (по умолчанию: сегодня).")
+@previous_option()
 @click.pass_obj
 @friendly
 def consolidate(
-    paths: Paths, with_personal_data: bool, as_json: bool, today: dt.datetime | None
+    paths: Paths,
+    with_personal_data: bool,
+    as_json: bool,
+    today: dt.datetime | None,
+    previous: Path | None,
 ) -> None:
     """Жиынтық / Свод.
 
@@ -500,11 +515,14 @@ def consolidate(
     """
     from pipeline.specs.plan import read_plan
     from pipeline.workbooks import frames
+    from pipeline.workbooks.comparison import open_previous_year
     from pipeline.workbooks.consolidate import write_consolidated
     from pipeline.workbooks.indicators import load_indicators, scores
 
     workspace = _with_organisations(paths)
     indicators = load_indicators(paths.schema_file("indicators.yaml"), workspace.specs)
+    day = today.date() if today else None
+    last_year = open_previous_year(workspace, previous, day or dt.date.today())
     with progress_bar(_label("say_consolidated"), quiet=as_json) as progress:
         data = frames.load(workspace)
         path, table = write_consolidated(
@@ -512,7 +530,8 @@ def consolidate(
             data,
             indicators,
             with_personal_data=with_personal_data,
-            today=today.date() if today else None,
+            today=day,
+            previous=last_year,
             progress=progress,
         )
     wide = scores(table)
@@ -608,9 +627,12 @@ def mail(
     "--approved",
     help="Іс-шаралар жоспары бекітілген күн (әдепкісі: бекітудің соңғы мерзімі) / Дата утверждения плана мероприятий (по умолчанию: крайний срок утверждения).",
 )
+@previous_option()
 @click.pass_obj
 @friendly
-def report(paths: Paths, signed: dt.datetime, approved: dt.datetime | None) -> None:
+def report(
+    paths: Paths, signed: dt.datetime, approved: dt.datetime | None, previous: Path | None
+) -> None:
     """Анықтама мен жоспар / Справка и план.
 
     3.1 талдамалық анықтама, 3.2 жариялау, 4.1 іс-шаралар жоспары, 5.1 үлгілері, 6.1 тізілім /
@@ -622,7 +644,11 @@ def report(paths: Paths, signed: dt.datetime, approved: dt.datetime | None) -> N
     _warn_missing_contact(workspace)
     with progress_bar(_label("say_reference")) as progress:
         outcome = build_report(
-            workspace, signed.date(), approved.date() if approved else None, progress
+            workspace,
+            signed.date(),
+            approved.date() if approved else None,
+            progress,
+            previous=previous,
         )
     plan = outcome.plan
     found, measures = len(outcome.findings), len(plan.measures)
@@ -839,4 +865,9 @@ _DEMO_STEPS = [
     (status, {"today": _DEMO_TODAY}),
     (consolidate, {"today": _DEMO_TODAY}),
     (mail, {"today": dt.datetime(2023, 11, 20)}),
+]
+_DEMO_NEXT_YEAR = [  # the second year, compared with the first (its `previous:`)
+    (ingest, {}),
+    (consolidate, {"today": dt.datetime(2024, 12, 6)}),
+    (report, {"signed": dt.datetime(2024, 12, 9)}),
 ]

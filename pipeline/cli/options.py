@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from pipeline.core.messages import label, render
@@ -33,3 +35,15 @@ def today_option(*, help: str):  # noqa: A002
     """`--today DAY`: the day the command counts from (default: today), for a report
     written later or a test."""
     return day_option("--today", help=help)
+
+
+def previous_option():
+    """`--previous FOLDER`: last year's campaign folder or its export, compared with this
+    year's (default: campaign.yaml's `previous:`)."""
+    return click.option(
+        "--previous",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        metavar="ҚАЛТА/ПАПКА",
+        help=label("option_previous"),
+    )

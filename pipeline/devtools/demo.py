@@ -22,7 +22,8 @@ import openpyxl
 import yaml
 
 from pipeline.core import clock, textfit
-from pipeline.devtools.demo_data import make_district, rows_for
+from pipeline.core.text import Text
+from pipeline.devtools.demo_data import make_bin, make_district, rows_for
 from pipeline.devtools.own_folder import claim, require_own
 from pipeline.specs import layout as L
 from pipeline.specs.campaign import load_campaign
@@ -208,7 +209,7 @@ def build_demo(paths: Paths, seed: int = 2023) -> dict[str, int]:
     """Write the whole demo campaign folder; returns counts for the summary."""
     rng = random.Random(seed)
     claim(paths.root, "demo", also=(paths.ledger,))
-    for sub in ("inbox", "outbox", "archive", "campaign"):
+    for sub in ("inbox", "outbox", "archive", "campaign", NEXT_YEAR):
         shutil.rmtree(paths.root / sub, ignore_errors=True)
     for suffix in ("", "-wal", "-shm", "-journal"):
         Path(f"{paths.ledger}{suffix}").unlink(missing_ok=True)
@@ -284,6 +285,80 @@ def build_demo(paths: Paths, seed: int = 2023) -> dict[str, int]:
             shutil.copy2(target, copy)
             counts["files"] += 1
     return counts
+
+
+NEXT_YEAR = "2024"
+"""The demo's second campaign, started from the first with `init --from`, in a folder of
+the first (its `previous:` is «..»)."""
+
+
+def build_next_year(paths: Paths, seed: int = 2024) -> tuple[Paths, dict[str, int]]:
+    """The district's 2024 campaign, begun from 2023's as `adal init --from` begins it, the
+    plan then checked by the officer (the sample marker removed): one school closed, one
+    kindergarten opened, the organisations at high risk in 2023 mostly better, two that were
+    fine now worse; returns sent on time but for one late and one missing."""
+    from pipeline.specs.campaign import unmark_sample
+    from pipeline.specs.organisations import load_registry
+    from pipeline.specs.workspace import carry_over
+
+    require_own(paths.root, "demo")
+    rng = random.Random(seed)
+    nxt = Paths(paths.root / NEXT_YEAR)
+    shutil.rmtree(nxt.root, ignore_errors=True)
+    carry_over(paths, nxt)
+    nxt.campaign_file.write_text(unmark_sample(nxt.campaign_file.read_text("utf-8")), "utf-8")
+    campaign = load_campaign(nxt.campaign_file)
+    specs = load_specs(nxt.schemas)
+    then = load_registry(paths.saved_registry(), campaign.org_types)
+    closed = then[12]  # a small school merged into another
+    opened = Organisation(
+        make_bin(rng),
+        Text("«Күншуақ» бөбекжайы", "Ясли-сад «Куншуак»"),
+        "preschool",
+        "Көктерек а., Жастар к., 3",
+        "Сейтова Айгерім",
+        "kunshuak@bilim-koktrk.example",
+        28,
+        160,
+    )
+    orgs = [o for o in then if o.bin != closed.bin] + [opened]
+    for n in (nxt.registry_file, *nxt.registries()):
+        n.unlink(missing_ok=True)
+    write_registry(nxt.registry_file, orgs, campaign.org_types)
+    templates = nxt.outbox / "templates"
+    write_templates(templates, orgs, campaign, specs)
+    labels = _labels(specs)
+    nxt.inbox.mkdir(parents=True, exist_ok=True)
+    deadline = dt.datetime.combine(campaign.deadline("1.1"), dt.time(18, 0))
+    worse = {3, 8}  # fine in 2023, a high risk now
+    index_then = {o.bin: i for i, o in enumerate(then)}
+    counts = {"organisations": len(orgs), "files": 0}
+    for org in orgs:
+        index = index_then.get(org.bin)
+        if index == 21:  # one sends nothing
+            continue
+        if index is None:  # new: a first year with some of the usual risks
+            risk = 0.5
+        elif index in worse or index == 0:  # the first stays as it was: a risk that persists
+            risk = 0.6 + 0.4 * rng.random()
+        elif index % 5 == 0:  # high in 2023: its measures helped
+            risk = 0.05 * rng.random()
+        else:
+            risk = rng.random() ** 2
+        data = {
+            code: rows_for(code, org, campaign, rng, risk, labels)
+            for code, spec in specs.items()
+            if spec.stage == "collection" and org.type in spec.applies_to
+        }
+        nil = {code for code, rows in data.items() if not rows}
+        when = deadline - dt.timedelta(days=rng.randint(1, 12), hours=rng.randint(0, 8))
+        if index == 11:
+            when = deadline + dt.timedelta(days=4)
+        target = nxt.inbox / f"{org.name.ru.replace('«', '').replace('»', '')} антикор 2024.xlsx"
+        _fill(templates / template_name(org, campaign), target, data, specs, nil)
+        _stamp(target, when)
+        counts["files"] += 1
+    return nxt, counts
 
 
 def fill_monitoring(paths: Paths, seed: int = 51) -> int:

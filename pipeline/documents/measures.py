@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
+from pipeline.core.grammar import fill
 from pipeline.core.text import Text
 from pipeline.core.workdays import WorkCalendar
 from pipeline.specs.plan import Measure
@@ -12,6 +13,7 @@ from pipeline.workbooks.indicators import doubted
 
 if TYPE_CHECKING:
     from pipeline.documents.findings import Finding
+    from pipeline.workbooks.comparison import Comparison
 
 DAYS_BY_SEVERITY = {"high": 20, "medium": 60}
 
@@ -130,6 +132,45 @@ def _by_finding(
                 [h.bin for h in finding.hits],
                 finding.severity,
                 by_department=not finding.indicator.heads,
+            )
+        )
+    return out
+
+
+def repeated(
+    comparison: Comparison,
+    approved: dt.date,
+    calendar: WorkCalendar,
+    wording: dict,
+    first: int,
+    open_now: set[str],
+) -> list[Measure]:
+    """Last year's measures that organisations still in the registry let fall overdue, once
+    more, for those organisations: numbered on from `first`, with the shorter deadline of a
+    high risk, the measure's own words and a note of which measure of which year it repeats."""
+    out = []
+    template = wording["words"]["repeated_measure"]
+    for m in comparison.measures:
+        late = [(b, name) for b, name, state, _ in m.orgs if state == "overdue" and b in open_now]
+        if not late:
+            continue
+        orgs = {lang: ", ".join(name.get(lang) for _, name in late) for lang in ("kk", "ru")}
+        side = wording["responsible"].get(m.area) or wording["responsible"]["2.5"]
+        who = Text(*(f"{wording['heads'][lang].format(orgs=orgs[lang])}; {side[lang]}"
+                     for lang in ("kk", "ru")))  # fmt: skip
+        said = Text(*(fill(template[lang], lang, text=m.text.get(lang), then=comparison.then,
+                           no=m.no) for lang in ("kk", "ru")))  # fmt: skip
+        out.append(
+            Measure(
+                str(first + len(out)),
+                m.area,
+                ",".join(m.indicators),
+                said,
+                who,
+                calendar.add(approved, DAYS_BY_SEVERITY["high"]),
+                [b for b, _ in late],
+                "high",
+                repeats=m.no,
             )
         )
     return out

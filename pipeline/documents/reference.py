@@ -18,7 +18,9 @@ from pipeline.specs.returns import plan_item, plan_items, schema_path
 from pipeline.specs.statuses import ReturnStatus
 from pipeline.specs.workspace import Workspace
 from pipeline.tracking.status import summary
+from pipeline.workbooks.comparison import Comparison, Pair
 from pipeline.workbooks.indicators import LEVEL_TEXT, Indicator, doubted
+from pipeline.workbooks.monitoring import STATE_TEXT
 
 
 def _words() -> dict[str, dict[str, str]]:
@@ -330,6 +332,7 @@ def write_reference(
     queried: set[tuple[str, str, str]] | None = None,
     table=None,
     frames: dict | None = None,
+    comparison: Comparison | None = None,
 ) -> Path:
     """Write the reference in one language; `public` leaves out the executor's contacts.
     Its sections, in the order the plan asks for them, are each written by a function."""
@@ -351,6 +354,8 @@ def write_reference(
     if frames is not None:
         _other_complaints(doc, workspace, frames.get("1.6"), lang)
         _publications(doc, workspace, frames.get("1.7"), lang, states)
+    if comparison is not None:
+        _comparison(doc, comparison, indicators, measures, signed, lang)
     _causes(doc, workspace, findings, areas, texts, lang)
     _recommendations(doc, measures, lang)
     _summary(doc, workspace, findings, areas, indicators, measures, plan_due, lang)
@@ -500,6 +505,97 @@ def _results(
                     orgs=", ".join(t(org.name) for org in owing),
                 ),
             )
+
+
+def _comparison(
+    doc, comparison: Comparison, indicators, measures, signed: dt.date | None, lang: str
+) -> None:
+    """Beside last year's analysis: what changed in the registry and the indicators, then
+    risks that persist, new ones and ones no longer found (counted as the workbook's
+    comparison sheets count them), then last year's measures and what became of them."""
+    c = comparison
+    docxio.heading(doc, word("compare_head", lang))
+    docxio.para(doc, word("compare_lead", lang, then=c.then))
+    if not c.definitions_known:
+        docxio.para(doc, word("compare_unknown_definitions", lang, then=c.then))
+    for kind in ("changed", "added", "removed"):
+        codes = sorted(code for code, k in c.definitions.items() if k == kind)
+        if codes:
+            titles = "; ".join(f"«{c.titles[code].get(lang)}»" for code in codes)
+            docxio.para(doc, word(f"compare_{kind}", lang, titles=titles))
+    for key, orgs in (("compare_closed", c.closed), ("compare_opened", c.opened)):
+        if orgs:
+            docxio.para(doc, word(key, lang, orgs=", ".join(n.get(lang) for _, n in orgs)))
+    counts = {o: len(c.with_outcome(o)) for o in ("persists", "new", "gone")}
+    docxio.para(doc, word("compare_counts", lang, **counts))
+    units = {i.code: i.unit for i in indicators}
+    head = [h.format(then=c.then, now=c.now) for h in words("compare_table", lang)]
+    for outcome in ("persists", "new", "gone"):
+        pairs = c.with_outcome(outcome)
+        if pairs:
+            docxio.para(doc, word(f"compare_{outcome}_head", lang), bold=True)
+            rows = [_pair_row(p, units, lang) for p in pairs]
+            docxio.table(doc, head, rows, [5.5, 5.5, 2.75, 2.75])
+    unseen = c.with_outcome("not_assessed")
+    if unseen:
+        named = "; ".join(f"{p.name.get(lang)} — «{p.title.get(lang)}»" for p in unseen)
+        docxio.para(doc, word("compare_not_assessed", lang, n=Number(len(unseen)), pairs=named))
+    _last_year_measures(doc, c, measures, signed, lang)
+
+
+def _pair_row(p: Pair, units: dict, lang: str) -> list[str]:
+    def shown(value: float | None, level: str | None) -> str:
+        said = LEVEL_TEXT[level].get(lang) if level in LEVEL_TEXT else "—"
+        if value is None:
+            return said
+        unit = units.get(p.indicator)
+        figure = unit.format(number(value), lang, value) if unit else number(value)
+        return f"{figure} ({said})"
+
+    return [p.name.get(lang), p.title.get(lang), shown(p.then_value, p.then_level),
+            shown(p.now_value, p.now_level)]  # fmt: skip
+
+
+STATE_ORDER = ("done", "done_late", "in_progress", "not_reported", "overdue")
+
+
+def _states(orgs, lang: str) -> str:
+    counted = [(s, sum(1 for o in orgs if o[2] == s)) for s in STATE_ORDER]
+    return "; ".join(f"{STATE_TEXT[s].get(lang)} — {n}" for s, n in counted if n)
+
+
+def _last_year_measures(doc, c: Comparison, measures, signed, lang: str) -> None:
+    if not c.measures:
+        docxio.para(doc, word("compare_measures_none", lang, then=c.then))
+        return
+    every = [o for m in c.measures for o in m.orgs]
+    day = Day(signed) if signed else Blank(LINE)
+    docxio.para(
+        doc,
+        word(
+            "compare_measures",
+            lang,
+            then=c.then,
+            day=day,
+            measures=len(c.measures),
+            states=_states(every, lang),
+        ),  # fmt: skip
+    )
+    rows = [
+        [m.no, capitalised(m.text.get(lang)), _states(m.orgs, lang),
+         ", ".join(n.get(lang) for _, n, _, risk in m.orgs if risk == "found") or "—"]
+        for m in c.measures
+    ]  # fmt: skip
+    docxio.table(doc, words("compare_measures_table", lang), rows, [1.2, 7.3, 4, 4])
+    still = {(m.no, b) for m in c.measures for b, _, _, risk in m.orgs if risk == "found"}
+    docxio.para(doc, word("compare_still", lang, n=len({b for _, b in still})))
+    again = [m.no for m in measures if m.repeats]
+    if again:
+        docxio.para(doc, word("compare_repeated", lang, now=c.now, numbers=_numbers(again)))
+
+
+def _numbers(nos: list[str]) -> str:
+    return "№ " + ", ".join(nos)
 
 
 def _causes(doc, workspace: Workspace, findings, areas: dict, texts: dict, lang: str) -> None:

@@ -34,6 +34,7 @@ from pipeline.files.xlsxout import SAFE_OPTIONS, page_setup
 from pipeline.specs import layout as L
 from pipeline.specs.returns import schema_path
 from pipeline.specs.workspace import Workspace
+from pipeline.workbooks.comparison import Comparison
 from pipeline.workbooks.frames import Consolidated
 from pipeline.workbooks.indicators import Measure, facts, load_indicators, parse_measure
 
@@ -120,6 +121,8 @@ REVIEW_HEADERS = [
     label_text("label_what_to_do"),
 ]
 REVIEW_NOTE = label_text("label_position_to_review")
+KEYS = ("position_kk", "position_ru", "risk_kk", "risk_ru", "basis", "count", "cases",
+        "factors", "measures")  # fmt: skip
 
 
 @dataclass
@@ -340,10 +343,12 @@ def write_register(
     *,
     campaign=None,
     signed: dt.date | None = None,
+    before: Comparison | None = None,
 ) -> Path:
     """The register, approved and signed as the reference is (the approval block above, the
     working group's signatures and the date below), and a review sheet of what named no
-    declared position."""
+    declared position. With last year's results (`before`), a column says whether each
+    position was in last year's register."""
     book = xlsxwriter.Workbook(str(path), SAFE_OPTIONS)
     sheet = book.add_worksheet("6.1")
     head = book.add_format(
@@ -354,22 +359,24 @@ def write_register(
     count_format = book.add_format({"align": "center", "valign": "top"})
     title = book.add_format({"bold": True, "font_size": 13})
     plain = book.add_format({"valign": "top"})
+    headers, widths = list(HEADERS), [5, 17, 17, 32, 32, 20, 10, 10, 10, 12]  # ≤ 175
+    listed = [*register.rows, *extra]
+    table = [[str(i), *(r[k] for k in KEYS)] for i, r in enumerate(listed, 1)]
+    if before is not None:
+        headers.append(f"{label_text('label_in_previous_register')} ({before.then})")
+        widths = [5, 17, 17, 28, 28, 18, 10, 10, 10, 12, 11]
+        for row, r in zip(table, listed, strict=True):
+            was = before.had_position(r.get("code", ""), r["position_ru"])
+            row.append(label_text("register_was_listed" if was else "register_is_new"))
     if campaign is not None:
         for r, (kk, ru) in enumerate(zip(*_approval(campaign), strict=True)):
-            sheet.write_string(r, len(HEADERS) - 5, kk, plain)
-            sheet.write_string(r, len(HEADERS) - 1, ru, plain)
+            sheet.write_string(r, len(headers) - 5, kk, plain)
+            sheet.write_string(r, len(headers) - 1, ru, plain)
     name = render("register_title")
     sheet.write_string(TOP - 2, 0, name.kk, title)
     sheet.write_string(TOP - 1, 0, name.ru, title)
-    keys = ("position_kk", "position_ru", "risk_kk", "risk_ru", "basis", "count", "cases",
-            "factors", "measures")  # fmt: skip
-    listed = [*register.rows, *extra]
-    table = [[str(i), *(r[k] for k in keys)] for i, r in enumerate(listed, 1)]
     top = TOP + 1  # the header row
-    widths = [
-        textfit.width_for_words(h, w)
-        for h, w in zip(HEADERS, (5, 17, 17, 32, 32, 20, 10, 10, 10, 12), strict=True)  # ≤ 175
-    ]
+    widths = [textfit.width_for_words(h, w) for h, w in zip(headers, widths, strict=True)]
     for r, row in enumerate(table, start=top + 1):
         for c, value in enumerate(row):
             if isinstance(value, int):
@@ -383,16 +390,16 @@ def write_register(
         top,
         0,
         top + max(len(table), 1),
-        len(HEADERS) - 1,
+        len(headers) - 1,
         {
-            "columns": [{"header": h, "header_format": head} for h in HEADERS],
+            "columns": [{"header": h, "header_format": head} for h in headers],
             "style": "Table Style Light 9",
         },
     )
     for c, width in enumerate(widths):
         sheet.set_column(c, c, width)
     sheet.set_row(
-        top, textfit.row_height([(h, w, True) for h, w in zip(HEADERS, widths, strict=True)])
+        top, textfit.row_height([(h, w, True) for h, w in zip(headers, widths, strict=True)])
     )
     if campaign is not None:
         _sign(sheet, campaign, signed, top + max(len(table), 1) + 2, plain)

@@ -19,13 +19,14 @@ from pipeline.core.workdays import calendar_for
 from pipeline.core.yamlio import load_yaml
 from pipeline.documents import action_plan, publication, reference, register
 from pipeline.documents.findings import Finding, find
-from pipeline.documents.measures import measures_from
+from pipeline.documents.measures import measures_from, repeated
 from pipeline.files.docxio import text_of
 from pipeline.specs.plan import Plan, write_plan, write_register_positions
 from pipeline.specs.returns import plan_items
 from pipeline.specs.workspace import Workspace
 from pipeline.tracking.status import summary
 from pipeline.workbooks import frames, monitoring
+from pipeline.workbooks.comparison import Comparison, compare, open_previous_year
 from pipeline.workbooks.indicators import compute, load_indicators
 
 
@@ -43,15 +44,19 @@ def build_report(
     signed: dt.date,
     approved: dt.date | None = None,
     progress: Progress = silent,
+    *,
+    previous: Path | None = None,
 ) -> ReportOutcome:
     """The documents that close the plan, from the consolidated data: the analysis, the
     action plan its findings call for, then the reference, the plan, the publication, the
-    register and the 5.1 templates."""
+    register and the 5.1 templates. With last year's results (`previous`, or campaign.yaml's
+    `previous:`) the reference compares the two years, the plan repeats last year's overdue
+    measures and the register marks the positions it held last year."""
     steps = Steps(progress, 7 + len(workspace.organisations))
     _check_dates(workspace, signed, approved)
     data = frames.load(workspace)
     steps.advance()
-    analysis = _analyse(workspace, data)
+    analysis = _analyse(workspace, data, previous, signed)
     steps.advance()
     plan = _plan(workspace, signed, approved, analysis, data)
     out = workspace.paths.outbox / "report"
@@ -67,6 +72,7 @@ def build_report(
         analysis.indicators,
         analysis.wording,
         analysis.table,
+        analysis.comparison,
     )
     steps.advance()
     register.write_additions_template(workspace)
@@ -79,6 +85,7 @@ def build_report(
             extra,
             campaign=workspace.campaign,
             signed=plan.signed,
+            before=analysis.comparison,
         )
     )
     files.append(write_register_positions(workspace.paths.outbox, register.kept(positions, extra)))
@@ -101,15 +108,23 @@ class Analysis:
     table: object  # the indicators' table (pandas), one row per organisation
     wording: dict  # report.yaml, read once for every document
     findings: list[Finding]
+    comparison: Comparison | None = None  # with last year's results, when there are any
 
 
-def _analyse(workspace: Workspace, data) -> Analysis:
+def _analyse(workspace: Workspace, data, previous: Path | None, signed: dt.date) -> Analysis:
+    """This year's indicators and findings; beside last year's, when they are named (last
+    year's measures judged as of the reference's signing)."""
     indicators = load_indicators(workspace.paths.schema_file("indicators.yaml"), workspace.specs)
     table = compute(
         indicators, workspace.organisations, data.frames, workspace.specs, data.available
     )
     wording = load_yaml(workspace.paths.schema_file("report.yaml"))
-    return Analysis(indicators, table, wording, find(workspace, table, indicators, wording))
+    last_year = open_previous_year(workspace, previous, signed)
+    comparison = (
+        compare(workspace, indicators, table, last_year, signed) if last_year is not None else None
+    )
+    findings = find(workspace, table, indicators, wording)
+    return Analysis(indicators, table, wording, findings, comparison)
 
 
 def _plan(workspace: Workspace, signed: dt.date, approved, analysis: Analysis, data) -> Plan:
@@ -132,6 +147,10 @@ def _plan(workspace: Workspace, signed: dt.date, approved, analysis: Analysis, d
         data.queried(),
         items=plan_items(workspace.collected.values()),
     )
+    if analysis.comparison is not None:
+        open_now = {o.bin for o in workspace.organisations}
+        measures += repeated(analysis.comparison, approved, calendar, analysis.wording,
+                             len(measures) + 1, open_now)  # fmt: skip
     plan = Plan(
         signed, approved, plan_due, publication_due, measures, settings.get("monitoring_months", 12)
     )
@@ -162,6 +181,7 @@ def _reference_and_plan(
                 queried=data.queried(),
                 table=analysis.table,
                 frames=data.frames,
+                comparison=analysis.comparison,
             )
         )
         files.append(
@@ -221,6 +241,7 @@ def _publication(
     indicators,
     wording,
     table,
+    comparison: Comparison | None = None,
 ) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     docs = []
@@ -241,6 +262,7 @@ def _publication(
                 queried=data.queried(),
                 table=table,
                 frames=data.frames,
+                comparison=comparison,
             )
         )
         docs.append(

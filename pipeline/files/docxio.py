@@ -81,12 +81,16 @@ def heading(doc, text: str) -> None:
     p.paragraph_format.space_before = Pt(10)
 
 
-def para(doc, text: str, *, italic: bool = False, justify: bool = True) -> None:
+def para(doc, text: str, *, italic: bool = False, justify: bool = True, bold: bool = False) -> None:
+    """A paragraph with the first line indented; `bold` for a lead-in to a table below it,
+    which it stays on a page with."""
     p = doc.add_paragraph()
     p.paragraph_format.first_line_indent = Cm(1.25)
     p.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY if justify else WD_ALIGN_PARAGRAPH.LEFT
+    p.paragraph_format.keep_with_next = bold or None
     run = p.add_run(text)
     run.italic = italic
+    run.bold = bold or None
 
 
 def signature(doc, head: str, lines: list[str]) -> None:

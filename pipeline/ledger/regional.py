@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 
 from pipeline.specs.statuses import ReturnStatus
 
@@ -85,8 +86,12 @@ class Region:
         self.folders = folders
         # bounded, spilling to disk past it: a country's returns on an office PC
         self.db = duckdb.connect(config={"memory_limit": MEMORY, "threads": 2})
+        self.later: set[str] = set()  # the later tables some folder holds
         for table in TABLES:
             self._view(table, [f / f"{table}.parquet" for f in folders])
+        for table in LATER_TABLES:
+            if self._view(table, [f / f"{table}.parquet" for f in folders]):
+                self.later.add(table)
 
     def _execute(self, query: str) -> duckdb.DuckDBPyConnection:
         """Every statement goes through here: DuckDB's errors come out as `RegionDataError`."""
@@ -107,6 +112,16 @@ class Region:
 
     def count(self, table: str) -> int:
         return self._execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+
+    def table(self, name: str) -> pd.DataFrame:
+        """One of the export's tables whole, its columns in the declared order (a year's
+        district is small: next year's comparison reads it into memory). A later table no
+        folder holds comes back empty, with its columns."""
+        columns = TABLE_COLUMNS[name]  # a KeyError for any other name: never SQL from data
+        if name in LATER_TABLES and name not in self.later:
+            return pd.DataFrame(columns=list(columns))
+        listed = ", ".join(_identifier(c) for c in columns)
+        return self._execute(f"SELECT {listed} FROM {name}").df()
 
     def completeness(self) -> list[tuple]:
         """Per department and organisation type: its name, organisations, then `_COUNTS`."""

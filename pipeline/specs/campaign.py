@@ -7,6 +7,7 @@ typed values so that no later step has to wonder whether a date is a date.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -123,6 +124,9 @@ class Campaign:
     contact_person: Text | None = None  # who answers the phone: the reference's executor
     time_zone: str = clock.DEFAULT_ZONE  # on-time or late is decided on this clock
     sample: bool = False  # the plan `adal init` wrote, not yet made the department's own
+    # last year's campaign folder or export (relative to this campaign's folder): its
+    # results are compared with this year's (`adal init --from` writes it)
+    previous: str | None = None
 
     @property
     def name(self) -> Text:
@@ -205,14 +209,26 @@ def mark_as_sample(text: str) -> str:
     return "".join(lines[:head]) + comment + "sample: true\n" + "".join(lines[head:])
 
 
+def unmark_sample(text: str) -> str:
+    """The campaign made the department's own: the sample marker and its note removed
+    (what the officer does by hand after checking the plan; the demo does it for its
+    district)."""
+    note = render("campaign_sample_note")
+    comment = {f"# {line}\n" for t in (note.kk, note.ru) for line in wrap(t, 86)}
+    kept = [line for line in text.splitlines(keepends=True)
+            if line not in comment and not line.startswith("sample:")]  # fmt: skip
+    return "".join(kept)
+
+
 _DAY = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 _YEAR_IN_CODE = re.compile(r"^(code:\s*[\"']?[^\n]*?)(\d{4})", re.M)
 
 
-def carried_over(text: str, calendar: WorkCalendar) -> str:
+def carried_over(text: str, calendar: WorkCalendar, previous: str | None = None) -> str:
     """Next year's campaign.yaml from this year's, its comments kept: every date a year
     later (29 February becomes the 28th), a deadline that then falls on a day off moved to
-    the next Kazakh working day, the year in `year:` and `code:` one more, the calendar's
+    the next Kazakh working day, the year in `year:` and `code:` one more, `previous:` set
+    to last year's folder (for the comparison), the calendar's
     decreed days left as they were (they name days of their own year), and marked as a
     sample, so nothing goes out before the officer has checked it (the working group, the
     plan's approval) and deleted that line."""
@@ -220,7 +236,7 @@ def carried_over(text: str, calendar: WorkCalendar) -> str:
     for line in text.splitlines(keepends=True):
         if line[:1].strip() and not line.startswith("#"):
             in_calendar = line.startswith("calendar:")
-        if line.startswith("sample:"):
+        if line.startswith(("sample:", "previous:")):
             continue
         if not in_calendar:
             deadline = "deadline" in line
@@ -230,6 +246,10 @@ def carried_over(text: str, calendar: WorkCalendar) -> str:
     text = "".join(out)
     text = re.sub(r"^year:\s*(\d{4})", lambda m: f"year: {int(m.group(1)) + 1}", text, flags=re.M)
     text = _YEAR_IN_CODE.sub(lambda m: f"{m.group(1)}{int(m.group(2)) + 1}", text, count=1)
+    if previous is not None:  # where last year's results are, for the comparison
+        note = render("campaign_previous_note")
+        comment = "".join(f"# {line}\n" for t in (note.kk, note.ru) for line in wrap(t, 86))
+        text = text.rstrip("\n") + f"\n\n{comment}previous: {json.dumps(previous)}\n"
     return mark_as_sample(text)
 
 
@@ -249,6 +269,14 @@ def _sample(value: object, where: str) -> bool:
         raise ConfigError.of(
             "config_wrong_type", where=where, key="sample", names="true / false", value=value
         )
+    return value
+
+
+def _previous(value: object, where: str) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise ConfigError.of("previous_not_text", where=where, value=value)
     return value
 
 
@@ -302,6 +330,7 @@ def load_campaign(path: Path) -> Campaign:
         ),
         smtp=dict(data.get("smtp") or {}),
         imap=dict(data.get("imap") or {}),
+        previous=_previous(data.get("previous"), where),
         working_group=_working_group(data.get("working_group"), f"{where}: working_group"),
         org_types_many={
             t: text

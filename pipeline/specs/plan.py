@@ -29,6 +29,7 @@ class Measure:
     # the department's own step (informing the anti-corruption body, a talk with heads): the
     # organisations it names do not report on it in their 5.1 execution reports
     by_department: bool = False
+    repeats: str = ""  # last year's measure this one repeats (overdue then), by its number
 
     @property
     def indicators(self) -> list[str]:
@@ -49,6 +50,7 @@ class Measure:
             "orgs": self.orgs,
             "severity": self.severity,
             "by_department": self.by_department,
+            "repeats": self.repeats,
         }
 
     @classmethod
@@ -63,6 +65,7 @@ class Measure:
             list(data["orgs"]),
             data.get("severity", "medium"),
             bool(data.get("by_department", False)),
+            str(data.get("repeats") or ""),
         )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -219,7 +220,11 @@ def carry_over(previous: Paths, paths: Paths) -> list[Path]:
         old = load_campaign(previous.campaign_file)
         calendar = WorkCalendar(old.extra_days_off, old.extra_working_days)
         text = previous.campaign_file.read_text(encoding="utf-8")
-        paths.campaign_file.write_text(carried_over(text, calendar), encoding="utf-8")
+        try:  # relative, so both years' folders can move together
+            where = Path(os.path.relpath(previous.root, paths.root)).as_posix()
+        except ValueError:  # another drive, on Windows
+            where = str(previous.root)
+        paths.campaign_file.write_text(carried_over(text, calendar, where), encoding="utf-8")
         written.append(paths.campaign_file)
     if not paths.registries():
         for registry in previous.registries():

@@ -29,6 +29,8 @@ from pipeline.specs.statuses import ReturnStatus
 from pipeline.specs.workspace import Workspace
 from pipeline.tracking.status import NIL_TEXT, STATE_TEXT, STATES, summary
 from pipeline.workbooks.charts import write_charts
+from pipeline.workbooks.comparison import Previous, compare
+from pipeline.workbooks.comparison import write_sheets as write_comparison
 from pipeline.workbooks.frames import Consolidated
 from pipeline.workbooks.indicators import (
     AREAS,
@@ -437,9 +439,12 @@ def write_consolidated(
     with_personal_data: bool = False,
     now: dt.datetime | None = None,
     today: dt.date | None = None,
+    previous: Previous | None = None,
     progress: Progress = silent,
 ) -> tuple[Path, pd.DataFrame]:
-    """Write the consolidated workbook; returns its path and the indicator table it shows."""
+    """Write the consolidated workbook; returns its path and the indicator table it shows.
+    With last year's results (`previous`), a comparison sheet per area follows the
+    indicators, and last year's measures with their states."""
     now = now or dt.datetime.now()
     path = output_path(workspace, with_personal_data)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -463,6 +468,9 @@ def write_consolidated(
     _indicators_sheet(w, workspace, table, indicators)
     _risk_map(w, workspace, wide, data)
     write_charts(w, workspace, table, wide, top, SHEETS, {i.code: i.title.both for i in indicators})
+    if previous is not None:
+        day = today or now.date()
+        write_comparison(w, compare(workspace, indicators, table, previous, day), day)
     _monitoring_sheet(w, workspace, data, today or now.date())
     _queries_sheet(w, workspace, data)
     _sources(w, workspace, data, with_personal_data)
