@@ -313,11 +313,11 @@ def build_next_year(paths: Paths, seed: int = 2024) -> tuple[Paths, dict[str, in
     closed = then[12]  # a small school merged into another
     opened = Organisation(
         make_bin(rng),
-        Text("«Күншуақ» бөбекжайы", "Ясли-сад «Куншуак»"),
+        Text("«Шұғыла» бөбекжайы", "Ясли-сад «Шугыла»"),
         "preschool",
         "Көктерек а., Жастар к., 3",
         "Сейтова Айгерім",
-        "kunshuak@bilim-koktrk.example",
+        "shugyla@bilim-koktrk.example",
         28,
         160,
     )

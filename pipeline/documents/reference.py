@@ -18,7 +18,7 @@ from pipeline.specs.returns import plan_item, plan_items, schema_path
 from pipeline.specs.statuses import ReturnStatus
 from pipeline.specs.workspace import Workspace
 from pipeline.tracking.status import summary
-from pipeline.workbooks.comparison import Comparison, Pair
+from pipeline.workbooks.comparison import OUTCOME_TEXT, Comparison
 from pipeline.workbooks.indicators import LEVEL_TEXT, Indicator, doubted
 from pipeline.workbooks.monitoring import STATE_TEXT
 
@@ -528,32 +528,36 @@ def _comparison(
             docxio.para(doc, word(key, lang, orgs=", ".join(n.get(lang) for _, n in orgs)))
     counts = {o: len(c.with_outcome(o)) for o in ("persists", "new", "gone")}
     docxio.para(doc, word("compare_counts", lang, **counts))
-    units = {i.code: i.unit for i in indicators}
-    head = [h.format(then=c.then, now=c.now) for h in words("compare_table", lang)]
-    for outcome in ("persists", "new", "gone"):
+    by_indicator = _by_indicator(c, lang)
+    if by_indicator:
+        docxio.para(doc, word("compare_table_lead", lang, then=c.then, now=c.now), bold=True)
+        head = words("compare_table", lang)
+        docxio.table(doc, head, by_indicator, [5.6, 3.6, 7.3])
+    for outcome in ("no_cases", "not_assessed"):
         pairs = c.with_outcome(outcome)
         if pairs:
-            docxio.para(doc, word(f"compare_{outcome}_head", lang), bold=True)
-            rows = [_pair_row(p, units, lang) for p in pairs]
-            docxio.table(doc, head, rows, [5.5, 5.5, 2.75, 2.75])
-    unseen = c.with_outcome("not_assessed")
-    if unseen:
-        named = "; ".join(f"{p.name.get(lang)} — «{p.title.get(lang)}»" for p in unseen)
-        docxio.para(doc, word("compare_not_assessed", lang, n=Number(len(unseen)), pairs=named))
+            orgs = ", ".join(dict.fromkeys(p.name.get(lang) for p in pairs))
+            docxio.para(doc, word(f"compare_{outcome}", lang, n=Number(len(pairs)), orgs=orgs))
     _last_year_measures(doc, c, measures, signed, lang)
 
 
-def _pair_row(p: Pair, units: dict, lang: str) -> list[str]:
-    def shown(value: float | None, level: str | None) -> str:
-        said = LEVEL_TEXT[level].get(lang) if level in LEVEL_TEXT else "—"
-        if value is None:
-            return said
-        unit = units.get(p.indicator)
-        figure = unit.format(number(value), lang, value) if unit else number(value)
-        return f"{figure} ({said})"
-
-    return [p.name.get(lang), p.title.get(lang), shown(p.then_value, p.then_level),
-            shown(p.now_value, p.now_level)]  # fmt: skip
+def _by_indicator(c: Comparison, lang: str) -> list[list[str]]:
+    """Per indicator with a risk in either year, a row for each of: the organisations where
+    the risk persists, where it is new, where it is no longer found — counted and named;
+    the indicator is named on its first row."""
+    rows = []
+    for code in dict.fromkeys(p.indicator for p in c.pairs):
+        first = True
+        for outcome in ("persists", "new", "gone"):
+            names = sorted(p.name.get(lang) for p in c.pairs
+                           if p.indicator == code and p.outcome == outcome)  # fmt: skip
+            if not names:
+                continue
+            title = c.titles[code].get(lang) if first else ""
+            rows.append([title, f"{OUTCOME_TEXT[outcome].get(lang)}: {len(names)}",
+                         ", ".join(names)])  # fmt: skip
+            first = False
+    return rows
 
 
 STATE_ORDER = ("done", "done_late", "in_progress", "not_reported", "overdue")
@@ -586,7 +590,7 @@ def _last_year_measures(doc, c: Comparison, measures, signed, lang: str) -> None
          ", ".join(n.get(lang) for _, n, _, risk in m.orgs if risk == "found") or "—"]
         for m in c.measures
     ]  # fmt: skip
-    docxio.table(doc, words("compare_measures_table", lang), rows, [1.2, 7.3, 4, 4])
+    docxio.table(doc, words("compare_measures_table", lang), rows, [1.0, 6.5, 3.5, 5.5])
     still = {(m.no, b) for m in c.measures for b, _, _, risk in m.orgs if risk == "found"}
     docxio.para(doc, word("compare_still", lang, n=len({b for _, b in still})))
     again = [m.no for m in measures if m.repeats]

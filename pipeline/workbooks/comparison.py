@@ -9,6 +9,8 @@ and the action plan all count the same outcomes:
 
 - `persists`: medium or high both years; `new`: medium or high this year only (an
   organisation new to the registry included); `gone`: medium or high last year, low now;
+- `no_cases`: a risk last year, and this year nothing the ratio counts from (no complaint
+  at all): not found, but not «gone» either, and said so;
 - `not_assessed`: a risk last year, no level this year (no return, too few cases): a school
   that sent nothing has not thereby shed its risk;
 - `closed`: a risk last year at an organisation no longer in the registry;
@@ -41,7 +43,8 @@ from pipeline.workbooks.monitoring import judge
 
 RISK = ("medium", "high")
 OUTCOMES = (
-    "persists", "new", "gone", "not_assessed", "closed", "changed", "added", "removed", "steady",
+    "persists", "new", "gone", "no_cases", "not_assessed", "closed", "changed", "added",
+    "removed", "steady",
 )  # fmt: skip
 OUTCOME_TEXT = {o: text(f"compare_{o}") for o in OUTCOMES}
 OUTCOME_COLOUR = {
@@ -285,11 +288,17 @@ def _definitions(indicators: list[Indicator], previous: Previous) -> dict[str, s
 
 
 def _levels(table: pd.DataFrame) -> dict[tuple[str, str], tuple[float | None, str]]:
+    """Each (organisation, indicator)'s value and level; a ratio with nothing to count (no
+    complaint at all: a denominator of nought from a return that came) is `no_cases`, not
+    `no_data` (a return that did not come)."""
     out = {}
-    for r in table[["bin", "indicator", "value", "level"]].to_dict("records"):
+    for r in table[["bin", "indicator", "value", "level", "denominator"]].to_dict("records"):
         value = r["value"]
         value = None if value is None or pd.isna(value) else float(value)
-        out[(str(r["bin"]), str(r["indicator"]))] = (value, str(r["level"]))
+        level = str(r["level"])
+        if level == "no_data" and r["denominator"] == 0:
+            level = "no_cases"
+        out[(str(r["bin"]), str(r["indicator"]))] = (value, level)
     return out
 
 
@@ -301,7 +310,7 @@ def _outcome(definition: str | None, then: str | None, now: str | None, open_now
     if now in RISK:
         return "persists" if then in RISK else "new"
     if then in RISK:
-        return "gone" if now == "low" else "not_assessed"
+        return {"low": "gone", "no_cases": "no_cases"}.get(now or "", "not_assessed")
     return "steady"
 
 
@@ -345,7 +354,7 @@ def _risk_now(bin_: str, codes: list[str], now: dict, open_now: bool) -> str:
     levels = [now.get((bin_, c), _NONE)[1] for c in codes]
     if any(level in RISK for level in levels):
         return "found"
-    if codes and all(level == "low" for level in levels):
+    if codes and all(level in ("low", "no_cases") for level in levels):
         return "not_found"
     return "not_assessed"
 
@@ -390,6 +399,7 @@ def write_sheets(w, comparison: Comparison, today: dt.date) -> None:
     from pipeline.workbooks.monitoring import STATE_COLOUR, STATE_TEXT
 
     then, now = comparison.then, comparison.now
+    shown_levels = {**LEVEL_TEXT, "no_cases": text("level_no_cases")}
     headers = [
         L.BIN_LABEL.both,
         L.ORG_LABEL.both,
@@ -403,7 +413,7 @@ def write_sheets(w, comparison: Comparison, today: dt.date) -> None:
     ]
 
     def level(code: str | None) -> str:
-        return LEVEL_TEXT[code].both if code in LEVEL_TEXT else "—"
+        return shown_levels[code].both if code in shown_levels else "—"
 
     for area in areas_compared(comparison):
         pairs = sorted(
