@@ -118,6 +118,7 @@ def init(paths: Paths, previous: Path | None) -> None:
     from pipeline.desk.shortcut import write_shortcut
     from pipeline.specs.campaign import load_campaign, mark_as_sample
     from pipeline.specs.returns import shipped_schemas
+    from pipeline.workbooks.next_year import is_export, start_from_export
     from pipeline.workbooks.registry import write_registry
 
     above = find_campaign(paths.root.parent)
@@ -126,7 +127,11 @@ def init(paths: Paths, previous: Path | None) -> None:
     registries = paths.registries()
     kept = [p for p in (paths.campaign_file, *registries) if p.exists()]
     paths.campaign_dir.mkdir(parents=True, exist_ok=True)
-    carried = carry_over(Paths(previous.resolve()), paths) if previous else []
+    carried = []
+    if previous is not None and is_export(previous):
+        carried = start_from_export(previous.resolve(), paths)
+    elif previous is not None:
+        carried = carry_over(Paths(previous.resolve()), paths)
     registries = paths.registries()
     if not paths.campaign_file.exists():
         sample = (shipped_schemas() / "campaign-2023.yaml").read_text(encoding="utf-8")
@@ -142,7 +147,8 @@ def init(paths: Paths, previous: Path | None) -> None:
         return
     click.echo(f"{_label('say_ready')}: {paths.campaign_file}\n  {paths.registry_file}")
     if carried:
-        said = render("say_carried_over")
+        from_export = previous is not None and is_export(previous)
+        said = render("say_carried_from_export" if from_export else "say_carried_over")
         click.echo(f"{said.kk}\n{said.ru}")
         _next("next_carried_over")
         return
@@ -698,9 +704,10 @@ def report(
     help="Parquet файлдарының қалтасы / Папка для файлов Parquet.",
 )
 @json_option(help="Нәтиже JSON түрінде / Итог в JSON.")
+@today_option(help="5.1 бағалау күні (әдепкісі: бүгін) / Дата оценки 5.1 (по умолчанию: сегодня).")
 @click.pass_obj
 @friendly
-def export(paths: Paths, folder: Path, as_json: bool) -> None:
+def export(paths: Paths, folder: Path, as_json: bool, today: dt.datetime | None) -> None:
     """Облысқа экспорт / Выгрузка для области.
 
     Әр есептің қабылданған жолдары, ұйымдар, есептердің күйі, көрсеткіштер мен тәуекел
@@ -716,7 +723,14 @@ def export(paths: Paths, folder: Path, as_json: bool) -> None:
     indicators = load_indicators(paths.schema_file("indicators.yaml"), workspace.specs)
     with progress_bar(_label("say_export"), quiet=as_json) as progress:
         data = frames.load(workspace)
-        done = export_parquet(workspace, data, indicators, folder.resolve(), progress=progress)
+        done = export_parquet(
+            workspace,
+            data,
+            indicators,
+            folder.resolve(),
+            today=today.date() if today else None,
+            progress=progress,
+        )
     if as_json:
         click.echo(json.dumps({"folder": str(done.folder), "files": done.files}, indent=1))
         return

@@ -197,14 +197,18 @@ def _periods(raw: dict[str, Any], where: str) -> dict[str, dict[str, Period]]:
     return out
 
 
-def mark_as_sample(text: str) -> str:
-    """The sample plan `adal init` writes, marked as such after its opening comments:
-    `templates` and `mail --send` refuse it until the officer has made it theirs."""
+SAMPLE_NOTES = ("campaign_sample_note", "campaign_carried_note")
+
+
+def mark_as_sample(text: str, note: str = "campaign_sample_note") -> str:
+    """The sample plan `adal init` writes (or next year's, `note`), marked as such after its
+    opening comments: `templates` and `mail --send` refuse it until the officer has made it
+    theirs."""
     lines = text.splitlines(keepends=True)
     head = 0
     while head < len(lines) and lines[head].startswith("#"):
         head += 1
-    note = render("campaign_sample_note")
+    note = render(note)
     comment = "".join(f"# {line}\n" for text in (note.kk, note.ru) for line in wrap(text, 86))
     return "".join(lines[:head]) + comment + "sample: true\n" + "".join(lines[head:])
 
@@ -213,8 +217,12 @@ def unmark_sample(text: str) -> str:
     """The campaign made the department's own: the sample marker and its note removed
     (what the officer does by hand after checking the plan; the demo does it for its
     district)."""
-    note = render("campaign_sample_note")
-    comment = {f"# {line}\n" for t in (note.kk, note.ru) for line in wrap(t, 86)}
+    comment = {
+        f"# {line}\n"
+        for code in SAMPLE_NOTES
+        for t in (render(code).kk, render(code).ru)
+        for line in wrap(t, 86)
+    }
     kept = [line for line in text.splitlines(keepends=True)
             if line not in comment and not line.startswith("sample:")]  # fmt: skip
     return "".join(kept)
@@ -250,7 +258,7 @@ def carried_over(text: str, calendar: WorkCalendar, previous: str | None = None)
         note = render("campaign_previous_note")
         comment = "".join(f"# {line}\n" for t in (note.kk, note.ru) for line in wrap(t, 86))
         text = text.rstrip("\n") + f"\n\n{comment}previous: {json.dumps(previous)}\n"
-    return mark_as_sample(text)
+    return mark_as_sample(unmark_sample(text), "campaign_carried_note")
 
 
 def _next_year(found: re.Match, calendar: WorkCalendar | None) -> str:
