@@ -177,7 +177,7 @@ class Pair:
             return None
         if self.then_value is None or self.now_value is None:
             return None
-        return self.now_value - self.then_value
+        return round(self.now_value - self.then_value, 2)
 
 
 @dataclass
