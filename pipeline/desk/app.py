@@ -391,14 +391,16 @@ async def consolidate(request: Request):
 
     def work(progress) -> dict:
         from pipeline.workbooks import frames
+        from pipeline.workbooks.comparison import open_previous_year
         from pipeline.workbooks.consolidate import write_consolidated
         from pipeline.workbooks.indicators import load_indicators
 
         indicators = load_indicators(
             workspace.paths.schema_file("indicators.yaml"), workspace.specs
         )
+        last_year = open_previous_year(workspace, None, dt.date.today())  # campaign.yaml's
         path, _ = write_consolidated(
-            workspace, frames.load(workspace), indicators, progress=progress
+            workspace, frames.load(workspace), indicators, previous=last_year, progress=progress
         )
         return {"outputs": [views.inside(workspace.paths.outbox, str(path))]}
 
