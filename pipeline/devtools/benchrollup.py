@@ -85,12 +85,14 @@ def split_export(source: Path, folder: Path, departments: int) -> list[Path]:
             shutil.rmtree(target)
         target.mkdir(parents=True)
         name = _district(number)
+        rows = {}
         for file, table in tables.items():
-            mask = pa.array([district.get(b) == number for b in table["bin"].to_pylist()])
-            part = table.filter(mask)
+            mine = [district.get(b) == number for b in table["bin"].to_pylist()]
+            part = table.filter(pa.array(mine, pa.bool_()))  # typed: an empty table too
             part = _set(part, "department", pa.array([name["ru"]] * part.num_rows, pa.string()))
             pq.write_table(part, target / file, compression="zstd")
-        own = {**manifest, "department": name}
+            rows[file] = part.num_rows
+        own = {**manifest, "department": name, "files": rows}  # its own rows, as checked
         (target / MANIFEST).write_text(json.dumps(own, ensure_ascii=False, indent=1), "utf-8")
         targets.append(target)
     return targets

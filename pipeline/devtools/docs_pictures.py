@@ -16,9 +16,9 @@ from pathlib import Path
 
 import openpyxl
 
-# picture name: (path inside the demo folder, sheet to show or None for a document, page,
-# share of the page's height kept from the top)
-PICTURES = {
+# picture name: (path inside the demo folder, sheet to show or None for a document, page
+# (a number, or the first page with this text), share of the page's height kept from the top)
+PICTURES: dict[str, tuple[str, str | None, int | str, float]] = {
     "template": ("outbox/templates/*.xlsx", "1.1", 1, 0.45),
     "instructions": ("outbox/templates/*.xlsx", "Нұсқаулық-Инструкция", 1, 1.0),
     "correction": ("outbox/feedback/*/*.xlsx", "Қателер-Ошибки", 1, 0.3),
@@ -28,6 +28,15 @@ PICTURES = {
     "reference-kk": ("outbox/report/3.1-reference-kk.docx", None, 1, 1.0),
     "action-plan-ru": ("outbox/report/4.1-action-plan-ru.docx", None, 1, 1.0),
     "register": ("outbox/report/6.1-register.xlsx", "6.1", 1, 1.0),
+    # the second year (the demo's 2024 campaign, compared with 2023)
+    "comparison": ("2024/outbox/consolidated-*.xlsx", "2.1 салыстыру-сравнение", 1, 0.7),
+    "comparison-ru": ("2024/outbox/report/3.1-reference-ru.docx", None, "По показателям (", 1.0),
+    "comparison-kk": (
+        "2024/outbox/report/3.1-reference-kk.docx",
+        None,
+        "Көрсеткіштер бойынша (",
+        1.0,
+    ),
 }
 
 
@@ -45,17 +54,20 @@ def render(root: Path, out: Path, dpi: int = 80) -> list[Path]:
             else:
                 _only_sheet(source, sheet, copy)
             pdf = _to_pdf(copy, work)
-            made.append(_page_png(pdf, page, out / f"{name}.png", dpi, keep))
+            number = page if isinstance(page, int) else _page_with(pdf, page)
+            made.append(_page_png(pdf, number, out / f"{name}.png", dpi, keep))
     return made
 
 
 def _only_sheet(source: Path, sheet: str, target: Path) -> None:
-    """A copy whose one visible sheet is `sheet`, so that LibreOffice prints only it."""
+    """A copy holding `sheet` alone, so that LibreOffice prints only it (it prints a hidden
+    sheet that has a print area, so hiding the others is not enough)."""
     book = openpyxl.load_workbook(source)
-    for other in book.worksheets:
+    for other in list(book.worksheets):
         if other.title != sheet:
-            other.sheet_state = "hidden"
-    book.active = book.sheetnames.index(sheet)
+            book.remove(other)
+    book.active = 0
+    book.worksheets[0].sheet_view.tabSelected = True
     book.save(target)
 
 
@@ -66,6 +78,14 @@ def _to_pdf(path: Path, work: Path) -> Path:
         check=True, capture_output=True, timeout=300,
     )  # fmt: skip
     return path.with_suffix(".pdf")
+
+
+def _page_with(pdf: Path, text: str) -> int:
+    """The first page of `pdf` whose text holds `text` (a section starts where it starts)."""
+    done = subprocess.run(["pdftotext", str(pdf), "-"], check=True, capture_output=True,
+                          timeout=120)  # fmt: skip
+    pages = done.stdout.decode("utf-8", "replace").split("\f")
+    return next((i for i, page in enumerate(pages, 1) if text in page), 1)
 
 
 def _page_png(pdf: Path, page: int, target: Path, dpi: int, keep: float) -> Path:
