@@ -96,8 +96,8 @@ COUNTS = {
         r"рисков, которые больше не выявляются: (\d+)\."
     ),
     "kk": re.compile(
-        r"Екі жыл қатарынан сақталған тәуекелдер: (\d+); жаңа тәуекелдер: (\d+); "
-        r"енді анықталмайтын тәуекелдер: (\d+)\."
+        r"Екі жыл қатарынан сақталған тәуекелдер саны: (\d+); жаңа тәуекелдер саны: (\d+); "
+        r"енді анықталмайтын тәуекелдер саны: (\d+)\."
     ),
 }
 
@@ -137,7 +137,7 @@ def test_the_workbook_compares_each_organisation_by_bin_in_a_sheet_per_area(demo
                 assert change == pytest.approx(after - before, abs=0.011)
             if bin_ == closed.bin:
                 seen_closed = True
-                assert outcome in (OUTCOME_TEXT["closed"].both, OUTCOME_TEXT["steady"].both)
+                assert outcome in (OUTCOME_TEXT["closed"].both, OUTCOME_TEXT["unassessed"].both)
                 assert level_now == "—"
     assert seen_closed  # the closed school is listed by its BIN, not dropped
 
@@ -266,10 +266,7 @@ def test_a_changed_definition_is_said_and_never_compared(demo, tmp_path):
     assert by_indicator[titles[removed["code"]]] == {OUTCOME_TEXT["removed"].both}
     assert by_indicator[titles[added["code"]]] == {OUTCOME_TEXT["added"].both}
     section = _text(_section(nxt / "outbox/report/3.1-reference-ru.docx", "ru"))
-    assert (
-        f"изменилось; их значения за два года не сопоставляются: «{changed['title']['ru']}»"
-        in section
-    )
+    assert f"(их значения за два года не сопоставляются): «{changed['title']['ru']}»" in section
     assert f"не рассчитываются: «{removed['title']['ru']}»" in section
     assert f"(сравнения нет): «{added['title']['ru']}»" in section
 
@@ -327,6 +324,10 @@ def test_outcome_rules(definition):
         (("medium", "insufficient", True), "not_assessed"),
         (("high", None, False), "closed"),
         (("low", "low", True), "steady"),
+        (("low", "no_cases", True), "steady"),
+        (("low", "no_data", True), "unassessed"),  # not «no risk in either year»
+        ((None, "low", True), "unassessed"),
+        (("insufficient", "insufficient", True), "unassessed"),
     ]
     for (then, now, open_now), expected in cases:
         assert _outcome(changed, then, now, open_now) == (changed or expected)

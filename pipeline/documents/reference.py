@@ -18,7 +18,7 @@ from pipeline.specs.returns import plan_item, plan_items, schema_path
 from pipeline.specs.statuses import ReturnStatus
 from pipeline.specs.workspace import Workspace
 from pipeline.tracking.status import summary
-from pipeline.workbooks.comparison import OUTCOME_TEXT, Comparison
+from pipeline.workbooks.comparison import OUTCOME_TEXT, Comparison, natural
 from pipeline.workbooks.indicators import LEVEL_TEXT, Indicator, doubted
 from pipeline.workbooks.monitoring import STATE_TEXT
 
@@ -536,7 +536,7 @@ def _comparison(
     for outcome in ("no_cases", "not_assessed"):
         pairs = c.with_outcome(outcome)
         if pairs:
-            orgs = ", ".join(dict.fromkeys(p.name.get(lang) for p in pairs))
+            orgs = ", ".join(sorted({p.name.get(lang) for p in pairs}, key=natural))
             docxio.para(doc, word(f"compare_{outcome}", lang, n=Number(len(pairs)), orgs=orgs))
     _last_year_measures(doc, c, measures, signed, lang)
 
@@ -549,8 +549,8 @@ def _by_indicator(c: Comparison, lang: str) -> list[list[str]]:
     for code in dict.fromkeys(p.indicator for p in c.pairs):
         first = True
         for outcome in ("persists", "new", "gone"):
-            names = sorted(p.name.get(lang) for p in c.pairs
-                           if p.indicator == code and p.outcome == outcome)  # fmt: skip
+            names = sorted((p.name.get(lang) for p in c.pairs
+                            if p.indicator == code and p.outcome == outcome), key=natural)  # fmt: skip
             if not names:
                 continue
             title = c.titles[code].get(lang) if first else ""

@@ -123,7 +123,8 @@ class Writer:
         self.date = add({"num_format": "dd.mm.yyyy", "valign": "top"})
         self.stamp = add({"num_format": "dd.mm.yyyy hh:mm", "valign": "top"})
         self.pct = add({"num_format": "0 %", "valign": "top"})  # a share: 0.78 shows «78 %»
-        self.num = add({"num_format": "0.##", "valign": "top"})
+        # General: «40» and «33.33» as typed; «0.##» showed a whole number as «40.»
+        self.num = add({"valign": "top"})
         self.wrap = add({"text_wrap": True, "valign": "top"})
 
     def close(self) -> Path:

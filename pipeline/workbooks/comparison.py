@@ -17,13 +17,16 @@ and the action plan all count the same outcomes:
 - `changed` / `added` / `removed`: the indicator's definition differs between the years (its
   fingerprint, `Indicator.definition`), or it exists in one year only: values of unlike
   definitions are never compared;
-- `steady`: no risk either year.
+- `unassessed`: no risk found, but one year had no level (no return, too few cases, not in
+  the registry): not called «no risk in either year»;
+- `steady`: no risk either year, both years assessed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -44,7 +47,7 @@ from pipeline.workbooks.monitoring import judge
 RISK = ("medium", "high")
 OUTCOMES = (
     "persists", "new", "gone", "no_cases", "not_assessed", "closed", "changed", "added",
-    "removed", "steady",
+    "removed", "unassessed", "steady",
 )  # fmt: skip
 OUTCOME_TEXT = {o: text(f"compare_{o}") for o in OUTCOMES}
 OUTCOME_COLOUR = {
@@ -311,7 +314,8 @@ def _outcome(definition: str | None, then: str | None, now: str | None, open_now
         return "persists" if then in RISK else "new"
     if then in RISK:
         return {"low": "gone", "no_cases": "no_cases"}.get(now or "", "not_assessed")
-    return "steady"
+    judged = ("low", "no_cases")  # no risk found, both years assessed
+    return "steady" if then in judged and now in judged else "unassessed"
 
 
 def _measures(
@@ -373,6 +377,11 @@ def _positions(previous: Previous) -> set[str]:
     return out
 
 
+def natural(name: str) -> tuple:
+    """A name as people order it: «№2» before «№10»."""
+    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name))
+
+
 def areas_compared(comparison: Comparison) -> list[str]:
     """The plan's areas in order, each once, that have a pair to show."""
     present = {p.area for p in comparison.pairs}
@@ -393,7 +402,7 @@ def write_sheets(w, comparison: Comparison, today: dt.date) -> None:
     """A sheet per area: each organisation's indicators in both years, the change, the
     levels and the outcome (risks first); then last year's measures, each organisation's
     state on it and whether its risk is still found. The reference counts these rows."""
-    from pipeline.core.messages import label, render, sheet_name
+    from pipeline.core.messages import label, render
     from pipeline.specs import layout as L
     from pipeline.workbooks.indicators import LEVEL_COLOUR, LEVEL_TEXT
     from pipeline.workbooks.monitoring import STATE_COLOUR, STATE_TEXT
@@ -418,7 +427,7 @@ def write_sheets(w, comparison: Comparison, today: dt.date) -> None:
     for area in areas_compared(comparison):
         pairs = sorted(
             (p for p in comparison.pairs if p.area == area),
-            key=lambda p: (ORDER[p.outcome], p.name.ru, p.indicator),
+            key=lambda p: (ORDER[p.outcome], natural(p.name.ru), p.indicator),
         )
         rows = [
             [p.bin, p.name.both, p.title.both, p.then_value, p.now_value, p.change,
@@ -447,7 +456,7 @@ def write_sheets(w, comparison: Comparison, today: dt.date) -> None:
         for bin_, name, state, risk in m.orgs
     ]  # fmt: skip
     kinds = ["any", "wrap", "any", "any", "wrap", "wrap", "wrap"]
-    name = f"{sheet_name('sheet_previous_plan')} {then}"
+    name = render("sheet_previous_plan", year=then).join("-")  # «Жоспар 2023-План 2023»
     sheet = w.table(name, headers, rows, [5, 60, 12, 14, 30, 18, 22], kinds)
     w.colour_by_code(sheet, 1, 5, len(rows), 5, STATE_TEXT, STATE_COLOUR)
 
