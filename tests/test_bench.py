@@ -8,13 +8,15 @@ pytestmark = pytest.mark.slow  # end to end: commands, workbooks read back, Libr
 
 
 def test_bench_smoke_run_writes_the_table(tmp_path):
-    table = run_bench(tmp_path / "bench", orgs=5, jobs=2, baseline_sample=2, echo=lambda *a: None)
-    assert (
-        "| baseline/adal |" in table
-        and "| adal/floor |" in table
-        and "| consolidate/floor |" in table
-    )
-    assert "adal re-ingest, unchanged inbox" in table and "{'duplicate': 5}" in table
-    assert "| adal rollup: 1 departments × 5 organisations |" in table
+    """20 organisations dealt into two districts for the roll-up: each district's export
+    must be one the roll-up accepts (a manifest with the whole export's row counts was not,
+    and nothing ran the bench to notice)."""
+    table = run_bench(tmp_path / "bench", orgs=20, jobs=2, baseline_sample=2, echo=lambda *a: None)
+    for ratio in ("baseline/adal", "ingest/floor", "consolidate/floor", "re-ingest, s",
+                  "adal --help, s (median of 5)", "adal status, s (median of 5)"):  # fmt: skip
+        assert f"| {ratio} |" in table
+    assert table.rstrip().splitlines()[-1].startswith("| adal status")  # the table ends it
+    assert "adal re-ingest, unchanged inbox" in table and "{'duplicate': 20}" in table
+    assert "| adal rollup: 2 departments × 10 organisations |" in table
     assert "| adal ingest, PostgreSQL ledger |" in table
-    assert list((tmp_path / "bench").glob("bench-5-*.md"))
+    assert list((tmp_path / "bench").glob("bench-20-*.md"))

@@ -9,9 +9,7 @@ from collections import Counter
 from pathlib import Path
 
 import click
-from loguru import logger
 
-from pipeline import ledger
 from pipeline.cli.options import day_option, json_option, previous_option, today_option
 from pipeline.cli.support import (
     BilingualGroup,
@@ -88,7 +86,9 @@ def main(ctx: click.Context, root: Path, db: str | None, verbose: bool) -> None:
     """
     where: Path | str | None = None
     if db:
-        where = db if ledger.is_server(db) else Path(db).resolve()
+        from pipeline.ledger import is_server  # the ledger's code only when a command runs
+
+        where = db if is_server(db) else Path(db).resolve()
     root = root.resolve()
     if ctx.invoked_subcommand not in ("init", "demo", "rollup"):
         root = find_campaign(root) or root  # as git finds its repository
@@ -328,6 +328,8 @@ def ingest(
             again=again,
             elsewhere=elsewhere,
         )
+    from loguru import logger
+
     logger.info("ingested {} files", len(outcomes))
     if as_json:
         click.echo(
@@ -450,18 +452,20 @@ def status(paths: Paths, as_json: bool, today: dt.datetime | None) -> None:
     Әр ұйымның әр есебінің күйі және ұйым түрі бойынша тапсыру деңгейі / Состояние каждого
     отчёта каждой организации и уровень сдачи по типам организаций.
     """
+    from pipeline import ledger
     from pipeline.specs.plan import read_plan
+    from pipeline.tracking.measures import STATE_TEXT as MEASURE_TEXT
+    from pipeline.tracking.measures import reports
+    from pipeline.tracking.measures import states as measure_states
     from pipeline.tracking.status import return_states, status_json, status_lines
-    from pipeline.workbooks import frames
-    from pipeline.workbooks.monitoring import STATE_TEXT as MEASURE_TEXT
-    from pipeline.workbooks.monitoring import states as measure_states
 
     workspace = open_workspace(paths)
     conn = ledger.connect(paths.ledger)
     try:
-        with ledger.snapshot(conn):
+        with ledger.snapshot(conn):  # one state of the ledger: returns, queries, 5.1 reports
             states = return_states(conn, workspace)
             queries = ledger.open_queries(conn)
+            reported = reports(conn)
     finally:
         conn.close()
     data = status_json(workspace, states)
@@ -475,7 +479,7 @@ def status(paths: Paths, as_json: bool, today: dt.datetime | None) -> None:
     measures = []
     if plan:
         day = today.date() if today else dt.date.today()
-        measures = measure_states(workspace, plan, frames.load(workspace).frame("5.1"), day)
+        measures = measure_states(plan, reported, day)
         data["monitoring"] = [
             {"bin": m.bin, "measure": m.no, "deadline": m.deadline.isoformat(), "state": m.state}
             for m in measures

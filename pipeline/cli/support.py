@@ -10,7 +10,6 @@ from functools import wraps
 from pathlib import Path
 
 import click
-from loguru import logger
 
 from pipeline.cli.click_words import speak_kazakh_and_russian
 from pipeline.core.errors import AdalError
@@ -26,6 +25,8 @@ def _masked(record) -> None:
 
 
 def setup_logging(paths: Paths, verbose: bool) -> None:
+    from loguru import logger  # not to print help: each command sets up its log here
+
     logger.remove()
     logger.configure(patcher=_masked)
     logger.add(
@@ -45,6 +46,8 @@ def setup_logging(paths: Paths, verbose: bool) -> None:
 def _quietly(unraisable) -> None:
     """An error Python can only print (a half-written zip closed when it is collected, on a
     full disk) goes to the log, never as a traceback after the command's own message."""
+    from loguru import logger
+
     logger.opt(exception=unraisable.exc_value).debug("ignored: {}", unraisable.err_msg)
 
 
@@ -127,6 +130,8 @@ def friendly(func):
 
     @wraps(func)
     def wrapper(*args, **kwargs):
+        from loguru import logger
+
         try:
             return func(*args, **kwargs)
         except AdalError as exc:

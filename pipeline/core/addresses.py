@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from email.utils import getaddresses
 
-from email_validator import EmailNotValidError, validate_email
-
 
 def one_address(text: object) -> str | None:
     """The address, normalised, if `text` is exactly one valid address; else None."""
@@ -20,6 +18,8 @@ def one_address(text: object) -> str | None:
     value = text.strip()
     if not value or any(ch in value for ch in ",;\r\n\t") or value.count("@") != 1:
         return None
+    from email_validator import EmailNotValidError, validate_email  # 36 ms: when one is read
+
     try:
         return validate_email(value, check_deliverability=False).normalized
     except EmailNotValidError:

@@ -10,12 +10,16 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-import holidays
+if TYPE_CHECKING:
+    import holidays
 
 
 @lru_cache(maxsize=32)
 def _kz(years: tuple[int, ...]) -> holidays.HolidayBase:
+    import holidays  # 45 ms: only when a working day is counted, not to print help
+
     return holidays.country_holidays("KZ", years=years)
 
 

@@ -15,8 +15,6 @@ import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
-from xlsxwriter.exceptions import FileCreateError
-
 
 def _part(target: Path) -> Path:
     """Beside the target, hidden, its suffix kept (a writer may look at it); unique to its
@@ -129,6 +127,8 @@ def write_text(target: Path, text: str) -> Path:
 def close_workbook(book, target: Path) -> Path:
     """Close an xlsxwriter workbook into `target` whole: xlsxwriter opens its file only when
     it closes, so it is pointed at the temporary name for that moment."""
+    from xlsxwriter.exceptions import FileCreateError  # the caller has xlsxwriter loaded
+
     with written(target) as part:
         book.filename = str(part)
         try:

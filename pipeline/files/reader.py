@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import openpyxl
 import python_calamine as pc
 
 from pipeline.core.errors import WorkbookError
@@ -102,6 +101,8 @@ def _merged(sheet) -> tuple:
 def _grid_by_openpyxl(path: Path, name: str) -> list[list[Any]]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # "marked as a date but outside the limits"
+        import openpyxl  # the fallback only: reading a registry needs no openpyxl
+
         book = openpyxl.load_workbook(io.BytesIO(path.read_bytes()), read_only=True, data_only=True)
         try:
             sheet = book[name]

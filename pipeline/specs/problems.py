@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import sys
 from dataclasses import asdict, dataclass, field
 from typing import Any
-
-import pandas as pd
 
 from pipeline.core.chars import CONTROLS
 from pipeline.core.ids import birth_date
@@ -67,10 +66,17 @@ class Problem:
         return {**asdict(self), "severity": self.severity}
 
 
+def _pandas_missing(value: Any) -> bool:
+    """pandas' NaT or NA. Without pandas imported no value can be either: the commands
+    that only read the ledger (`status`) start without it."""
+    pd = sys.modules.get("pandas")
+    return pd is not None and (value is pd.NaT or value is pd.NA)
+
+
 def shown(value: Any) -> str:
     """A value as the person would recognise it in their cell (an empty one as empty: pandas
     reports a missing date as NaT, which claims to be a datetime but has no time)."""
-    if value is None or value is pd.NaT or value is pd.NA:
+    if value is None or _pandas_missing(value):
         return ""
     if isinstance(value, float) and math.isnan(value):
         return ""

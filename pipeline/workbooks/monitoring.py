@@ -7,39 +7,26 @@ are ingested like any return (spec 5.1, checked against the year after signing).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from pipeline.core.messages import text
 from pipeline.core.progress import Progress, silent
 from pipeline.core.text import capitalised
 from pipeline.specs.plan import Plan
 from pipeline.specs.workspace import Workspace
+from pipeline.tracking.measures import (
+    MONITORING,
+    STATE_COLOUR,
+    STATE_TEXT,
+    MeasureState,
+    judge,
+)
+from pipeline.tracking.measures import states as measure_states
 from pipeline.workbooks.templates import Due, write_prefilled
 
-MONITORING = "5.1"
-STATE_TEXT = {
-    state: text(f"measure_{state}")
-    for state in ("done", "done_late", "in_progress", "overdue", "not_reported")
-}
-STATE_COLOUR = {
-    "done": "#C6EFCE",
-    "done_late": "#FCE4D6",
-    "overdue": "#FFC7CE",
-    "in_progress": "#FFEB9C",
-}
-
-
-@dataclass
-class MeasureState:
-    bin: str
-    no: str
-    deadline: dt.date
-    state: str
-    done_on: dt.date | None = None
-    evidence: str = ""
+# the states and their rule live in `tracking.measures` (status needs them without pandas)
+__all__ = ["MONITORING", "STATE_COLOUR", "STATE_TEXT", "MeasureState", "judge", "states"]
 
 
 def template_path(workspace: Workspace, bin_: str) -> Path:
@@ -81,51 +68,6 @@ def write_templates(workspace: Workspace, plan: Plan, progress: Progress = silen
 def states(
     workspace: Workspace, plan: Plan, reports: pd.DataFrame, today: dt.date
 ) -> list[MeasureState]:
-    """Each organisation's state on each measure of the plan it reports on (`judge`)."""
-    latest = (
-        {(r["bin"], str(r["measure_no"])): r for r in reports.to_dict("records")}
-        if len(reports)
-        else {}
-    )
-    out = []
-    for m in plan.measures:
-        if m.by_department:  # the department's own step: no organisation reports on it
-            continue
-        for bin_ in m.orgs:
-            row = latest.get((bin_, m.no)) or {}
-            done_on = row.get("done_on")
-            done_on = (
-                pd.Timestamp(done_on).date()
-                if done_on is not None and not pd.isna(done_on)
-                else None
-            )
-            state = judge(m.deadline, plan.monitoring_end, row.get("status"), done_on, today)
-            out.append(
-                MeasureState(
-                    bin_,
-                    m.no,
-                    m.deadline,
-                    state,
-                    done_on if state.startswith("done") else None,
-                    (row.get("evidence") or "") if state.startswith("done") else "",
-                )
-            )
-    return out
-
-
-def judge(
-    deadline: dt.date,
-    monitoring_end: dt.date,
-    status: str | None,
-    done_on: dt.date | None,
-    today: dt.date,
-) -> str:
-    """A measure's state for one organisation on `today`: done if reported done by its
-    deadline, done_late if after it; otherwise overdue once the deadline (or the monitoring
-    year) passed, else in progress or not yet reported. One rule for this year's monitoring
-    sheet and for last year's measures read back from an export."""
-    if status == "done":
-        return "done_late" if done_on and done_on > deadline else "done"
-    if today > deadline or today > monitoring_end:
-        return "overdue"
-    return "in_progress" if status else "not_reported"
+    """`tracking.measures.states` over the 5.1 reports as consolidation holds them."""
+    del workspace  # the plan names the organisations
+    return measure_states(plan, reports.to_dict("records") if len(reports) else [], today)
