@@ -7,12 +7,14 @@ states, the changed-definition case, and a previous export made from a PostgreSQ
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import shutil
 from pathlib import Path
 
 import docx
 import openpyxl
+import pyarrow.parquet as pq
 import pytest
 import yaml
 from click.testing import CliRunner
@@ -353,3 +355,75 @@ def test_a_previous_export_from_a_postgresql_ledger_gives_the_same_comparison(
     from_pg = _section(nxt / "outbox/report/3.1-reference-ru.docx", "ru")
     from_sqlite = _section(demo / "2024/outbox/report/3.1-reference-ru.docx", "ru")
     assert from_pg == from_sqlite
+
+
+def test_a_measure_on_a_redefined_indicator_is_not_judged_by_it(demo, tmp_path):
+    """Red team, finding 9: the comparison sheets said «not compared» while last year's
+    measure on that indicator still said «risk found again»."""
+    nxt = tmp_path / "2024"
+    shutil.copytree(demo / "2024", nxt, ignore=shutil.ignore_patterns("outbox"))
+    declared = yaml.safe_load((shipped_schemas() / "indicators.yaml").read_text("utf-8"))
+    last = read_plan(demo / "outbox")
+    code = next(m.indicator for m in last.measures if not m.by_department and m.indicator)
+    for d in declared:
+        if d["code"] == code:
+            d["scale"] = float(d.get("scale", 1)) * 10
+    (nxt / "schemas").mkdir(exist_ok=True)
+    (nxt / "schemas" / "indicators.yaml").write_text(
+        yaml.safe_dump(declared, allow_unicode=True, sort_keys=False), "utf-8"
+    )
+    _run("--root", str(nxt), "consolidate", "--today", TODAY, "--previous", str(demo))
+    sheets = _sheets(nxt / "outbox" / "consolidated-kokterek-2024.xlsx")
+    rows = sheets[render("sheet_previous_plan", year=2023).join("-")][1:]
+    on_it = {m.no for m in last.measures if code in m.indicators}
+    from pipeline.workbooks.comparison import RISK_NOW
+
+    said = {r[6] for r in rows if r[0] in on_it}
+    assert said == {RISK_NOW["changed"].both}
+
+
+def test_a_school_under_a_new_bin_is_pointed_out(demo, tmp_path):
+    """Red team, finding 6: matched by BIN, a school re-registered (or typed wrong) reads as
+    one closed and one new; the reference says so."""
+    from pipeline.specs.organisations import load_registry
+    from pipeline.workbooks.registry import write_registry
+
+    nxt = tmp_path / "2024"
+    shutil.copytree(demo / "2024", nxt, ignore=shutil.ignore_patterns("outbox"))
+    paths = Paths(nxt)
+    campaign = with_organisations(paths).campaign
+    orgs = load_registry(paths.saved_registry(), campaign.org_types)
+    school = next(o for o in orgs if o.name.ru == "Общеобразовательная школа №2")
+    old_bin = school.bin
+    import random
+
+    from pipeline.devtools.demo_data import make_bin
+
+    new_bin = make_bin(random.Random(99))  # a valid BIN, its check digit right
+    moved = [o if o is not school else type(o)(**{**o.__dict__, "bin": new_bin}) for o in orgs]
+    write_registry(paths.registry_file, moved, campaign.org_types)
+    _run("--root", str(nxt), "report", "--signed", SIGNED, "--previous", str(demo))
+    section = _text(_section(nxt / "outbox/report/3.1-reference-ru.docx", "ru"))
+    assert "с разными БИН" in section and "в реестре): Общеобразовательная школа №2." in section
+    assert old_bin not in section and new_bin not in section  # twelve digits: never published
+
+
+def test_the_register_marks_nothing_when_last_years_register_is_unknown(demo, tmp_path):
+    """Red team, finding 7: an export made before last year's report has no register; its
+    positions are not «new», the column is left out."""
+    export = tmp_path / "export-2023"
+    _run("--root", str(demo), "export", "--parquet", str(export), "--today", SIGNED)
+    for name in ("measures", "positions"):
+        path = export / f"{name}.parquet"
+        table = pq.read_table(path).slice(0, 0)
+        pq.write_table(table, path)
+        manifest = json.loads((export / "adal-export.json").read_text("utf-8"))
+        manifest["files"][path.name] = 0
+        (export / "adal-export.json").write_text(json.dumps(manifest, ensure_ascii=False))
+    nxt = tmp_path / "2024"
+    shutil.copytree(demo / "2024", nxt, ignore=shutil.ignore_patterns("outbox"))
+    _run("--root", str(nxt), "report", "--signed", SIGNED, "--previous", str(export))
+    rows = _sheets(nxt / "outbox" / "report" / "6.1-register.xlsx")["6.1"]
+    assert not any(label("label_in_previous_register") in str(c) for r in rows for c in r)
+    section = _text(_section(nxt / "outbox/report/3.1-reference-ru.docx", "ru"))
+    assert "нет плана мероприятий" in section

@@ -526,6 +526,10 @@ def _comparison(
     for key, orgs in (("compare_closed", c.closed), ("compare_opened", c.opened)):
         if orgs:
             docxio.para(doc, word(key, lang, orgs=", ".join(n.get(lang) for _, n in orgs)))
+    if c.moved:
+        # by name only: a BIN is twelve digits as an IIN is, which no publication may hold
+        moved = ", ".join(n.get(lang) for n, _, _ in c.moved)
+        docxio.para(doc, word("compare_moved", lang, orgs=moved))
     counts = {o: len(c.with_outcome(o)) for o in ("persists", "new", "gone")}
     docxio.para(doc, word("compare_counts", lang, **counts))
     by_indicator = _by_indicator(c, lang)

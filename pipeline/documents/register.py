@@ -362,7 +362,7 @@ def write_register(
     headers, widths = list(HEADERS), [5, 17, 17, 32, 32, 20, 10, 10, 10, 12]  # ≤ 175
     listed = [*register.rows, *extra]
     table = [[str(i), *(r[k] for k in KEYS)] for i, r in enumerate(listed, 1)]
-    if before is not None:
+    if before is not None and before.register_known:  # else last year's is not known
         headers.append(f"{label_text('label_in_previous_register')} ({before.then})")
         widths = [5, 17, 17, 28, 28, 18, 10, 10, 10, 12, 11]
         for row, r in zip(table, listed, strict=True):

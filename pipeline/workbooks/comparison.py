@@ -43,6 +43,7 @@ from pipeline.specs.returns import use_schemas
 from pipeline.specs.workspace import Paths, Workspace, is_campaign, with_organisations
 from pipeline.workbooks.indicators import AREAS, Indicator
 from pipeline.workbooks.monitoring import judge
+from pipeline.workbooks.previous_checks import check_manifest, check_tables
 
 RISK = ("medium", "high")
 OUTCOMES = (
@@ -57,7 +58,9 @@ OUTCOME_COLOUR = {
     "not_assessed": "#EDEDED",
     "changed": "#DDEBF7",
 }
-RISK_NOW = {o: text(f"risk_now_{o}") for o in ("found", "not_found", "not_assessed", "closed")}
+RISK_NOW = {
+    o: text(f"risk_now_{o}") for o in ("found", "not_found", "not_assessed", "closed", "changed")
+}
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,7 @@ class Previous:
     indicators: pd.DataFrame
     measures: pd.DataFrame
     positions: pd.DataFrame
+    department: str = ""  # as the export names it (Russian)
 
 
 def previous_folder(workspace: Workspace, given: Path | None) -> Path | None:
@@ -88,14 +92,18 @@ def previous_folder(workspace: Workspace, given: Path | None) -> Path | None:
 
 def open_previous(folder: Path, workspace: Workspace, today: dt.date) -> Previous:
     """Last year's export at `folder`, or, for a campaign folder, its export made now
-    (its 5.1 measures judged as of `today`). This year's own folder is refused."""
+    (its 5.1 measures judged as of `today`), checked (`previous_checks`). This year's own
+    campaign, a later year and another department's results are refused."""
     from pipeline.workbooks.rollup import read_exports
 
     if (folder / MANIFEST).is_file():
-        read_exports([folder])  # its manifest and files checked as the roll-up checks them
+        try:
+            read_exports([folder])  # its manifest and files, as the roll-up checks them
+        except ConfigError:
+            raise ConfigError.of("previous_export_broken", where=str(folder)) from None
         previous = _read(folder)
     elif is_campaign(folder):
-        if folder == workspace.paths.root:
+        if folder == workspace.paths.root.resolve():
             raise ConfigError.of("previous_is_this", where=str(folder))
         with tempfile.TemporaryDirectory(prefix="adal-previous-") as tmp:
             _export_campaign(folder, Path(tmp), workspace, today)
@@ -103,12 +111,28 @@ def open_previous(folder: Path, workspace: Workspace, today: dt.date) -> Previou
         previous = replace(previous, folder=folder)
     else:
         raise ConfigError.of("previous_not_found", where=str(folder))
-    if previous.year >= workspace.campaign.year or previous.campaign == workspace.campaign.code:
+    _check_belongs(folder, previous, workspace)
+    return previous
+
+
+def _check_belongs(folder: Path, previous: Previous, workspace: Workspace) -> None:
+    """Last year's results of this department: an earlier year, another campaign, and most
+    of its organisations still in this year's registry by BIN (else it is another
+    department's export, and every risk would read as «new»)."""
+    if previous.campaign == workspace.campaign.code:
+        raise ConfigError.of("previous_same_campaign", where=str(folder), code=previous.campaign)
+    if previous.year >= workspace.campaign.year:
         raise ConfigError.of(
             "previous_not_earlier", where=str(folder), then=previous.year,
             now=workspace.campaign.year,
         )  # fmt: skip
-    return previous
+    then = set(previous.organisations["bin"].astype(str))
+    shared = then & {o.bin for o in workspace.organisations}
+    if then and len(shared) * 2 < len(then):
+        raise ConfigError.of(
+            "previous_other_department", where=str(folder), then_name=previous.department,
+            shared=len(shared), total=len(then),
+        )  # fmt: skip
 
 
 def _export_campaign(folder: Path, out: Path, workspace: Workspace, today: dt.date) -> None:
@@ -129,7 +153,7 @@ def _export_campaign(folder: Path, out: Path, workspace: Workspace, today: dt.da
 
 def _read(folder: Path) -> Previous:
     manifest = json.loads((folder / MANIFEST).read_text("utf-8"))
-    declared = manifest.get("indicators")
+    year, declared = check_manifest(folder, manifest)
     region = Region([folder])
     try:
         tables = {name: region.table(name) for name in ("organisations", "indicators",
@@ -138,24 +162,30 @@ def _read(folder: Path) -> Previous:
         raise ConfigError.of("previous_unreadable", where=str(folder), detail=exc.detail) from None
     finally:
         region.close()
+    check_tables(folder, tables)
+    orgs = tables["organisations"]
+    for column in ("organisation", "organisation_kk"):  # a name left out: its BIN stands in
+        orgs[column] = orgs[column].where(orgs[column].notna(), orgs["bin"])
     titles = {
-        str(r["indicator"]): Text(str(r["title_kk"]), str(r["title"]))
+        str(r["indicator"]): Text(
+            str(r["title_kk"] or r["indicator"]), str(r["title"] or r["indicator"])
+        )
         for r in tables["indicators"].drop_duplicates("indicator").to_dict("records")
     }
-    if isinstance(declared, dict):
-        titles |= {c: Text(str(d.get("kk", c)), str(d.get("ru", c))) for c, d in declared.items()}
+    if declared is not None:
+        titles |= {c: Text(d["kk"], d["ru"]) for c, d in declared.items()}
+    department = manifest.get("department")
     return Previous(
         folder,
-        int(manifest.get("year") or 0),
+        year,
         str(manifest.get("campaign") or ""),
-        {c: str(d.get("definition")) for c, d in declared.items()}
-        if isinstance(declared, dict)
-        else None,
+        {c: d["definition"] for c, d in declared.items()} if declared is not None else None,
         titles,
-        tables["organisations"],
+        orgs,
         tables["indicators"],
         tables["measures"],
         tables["positions"],
+        str(department.get("ru", "")) if isinstance(department, dict) else "",
     )
 
 
@@ -213,6 +243,8 @@ class Comparison:
     measures: list[MeasureOutcome]
     positions: set[str]  # last year's register: position codes and folded Russian names
     definitions_known: bool = True  # False: last year's export predates the fingerprints
+    moved: list[tuple[Text, str, str]] = field(default_factory=list)  # a name under a new BIN
+    register_known: bool = True  # False: last year's export was made before its report
 
     def with_outcome(self, outcome: str, area: str | None = None) -> list[Pair]:
         return [p for p in self.pairs if p.outcome == outcome and area in (None, p.area)]
@@ -242,8 +274,9 @@ def compare(
         for r in previous.indicators.drop_duplicates("indicator").to_dict("records")
         if str(r["indicator"]) not in areas
     }
-    then = _levels(previous.indicators)
-    now = _levels(table)
+    countable = {i.code for i in indicators if i.denominator and i.denominator.kind != "org"}
+    then = _levels(previous.indicators, countable)
+    now = _levels(table, countable)
     pairs = []
     for key in sorted(then.keys() | now.keys(), key=lambda k: (areas.get(k[1], ""), k[1], k[0])):
         bin_, code = key
@@ -264,9 +297,11 @@ def compare(
             ((o.bin, o.name) for o in workspace.organisations if o.bin not in then_orgs),
             key=lambda o: o[1].ru,
         ),  # fmt: skip
-        _measures(previous, now, now_orgs, then_orgs, today),
+        _measures(previous, now, now_orgs, then_orgs, today, definitions),
         _positions(previous),
         previous.definitions is not None,
+        _moved(then_orgs, workspace),
+        not previous.positions.empty or not previous.measures.empty,
     )
 
 
@@ -290,16 +325,21 @@ def _definitions(indicators: list[Indicator], previous: Previous) -> dict[str, s
     return out
 
 
-def _levels(table: pd.DataFrame) -> dict[tuple[str, str], tuple[float | None, str]]:
-    """Each (organisation, indicator)'s value and level; a ratio with nothing to count (no
-    complaint at all: a denominator of nought from a return that came) is `no_cases`, not
-    `no_data` (a return that did not come)."""
+def _levels(
+    table: pd.DataFrame, countable: set[str]
+) -> dict[tuple[str, str], tuple[float | None, str]]:
+    """Each (organisation, indicator)'s value and level. A ratio over a return's cases
+    (`countable`) with none to count — nought of nought complaints, from a return that came
+    — is `no_cases`, not `no_data`; a nought staff or pupil count in the registry is a
+    blank, not an answer, and stays `no_data`."""
     out = {}
-    for r in table[["bin", "indicator", "value", "level", "denominator"]].to_dict("records"):
+    columns = ["bin", "indicator", "value", "level", "numerator", "denominator"]
+    for r in table[columns].to_dict("records"):
         value = r["value"]
         value = None if value is None or pd.isna(value) else float(value)
         level = str(r["level"])
-        if level == "no_data" and r["denominator"] == 0:
+        nothing = r["denominator"] == 0 and r["numerator"] == 0
+        if level == "no_data" and nothing and str(r["indicator"]) in countable:
             level = "no_cases"
         out[(str(r["bin"]), str(r["indicator"]))] = (value, level)
     return out
@@ -324,9 +364,11 @@ def _measures(
     now_orgs: dict,
     then_orgs: dict[str, Text],
     today: dt.date,
+    definitions: dict[str, str],
 ) -> list[MeasureOutcome]:
     """Last year's measures, their states judged again as of `today` by the rule this
-    year's monitoring uses (a measure open at the export may have fallen due since)."""
+    year's monitoring uses (a measure open at the export may have fallen due since); a
+    measure on an indicator counted otherwise this year is not judged by it."""
     out: dict[str, MeasureOutcome] = {}
     for r in previous.measures.to_dict("records"):
         no = str(r["no"])
@@ -348,7 +390,10 @@ def _measures(
                 deadline, end, status, done_on, max(today, pd.Timestamp(r["as_of"]).date())
             )
         name = now_orgs[bin_].name if bin_ in now_orgs else then_orgs.get(bin_, Text(bin_, bin_))
-        m.orgs.append((bin_, name, state, _risk_now(bin_, codes, now, bin_ in now_orgs)))
+        risk = _risk_now(bin_, codes, now, bin_ in now_orgs)
+        if any(code in definitions for code in codes) and risk != "closed":
+            risk = "changed"
+        m.orgs.append((bin_, name, state, risk))
     return sorted(out.values(), key=lambda m: _number(m.no))
 
 
@@ -361,6 +406,19 @@ def _risk_now(bin_: str, codes: list[str], now: dict, open_now: bool) -> str:
     if codes and all(level in ("low", "no_cases") for level in levels):
         return "not_found"
     return "not_assessed"
+
+
+def _moved(then_orgs: dict[str, Text], workspace: Workspace) -> list[tuple[Text, str, str]]:
+    """An organisation whose name is in both registries under two BINs: matched by BIN it
+    reads as one closed and one new, which the officer should know (a re-registration, or
+    a BIN typed wrong in one of the years)."""
+    gone = {fold(n.ru): (b, n) for b, n in then_orgs.items()}
+    out = []
+    for org in workspace.organisations:
+        old = gone.get(fold(org.name.ru))
+        if old and old[0] not in workspace.by_bin and org.bin not in then_orgs:
+            out.append((org.name, old[0], org.bin))
+    return out
 
 
 def _number(no: str) -> tuple[int, str]:

@@ -15,7 +15,7 @@ import os
 import re
 from pathlib import Path
 
-from pipeline.core.errors import ConfigError
+from pipeline.core.errors import ConfigError, RefusedError
 from pipeline.core.text import Text
 from pipeline.core.workdays import WorkCalendar
 from pipeline.ledger.regional import MANIFEST, Region, RegionDataError
@@ -23,6 +23,7 @@ from pipeline.specs.campaign import carried_over, load_campaign, mark_as_sample,
 from pipeline.specs.organisations import Organisation
 from pipeline.specs.returns import ORG_TYPES, shipped_schemas
 from pipeline.specs.workspace import Paths
+from pipeline.workbooks.previous_checks import check_manifest, check_organisations
 from pipeline.workbooks.registry import write_registry
 
 SAMPLE_YEAR = 2023
@@ -37,9 +38,15 @@ def start_from_export(export: Path, paths: Paths) -> list[Path]:
     (checked as the roll-up checks one); nothing already there is replaced."""
     from pipeline.workbooks.rollup import read_exports
 
-    department = read_exports([export])[0]
+    if export.resolve() == paths.root.resolve():
+        raise RefusedError.of("init_from_itself", folder=str(export))
+    try:
+        department = read_exports([export])[0]
+    except ConfigError:
+        raise ConfigError.of("previous_export_broken", where=str(export)) from None
     manifest = department.manifest
-    year = int(manifest.get("year") or SAMPLE_YEAR) + 1
+    year = check_manifest(export, manifest)[0] + 1
+    organisations = _organisations(export)  # checked before anything is written
     written: list[Path] = []
     paths.campaign_dir.mkdir(parents=True, exist_ok=True)
     if not paths.campaign_file.exists():
@@ -48,7 +55,7 @@ def start_from_export(export: Path, paths: Paths) -> list[Path]:
         written.append(paths.campaign_file)
     if not paths.registries():
         campaign = load_campaign(paths.campaign_file)
-        write_registry(paths.registry_file, _organisations(export), campaign.org_types)
+        write_registry(paths.registry_file, organisations, campaign.org_types)
         written.append(paths.registry_file)
     return written
 
@@ -82,7 +89,9 @@ def _relative(folder: Path, root: Path) -> str:
 def _organisations(export: Path) -> list[Organisation]:
     region = Region([export])
     try:
-        rows = region.table("organisations").to_dict("records")
+        frame = region.table("organisations")
+        check_organisations(export, frame)
+        rows = frame.to_dict("records")
     except RegionDataError as exc:
         raise ConfigError.of("previous_unreadable", where=str(export), detail=exc.detail) from None
     finally:
@@ -91,14 +100,19 @@ def _organisations(export: Path) -> list[Organisation]:
     def count(value) -> int:
         return 0 if value is None or value != value else int(value)
 
+    unknown = [str(r["org_type"]) for r in rows if str(r["org_type"]) not in ORG_TYPES]
+    if unknown:
+        raise ConfigError.of(
+            "init_from_bad_type", where=str(export / "organisations.parquet"), n=len(unknown),
+            types=", ".join(sorted(set(unknown))[:5]),
+        )  # fmt: skip
     return [
         Organisation(
             str(r["bin"]),
-            Text(str(r["organisation_kk"]), str(r["organisation"])),
+            Text(str(r["organisation_kk"] or r["bin"]), str(r["organisation"] or r["bin"])),
             str(r["org_type"]),
             staff=count(r["staff"]),
             pupils=count(r["pupils"]),
         )
         for r in rows
-        if str(r["org_type"]) in ORG_TYPES
     ]
