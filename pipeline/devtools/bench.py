@@ -184,7 +184,7 @@ def run_bench(
         _target("consolidate/floor", cons["seconds"] / wfloor["seconds"], "<=", 1.3),
         _target("re-ingest, s", again["seconds"], "<", 2),
         _target("adal --help, s (median of 5)", startup["help"], "<", 0.3),
-        _target("adal status, s (median of 5)", startup["status"], "<", 0.5),
+        _target("adal status on this campaign, s (median of 5)", startup["status"], "<", 0.5),
     ]
     table = "\n".join(lines) + "\n"
     out = folder / f"bench-{counts['files']}-{dt.datetime.now():%Y%m%d-%H%M%S}.md"
