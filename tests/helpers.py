@@ -204,3 +204,30 @@ def lying_zip(target: Path, parts: dict[str, bytes], bomb: str, inflates_to: int
                           end - start, start, 0))  # fmt: skip
     target.write_bytes(out.getvalue())
     return target
+
+
+def document_body(path) -> list[tuple[str, object]]:
+    """A DOCX's body in order: ("p", text) and ("t", rows of cell texts)."""
+    import docx
+
+    document = docx.Document(str(path))
+    out = []
+    for block in document.element.body.iterchildren():
+        if block.tag.endswith("}p"):
+            out.append(("p", docx.text.paragraph.Paragraph(block, document).text))
+        elif block.tag.endswith("}tbl"):
+            table = docx.table.Table(block, document)
+            out.append(("t", [[c.text for c in row.cells] for row in table.rows]))
+    return out
+
+
+def run_demo(tmp_path_factory) -> Path:
+    """The whole demo district, run once for a module (its folder: `…/demo`)."""
+    from click.testing import CliRunner
+
+    from pipeline.cli import main
+
+    root = tmp_path_factory.mktemp("district") / "demo"
+    result = CliRunner().invoke(main, ["--root", str(root), "demo"])
+    assert result.exit_code == 0, result.output
+    return root

@@ -18,34 +18,19 @@ from pipeline.cli import main
 from pipeline.core.numerals import ORGANISATION
 from pipeline.files.docxio import text_of
 from pipeline.workbooks.consolidate import SHEETS
+from tests.helpers import document_body, run_demo
 
 pytestmark = pytest.mark.slow  # one whole demo run for the module
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    root = tmp_path_factory.mktemp("district") / "demo"
-    result = CliRunner().invoke(main, ["--root", str(root), "demo"])
-    assert result.exit_code == 0, result.output
-    return root / "outbox"
+    return run_demo(tmp_path_factory) / "outbox"
 
 
 def _docs(outbox):
     report = outbox / "report"
     return sorted(report.glob("*.docx")) + sorted((report / "3.2-publication").glob("*.docx"))
-
-
-def _paragraphs_and_tables(path):
-    """The body in order: ("p", text) and ("t", rows of cell texts)."""
-    document = docx.Document(str(path))
-    out = []
-    for block in document.element.body.iterchildren():
-        if block.tag.endswith("}p"):
-            out.append(("p", docx.text.paragraph.Paragraph(block, document).text))
-        elif block.tag.endswith("}tbl"):
-            table = docx.table.Table(block, document)
-            out.append(("t", [[c.text for c in row.cells] for row in table.rows]))
-    return out
 
 
 LEVEL_WORDS = {"ru": {"высокий": "высокий", "средний": "средний"},
@@ -60,7 +45,7 @@ WHERE = {
 def test_each_finding_says_the_levels_its_table_shows(demo, lang):
     """«В 9 организациях высокий уровень…» stood over a table rating 1 high and 8 medium:
     the sentence now names each level with the number of rows at that level."""
-    blocks = _paragraphs_and_tables(demo / "report" / f"3.1-reference-{lang}.docx")
+    blocks = document_body(demo / "report" / f"3.1-reference-{lang}.docx")
     checked = 0
     for (kind, text), following in zip(blocks, blocks[1:], strict=False):
         said = WHERE[lang].findall(text) if kind == "p" else []
@@ -392,7 +377,7 @@ def test_every_path_the_demo_writes_is_legal_on_windows(demo):
 
 
 def _text(path) -> str:
-    return "\n".join(t if k == "p" else "" for k, t in _paragraphs_and_tables(path))
+    return "\n".join(t if k == "p" else "" for k, t in document_body(path))
 
 
 def test_the_approver_signs_in_one_line_and_the_executor_is_a_person(demo):
@@ -431,7 +416,7 @@ def test_the_reference_says_who_sent_nothing_and_what_1_7_showed(demo):
     # a confirmed complaint about conduct is reported as what it is, with no risk level
     assert "Подтвердившиеся жалобы не коррупционной направленности (уровень коррупционного" in ru
     plan = _text(demo / "report" / "4.1-action-plan-ru.docx") + "\n".join(
-        " | ".join(r) for k, t in _paragraphs_and_tables(demo / "report" / "4.1-action-plan-ru.docx")
+        " | ".join(r) for k, t in document_body(demo / "report" / "4.1-action-plan-ru.docx")
         if k == "t" for r in t
     )  # fmt: skip
     assert (

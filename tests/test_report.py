@@ -17,11 +17,11 @@ from pipeline.files.docxio import text_of
 from pipeline.intake.ingest import ingest
 from pipeline.specs.plan import read_plan
 from pipeline.specs.returns import shipped_schemas
+from pipeline.tracking.measures import states as measure_states
 from pipeline.tracking.status import return_states
 from pipeline.workbooks import frames
 from pipeline.workbooks.consolidate import SHEETS, write_consolidated
 from pipeline.workbooks.indicators import load_indicators
-from pipeline.workbooks.monitoring import states as measure_states
 from tests.helpers import fill, good_11, good_12, good_14, make_iin
 
 pytestmark = pytest.mark.slow  # end to end: commands, workbooks read back, LibreOffice
@@ -295,14 +295,14 @@ def test_monitoring_templates_ingest_and_states(workspace, orgs, specs):
     reports = frames.load(workspace).frames["5.1"]
     early = {
         (s.bin, s.no): s.state
-        for s in measure_states(workspace, plan, reports, dt.date(2024, 1, 15))
+        for s in measure_states(plan, reports.to_dict("records"), dt.date(2024, 1, 15))
     }
     assert early[(orgs[0].bin, mine[0].no)] == "done"
     if len(mine) > 1:
         assert early[(orgs[0].bin, mine[1].no)] in ("in_progress", "overdue")
     late = {
         (s.bin, s.no): s.state
-        for s in measure_states(workspace, plan, reports, dt.date(2024, 12, 9))
+        for s in measure_states(plan, reports.to_dict("records"), dt.date(2024, 12, 9))
     }
     assert late[(orgs[0].bin, mine[0].no)] == "done"
     assert {v for k, v in late.items() if k != (orgs[0].bin, mine[0].no)} == {"overdue"}
@@ -438,7 +438,7 @@ def test_a_late_approval_is_written_into_the_plan(workspace, orgs):
 
 def test_a_measure_done_after_its_deadline_is_done_late(workspace, orgs):
     """«исполнено» was shown for a measure done weeks after its deadline."""
-    from pipeline.workbooks.monitoring import STATE_TEXT
+    from pipeline.tracking.measures import STATE_TEXT
 
     risky_district(workspace, orgs)
     plan = build_report(workspace, SIGNED).plan
@@ -456,7 +456,7 @@ def test_a_measure_done_after_its_deadline_is_done_late(workspace, orgs):
     )
     [state] = [
         s
-        for s in measure_states(workspace, plan, reports, dt.date(2024, 6, 1))
+        for s in measure_states(plan, reports.to_dict("records"), dt.date(2024, 6, 1))
         if (s.bin, s.no) == (orgs[0].bin, first.no)
     ]
     assert state.state == "done_late"

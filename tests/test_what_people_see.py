@@ -17,12 +17,11 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from click.testing import CliRunner
 from openpyxl.utils import column_index_from_string
 
-from pipeline.cli import main
 from pipeline.specs.workspace import Paths, open_workspace
 from pipeline.workbooks.indicators import load_indicators
+from tests.helpers import run_demo
 
 pytestmark = pytest.mark.slow  # the whole demo job
 
@@ -33,10 +32,7 @@ KAZAKH = re.compile("[әғқңөұүһіӘҒҚҢӨҰҮҺІ]")
 
 @pytest.fixture(scope="module")
 def district(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("district") / "demo"
-    result = CliRunner().invoke(main, ["--root", str(root), "demo"])
-    assert result.exit_code == 0, result.output
-    return root
+    return run_demo(tmp_path_factory)
 
 
 def _workbooks(root: Path) -> list[Path]:

@@ -12,7 +12,6 @@ import re
 import shutil
 from pathlib import Path
 
-import docx
 import openpyxl
 import pyarrow.parquet as pq
 import pytest
@@ -24,10 +23,11 @@ from pipeline.core.messages import label, render, sheet_name
 from pipeline.specs.plan import read_plan
 from pipeline.specs.returns import shipped_schemas
 from pipeline.specs.workspace import Paths, with_organisations
+from pipeline.tracking.measures import STATE_TEXT
 from pipeline.workbooks import frames
 from pipeline.workbooks.comparison import OUTCOME_TEXT, _outcome, compare, open_previous
 from pipeline.workbooks.indicators import compute, load_indicators
-from pipeline.workbooks.monitoring import STATE_TEXT
+from tests.helpers import document_body, run_demo
 
 SIGNED = "2024-12-09"
 TODAY = "2024-12-06"
@@ -36,10 +36,7 @@ TODAY = "2024-12-06"
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory) -> Path:
     """The demo district: its 2023 campaign in the folder, its 2024 campaign in «2024/»."""
-    root = tmp_path_factory.mktemp("district") / "demo"
-    result = CliRunner().invoke(main, ["--root", str(root), "demo"])
-    assert result.exit_code == 0, result.output
-    return root
+    return run_demo(tmp_path_factory)
 
 
 def _run(*args: str) -> str:
@@ -64,22 +61,10 @@ def _outcomes(sheets: dict[str, list[tuple]]) -> dict[str, int]:
     return counts
 
 
-def _body(path: Path) -> list[tuple[str, object]]:
-    document = docx.Document(str(path))
-    out = []
-    for block in document.element.body.iterchildren():
-        if block.tag.endswith("}p"):
-            out.append(("p", docx.text.paragraph.Paragraph(block, document).text))
-        elif block.tag.endswith("}tbl"):
-            table = docx.table.Table(block, document)
-            out.append(("t", [[c.text for c in row.cells] for row in table.rows]))
-    return out
-
-
 def _section(path: Path, lang: str) -> list[tuple[str, object]]:
     """The reference's comparison section: from its heading to the next section."""
     head = {"ru": "Сравнение с предыдущим анализом", "kk": "Алдыңғы талдаумен салыстыру"}[lang]
-    body = _body(path)
+    body = document_body(path)
     start = next(i for i, (kind, text) in enumerate(body) if kind == "p" and text == head)
     end = next(
         i for i, (kind, text) in enumerate(body)

@@ -118,6 +118,16 @@ def _fill(
     book.save(target)
 
 
+def _returns_of(org, campaign, specs, rng, risk: float, labels) -> tuple[dict, set[str]]:
+    """What an organisation types into each return it owes, and which it leaves empty."""
+    data = {
+        code: rows_for(code, org, campaign, rng, risk, labels)
+        for code, spec in specs.items()
+        if spec.stage == "collection" and org.type in spec.applies_to
+    }
+    return data, {code for code, rows in data.items() if not rows}
+
+
 def _stamp(path: Path, when: dt.datetime) -> None:
     stamp = clock.aware(when).timestamp()  # the demo's times are the campaign's
     os.utime(path, (stamp, stamp))
@@ -247,12 +257,7 @@ def build_demo(paths: Paths, seed: int = 2023) -> dict[str, int]:
         if kind == "missing":
             continue
         risk = rng.random() ** 2 if index % 5 else 0.6 + 0.4 * rng.random()
-        data = {
-            code: rows_for(code, org, campaign, rng, risk, labels)
-            for code, spec in specs.items()
-            if spec.stage == "collection" and org.type in spec.applies_to
-        }
-        nil = {code for code, rows in data.items() if not rows}
+        data, nil = _returns_of(org, campaign, specs, rng, risk, labels)
         when = deadline - dt.timedelta(days=rng.randint(1, 12), hours=rng.randint(0, 8))
         if kind == "late":
             when = deadline + dt.timedelta(days=rng.randint(3, 9))
@@ -345,12 +350,7 @@ def build_next_year(paths: Paths, seed: int = 2024) -> tuple[Paths, dict[str, in
             risk = 0.05 * rng.random()
         else:
             risk = rng.random() ** 2
-        data = {
-            code: rows_for(code, org, campaign, rng, risk, labels)
-            for code, spec in specs.items()
-            if spec.stage == "collection" and org.type in spec.applies_to
-        }
-        nil = {code for code, rows in data.items() if not rows}
+        data, nil = _returns_of(org, campaign, specs, rng, risk, labels)
         when = deadline - dt.timedelta(days=rng.randint(1, 12), hours=rng.randint(0, 8))
         if index == 11:
             when = deadline + dt.timedelta(days=4)

@@ -17,10 +17,10 @@ from pipeline.files.atomic import written
 from pipeline.specs.returns import plan_item, plan_items, schema_path
 from pipeline.specs.statuses import ReturnStatus
 from pipeline.specs.workspace import Workspace
+from pipeline.tracking.measures import STATE_TEXT
 from pipeline.tracking.status import summary
 from pipeline.workbooks.comparison import OUTCOME_TEXT, Comparison, natural
 from pipeline.workbooks.indicators import LEVEL_TEXT, Indicator, doubted
-from pipeline.workbooks.monitoring import STATE_TEXT
 
 
 def _words() -> dict[str, dict[str, str]]:

@@ -36,13 +36,14 @@ import pandas as pd
 from pipeline.core import clock
 from pipeline.core.errors import ConfigError
 from pipeline.core.folding import fold
-from pipeline.core.messages import text
+from pipeline.core.messages import label, render, sheet_name, text
 from pipeline.core.text import Text
 from pipeline.ledger.regional import MANIFEST, Region, RegionDataError
+from pipeline.specs import layout as L
 from pipeline.specs.returns import use_schemas
 from pipeline.specs.workspace import Paths, Workspace, is_campaign, with_organisations
-from pipeline.workbooks.indicators import AREAS, Indicator
-from pipeline.workbooks.monitoring import judge
+from pipeline.tracking.measures import STATE_COLOUR, STATE_TEXT, judge
+from pipeline.workbooks.indicators import AREAS, LEVEL_COLOUR, LEVEL_TEXT, Indicator
 from pipeline.workbooks.previous_checks import check_manifest, check_tables
 
 RISK = ("medium", "high")
@@ -451,8 +452,6 @@ ORDER = {o: i for i, o in enumerate(OUTCOMES)}
 
 def sheet_of(area: str) -> str:
     """«2.1 салыстыру-сравнение»: within Excel's 31 characters."""
-    from pipeline.core.messages import sheet_name
-
     return f"{area} {sheet_name('sheet_compare')}"
 
 
@@ -460,11 +459,6 @@ def write_sheets(w, comparison: Comparison, today: dt.date) -> None:
     """A sheet per area: each organisation's indicators in both years, the change, the
     levels and the outcome (risks first); then last year's measures, each organisation's
     state on it and whether its risk is still found. The reference counts these rows."""
-    from pipeline.core.messages import label, render
-    from pipeline.specs import layout as L
-    from pipeline.workbooks.indicators import LEVEL_COLOUR, LEVEL_TEXT
-    from pipeline.workbooks.monitoring import STATE_COLOUR, STATE_TEXT
-
     then, now = comparison.then, comparison.now
     shown_levels = {**LEVEL_TEXT, "no_cases": text("level_no_cases")}
     headers = [

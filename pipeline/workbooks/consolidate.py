@@ -27,6 +27,9 @@ from pipeline.specs.plan import read_plan
 from pipeline.specs.returns import ReturnSpec
 from pipeline.specs.statuses import ReturnStatus
 from pipeline.specs.workspace import Workspace
+from pipeline.tracking.measures import STATE_COLOUR as MEASURE_COLOUR
+from pipeline.tracking.measures import STATE_TEXT as MEASURE_TEXT
+from pipeline.tracking.measures import states as measure_states
 from pipeline.tracking.status import NIL_TEXT, STATE_TEXT, STATES, summary
 from pipeline.workbooks.charts import write_charts
 from pipeline.workbooks.comparison import Previous, compare
@@ -42,9 +45,6 @@ from pipeline.workbooks.indicators import (
     law_says,
     scores,
 )
-from pipeline.workbooks.monitoring import STATE_COLOUR as MEASURE_COLOUR
-from pipeline.workbooks.monitoring import STATE_TEXT as MEASURE_TEXT
-from pipeline.workbooks.monitoring import states as measure_states
 
 SHEETS = {
     key: sheet_name(f"sheet_{key}")
@@ -392,7 +392,7 @@ def _monitoring_sheet(w: _Writer, workspace: Workspace, data: Consolidated, toda
             s.done_on,
             s.evidence,
         ]
-        for s in measure_states(workspace, plan, data.frame("5.1"), today)
+        for s in measure_states(plan, data.rows("5.1"), today)
     ]
     kinds = ["any", "any", "any", "wrap", "any", "any", "any", "wrap"]
     widths = [14, 30, 5, 60, 12, 18, 14, 30]

@@ -30,9 +30,9 @@ from pipeline.specs.plan import read_plan, read_register_positions
 from pipeline.specs.returns import ReturnSpec
 from pipeline.specs.statuses import ReturnStatus
 from pipeline.specs.workspace import Workspace
+from pipeline.tracking.measures import states
 from pipeline.workbooks.frames import Consolidated
 from pipeline.workbooks.indicators import AREAS, Indicator, compute, scores
-from pipeline.workbooks.monitoring import states
 
 ARROW = {"integer": pa.float64(), "decimal": pa.float64(), "date": pa.timestamp("ms")}
 """Numbers as floats whatever a school typed (a count typed «2.5» stays visible), dates as
@@ -238,8 +238,9 @@ def _measures(
     if plan is not None:
         names = workspace.by_bin
         measures = {m.no: m for m in plan.measures}
-        reported = _reported(data.frame("5.1"))
-        for s in states(workspace, plan, data.frame("5.1"), today):
+        reports = data.rows("5.1")
+        reported = _reported(reports)
+        for s in states(plan, reports, today):
             m = measures[s.no]
             records.append(
                 {
@@ -268,13 +269,11 @@ def _measures(
     return _with_key(frame, key)
 
 
-def _reported(reports: pd.DataFrame) -> dict[tuple[str, str], str]:
+def _reported(reports: list[dict]) -> dict[tuple[str, str], str]:
     """What each organisation wrote in its 5.1 report for each measure (its last file)."""
-    if not len(reports) or "status" not in reports:
-        return {}
     return {
-        (r["bin"], str(r["measure_no"])): str(r["status"])
-        for r in reports.to_dict("records")
+        (r["bin"], str(r.get("measure_no"))): r["status"]
+        for r in reports
         if isinstance(r.get("status"), str)
     }
 

@@ -1,4 +1,5 @@
-"""5.1 Monitoring of recommendations: execution-report templates and the state of each measure.
+"""5.1 Monitoring of recommendations: the execution-report templates (each measure's state:
+`tracking.measures`).
 
 Each organisation gets a template listing the measures addressed to it; returned reports
 are ingested like any return (spec 5.1, checked against the year after signing).
@@ -6,27 +7,14 @@ are ingested like any return (spec 5.1, checked against the year after signing).
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
-
-import pandas as pd
 
 from pipeline.core.progress import Progress, silent
 from pipeline.core.text import capitalised
 from pipeline.specs.plan import Plan
 from pipeline.specs.workspace import Workspace
-from pipeline.tracking.measures import (
-    MONITORING,
-    STATE_COLOUR,
-    STATE_TEXT,
-    MeasureState,
-    judge,
-)
-from pipeline.tracking.measures import states as measure_states
+from pipeline.tracking.measures import MONITORING
 from pipeline.workbooks.templates import Due, write_prefilled
-
-# the states and their rule live in `tracking.measures` (status needs them without pandas)
-__all__ = ["MONITORING", "STATE_COLOUR", "STATE_TEXT", "MeasureState", "judge", "states"]
 
 
 def template_path(workspace: Workspace, bin_: str) -> Path:
@@ -63,11 +51,3 @@ def write_templates(workspace: Workspace, plan: Plan, progress: Progress = silen
             )
         )
     return paths
-
-
-def states(
-    workspace: Workspace, plan: Plan, reports: pd.DataFrame, today: dt.date
-) -> list[MeasureState]:
-    """`tracking.measures.states` over the 5.1 reports as consolidation holds them."""
-    del workspace  # the plan names the organisations
-    return measure_states(plan, reports.to_dict("records") if len(reports) else [], today)
