@@ -90,10 +90,14 @@ def test_a_full_disk_during_ingest_is_one_message_and_the_next_run_goes_on(
         fill(workspace, orgs[n % 3], {"1.4": [{**good_14(), "late": 50 + n}]}, f"f{n}.xlsx")
     real_save = openpyxl.Workbook.save
 
-    def full_disk(self, filename):
-        raise OSError(errno.ENOSPC, "No space left on device", str(filename))
+    from pipeline.files import xlsxpatch
 
-    monkeypatch.setattr(openpyxl.Workbook, "save", full_disk)
+    def full_disk(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", str(args[1]))
+
+    real_patch = xlsxpatch.patch
+    monkeypatch.setattr(openpyxl.Workbook, "save", full_disk)  # either way of writing one
+    monkeypatch.setattr(xlsxpatch, "patch", full_disk)
     logs = workspace.paths.outbox / "logs"
     logs.parent.mkdir(parents=True, exist_ok=True)
     logs.write_text("a file where the log folder goes: the log cannot be written either")
@@ -104,6 +108,7 @@ def test_a_full_disk_during_ingest_is_one_message_and_the_next_run_goes_on(
     assert full.output.count("На диске нет места") == 1
     assert full.output.count("Не удалось записать файл протокола") == 1
     monkeypatch.setattr(openpyxl.Workbook, "save", real_save)
+    monkeypatch.setattr(xlsxpatch, "patch", real_patch)
     logs.unlink()
     again = CliRunner().invoke(main, ["--root", root, "ingest", "--json"])
     assert again.exit_code == 0, again.output

@@ -17,6 +17,7 @@ import xlsxwriter
 from pipeline.core import textfit
 from pipeline.core.text import Text
 from pipeline.files.atomic import close_workbook
+from pipeline.files.xlsxpatch import PageSetup
 
 # a school's «=HYPERLINK(…)», «http://…» or «007» stays the text it was
 SAFE_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
@@ -77,24 +78,40 @@ def page_setup(
     sheet.set_footer(f"{left}&R&P / &N")
 
 
-def page_setup_openpyxl(sheet, width: float, header_rows: int = 0, footer: str = "") -> None:
-    """`page_setup` for a sheet made with openpyxl (the correction workbook keeps the
-    school's own file and adds its error list to it)."""
+def page_for(width: float, header_rows: int = 0, footer: str = "") -> PageSetup:
+    """`page_setup`'s rules as data, for the writers that are not xlsxwriter (the
+    correction workbook keeps the school's own file and adds its error list to it)."""
+    fits = fits_one_page_wide(width)
+    return PageSetup(
+        landscape=width > PORTRAIT_WIDTH,
+        fit_width=fits,
+        scale=None if fits else WIDE_SCALE,
+        title_rows=f"1:{header_rows}" if header_rows else "",
+        title_cols="" if fits else "A:A",
+        footer_left=footer,
+        footer_right="&P / &N",
+        side_margin=SIDE_MARGIN,
+    )
+
+
+def page_setup_openpyxl(sheet, page: PageSetup) -> None:
+    """A `page_for` set on a sheet made with openpyxl."""
     sheet.page_setup.paperSize = 9
-    sheet.page_margins.left = sheet.page_margins.right = SIDE_MARGIN
-    sheet.page_setup.orientation = "landscape" if width > PORTRAIT_WIDTH else "portrait"
-    if fits_one_page_wide(width):
+    sheet.page_margins.left = sheet.page_margins.right = page.side_margin
+    sheet.page_setup.orientation = "landscape" if page.landscape else "portrait"
+    if page.fit_width:
         sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
         sheet.sheet_properties.pageSetUpPr.fitToPage = True
     else:
-        sheet.page_setup.scale = WIDE_SCALE
+        sheet.page_setup.scale = page.scale
         sheet.page_setup.pageOrder = "overThenDown"
-        sheet.print_title_cols = "A:A"
-    if header_rows:
-        sheet.print_title_rows = f"1:{header_rows}"
-    if footer:
-        sheet.oddFooter.left.text = footer.replace("&", "&&")
-    sheet.oddFooter.right.text = "&P / &N"
+    if page.title_cols:
+        sheet.print_title_cols = page.title_cols
+    if page.title_rows:
+        sheet.print_title_rows = page.title_rows
+    if page.footer_left:
+        sheet.oddFooter.left.text = page.footer_left.replace("&", "&&")
+    sheet.oddFooter.right.text = page.footer_right
 
 
 def a4(sheet) -> None:

@@ -11,7 +11,7 @@ import glob
 import re
 import warnings
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -29,9 +29,11 @@ from pipeline.core.errors import is_disk_full
 from pipeline.core.ids import mask_ids_in_text
 from pipeline.core.messages import label as label_text
 from pipeline.core.messages import render
+from pipeline.files import xlsxpatch
 from pipeline.files.atomic import created
 from pipeline.files.reader import ERRORS_SHEET, IDENTITY_SHEET, read_workbook
-from pipeline.files.xlsxout import page_setup_openpyxl
+from pipeline.files.xlsxout import page_for, page_setup_openpyxl
+from pipeline.files.xlsxpatch import ListCell, ListSheet, Note
 from pipeline.intake.inbox import safe_name
 from pipeline.specs.problems import Problem
 
@@ -147,64 +149,82 @@ def cells_of(problem: Problem) -> list[str]:
     return [c.strip() for c in problem.cell.split(",") if c.strip()]
 
 
-def _mark_cells(book: openpyxl.Workbook, problems: list[Problem]) -> None:
-    by_cell: dict[tuple[str, str], list[Problem]] = {}
-    for p in problems:
-        if p.sheet in book.sheetnames and p.cell:
-            for one in cells_of(p):  # a sum's rule names each of its cells
-                ref = _visible_cell(book[p.sheet], one)
-                by_cell.setdefault((p.sheet, ref), []).append(p)
-    for (sheet, ref), found in by_cell.items():
-        cell = book[sheet][ref]
-        cell.fill = QUERY_FILL if all(p.severity == "query" for p in found) else BAD_FILL
-        text = "\n".join(f"• {p.kk}\n• {p.ru}" for p in found)
-        cell.comment = Comment(_safe(text)[:2000], AUTHOR, width=320, height=140)
-
-
-def _errors_sheet(book: openpyxl.Workbook, problems: list[Problem]) -> None:
-    if ERRORS_SHEET in book.sheetnames:
-        del book[ERRORS_SHEET]
-    sheet = book.create_sheet(ERRORS_SHEET, 0)
-    for c, head in enumerate(HEADERS, start=1):
-        cell = sheet.cell(1, c)
-        _text(cell, head)
-        cell.font = Font(name=textfit.FONT, size=11, bold=True)
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-    for r, p in enumerate(problems, start=2):
-        values = (r - 1, p.sheet, p.row or "", p.cell, p.column, p.value, p.kk, p.ru)
-        for c, value in enumerate(values, start=1):
-            cell = sheet.cell(r, c)
-            if isinstance(value, int):
-                cell.value = value
-            else:
-                _text(cell, value)
-            # numbers centred: «1 1.1» and «10 G10» read as one number when both leaned together
-            centred = "center" if c in (1, 3) else None
-            cell.alignment = Alignment(wrap_text=True, vertical="top", horizontal=centred)
-            cell.font = Font(name=textfit.FONT, size=11)  # measured in it: never the file's own
-        if p.cell and p.sheet in book.sheetnames:
-            link = Hyperlink(ref=f"D{r}", location=f"'{p.sheet}'!{cells_of(p)[0]}")  # inside
-            sheet.cell(r, 4).hyperlink = link
-            sheet.cell(r, 4).font = Font(
-                name=textfit.FONT, size=11, color="0563C1", underline="single"
-            )
-    widths = [
-        textfit.width_for_words(h, w)
-        for h, w in zip(HEADERS, (5, 10, 8, 8, 24, 18, 50, 50), strict=True)  # 173: A4 at 75 %
+def _notes(problems: list[Problem]) -> list[Note]:
+    """Each problem on each of its cells, in both languages."""
+    return [
+        Note(p.sheet, one, f"• {p.kk}\n• {p.ru}", p.severity == "query")
+        for p in problems
+        if p.sheet and p.cell
+        for one in cells_of(p)  # a sum's rule names each of its cells
     ]
-    for c, width in enumerate(widths, start=1):
-        sheet.column_dimensions[openpyxl.utils.get_column_letter(c)].width = width
-    sheet.row_dimensions[1].height = textfit.row_height(
-        [(h, w, True) for h, w in zip(HEADERS, widths, strict=True)]
-    )
-    for r, p in enumerate(problems, start=2):
+
+
+def _mark_cells(book: openpyxl.Workbook, problems: list[Problem]) -> None:
+    notes = [n for n in _notes(problems) if n.sheet in book.sheetnames]
+    shown = xlsxpatch.marks(notes, lambda sheet, ref: _visible_cell(book[sheet], ref))
+    for (sheet, ref), mark in shown.items():
+        cell = book[sheet][ref]
+        cell.fill = QUERY_FILL if mark.fill == xlsxpatch.QUERY else BAD_FILL
+        cell.comment = Comment(
+            mark.text, AUTHOR, width=xlsxpatch.COMMENT_WIDTH, height=xlsxpatch.COMMENT_HEIGHT
+        )
+
+
+WIDTHS = (5, 10, 8, 8, 24, 18, 50, 50)  # 173 characters: A4 landscape at 75 %
+
+
+def error_list(problems: list[Problem]) -> ListSheet:
+    """The list of fixes as data, one row per problem: what either writer puts in front."""
+    widths = [textfit.width_for_words(h, w) for h, w in zip(HEADERS, WIDTHS, strict=True)]
+    rows = [[ListCell(h, bold=True) for h in HEADERS]]
+    heights = [textfit.row_height([(h, w, True) for h, w in zip(HEADERS, widths, strict=True)])]
+    for number, p in enumerate(problems, start=1):
+        link = f"'{p.sheet}'!{cells_of(p)[0]}" if p.cell and p.sheet else ""
+        values = (number, p.sheet, p.row or "", p.cell, p.column, p.value, p.kk, p.ru)
+        rows.append([
+            # numbers centred: «1 1.1» and «10 G10» read as one number when both leaned together
+            ListCell(v if isinstance(v, int) else _safe("" if v is None else str(v)),
+                     centred=c in (1, 3), link=link if c == 4 else "")
+            for c, v in enumerate(values, start=1)
+        ])  # fmt: skip
         cells = [(p.kk, widths[6], False), (p.ru, widths[7], False), (p.column, widths[4], False),
                  (str(p.value or ""), widths[5], False), (p.sheet, widths[1], False),
                  (p.cell, widths[3], False)]  # fmt: skip
-        sheet.row_dimensions[r].height = textfit.row_height(cells)
-    sheet.freeze_panes = "A2"
-    page_setup_openpyxl(sheet, sum(widths), header_rows=1, footer=ERRORS_SHEET)
+        heights.append(textfit.row_height(cells))
+    page = page_for(sum(widths), header_rows=1, footer=ERRORS_SHEET)
+    return ListSheet(ERRORS_SHEET, rows, widths, heights, textfit.FONT, page)
+
+
+def _errors_sheet(book: openpyxl.Workbook, listing: ListSheet) -> None:
+    if listing.name in book.sheetnames:
+        del book[listing.name]
+    sheet = book.create_sheet(listing.name, 0)
+    for r, row in enumerate(listing.rows, start=1):
+        for c, one in enumerate(row, start=1):
+            cell = sheet.cell(r, c)
+            if isinstance(one.value, int):
+                cell.value = one.value
+            else:
+                _text(cell, one.value)
+            cell.alignment = Alignment(
+                wrap_text=True, vertical="top", horizontal="center" if one.centred else None
+            )
+            target = one.link.rsplit("!", 1)[0].strip("'").replace("''", "'")
+            if one.link and target in book.sheetnames:
+                cell.hyperlink = Hyperlink(ref=cell.coordinate, location=one.link)  # inside
+                cell.font = Font(
+                    name=listing.font, size=11, color=listing.link_colour, underline="single"
+                )
+            else:  # measured in our font: never the file's own
+                cell.font = Font(name=listing.font, size=11, bold=one.bold)
+    for c, width in enumerate(listing.widths, start=1):
+        sheet.column_dimensions[openpyxl.utils.get_column_letter(c)].width = width
+    for r, height in enumerate(listing.heights, start=1):
+        sheet.row_dimensions[r].height = height
+    sheet.freeze_panes = f"A{listing.frozen_rows + 1}"
+    page_setup_openpyxl(sheet, listing.page)
     book.active = 0
+    sheet.sheet_view.tabSelected = True  # as Excel saves its active sheet
     for other in book.worksheets[1:]:
         other.sheet_view.tabSelected = False
         other.page_setup.paperSize = 9  # A4, whatever the sender's Excel was set to
@@ -257,13 +277,31 @@ def write_feedback(
     earlier = _written_for(folder, stem, key)
     if earlier is not None:
         return earlier
+    listing = error_list(problems)
+    if original.suffix.lower() in (".xlsx", ".xlsm"):
+        try:
+            return _save_new(
+                lambda part: xlsxpatch.patch(
+                    original, part, _notes(problems), listing, key, AUTHOR, OUR_AUTHORS
+                ),
+                folder,
+                stem,
+            )
+        except OSError as exc:
+            if is_disk_full(exc):
+                raise
+            logger.warning("cannot edit {} in place ({}); rewritten whole", original.name, exc)
+        except xlsxpatch.Unsupported as exc:
+            logger.info("{} is rewritten whole: {}", original.name, exc)
+        except Exception as exc:  # never the batch: openpyxl's rewrite is the way back
+            logger.warning("cannot edit {} in place ({!r}); rewritten whole", original.name, exc)
     book = _as_sent(original)
     if book is not None:
         try:
             _clear_earlier_marks(book)
             _mark_cells(book, problems)
-            _errors_sheet(book, problems)
-            return _save_new(book, folder, stem, key)
+            _errors_sheet(book, listing)
+            return _save_new(_saver(book, key), folder, stem)
         except OSError as exc:
             if is_disk_full(exc):
                 raise
@@ -272,18 +310,25 @@ def write_feedback(
             logger.warning("openpyxl cannot save {}; rebuilt from its values", original.name)
     book = _from_values(original)
     _mark_cells(book, problems)
-    _errors_sheet(book, problems)
-    return _save_new(book, folder, stem, key)
+    _errors_sheet(book, listing)
+    return _save_new(_saver(book, key), folder, stem)
 
 
-def _save_new(book: openpyxl.Workbook, folder: Path, stem: str, key: str) -> Path:
+def _saver(book: openpyxl.Workbook, key: str) -> Callable[[Path], None]:
+    def save(part: Path) -> None:
+        book.properties.identifier = key or None
+        book.save(part)
+
+    return save
+
+
+def _save_new(write: Callable[[Path], None], folder: Path, stem: str) -> Path:
     """Saved whole under the first free name: two files of one name, written by two
     processes at once, never share it, and a kill leaves no empty workbook behind."""
-    book.properties.identifier = key or None
     for target in _names(folder, stem):
         try:
             with created(target) as part:
-                book.save(part)
+                write(part)
             return target
         except FileExistsError:
             continue

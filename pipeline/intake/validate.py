@@ -89,8 +89,19 @@ so the return's nil rule applies instead of a «required» error on every column
 
 
 def _says_nothing(rows: list[list[Any]]) -> bool:
-    words = [v for row in rows for v in row if not is_blank(v)]
-    return bool(words) and all(type(v) is str and fold(v) in NIL_WORDS for v in words)
+    """Whether every filled cell is one of `NIL_WORDS` (and some cell is filled). The first
+    cell of real data answers: no need to look at the rest of a sheet of data."""
+    said = False
+    for row in rows:
+        for value in row:
+            if value is None or value == "":
+                continue
+            if type(value) is not str or fold(value) not in NIL_WORDS:
+                if is_blank(value):
+                    continue
+                return False
+            said = True
+    return said
 
 
 _TOTAL_INITIALS = frozenset("ИиВвБбЖжB")  # how the total words begin, Latin look-alike included
