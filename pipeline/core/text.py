@@ -31,10 +31,11 @@ class Text(Mapping[str, str]):
     """A text in Kazakh and Russian (and any language given beside them): `text["kk"]`,
     `text.kk`, `text.get("en")`; `join()` (or `both`) shows it in every language."""
 
-    __slots__ = ("_by",)
+    __slots__ = ("_by", "_hash")
 
     def __init__(self, kk: str = "", ru: str = "", **others: str) -> None:
         object.__setattr__(self, "_by", {"kk": kk, "ru": ru, **others})
+        object.__setattr__(self, "_hash", None)
 
     @classmethod
     def of(cls, by_language: Mapping[str, str]) -> Text:
@@ -58,7 +59,11 @@ class Text(Mapping[str, str]):
         return isinstance(other, Text) and self._by == other._by
 
     def __hash__(self) -> int:
-        return hash(tuple(sorted(self._by.items())))
+        """Computed once: a text does not change, and specs' columns (full of texts) are
+        the keys of caches asked for every sheet read."""
+        if self._hash is None:
+            object.__setattr__(self, "_hash", hash(tuple(sorted(self._by.items()))))
+        return self._hash
 
     def __repr__(self) -> str:
         inside = ", ".join(f"{k}={v!r}" for k, v in self._by.items())
