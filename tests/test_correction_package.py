@@ -252,3 +252,136 @@ def test_the_patch_never_loads_the_senders_cells_into_openpyxl(
     target = write_feedback(original, [_problem(sheet, "B10", 10)], tmp_path, "a.xlsx", "k")
     monkeypatch.undo()
     assert calls == [] and openpyxl.load_workbook(target).sheetnames[0] == ERRORS_SHEET
+
+
+# The red team's findings (2026-12-05), each a package the patch once wrote wrong.
+
+
+def _plain(path: Path, sheet: str = "1.4") -> Path:
+    book = xlsxwriter.Workbook(str(path))
+    data = book.add_worksheet(sheet)
+    data.write_row(0, 0, ["Сан", "Мән"])
+    data.write_row(1, 0, [1, 2])
+    data.write_row(2, 0, [3, 4])
+    book.close()
+    return path
+
+
+def _edited(path: Path, edit: dict, renamed: dict | None = None) -> Path:
+    """The package with some parts' bytes changed (`edit`: name → function) or renamed."""
+    renamed = renamed or {}
+    with zipfile.ZipFile(path) as source:
+        parts = {n: source.read(n) for n in source.namelist()}
+    out = path.with_name("edited-" + path.name)
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, data in parts.items():
+            data = edit.get(name, lambda d: d)(data)
+            for old, new in renamed.items():
+                data = data.replace(old.encode(), new.encode())
+            target.writestr(renamed.get(name, name), data)
+    return out
+
+
+def _patched(source: Path, tmp_path: Path, problems: list[Problem]) -> Path:
+    target = tmp_path / "patched.xlsx"
+    listing = feedback.error_list(problems)
+    notes = feedback._notes(problems)
+    xlsxpatch.patch(source, target, notes, listing, "k", AUTHOR, feedback.OUR_AUTHORS)
+    return target
+
+
+def test_an_old_list_in_other_letters_is_replaced_not_doubled(tmp_path):
+    """Excel tells sheet names apart without regard to case: a second «ҚАТЕЛЕР-ОШИБКИ»
+    beside ours made a workbook Excel calls corrupt."""
+    source = _plain(tmp_path / "a.xlsx")
+    book = openpyxl.load_workbook(source)
+    book.create_sheet(ERRORS_SHEET.upper())
+    book.save(source)
+    back = openpyxl.load_workbook(_patched(source, tmp_path, [_problem("1.4", "B2", 2)]))
+    assert [s.casefold() for s in back.sheetnames].count(ERRORS_SHEET.casefold()) == 1
+
+
+def test_dynamic_array_metadata_does_not_dangle(tmp_path):
+    """Excel 365 marks a dynamic array's cell `cm="1"`, pointing at xl/metadata.xml, a part
+    left behind."""
+    source = _edited(_plain(tmp_path / "a.xlsx"), {
+        "xl/worksheets/sheet1.xml": lambda d: d.replace(b'<c r="B2"', b'<c r="B2" cm="1" vm="1"'),
+    })  # fmt: skip
+    target = _patched(source, tmp_path, [_problem("1.4", "A2", 2)])
+    with zipfile.ZipFile(target) as package:
+        sheets = [package.read(n) for n in package.namelist() if "worksheets/" in n]
+    assert not any(b' cm="' in x or b' vm="' in x for x in sheets)
+    assert openpyxl.load_workbook(target)["1.4"]["B2"].value == 2
+
+
+def test_part_names_differing_only_in_case_are_not_reused(tmp_path):
+    """Part names are one name whatever their case: the list went into «sheet1.xml» beside
+    the sender's «Sheet1.xml»."""
+    sheet = "xl/worksheets/sheet1.xml"
+    source = _edited(
+        _plain(tmp_path / "a.xlsx"),
+        {"xl/_rels/workbook.xml.rels": lambda d: d.replace(b"/sheet1.xml", b"/Sheet1.xml")},
+        {sheet: sheet.replace("sheet1", "Sheet1")},
+    )
+    with zipfile.ZipFile(_patched(source, tmp_path, [_problem("1.4", "B2", 2)])) as package:
+        folded = [n.casefold() for n in package.namelist()]
+    assert len(folded) == len(set(folded))
+
+
+def test_cells_out_of_order_are_not_doubled(tmp_path):
+    """A row written C2, B2, A2: a marked B2 was made a second time; such a sheet is
+    rewritten whole instead, and the mark is there."""
+
+    def backwards(data: bytes) -> bytes:
+        return data.replace(
+            b'<c r="A2"><v>1</v></c><c r="B2"><v>2</v></c>',
+            b'<c r="B2"><v>2</v></c><c r="A2"><v>1</v></c>',
+        )
+
+    source = _edited(_plain(tmp_path / "a.xlsx"), {"xl/worksheets/sheet1.xml": backwards})
+    problems = [_problem("1.4", "A2", 2)]
+    with pytest.raises(xlsxpatch.Unsupported):
+        _patched(source, tmp_path, problems)
+    back = openpyxl.load_workbook(write_feedback(source, problems, tmp_path / "out", "a.xlsx"))
+    assert back["1.4"]["A2"].comment is not None and back["1.4"]["A2"].value == 1
+
+
+def test_a_part_declaring_entities_is_not_edited_in_place(tmp_path):
+    """An entity kept unresolved was written out undefined, and a billion laughs went out
+    under the department's name."""
+    laughs = b'<?xml version="1.0"?><!DOCTYPE s [<!ENTITY e "x">]>'
+    source = _edited(_plain(tmp_path / "a.xlsx"), {
+        "xl/sharedStrings.xml": lambda d: laughs + d.split(b"?>", 1)[1],
+    })  # fmt: skip
+    with pytest.raises(xlsxpatch.Unsupported):
+        _patched(source, tmp_path, [_problem("1.4", "B2", 2)])
+
+
+def test_a_target_outside_the_package_is_not_followed(tmp_path):
+    source = _edited(_plain(tmp_path / "a.xlsx"), {
+        "xl/_rels/workbook.xml.rels": lambda d: d.replace(
+            b'Target="worksheets/sheet1.xml"', b'Target="../../evil/sheet1.xml"'),
+    })  # fmt: skip
+    with pytest.raises(xlsxpatch.Unsupported):
+        _patched(source, tmp_path, [_problem("1.4", "B2", 2)])
+
+
+@pytest.mark.parametrize("ref", ["XFE1", "A1048577", "B2:B3"])
+def test_a_cell_off_the_sheet_or_a_range_is_listed_not_made(tmp_path, ref):
+    """A cell past XFD or row 1,048,576 made a file openpyxl could not open; a range made
+    the rewrite fail on its tuple of cells."""
+    source = _plain(tmp_path / "a.xlsx")
+    problems = [_problem("1.4", ref, 2)]
+    back = openpyxl.load_workbook(write_feedback(source, problems, tmp_path / "out", "a.xlsx"))
+    assert back[ERRORS_SHEET]["D2"].value == ref
+    assert not any(c.comment for row in back["1.4"].iter_rows() for c in row)
+
+
+def test_a_link_to_a_sheet_with_an_apostrophe_leads_there(tmp_path):
+    source = _plain(tmp_path / "a.xlsx", sheet="O'Brien")
+    problems = [_problem("O'Brien", "B2", 2)]
+    patched = openpyxl.load_workbook(_patched(source, tmp_path, problems))
+    assert patched[ERRORS_SHEET]["D2"].hyperlink.location == "'O''Brien'!B2"
+    book = feedback._as_sent(source)
+    feedback._errors_sheet(book, feedback.error_list(problems))
+    assert book[ERRORS_SHEET]["D2"].hyperlink.location == "'O''Brien'!B2"

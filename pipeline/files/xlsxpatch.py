@@ -120,6 +120,7 @@ class ListSheet:
     link_colour: str = "0563C1"
 
 
+MAX_ROW, MAX_COLUMN = 1_048_576, 16_384
 BAD = "FFC7CE"
 QUERY = "FFEB9C"
 COMMENT_WIDTH, COMMENT_HEIGHT = 320, 140
@@ -137,6 +138,8 @@ def marks(notes: Iterable[Note], visible: Callable[[str, str], str]) -> dict[tup
     yellow when all only ask to confirm."""
     found: dict[tuple[str, str], list[Note]] = {}
     for note in notes:
+        if not is_cell(note.ref):  # a range or a name is listed, not marked
+            continue
         found.setdefault((note.sheet, visible(note.sheet, note.ref)), []).append(note)
     return {
         key: Mark(
@@ -145,6 +148,19 @@ def marks(notes: Iterable[Note], visible: Callable[[str, str], str]) -> dict[tup
         )
         for key, group in found.items()
     }
+
+
+def quoted(sheet: str) -> str:
+    """A sheet's name as a reference writes it: «'O''Brien'»."""
+    return "'" + sheet.replace("'", "''") + "'"
+
+
+def sheet_of(location: str) -> str:
+    """The sheet a place in the workbook names («'O''Brien'!B2» → «O'Brien»)."""
+    name = location.rsplit("!", 1)[0]
+    if len(name) >= 2 and name[0] == name[-1] == "'":
+        return name[1:-1].replace("''", "'")
+    return name
 
 
 def column_number(letters: str) -> int:
@@ -162,12 +178,23 @@ def column_letters(number: int) -> str:
     return letters
 
 
+def is_cell(ref: str) -> bool:
+    try:
+        split_ref(ref)
+    except Unsupported:
+        return False
+    return True
+
+
 def split_ref(ref: str) -> tuple[int, int]:
     """«B10» → (10, 2)."""
     match = _REF.match(ref.upper())
     if not match:
         raise Unsupported(f"cell {ref!r}")
-    return int(match.group(2)), column_number(match.group(1))
+    row, column = int(match.group(2)), column_number(match.group(1))
+    if not (1 <= row <= MAX_ROW and 1 <= column <= MAX_COLUMN):
+        raise Unsupported(f"cell {ref!r} is off the sheet")
+    return row, column
 
 
 def _q(tag: str) -> str:
@@ -180,10 +207,19 @@ def _local(element) -> str:
 
 
 def _parse(data: bytes):
+    """A part's XML; one declaring a document type (entities) is not edited: its entities
+    would be written out undefined."""
+    _no_doctype(data)
     try:
         return etree.fromstring(data, _PARSER)
     except etree.XMLSyntaxError as exc:
         raise Unsupported(f"XML: {exc}") from None
+
+
+def _no_doctype(data: bytes) -> bytes:
+    if b"<!DOCTYPE" in data[:65_536].upper():
+        raise Unsupported("a document type declaration")
+    return data
 
 
 def _bytes(root) -> bytes:
@@ -196,9 +232,15 @@ def _rels_path(part: str) -> str:
 
 
 def _resolve(part: str, target: str) -> str:
+    """A relationship's target as a name in the package; one pointing outside it is not
+    followed."""
     if target.startswith("/"):
-        return target[1:]
-    return posixpath.normpath(posixpath.join(posixpath.dirname(part), target))
+        name = posixpath.normpath(target[1:])
+    else:
+        name = posixpath.normpath(posixpath.join(posixpath.dirname(part), target))
+    if name.startswith(("..", "/")) or name == ".":
+        raise Unsupported(f"a part outside the package: {target!r}")
+    return name
 
 
 def _relationships(archive: zipfile.ZipFile, part: str) -> list[tuple[str, str, str, str]]:
@@ -212,6 +254,15 @@ def _relationships(archive: zipfile.ZipFile, part: str) -> list[tuple[str, str, 
         for r in root
         if _local(r) == "Relationship"
     ]
+
+
+def _targets(archive: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str, str]]:
+    """Id → (type, part name, mode) of a part's relationships; a target outside the
+    package (a link) keeps its address, never resolved as a part."""
+    return {
+        rid: (kind, target if mode == "External" else _resolve(part, target), mode)
+        for rid, kind, target, mode in _relationships(archive, part)
+    }
 
 
 def _rels_xml(rels: list[tuple[str, str, str]]) -> bytes:
@@ -265,9 +316,11 @@ class Styles:
         self.root = _parse(data)
         if self.root.tag != _q("styleSheet"):
             raise Unsupported("styles")
-        for name in ("fonts", "fills", "borders", "cellXfs"):
+        for name in ("fonts", "fills", "borders", "cellStyleXfs", "cellXfs"):
             if self.root.find(_q(name)) is None or not len(self.root.find(_q(name))):
                 raise Unsupported(f"styles without {name}")
+        if len(self.root.find(_q("fills"))) < 2:  # the second is Excel's own (gray125)
+            raise Unsupported("styles without Excel's two first fills")
         self.fonts = self.root.find(_q("fonts"))
         self.fills = self.root.find(_q("fills"))
         self.xfs = self.root.find(_q("cellXfs"))
@@ -368,11 +421,13 @@ class _Cells:
     def __init__(self, data) -> None:
         self.data = data
         self.rows: dict[int, object] = {}
+        last = 0
         for row in data:
             number = row.get("r")
-            if number is None or not number.isdigit():
-                raise Unsupported("a row without its number")
-            self.rows[int(number)] = row
+            if number is None or not number.isdigit() or int(number) <= last:
+                raise Unsupported("a row without its number, or out of order")
+            last = int(number)
+            self.rows[last] = row
 
     def get(self, ref: str, create: bool):
         row_number, column = split_ref(ref)
@@ -387,11 +442,16 @@ class _Cells:
             else:
                 self.data.append(row)
             self.rows[row_number] = row
+        placed = []
         for cell in row:
             own = cell.get("r")
             if own is None:
                 raise Unsupported("a cell without its reference")
             number, col = split_ref(own)
+            if number != row_number or (placed and col <= placed[-1][0]):
+                raise Unsupported(f"cells of row {row_number} out of order")
+            placed.append((col, cell))
+        for col, cell in placed:
             if col == column:
                 return cell
             if col > column:
@@ -411,14 +471,18 @@ class _Cells:
 def _values_only(data) -> None:
     """Every formula gives way to the value Excel last showed (as openpyxl's `data_only`):
     what goes back holds nothing that calculates, fetches or links."""
+    for cell in data.xpath(".//m:c[@cm or @vm]", namespaces={"m": MAIN}):
+        cell.attrib.pop("cm", None)  # metadata of dynamic arrays and data types: a part
+        cell.attrib.pop("vm", None)  # left behind
     for formula in list(data.iter(_q("f"))):
         cell = formula.getparent()
         cell.remove(formula)
-        if cell.get("t") == "str":  # a formula's text result: kept as text
-            value = cell.find(_q("v"))
-            text = value.text if value is not None and value.text else ""
-            if value is not None:
-                cell.remove(value)
+        value = cell.find(_q("v"))
+        if cell.get("t") == "str" and value is None:  # a text formula never calculated
+            cell.attrib.pop("t", None)
+        elif cell.get("t") == "str":  # a formula's text result: kept as text
+            text = value.text or ""
+            cell.remove(value)
             cell.set("t", "inlineStr")
             holder = etree.SubElement(cell, _q("is"))
             etree.SubElement(holder, _q("t")).text = text
@@ -559,8 +623,7 @@ def _list_sheet(listing: ListSheet, styles: Styles, names: set[str]) -> bytes:
         row = etree.SubElement(data, _q("row"), r=str(r), ht=f"{height:g}", customHeight="1")
         for c, cell in enumerate(cells, start=1):
             ref = f"{column_letters(c)}{r}"
-            target = cell.link.rsplit("!", 1)[0].strip("'").replace("''", "'")
-            linked = bool(cell.link) and target in names
+            linked = bool(cell.link) and sheet_of(cell.link) in names
             font = link_font if linked else bold if cell.bold else plain
             element = etree.SubElement(
                 row, _q("c"), r=ref, s=str(styles.text_style(font, cell.centred))
@@ -599,14 +662,14 @@ def _list_sheet(listing: ListSheet, styles: Styles, names: set[str]) -> bytes:
 
 
 def _print_titles(listing: ListSheet) -> str:
-    quoted = "'" + listing.name.replace("'", "''") + "'"
+    name = quoted(listing.name)
     parts = []
     if listing.page.title_cols:
         first, _, last = listing.page.title_cols.partition(":")
-        parts.append(f"{quoted}!${first}:${last or first}")
+        parts.append(f"{name}!${first}:${last or first}")
     if listing.page.title_rows:
         first, _, last = listing.page.title_rows.partition(":")
-        parts.append(f"{quoted}!${first}:${last or first}")
+        parts.append(f"{name}!${first}:${last or first}")
     return ",".join(parts)
 
 
@@ -736,8 +799,7 @@ def _package(
     book = _parse(archive.read(book_part))
     if book.tag != _q("workbook"):
         raise Unsupported("not a transitional workbook")
-    rels = {rid: (kind, _resolve(book_part, t), mode)
-            for rid, kind, t, mode in _relationships(archive, book_part)}  # fmt: skip
+    rels = _targets(archive, book_part)
     sheets, dropped = [], None
     holder = book.find(_q("sheets"))
     if holder is None or not len(holder):
@@ -747,7 +809,7 @@ def _package(
         kind, part, mode = rels.get(rid, ("", "", ""))
         if kind != REL_TYPE + "worksheet" or mode == "External" or part not in archive.NameToInfo:
             raise Unsupported(f"sheet {element.get('name')!r} is not a worksheet we can find")
-        if element.get("name") == listing.name:
+        if (element.get("name") or "").casefold() == listing.name.casefold():
             dropped = index
             continue
         sheets.append(_Sheet(element.get("name", ""), part, rid, archive.read(part)))
@@ -790,7 +852,11 @@ def _package(
     for rid, (kind, part, mode) in rels.items():
         if kind in _KEPT_BOOK_PARTS and mode != "External" and part in archive.NameToInfo:
             book_rels.append((rid, kind, _relative(book_part, part)))
-            files[part] = styles.tobytes() if part == styles_part else archive.read(part)
+            if part != styles_part and _rels_path(part) in archive.NameToInfo:
+                raise Unsupported(f"{part} has parts of its own")  # a theme's picture
+            files[part] = (
+                styles.tobytes() if part == styles_part else _no_doctype(archive.read(part))
+            )
             suffix = _KEPT_BOOK_PARTS[kind]
             types[part] = (
                 "application/vnd.openxmlformats-officedocument.theme+xml"
@@ -809,7 +875,9 @@ def _package(
 
 
 def _free(taken: set[str], pattern: str) -> str:
+    """The first name not taken; part names are told apart without regard to case."""
+    folded = {t.casefold() for t in taken}
     number = 1
-    while pattern.format(number) in taken:
+    while pattern.format(number).casefold() in folded:
         number += 1
     return pattern.format(number)

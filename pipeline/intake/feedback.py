@@ -179,7 +179,7 @@ def error_list(problems: list[Problem]) -> ListSheet:
     rows = [[ListCell(h, bold=True) for h in HEADERS]]
     heights = [textfit.row_height([(h, w, True) for h, w in zip(HEADERS, widths, strict=True)])]
     for number, p in enumerate(problems, start=1):
-        link = f"'{p.sheet}'!{cells_of(p)[0]}" if p.cell and p.sheet else ""
+        link = f"{xlsxpatch.quoted(p.sheet)}!{cells_of(p)[0]}" if p.cell and p.sheet else ""
         values = (number, p.sheet, p.row or "", p.cell, p.column, p.value, p.kk, p.ru)
         rows.append([
             # numbers centred: «1 1.1» and «10 G10» read as one number when both leaned together
@@ -209,8 +209,7 @@ def _errors_sheet(book: openpyxl.Workbook, listing: ListSheet) -> None:
             cell.alignment = Alignment(
                 wrap_text=True, vertical="top", horizontal="center" if one.centred else None
             )
-            target = one.link.rsplit("!", 1)[0].strip("'").replace("''", "'")
-            if one.link and target in book.sheetnames:
+            if one.link and xlsxpatch.sheet_of(one.link) in book.sheetnames:
                 cell.hyperlink = Hyperlink(ref=cell.coordinate, location=one.link)  # inside
                 cell.font = Font(
                     name=listing.font, size=11, color=listing.link_colour, underline="single"
