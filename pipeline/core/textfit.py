@@ -157,7 +157,30 @@ def _units(px: float) -> float:
 
 def height(text: str, width: float, bold: bool = False, line: float = LINE_PT) -> float:
     """Row height in points for `text` wrapped in a column `width` units wide."""
-    return line * lines(text, width, bold) + 3
+    return height_of_lines(lines(text, width, bold), line)
+
+
+def height_of_lines(count: int, line: float = LINE_PT) -> float:
+    """Row height in points for `count` lines of text."""
+    return line * count + 3
+
+
+class ColumnLines:
+    """Lines of the texts of one column, each distinct text measured once: a consolidated
+    sheet repeats its organisations' names, choice labels and services hundreds of
+    thousands of times. Up to `limit` texts are kept (memory bounded by the data)."""
+
+    def __init__(self, width: float, bold: bool = False, limit: int = 200_000) -> None:
+        self.width, self.bold, self.limit = width, bold, limit
+        self.seen: dict[str, int] = {}
+
+    def __call__(self, text: str) -> int:
+        count = self.seen.get(text)
+        if count is None:
+            count = lines(text, self.width, self.bold)
+            if len(self.seen) < self.limit:
+                self.seen[text] = count
+        return count
 
 
 def row_height(cells: list[tuple[str, float, bool]], minimum: float = LINE_PT) -> float:

@@ -266,13 +266,15 @@ class Writer:
         if fit is None:
             fit = [c for c, k in enumerate(kinds or ["any"] * len(headers)) if k in TEXT_KINDS]
         count = 0
-        columns = widths
+        measured = [(c, textfit.ColumnLines(widths[c])) for c in fit]
         for r, row in enumerate(rows, start=1):
-            if fit:  # rows as tall as the wrapped text of these columns
-                cells = [(row[c], columns[c], False) for c in fit if isinstance(row[c], str)]
-                tall = textfit.row_height(cells)
-                if tall > textfit.LINE_PT:
-                    sheet.set_row(r, tall)
+            most = 0  # rows as tall as the wrapped text of the fitted columns
+            for c, lines_of in measured:
+                value = row[c]
+                if isinstance(value, str) and value:
+                    most = max(most, lines_of(value))
+            if most:
+                sheet.set_row(r, textfit.height_of_lines(most))
             for c, value in enumerate(row):
                 if value is None or value != value or value is pd.NaT:
                     continue

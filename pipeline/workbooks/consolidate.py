@@ -263,10 +263,11 @@ def _indicators_sheet(
         label_text("label_score"),
         label_text("label_calculation"),
     ]
+    formulas = {i.code: explain(i, workspace.specs) for i in indicators}  # one per indicator
     rows = []
     for rec in table.to_dict("records"):
         ind = by_code[rec["indicator"]]
-        formula = explain(ind, workspace.specs)
+        formula = formulas[ind.code]
         rows.append(
             [
                 rec["bin"],
