@@ -31,6 +31,7 @@ from pipeline.tracking.measures import STATE_COLOUR as MEASURE_COLOUR
 from pipeline.tracking.measures import STATE_TEXT as MEASURE_TEXT
 from pipeline.tracking.measures import states as measure_states
 from pipeline.tracking.status import NIL_TEXT, STATE_TEXT, STATES, summary
+from pipeline.workbooks import frames
 from pipeline.workbooks.charts import write_charts
 from pipeline.workbooks.comparison import Previous, compare
 from pipeline.workbooks.comparison import write_sheets as write_comparison
@@ -123,7 +124,7 @@ def _return_sheet(
     # hundreds of thousands of rows keeps rows one line tall where nothing else wraps
     type_width = max(textfit.one_line_width(t.ru) for t in workspace.campaign.org_types.values())
     widths = [14, 30] + [w for _, _, w in columns] + [type_width, 30, 8]
-    rows = out.itertuples(index=False, name=None)
+    rows = frames.row_tuples(out)
     sheet = w.table(spec.sheet, headers, rows, widths, kinds, printed=len(headers) - 3)
     sheet.set_tab_color("#5B9BD5")
 
@@ -289,8 +290,9 @@ def _indicators_sheet(
                 formula,
             ]
         )
-    kinds = ["any"] * len(headers)
-    kinds[5] = kinds[-1] = "wrap"  # the indicator's title and how it is computed
+    # typed writes per column: 50,000 rows of a district of 2,000 asked «any» of each cell
+    kinds = ["str", "wrap", "wrap", "str", "str", "wrap", "num", "num", "num", "wrap", "num",
+             "num", "str", "str", "num", "num", "wrap"]  # fmt: skip
     sheet = w.table(
         SHEETS["ind"],
         headers,

@@ -12,6 +12,17 @@ from pipeline.specs.statuses import ReturnStatus
 from pipeline.specs.workspace import Workspace
 from pipeline.tracking.status import ReturnState, return_states
 
+ROWS_AT_ONCE = 50_000
+
+
+def row_tuples(frame: pd.DataFrame, at_once: int = ROWS_AT_ONCE):
+    """The frame's rows as tuples, the same values `itertuples` gives, for a writer:
+    each column turned into Python values in one call a slice of rows at a time (twice as
+    quick as `itertuples` over text columns; memory bounded by the slice)."""
+    for start in range(0, len(frame), at_once):
+        part = frame.iloc[start : start + at_once]
+        yield from zip(*(part[c].tolist() for c in part.columns), strict=True)
+
 
 @dataclass
 class Consolidated:
