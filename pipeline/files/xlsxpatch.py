@@ -468,10 +468,14 @@ class _Cells:
         return made
 
 
-def _values_only(data) -> None:
+_METADATA = re.compile(rb"\s[cv]m\s*=")
+
+
+def _values_only(data, metadata: bool = True) -> None:
     """Every formula gives way to the value Excel last showed (as openpyxl's `data_only`):
     what goes back holds nothing that calculates, fetches or links."""
-    for cell in data.xpath(".//m:c[@cm or @vm]", namespaces={"m": MAIN}):
+    pointing = data.xpath(".//m:c[@cm or @vm]", namespaces={"m": MAIN}) if metadata else ()
+    for cell in pointing:
         cell.attrib.pop("cm", None)  # metadata of dynamic arrays and data types: a part
         cell.attrib.pop("vm", None)  # left behind
     for formula in list(data.iter(_q("f"))):
@@ -550,7 +554,7 @@ def _worksheet(
     data = root.find(_q("sheetData"))
     if data is None:
         data = _child(root, "sheetData", SHEET_CHILDREN)
-    _values_only(data)
+    _values_only(data, metadata=bool(_METADATA.search(sheet.xml)))  # cheaper than a walk
     cells = _Cells(data)
     comments = _existing_comments(archive, sheet.part)
     if clear is not None:

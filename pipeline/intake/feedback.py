@@ -14,6 +14,7 @@ import zipfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -173,11 +174,19 @@ def _mark_cells(book: openpyxl.Workbook, problems: list[Problem]) -> None:
 WIDTHS = (5, 10, 8, 8, 24, 18, 50, 50)  # 173 characters: A4 landscape at 75 %
 
 
+@cache
+def _header_widths() -> tuple[list[float], float]:
+    """The list's column widths (a header's word never broken) and its header's height:
+    the same for every list, measured once."""
+    widths = [textfit.width_for_words(h, w) for h, w in zip(HEADERS, WIDTHS, strict=True)]
+    return widths, textfit.row_height([(h, w, True) for h, w in zip(HEADERS, widths, strict=True)])
+
+
 def error_list(problems: list[Problem]) -> ListSheet:
     """The list of fixes as data, one row per problem: what either writer puts in front."""
-    widths = [textfit.width_for_words(h, w) for h, w in zip(HEADERS, WIDTHS, strict=True)]
+    widths, header_height = _header_widths()
     rows = [[ListCell(h, bold=True) for h in HEADERS]]
-    heights = [textfit.row_height([(h, w, True) for h, w in zip(HEADERS, widths, strict=True)])]
+    heights = [header_height]
     for number, p in enumerate(problems, start=1):
         link = f"{xlsxpatch.quoted(p.sheet)}!{cells_of(p)[0]}" if p.cell and p.sheet else ""
         values = (number, p.sheet, p.row or "", p.cell, p.column, p.value, p.kk, p.ru)
@@ -192,7 +201,7 @@ def error_list(problems: list[Problem]) -> ListSheet:
                  (p.cell, widths[3], False)]  # fmt: skip
         heights.append(textfit.row_height(cells))
     page = page_for(sum(widths), header_rows=1, footer=ERRORS_SHEET)
-    return ListSheet(ERRORS_SHEET, rows, widths, heights, textfit.FONT, page)
+    return ListSheet(ERRORS_SHEET, rows, list(widths), heights, textfit.FONT, page)
 
 
 def _errors_sheet(book: openpyxl.Workbook, listing: ListSheet) -> None:
