@@ -93,11 +93,13 @@ def rule_holds(rule: Rule, frame: pd.DataFrame) -> pd.Series:
     for column, codes in rule.also:
         triggered &= frame[column].isin(codes)
     if rule.kind == "mentions":  # a text that names none of the words a condition implies
-        text = frame[rule.then[0]]
-        named = text.map(
-            lambda v: v is None or v != v or any(w in fold(str(v)) for w in rule.words)
-        )
-        return (~triggered | named.astype(bool)).astype(bool)
+        holds = pd.Series(True, index=frame.index)
+        if triggered.any():  # only the triggered rows' texts are read
+            text = frame.loc[triggered, rule.then[0]]
+            holds[triggered] = text.map(
+                lambda v: v is None or v != v or any(w in fold(str(v)) for w in rule.words)
+            ).astype(bool)
+        return holds
     if rule.kind == "empty_if":  # «no conviction», yet an article: one of them is wrong
         empty = frame[list(rule.then)].isna().all(axis=1)
         return (~triggered | empty).astype(bool)

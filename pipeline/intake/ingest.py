@@ -135,7 +135,7 @@ def _record_sheets(
         }
         stored = sheet.rows.stored if sheet.status == SheetStatus.ACCEPTED else None
         sheet_ids[sheet.rows.sheet] = ledger.insert_submission(conn, file_id, sub, stored)
-        sheet.status = ledger.submission_status(conn, sheet_ids[sheet.rows.sheet])
+        sheet.status = sub["recorded"]
     return sheet_ids
 
 
@@ -501,8 +501,9 @@ def _ingest(
                     outcome.problems.append(_problem("feedback_not_written", outcome.name))
                     continue
                 ledger.mark_archived(conn, file_id, outcome.feedback or None)
+        now_held = ledger.returns_of_files(conn, [file_id for file_id, _ in recorded])
         for file_id, outcome in recorded:  # a later file of this batch may have superseded it
-            outcome.returns.update(ledger.returns_of_file(conn, file_id))
+            outcome.returns.update(now_held[file_id])
         outcomes += [o for _, o in recorded]
         for item in copies:  # the same workbook twice in one batch: a duplicate
             row = ledger.file_by_sha(conn, item.sha256)

@@ -535,7 +535,9 @@ def insert_submission(
 ) -> int:
     """Insert one sheet's outcome; an accepted one supersedes older accepted ones, never newer.
 
-    `stored` is the sheet's rows from `encode_rows` (None for a rejected sheet).
+    `stored` is the sheet's rows from `encode_rows` (None for a rejected sheet). What was
+    recorded (accepted, or superseded on arrival by a later one already in) is left in
+    `sub["recorded"]`, so the caller need not ask the ledger again.
     """
     status = sub["status"]
     if status == SheetStatus.ACCEPTED:
@@ -569,6 +571,7 @@ def insert_submission(
     submission_id = int(cur.fetchone()[0])
     if stored is not None and sub["status"] == SheetStatus.ACCEPTED:
         conn.execute("INSERT INTO sheet_rows VALUES (?,?,?)", (submission_id, *stored))
+    sub["recorded"] = SheetStatus(status)
     return submission_id
 
 
@@ -578,6 +581,22 @@ def returns_of_file(conn: Connection, file_id: int) -> dict[str, SheetStatus]:
         "SELECT return_code, status FROM submissions WHERE file_id = ? ORDER BY id", (file_id,)
     ).fetchall()
     return {code: SheetStatus(status) for code, status in rows}
+
+
+def returns_of_files(conn: Connection, file_ids: list[int]) -> dict[int, dict[str, SheetStatus]]:
+    """`returns_of_file` for many files at once (a batch's end: one query per 500 files
+    instead of one per file)."""
+    found: dict[int, dict[str, SheetStatus]] = {i: {} for i in file_ids}
+    for start in range(0, len(file_ids), 500):
+        part = file_ids[start : start + 500]
+        rows = conn.execute(
+            "SELECT file_id, return_code, status FROM submissions WHERE file_id IN"
+            f" ({','.join('?' * len(part))}) ORDER BY id",
+            tuple(part),
+        ).fetchall()
+        for file_id, code, status in rows:
+            found[file_id][code] = SheetStatus(status)
+    return found
 
 
 def submission_status(conn: Connection, submission_id: int) -> SheetStatus:
