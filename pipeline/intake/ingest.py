@@ -118,9 +118,10 @@ def _record_sheets(
     """A submission per return sheet that was decided (accepted, rejected or superseded),
     its rows kept when accepted; each sheet then takes the state the ledger gives it (a
     later version already in makes this one superseded). Sheet name → submission id."""
-    sheet_ids: dict[str, int] = {}
     decided = (SheetStatus.ACCEPTED, SheetStatus.REJECTED, SheetStatus.SUPERSEDED)
-    for sheet in (s for s in pf.sheets if s.status in decided):
+    sheets = [s for s in pf.sheets if s.status in decided]
+    subs = []
+    for sheet in sheets:
         spec = workspace.specs[sheet.spec_code]
         sub = {
             "bin": pf.bin,
@@ -133,10 +134,11 @@ def _record_sheets(
             "error_count": sum(p.severity == "error" for p in sheet.rows.problems),
             "row_count": len(sheet.rows.excel_rows),
         }
-        stored = sheet.rows.stored if sheet.status == SheetStatus.ACCEPTED else None
-        sheet_ids[sheet.rows.sheet] = ledger.insert_submission(conn, file_id, sub, stored)
+        subs.append((sub, sheet.rows.stored if sheet.status == SheetStatus.ACCEPTED else None))
+    ids = ledger.insert_submissions(conn, file_id, subs)
+    for sheet, (sub, _) in zip(sheets, subs, strict=True):
         sheet.status = sub["recorded"]
-    return sheet_ids
+    return {sheet.rows.sheet: i for sheet, i in zip(sheets, ids, strict=True)}
 
 
 def _workbook_owed(outcome: FileOutcome) -> bool:

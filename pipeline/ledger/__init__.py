@@ -539,40 +539,63 @@ def insert_submission(
     recorded (accepted, or superseded on arrival by a later one already in) is left in
     `sub["recorded"]`, so the caller need not ask the ledger again.
     """
-    status = sub["status"]
-    if status == SheetStatus.ACCEPTED:
-        latest = conn.execute(
-            "SELECT MAX(received_at) FROM submissions WHERE bin = ? AND return_code = ? AND status = 'accepted'",
-            (sub["bin"], sub["return_code"]),
-        ).fetchone()[0]
-        if latest is not None and latest > sub["received_at"]:
-            status = SheetStatus.SUPERSEDED
-        elif latest is not None:
-            conn.execute(
-                "UPDATE submissions SET status = 'superseded' WHERE bin = ? AND return_code = ? AND status = 'accepted'",
-                (sub["bin"], sub["return_code"]),
-            )
-    cur = conn.execute(
-        "INSERT INTO submissions (file_id, bin, return_code, spec_version, sheet, received_at, status, row_count,"
-        " error_count, nil) VALUES (?,?,?,?,?,?,?,?,?,?) RETURNING id",
-        (
-            file_id,
-            sub["bin"],
-            sub["return_code"],
-            sub["spec_version"],
-            sub["sheet"],
-            sub["received_at"],
-            status,
-            sub["row_count"] if stored is not None else 0,
-            sub["error_count"],
-            int(sub.get("nil", False)),
-        ),
-    )
-    submission_id = int(cur.fetchone()[0])
-    if stored is not None and sub["status"] == SheetStatus.ACCEPTED:
-        conn.execute("INSERT INTO sheet_rows VALUES (?,?,?)", (submission_id, *stored))
-    sub["recorded"] = SheetStatus(status)
-    return submission_id
+    return insert_submissions(conn, file_id, [(sub, stored)])[0]
+
+
+def insert_submissions(
+    conn: Connection, file_id: int, subs: list[tuple[dict, tuple[str, str] | None]]
+) -> list[int]:
+    """`insert_submission` for the sheets of one file: what each organisation accepted
+    before is asked once, not once per sheet, and the accepted sheets' rows go in with one
+    statement. Ids in the order given."""
+    latest: dict[tuple[str, str], str | None] = {}
+    for bin_ in {sub["bin"] for sub, _ in subs}:
+        for code, when in conn.execute(
+            "SELECT return_code, MAX(received_at) FROM submissions WHERE bin = ?"
+            " AND status = 'accepted' GROUP BY return_code",
+            (bin_,),
+        ).fetchall():
+            latest[(bin_, code)] = when
+    ids, rows = [], []
+    for sub, stored in subs:
+        key = (sub["bin"], sub["return_code"])
+        status = sub["status"]
+        if status == SheetStatus.ACCEPTED:
+            before = latest.get(key)
+            if before is not None and before > sub["received_at"]:
+                status = SheetStatus.SUPERSEDED
+            else:
+                if before is not None:
+                    conn.execute(
+                        "UPDATE submissions SET status = 'superseded' WHERE bin = ?"
+                        " AND return_code = ? AND status = 'accepted'",
+                        key,
+                    )
+                latest[key] = sub["received_at"]
+        cur = conn.execute(
+            "INSERT INTO submissions (file_id, bin, return_code, spec_version, sheet, received_at, status, row_count,"
+            " error_count, nil) VALUES (?,?,?,?,?,?,?,?,?,?) RETURNING id",
+            (
+                file_id,
+                sub["bin"],
+                sub["return_code"],
+                sub["spec_version"],
+                sub["sheet"],
+                sub["received_at"],
+                status,
+                sub["row_count"] if stored is not None else 0,
+                sub["error_count"],
+                int(sub.get("nil", False)),
+            ),
+        )
+        submission_id = int(cur.fetchone()[0])
+        if stored is not None and sub["status"] == SheetStatus.ACCEPTED:
+            rows.append((submission_id, *stored))
+        sub["recorded"] = SheetStatus(status)
+        ids.append(submission_id)
+    if rows:
+        conn.executemany("INSERT INTO sheet_rows VALUES (?,?,?)", rows)
+    return ids
 
 
 def returns_of_file(conn: Connection, file_id: int) -> dict[str, SheetStatus]:
