@@ -266,17 +266,23 @@ class Writer:
         if fit is None:
             fit = [c for c, k in enumerate(kinds or ["any"] * len(headers)) if k in TEXT_KINDS]
         count = 0
+        # each fitted column's texts measured once (`ColumnLines`); a text seen before is
+        # looked up here, without a call: this loop runs for every cell of every row
         measured = [(c, textfit.ColumnLines(widths[c])) for c in fit]
+        known = [(c, m.seen, m) for c, m in measured]
+        nat = pd.NaT
         for r, row in enumerate(rows, start=1):
             most = 0  # rows as tall as the wrapped text of the fitted columns
-            for c, lines_of in measured:
+            for c, seen, lines_of in known:
                 value = row[c]
                 if isinstance(value, str) and value:
-                    most = max(most, lines_of(value))
+                    lines = seen.get(value) or lines_of(value)
+                    if lines > most:
+                        most = lines
             if most:
                 sheet.set_row(r, textfit.height_of_lines(most))
             for c, value in enumerate(row):
-                if value is None or value != value or value is pd.NaT:
+                if value is None or value != value or value is nat:
                     continue
                 writers[c](r, c, value)
             count = r

@@ -773,7 +773,8 @@ def patch(
     `listing` as its first sheet. Raises `Unsupported` for a package it does not know."""
     with zipfile.ZipFile(source) as archive:
         files = _package(archive, list(notes), listing, identifier, author, our_authors)
-    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
+    # the quickest deflate: a correction workbook is small, and written for many files at once
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as out:
         for name, data in files.items():
             out.writestr(name, data)
 
