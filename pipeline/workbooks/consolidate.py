@@ -73,6 +73,20 @@ KIND = {"integer": "num", "decimal": "num", "date": "date"}
 LAW_TEXT = {verdict: label_text(f"label_law_{verdict}") for verdict in ("yes", "no", "unknown")}
 
 
+def _ids_masked(values: pd.Series) -> pd.Series:
+    """`mask_ids_in_text` over a text column, asked only of the cells holding twelve digits
+    in a row (a consolidated sheet has millions of cells, a handful with an IIN typed in)."""
+    try:
+        holding = values.str.contains(r"\d{12}", regex=True, na=False)
+    except AttributeError:  # not a column of texts: each cell judged alone
+        return values.map(mask_ids_in_text)
+    if not holding.any():
+        return values
+    out = values.astype(object)
+    out[holding] = values[holding].map(mask_ids_in_text)
+    return out
+
+
 def _return_sheet(
     w: _Writer, workspace: Workspace, spec: ReturnSpec, frame: pd.DataFrame, personal: bool
 ) -> None:
@@ -89,13 +103,13 @@ def _return_sheet(
     )
     for c in spec.columns:
         values = frame[c.key]
-        if c.choices:
-            labels = {ch.code: ch.label.both for ch in c.choices}
-            values = values.map(lambda v, m=labels: m.get(v, v) if isinstance(v, str) else v)
+        if c.choices:  # a code shown as its label; anything else as it came
+            labels = values.map({ch.code: ch.label.both for ch in c.choices})
+            values = labels.where(labels.notna(), values)
         if c.type == "iin" and not personal:
             values = values.map(lambda v: mask_id(v) if isinstance(v, str) else v)
         elif c.type == "text" and not personal:
-            values = values.map(mask_ids_in_text)
+            values = _ids_masked(values)
         out[c.key] = values
         if c.offences is not None:  # beside the sender's article, what the law makes of it
             said = law_says(frame, spec, c.key).map(LAW_TEXT)
