@@ -385,3 +385,20 @@ def test_a_link_to_a_sheet_with_an_apostrophe_leads_there(tmp_path):
     book = feedback._as_sent(source)
     feedback._errors_sheet(book, feedback.error_list(problems))
     assert book[ERRORS_SHEET]["D2"].hyperlink.location == "'O''Brien'!B2"
+
+
+def test_a_rule_on_a_choice_shows_the_label_not_its_code(workspace, orgs, tmp_path):
+    """Seen in the demo's correction workbook: «Мән / Значение: corruption», the choice's
+    code, where the school had picked «Сыбайлас жемқорлық құқық бұзушылығы / Коррупционное
+    правонарушение» (a «mentions» rule reports the normalised value)."""
+    from pipeline.intake.ingest import ingest
+    from tests.helpers import good_12
+
+    label = "Сыбайлас жемқорлық құқық бұзушылығы / Коррупционное правонарушение"
+    row = {**good_12(), "ground": label, "description": "Сабаққа кешікті / Опоздание на урок"}
+    fill(workspace, orgs[0], {"1.2": [row]}, "a.xlsx")
+    [outcome] = ingest(workspace)
+    [asked] = [p for p in outcome.problems if p.code == "rule"]
+    assert asked.value == label and "corruption" not in asked.value
+    errors = openpyxl.load_workbook(outcome.feedback)[ERRORS_SHEET]
+    assert errors["F2"].value == label

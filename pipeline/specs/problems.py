@@ -99,8 +99,10 @@ def cell_problem(
     first: int | str | None = None,
     received: dt.date | None = None,
 ) -> Problem:
-    """Render a cell-level problem with everything its message needs to say what is expected."""
-    text = shown(value)
+    """Render a cell-level problem with everything its message needs to say what is expected.
+    A choice the sender picked is shown as they saw it in the list, never as its code."""
+    picked = next((c for c in column.choices if isinstance(value, str) and c.code == value), None)
+    text = picked.label.both if picked is not None else shown(value)
     expected = "; ".join(c.label.both for c in column.choices[:6]) + (
         f"; {label('label_more_in_list')}" if len(column.choices) > 6 else ""
     )  # never «…»: a message that trails off says half of what it means
