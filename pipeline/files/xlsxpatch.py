@@ -27,6 +27,8 @@ from pathlib import Path
 
 from lxml import etree
 
+from pipeline.core.cells import column_name
+
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -170,14 +172,6 @@ def column_number(letters: str) -> int:
     return number
 
 
-def column_letters(number: int) -> str:
-    letters = ""
-    while number:
-        number, rest = divmod(number - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
 def is_cell(ref: str) -> bool:
     try:
         split_ref(ref)
@@ -300,8 +294,15 @@ def _keep_only(parent, order: tuple[str, ...], dropped: Iterable[str] = ()) -> N
             parent.remove(child)
 
 
-def _drop_relationship_attributes(element) -> None:
-    """`r:id` attributes point at parts left behind (printer settings, for one)."""
+def _drop_relationship_attributes(root, keep: str) -> None:
+    """`r:id` attributes point at parts left behind (printer settings, for one); those of
+    the `keep` child (the sheets, or the cells: none there, and too many to walk) stay."""
+    for child in root:
+        if _local(child) != keep:
+            _drop_attributes_in(child)
+
+
+def _drop_attributes_in(element) -> None:
     for node in element.iter():
         for attribute in [a for a in node.attrib if a.startswith(f"{{{REL_NS}}}")]:
             del node.attrib[attribute]
@@ -457,13 +458,13 @@ class _Cells:
             if col > column:
                 if not create:
                     return None
-                made = etree.Element(_q("c"), r=f"{column_letters(column)}{row_number}")
+                made = etree.Element(_q("c"), r=f"{column_name(column - 1)}{row_number}")
                 cell.addprevious(made)
                 row.attrib.pop("spans", None)
                 return made
         if not create:
             return None
-        made = etree.SubElement(row, _q("c"), r=f"{column_letters(column)}{row_number}")
+        made = etree.SubElement(row, _q("c"), r=f"{column_name(column - 1)}{row_number}")
         row.attrib.pop("spans", None)
         return made
 
@@ -511,7 +512,7 @@ def _merges(root) -> dict[str, str]:
             continue
         for r in range(r1, r2 + 1):
             for c in range(c1, c2 + 1):
-                hidden.setdefault(f"{column_letters(c)}{r}", first.replace("$", ""))
+                hidden.setdefault(f"{column_name(c - 1)}{r}", first.replace("$", ""))
     return hidden
 
 
@@ -548,9 +549,7 @@ def _worksheet(
     if root.tag != _q("worksheet"):
         raise Unsupported(f"sheet {sheet.name}")
     _keep_only(root, SHEET_CHILDREN, _SHEET_DROPPED_KEPT_SLOTS)
-    for child in root:
-        if _local(child) != "sheetData":
-            _drop_relationship_attributes(child)
+    _drop_relationship_attributes(root, keep="sheetData")
     data = root.find(_q("sheetData"))
     if data is None:
         data = _child(root, "sheetData", SHEET_CHILDREN)
@@ -626,7 +625,7 @@ def _list_sheet(listing: ListSheet, styles: Styles, names: set[str]) -> bytes:
     for r, (cells, height) in enumerate(zip(listing.rows, listing.heights, strict=True), start=1):
         row = etree.SubElement(data, _q("row"), r=str(r), ht=f"{height:g}", customHeight="1")
         for c, cell in enumerate(cells, start=1):
-            ref = f"{column_letters(c)}{r}"
+            ref = f"{column_name(c - 1)}{r}"
             linked = bool(cell.link) and sheet_of(cell.link) in names
             font = link_font if linked else bold if cell.bold else plain
             element = etree.SubElement(
@@ -683,7 +682,7 @@ def _workbook(
     """The sender's workbook.xml with the list of fixes as its first, active sheet: names
     bound to a sheet follow it to its new place, links to other files go."""
     _keep_only(root, BOOK_CHILDREN)
-    _drop_relationship_attributes_except_sheets(root)
+    _drop_relationship_attributes(root, keep="sheets")
     holder = root.find(_q("sheets"))
     if dropped is not None:
         holder.remove(holder[dropped])
@@ -716,12 +715,6 @@ def _workbook(
         view = etree.SubElement(views, _q("workbookView"))
     view.set("activeTab", "0")
     view.set("firstSheet", "0")
-
-
-def _drop_relationship_attributes_except_sheets(root) -> None:
-    for child in root:
-        if _local(child) != "sheets":
-            _drop_relationship_attributes(child)
 
 
 def _core(identifier: str) -> bytes:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 import openpyxl
 from loguru import logger
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, MergedCell
+from openpyxl.cell.cell import MergedCell
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.hyperlink import Hyperlink
@@ -65,8 +65,9 @@ Tests that inherit a patched function into the workers ask for "fork" here."""
 
 
 def _safe(text: str) -> str:
-    """Without the control characters openpyxl refuses (a pasted value may carry them)."""
-    return ILLEGAL_CHARACTERS_RE.sub("", text)
+    """Without the characters XML cannot hold (a pasted value may carry them): one rule for
+    both ways of writing a correction workbook (`xlsxpatch.safe`)."""
+    return xlsxpatch.safe(text)
 
 
 def _text(cell, value: object) -> None:
