@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from pipeline import ledger
-from pipeline.intake.compile import compile_schema
+from pipeline.intake.compile import compile_checks, compile_schema
 from pipeline.intake.validate import SheetRows, _typed_series, check_sheets
 from tests.helpers import good_11, good_14, make_iin
 
@@ -35,8 +35,9 @@ def test_valid_rows_pass(specs, campaign):
 
 
 def test_compiled_schema_is_pandera(specs, campaign):
-    compiled = compile_schema(specs["1.4"], campaign.period("1.4", "preschool"))
-    assert set(compiled.schema.columns) == set(specs["1.4"].keys)
+    schema = compile_schema(specs["1.4"], campaign.period("1.4", "preschool"))
+    assert set(schema.columns) == set(specs["1.4"].keys)
+    compiled = compile_checks(specs["1.4"], campaign.period("1.4", "preschool"))
     assert compiled.column_codes["applications"] == ("below_min",)
     assert compiled.column_codes["month"] == ("date_out_of_period",)
 

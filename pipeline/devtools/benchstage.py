@@ -103,7 +103,7 @@ def baseline(root: Path, files: list[str]) -> dict:
                     frame[column.key] = (
                         frame[column.key].astype(object).where(frame[column.key].notna(), None)
                     )
-            schema = compile_schema(spec, workspace.period(spec.code, org.type)).schema
+            schema = compile_schema(spec, workspace.period(spec.code, org.type))
             try:
                 schema.validate(frame, lazy=True)
             except Exception as exc:  # the naive loop only counts failures

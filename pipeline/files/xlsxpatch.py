@@ -211,7 +211,7 @@ def _parse(data: bytes):
 
 
 def _no_doctype(data: bytes) -> bytes:
-    if b"<!DOCTYPE" in data[:65_536].upper():
+    if data.find(b"<!", 0, 65_536) != -1 and b"<!DOCTYPE" in data[:65_536].upper():
         raise Unsupported("a document type declaration")
     return data
 
@@ -472,6 +472,12 @@ class _Cells:
 _METADATA = re.compile(rb"\s[cv]m\s*=")
 
 
+def _has_metadata(xml: bytes) -> bool:
+    """Whether any cell may point into the metadata part: a byte search first (most
+    sheets have no «cm»/«vm» at all), then the attribute's pattern; cheaper than a walk."""
+    return (b"cm" in xml or b"vm" in xml) and _METADATA.search(xml) is not None
+
+
 def _values_only(data, metadata: bool = True) -> None:
     """Every formula gives way to the value Excel last showed (as openpyxl's `data_only`):
     what goes back holds nothing that calculates, fetches or links."""
@@ -553,7 +559,7 @@ def _worksheet(
     data = root.find(_q("sheetData"))
     if data is None:
         data = _child(root, "sheetData", SHEET_CHILDREN)
-    _values_only(data, metadata=bool(_METADATA.search(sheet.xml)))  # cheaper than a walk
+    _values_only(data, metadata=_has_metadata(sheet.xml))
     cells = _Cells(data)
     comments = _existing_comments(archive, sheet.part)
     if clear is not None:

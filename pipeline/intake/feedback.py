@@ -7,7 +7,7 @@ they typed stay as they were. Formats openpyxl cannot edit (.xls, .ods) are rebu
 
 from __future__ import annotations
 
-import glob
+import os
 import re
 import warnings
 import zipfile
@@ -259,17 +259,22 @@ def _names(folder: Path, stem: str) -> Iterator[Path]:
         number += 1
 
 
+_IDENTIFIER = re.compile(rb"<dc:identifier[^>]*>([^<]*)</dc:identifier>")
+
+
 def _written_for(folder: Path, stem: str, key: str) -> Path | None:
     """The correction workbook already written for this very file (its SHA-256 is the
     workbook's identifier): a run killed after writing it, before the ledger noted it,
     left it, and the next run wrote a second one beside it, an orphan nobody would send."""
     if not key:
         return None
-    mark = re.compile(rb"<dc:identifier[^>]*>" + re.escape(key.encode()) + rb"</dc:identifier>")
-    for path in sorted(folder.glob(f"{glob.escape(stem)} ({glob.escape(SUFFIX)}*).xlsx")):
+    start, end = f"{stem} ({SUFFIX}", ").xlsx"
+    names = sorted(n for n in os.listdir(folder) if n.startswith(start) and n.endswith(end))
+    for path in (folder / name for name in names):
         try:
             with zipfile.ZipFile(path) as book, book.open("docProps/core.xml") as core:
-                if mark.search(core.read(8192)):
+                found = _IDENTIFIER.search(core.read(8192))
+                if found is not None and found[1] == key.encode():
                     return path
         except (OSError, KeyError, zipfile.BadZipFile, EOFError):
             continue
