@@ -568,3 +568,46 @@ def test_a_schools_zip_whose_workbook_lies_about_its_size_is_answered_within_bou
     peak_kb = int(done.stderr.split()[-1])
     assert peak_kb < 400 * 1024, done.stdout
     assert not (workspace.paths.inbox / "отчёт.zip").exists()  # answered and archived
+
+
+def test_a_sheet_whose_checksum_lies_is_corrupt_though_it_inflates(tmp_path):
+    """The extent scan reads the bytes the size check inflated (one inflation, not two),
+    only where their checksum is the declared one: a part that inflates but lies about its
+    CRC is still refused as corrupt, as reading it through `zipfile` refused it."""
+    import struct
+
+    path = _sheet_xml_book(tmp_path / "crc.xlsx", '<row r="1"><c r="A1"><v>1</v></c></row>' * 50)
+    with zipfile.ZipFile(path) as book:
+        crc = struct.pack("<I", book.getinfo("xl/worksheets/sheet1.xml").CRC)
+    data = path.read_bytes()
+    assert data.count(crc) == 2  # the local header and the central directory
+    path.write_bytes(data.replace(crc, bytes(b ^ 0xFF for b in crc)))
+    with pytest.raises(WorkbookError) as caught:
+        precheck(path, Limits())
+    assert caught.value.code == "corrupt"
+
+
+@pytest.mark.parametrize("far_first", [True, False])
+def test_two_entries_of_one_name_are_each_judged_by_their_own_bytes(tmp_path, far_first):
+    """A zip may hold two parts of one name; the bytes kept from the size check are found by
+    where each entry starts, so the far-reaching one is never judged by its twin's cells."""
+    import warnings
+
+    path = _sheet_xml_book(tmp_path / "twins.xlsx", '<row r="1"><c r="A1"><v>1</v></c></row>')
+    far = _sheet_xml_book(tmp_path / "far.xlsx", '<row r="1"><c r="XFD1048576"><v>1</v></c></row>')
+    with zipfile.ZipFile(far) as book:
+        far_sheet = book.read("xl/worksheets/sheet1.xml")
+    with zipfile.ZipFile(path) as book:
+        near_sheet = book.read("xl/worksheets/sheet1.xml")
+        others = {i.filename: book.read(i) for i in book.infolist()}
+    twins = [far_sheet, near_sheet] if far_first else [near_sheet, far_sheet]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as book, warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # «Duplicate name»: the very point
+        for name, data in others.items():
+            if name != "xl/worksheets/sheet1.xml":
+                book.writestr(name, data)
+        for data in twins:
+            book.writestr("xl/worksheets/sheet1.xml", data)
+    with pytest.raises(WorkbookError) as caught:
+        precheck(path, Limits())
+    assert caught.value.code == "too_many_cells"

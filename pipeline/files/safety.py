@@ -66,7 +66,7 @@ def _check_zip(path: Path, limits: Limits) -> list[str]:
             raise _fail(
                 "zip_bomb", path.name, detail=f"{total // (1024 * 1024)} MB, ×{total / packed:.0f}"
             )
-        _check_sizes(data, infos, path)
+        inflated = _check_sizes(data, infos, path)
         warnings = []
         sheets = _worksheet_parts(archive)
         for info in infos:
@@ -77,30 +77,50 @@ def _check_zip(path: Path, limits: Limits) -> list[str]:
                 _check_prolog(archive, data, info, limits, path)
             normal = _normal(info.filename)
             if normal in sheets:
-                _check_extent(archive, info, limits, path)
+                _check_extent(archive, info, limits, path, inflated.get(info.header_offset))
             elif normal == "content.xml":
-                _check_table_extent(archive, info, limits, path)
+                _check_table_extent(archive, info, limits, path, inflated.get(info.header_offset))
         return warnings
 
 
-def _check_sizes(data: bytes, infos: list[zipfile.ZipInfo], path: Path) -> None:
+KEPT = 4 << 20
+"""Parts inflated by the size check are kept up to this size each (and `KEPT` × 8 in all),
+so the extent scan reads the same bytes instead of inflating them a second time."""
+
+
+def _check_sizes(data: bytes, infos: list[zipfile.ZipInfo], path: Path) -> dict[int, bytes]:
     """Every part inflates to the size its directory declares, and no further.
 
     The limits above trust the declared sizes; a part that declares a kilobyte and inflates
     to a gigabyte passed them, and a parser reading it whole (`zipfile.read` inflates in one
     step, calamine to the stream's end) took 2 GB before calling it corrupt. Inflated here
     a step at a time, from the bytes already read, so memory stays bounded whatever a part
-    holds; a part in a method Excel and LibreOffice never write is refused unread."""
+    holds; a part in a method Excel and LibreOffice never write is refused unread.
+
+    Returns the parts that inflated whole and true to their checksum, up to `KEPT` each, by
+    where each starts (two entries may share a name)."""
+    kept: dict[int, bytes] = {}
+    room = KEPT * 8
     for info in infos:
         raw = _raw_data(data, info)
         if raw is None or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
             raise _fail("corrupt", path.name, detail=f"{info.filename}: method")
+        keep = info.file_size <= min(KEPT, room)
         if info.compress_type == zipfile.ZIP_STORED:
-            inflated = len(raw)
+            inflated, whole = len(raw), raw
         else:
-            inflated = _inflated_size(raw, info.file_size)
+            inflated, whole = _inflated_size(raw, info.file_size, keep)
         if inflated > info.file_size:
             raise _fail("zip_bomb", path.name, detail=f"{info.filename}: > {info.file_size} B")
+        if (
+            keep
+            and whole is not None
+            and len(whole) == info.file_size
+            and zlib.crc32(whole) == info.CRC
+        ):
+            kept[info.header_offset] = whole
+            room -= len(whole)
+    return kept
 
 
 def _raw_data(data: bytes, info: zipfile.ZipInfo) -> bytes | None:
@@ -117,20 +137,24 @@ def _raw_data(data: bytes, info: zipfile.ZipInfo) -> bytes | None:
 STEP = 1 << 20
 
 
-def _inflated_size(raw: bytes, declared: int) -> int:
-    """How far a deflated part inflates, counted up to one step past what it declares."""
+def _inflated_size(raw: bytes, declared: int, keep: bool = False) -> tuple[int, bytes | None]:
+    """How far a deflated part inflates, counted up to one step past what it declares; and,
+    when `keep`, the inflated bytes of a part that inflates whole without an error."""
     inflate = zlib.decompressobj(-zlib.MAX_WBITS)
-    total, pending = 0, raw
+    total, pending, chunks = 0, raw, []
     try:
         while pending or not inflate.eof:
             chunk = inflate.decompress(pending, STEP)
             pending = inflate.unconsumed_tail
             total += len(chunk)
+            if keep:
+                chunks.append(chunk)
             if total > declared or (not chunk and not pending):
                 break
-    except zlib.error:
-        return declared + 1 if total > declared else total  # broken: the parser says so
-    return total
+    except zlib.error:  # broken: the parser says so
+        return (declared + 1 if total > declared else total), None
+    whole = b"".join(chunks) if keep and inflate.eof and total <= declared else None
+    return total, whole
 
 
 def read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, cap: int) -> bytes:
@@ -178,12 +202,21 @@ def _normal(name: str) -> str:
     return posixpath.normpath("/" + name.replace("\\", "/")).lstrip("/")
 
 
-def _member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits, path: Path) -> bytes:
+def _member(
+    archive: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    limits: Limits,
+    path: Path,
+    inflated: bytes | None = None,
+) -> bytes:
     """A part read whole for a scan: refused if it alone is a bomb (a 100 MB sheet of empty
-    tags diluted by random bytes elsewhere passes the archive's overall ratio)."""
+    tags diluted by random bytes elsewhere passes the archive's overall ratio). `inflated`:
+    the part as the size check already inflated it."""
     ratio = info.file_size / max(1, info.compress_size)
     if info.file_size > 10 * 1024 * 1024 and ratio > limits.max_ratio:
         raise _fail("zip_bomb", path.name, detail=f"{info.filename}: ×{ratio:.0f}")
+    if inflated is not None:
+        return inflated
     try:
         return archive.read(info)
     except (
@@ -198,14 +231,18 @@ def _member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits, pat
 
 
 def _check_extent(
-    archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits, path: Path
+    archive: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    limits: Limits,
+    path: Path,
+    inflated: bytes | None = None,
 ) -> None:
     """A few bytes can fill a cell at XFD1048576, and calamine then allocates the whole
     rectangle from A1 up to it. When every cell opens with its reference (what Excel,
     LibreOffice and every library write), a bound that can only overstate decides at the
     cost of a few scans; anything else, or a bound over the limit, is walked cell by cell
     the way calamine places cells (`extent.placed_extent`)."""
-    data = _member(archive, info, limits, path)
+    data = _member(archive, info, limits, path, inflated)
     if extent.all_cells_referenced(data):
         rows, columns = extent.quick_bound(data)
         if rows * columns <= limits.max_cells:
@@ -218,11 +255,15 @@ def _check_extent(
 
 
 def _check_table_extent(
-    archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits, path: Path
+    archive: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    limits: Limits,
+    path: Path,
+    inflated: bytes | None = None,
 ) -> None:
     """OpenDocument: 900 bytes of repeats can ask for billions of cells."""
     try:
-        rows, columns = extent.table_extent(_member(archive, info, limits, path))
+        rows, columns = extent.table_extent(_member(archive, info, limits, path, inflated))
     except extent.Unsafe as exc:
         raise _fail("unsafe_xml", path.name, detail=str(exc)) from None
     _refuse_extent(rows, columns, limits, path)
