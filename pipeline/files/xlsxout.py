@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Mapping
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -218,12 +219,19 @@ class Writer:
         self.colour_text(sheet, first_row, first_col, last_row, last_col, shown)
 
     def _writers(self, sheet, kinds: list[str] | None, width: int):
-        """One write function per column: typed writes without an isinstance chain per cell."""
+        """One write function per column: typed writes without an isinstance chain per cell.
+        Numbers and dates go straight to xlsxwriter with their format (no call in between);
+        a date comes as a `datetime` (`frames.row_tuples`) or a pandas `Timestamp`."""
+
+        def date(r, c, v):
+            stamp = v.to_pydatetime() if isinstance(v, pd.Timestamp) else v
+            sheet.write_datetime(r, c, stamp, self.date)
+
         by_kind = {
             "str": lambda r, c, v: sheet.write_string(r, c, str(v), self.wrap),
-            "num": lambda r, c, v: sheet.write_number(r, c, v, self.num),
-            "date": lambda r, c, v: sheet.write_datetime(r, c, v.to_pydatetime(), self.date),
-            "pct": lambda r, c, v: sheet.write_number(r, c, v, self.pct),
+            "num": partial(sheet.write_number, cell_format=self.num),
+            "date": date,
+            "pct": partial(sheet.write_number, cell_format=self.pct),
             "wrap": lambda r, c, v: sheet.write_string(r, c, str(v), self.wrap),
             "any": lambda r, c, v: self.cell(
                 sheet, r, c, v, self.wrap if isinstance(v, str) else None

@@ -12,6 +12,7 @@ import datetime as dt
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import repeat
 from operator import itemgetter
 from typing import Any
@@ -79,6 +80,8 @@ def _is_numbering(values: list[Any]) -> bool:
 
 def _is_second_header(values: list[Any], spec: ReturnSpec) -> bool:
     """Headers in two rows (Kazakh, then Russian): the second one is not data."""
+    if sum(type(v) is str for v in values) * 2 < len(spec.columns):
+        return False  # a header is text: a row of numbers and dates is told apart at once
     index = spec_labels(spec)
     return len(header_positions(values, index)) * 2 >= len(spec.columns)
 
@@ -190,6 +193,14 @@ def _typed_series(values: list[Any], ctype: str) -> pd.Series:
 _EDGES = " '\t\r\n\u00a0\u202f\u2009"
 
 
+@lru_cache(maxsize=256)
+def _fast_paths(spec: ReturnSpec) -> tuple[Callable[[Any], Any], ...]:
+    """Each column's `fast_path`, found once per return: the converters are cached by their
+    column, and hashing a column (its labels, its choices) on every sheet cost more than
+    converting its cells (a spec hashes by identity)."""
+    return tuple(fast_path(column) for column in spec.columns)
+
+
 def normalise_sheet(spec: ReturnSpec, sheet: SheetRows) -> None:
     """Convert raw cells to typed values (in the reader's process); errors become problems.
 
@@ -199,8 +210,8 @@ def normalise_sheet(spec: ReturnSpec, sheet: SheetRows) -> None:
     count = len(sheet.rows)
     raw_columns = list(zip(*sheet.rows, strict=True)) if count else [()] * len(spec.columns)
     typed: dict[str, list[Any]] = {}
-    for column, raw in zip(spec.columns, raw_columns, strict=True):
-        out = list(map(fast_path(column), raw))
+    for column, fast, raw in zip(spec.columns, _fast_paths(spec), raw_columns, strict=True):
+        out = list(map(fast, raw))
         if SLOW not in out:
             typed[column.key] = out
             continue

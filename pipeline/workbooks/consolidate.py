@@ -118,7 +118,7 @@ def _return_sheet(
                 for row in frame.reindex(columns=c.offences.keys(c.key)).to_dict("records")
             ]
             out[f"{c.key}@law"] = said.where(pd.Series(read, index=frame.index), "")
-    files = frame["_file"] if personal else frame["_file"].map(mask_ids_in_text)
+    files = frame["_file"] if personal else _ids_masked(frame["_file"])
     out["_file"], out["_row"] = files, frame["_row"]
     columns = [(c.label.both, KIND.get(c.type, "wrap"), max(12, min(c.width or 18, 40)))
                for c in spec.columns]  # fmt: skip
@@ -257,7 +257,6 @@ def _completeness(w: _Writer, workspace: Workspace, data: Consolidated) -> int:
 def _indicators_sheet(
     w: _Writer, workspace: Workspace, table: pd.DataFrame, indicators: list[Indicator]
 ) -> None:
-    by_code = {i.code: i for i in indicators}
     names = workspace.by_bin
     headers = [
         L.BIN_LABEL.both,
@@ -279,28 +278,46 @@ def _indicators_sheet(
         label_text("label_calculation"),
     ]
     formulas = {i.code: explain(i, workspace.specs) for i in indicators}  # one per indicator
+    # what each indicator, organisation and level shows, said once, not once a row
+    shown = {
+        i.code: (
+            i.area,
+            i.title.both,
+            i.unit.text.both,
+            f"{i.thresholds[0]:g} / {i.thresholds[1]:g}",
+            i.weight,
+            formulas[i.code],
+        )
+        for i in indicators
+    }
+    org_names = {b: o.name.both for b, o in names.items()}
+    type_names = {t: name.both for t, name in workspace.campaign.org_types.items()}
+    levels = {level: text.both for level, text in LEVEL_TEXT.items()}
+    columns = ["bin", "type", "indicator", "numerator", "denominator", "value", "median",
+               "district_median", "level", "points"]  # fmt: skip
     rows = []
-    for rec in table.to_dict("records"):
-        ind = by_code[rec["indicator"]]
-        formula = formulas[ind.code]
+    for bin_, org_type, code, numerator, denominator, value, median, district, level, points in zip(
+        *(table[c].tolist() for c in columns), strict=True
+    ):
+        area, title, unit, thresholds, weight, formula = shown[code]
         rows.append(
             [
-                rec["bin"],
-                names[rec["bin"]].name.both,
-                workspace.campaign.org_types[rec["type"]].both,
-                ind.code,
-                ind.area,
-                ind.title.both,
-                rec["numerator"],
-                rec["denominator"],
-                rec["value"],
-                ind.unit.text.both,
-                rec["median"],
-                rec["district_median"],
-                f"{ind.thresholds[0]:g} / {ind.thresholds[1]:g}",
-                LEVEL_TEXT[rec["level"]].both,
-                ind.weight,
-                rec["points"],
+                bin_,
+                org_names[bin_],
+                type_names[org_type],
+                code,
+                area,
+                title,
+                numerator,
+                denominator,
+                value,
+                unit,
+                median,
+                district,
+                thresholds,
+                levels[level],
+                weight,
+                points,
                 formula,
             ]
         )

@@ -16,12 +16,19 @@ ROWS_AT_ONCE = 50_000
 
 
 def row_tuples(frame: pd.DataFrame, at_once: int = ROWS_AT_ONCE):
-    """The frame's rows as tuples, the same values `itertuples` gives, for a writer:
-    each column turned into Python values in one call a slice of rows at a time (twice as
-    quick as `itertuples` over text columns; memory bounded by the slice)."""
+    """The frame's rows as tuples for a writer: the values `itertuples` gives, except dates,
+    which come as `datetime` (None where there is none), what xlsxwriter writes. Each column
+    is turned into Python values in one call a slice of rows at a time (twice as quick as
+    `itertuples` over text columns; memory bounded by the slice)."""
     for start in range(0, len(frame), at_once):
         part = frame.iloc[start : start + at_once]
-        yield from zip(*(part[c].tolist() for c in part.columns), strict=True)
+        yield from zip(*(_python_values(part[c]) for c in part.columns), strict=True)
+
+
+def _python_values(column: pd.Series) -> list:
+    if column.dtype.kind == "M" and getattr(column.dtype, "tz", None) is None:
+        return column.to_numpy(dtype="datetime64[us]").tolist()  # NaT: None
+    return column.tolist()
 
 
 @dataclass
