@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Mapping
-from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -220,24 +219,31 @@ class Writer:
 
     def _writers(self, sheet, kinds: list[str] | None, width: int):
         """One write function per column: typed writes without an isinstance chain per cell.
-        Numbers and dates go straight to xlsxwriter with their format (no call in between);
-        a date comes as a `datetime` (`frames.row_tuples`) or a pandas `Timestamp`."""
+        Each is a closure over the sheet's bound method and its format, called with
+        positional arguments only (a `partial` with a keyword builds a dict per cell). A
+        date comes as a `datetime` (`frames.row_tuples`) or a pandas `Timestamp`."""
+        write_string, write_number = sheet.write_string, sheet.write_number
+        write_datetime = sheet.write_datetime
+        wrap, num, pct, date_format = self.wrap, self.num, self.pct, self.date
 
         def date(r, c, v):
             stamp = v.to_pydatetime() if isinstance(v, pd.Timestamp) else v
-            sheet.write_datetime(r, c, stamp, self.date)
+            write_datetime(r, c, stamp, date_format)
 
         by_kind = {
-            "str": lambda r, c, v: sheet.write_string(r, c, str(v), self.wrap),
-            "num": partial(sheet.write_number, cell_format=self.num),
+            "str": lambda r, c, v: write_string(r, c, str(v), wrap),
+            "num": lambda r, c, v: write_number(r, c, v, num),
             "date": date,
-            "pct": partial(sheet.write_number, cell_format=self.pct),
-            "wrap": lambda r, c, v: sheet.write_string(r, c, str(v), self.wrap),
-            "any": lambda r, c, v: self.cell(
-                sheet, r, c, v, self.wrap if isinstance(v, str) else None
-            ),
+            "pct": lambda r, c, v: write_number(r, c, v, pct),
+            "wrap": lambda r, c, v: write_string(r, c, str(v), wrap),
+            "any": lambda r, c, v: self.cell(sheet, r, c, v, wrap if isinstance(v, str) else None),
         }
         return [by_kind[k] for k in kinds or ["any"] * width]
+
+    def _text_writer(self, sheet):
+        """A text's write: no conversion, its format bound (see `_writers`)."""
+        write_string, wrap = sheet.write_string, self.wrap
+        return lambda r, c, v: write_string(r, c, v, wrap)
 
     def table(
         self,
@@ -270,9 +276,13 @@ class Writer:
         if self.constant_memory:
             for c, h in enumerate(unique):
                 sheet.write_string(0, c, h, self.head)
+        kinds = kinds or ["any"] * len(headers)
         writers = self._writers(sheet, kinds, len(headers))
+        # a text in a column that may hold text (nearly every cell) is written at once
+        as_text = self._text_writer(sheet)
+        texts = [as_text if k in TEXT_KINDS else w for k, w in zip(kinds, writers, strict=True)]
         if fit is None:
-            fit = [c for c, k in enumerate(kinds or ["any"] * len(headers)) if k in TEXT_KINDS]
+            fit = [c for c, k in enumerate(kinds) if k in TEXT_KINDS]
         count = 0
         # each fitted column's texts measured once (`ColumnLines`); a text seen before is
         # looked up here, without a call: this loop runs for every cell of every row
@@ -290,9 +300,12 @@ class Writer:
             if most:
                 sheet.set_row(r, textfit.height_of_lines(most))
             for c, value in enumerate(row):
-                if value is None or value != value or value is nat:
+                if value.__class__ is str:
+                    texts[c](r, c, value)
+                elif value is None or value != value or value is nat:
                     continue
-                writers[c](r, c, value)
+                else:
+                    writers[c](r, c, value)
             count = r
         last = max(count, 1)
         if printed is not None:  # the rows written (a whole-column area openpyxl cannot read)
