@@ -1,7 +1,7 @@
 """Reading and checking a chunk of received files: the work that runs on every core.
 
-A chunk's sheets are validated per return and period in one pandera call each (its cost
-is mostly per call), then sealed: accepted rows become the ledger's JSON text and the
+A chunk's sheets are validated stacked per return and period (one frame each: checking
+costs mostly per call), then sealed: accepted rows become the ledger's JSON text and the
 typed columns are dropped, so only problems and that text travel back to the writer.
 """
 
@@ -57,7 +57,7 @@ def _reading_order(problem: Problem) -> tuple[int, int, str]:
 
 
 def check_batch(ctx: BatchContext, parsed: list[ParsedFile]) -> None:
-    """Validate all pending sheets, stacked per return and period (one pandera call each)."""
+    """Validate all pending sheets, stacked per return and period (one frame each)."""
     groups: dict[tuple[str, str], list[ParsedSheet]] = defaultdict(list)
     for pf in parsed:
         for sheet in pf.sheets:

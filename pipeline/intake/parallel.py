@@ -26,7 +26,7 @@ SMALL_BATCH = 1
 reader aborting on a hostile workbook) must not take the ingest with it. Starting the
 workers costs ~50 ms."""
 CHUNKS_PER_WORKER = 3
-"""Fewer chunks mean fewer pandera calls (each costs ~5 ms per return and period); more
+"""Fewer chunks mean fewer validation calls (each costs a few ms per return and period); more
 chunks let the ledger be written sooner, while the other chunks are still being read."""
 
 

@@ -20,7 +20,7 @@ from pipeline.specs.returns import OTHER, Column
 
 Result = tuple[Any, str | None]
 """(typed value, None) or (what to show the person, error code). Ranges, lengths and
-checksums are not judged here: they are declared checks that pandera runs."""
+checksums are not judged here: they are declared checks (`intake.compile`)."""
 
 _DATE_PATTERNS = (
     (re.compile(r"^(\d{1,2})[./,-](\d{1,2})[./,-](\d{4})$"), "dmy"),
