@@ -193,3 +193,14 @@ def test_empty_required_date_or_number_is_reported_as_required(specs, campaign, 
     row = {**(good_11() if code == "1.1" else good_14()), key: None}
     sheet = run(specs, campaign, code, [row])
     assert [(p.code, p.column_key, p.value) for p in sheet.problems] == [("required", key, "")]
+
+
+def test_a_text_too_long_is_told_its_own_length_not_the_length_shown(specs, campaign):
+    """The message said «Текст слишком длинный (200 симв.)» for a 620-character cell: the
+    length was counted on the value as shown, which stops at 200 characters."""
+    spec = specs["1.1"]
+    longest = spec.column("measures").max_length
+    sheet = run(specs, campaign, "1.1", [{**good_11(), "measures": "а" * (longest + 120)}])
+    [problem] = [p for p in sheet.problems if p.code == "too_long"]
+    assert f"({longest + 120} " in problem.ru and f"{longest}" in problem.ru
+    assert f"({longest + 120} " in problem.kk

@@ -55,6 +55,7 @@ def test_shipped_specs_cover_the_plan(specs):
         (lambda d: d.update(applies_to=["school"]), "school"),
         (lambda d: d["columns"][0].update(within_period=True), "within_period"),
         (lambda d: d["columns"][1].update(pattern="(["), "pattern"),
+        (lambda d: d["columns"][1].update(max_length="150"), "max_length"),
     ],
 )
 def test_bad_spec_is_refused_with_the_place(tmp_path, change, fragment):
@@ -261,3 +262,30 @@ def test_a_spec_file_adal_does_not_read_is_refused_not_ignored(workspace, stray)
     with pytest.raises(ConfigError) as refused:
         open_workspace(workspace.paths)
     assert stray in refused.value.where and "indicators.yaml" in refused.value.ru
+
+
+@pytest.mark.parametrize(
+    ("change", "code"),
+    [
+        (lambda d: d["columns"][3].update(min="0"), "spec_bound_not_number"),
+        (lambda d: d["columns"][3].update(max=True), "spec_bound_not_number"),
+        (lambda d: d["columns"][3].update(width=0), "spec_whole_number"),
+        (
+            lambda d: d["rules"].append(
+                {"code": "x", "kind": "compare", "left": ["service"], "op": "<=",
+                 "right": ["applications"], "message": {"kk": "x", "ru": "x"}}
+            ),
+            "spec_compare_not_numbers",
+        ),
+    ],
+)  # fmt: skip
+def test_a_bound_typed_as_text_is_refused_when_the_spec_is_read(tmp_path, change, code):
+    """«min: "0"» in a department's own spec made every school's sheet of that return fail
+    its checks (an internal error on each, found by a review of the checks): now the spec
+    is refused where it is read, in both languages, naming the option."""
+    folder = copy_schemas(tmp_path)
+    edit_spec(folder, "1.4", change)
+    with pytest.raises(ConfigError) as info:
+        load_specs(folder)
+    assert info.value.code == code
+    assert "1.4.yaml" in str(info.value)

@@ -195,7 +195,7 @@ def failures(compiled: CompiledSchema, frame: pd.DataFrame) -> list[Failure]:
     required cell, then each check in its order, rows ascending), then rule by rule.
 
     As pandera judges: a column's checks see only its filled cells; a rule fails where it
-    does not hold, unless the whole row is empty. The frame's index is 0…n-1."""
+    does not hold, unless the whole row is empty. Rows are named by the frame's index."""
     found: list[Failure] = []
     for column in compiled.spec.columns:
         key = column.key
@@ -203,7 +203,7 @@ def failures(compiled: CompiledSchema, frame: pd.DataFrame) -> list[Failure]:
         missing = series.isna().to_numpy(dtype=bool)
         if missing.any():
             if column.required:
-                found += [Failure(int(p), key, NOT_NULLABLE) for p in np.flatnonzero(missing)]
+                found += [Failure(int(p), key, NOT_NULLABLE) for p in series.index[missing]]
             series = series[~missing]
         if series.empty:
             continue
@@ -222,7 +222,7 @@ def failures(compiled: CompiledSchema, frame: pd.DataFrame) -> list[Failure]:
             held = np.asarray(rule_holds(rule, frame), dtype=bool) | empty_rows
             found += [
                 Failure(int(p), None, RULE_PREFIX + rule.code, rule=rule)
-                for p in np.flatnonzero(~held)
+                for p in frame.index[~held]
             ]
     return found
 
@@ -259,7 +259,8 @@ def pandera_failures(compiled: CompiledSchema, frame: pd.DataFrame) -> list[Fail
         cases = exc.failure_cases
     else:
         return []
-    cases = cases[cases["index"].notna()]
+    if cases["index"].isna().any():  # pandera's own error (a check that raised): said, not hidden
+        raise ValueError(f"pandera could not run a check: {cases[cases['index'].isna()]}")
     rules = {RULE_PREFIX + r.code: r for r in compiled.rules}
     found, seen = [], set()
     for case in cases.itertuples(index=False):

@@ -113,7 +113,7 @@ def cell_problem(
         "expected": expected,
         "min": column.min,
         "max": column.max_length if code == "too_long" else column.max,
-        "length": len(text),
+        "length": len(value) if isinstance(value, str) else len(text),  # shown is cut at 200
         "start": f"{period.start:%d.%m.%Y}" if period else "",
         "end": f"{period.end:%d.%m.%Y}" if period else "",
         "first": first,

@@ -207,6 +207,7 @@ def _column(
     for option in ("within_period", "month", "window"):
         if raw.get(option) and ctype != "date":
             raise ConfigError.of("spec_option_not_date", where=where, option=option)
+    _numbers_given(raw, where)
     return Column(
         key=key,
         label=need_text(raw, "label", where),
@@ -226,6 +227,21 @@ def _column(
         suggest=_suggest(raw, ctype, shared, where),
         offences=_article_of(raw, ctype, where, register),
     )
+
+
+def _numbers_given(raw: dict[str, Any], where: str) -> None:
+    """`min`, `max` are numbers and `max_length`, `width` whole numbers above zero: a bound
+    typed as text («min: "0"») would make every school's sheet of the return fail to be
+    checked, long after the department saved its spec."""
+    for option in ("min", "max", "max_length", "width"):
+        value = raw.get(option)
+        if value is None:
+            continue
+        whole = option in ("max_length", "width")
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        if not number or (whole and (not isinstance(value, int) or value < 1)):
+            code = "spec_whole_number" if whole else "spec_bound_not_number"
+            raise ConfigError.of(code, where=where, option=option, value=value)
 
 
 def _article_of(
@@ -340,6 +356,11 @@ def _rule(raw: dict[str, Any], columns: dict[str, Column], where: str) -> Rule:
     unknown = [c for c in rule.columns if c not in keys]
     if unknown:
         raise ConfigError.of("spec_rule_unknown_columns", where=where, value=", ".join(unknown))
+    if kind == "compare":  # sums of numbers, or dates against dates: nothing else compares
+        types = {columns[c].type for c in rule.columns}
+        if not (types <= {"integer", "decimal"} or types == {"date"}):
+            value = ", ".join(f"{c} ({columns[c].type})" for c in rule.columns)
+            raise ConfigError.of("spec_compare_not_numbers", where=where, value=value)
     return replace(rule, severity=severity, also=also)
 
 
