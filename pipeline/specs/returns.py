@@ -241,7 +241,8 @@ def _numbers_given(raw: dict[str, Any], where: str) -> None:
         number = isinstance(value, int | float) and not isinstance(value, bool)
         if not number or (whole and (not isinstance(value, int) or value < 1)):
             code = "spec_whole_number" if whole else "spec_bound_not_number"
-            raise ConfigError.of(code, where=where, option=option, value=value)
+            shown = f'"{value}"' if isinstance(value, str) else str(value).lower()  # as in YAML
+            raise ConfigError.of(code, where=where, option=option, value=shown)
 
 
 def _article_of(
