@@ -10,6 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from pipeline.core.text import Text
 from pipeline.devtools import pgserver as pg
@@ -19,6 +20,13 @@ from pipeline.specs.returns import load_specs, shipped_schemas
 from pipeline.specs.workspace import Paths, Workspace, open_workspace
 from pipeline.workbooks.registry import write_registry
 from tests.helpers import make_bin
+
+# Property tests draw the same examples on every run (tests are deterministic; CI never
+# turns red by chance). `HYPOTHESIS_PROFILE=explore make test` draws new ones: that is how
+# the round trip found «0-0» read as an article with no number.
+settings.register_profile("adal", derandomize=True, database=None)
+settings.register_profile("explore", derandomize=False, database=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "adal"))
 
 
 @pytest.fixture(scope="session")

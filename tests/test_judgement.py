@@ -67,6 +67,9 @@ def _indicators(specs, *codes):
         ("ст. 366 ч.1 УК РК от 16.07.1997", UNKNOWN),  # the 1997 Code: other numbering
         ("ст. 366-1", UNKNOWN),  # an article not declared: asked, not «not corruption»
         ("УК РФ 290", UNKNOWN),
+        ("0-0", UNKNOWN),  # crashed the return's checks: «-0» after its zeros were stripped
+        ("00-1", UNKNOWN),
+        ("0366", YES),  # a leading zero is still article 366
     ],
 )
 def test_an_article_is_read_as_people_type_it(specs, typed, expected):
@@ -283,3 +286,26 @@ def test_the_departments_own_steps_are_not_in_the_schools_execution_reports(spec
     assert not any("уполномоченный орган" in t for t in mine)  # the department informs
     assert any("служебную проверку" in t for t in mine)  # the school reviews and reports
     assert any("не представившей" in m.text.ru for m in plan.for_org(orgs[1].bin))
+
+
+def test_an_article_of_zero_dash_zero_is_asked_about_not_an_internal_error(specs, campaign):
+    """Found by the round-trip property in CI: «0-0» in the article cell lost its zeros
+    to «-0», and reading it raised, so the whole sheet went back as an internal error."""
+    from pipeline.intake.validate import SheetRows, check_sheets
+
+    spec = specs["1.1"]
+    row = {
+        "iin": "000101500011", "full_name": "Ахметов Ерлан", "position": "Мұғалім",
+        "checked_on": dt.datetime(2023, 3, 1), "has_record": "Иә / Да", "article": "0-0",
+        "corruption": "Жоқ / Нет",
+    }  # fmt: skip
+    sheet = SheetRows(
+        spec.sheet,
+        [[row.get(k, "") for k in spec.keys]],
+        [5],
+        {k: i for i, k in enumerate(spec.keys)},
+    )
+    check_sheets(spec, campaign.period("1.1", "general_secondary"), [sheet])
+    assert [(p.code, p.column_key, p.severity) for p in sheet.problems] == [
+        ("article_not_in_code", "article", "query")
+    ]

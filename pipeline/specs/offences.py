@@ -141,7 +141,8 @@ class Offences:
         verdicts, reasons, found = [], [], []
         low, high = law.articles
         for ref in refs:
-            number = int(ref.article.split("-")[0])
+            head = ref.article.split("-")[0]
+            number = int(head) if head.isdigit() else -1  # no number: never one of the code
             offence = law.offences.get(ref.article)
             if offence is not None:
                 verdict = offence.counts(ref.part, ref.point)
@@ -210,6 +211,13 @@ def _words(text: str) -> list[str]:
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*(?:-\d+)?")
 
 
+def _without_leading_zeros(number: str) -> str:
+    """«0366» is article 366 and «0366-1» article 366-1; «0-0» stays «0-0» (stripping the
+    whole string left «-0», an article with no number, and its reading crashed)."""
+    head, dash, tail = number.partition("-")
+    return (head.lstrip("0") or "0") + dash + tail
+
+
 def _articles(text: str) -> list[tuple[str, int | None, int | None]]:
     """(article, part, point) for each article a cell names; none when a number in it
     cannot be told apart («366.1»: a part, or article 366-1?), so it is asked about.
@@ -235,7 +243,7 @@ def _articles(text: str) -> list[tuple[str, int | None, int | None]]:
             last = out[-1]
             last[1], last[2] = last[1] or part_no, last[2] or point_no
             continue
-        numbers = list(dict.fromkeys(n.lstrip("0") or "0" for n in numbers))
+        numbers = list(dict.fromkeys(_without_leading_zeros(n) for n in numbers))
         for number in numbers:
             own = len(numbers) == 1  # a bilingual cell names its article twice: still one
             out.append([number, part_no if own else None, point_no if own else None])
