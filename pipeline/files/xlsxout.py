@@ -217,7 +217,7 @@ class Writer:
         shown = {texts[code].both: colour for code, colour in colours.items() if code in texts}
         self.colour_text(sheet, first_row, first_col, last_row, last_col, shown)
 
-    def _writers(self, sheet, kinds: list[str] | None, width: int):
+    def _writers(self, sheet, kinds: list[str]):
         """One write function per column: typed writes without an isinstance chain per cell.
         Each is a closure over the sheet's bound method and its format, called with
         positional arguments only (a `partial` with a keyword builds a dict per cell). A
@@ -230,15 +230,18 @@ class Writer:
             stamp = v.to_pydatetime() if isinstance(v, pd.Timestamp) else v
             write_datetime(r, c, stamp, date_format)
 
+        def text(r, c, v):
+            write_string(r, c, str(v), wrap)
+
         by_kind = {
-            "str": lambda r, c, v: write_string(r, c, str(v), wrap),
+            "str": text,
             "num": lambda r, c, v: write_number(r, c, v, num),
             "date": date,
             "pct": lambda r, c, v: write_number(r, c, v, pct),
-            "wrap": lambda r, c, v: write_string(r, c, str(v), wrap),
+            "wrap": text,
             "any": lambda r, c, v: self.cell(sheet, r, c, v, wrap if isinstance(v, str) else None),
         }
-        return [by_kind[k] for k in kinds or ["any"] * width]
+        return [by_kind[k] for k in kinds]
 
     def _text_writer(self, sheet):
         """A text's write: no conversion, its format bound (see `_writers`)."""
@@ -277,7 +280,7 @@ class Writer:
             for c, h in enumerate(unique):
                 sheet.write_string(0, c, h, self.head)
         kinds = kinds or ["any"] * len(headers)
-        writers = self._writers(sheet, kinds, len(headers))
+        writers = self._writers(sheet, kinds)
         # a text in a column that may hold text (nearly every cell) is written at once
         as_text = self._text_writer(sheet)
         texts = [as_text if k in TEXT_KINDS else w for k, w in zip(kinds, writers, strict=True)]

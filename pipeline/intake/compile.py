@@ -63,7 +63,8 @@ class ColumnCheck:
 @dataclass(frozen=True)
 class Failure:
     """A value a check refused: its row in the stacked frame, the column (None for a rule),
-    the check (`NOT_NULLABLE`, a column check's code, or the rule) and the value."""
+    the check (`NOT_NULLABLE`, a column check's code, or the rule) and the value. A broken
+    rule is one failure per row, whichever checker found it."""
 
     position: int
     column: str | None
@@ -79,8 +80,11 @@ class CompiledSchema:
 
     spec: ReturnSpec
     checks: dict[str, tuple[ColumnCheck, ...]]
-    rules: tuple[Rule, ...]
     period: Period | None
+
+    @property
+    def rules(self) -> tuple[Rule, ...]:
+        return self.spec.rules
 
     @property
     def column_codes(self) -> dict[str, tuple[str, ...]]:
@@ -181,7 +185,7 @@ def _rule_check(rule: Rule) -> pa.Check:
 def compile_checks(spec: ReturnSpec, period: Period | None) -> CompiledSchema:
     """A return's checks for one reporting period (one per organisation type)."""
     checks = {column.key: tuple(_column_checks(column, period)) for column in spec.columns}
-    return CompiledSchema(spec, checks, spec.rules, period)
+    return CompiledSchema(spec, checks, period)
 
 
 @lru_cache(maxsize=256)
@@ -230,8 +234,13 @@ def failures(compiled: CompiledSchema, frame: pd.DataFrame) -> list[Failure]:
 def compile_schema(spec: ReturnSpec, period: Period | None) -> pa.DataFrameSchema:
     """The same checks as a pandera schema: the oracle the tests hold `failures` to, and the
     naive baseline `make bench` measures."""
+    return _schema_of(compile_checks(spec, period))
+
+
+def _schema_of(compiled: CompiledSchema) -> pa.DataFrameSchema:
+    """pandera's schema from the very declarations `failures` runs."""
     pa = _pa()
-    compiled = compile_checks(spec, period)
+    spec = compiled.spec
     columns = {
         column.key: pa.Column(
             DTYPES[column.type],
@@ -252,7 +261,7 @@ def compile_schema(spec: ReturnSpec, period: Period | None) -> pa.DataFrameSchem
 def pandera_failures(compiled: CompiledSchema, frame: pd.DataFrame) -> list[Failure]:
     """`failures` as pandera finds them, in pandera's order (the oracle; tests only)."""
     pa = _pa()
-    schema = compile_schema(compiled.spec, compiled.period)
+    schema = _schema_of(compiled)
     try:
         schema.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as exc:

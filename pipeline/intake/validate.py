@@ -427,13 +427,10 @@ def _map_failures(
             cell_problem(code, column, case.value, period=period, first=first_cell),
             number,
         )
-    seen_rules: set[tuple[int, str]] = set()
     for case in found:
-        rule = case.rule
-        if rule is None or (case.position, rule.code) in seen_rules:
+        rule, position = case.rule, case.position
+        if rule is None:
             continue
-        position = case.position
-        seen_rules.add((position, rule.code))
         if any((position, k) in bad_cells for k in rule.columns):
             continue  # a cell the rule needs is already wrong on its own: one message is enough
         target = (
